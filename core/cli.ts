@@ -1,0 +1,275 @@
+/**
+ * The `ladder` command. Exit codes: 0 ok, 1 run failure, 2 usage or config error.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { existsSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { loadConfig, type LoadedConfig, type UserConfig } from './config.ts';
+import { LadderError, UsageError, messageOf } from './errors.ts';
+import { createLadder, type Ladder } from './ladder.ts';
+import { REGISTRIES } from './hooks.ts';
+import { markdownTable, evaluationTable, benchmarkTable } from './report.ts';
+import { buildDataset, evaluateBenchmark, loadPolicy, runCurriculum, type RunSummary } from './runner.ts';
+import { writeJsonAtomic, writeFileAtomic } from './files.ts';
+import { PACKAGE_ROOT } from './resolve.ts';
+
+interface CommonOptions {
+  config?: string;
+  set: string[];
+  seed?: string;
+  name?: string;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function withCommon(command: Command): Command {
+  return command
+    .option('-c, --config <path>', 'config file (default: search for ladder.config.*, .ladderrc*, or "ladder" in package.json; none found: the spatial-ladder preset)')
+    .option('--set <key=value>', 'override one config key, e.g. --set seed=7 --set curriculum[0].options.lr=1e-4 (repeatable)', collect, [])
+    .option('--seed <n>', 'random seed (same as --set seed=<n>)')
+    .option('--name <name>', 'run name: the run directory is <runsDir>/<name> (same as --set name=<name>)');
+}
+
+function overridesOf(opts: CommonOptions): string[] {
+  const overrides = [...opts.set];
+  if (opts.seed !== undefined) {
+    if (!/^\d+$/.test(opts.seed)) throw new UsageError(`--seed ${opts.seed}: expected a non-negative integer`);
+    overrides.push(`seed=${opts.seed}`);
+  }
+  if (opts.name !== undefined) overrides.push(`name=${JSON.stringify(opts.name)}`);
+  return overrides;
+}
+
+async function load(opts: CommonOptions, command: string): Promise<LoadedConfig> {
+  return loadConfig({ configPath: opts.config, overrides: overridesOf(opts), command });
+}
+
+/** Ladders of a loaded config, one per sweep entry, made one at a time. */
+async function* ladders(loaded: LoadedConfig): AsyncGenerator<Ladder> {
+  const where = loaded.filepath ?? 'default config (presets: spatial-ladder)';
+  const names = new Map<string, number>();
+  for (const [i, config] of loaded.configs.entries()) {
+    const label = loaded.sweep ? `${where} [sweep ${i}]` : where;
+    const named: UserConfig = { ...config };
+    if (loaded.sweep) {
+      const name = config.name ?? `variant-${i}`;
+      const seen = names.get(name) ?? 0;
+      names.set(name, seen + 1);
+      named.name = seen ? `${name}-${seen}` : name;
+    }
+    yield await createLadder(named, { baseDir: loaded.baseDir, where: label });
+  }
+}
+
+/** The one ladder of a config that is not a sweep. */
+async function single(loaded: LoadedConfig, command: string): Promise<Ladder> {
+  if (loaded.sweep && loaded.configs.length > 1)
+    throw new UsageError(`${loaded.filepath}: a sweep of ${loaded.configs.length} configs; \`ladder ${command}\` takes one (use \`ladder ablate\`)`);
+  const { value } = await ladders(loaded).next();
+  return value as Ladder;
+}
+
+const print = (text: string): void => void process.stdout.write(`${text}\n`);
+
+// ---------------------------------------------------------------------------
+
+async function runCommand(opts: CommonOptions & { resume?: boolean; force?: boolean }, mode: 'run' | 'train'): Promise<RunSummary[]> {
+  const loaded = await load(opts, mode);
+  const summaries: RunSummary[] = [];
+  for await (const ladder of ladders(loaded)) {
+    const summary = await runCurriculum(ladder, { resume: opts.resume, force: opts.force, evaluate: mode === 'run' });
+    summaries.push(summary);
+    print(`\n${summary.name}: ${summary.dir}\n${mode === 'run' ? summary.table : `trained ${summary.state.stages.length} stage(s)`}`);
+  }
+  return summaries;
+}
+
+async function evalCommand(
+  opts: CommonOptions & { model?: string; benchmark: string[]; limit?: string; batchSize?: string; strict?: boolean; out?: string },
+): Promise<void> {
+  const loaded = await load(opts, 'eval');
+  const ladder = await single(loaded, 'eval');
+  const { config } = ladder;
+  const modelSpec = opts.model ?? config.model.id;
+  if (!modelSpec) throw new UsageError('--model: name a policy (a model id such as "oracle", or a checkpoint directory)');
+  const benchmarks = opts.benchmark.length ? opts.benchmark.flatMap((b) => b.split(',')) : config.evaluate.benchmarks;
+  if (!benchmarks.length) throw new UsageError('--benchmark: name at least one benchmark (or set evaluate.benchmarks in the config)');
+  const limit = opts.limit === undefined ? undefined : positiveInt(opts.limit, '--limit');
+  if (opts.batchSize !== undefined) config.evaluate.batchSize = positiveInt(opts.batchSize, '--batch-size');
+  if (opts.strict) config.evaluate.strict = true;
+  for (const id of benchmarks) ladder.get('benchmarks', id); // fail fast on an unknown id
+
+  const isCheckpoint = existsSync(modelSpec) && statSync(modelSpec).isDirectory();
+  const needsData = benchmarks.some((id) => ladder.get('benchmarks', id).usesDataset);
+  const dataset = needsData ? await buildDataset(ladder) : undefined;
+  const ctx = { seed: config.seed, dataset, log: (m: string) => ladder.log(m) };
+  const policy = isCheckpoint
+    ? await loadPolicy(ladder, resolve(modelSpec), ctx)
+    : await ladder.get('models', modelSpec).create(modelSpec === config.model.id ? config.model.options : {}, ctx);
+  const label = isCheckpoint ? basename(resolve(modelSpec)) : modelSpec;
+  const reports = [];
+  for (const id of benchmarks) {
+    const dir = opts.out ? resolve(opts.out, id) : join(resolve(config.runsDir), config.name, 'eval', label, id);
+    const report = await evaluateBenchmark(ladder, policy, id, dir, { dataset, limit });
+    await writeJsonAtomic(join(dir, 'report.json'), report);
+    await writeFileAtomic(join(dir, 'report.md'), `${benchmarkTable(report)}\n`);
+    await ladder.hooks.evaluate.promise(report, label, { name: config.name, dir, seed: config.seed, curriculum: [] });
+    reports.push(report);
+    print(`\n${id} (${label}): ${dir}\n${benchmarkTable(report)}`);
+  }
+  if (reports.length > 1) print(`\n${evaluationTable({ [label]: Object.fromEntries(reports.map((r) => [r.benchmark, r])) })}`);
+  await policy.dispose?.();
+}
+
+function positiveInt(text: string, option: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError(`${option} ${text}: expected a positive integer`);
+  return Number(text);
+}
+
+async function dataCommand(action: string | undefined, args: string[], opts: CommonOptions & { json?: boolean }): Promise<number> {
+  const loaded = await load(opts, 'data');
+  const ladder = await single(loaded, 'data');
+  const actions = ladder.ids('commands');
+  if (!action || action === 'help') {
+    print(
+      actions.length
+        ? `Usage: ladder data <action> [options]\n\nActions (from the loaded plugins):\n${actions
+            .map((id) => {
+              const command = ladder.get('commands', id);
+              return `  ${id.padEnd(10)} ${command.description}${command.usage ? `\n  ${' '.repeat(10)} ${command.usage}` : ''}`;
+            })
+            .join('\n')}`
+        : 'No plugin adds `ladder data` actions to this config.',
+    );
+    return action ? 0 : 2;
+  }
+  if (!ladder.has('commands', action))
+    throw new UsageError(`ladder data ${action}: unknown action; available: ${actions.join(', ') || '(none: no plugin adds data actions)'}`);
+  const code = await ladder.get('commands', action).run(args, { seed: ladder.config.seed, cacheDir: ladder.config.cacheDir, json: !!opts.json });
+  return code ?? 0;
+}
+
+async function ablateCommand(opts: CommonOptions & { resume?: boolean; force?: boolean; out?: string }): Promise<void> {
+  const loaded = await load(opts, 'ablate');
+  const rows: (string | number)[][] = [];
+  const results: Record<string, unknown>[] = [];
+  let benchmarks: string[] = [];
+  let runsDir = 'runs';
+  for await (const ladder of ladders(loaded)) {
+    runsDir = ladder.config.runsDir;
+    const summary = await runCurriculum(ladder, { resume: opts.resume, force: opts.force });
+    const points = Object.keys(summary.state.evaluations);
+    const final = summary.state.evaluations[points.at(-1) ?? ''] ?? {};
+    benchmarks = [...new Set([...benchmarks, ...Object.keys(final)])];
+    rows.push([summary.name, summary.state.stages.map((s) => s.name).join(' -> ') || '(none)', ...benchmarks.map((b) => final[b]?.avg ?? '-')]);
+    results.push({ name: summary.name, dir: summary.dir, stages: summary.state.stages.map((s) => s.name), final });
+  }
+  const table = markdownTable(['variant', 'curriculum', ...benchmarks.map((b) => `${b} Avg`)], rows);
+  const out = resolve(opts.out ?? join(runsDir, 'ablation'));
+  await writeJsonAtomic(join(out, 'comparison.json'), results);
+  await writeFileAtomic(join(out, 'comparison.md'), `${table}\n`);
+  print(`\nablation: ${out}\n${table}`);
+}
+
+async function inspectCommand(opts: CommonOptions & { json?: boolean }): Promise<void> {
+  const loaded = await load(opts, 'inspect');
+  const out = [];
+  for await (const ladder of ladders(loaded)) {
+    out.push({
+      where: ladder.where,
+      config: ladder.config,
+      presets: ladder.presets,
+      plugins: ladder.plugins.map((p) => ({ ...p, from: relativeToPackage(p.from) })),
+      skipped: ladder.skipped,
+      registries: Object.fromEntries(REGISTRIES.map((r) => [r, ladder.ids(r)])),
+      pipelines: Object.fromEntries(
+        (['dataset', 'filters', 'curriculum'] as const).map((h) => [h, ladder.hooks[h].taps.map((t) => t.name)]),
+      ),
+    });
+  }
+  const result = { file: loaded.filepath ?? null, sweep: loaded.sweep, ladders: out };
+  if (opts.json) return print(JSON.stringify(result, null, 2));
+  for (const entry of out) {
+    print(`config: ${entry.where}`);
+    print(`presets: ${entry.presets.map((p) => `${p.name} (${relativeToPackage(p.from)}, ${p.via})`).join('; ') || '(none)'}`);
+    print('plugins:');
+    for (const p of entry.plugins) print(`  ${p.name.padEnd(22)} ${p.from}  [${p.via}]\n  ${''.padEnd(22)} taps: ${p.taps.join(', ') || '(none)'}`);
+    for (const s of entry.skipped) print(`  ${s.name.padEnd(22)} skipped: ${s.reason} [${s.via}]`);
+    print(`resolved config:\n${JSON.stringify(entry.config, null, 2)}\n`);
+  }
+}
+
+const relativeToPackage = (path: string) => (path.startsWith(PACKAGE_ROOT) ? path.slice(PACKAGE_ROOT.length) : path);
+
+// ---------------------------------------------------------------------------
+
+export function buildProgram(): Command {
+  const program = new Command('ladder')
+    .description('Curriculum training of vision-language models for spatial reasoning (SpatialLadder)')
+    .version(process.env.npm_package_version ?? '0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  program.addHelpText(
+    'after',
+    `\nExamples:\n  ladder run                          the spatial-ladder recipe on the embedded procedural scenes\n  ladder run -c examples/order-ablation/ladder.config.ts --name my-run\n  ladder eval --model runs/default/stages/4-reasoning --benchmark held-out\n  ladder inspect --json\n\nExit codes: 0 ok, 1 run failure, 2 usage or config error.`,
+  );
+  const runOptions = (command: Command) =>
+    command
+      .option('--resume', 'continue the run in <runsDir>/<name>: skip finished stages and evaluations, resume a stage from its last checkpoint')
+      .option('--force', 'replace an existing run directory of the same name');
+
+  runOptions(withCommon(program.command('run')))
+    .description('build the dataset, train every curriculum stage, evaluate benchmarks at each evaluation point')
+    .action(async (opts) => void (await runCommand(opts, 'run')));
+  runOptions(withCommon(program.command('train')))
+    .description('build the dataset and train the curriculum, without benchmarks')
+    .action(async (opts) => void (await runCommand(opts, 'train')));
+  withCommon(program.command('eval'))
+    .description('evaluate a policy (a model id or a checkpoint directory) on benchmarks; resumable')
+    .option('-m, --model <policy>', 'model id ("oracle", "chance", "openai", ...) or checkpoint directory (default: the config\'s model)')
+    .option('-b, --benchmark <id>', 'benchmark id, repeatable or comma-separated (default: evaluate.benchmarks)', collect, [])
+    .option('--limit <n>', 'score a seeded random subset of n rows (default: all)')
+    .option('--batch-size <n>', 'rows per policy call')
+    .option('--strict', 'stop at the first bad row instead of reporting it and going on')
+    .option('--out <dir>', 'where predictions and reports go (default: <runsDir>/<name>/eval/<model>/<benchmark>)')
+    .action(async (opts) => evalCommand(opts));
+  withCommon(program.command('data'))
+    .description('dataset actions provided by plugins (e.g. build, scenes, stats, check); `ladder data` lists them')
+    .argument('[action]', 'the action')
+    .argument('[args...]', 'options passed to the action')
+    .option('--json', 'machine-readable output where the action supports it')
+    .allowUnknownOption()
+    .helpOption('-h, --help', 'list options; `ladder data help` lists the actions the loaded plugins provide')
+    .action(async (action, args, opts) => {
+      process.exitCode = await dataCommand(action, args, opts);
+    });
+  runOptions(withCommon(program.command('ablate')))
+    .description('run every config of a sweep (a config exporting an array or a function) and compare the final benchmark scores')
+    .option('--out <dir>', 'where the comparison goes (default: <runsDir>/ablation)')
+    .action(async (opts) => ablateCommand(opts));
+  withCommon(program.command('inspect'))
+    .description('print the resolved config and every plugin: where it was loaded from and the hooks it tapped')
+    .addOption(new Option('--json', 'print JSON'))
+    .action(async (opts) => inspectCommand(opts));
+  return program;
+}
+
+export async function main(argv: string[] = process.argv): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0 ? 0 : 2;
+    }
+    if (error instanceof LadderError) {
+      process.stderr.write(`ladder: ${messageOf(error)}\n`);
+      if (process.env.LADDER_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
+      return error.exitCode;
+    }
+    process.stderr.write(`ladder: ${process.env.LADDER_DEBUG ? (error as Error).stack : messageOf(error)}\n`);
+    if (!process.env.LADDER_DEBUG) process.stderr.write('(set LADDER_DEBUG=1 for the stack trace)\n');
+    return 1;
+  }
+}

@@ -1,0 +1,347 @@
+/**
+ * Configuration: found with cosmiconfig (module name `ladder`), validated
+ * with a schema whose errors name the file, the key path and what was
+ * expected, overridden key by key from the command line (`--set a.b=1`).
+ *
+ * A config file may export one config, an array of configs (a sweep), or a
+ * function of `{ command, cwd }` returning either.
+ */
+import { cosmiconfig, defaultLoaders, type Loader } from 'cosmiconfig';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { z } from 'zod';
+import { ConfigError, closest, messageOf } from './errors.ts';
+import { MODALITIES, type DataSelection, type StageEntry } from './types.ts';
+
+// ---------------------------------------------------------------------------
+// Schema
+// ---------------------------------------------------------------------------
+
+/** A plugin or preset entry: name/path, plugin object, `[name, options]` or `[name, false]`. */
+const entry = z.union([
+  z.string().min(1),
+  z.tuple([z.any(), z.any()]),
+  z.looseObject({}),
+]);
+
+const selection = z.strictObject({
+  tasks: z.array(z.string().min(1)).min(1).optional(),
+  modalities: z.array(z.enum(MODALITIES as [string, ...string[]])).min(1).optional(),
+  limit: z.number().int().positive().optional(),
+});
+
+const options = z.record(z.string(), z.unknown());
+
+const stageEntry = z.strictObject({
+  name: z.string().regex(/^[\w.+-]+$/, 'expected a name of letters, digits, "_", ".", "+" or "-"'),
+  kind: z.string().min(1),
+  data: z.union([selection, z.array(selection).min(1)]).optional(),
+  options: options.optional(),
+  evaluate: z.boolean().optional(),
+});
+
+export const configSchema = z.strictObject({
+  /** Run name: the run directory is `<runsDir>/<name>`. */
+  name: z.string().regex(/^[\w.-]+$/, 'expected a name of letters, digits, "_", "." or "-"').optional(),
+  seed: z.number().int().nonnegative().optional(),
+  presets: z.array(entry).optional(),
+  plugins: z.array(entry).optional(),
+  /** Options of the dataset builder (validated by the plugin that builds it). */
+  data: options.optional(),
+  model: z.union([z.string().min(1), z.strictObject({ id: z.string().min(1), options: options.optional() })]).optional(),
+  curriculum: z.array(stageEntry).optional(),
+  /** Reward id -> weight in the total reward R. */
+  rewards: z.record(z.string(), z.number()).optional(),
+  evaluate: z
+    .strictObject({
+      benchmarks: z.array(z.string().min(1)).optional(),
+      /** "base" (before training) and stage names after which to evaluate. */
+      at: z.array(z.string().min(1)).optional(),
+      limit: z.number().int().positive().optional(),
+      batchSize: z.number().int().positive().optional(),
+      strict: z.boolean().optional(),
+    })
+    .optional(),
+  runsDir: z.string().min(1).optional(),
+  cacheDir: z.string().min(1).optional(),
+});
+
+export type UserConfig = z.input<typeof configSchema>;
+export type PluginEntry = NonNullable<UserConfig['plugins']>[number];
+
+/** The config after presets are merged and defaults applied: what runs. */
+export interface LadderConfig {
+  name: string;
+  seed: number;
+  data: Record<string, unknown>;
+  model: { id: string; options: Record<string, unknown> };
+  curriculum: StageEntry[];
+  rewards: Record<string, number>;
+  evaluate: { benchmarks: string[]; at?: string[]; limit?: number; batchSize: number; strict: boolean };
+  runsDir: string;
+  cacheDir: string;
+}
+
+/** What runs when no config file is found: the paper's recipe on the embedded default data. */
+export const DEFAULT_CONFIG: UserConfig = { presets: ['spatial-ladder'] };
+
+export const CORE_DEFAULTS = {
+  name: 'default',
+  seed: 42,
+  rewards: { format: 1, accuracy: 1 },
+  batchSize: 8,
+  runsDir: 'runs',
+  cacheDir: '.ladder-cache',
+} as const;
+
+// ---------------------------------------------------------------------------
+// Validation with readable errors
+// ---------------------------------------------------------------------------
+
+/** `curriculum[1].kind` from ["curriculum", 1, "kind"]. */
+export function keyPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)),
+    '',
+  );
+}
+
+/**
+ * Validate `value` against `schema`; on failure throw a ConfigError whose
+ * lines read `<where>: <key path>: <what was expected>`. Plugins use this for
+ * their own options so every config error looks the same.
+ */
+export function validate<S extends z.ZodType>(schema: S, value: unknown, where: string, prefix: PropertyKey[] = []): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    const at = keyPath([...prefix, ...issue.path]) || '(top level)';
+    if (issue.code === 'unrecognized_keys') {
+      const known = knownKeys(schema, issue.path);
+      return issue.keys
+        .map((key) => {
+          const hint = closest(key, known);
+          return `${where}: ${keyPath([...prefix, ...issue.path, key])}: unknown key${hint ? ` (did you mean "${hint}"?)` : ''}; expected one of ${known.join(', ')}`;
+        })
+        .join('\n');
+    }
+    return `${where}: ${at}: ${issue.message.replace(/^Invalid input: /, '')}`;
+  });
+  throw new ConfigError(lines.join('\n'));
+}
+
+/** Keys an object schema accepts at `path` (for "did you mean"). */
+function knownKeys(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  let node: z.ZodType | undefined = schema;
+  for (const part of path) {
+    node = unwrap(node);
+    if (node instanceof z.ZodObject) node = node.shape[part as string];
+    else if (node instanceof z.ZodArray) node = node.element as z.ZodType;
+    else if (node instanceof z.ZodUnion)
+      node = (node.options as z.ZodType[]).map(unwrap).find((o) => o instanceof z.ZodArray || o instanceof z.ZodObject);
+    else return [];
+    if (node instanceof z.ZodArray && typeof part === 'number') node = node.element as z.ZodType;
+  }
+  node = unwrap(node);
+  if (node instanceof z.ZodUnion) node = (node.options as z.ZodType[]).map(unwrap).find((o) => o instanceof z.ZodObject);
+  return node instanceof z.ZodObject ? Object.keys(node.shape) : [];
+}
+
+function unwrap(node: z.ZodType | undefined): z.ZodType | undefined {
+  while (node instanceof z.ZodOptional || node instanceof z.ZodDefault) node = node.unwrap() as z.ZodType;
+  return node;
+}
+
+// ---------------------------------------------------------------------------
+// Loading
+// ---------------------------------------------------------------------------
+
+export interface LoadedConfig {
+  /** One config, or several for a sweep. */
+  configs: UserConfig[];
+  /** The file it came from; undefined when no config file was found. */
+  filepath?: string;
+  /** Directory relative paths in the config resolve from. */
+  baseDir: string;
+  sweep: boolean;
+}
+
+export interface LoadOptions {
+  /** Explicit `--config PATH`; otherwise search from `cwd`. */
+  configPath?: string;
+  cwd?: string;
+  /** `key.path=value` overrides from `--set`. */
+  overrides?: string[];
+  command?: string;
+}
+
+const importLoader: Loader = async (filepath) => {
+  const module = (await import(pathToFileURL(filepath).href)) as { default?: unknown };
+  return module.default ?? module;
+};
+
+/** Every loader reports the file it failed on (a syntax error names its file). */
+const reporting =
+  (loader: Loader): Loader =>
+  async (filepath, content) => {
+    try {
+      return await loader(filepath, content);
+    } catch (error) {
+      throw new ConfigError(`${filepath}: cannot load config: ${messageOf(error)}`, { cause: error });
+    }
+  };
+
+const explorer = cosmiconfig('ladder', {
+  searchStrategy: 'project',
+  searchPlaces: [
+    'package.json',
+    ...['', '.json', '.yaml', '.yml', '.js', '.ts', '.cjs', '.mjs'].map((ext) => `.ladderrc${ext}`),
+    ...['.ts', '.mjs', '.js', '.cjs', '.json', '.yaml', '.yml'].map((ext) => `ladder.config${ext}`),
+  ],
+  loaders: {
+    '.json': reporting(defaultLoaders['.json']),
+    '.yaml': reporting(defaultLoaders['.yaml']),
+    '.yml': reporting(defaultLoaders['.yml']),
+    noExt: reporting(defaultLoaders.noExt),
+    '.js': reporting(importLoader),
+    '.mjs': reporting(importLoader),
+    '.cjs': reporting(importLoader),
+    '.ts': reporting(importLoader),
+  },
+});
+
+export async function loadConfig(opts: LoadOptions = {}): Promise<LoadedConfig> {
+  const cwd = opts.cwd ?? process.cwd();
+  let found: { config: unknown; filepath: string } | null;
+  if (opts.configPath) {
+    const path = resolve(cwd, opts.configPath);
+    if (!existsSync(path)) throw new ConfigError(`--config ${opts.configPath}: no such file (${path})`);
+    found = await explorer.load(path).catch(rethrowAsConfigError(path));
+    if (!found) throw new ConfigError(`${path}: the file holds no config`);
+  } else {
+    found = await explorer.search(cwd).catch(rethrowAsConfigError(cwd));
+  }
+  const where = found?.filepath ?? 'default config';
+  let raw: unknown = found ? (found.config ?? {}) : DEFAULT_CONFIG;
+  if (typeof raw === 'function') raw = await (raw as (env: object) => unknown)({ command: opts.command ?? 'run', cwd });
+  const sweep = Array.isArray(raw);
+  const list = sweep ? (raw as unknown[]) : [raw];
+  if (list.length === 0) throw new ConfigError(`${where}: the sweep is empty`);
+  const configs = list.map((config, i) => {
+    const label = sweep ? `${where} [sweep ${i}]` : where;
+    validate(configSchema, config, label);
+    if (!opts.overrides?.length) return config as UserConfig;
+    const overridden = applyOverrides(config as UserConfig, opts.overrides);
+    return validate(configSchema, overridden, `${label} with --set ${opts.overrides.join(' ')}`) as UserConfig;
+  });
+  return { configs, filepath: found?.filepath, baseDir: found ? dirname(found.filepath) : cwd, sweep };
+}
+
+function rethrowAsConfigError(where: string) {
+  return (error: unknown): never => {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(`${where}: cannot load config: ${messageOf(error)}`, { cause: error });
+  };
+}
+
+/** Apply `a.b[0].c=value` (or `a.b.0.c=value`) overrides; values parse as JSON when they can. */
+export function applyOverrides<T extends object>(config: T, overrides: string[]): T {
+  const out = structuredCloneConfig(config);
+  for (const override of overrides) {
+    const eq = override.indexOf('=');
+    if (eq <= 0) throw new ConfigError(`--set ${override}: expected key.path=value`);
+    const path = override
+      .slice(0, eq)
+      .replace(/\[(\d+)\]/g, '.$1')
+      .split('.')
+      .filter(Boolean);
+    const text = override.slice(eq + 1);
+    let value: unknown = text;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      // a bare string
+    }
+    let node = out as Record<string, unknown>;
+    path.slice(0, -1).forEach((key, i) => {
+      const next = node[key];
+      if (next === undefined || next === null) node[key] = /^\d+$/.test(path[i + 1]!) ? [] : {};
+      else if (typeof next !== 'object')
+        throw new ConfigError(`--set ${override}: ${path.slice(0, i + 1).join('.')} is a ${typeof next}, not an object`);
+      node = node[key] as Record<string, unknown>;
+    });
+    node[path.at(-1)!] = value;
+  }
+  return out;
+}
+
+/** Deep copy of plain data; plugin objects and functions are kept by reference. */
+function structuredCloneConfig<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(structuredCloneConfig) as T;
+  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, structuredCloneConfig(v)])) as T;
+  return value;
+}
+
+// ---------------------------------------------------------------------------
+// Merging preset settings and normalising
+// ---------------------------------------------------------------------------
+
+/**
+ * Merge config layers, highest priority first (user config, then presets in
+ * resolution order). Objects merge key by key; arrays and values are taken
+ * whole from the first layer that has them.
+ */
+export function mergeLayers(layers: Record<string, unknown>[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const layer of layers) {
+    for (const [key, value] of Object.entries(layer)) {
+      if (value === undefined) continue;
+      const have = out[key];
+      if (have === undefined) out[key] = value;
+      else if (isPlainObject(have) && isPlainObject(value)) out[key] = mergeLayers([have, value]);
+    }
+  }
+  return out;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  !!v && typeof v === 'object' && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
+
+type ParsedConfig = z.output<typeof configSchema>;
+
+/** Apply core defaults and normalise shorthands (model id, single selections). */
+export function finalizeConfig(merged: ParsedConfig, where: string): LadderConfig {
+  const names = new Set<string>();
+  const curriculum = (merged.curriculum ?? []).map((stage, i): StageEntry => {
+    if (names.has(stage.name)) throw new ConfigError(`${where}: curriculum[${i}].name: "${stage.name}" is used twice`);
+    names.add(stage.name);
+    const data = stage.data === undefined ? [{}] : Array.isArray(stage.data) ? stage.data : [stage.data];
+    return {
+      name: stage.name,
+      kind: stage.kind,
+      data: data as DataSelection[],
+      options: stage.options ?? {},
+      evaluate: stage.evaluate ?? true,
+    };
+  });
+  const model = typeof merged.model === 'string' ? { id: merged.model } : merged.model;
+  return {
+    name: merged.name ?? CORE_DEFAULTS.name,
+    seed: merged.seed ?? CORE_DEFAULTS.seed,
+    data: merged.data ?? {},
+    model: { id: model?.id ?? '', options: model?.options ?? {} },
+    curriculum,
+    rewards: merged.rewards ?? { ...CORE_DEFAULTS.rewards },
+    evaluate: {
+      benchmarks: merged.evaluate?.benchmarks ?? [],
+      at: merged.evaluate?.at,
+      limit: merged.evaluate?.limit,
+      batchSize: merged.evaluate?.batchSize ?? CORE_DEFAULTS.batchSize,
+      strict: merged.evaluate?.strict ?? false,
+    },
+    runsDir: merged.runsDir ?? CORE_DEFAULTS.runsDir,
+    cacheDir: merged.cacheDir ?? CORE_DEFAULTS.cacheDir,
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * The curriculum: an ordered list of stage entries. Each names a stage kind,
+ * the data it trains on (one selection, or several trained jointly: a mixed
+ * stage) and options. Ablation plugins rewrite the list on the `curriculum`
+ * waterfall with the helpers below.
+ */
+import { ConfigError } from './errors.ts';
+import type { DataSelection, Random, Sample, StageEntry } from './types.ts';
+
+const matches = (sample: Sample, selection: DataSelection) =>
+  (!selection.tasks || selection.tasks.includes(sample.task)) &&
+  (!selection.modalities || selection.modalities.includes(sample.modality));
+
+/**
+ * Samples a stage trains on: the union of its selections (each capped by its
+ * `limit`, picked with the seeded stream), in a seeded order.
+ */
+export function selectSamples(samples: Sample[], selections: DataSelection[], random: Random): Sample[] {
+  const chosen = new Map<string, Sample>();
+  selections.forEach((selection, i) => {
+    let picked = samples.filter((s) => matches(s, selection));
+    if (selection.limit !== undefined && picked.length > selection.limit)
+      picked = random.fork(`selection-${i}`).shuffle([...picked]).slice(0, selection.limit);
+    for (const sample of picked) chosen.set(sample.id, sample);
+  });
+  const ordered = samples.filter((s) => chosen.has(s.id));
+  return random.fork('order').shuffle(ordered);
+}
+
+/** Replace the named stages by one stage that trains on all their data jointly. */
+export function mixStages(curriculum: StageEntry[], names: string[], mixed: Partial<StageEntry> = {}): StageEntry[] {
+  const parts = names.map((name) => {
+    const entry = curriculum.find((e) => e.name === name);
+    if (!entry) throw new ConfigError(`cannot mix stage "${name}": the curriculum has ${curriculum.map((e) => e.name).join(', ')}`);
+    return entry;
+  });
+  const kinds = new Set(parts.map((p) => p.kind));
+  if (kinds.size > 1) throw new ConfigError(`cannot mix stages of different kinds (${[...kinds].join(', ')}) into one`);
+  const last = parts.at(-1)!;
+  const entry: StageEntry = {
+    name: names.join('+'),
+    kind: last.kind,
+    data: parts.flatMap((p) => p.data),
+    options: { ...last.options },
+    evaluate: last.evaluate,
+    ...mixed,
+  };
+  const first = curriculum.findIndex((e) => names.includes(e.name));
+  const rest = curriculum.filter((e) => !names.includes(e.name));
+  rest.splice(first, 0, entry);
+  return rest;
+}
+
+/** Keep only the named stages, in the given order. */
+export function orderStages(curriculum: StageEntry[], names: string[]): StageEntry[] {
+  return names.map((name) => {
+    const entry = curriculum.find((e) => e.name === name);
+    if (!entry) throw new ConfigError(`no stage "${name}" in the curriculum (it has ${curriculum.map((e) => e.name).join(', ')})`);
+    return entry;
+  });
+}
+
+/** Points at which benchmarks run: "base" (before training) and stage names. */
+export function evaluationPoints(at: string[] | undefined, curriculum: StageEntry[]): string[] {
+  if (!at) return ['base', ...curriculum.filter((e) => e.evaluate).map((e) => e.name)];
+  const known = new Set(['base', ...curriculum.map((e) => e.name)]);
+  const unknown = at.filter((p) => !known.has(p));
+  if (unknown.length)
+    throw new ConfigError(`evaluate.at: unknown point ${unknown.join(', ')}; expected "base" or a stage name (${[...known].join(', ')})`);
+  return at;
+}

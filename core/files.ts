@@ -1,0 +1,53 @@
+/**
+ * Crash-safe file writing: write to a temporary file beside the target, then
+ * rename, so a reader never sees half a file and a crash never loses the old one.
+ */
+import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+let counter = 0;
+const tempName = (path: string) => `${path}.tmp-${process.pid}-${counter++}`;
+
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temp = tempName(path);
+  await writeFile(temp, data);
+  await rename(temp, path);
+}
+
+export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const temp = tempName(path);
+  writeFileSync(temp, data);
+  renameSync(temp, path);
+}
+
+export const writeJsonAtomic = (path: string, value: unknown) =>
+  writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
+
+/** Append one JSON object as a line; lines are small, so each append is one write. */
+export function appendJsonLine(path: string, value: unknown): void {
+  mkdirSync(dirname(path), { recursive: true });
+  appendFileSync(path, `${JSON.stringify(value)}\n`);
+}
+
+/**
+ * Read a JSONL file, skipping a torn last line (a crash mid-append) but
+ * failing on a malformed line elsewhere, with the file and line number.
+ */
+export function readJsonLines<T = unknown>(path: string): T[] {
+  if (!existsSync(path)) return [];
+  const lines = readFileSync(path, 'utf8').split('\n');
+  const out: T[] = [];
+  lines.forEach((line, i) => {
+    if (!line.trim()) return;
+    try {
+      out.push(JSON.parse(line) as T);
+    } catch (error) {
+      const isLast = lines.slice(i + 1).every((rest) => !rest.trim());
+      if (!isLast) throw new Error(`${path}:${i + 1}: malformed JSON line (${(error as Error).message})`);
+    }
+  });
+  return out;
+}

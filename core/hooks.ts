@@ -1,0 +1,165 @@
+/**
+ * Every hook point of spatial-ladder, declared in one place.
+ *
+ * A plugin is `{ name, apply(ladder) }`; in `apply` it taps these hooks with
+ * its name as the tap name. Three shapes:
+ *
+ * - Registries (`HookMap` of bail hooks): an id maps to an implementation.
+ *   The first tap wins, so a user plugin, applied before the presets,
+ *   overrides a preset's plugin that registers the same id:
+ *
+ *       ladder.hooks.sources.for('procedural').tap(PLUGIN_NAME, () => source);
+ *
+ * - Pipelines (waterfalls): each tap receives the previous tap's result.
+ * - Notifications (lifecycle): every tap runs, in order.
+ *
+ * Ordering: pass `{ name, order: 'pre' | 'post' }` instead of a name to run a
+ * tap before or after the unordered ones. (tapable calls this `stage`; here
+ * that word means only a curriculum stage.)
+ */
+import {
+  AsyncSeriesBailHook,
+  AsyncSeriesHook,
+  AsyncSeriesWaterfallHook,
+  HookMap,
+  SyncBailHook,
+  SyncHook,
+  SyncWaterfallHook,
+} from 'tapable';
+import type {
+  Benchmark,
+  BenchmarkReport,
+  Candidate,
+  Dataset,
+  DatasetRequest,
+  FilterContext,
+  PolicyBackend,
+  Reward,
+  SceneSource,
+  Stage,
+  StageEntry,
+  StageResult,
+  TaskGenerator,
+} from './types.ts';
+
+/** Extra tap option: run before (`pre`) or after (`post`) unordered taps. */
+export interface OrderOption {
+  order?: 'pre' | 'post';
+}
+
+/** What lifecycle hooks receive about the run in progress. */
+export interface RunInfo {
+  name: string;
+  dir: string;
+  seed: number;
+  /** Curriculum after the `curriculum` waterfall. */
+  curriculum: StageEntry[];
+}
+
+/** One line of metrics.jsonl. `event` says what it is ("step", "stage", ...). */
+export interface MetricEvent {
+  event: string;
+  stage?: string;
+  step?: number;
+  time: number;
+  [key: string]: unknown;
+}
+
+export interface ProgressEvent {
+  id: number;
+  label: string;
+  done: number;
+  total: number;
+  note?: string;
+  finished: boolean;
+}
+
+export interface LogEvent {
+  level: 'info' | 'warn';
+  message: string;
+}
+
+/** A subcommand a plugin adds under `ladder data` (e.g. `ladder data scenes`). */
+export interface DataCommand {
+  description: string;
+  /** Usage line for the options it accepts, shown by `ladder data --help`. */
+  usage?: string;
+  run(args: string[], ctx: { seed: number; cacheDir: string; json: boolean }): Promise<number | void>;
+}
+
+type Registry<T> = HookMap<SyncBailHook<[], T, OrderOption>>;
+
+const registry = <T>(name: string): Registry<T> =>
+  new HookMap(() => new SyncBailHook<[], T, OrderOption>([]), name);
+
+export function createHooks() {
+  return Object.freeze({
+    // -- registries (first tap wins) --------------------------------------
+    /** Scene sources: "procedural", "scannet", ... */
+    sources: registry<SceneSource>('sources'),
+    /** Task generators: "localization", "object-size", ... */
+    tasks: registry<TaskGenerator>('tasks'),
+    /** Training stage kinds: "sft", "cold-start", "grpo". */
+    stages: registry<Stage>('stages'),
+    /** Rewards: "format", "accuracy", "iou". */
+    rewards: registry<Reward>('rewards'),
+    /** Policy backends: "tiny-vlm", "openai", "oracle", ... */
+    models: registry<PolicyBackend>('models'),
+    /** Benchmarks: "vsi-bench", "spbench-si", "held-out", ... */
+    benchmarks: registry<Benchmark>('benchmarks'),
+    /** Subcommands of `ladder data`. */
+    commands: registry<DataCommand>('commands'),
+
+    // -- pipelines ----------------------------------------------------------
+    /** Builds (or loads from cache) the dataset the curriculum trains on. */
+    dataset: new AsyncSeriesBailHook<[DatasetRequest], Dataset | undefined, OrderOption>(['request'], 'dataset'),
+    /** Candidate samples of one scene pass through every filter in turn. */
+    filters: new AsyncSeriesWaterfallHook<[Candidate[], FilterContext], Candidate[], OrderOption>(
+      ['candidates', 'context'],
+      'filters',
+    ),
+    /** The stage list: ablation plugins reorder, drop or mix stages here. */
+    curriculum: new SyncWaterfallHook<[StageEntry[]], StageEntry[], OrderOption>(['stages'], 'curriculum'),
+
+    // -- lifecycle (notifications) ------------------------------------------
+    run: new AsyncSeriesHook<[RunInfo], OrderOption>(['run'], 'run'),
+    beforeStage: new AsyncSeriesHook<[StageEntry, RunInfo], OrderOption>(['entry', 'run'], 'beforeStage'),
+    step: new SyncHook<[MetricEvent], void, OrderOption>(['metrics'], 'step'),
+    afterStage: new AsyncSeriesHook<[StageEntry, StageResult, RunInfo], OrderOption>(
+      ['entry', 'result', 'run'],
+      'afterStage',
+    ),
+    evaluate: new AsyncSeriesHook<[BenchmarkReport, string, RunInfo], OrderOption>(
+      ['report', 'checkpoint', 'run'],
+      'evaluate',
+    ),
+    done: new AsyncSeriesHook<[RunInfo], OrderOption>(['run'], 'done'),
+    failed: new AsyncSeriesHook<[Error, RunInfo], OrderOption>(['error', 'run'], 'failed'),
+    /** Long work reports progress here; reporters draw it. */
+    progress: new SyncHook<[ProgressEvent], void, OrderOption>(['progress'], 'progress'),
+    log: new SyncHook<[LogEvent], void, OrderOption>(['log'], 'log'),
+  });
+}
+
+export type LadderHooks = ReturnType<typeof createHooks>;
+/** Names of the registries (the HookMaps). */
+export type RegistryName = 'sources' | 'tasks' | 'stages' | 'rewards' | 'models' | 'benchmarks' | 'commands';
+export const REGISTRIES: readonly RegistryName[] = [
+  'sources',
+  'tasks',
+  'stages',
+  'rewards',
+  'models',
+  'benchmarks',
+  'commands',
+];
+/** What each registry holds, for typed look-ups. */
+export interface RegistryTypes {
+  sources: SceneSource;
+  tasks: TaskGenerator;
+  stages: Stage;
+  rewards: Reward;
+  models: PolicyBackend;
+  benchmarks: Benchmark;
+  commands: DataCommand;
+}

@@ -1,0 +1,22 @@
+/**
+ * The public API of spatial-ladder: what plugins, presets and configs import.
+ * Community plugins import it as `spatial-ladder`; built-ins by relative path.
+ */
+export { z } from 'zod';
+export * from './types.ts';
+export { createHooks, REGISTRIES } from './hooks.ts';
+export type { LadderHooks, RegistryName, RegistryTypes, RunInfo, MetricEvent, ProgressEvent, LogEvent, DataCommand, OrderOption } from './hooks.ts';
+export { Ladder, createLadder, type LoadedPlugin, type CreateLadderOptions } from './ladder.ts';
+export { definePlugin, definePreset, isPlugin, type Plugin, type PluginFactory, type Preset, type PresetFactory } from './plugin.ts';
+export { loadConfig, applyOverrides, validate, configSchema, DEFAULT_CONFIG, type UserConfig, type LadderConfig, type PluginEntry } from './config.ts';
+export { resolveEntries, expandName, PACKAGE_ROOT } from './resolve.ts';
+export { runCurriculum, buildDataset, evaluateBenchmark, loadPolicy, preflight, resolveCurriculum, type RunOptions, type RunSummary } from './runner.ts';
+export { selectSamples, mixStages, orderStages, evaluationPoints } from './curriculum.ts';
+export { RunDirectory, type RunState } from './run-directory.ts';
+export { markdownTable, benchmarkTable, evaluationTable } from './report.ts';
+export { createRandom, hash32 } from './random.ts';
+export { writeFileAtomic, writeFileAtomicSync, writeJsonAtomic, appendJsonLine, readJsonLines } from './files.ts';
+export { LadderError, ConfigError, UsageError, PluginError } from './errors.ts';
+
+/** Identity helper giving a config file types: `export default defineConfig({ ... })`. */
+export const defineConfig = <T extends import('./config.ts').UserConfig | import('./config.ts').UserConfig[]>(config: T): T => config;

@@ -1,0 +1,35 @@
+/** Tables for people: markdown (readable in a terminal and pasteable into a paper draft). */
+import type { BenchmarkReport } from './types.ts';
+
+export function markdownTable(headers: string[], rows: (string | number)[][]): string {
+  const cells = rows.map((row) => row.map((cell) => (typeof cell === 'number' ? cell.toFixed(1) : cell)));
+  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((row) => String(row[i] ?? '').length)));
+  const line = (row: string[]) => `| ${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join(' | ')} |`;
+  const rule = `|${widths.map((w, i) => (i === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
+  return [line(headers), rule, ...cells.map((row) => line(row.map(String)))].join('\n');
+}
+
+/** One benchmark's per-type scores, then NQ / MCQ / Avg. */
+export function benchmarkTable(report: BenchmarkReport): string {
+  const rows: (string | number)[][] = report.scores.map((s) => [s.type, s.kind, String(s.count), s.score]);
+  rows.push(['NQ', '', '', report.nq], ['MCQ', '', '', report.mcq], ['Avg', '', '', report.avg]);
+  return markdownTable(['question type', 'kind', 'n', 'score'], rows);
+}
+
+/**
+ * Evaluation points (rows) x benchmarks (NQ / MCQ / Avg column groups),
+ * the layout of the paper's Table 1.
+ */
+export function evaluationTable(evaluations: Record<string, Record<string, BenchmarkReport>>): string {
+  const benchmarks = [...new Set(Object.values(evaluations).flatMap((byBench) => Object.keys(byBench)))];
+  if (!benchmarks.length) return '(no benchmark was evaluated)';
+  const headers = ['checkpoint', ...benchmarks.flatMap((b) => [`${b} NQ`, `${b} MCQ`, `${b} Avg`])];
+  const rows = Object.entries(evaluations).map(([point, byBench]) => [
+    point,
+    ...benchmarks.flatMap((b): (string | number)[] => {
+      const r = byBench[b];
+      return r ? [r.nq, r.mcq, r.avg] : ['-', '-', '-'];
+    }),
+  ]);
+  return markdownTable(headers, rows);
+}

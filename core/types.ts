@@ -1,0 +1,383 @@
+/**
+ * The public domain types of spatial-ladder. Every plugin talks to the core and
+ * to other plugins through these shapes; nothing here depends on a backend.
+ *
+ * Conventions (SPEC section 2): metres, world +Z up, camera in OpenCV
+ * convention (x right, y down, z forward), matrices row-major.
+ */
+
+export type Vec3 = [number, number, number];
+/** 4x4 matrix, row-major, 16 numbers. */
+export type Mat4 = number[];
+/** Pixel box [x1, y1, x2, y2], x right, y down. */
+export type Box2D = [number, number, number, number];
+
+/** The three input modalities of SPEC section 4. */
+export type Modality = 'single-image' | 'multi-view' | 'video';
+export const MODALITIES: readonly Modality[] = ['single-image', 'multi-view', 'video'];
+
+// ---------------------------------------------------------------------------
+// Scenes: the unified metadata every task generator reads (SPEC section 3)
+// ---------------------------------------------------------------------------
+
+export interface OrientedBox {
+  center: Vec3;
+  /** Extent along the box's own x, y, z axes (metres). */
+  size: Vec3;
+  /** Rotation about +Z (radians) from world x to the box's x axis. */
+  yaw: number;
+}
+
+export interface SceneObject {
+  /** Instance id, unique within the scene (ScanNet `objectId`). */
+  id: number;
+  /** Category after the label map (what questions name). */
+  category: string;
+  /** The raw annotation string before the label map. */
+  rawCategory: string;
+  centroid: Vec3;
+  box: OrientedBox;
+  /** Number of mesh vertices that belong to the object. */
+  pointCount: number;
+}
+
+export interface Intrinsics {
+  fx: number;
+  fy: number;
+  cx: number;
+  cy: number;
+  width: number;
+  height: number;
+}
+
+/** What one view shows of one object. */
+export interface ViewObject {
+  objectId: number;
+  /** 2D box in pixels of the colour image, clipped to the image. */
+  box2d: Box2D;
+  /** Object centroid in this camera's frame (OpenCV convention). */
+  centroidCamera: Vec3;
+  /** Fraction of the object's surface samples inside the image and not occluded. */
+  visibility: number;
+}
+
+export interface View {
+  /** Frame index in the capture (numeric, never a padded string). */
+  frame: number;
+  /** Seconds from the start of the capture. */
+  time: number;
+  /** Colour image path, absolute or relative to the scene directory. */
+  image: string;
+  intrinsics: Intrinsics;
+  /** Camera-to-world after axis alignment. */
+  cameraToWorld: Mat4;
+  objects: ViewObject[];
+}
+
+export interface SceneVideo {
+  /** Path of a video file when the source has one. */
+  path?: string;
+  fps: number;
+  /** Object id -> first view in which it is visible. */
+  firstSeen: Record<number, { frame: number; time: number }>;
+}
+
+export interface Scene {
+  id: string;
+  /** Id of the SceneSource that produced it. */
+  source: string;
+  /** Directory the scene's files live in. */
+  dir: string;
+  objects: SceneObject[];
+  views: View[];
+  video?: SceneVideo;
+  /** Floor area in square metres, computed deterministically. */
+  floorArea: number;
+  /** Free-form notes a source wants the user to see (fallbacks taken, etc.). */
+  notes?: string[];
+}
+
+export interface SourceContext {
+  seed: number;
+  /** Directory for anything the source caches. */
+  cacheDir: string;
+  progress: ProgressFactory;
+  log: (message: string) => void;
+  signal?: AbortSignal;
+}
+
+/** A data source: streams scenes one at a time (never all frames in memory). */
+export interface SceneSource {
+  id: string;
+  /** Scene ids in a stable order. */
+  list(ctx: SourceContext): Promise<string[]>;
+  load(sceneId: string, ctx: SourceContext): Promise<Scene>;
+}
+
+// ---------------------------------------------------------------------------
+// Samples and task generators (SPEC section 4)
+// ---------------------------------------------------------------------------
+
+export type AnswerKind = 'choice' | 'number' | 'boxes';
+
+export interface SampleMedia {
+  /** Image paths relative to the dataset directory (views, or video frames). */
+  images: string[];
+  /** A video path relative to the dataset directory, when one exists. */
+  video?: string;
+}
+
+/** One training or evaluation example. */
+export interface Sample {
+  id: string;
+  /** Task generator id ("localization", "object-size", ...). */
+  task: string;
+  modality: Modality;
+  scene: string;
+  /** Question text, options included for multiple choice. */
+  question: string;
+  /** Multiple-choice options as written ("A. left-front"). */
+  options?: string[];
+  /** Ground truth: a letter, a number written as text, or bbox JSON. */
+  answer: string;
+  answerKind: AnswerKind;
+  media: SampleMedia;
+  /** Facts used to write the answer (for teachers and analysis). */
+  facts?: Record<string, unknown>;
+  /** Id of a paired sample (single-image question <-> localization). */
+  pairedWith?: string;
+}
+
+/** A generated sample before filtering, with what filters need to judge it. */
+export interface Candidate extends Sample {
+  /** Objects the question refers to, as (object id, views used). */
+  refs: { objectId: number; category: string }[];
+  /** Frames of the scene the sample uses. */
+  frames: number[];
+}
+
+export interface TaskContext {
+  seed: number;
+  /** A seeded random stream for this (scene, task). */
+  random: Random;
+  options: Record<string, unknown>;
+}
+
+export interface TaskGenerator {
+  id: string;
+  modalities: readonly Modality[];
+  generate(scene: Scene, modality: Modality, ctx: TaskContext): Iterable<Candidate>;
+}
+
+export interface FilterContext {
+  scene: Scene;
+  seed: number;
+}
+
+/** A dataset on disk, as a stage sees it. */
+export interface Dataset {
+  dir: string;
+  /** The manifest the builder wrote (source, config, seed, counts, hash). */
+  manifest: Record<string, unknown>;
+  samples: Sample[];
+}
+
+export interface DatasetRequest {
+  seed: number;
+  cacheDir: string;
+  config: Record<string, unknown>;
+  progress: ProgressFactory;
+  log: (message: string) => void;
+}
+
+// ---------------------------------------------------------------------------
+// Policies (the model side, DESIGN "The model side")
+// ---------------------------------------------------------------------------
+
+export interface PolicyInput {
+  system?: string;
+  prompt: string;
+  /** Absolute image paths (views or sampled video frames), in order. */
+  images: string[];
+}
+
+export interface SamplingOptions {
+  maxTokens: number;
+  /** 0 means greedy. */
+  temperature: number;
+  topP: number;
+  seed: number;
+  /** Completions per input (G in GRPO); default 1. */
+  n?: number;
+}
+
+export interface Generation {
+  text: string;
+  /** Completion token count, when the backend knows it. */
+  tokens?: number;
+}
+
+/**
+ * What every stage and benchmark talks to. Inference-only policies (an
+ * OpenAI-compatible server, oracle, chance) implement `generate`; trainable
+ * ones add the rest.
+ */
+export interface Policy {
+  readonly id: string;
+  /** One array of `n` completions per input. */
+  generate(inputs: PolicyInput[], sampling: SamplingOptions): Promise<Generation[][]>;
+  /** Per-token log-probabilities of `completions[i]` given `inputs[i]`. */
+  logProbs?(inputs: PolicyInput[], completions: string[]): Promise<number[][]>;
+  /** Present on trainable policies. */
+  trainer?: PolicyTrainer;
+  save?(dir: string): Promise<void>;
+  dispose?(): Promise<void> | void;
+}
+
+/** One example a stage trains on. `weights` scales each completion token's loss term. */
+export interface TrainExample {
+  input: PolicyInput;
+  completion: string;
+}
+
+/** Backend-side training operations; the stage decides what to optimise. */
+export interface PolicyTrainer {
+  /** Snapshot of the current weights usable as a frozen reference or an "old" policy. */
+  snapshot(): Promise<Policy>;
+  /** Everything a stage may need to resume: optimizer state, step counters. */
+  saveState(dir: string): Promise<void>;
+  loadState(dir: string): Promise<void>;
+}
+
+export interface PolicyBackendContext {
+  seed: number;
+  dataset?: Dataset;
+  log: (message: string) => void;
+}
+
+/** A model backend: creates fresh policies and loads saved ones. */
+export interface PolicyBackend {
+  id: string;
+  create(options: Record<string, unknown>, ctx: PolicyBackendContext): Promise<Policy>;
+  load?(dir: string, ctx: PolicyBackendContext): Promise<Policy>;
+}
+
+// ---------------------------------------------------------------------------
+// Rewards, stages, benchmarks
+// ---------------------------------------------------------------------------
+
+/** A verifiable reward, TRL style: one score per completion. */
+export type Reward = (completions: string[], samples: Sample[]) => number[] | Promise<number[]>;
+
+/** Which data a curriculum stage trains on. */
+export interface DataSelection {
+  /** Task generator ids; all tasks when absent. */
+  tasks?: string[];
+  modalities?: Modality[];
+  /** Use at most this many samples of the selection. */
+  limit?: number;
+}
+
+/** One entry of the curriculum (config key `curriculum`). */
+export interface StageEntry {
+  /** Unique name in the curriculum ("perception", "understanding", ...). */
+  name: string;
+  /** Stage kind: a key of the `stages` hook ("sft", "cold-start", "grpo"). */
+  kind: string;
+  /** One selection, or several trained jointly (a mixed stage). */
+  data: DataSelection[];
+  options: Record<string, unknown>;
+  /** Evaluate benchmarks after this stage (default true). */
+  evaluate: boolean;
+}
+
+export interface StageResult {
+  /** Directory of the stage's final checkpoint, if it wrote one. */
+  checkpoint?: string;
+  metrics: Record<string, number>;
+}
+
+export interface StageContext {
+  entry: StageEntry;
+  policy: Policy;
+  /** Samples selected by `entry.data`, in a seeded order. */
+  samples: Sample[];
+  dataset: Dataset;
+  rewards: Record<string, { reward: Reward; weight: number }>;
+  seed: number;
+  /** Directory for this stage's checkpoints. */
+  dir: string;
+  /** True under `ladder run --resume`: continue from the last checkpoint in `dir`, if any. */
+  resume: boolean;
+  emit: (metrics: Record<string, unknown>) => void;
+  progress: ProgressFactory;
+  log: (message: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface Stage {
+  kind: string;
+  /** The stage reads `ctx.rewards`; the runner then checks every configured reward exists before starting. */
+  usesRewards?: boolean;
+  run(ctx: StageContext): Promise<StageResult>;
+}
+
+export interface BenchmarkScore {
+  /** Question type as the benchmark names it. */
+  type: string;
+  kind: 'NQ' | 'MCQ';
+  count: number;
+  /** 0..100 */
+  score: number;
+}
+
+export interface BenchmarkReport {
+  benchmark: string;
+  scores: BenchmarkScore[];
+  /** Means over types (0..100), as in the paper's Table 1. */
+  nq: number;
+  mcq: number;
+  avg: number;
+  /** Rows that could not be scored, with why. */
+  errors?: { id: string; message: string }[];
+}
+
+export interface BenchmarkContext {
+  seed: number;
+  /** Directory for predictions (resumable JSONL) and the report. */
+  dir: string;
+  /** Score a seeded random subset of this many rows. */
+  limit?: number;
+  batchSize: number;
+  strict: boolean;
+  dataset?: Dataset;
+  progress: ProgressFactory;
+  log: (message: string) => void;
+}
+
+export interface Benchmark {
+  id: string;
+  /** The benchmark is built from the run's dataset (held-out scenes); the runner passes it in `ctx.dataset`. */
+  usesDataset?: boolean;
+  evaluate(policy: Policy, ctx: BenchmarkContext): Promise<BenchmarkReport>;
+}
+
+// ---------------------------------------------------------------------------
+// Progress, randomness
+// ---------------------------------------------------------------------------
+
+export interface ProgressTicker {
+  tick(n?: number, note?: string): void;
+  done(): void;
+}
+export type ProgressFactory = (label: string, total: number) => ProgressTicker;
+
+export interface Random {
+  /** Uniform in [0, 1). */
+  next(): number;
+  /** Integer in [0, n). */
+  int(n: number): number;
+  /** A new independent stream derived from this one's seed and `label`. */
+  fork(label: string): Random;
+  shuffle<T>(items: T[]): T[];
+}
