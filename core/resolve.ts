@@ -203,7 +203,7 @@ export async function resolveEntries(
     pending.push({ entry, via: `plugins[${i}]`, baseDir: ctx.baseDir, fromUser: true }),
   );
 
-  const walkPresets = async (entries: PluginEntry[], trail: string, baseDir: string, stack: string[]) => {
+  const walkPresets = async (entries: PluginEntry[], trail: string, baseDir: string, stack: { id: unknown; label: string }[]) => {
     for (const [i, entry] of entries.entries()) {
       const via = `${trail}presets[${i}]`;
       const { target, options, disabled: off } = splitEntry(entry);
@@ -221,9 +221,9 @@ export async function resolveEntries(
         from = locate(target, 'preset', baseDir).file;
         exported = await importDefault(from, where);
       } else request = '(inline preset)';
-      const identity = from === 'inline' ? request : from;
-      if (stack.includes(identity))
-        throw new ConfigError(`${where}: preset cycle: ${[...stack, identity].map((s) => s.replace(PACKAGE_ROOT, '')).join(' -> ')}`);
+      const identity = { id: from === 'inline' ? target : from, label: from === 'inline' ? request : from.replace(PACKAGE_ROOT, '') };
+      if (stack.some((s) => s.id === identity.id))
+        throw new ConfigError(`${where}: preset cycle: ${[...stack, identity].map((s) => s.label).join(' -> ')}`);
       const preset = (await instantiate(exported, options, 'preset', where, `preset "${request}"`)) as Preset;
       if (!preset || typeof preset !== 'object' || Array.isArray(preset) || isPlugin(preset))
         throw new ConfigError(
@@ -232,7 +232,7 @@ export async function resolveEntries(
       const extra = Object.keys(preset).filter((k) => !['name', 'plugins', 'presets', 'settings'].includes(k));
       if (extra.length)
         throw new ConfigError(`${where}: preset "${request}" has unknown keys ${extra.join(', ')}; expected name, plugins, presets, settings`);
-      const name = preset.name ?? shortName(request, 'preset');
+      const name = preset.name ?? (typeof target === 'string' ? shortName(target, 'preset') : 'inline preset');
       out.presets.push({ name, request, from, via, options });
       if (preset.settings) {
         validate(configSchema.omit({ presets: true, plugins: true }), preset.settings, `${where} (${name}) settings`);

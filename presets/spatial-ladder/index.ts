@@ -17,8 +17,11 @@ export const SPATIAL_TASKS = [
   'appearance-order',
 ];
 
-/** The recipe's plugins; each lands with the issue that builds it. */
-const PLUGINS: PluginEntry[] = [];
+/** The recipe's plugins. */
+const PLUGINS: PluginEntry[] = [
+  // short stages: a step line every 5 steps
+  ['reporter', { every: 5 }],
+];
 
 export default definePreset({
   options: z.strictObject({
