@@ -8,12 +8,14 @@ import { ConfigError } from './errors.ts';
 import type { DataSelection, Random, Sample, StageEntry } from './types.ts';
 
 const matches = (sample: Sample, selection: DataSelection) =>
+  (sample.split ?? 'train') === 'train' &&
   (!selection.tasks || selection.tasks.includes(sample.task)) &&
   (!selection.modalities || selection.modalities.includes(sample.modality));
 
 /**
- * Samples a stage trains on: the union of its selections (each capped by its
- * `limit`, picked with the seeded stream), in a seeded order.
+ * Samples a stage trains on: the training-split samples of the union of its
+ * selections (each capped by its `limit`, picked with the seeded stream), in a
+ * seeded order.
  */
 export function selectSamples(samples: Sample[], selections: DataSelection[], random: Random): Sample[] {
   const chosen = new Map<string, Sample>();

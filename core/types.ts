@@ -146,6 +146,8 @@ export interface Sample {
   facts?: Record<string, unknown>;
   /** Id of a paired sample (single-image question <-> localization). */
   pairedWith?: string;
+  /** "train" (default) or "held-out"; curriculum stages train on "train" only. Splits are by scene. */
+  split?: 'train' | 'held-out';
 }
 
 /** A generated sample before filtering, with what filters need to judge it. */
@@ -199,6 +201,20 @@ export interface PolicyInput {
   prompt: string;
   /** Absolute image paths (views or sampled video frames), in order. */
   images: string[];
+  /**
+   * What the caller knows about the row. Reference policies (oracle, chance)
+   * and teachers (cold start) read it; a real model must never look at it.
+   */
+  reference?: PolicyReference;
+}
+
+export interface PolicyReference {
+  id: string;
+  task: string;
+  answer: string;
+  answerKind: AnswerKind;
+  options?: string[];
+  facts?: Record<string, unknown>;
 }
 
 export interface SamplingOptions {
