@@ -13,17 +13,19 @@ import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { ConfigError, closest, messageOf } from './errors.ts';
 import { MODALITIES, type DataSelection, type StageEntry } from './types.ts';
+import type { Plugin, Preset } from './plugin.ts';
 
 // ---------------------------------------------------------------------------
 // Schema
 // ---------------------------------------------------------------------------
 
-/** A plugin or preset entry: name/path, plugin object, `[name, options]` or `[name, false]`. */
-const entry = z.union([
-  z.string().min(1),
-  z.tuple([z.any(), z.any()]),
-  z.looseObject({}),
-]);
+/** A plugin or preset entry: a name or path, a plugin or preset object, `[name, options]` or `[name, false]`. */
+export type PluginEntry = string | Plugin | Preset | [string | Plugin | Preset | ((options?: never) => unknown), unknown];
+
+const entry = z.custom<PluginEntry>(
+  (v) => (typeof v === 'string' && v.length > 0) || (Array.isArray(v) && v.length === 2) || (!!v && typeof v === 'object' && !Array.isArray(v)),
+  { message: 'expected a name, a path, [name, options], [name, false] or a plugin object' },
+);
 
 const selection = z.strictObject({
   tasks: z.array(z.string().min(1)).min(1).optional(),
@@ -68,7 +70,6 @@ export const configSchema = z.strictObject({
 });
 
 export type UserConfig = z.input<typeof configSchema>;
-export type PluginEntry = NonNullable<UserConfig['plugins']>[number];
 
 /** The config after presets are merged and defaults applied: what runs. */
 export interface LadderConfig {
