@@ -134,9 +134,9 @@ export interface Sample {
   task: string;
   modality: Modality;
   scene: string;
-  /** Question text, options included for multiple choice. */
+  /** The templated question alone; prompts add options and instructions (plugins/prompts). */
   question: string;
-  /** Multiple-choice options as written ("A. left-front"). */
+  /** Multiple-choice options as written ("A. left-front"), in letter order. */
   options?: string[];
   /** Ground truth: a letter, a number written as text, or bbox JSON. */
   answer: string;

@@ -1,0 +1,71 @@
+/**
+ * prompts: the prompts of SPEC section 5 (paper B.2), shared by stages,
+ * benchmarks and teachers so that training and evaluation ask the same way.
+ * A library, not a plugin.
+ *
+ * Styles:
+ *   plain   the question as is (stage 1: the localization template already
+ *           carries its instruction)
+ *   direct  question + options + the stage-2 post prompt (answer directly)
+ *   think   question + options + the thinking prompt + the stage-3 post
+ *           prompt (<think>...</think><answer>...</answer>)
+ */
+import { isAbsolute, join } from 'node:path';
+import type { AnswerKind, PolicyInput, Sample } from '../../core/index.ts';
+
+export type PromptStyle = 'plain' | 'direct' | 'think';
+
+export const SYSTEM_PROMPT = 'You are a helpful assistant.';
+
+export const DIRECT_POST_PROMPT: Record<'choice' | 'number', string> = {
+  choice: "Please answer with the option's letter from the given choices (e.g., A, B, etc.) directly.",
+  number: 'Please answer the question using a numerical value (e.g., 42 or 3.1) directly.',
+};
+
+export const THINK_PROMPT =
+  "Please think about this question as if you were a human pondering deeply. Engage in an internal dialogue using expressions such as 'let me think', 'wait', 'Hmm', 'oh, I see', 'let's break it down', etc, or other natural language thought expressions. It's encouraged to include self-reflection or verification in the reasoning process.";
+
+export const THINK_POST_PROMPT: Record<'choice' | 'number', string> = {
+  choice:
+    "Please provide your detailed reasoning between the <think> </think> tags, and then answer the question with the option's letter from the given choices (e.g., A, B, etc.) within the <answer> </answer> tags.",
+  number:
+    'Please provide your detailed reasoning between the <think> </think> tags, and then answer the question with a numerical value (e.g., 42 or 3.1) within the <answer> </answer> tags.',
+};
+
+export interface PromptQuestion {
+  question: string;
+  options?: string[];
+  answerKind: AnswerKind;
+}
+
+/** The user prompt text: question, then "Options:" lines, then the style's instructions, joined by newlines. */
+export function promptText(q: PromptQuestion, style: PromptStyle): string {
+  const parts = [q.question];
+  if (q.options?.length) parts.push(`Options:\n${q.options.join('\n')}`);
+  if (style !== 'plain' && q.answerKind !== 'boxes') {
+    if (style === 'think') parts.push(THINK_PROMPT, THINK_POST_PROMPT[q.answerKind]);
+    else parts.push(DIRECT_POST_PROMPT[q.answerKind]);
+  }
+  return parts.join('\n');
+}
+
+/**
+ * A policy input for a sample: system prompt, user prompt, absolute image
+ * paths (media paths are relative to `mediaRoot`), and the reference
+ * (ground truth) that oracle policies and teachers may read.
+ */
+export function samplePrompt(sample: Sample, mediaRoot: string, style: PromptStyle): PolicyInput {
+  return {
+    system: SYSTEM_PROMPT,
+    prompt: promptText(sample, style),
+    images: sample.media.images.map((p) => (isAbsolute(p) ? p : join(mediaRoot, p))),
+    reference: {
+      id: sample.id,
+      task: sample.task,
+      answer: sample.answer,
+      answerKind: sample.answerKind,
+      options: sample.options,
+      facts: sample.facts,
+    },
+  };
+}
