@@ -1,11 +1,13 @@
 /** Tables for people: markdown (readable in a terminal and pasteable into a paper draft). */
 import type { BenchmarkReport } from './types.ts';
 
+/** Numbers are printed with one decimal; numeric columns are right-aligned, text left-aligned. */
 export function markdownTable(headers: string[], rows: (string | number)[][]): string {
   const cells = rows.map((row) => row.map((cell) => (typeof cell === 'number' ? cell.toFixed(1) : cell)));
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((row) => String(row[i] ?? '').length)));
-  const line = (row: string[]) => `| ${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join(' | ')} |`;
-  const rule = `|${widths.map((w, i) => (i === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
+  const numeric = headers.map((_, i) => cells.some((r) => /\d/.test(r[i] ?? '')) && cells.every((r) => /^(-?\d+(\.\d+)?|-|)$/.test(r[i] ?? '')));
+  const line = (row: string[]) => `| ${row.map((cell, i) => (numeric[i] ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join(' | ')} |`;
+  const rule = `|${widths.map((w, i) => (numeric[i] ? `${'-'.repeat(w + 1)}:` : `:${'-'.repeat(w + 1)}`)).join('|')}|`;
   return [line(headers), rule, ...cells.map((row) => line(row.map(String)))].join('\n');
 }
 

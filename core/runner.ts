@@ -146,11 +146,14 @@ export async function runCurriculum(ladder: Ladder, opts: RunOptions = {}): Prom
   const log = (message: string) => ladder.log(message);
 
   try {
+    log(`run ${config.name} -> ${run.dir} (seed ${config.seed}; curriculum: ${curriculum.map((e) => e.name).join(' -> ') || 'none'}${opts.resume ? '; resuming' : ''})`);
     await ladder.hooks.run.promise(info);
     const dataset = await buildDataset(ladder);
+    log(`dataset: ${dataset.samples.length} samples (${dataset.dir})`);
     const backendCtx: PolicyBackendContext = { seed: config.seed, dataset, log };
     const last = state.stages.at(-1);
-    let policy = last?.result.checkpoint
+    if (last?.result.checkpoint) log(`policy: loading ${last.result.checkpoint} (after stage ${last.name})`);
+    const policy = last?.result.checkpoint
       ? await loadPolicy(ladder, last.result.checkpoint, backendCtx)
       : await ladder.get('models', config.model.id).create(config.model.options, backendCtx);
 

@@ -1,0 +1,122 @@
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tempDir } from './helpers/temp.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const fixtures = join(root, 'test', 'fixtures', 'configs');
+
+function ladder(args: string[], cwd = root) {
+  const run = spawnSync(process.execPath, [join(root, 'core', 'bin.mjs'), ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, CI: 'true', FORCE_COLOR: '0' },
+  });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+test('--help lists the commands and exits 0; each command has its own help', (t) => {
+  const help = ladder(['--help']);
+  t.is(help.code, 0);
+  for (const command of ['run', 'train', 'eval', 'data', 'ablate', 'inspect']) t.regex(help.stdout, new RegExp(`\\n  ${command}\\b`));
+  t.regex(help.stdout, /Exit codes: 0 ok, 1 run failure, 2 usage or config error/);
+  const run = ladder(['run', '--help']);
+  t.is(run.code, 0);
+  t.regex(run.stdout, /--resume/);
+  t.regex(run.stdout, /--set <key=value>/);
+});
+
+test('an unknown command or option is a usage error (exit 2)', (t) => {
+  t.is(ladder(['fly']).code, 2);
+  const bad = ladder(['run', '--frobnicate']);
+  t.is(bad.code, 2);
+  t.regex(bad.stderr, /unknown option '--frobnicate'/);
+});
+
+test('inspect --json succeeds on every example config', (t) => {
+  for (const example of ['custom-plugin', 'recipe', 'replace-plugin', 'sweep']) {
+    const out = ladder(['inspect', '--json', '--config', join('examples', example, 'ladder.config.ts')]);
+    t.is(out.code, 0, `${example}: ${out.stderr}`);
+    const parsed = JSON.parse(out.stdout) as { ladders: { plugins: { name: string; taps: string[] }[] }[] };
+    t.true(parsed.ladders.length >= 1);
+  }
+  const custom = JSON.parse(ladder(['inspect', '--json', '-c', 'examples/custom-plugin/ladder.config.ts']).stdout);
+  t.deepEqual(custom.ladders[0].plugins[0], {
+    name: 'length-reward',
+    request: '(inline plugin)',
+    from: 'inline',
+    via: 'plugins[0]',
+    taps: ['rewards[length]'],
+  });
+  const sweep = JSON.parse(ladder(['inspect', '--json', '-c', 'examples/sweep/ladder.config.ts']).stdout);
+  t.deepEqual(sweep.ladders.map((l: { config: { name: string } }) => l.config.name), ['order-progressive', 'order-spatial-only', 'order-mixed']);
+});
+
+test('a config with a wrong key exits 2 and names the key path', (t) => {
+  const out = ladder(['inspect', '-c', join(fixtures, 'nested-bad-key', '.ladderrc.yaml')]);
+  t.is(out.code, 2);
+  t.regex(out.stderr, /curriculum\[0\]\.data\.taks: unknown key \(did you mean "tasks"\?\)/);
+  const set = ladder(['inspect', '-c', join(fixtures, 'yaml', '.ladderrc.yaml'), '--set', 'evaluate.limt=3']);
+  t.is(set.code, 2);
+  t.regex(set.stderr, /evaluate\.limt: unknown key \(did you mean "limit"\?\)/);
+});
+
+test('a plugin throwing inside a hook fails the run (exit 1) naming the plugin and hook', (t) => {
+  const out = ladder(['run', '-c', join(fixtures, 'throwing-plugin', 'ladder.config.json')]);
+  t.is(out.code, 1);
+  t.regex(out.stderr, /plugin "throws-in-curriculum" failed in hook "curriculum": boom: no curriculum for you/);
+});
+
+test('run with missing plugins says plainly what is missing (exit 2)', (t) => {
+  const out = ladder(['run', '-c', join(fixtures, 'yaml', '.ladderrc.yaml'), '--set', 'model=tiny-vlm', '--set', 'curriculum=[{"name":"s1","kind":"sft"}]']);
+  t.is(out.code, 2);
+  t.regex(out.stderr, /cannot run "from-yaml": 3 missing pieces/);
+  t.regex(out.stderr, /model "tiny-vlm": no plugin registers it/);
+});
+
+test('a community plugin in a project\'s node_modules resolves by short name and runs its data command', (t) => {
+  const project = tempDir(t);
+  cpSync(join(root, 'examples', 'ladder-plugin-hello'), join(project, 'node_modules', 'ladder-plugin-hello'), { recursive: true });
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'my-study', ladder: { presets: [], seed: 5, plugins: [['hello', { greeting: 'Hi' }]] } }));
+  const out = ladder(['data', 'hello', 'world'], project);
+  t.is(out.code, 0, out.stderr);
+  t.is(out.stdout.trim(), 'Hi, world! (seed 5)');
+  const list = ladder(['data'], project);
+  t.regex(list.stdout, /hello +print a greeting and the run seed/);
+  const unknown = ladder(['data', 'helo'], project);
+  t.is(unknown.code, 2);
+  t.regex(unknown.stderr, /ladder data helo: unknown action; available: hello/);
+});
+
+test('run, resume, train, eval and ablate end to end on the toy plugins', (t) => {
+  const runs = tempDir(t);
+  const config = join(fixtures, 'toy', 'ladder.config.json');
+  const first = ladder(['run', '-c', config, '--set', `runsDir=${JSON.stringify(runs)}`]);
+  t.is(first.code, 0, first.stderr);
+  t.regex(first.stdout, /\| second +\| +100\.0 \| +0\.0 \| +100\.0 \|/);
+  t.regex(first.stderr, /== stage first \(memorize\) ==/);
+  t.true(existsSync(join(runs, 'toy', 'metrics.jsonl')));
+  t.true(existsSync(join(runs, 'toy', 'run.log')));
+
+  const again = ladder(['run', '-c', config, '--set', `runsDir=${JSON.stringify(runs)}`]);
+  t.is(again.code, 2);
+  t.regex(again.stderr, /already holds a run/);
+  t.is(ladder(['run', '-c', config, '--set', `runsDir=${JSON.stringify(runs)}`, '--resume']).code, 0);
+
+  const train = ladder(['train', '-c', config, '--set', `runsDir=${JSON.stringify(runs)}`, '--name', 'trained']);
+  t.is(train.code, 0, train.stderr);
+  t.deepEqual(JSON.parse(readFileSync(join(runs, 'trained', 'state.json'), 'utf8')).evaluations, {});
+
+  const evaluated = ladder(['eval', '-c', config, '--set', `runsDir=${JSON.stringify(runs)}`, '--model', join(runs, 'trained', 'stages', '2-second'), '--benchmark', 'exact']);
+  t.is(evaluated.code, 0, evaluated.stderr);
+  t.regex(evaluated.stdout, /\| Avg +\| +\| +\| +100\.0 \|/);
+  t.true(existsSync(join(runs, 'toy', 'eval', '2-second', 'exact', 'report.json')));
+
+  const ablation = ladder(['ablate', '-c', join(fixtures, 'toy', 'sweep.config.mjs'), '--set', `runsDir=${JSON.stringify(runs)}`]);
+  t.is(ablation.code, 0, ablation.stderr);
+  t.regex(ablation.stdout, /\| both +\| first -> second \| +100\.0 \|/);
+  t.regex(ablation.stdout, /\| only-first +\| first +\| +50\.0 \|/);
+  t.true(existsSync(join(runs, 'ablation', 'comparison.json')));
+});

@@ -1,0 +1,39 @@
+import test from 'ava';
+import { createRandom, mixStages, orderStages, selectSamples, type Sample, type StageEntry } from '../../core/index.ts';
+
+const sample = (id: string, task: string, modality: Sample['modality'], split?: Sample['split']): Sample => ({
+  id, task, modality, scene: 's', question: id, answer: '1', answerKind: 'number', media: { images: [] }, split,
+});
+const samples = [
+  sample('a', 'localization', 'single-image'),
+  sample('b', 'object-size', 'single-image'),
+  sample('c', 'object-size', 'video'),
+  sample('d', 'object-size', 'video', 'held-out'),
+  sample('e', 'room-size', 'video'),
+];
+const entry = (name: string, kind = 'sft', data: StageEntry['data'] = [{}]): StageEntry => ({ name, kind, data, options: {}, evaluate: true });
+
+test('selection: union of selections by task and modality, training split only', (t) => {
+  const ids = (sel: StageEntry['data']) => selectSamples(samples, sel, createRandom(1)).map((s) => s.id).sort();
+  t.deepEqual(ids([{}]), ['a', 'b', 'c', 'e']);
+  t.deepEqual(ids([{ tasks: ['object-size'] }]), ['b', 'c']);
+  t.deepEqual(ids([{ tasks: ['object-size'], modalities: ['video'] }, { tasks: ['localization'] }]), ['a', 'c']);
+});
+
+test('selection: limit picks a seeded subset and the order is seeded', (t) => {
+  const pick = (seed: number) => selectSamples(samples, [{ limit: 2 }], createRandom(seed)).map((s) => s.id);
+  t.deepEqual(pick(3), pick(3));
+  t.is(pick(3).length, 2);
+  const orders = new Set([1, 2, 3, 4, 5, 6, 7, 8].map((seed) => selectSamples(samples, [{}], createRandom(seed)).map((s) => s.id).join('')));
+  t.true(orders.size > 1, 'different seeds give different orders');
+});
+
+test('mixStages replaces a group by one stage with the union of its data, in the first one\'s place', (t) => {
+  const curriculum = [entry('perception', 'sft', [{ tasks: ['localization'] }]), entry('understanding', 'sft', [{ tasks: ['object-size'] }]), entry('reasoning', 'grpo')];
+  const mixed = mixStages(curriculum, ['perception', 'understanding']);
+  t.deepEqual(mixed.map((e) => e.name), ['perception+understanding', 'reasoning']);
+  t.deepEqual(mixed[0]!.data, [{ tasks: ['localization'] }, { tasks: ['object-size'] }]);
+  t.throws(() => mixStages(curriculum, ['understanding', 'reasoning']), { message: /different kinds \(sft, grpo\)/ });
+  t.throws(() => orderStages(curriculum, ['reasoning', 'nope']), { message: /no stage "nope" in the curriculum \(it has perception, understanding, reasoning\)/ });
+  t.deepEqual(orderStages(curriculum, ['reasoning', 'perception']).map((e) => e.name), ['reasoning', 'perception']);
+});
