@@ -15,23 +15,23 @@ import { PACKAGE_ROOT } from './resolve.ts';
 
 interface CommonOptions {
   config?: string;
-  set: string[];
+  set?: string[];
   seed?: string;
   name?: string;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
 function withCommon(command: Command): Command {
   return command
     .option('-c, --config <path>', 'config file (default: search for ladder.config.*, .ladderrc*, or "ladder" in package.json; none found: the spatial-ladder preset)')
-    .option('--set <key=value>', 'override one config key, e.g. --set seed=7 --set curriculum[0].options.lr=1e-4 (repeatable)', collect, [])
+    .option('--set <key=value>', 'override one config key, e.g. --set seed=7 --set curriculum[0].options.lr=1e-4 (repeatable)', collect)
     .option('--seed <n>', 'random seed (same as --set seed=<n>)')
     .option('--name <name>', 'run name: the run directory is <runsDir>/<name> (same as --set name=<name>)');
 }
 
 function overridesOf(opts: CommonOptions): string[] {
-  const overrides = [...opts.set];
+  const overrides = [...(opts.set ?? [])];
   if (opts.seed !== undefined) {
     if (!/^\d+$/.test(opts.seed)) throw new UsageError(`--seed ${opts.seed}: expected a non-negative integer`);
     overrides.push(`seed=${opts.seed}`);
@@ -85,14 +85,14 @@ async function runCommand(opts: CommonOptions & { resume?: boolean; force?: bool
 }
 
 async function evalCommand(
-  opts: CommonOptions & { model?: string; benchmark: string[]; limit?: string; batchSize?: string; strict?: boolean; out?: string },
+  opts: CommonOptions & { model?: string; benchmark?: string[]; limit?: string; batchSize?: string; strict?: boolean; out?: string },
 ): Promise<void> {
   const loaded = await load(opts, 'eval');
   const ladder = await single(loaded, 'eval');
   const { config } = ladder;
   const modelSpec = opts.model ?? config.model.id;
   if (!modelSpec) throw new UsageError('--model: name a policy (a model id such as "oracle", or a checkpoint directory)');
-  const benchmarks = opts.benchmark.length ? opts.benchmark.flatMap((b) => b.split(',')) : config.evaluate.benchmarks;
+  const benchmarks = opts.benchmark?.length ? opts.benchmark.flatMap((b) => b.split(',')) : config.evaluate.benchmarks;
   if (!benchmarks.length) throw new UsageError('--benchmark: name at least one benchmark (or set evaluate.benchmarks in the config)');
   const limit = opts.limit === undefined ? undefined : positiveInt(opts.limit, '--limit');
   if (opts.batchSize !== undefined) config.evaluate.batchSize = positiveInt(opts.batchSize, '--batch-size');
@@ -211,7 +211,7 @@ export function buildProgram(): Command {
     .exitOverride();
   program.addHelpText(
     'after',
-    `\nExamples:\n  ladder run                          the spatial-ladder recipe on the embedded procedural scenes\n  ladder run -c examples/order-ablation/ladder.config.ts --name my-run\n  ladder eval --model runs/default/stages/4-reasoning --benchmark held-out\n  ladder inspect --json\n\nExit codes: 0 ok, 1 run failure, 2 usage or config error.`,
+    `\nExamples:\n  ladder run                          the spatial-ladder recipe on the embedded procedural scenes\n  ladder run --name my-run --seed 7 --set curriculum[0].options.epochs=2\n  ladder ablate -c examples/sweep/ladder.config.ts\n  ladder eval --model runs/spatial-ladder/stages/4-reasoning --benchmark held-out\n  ladder inspect --json\n\nExit codes: 0 ok, 1 run failure, 2 usage or config error.`,
   );
   const runOptions = (command: Command) =>
     command
@@ -227,7 +227,7 @@ export function buildProgram(): Command {
   withCommon(program.command('eval'))
     .description('evaluate a policy (a model id or a checkpoint directory) on benchmarks; resumable')
     .option('-m, --model <policy>', 'model id ("oracle", "chance", "openai", ...) or checkpoint directory (default: the config\'s model)')
-    .option('-b, --benchmark <id>', 'benchmark id, repeatable or comma-separated (default: evaluate.benchmarks)', collect, [])
+    .option('-b, --benchmark <id>', 'benchmark id, repeatable or comma-separated (default: evaluate.benchmarks)', collect)
     .option('--limit <n>', 'score a seeded random subset of n rows (default: all)')
     .option('--batch-size <n>', 'rows per policy call')
     .option('--strict', 'stop at the first bad row instead of reporting it and going on')
