@@ -8,7 +8,9 @@ import { loadConfig, type LoadedConfig, type UserConfig } from './config.ts';
 import { LadderError, UsageError, messageOf } from './errors.ts';
 import { createLadder, type Ladder } from './ladder.ts';
 import { REGISTRIES } from './hooks.ts';
-import { markdownTable, evaluationTable, benchmarkTable } from './report.ts';
+import { evaluationTable, benchmarkTable } from './report.ts';
+import { applyVariant, parseOrder, summarizeAblation, type AblationRun, type CurriculumVariant } from './ablation.ts';
+import type { Plugin } from './plugin.ts';
 import { buildDataset, evaluateBenchmark, loadPolicy, runCurriculum, type RunSummary } from './runner.ts';
 import { writeJsonAtomic, writeFileAtomic } from './files.ts';
 import { PACKAGE_ROOT } from './resolve.ts';
@@ -149,26 +151,72 @@ async function dataCommand(action: string | undefined, args: string[], opts: Com
   return code ?? 0;
 }
 
-async function ablateCommand(opts: CommonOptions & { resume?: boolean; force?: boolean; out?: string }): Promise<void> {
+interface AblateOptions extends CommonOptions {
+  resume?: boolean;
+  force?: boolean;
+  out?: string;
+  variants?: string;
+  order?: string[];
+  seeds?: string;
+}
+
+/**
+ * Variants come from a sweep config (one per entry) or from the config's
+ * `ablations` (the spatial-ladder preset defines the paper's), plus any
+ * `--order`. Each runs once per seed; a variant's curriculum is rewritten by
+ * an inline plugin on the `curriculum` waterfall, after every other tap.
+ */
+async function ablateCommand(opts: AblateOptions): Promise<void> {
   const loaded = await load(opts, 'ablate');
-  const rows: (string | number)[][] = [];
-  const results: Record<string, unknown>[] = [];
-  let benchmarks: string[] = [];
-  let runsDir = 'runs';
-  for await (const ladder of ladders(loaded)) {
-    runsDir = ladder.config.runsDir;
-    const summary = await runCurriculum(ladder, { resume: opts.resume, force: opts.force });
-    const points = Object.keys(summary.state.evaluations);
-    const final = summary.state.evaluations[points.at(-1) ?? ''] ?? {};
-    benchmarks = [...new Set([...benchmarks, ...Object.keys(final)])];
-    rows.push([summary.name, summary.state.stages.map((s) => s.name).join(' -> ') || '(none)', ...benchmarks.map((b) => final[b]?.avg ?? '-')]);
-    results.push({ name: summary.name, dir: summary.dir, stages: summary.state.stages.map((s) => s.name), final });
+  const seeds = positiveInt(opts.seeds ?? '1', '--seeds');
+  const base = loaded.sweep ? undefined : await single(loaded, 'ablate');
+  type Plan = { variant: string; config: UserConfig; spec?: CurriculumVariant };
+  let plans: Plan[];
+  if (!base) {
+    if (opts.variants || opts.order?.length) throw new UsageError('--variants and --order apply to a single config, not a sweep');
+    plans = loaded.configs.map((config, i) => ({ variant: config.name ?? `variant-${i}`, config }));
+  } else {
+    const defined = base.config.ablations;
+    const wanted = opts.variants ? opts.variants.split(',').map((v) => v.trim()) : Object.keys(defined);
+    const unknown = wanted.filter((v) => !(v in defined));
+    if (unknown.length)
+      throw new UsageError(`--variants: unknown ${unknown.join(', ')}; the config defines ${Object.keys(defined).join(', ') || 'none (config key `ablations`)'}`);
+    const custom = (opts.order ?? []).map((order) => ({ variant: order.replace(/,/g, '>'), spec: parseOrder(order) }));
+    plans = [...wanted.map((variant) => ({ variant, spec: defined[variant] })), ...custom].map((p) => ({ ...p, config: loaded.configs[0]! }));
+    if (!plans.length) throw new UsageError('nothing to ablate: the config defines no `ablations` and no --order was given');
   }
-  const table = markdownTable(['variant', 'curriculum', ...benchmarks.map((b) => `${b} Avg`)], rows);
-  const out = resolve(opts.out ?? join(runsDir, 'ablation'));
-  await writeJsonAtomic(join(out, 'comparison.json'), results);
-  await writeFileAtomic(join(out, 'comparison.md'), `${table}\n`);
-  print(`\nablation: ${out}\n${table}`);
+
+  const runs: AblationRun[] = [];
+  let first: Ladder | undefined = base;
+  for (const plan of plans) {
+    for (let i = 0; i < seeds; i++) {
+      const seed = (plan.config.seed ?? base?.config.seed ?? 42) + i;
+      const name = `${base ? `${base.config.name}-` : ''}${plan.variant}${seeds > 1 ? `-seed${seed}` : ''}`.replace(/[^\w.-]/g, '_');
+      const rewrite: Plugin = {
+        name: 'ablation-variant',
+        apply: (l) => l.hooks.curriculum.tap({ name: 'ablation-variant', order: 'post' }, (stages) => applyVariant(stages, plan.spec!)),
+      };
+      const config: UserConfig = { ...plan.config, name, seed, plugins: [...(plan.config.plugins ?? []), ...(plan.spec ? [rewrite] : [])] };
+      const ladder = await createLadder(config, { baseDir: loaded.baseDir, where: loaded.filepath ?? 'default config' });
+      first ??= ladder;
+      const summary = await runCurriculum(ladder, { resume: opts.resume, force: opts.force });
+      const points = Object.keys(summary.state.evaluations);
+      runs.push({
+        variant: plan.variant,
+        seed,
+        name,
+        dir: summary.dir,
+        stages: summary.state.stages.map((s) => s.name),
+        final: summary.state.evaluations[points.at(-1) ?? ''] ?? {},
+      });
+    }
+  }
+  const out = resolve(opts.out ?? join(first!.config.runsDir, `${base ? `${base.config.name}-` : ''}ablation`));
+  const summary = summarizeAblation(runs, out);
+  await writeJsonAtomic(join(out, 'comparison.json'), { variants: summary.variants, runs: summary.runs });
+  await writeFileAtomic(join(out, 'comparison.md'), `${summary.table}\n`);
+  await first!.hooks.compare.promise(summary);
+  print(`\nablation: ${out}\n${summary.table}`);
 }
 
 async function inspectCommand(opts: CommonOptions & { json?: boolean }): Promise<void> {
@@ -244,8 +292,13 @@ export function buildProgram(): Command {
       process.exitCode = await dataCommand(action, args, opts);
     });
   runOptions(withCommon(program.command('ablate')))
-    .description('run every config of a sweep (a config exporting an array or a function) and compare the final benchmark scores')
-    .option('--out <dir>', 'where the comparison goes (default: <runsDir>/ablation)')
+    .description(
+      'run curriculum variants from the same initial weights and seeds on the same cached dataset, and compare their final benchmark scores; variants come from the config key `ablations` (the spatial-ladder preset defines the paper\'s), from --order, or from a sweep config',
+    )
+    .option('--variants <names>', 'comma-separated variant names (default: every variant the config defines)')
+    .option('--order <stages>', 'add a variant with this stage order; "+" trains stages jointly, e.g. "perception+understanding,cold-start,reasoning" (repeatable)', collect)
+    .option('--seeds <n>', 'run each variant with n seeds (seed, seed+1, ...) and report mean and spread', '1')
+    .option('--out <dir>', 'where the comparison goes (default: <runsDir>/<name>-ablation)')
     .action(async (opts) => ablateCommand(opts));
   withCommon(program.command('inspect'))
     .description('print the resolved config and every plugin: where it was loaded from and the hooks it tapped')

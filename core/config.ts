@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { ConfigError, closest, messageOf } from './errors.ts';
 import { MODALITIES, type DataSelection, type StageEntry } from './types.ts';
 import type { Plugin, Preset } from './plugin.ts';
+import { variantSchema, type CurriculumVariant } from './ablation.ts';
 
 // ---------------------------------------------------------------------------
 // Schema
@@ -65,6 +66,8 @@ export const configSchema = z.strictObject({
       strict: z.boolean().optional(),
     })
     .optional(),
+  /** Named curriculum variants for `ladder ablate`: { drop, mix, order } over stage names. */
+  ablations: z.record(z.string().regex(/^[\w.-]+$/, 'expected a name of letters, digits, "_", "." or "-"'), variantSchema).optional(),
   runsDir: z.string().min(1).optional(),
   cacheDir: z.string().min(1).optional(),
 });
@@ -80,6 +83,7 @@ export interface LadderConfig {
   curriculum: StageEntry[];
   rewards: Record<string, number>;
   evaluate: { benchmarks: string[]; at?: string[]; limit?: number; batchSize: number; strict: boolean };
+  ablations: Record<string, CurriculumVariant>;
   runsDir: string;
   cacheDir: string;
 }
@@ -342,6 +346,7 @@ export function finalizeConfig(merged: ParsedConfig, where: string): LadderConfi
       batchSize: merged.evaluate?.batchSize ?? CORE_DEFAULTS.batchSize,
       strict: merged.evaluate?.strict ?? false,
     },
+    ablations: merged.ablations ?? {},
     runsDir: merged.runsDir ?? CORE_DEFAULTS.runsDir,
     cacheDir: merged.cacheDir ?? CORE_DEFAULTS.cacheDir,
   };

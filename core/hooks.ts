@@ -41,6 +41,7 @@ import type {
   StageResult,
   TaskGenerator,
 } from './types.ts';
+import type { AblationSummary } from './ablation.ts';
 
 /** Extra tap option: run before (`pre`) or after (`post`) unordered taps. */
 export interface OrderOption {
@@ -134,6 +135,8 @@ export function createHooks() {
       'evaluate',
     ),
     done: new AsyncSeriesHook<[RunInfo], OrderOption>(['run'], 'done'),
+    /** After `ladder ablate`: every variant's runs and the comparison (charts, trackers). */
+    compare: new AsyncSeriesHook<[AblationSummary], OrderOption>(['summary'], 'compare'),
     failed: new AsyncSeriesHook<[Error, RunInfo], OrderOption>(['error', 'run'], 'failed'),
     /** Long work reports progress here; reporters draw it. */
     progress: new SyncHook<[ProgressEvent], void, OrderOption>(['progress'], 'progress'),

@@ -114,9 +114,26 @@ test('run, resume, train, eval and ablate end to end on the toy plugins', (t) =>
   t.regex(evaluated.stdout, /\| Avg +\| +\| +\| +100\.0 \|/);
   t.true(existsSync(join(runs, 'toy', 'eval', '2-second', 'exact', 'report.json')));
 
-  const ablation = ladder(['ablate', '-c', join(fixtures, 'toy', 'sweep.config.mjs'), '--set', `runsDir=${JSON.stringify(runs)}`]);
-  t.is(ablation.code, 0, ablation.stderr);
-  t.regex(ablation.stdout, /\| both +\| first -> second \| +100\.0 \|/);
-  t.regex(ablation.stdout, /\| only-first +\| first +\| +50\.0 \|/);
+  const sweep = ladder(['ablate', '-c', join(fixtures, 'toy', 'sweep.config.mjs'), '--set', `runsDir=${JSON.stringify(runs)}`]);
+  t.is(sweep.code, 0, sweep.stderr);
+  t.regex(sweep.stdout, /\| both +\| first -> second \| +1 \| +100\.0 \|/);
+  t.regex(sweep.stdout, /\| only-first +\| first +\| +1 \| +50\.0 \|/);
   t.true(existsSync(join(runs, 'ablation', 'comparison.json')));
+});
+
+test('ablate runs the config\'s named variants and --order variants over several seeds', (t) => {
+  const runs = tempDir(t);
+  const config = join(fixtures, 'toy', 'ladder.config.json');
+  const set = ['--set', `runsDir=${JSON.stringify(runs)}`, '--set', 'ablations={"full":{},"no-second":{"drop":["second"]},"mixed":{"mix":[["first","second"]]}}'];
+  const out = ladder(['ablate', '-c', config, ...set, '--seeds', '2', '--order', 'second,first']);
+  t.is(out.code, 0, out.stderr);
+  t.regex(out.stdout, /\| full +\| first -> second +\| +2 \| 100\.0 ± 0\.0 \|/);
+  t.regex(out.stdout, /\| no-second +\| first +\| +2 \| 50\.0 ± 0\.0 +\|/);
+  t.regex(out.stdout, /\| mixed +\| first\+second +\| +2 \| 100\.0 ± 0\.0 \|/);
+  t.regex(out.stdout, /\| second>first +\| second -> first +\| +2 \| 100\.0 ± 0\.0 \|/);
+  const comparison = JSON.parse(readFileSync(join(runs, 'toy-ablation', 'comparison.json'), 'utf8'));
+  t.deepEqual(comparison.runs.map((r: { name: string }) => r.name).slice(0, 2), ['toy-full-seed42', 'toy-full-seed43']);
+  const bad = ladder(['ablate', '-c', config, ...set, '--variants', 'full,nope']);
+  t.is(bad.code, 2);
+  t.regex(bad.stderr, /--variants: unknown nope; the config defines full, no-second, mixed/);
 });

@@ -43,6 +43,15 @@ export default definePreset({
       ],
       rewards: { format: 1, accuracy: 1 },
       evaluate: { benchmarks: ['held-out'], at: ['base', 'understanding', 'reasoning'] },
+      // `ladder ablate`: the paper's curriculum variants (Figures 5 and 13)
+      ablations: {
+        progressive: {},
+        'spatial-only': { order: ['understanding'] },
+        mixed: { mix: [['perception', 'understanding']] },
+        'no-perception': { drop: ['perception'] },
+        'no-understanding': { drop: ['understanding'] },
+        'no-reasoning': { drop: ['cold-start', 'reasoning'] },
+      },
     },
   }),
 });
