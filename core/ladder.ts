@@ -43,6 +43,8 @@ export interface LadderOrigin {
   /** Directory relative plugin paths resolve from. */
   baseDir: string;
   where: string;
+  /** Core default plugins it was made with (undefined: the usual ones). */
+  defaults?: string[];
   /** The config file, the overrides applied to it, and which entry of a sweep this ladder is. */
   file?: { path: string; overrides: string[]; command: string; cwd: string; index: number };
 }
@@ -239,7 +241,7 @@ export async function createLadder(user: UserConfig, opts: CreateLadderOptions =
   const resolved = await resolveEntries(user, { baseDir: opts.baseDir ?? process.cwd(), where, defaults: opts.defaults });
   const { presets: _p, plugins: _q, ...userSettings } = user;
   const merged = validate(configSchema, mergeLayers([userSettings, ...resolved.settings]), `${where} (merged with presets)`);
-  const origin: LadderOrigin = { config: user, baseDir: opts.baseDir ?? process.cwd(), where, file: opts.file };
+  const origin: LadderOrigin = { config: user, baseDir: opts.baseDir ?? process.cwd(), where, defaults: opts.defaults, file: opts.file };
   const ladder = new Ladder(finalizeConfig(merged, where), { where, presets: resolved.presets, skipped: resolved.skipped, origin });
   for (const { plugin, info } of resolved.plugins) await ladder.use(plugin, info);
   return ladder;
