@@ -4,6 +4,7 @@
  * (visibility, camera-frame centroid, 2D box).
  */
 import { createLadder, createRandom, type Candidate, type Modality, type Scene, type SceneObject, type Vec3, type View } from '../../core/index.ts';
+import { makeCandidate } from '../../plugins/spatial-facts/index.ts';
 
 export interface TinyObject {
   id: number;
@@ -63,4 +64,16 @@ export async function generate(
 ): Promise<Candidate[]> {
   const ladder = await taskLadder([pluginOptions ? [`task-${task}`, pluginOptions] : `task-${task}`]);
   return [...ladder.get('tasks', task).generate(scene, modality, { seed: 1, random: createRandom(1, `${task}/${modality}`), options })];
+}
+
+/** A bare candidate referring to objects of `scene`, for filter tests. */
+export function candidate(scene: Scene, task: string, modality: Modality, objectIds: number[], frames: number[], n = 0): Candidate {
+  const refs = objectIds.map((id) => scene.objects.find((o) => o.id === id)!);
+  return makeCandidate(scene, task, modality, n, { frames, refs, question: 'q', answer: '1', answerKind: 'number', facts: {} });
+}
+
+/** Run a ladder's filters over candidates; returns the ids kept. */
+export async function kept(plugins: (string | [string, unknown])[], scene: Scene, candidates: Candidate[], seed = 1): Promise<string[]> {
+  const ladder = await taskLadder(plugins);
+  return (await ladder.hooks.filters.promise(candidates, { scene, seed })).map((c) => c.id);
 }
