@@ -39,7 +39,8 @@ export function histogram(values: number[], bins = 8): Histogram {
   const max = Math.max(...values);
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
   const marks = ticks(min, max, bins);
-  const step = marks.length > 1 ? marks[1]! - marks[0]! : 1;
+  let step = marks.length > 1 ? marks[1]! - marks[0]! : 1;
+  if (values.every(Number.isInteger)) step = Math.max(1, Math.round(step));
   const start = Math.floor(min / step) * step;
   const count = Math.max(1, Math.floor((max - start) / step) + 1);
   const edges = Array.from({ length: count + 1 }, (_, i) => Number((start + i * step).toPrecision(12)));
@@ -100,11 +101,11 @@ export function formatStats(stats: DatasetStats): string {
   const header = ['Modality', ...DIMENSIONS.map((d) => DIMENSION_LABELS[d]!), 'Total'];
   const rows = MODALITIES.map((m) => [
     MODALITY_LABELS[m]!,
-    ...DIMENSIONS.map((d) => (SPATIAL_CELLS[d]!.includes(m) ? stats.table[m]![d]! : '-')),
-    stats.table[m]!.total,
+    ...DIMENSIONS.map((d) => (SPATIAL_CELLS[d]!.includes(m) ? String(stats.table[m]![d]) : '-')),
+    String(stats.table[m]!.total),
   ]);
-  const column = (d: string) => MODALITIES.reduce((sum, m) => sum + (stats.table[m]![d] ?? 0), 0);
-  rows.push(['All', ...DIMENSIONS.map(column), MODALITIES.reduce((sum, m) => sum + stats.table[m]!.total, 0)]);
+  const column = (d: string) => String(MODALITIES.reduce((sum, m) => sum + (stats.table[m]![d] ?? 0), 0));
+  rows.push(['All', ...DIMENSIONS.map(column), String(MODALITIES.reduce((sum, m) => sum + stats.table[m]!.total, 0))]);
   const out = [
     `${stats.samples} samples: ${stats.split.train} train (${stats.split.trainScenes} scenes), ${stats.split.heldOut} held-out (${stats.split.heldOutScenes} scenes)`,
     '',
@@ -118,19 +119,19 @@ export function formatStats(stats: DatasetStats): string {
   out.push(
     '',
     `Candidates: ${stats.candidates.generated} generated, ${stats.candidates.kept} kept (${percent(stats.candidates.generated - stats.candidates.kept, stats.candidates.generated)} dropped)`,
-    markdownTable(['filter', 'dropped', 'of generated'], drops.map(([name, n]) => [name, n, percent(n, stats.candidates.generated)])),
+    markdownTable(['filter', 'dropped', 'of generated'], drops.map(([name, n]) => [name, String(n), percent(n, stats.candidates.generated)])),
   );
   const used = [...new Set(Object.values(stats.letters).flatMap((c) => Object.keys(c)))].sort();
   const letterRows = Object.entries(stats.letters).map(([task, counts]) => {
     const total = Object.values(counts).reduce((a, b) => a + b, 0);
-    return [task, total, ...used.map((l) => `${counts[l] ?? 0} (${percent(counts[l] ?? 0, total)})`)];
+    return [task, String(total), ...used.map((l) => `${counts[l] ?? 0} (${percent(counts[l] ?? 0, total)})`)];
   });
   if (letterRows.length) out.push('', 'Answer letters:', markdownTable(['task', 'samples', ...used], letterRows));
   for (const [task, h] of Object.entries(stats.histograms))
     out.push(
       '',
       `Answers of ${task} (min ${h.min}, max ${h.max}, mean ${h.mean}):`,
-      markdownTable(['bin', 'samples'], h.bins.map((b) => [`[${b.from}, ${b.to})`, b.count])),
+      markdownTable(['bin', 'samples'], h.bins.map((b) => [`[${b.from}, ${b.to})`, String(b.count)])),
     );
   return out.join('\n');
 }

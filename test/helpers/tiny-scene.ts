@@ -18,7 +18,7 @@ export interface TinyView {
   frame: number;
   time?: number;
   /** objectId -> visibility, or the full entry. */
-  shows: Record<number, number | { visibility: number; camera?: Vec3; box?: [number, number, number, number] }>;
+  shows: Record<number, number | { visibility: number; camera?: Vec3; box?: [number, number, number, number] } | undefined>;
 }
 
 const IDENTITY = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
@@ -38,9 +38,10 @@ export function tinyScene(spec: { id?: string; objects: TinyObject[]; views: Tin
     image: `color/${v.frame}.jpg`,
     intrinsics: { fx: 1000, fy: 1000, cx: 648, cy: 484, width: 1296, height: 968 },
     cameraToWorld: IDENTITY,
-    objects: Object.entries(v.shows).map(([id, entry]) => {
+    objects: Object.entries(v.shows).flatMap(([id, entry]) => {
+      if (entry === undefined) return [];
       const e = typeof entry === 'number' ? { visibility: entry } : entry;
-      return { objectId: Number(id), visibility: e.visibility, centroidCamera: e.camera ?? [0, 0, 2], box2d: e.box ?? [10, 10, 100, 100] };
+      return [{ objectId: Number(id), visibility: e.visibility, centroidCamera: e.camera ?? ([0, 0, 2] as Vec3), box2d: e.box ?? ([10, 10, 100, 100] as [number, number, number, number]) }];
     }),
   }));
   return { id: spec.id ?? 'tiny', source: 'tiny', dir: '/tiny', objects, views, floorArea: spec.floorArea ?? 20, ...(spec.firstSeen ? { video: spec.firstSeen } : {}) };
