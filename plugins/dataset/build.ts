@@ -34,7 +34,7 @@ import {
 import { balanceLetters } from '../spatial-facts/index.ts';
 import { writeExport } from './export.ts';
 import { datasetPlan, type DatasetPlan } from './settings.ts';
-import { processScene, sceneDone, sceneResultPath, type SceneJob, type SceneResult } from './scene-work.ts';
+import { processScene, safeName, sceneDone, sceneResultPath, type SceneJob, type SceneResult } from './scene-work.ts';
 import { splitScenes } from './split.ts';
 import { computeStats, writeStats } from './stats.ts';
 import { isPlainData, runInWorkers, workerObstacle } from './workers.ts';
@@ -98,6 +98,12 @@ export async function buildCachedDataset(ladder: Ladder, request: DatasetRequest
   if (!ids.length) throw new LadderError(`scene source "${settings.source}" lists no scenes`);
   const twice = ids.filter((id, i) => ids.indexOf(id) !== i);
   if (twice.length) throw new LadderError(`scene source "${settings.source}" lists scene ${twice.join(', ')} more than once`);
+  const folders = new Map<string, string>();
+  for (const id of ids) {
+    const other = folders.get(safeName(id));
+    if (other !== undefined) throw new LadderError(`scenes "${other}" and "${id}" would share the media folder ${safeName(id)}`);
+    folders.set(safeName(id), id);
+  }
   const split = splitScenes(ids, settings.split, settings.seed, ladder.where);
   const used = ids.filter((id) => split.train.includes(id) || split.heldOut.includes(id));
 
