@@ -5,6 +5,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import {
+  ConfigError,
   definePlugin,
   MODALITIES,
   z,
@@ -68,7 +69,9 @@ export interface CandidateFields {
 /**
  * A task generator plugin: registers `id` on the `tasks` hook. Its option
  * `modalities` narrows the modalities it generates (default: all of
- * `modalities`). `extra` adds methods to the generator (localization's `pair`).
+ * `modalities`). Keys of its options found in `TaskContext.options` (the
+ * dataset's `data.taskOptions.<id>`) override the plugin's options for that
+ * call. `extra` adds methods to the generator (localization's `pair`).
  */
 export function defineTask<S extends z.ZodObject, X extends object = object>(spec: {
   name: string;
@@ -91,18 +94,32 @@ export function defineTask<S extends z.ZodObject, X extends object = object>(spe
         id: spec.id,
         modalities: options.modalities,
         *generate(scene, modality, ctx) {
-          if (!options.modalities.includes(modality)) return;
+          const effective = withOverrides(spec.id, schema, options, ctx.options);
+          if (!effective.modalities.includes(modality)) return;
           const index = sceneIndex(scene);
           const settings = modalitySettings(ctx.options);
           let n = 0;
           const emit = (fields: CandidateFields) => makeCandidate(scene, spec.id, modality, n++, fields);
-          yield* spec.generate({ scene, index, modality, ctx, observations: observations(index, modality, settings, ctx.seed), emit }, options);
+          yield* spec.generate({ scene, index, modality, ctx, observations: observations(index, modality, settings, ctx.seed), emit }, effective);
         },
         ...(spec.extra?.(options) ?? ({} as X)),
       };
       ladder.hooks.tasks.for(spec.id).tap(spec.name, () => generator);
     },
   });
+}
+
+/** Plugin options with the keys of `overrides` the schema knows replaced (validated; errors name data.taskOptions). */
+function withOverrides<T extends object>(id: string, schema: z.ZodType<T>, options: T, overrides: Record<string, unknown> | undefined): T {
+  const known = Object.keys(options);
+  const picked = Object.fromEntries(Object.entries(overrides ?? {}).filter(([key]) => known.includes(key)));
+  if (!Object.keys(picked).length) return options;
+  const parsed = schema.safeParse({ ...options, ...picked });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`data.taskOptions.${id}.${issue.path.join('.')}: ${issue.message}`);
+  }
+  return parsed.data;
 }
 
 const imagePath = (scene: Scene, image: string) => (isAbsolute(image) ? image : resolve(scene.dir, image));
@@ -155,13 +172,13 @@ const factorial = (n: number, k: number) => {
 
 /**
  * Distinct index tuples of size k from n items, in a seeded random order,
- * lazily: small sets are enumerated and shuffled, large ones drawn by
+ * lazily: small sets (up to 256) are enumerated and shuffled, larger ones drawn by
  * rejection (stopping after 64 repeats in a row).
  */
 export function* combos(n: number, k: number, ordered: boolean, random: Random): Generator<number[]> {
   if (n < k || k < 1) return;
   const total = factorial(n, k) / (ordered ? 1 : factorial(k, k));
-  if (total <= 4096) {
+  if (total <= 256) {
     const all: number[][] = [];
     const walk = (prefix: number[]) => {
       if (prefix.length === k) return void all.push(prefix);

@@ -47,3 +47,9 @@ test('minCount and maxCount bound the counts asked about', async (t) => {
 test('no single-image counting (SPEC table)', async (t) => {
   t.deepEqual(await generate('object-counting', scene, 'single-image'), []);
 });
+
+test('data.taskOptions override the plugin options per call, validated', async (t) => {
+  t.deepEqual(answers(await generate('object-counting', scene, 'video', { minCount: 2 })), { 'How many chair(s) appear?': '3' });
+  t.deepEqual(await generate('object-counting', scene, 'video', { modalities: ['multi-view'] }), []);
+  await t.throwsAsync(() => generate('object-counting', scene, 'video', { minCount: 0 }), { message: /^data\.taskOptions\.object-counting\.minCount: / });
+});
