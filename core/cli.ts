@@ -59,7 +59,10 @@ async function* ladders(loaded: LoadedConfig): AsyncGenerator<Ladder> {
       names.set(name, seen + 1);
       named.name = seen ? `${name}-${seen}` : name;
     }
-    yield await createLadder(named, { baseDir: loaded.baseDir, where: label });
+    const file = loaded.filepath
+      ? { path: loaded.filepath, overrides: loaded.overrides, command: loaded.command, cwd: loaded.cwd, index: i }
+      : undefined;
+    yield await createLadder(named, { baseDir: loaded.baseDir, where: label, file });
   }
 }
 

@@ -170,6 +170,10 @@ export interface LoadedConfig {
   /** Directory relative paths in the config resolve from. */
   baseDir: string;
   sweep: boolean;
+  /** How it was loaded (the `--set` overrides, the command, the directory searched), to load it again elsewhere. */
+  overrides: string[];
+  command: string;
+  cwd: string;
 }
 
 export interface LoadOptions {
@@ -240,7 +244,15 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<LoadedConfig> 
     const overridden = applyOverrides(config as UserConfig, opts.overrides);
     return validate(configSchema, overridden, `${label} with --set ${opts.overrides.join(' ')}`) as UserConfig;
   });
-  return { configs, filepath: found?.filepath, baseDir: found ? dirname(found.filepath) : cwd, sweep };
+  return {
+    configs,
+    filepath: found?.filepath,
+    baseDir: found ? dirname(found.filepath) : cwd,
+    sweep,
+    overrides: opts.overrides ?? [],
+    command: opts.command ?? 'run',
+    cwd,
+  };
 }
 
 function rethrowAsConfigError(where: string) {

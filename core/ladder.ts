@@ -5,7 +5,7 @@
  * a tap or a registered implementation with the plugin's name and the hook.
  */
 import type { z } from 'zod';
-import { ConfigError, PluginError } from './errors.ts';
+import { ConfigError, PluginError, UsageError } from './errors.ts';
 import { createHooks, REGISTRIES, type LadderHooks, type RegistryName, type RegistryTypes } from './hooks.ts';
 import {
   configSchema,
@@ -32,6 +32,23 @@ type FullTap = { name: string; type: 'sync' | 'async' | 'promise'; fn: (...args:
 
 const ORDER_STAGE = { pre: -100, post: 100 } as const;
 
+/**
+ * Where a ladder's config came from, so that a worker thread can build the
+ * same plugin set: from `config` itself when it is plain data (plugin names,
+ * paths and options only), else by loading `file` again.
+ */
+export interface LadderOrigin {
+  /** The config as given to createLadder, before presets were merged. */
+  config: UserConfig;
+  /** Directory relative plugin paths resolve from. */
+  baseDir: string;
+  where: string;
+  /** Core default plugins it was made with (undefined: the usual ones). */
+  defaults?: string[];
+  /** The config file, the overrides applied to it, and which entry of a sweep this ladder is. */
+  file?: { path: string; overrides: string[]; command: string; cwd: string; index: number };
+}
+
 export class Ladder {
   readonly hooks: LadderHooks = createHooks();
   readonly plugins: LoadedPlugin[] = [];
@@ -39,15 +56,18 @@ export class Ladder {
   readonly skipped: { name: string; via: string; reason: string }[];
   /** The config file, or "default config". */
   readonly where: string;
+  /** Where the config came from (set by createLadder). */
+  readonly origin?: LadderOrigin;
   private current?: LoadedPlugin;
   private readonly owners = new WeakMap<object, string>();
   private progressIds = 0;
 
   constructor(
     readonly config: LadderConfig,
-    meta: { where?: string; presets?: PresetInfo[]; skipped?: Ladder['skipped'] } = {},
+    meta: { where?: string; presets?: PresetInfo[]; skipped?: Ladder['skipped']; origin?: LadderOrigin } = {},
   ) {
     this.where = meta.where ?? 'inline config';
+    this.origin = meta.origin;
     this.presets = meta.presets ?? [];
     this.skipped = meta.skipped ?? [];
     for (const [name, hook] of Object.entries(this.hooks)) {
@@ -184,7 +204,7 @@ function wrapTap(tap: FullTap, plugin: string, hook: string): FullTap['fn'] {
 /** Wrap a registered implementation so thrown errors (sync or async) name the plugin. */
 function attribute(value: object, plugin: string, hook: string): object {
   const wrap = (error: unknown, method: string) =>
-    error instanceof PluginError || error instanceof ConfigError ? error : new PluginError(plugin, `${hook}${method}`, error);
+    error instanceof PluginError || error instanceof ConfigError || error instanceof UsageError ? error : new PluginError(plugin, `${hook}${method}`, error);
   const call = (fn: (...a: unknown[]) => unknown, self: unknown, args: unknown[], method: string) => {
     try {
       const result = fn.apply(self, args);
@@ -210,6 +230,8 @@ export interface CreateLadderOptions {
   where?: string;
   /** Core default plugins (default: the reporter). */
   defaults?: string[];
+  /** The config file this config was loaded from (recorded in `ladder.origin`). */
+  file?: LadderOrigin['file'];
 }
 
 /** Resolve presets and plugins, merge settings, validate, and apply every plugin. */
@@ -219,7 +241,8 @@ export async function createLadder(user: UserConfig, opts: CreateLadderOptions =
   const resolved = await resolveEntries(user, { baseDir: opts.baseDir ?? process.cwd(), where, defaults: opts.defaults });
   const { presets: _p, plugins: _q, ...userSettings } = user;
   const merged = validate(configSchema, mergeLayers([userSettings, ...resolved.settings]), `${where} (merged with presets)`);
-  const ladder = new Ladder(finalizeConfig(merged, where), { where, presets: resolved.presets, skipped: resolved.skipped });
+  const origin: LadderOrigin = { config: user, baseDir: opts.baseDir ?? process.cwd(), where, defaults: opts.defaults, file: opts.file };
+  const ladder = new Ladder(finalizeConfig(merged, where), { where, presets: resolved.presets, skipped: resolved.skipped, origin });
   for (const { plugin, info } of resolved.plugins) await ladder.use(plugin, info);
   return ladder;
 }

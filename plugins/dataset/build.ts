@@ -1,0 +1,201 @@
+/**
+ * Building a dataset directory, cached by content:
+ *
+ *   <cacheDir>/datasets/<hash>/
+ *     manifest.json       source, settings, generator and filter plugins, seed, scene split, counts, hash
+ *     samples.jsonl       one Sample per line (core/types.ts), scene by scene
+ *     media/<scene>/      resized colour images (<frame>.jpg) and the scene video
+ *     export/<split>/     the released SpatialLadder-26k files (export.ts)
+ *     stats.json, *.png   statistics (stats.ts)
+ *
+ * The hash covers everything that decides the content (settings.ts), so a
+ * second build with the same inputs finds the directory and does nothing.
+ * A build writes into `<hash>.partial/` and renames it at the end; each
+ * finished scene leaves `scenes/<scene>.json` there, so a crashed build
+ * resumes where it stopped. The same seed gives the same bytes whatever the
+ * number of worker threads.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import {
+  createRandom,
+  LadderError,
+  readJsonLines,
+  writeFileAtomic,
+  writeJsonAtomic,
+  type Dataset,
+  type DatasetRequest,
+  type Ladder,
+  type Sample,
+  MODALITIES,
+} from '../../core/index.ts';
+import { balanceLetters } from '../spatial-facts/index.ts';
+import { writeExport } from './export.ts';
+import { datasetPlan, type DatasetPlan } from './settings.ts';
+import { processScene, safeName, sceneDone, sceneResultPath, type SceneJob, type SceneResult } from './scene-work.ts';
+import { splitScenes } from './split.ts';
+import { computeStats, writeStats } from './stats.ts';
+import { isPlainData, runInWorkers, workerObstacle } from './workers.ts';
+
+export interface BuildOptions {
+  /** Delete the cached dataset and any partial build first. */
+  force?: boolean;
+  /** Override `data.workers`. */
+  workers?: number;
+}
+
+export interface BuiltDataset extends Dataset {
+  hash: string;
+  /** True when the dataset was already built (nothing was done). */
+  cached: boolean;
+}
+
+export function loadDataset(dir: string): Dataset {
+  const manifestFile = join(dir, 'manifest.json');
+  if (!existsSync(manifestFile)) throw new LadderError(`${dir}: not a dataset directory (no manifest.json)`);
+  const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as Record<string, unknown>;
+  return { dir, manifest, samples: readJsonLines<Sample>(join(dir, 'samples.jsonl')) };
+}
+
+/**
+ * Balance answer letters over the whole dataset, in the order train then
+ * held-out, modality by modality, so each of those runs is balanced too.
+ */
+function balanced(samples: Sample[], seed: number): Sample[] {
+  const rank = (s: Sample) => (s.split === 'held-out' ? 10 : 0) + MODALITIES.indexOf(s.modality);
+  const order = samples.map((_, i) => i).sort((a, b) => rank(samples[a]!) - rank(samples[b]!) || a - b);
+  const placed = balanceLetters(order.map((i) => samples[i]!), createRandom(seed, 'letters'));
+  const out = [...samples];
+  order.forEach((i, k) => (out[i] = placed[k]!));
+  return out;
+}
+
+const countBy = (items: Sample[], key: (s: Sample) => string) => {
+  const out: Record<string, number> = {};
+  for (const item of items) out[key(item)] = (out[key(item)] ?? 0) + 1;
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
+};
+
+const sumInto = (target: Record<string, number>, add: Record<string, number>) => {
+  for (const [k, v] of Object.entries(add)) target[k] = (target[k] ?? 0) + v;
+};
+
+export async function buildCachedDataset(ladder: Ladder, request: DatasetRequest, options: BuildOptions = {}): Promise<BuiltDataset> {
+  const plan = datasetPlan(ladder, request.config, request.seed, request.cacheDir);
+  const partial = `${plan.dir}.partial`;
+  if (options.force) await Promise.all([rm(plan.dir, { recursive: true, force: true }), rm(partial, { recursive: true, force: true })]);
+  else if (existsSync(join(plan.dir, 'manifest.json'))) {
+    request.log(`dataset ${plan.hash} is up to date in ${plan.dir} (cached: nothing to build)`);
+    return { ...loadDataset(plan.dir), hash: plan.hash, cached: true };
+  }
+  const started = Date.now();
+  const { settings } = plan;
+  const sourceContext = { seed: settings.seed, cacheDir: resolve(request.cacheDir), progress: request.progress, log: request.log };
+  let ids = await ladder.get('sources', settings.source).list(sourceContext);
+  if (settings.scenes) ids = ids.slice(0, settings.scenes);
+  if (!ids.length) throw new LadderError(`scene source "${settings.source}" lists no scenes`);
+  const twice = ids.filter((id, i) => ids.indexOf(id) !== i);
+  if (twice.length) throw new LadderError(`scene source "${settings.source}" lists scene ${twice.join(', ')} more than once`);
+  const folders = new Map<string, string>();
+  for (const id of ids) {
+    const other = folders.get(safeName(id));
+    if (other !== undefined) throw new LadderError(`scenes "${other}" and "${id}" would share the media folder ${safeName(id)}`);
+    folders.set(safeName(id), id);
+  }
+  const split = splitScenes(ids, settings.split, settings.seed, ladder.where);
+  const used = ids.filter((id) => split.train.includes(id) || split.heldOut.includes(id));
+
+  await mkdir(join(partial, 'scenes'), { recursive: true });
+  const todo = used.filter((id) => !sceneDone(partial, id));
+  if (todo.length < used.length) request.log(`dataset ${plan.hash}: resuming, ${used.length - todo.length} of ${used.length} scenes already generated`);
+  const progress = request.progress(`dataset ${plan.hash.slice(0, 8)}`, used.length);
+  progress.tick(used.length - todo.length);
+  await generateScenes(ladder, request, plan, partial, todo, options.workers ?? settings.workers, (scene) => progress.tick(1, scene));
+  progress.done();
+
+  const results = used.map((id) => JSON.parse(readFileSync(sceneResultPath(partial, id), 'utf8')) as SceneResult);
+  const heldOut = new Set(split.heldOut);
+  const samples = balanced(
+    results.flatMap((r) => r.samples.map((s): Sample => ({ ...s, split: heldOut.has(r.scene) ? 'held-out' : 'train' }))),
+    settings.seed,
+  );
+  const generated: Record<string, number> = {};
+  const drops: Record<string, number> = {};
+  for (const r of results) {
+    sumInto(generated, r.generated);
+    sumInto(drops, r.drops);
+  }
+  await writeFileAtomic(join(partial, 'samples.jsonl'), samples.map((s) => `${JSON.stringify(s)}\n`).join(''));
+  const exported = settings.export ? await writeExport(partial, samples) : [];
+  const manifest = {
+    format: plan.inputs.format,
+    hash: plan.hash,
+    seed: settings.seed,
+    source: plan.inputs.source,
+    settings: plan.inputs.settings,
+    tasks: plan.inputs.tasks.map((t) => ({ ...t, modalities: ladder.get('tasks', t.id).modalities.filter((m) => settings.modalities.includes(m)) })),
+    filters: plan.inputs.filters,
+    scenes: { train: split.train, heldOut: split.heldOut },
+    counts: {
+      samples: samples.length,
+      train: samples.filter((s) => s.split === 'train').length,
+      heldOut: samples.filter((s) => s.split === 'held-out').length,
+      byCell: countBy(samples, (s) => `${s.task}/${s.modality}`),
+    },
+    candidates: { generated: Object.values(generated).reduce((a, b) => a + b, 0), byCell: generated, drops },
+    files: { samples: 'samples.jsonl', export: exported, media: 'media' },
+  };
+  await writeStats(partial, computeStats(samples, manifest));
+  await writeJsonAtomic(join(partial, 'manifest.json'), manifest);
+  await rm(join(partial, 'scenes'), { recursive: true, force: true });
+  await rm(plan.dir, { recursive: true, force: true });
+  await rename(partial, plan.dir);
+  request.log(
+    `dataset ${plan.hash}: ${samples.length} samples (${manifest.counts.train} train, ${manifest.counts.heldOut} held-out) from ${used.length} scenes in ${((Date.now() - started) / 1000).toFixed(1)}s -> ${plan.dir}`,
+  );
+  return { dir: plan.dir, manifest, samples, hash: plan.hash, cached: false };
+}
+
+/** Process scenes in worker threads when there is more than one scene and worker, else here. */
+async function generateScenes(
+  ladder: Ladder,
+  request: DatasetRequest,
+  plan: DatasetPlan,
+  partial: string,
+  scenes: string[],
+  workers: number | undefined,
+  onDone: (scene: string) => void,
+): Promise<void> {
+  const count = Math.min(workers ?? Math.min(availableParallelism(), 4), scenes.length);
+  const obstacle = count > 1 ? workerObstacle(ladder) : undefined;
+  if (count > 1 && !obstacle) {
+    const origin = ladder.origin!;
+    await runInWorkers(
+      {
+        origin: { baseDir: origin.baseDir, where: origin.where, defaults: origin.defaults, file: origin.file, ...(isPlainData(origin.config) ? { config: origin.config } : {}) },
+        data: request.config,
+        seed: request.seed,
+        cacheDir: request.cacheDir,
+        hash: plan.hash,
+        partial,
+      },
+      scenes,
+      count,
+      { onDone, log: (message, level) => (level === 'warn' ? request.log(`warning: ${message}`) : request.log(message)) },
+    );
+    return;
+  }
+  if (obstacle) request.log(`dataset ${plan.hash}: generating in this thread (${obstacle})`);
+  const job: SceneJob = {
+    ladder,
+    settings: plan.settings,
+    partial,
+    sourceContext: { seed: plan.settings.seed, cacheDir: resolve(request.cacheDir), progress: request.progress, log: request.log },
+  };
+  for (const scene of scenes) {
+    await processScene(job, scene);
+    onDone(scene);
+  }
+}

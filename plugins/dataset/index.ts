@@ -1,0 +1,99 @@
+/**
+ * dataset: builds the dataset the curriculum trains on (the `dataset` hook)
+ * from a scene source, the task generators and the quality filters, cached
+ * by content (build.ts), and adds `ladder data build | stats | check`.
+ * Settings live under the config key `data` (settings.ts, README.md).
+ */
+import { parseArgs } from 'node:util';
+import { definePlugin, UsageError, z, type Dataset, type DatasetRequest, type Ladder } from '../../core/index.ts';
+import { buildCachedDataset, loadDataset, type BuildOptions, type BuiltDataset } from './build.ts';
+import { checkDataset, enabledCells } from './check.ts';
+import { computeStats, formatStats, writeStats } from './stats.ts';
+
+const PLUGIN_NAME = 'dataset';
+
+export { buildCachedDataset, loadDataset } from './build.ts';
+export { checkDataset, coverageProblems, enabledCells, sampleProblems } from './check.ts';
+export { computeStats, formatStats, writeStats, type DatasetStats } from './stats.ts';
+export { datasetPlan, resolveSettings, stableJson, type DataSettings } from './settings.ts';
+export { splitScenes } from './split.ts';
+export { QUESTION_TYPES, DATA_TYPES, EXPORT_FILES, groundingRows, spatialRows } from './export.ts';
+
+const request = (ladder: Ladder): DatasetRequest => ({
+  seed: ladder.config.seed,
+  cacheDir: ladder.config.cacheDir,
+  config: ladder.config.data,
+  progress: ladder.progress.bind(ladder),
+  log: (message) => ladder.log(message),
+});
+
+function args<T extends Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>>(action: string, argv: string[], options: T) {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new UsageError(`ladder data ${action}: ${(error as Error).message}`);
+  }
+}
+
+const print = (text: string) => void process.stdout.write(`${text}\n`);
+
+/** The dataset at `--dir`, or the current config's (built if needed; a no-op when cached). */
+async function target(ladder: Ladder, dir: string | undefined, options: BuildOptions = {}): Promise<Dataset | BuiltDataset> {
+  return dir ? loadDataset(dir) : buildCachedDataset(ladder, request(ladder), options);
+}
+
+export default definePlugin({
+  name: PLUGIN_NAME,
+  options: z.strictObject({}),
+  apply(ladder) {
+    ladder.hooks.dataset.tapPromise(PLUGIN_NAME, (req) => buildCachedDataset(ladder, req));
+
+    ladder.hooks.commands.for('build').tap(PLUGIN_NAME, () => ({
+      description: 'build the dataset of this config (cached by content: a second build with the same inputs does nothing)',
+      usage: '[--force] [--workers N]',
+      async run(argv, ctx) {
+        const opts = args('build', argv, { force: { type: 'boolean' }, workers: { type: 'string' } });
+        const workers = opts.workers === undefined ? undefined : Number(opts.workers);
+        if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0)) throw new UsageError(`--workers ${opts.workers}: expected a non-negative integer`);
+        const dataset = await buildCachedDataset(ladder, request(ladder), { force: !!opts.force, workers });
+        const stats = computeStats(dataset.samples, dataset.manifest);
+        if (ctx.json) print(JSON.stringify({ dir: dataset.dir, hash: dataset.hash, cached: dataset.cached, samples: stats.samples, split: stats.split }));
+        else print(`${dataset.cached ? 'up to date (cached)' : 'built'}: ${dataset.dir}\n\n${formatStats(stats)}`);
+      },
+    }));
+
+    ladder.hooks.commands.for('stats').tap(PLUGIN_NAME, () => ({
+      description: 'print the dataset statistics (paper Table 6 layout, filter drops, answer letters, numeric answers) and write them as JSON and PNG',
+      usage: '[--dir DATASET] [--out DIR]',
+      async run(argv, ctx) {
+        const opts = args('stats', argv, { dir: { type: 'string' }, out: { type: 'string' } });
+        const dataset = await target(ladder, opts.dir);
+        const stats = computeStats(dataset.samples, dataset.manifest);
+        const out = opts.out ?? dataset.dir;
+        const files = await writeStats(out, stats);
+        if (ctx.json) print(JSON.stringify(stats));
+        else print(`${formatStats(stats)}\n\nwrote ${files.join(', ')} to ${out}`);
+      },
+    }));
+
+    ladder.hooks.commands.for('check').tap(PLUGIN_NAME, () => ({
+      description: 'prove that no scene is in both the training and the held-out split (also against other datasets), and check samples, media and coverage',
+      usage: '[--dir DATASET] [--against DATASET ...]',
+      async run(argv, ctx) {
+        const opts = args('check', argv, { dir: { type: 'string' }, against: { type: 'string', multiple: true } });
+        const dataset = await target(ladder, opts.dir);
+        const others = (opts.against ?? []).map(loadDataset);
+        const report = checkDataset(dataset, others, enabledCells(dataset.manifest));
+        if (ctx.json) print(JSON.stringify({ dir: dataset.dir, ...report }));
+        else {
+          print(`dataset ${dataset.dir}`);
+          print(`  train scenes (${report.scenes.train.length}): ${report.scenes.train.join(', ')}`);
+          print(`  held-out scenes (${report.scenes.heldOut.length}): ${report.scenes.heldOut.join(', ')}`);
+          for (const other of others) print(`  checked against ${other.dir}`);
+          print(report.ok ? `ok: no scene is in both splits; ${dataset.samples.length} samples valid; every cell covered` : `${report.problems.length} problem(s):\n${report.problems.map((p) => `  - ${p}`).join('\n')}`);
+        }
+        return report.ok ? 0 : 1;
+      },
+    }));
+  },
+});

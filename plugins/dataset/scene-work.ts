@@ -1,0 +1,158 @@
+/**
+ * One scene's share of a build, the same in the main thread and in a worker:
+ * load the scene, draw candidates from every task generator, run the filters
+ * (counting what each drops), pair single-image questions with localization
+ * samples, write the media, and save the scene's samples to
+ * `<partial>/scenes/<scene>.json` (the marker a resumed build skips).
+ */
+import { copyFile, mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import sharp from 'sharp';
+import {
+  createRandom,
+  LadderError,
+  writeFileAtomic,
+  writeJsonAtomic,
+  type Candidate,
+  type FilterContext,
+  type Ladder,
+  type Sample,
+  type Scene,
+  type SourceContext,
+} from '../../core/index.ts';
+import { smartResize } from '../media/index.ts';
+import type { ImageSize, LocalizationTask } from '../task-localization/index.ts';
+import type { DataSettings } from './settings.ts';
+
+/** What a scene contributes, as saved in `scenes/<scene>.json`. */
+export interface SceneResult {
+  scene: string;
+  samples: Sample[];
+  /** Candidates drawn per "task/modality". */
+  generated: Record<string, number>;
+  /** Candidates each filter (tap name) dropped. */
+  drops: Record<string, number>;
+}
+
+/** Scene ids become folder names: keep letters, digits, ".", "_", "-". */
+export const safeName = (id: string): string => id.replace(/[^\w.-]/g, '_');
+
+export const sceneResultPath = (partial: string, sceneId: string) => join(partial, 'scenes', `${safeName(sceneId)}.json`);
+
+type FilterTap = { name: string; type: 'sync' | 'async' | 'promise'; fn: (...args: unknown[]) => unknown };
+
+/**
+ * Run the `filters` waterfall tap by tap, recording how many candidates each
+ * tap dropped (a tap returning undefined passes its input on, as in tapable).
+ */
+export async function runFilters(ladder: Ladder, candidates: Candidate[], ctx: FilterContext, drops: Record<string, number>): Promise<Candidate[]> {
+  let current = candidates;
+  for (const tap of ladder.hooks.filters.taps as unknown as FilterTap[]) {
+    const before = current.length;
+    let out: unknown;
+    if (tap.type === 'async')
+      out = await new Promise((resolve, reject) => tap.fn(current, ctx, (error: unknown, result: unknown) => (error ? reject(error) : resolve(result))));
+    else out = await tap.fn(current, ctx);
+    if (out !== undefined) {
+      if (!Array.isArray(out)) throw new LadderError(`filter "${tap.name}" returned ${typeof out}, not an array of candidates`);
+      current = out as Candidate[];
+    }
+    drops[tap.name] = (drops[tap.name] ?? 0) + before - current.length;
+  }
+  return current;
+}
+
+/** Draw up to `limit` candidates from every enabled (task, modality). */
+export function drawCandidates(ladder: Ladder, settings: DataSettings, scene: Scene, generated: Record<string, number>): Candidate[] {
+  const out: Candidate[] = [];
+  for (const taskId of settings.tasks) {
+    if (taskId === 'localization') continue;
+    const task = ladder.get('tasks', taskId);
+    for (const modality of task.modalities) {
+      if (!settings.modalities.includes(modality)) continue;
+      const ctx = {
+        seed: settings.seed,
+        random: createRandom(settings.seed, `task/${scene.id}/${taskId}/${modality}`),
+        options: { views: settings.views, viewSets: settings.viewSets, frames: settings.frames, ...settings.taskOptions[taskId] },
+      };
+      let n = 0;
+      for (const candidate of task.generate(scene, modality, ctx)) {
+        out.push(candidate);
+        if (++n >= settings.candidates) break;
+      }
+      generated[`${taskId}/${modality}`] = n;
+    }
+  }
+  return out;
+}
+
+/** Resize a colour image to the pixel budget and write it as JPEG; returns its sizes. */
+async function writeImage(from: string, to: string, settings: DataSettings): Promise<ImageSize> {
+  const meta = await sharp(from).metadata();
+  if (!meta.width || !meta.height) throw new LadderError(`${from}: cannot read the image size`);
+  const resized = smartResize(meta.width, meta.height, { factor: settings.pixels.factor, minPixels: settings.pixels.min, maxPixels: settings.pixels.max });
+  const jpeg = await sharp(from).resize(resized.width, resized.height, { fit: 'fill' }).jpeg({ quality: settings.jpegQuality }).toBuffer();
+  await writeFileAtomic(to, jpeg);
+  return { width: meta.width, height: meta.height, resized };
+}
+
+export interface SceneJob {
+  ladder: Ladder;
+  settings: DataSettings;
+  /** The build's partial directory. */
+  partial: string;
+  sourceContext: SourceContext;
+}
+
+export async function processScene(job: SceneJob, sceneId: string): Promise<SceneResult> {
+  const { ladder, settings, partial } = job;
+  const scene = await ladder.get('sources', settings.source).load(sceneId, job.sourceContext);
+  if (scene.id !== sceneId) throw new LadderError(`source "${settings.source}" returned scene "${scene.id}" when asked for "${sceneId}"`);
+  const generated: Record<string, number> = {};
+  const drops: Record<string, number> = {};
+  const kept = await runFilters(ladder, drawCandidates(ladder, settings, scene, generated), { scene, seed: settings.seed }, drops);
+
+  // media: every frame a kept sample shows, once
+  const folder = join('media', safeName(scene.id));
+  const frames = [...new Set(kept.flatMap((c) => c.frames))].sort((a, b) => a - b);
+  const missing = frames.filter((f) => !scene.views.some((v) => v.frame === f));
+  if (missing.length) throw new LadderError(`scene ${scene.id}: candidates use frames ${missing.join(', ')}, which the scene does not have`);
+  const sizes = new Map<number, ImageSize>();
+  const paths = new Map<number, string>();
+  for (const frame of frames) {
+    const path = join(folder, `${frame}.jpg`);
+    const source = kept.find((c) => c.frames.includes(frame))!;
+    sizes.set(frame, await writeImage(source.media.images[source.frames.indexOf(frame)]!, join(partial, path), settings));
+    paths.set(frame, path);
+  }
+  let video: string | undefined;
+  const videoSource = kept.find((c) => c.media.video)?.media.video;
+  if (videoSource) {
+    video = join(folder, `video${extname(videoSource) || '.mp4'}`);
+    await mkdir(join(partial, folder), { recursive: true });
+    await copyFile(videoSource, join(partial, video));
+  }
+
+  const localization = settings.tasks.includes('localization')
+    ? (ladder.get('tasks', 'localization') as unknown as Partial<LocalizationTask>)
+    : undefined;
+  if (localization && typeof localization.pair !== 'function')
+    throw new LadderError(`the "localization" task (plugin ${ladder.owner('tasks', 'localization')}) has no pair() method`);
+  const samples: Sample[] = [];
+  const asSample = ({ refs: _r, frames: used, ...rest }: Candidate): Sample => ({
+    ...rest,
+    media: { images: used.map((f) => paths.get(f)!), ...(rest.media.video && video ? { video } : {}) },
+  });
+  for (const candidate of kept) {
+    if (localization?.pair && candidate.modality === 'single-image' && candidate.refs.length) {
+      const twin = localization.pair(candidate, scene, sizes.get(candidate.frames[0]!)!);
+      samples.push({ ...asSample(candidate), pairedWith: twin.id }, asSample(twin));
+    } else samples.push(asSample(candidate));
+  }
+  const result: SceneResult = { scene: scene.id, samples, generated, drops };
+  await writeJsonAtomic(sceneResultPath(partial, scene.id), result);
+  return result;
+}
+
+export const sceneDone = (partial: string, sceneId: string) => existsSync(sceneResultPath(partial, sceneId));

@@ -1,0 +1,88 @@
+import test from 'ava';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import type { Sample } from '../../../core/index.ts';
+import { computeStats, formatStats, groundingRows, spatialRows, writeStats } from '../../../plugins/dataset/index.ts';
+import { histogram } from '../../../plugins/dataset/stats.ts';
+import { tempDir } from '../../helpers/temp.ts';
+
+const sample = (over: Partial<Sample>): Sample => ({
+  id: 'x',
+  task: 'object-size',
+  modality: 'single-image',
+  scene: 'room',
+  question: 'q',
+  answer: '50',
+  answerKind: 'number',
+  media: { images: ['media/room/0.jpg'] },
+  split: 'train',
+  ...over,
+});
+
+const samples: Sample[] = [
+  sample({ id: 'a', answer: '45' }),
+  sample({
+    id: 'a/localization',
+    task: 'localization',
+    question: 'q Please carefully observe ...',
+    answer: '[{"bbox_2d":[28,13,84,65],"label":"chair"}]',
+    answerKind: 'boxes',
+    facts: { question: 'q', objects: [{ id: 1, category: 'chair', box2d: [100.4, 50.5, 300, 250.5], bbox_2d: [28, 13, 84, 65] }] },
+    pairedWith: 'a',
+  }),
+  sample({ id: 'b', task: 'relative-direction', modality: 'multi-view', options: ['A. front-left', 'B. back-left', 'C. back-right', 'D. front-right'], answer: 'C', answerKind: 'choice', media: { images: ['1.jpg', '2.jpg'] } }),
+  sample({ id: 'c', task: 'object-counting', modality: 'video', answer: '3', media: { images: ['1.jpg'], video: 'media/room/video.mp4' } }),
+  sample({ id: 'd', task: 'room-size', modality: 'video', answer: '23.5', split: 'held-out' }),
+  sample({ id: 'e', task: 'relative-direction', modality: 'single-image', options: ['A. left-front', 'B. left-back', 'C. right-front', 'D. right-back'], answer: 'A', answerKind: 'choice' }),
+];
+
+test('SpatialLadder-26k export: the released field names and question_type vocabulary', (t) => {
+  t.deepEqual(groundingRows(samples), [
+    { question_id: 0, question: 'q', answer: [{ bbox_2d: [100, 50, 300, 250], label: 'chair' }], image: ['media/room/0.jpg'], data_type: 'single_image' },
+  ]);
+  const spatial = spatialRows(samples);
+  t.deepEqual(spatial.map((r) => r.question_type), ['object size', 'relative direction', 'object count', 'room size', 'relative direction']);
+  t.deepEqual(spatial.map((r) => r.data_type), ['single_image', 'multi_view', 'video', 'video', 'single_image']);
+  t.deepEqual(spatial[1], {
+    question_id: 1,
+    question: 'q',
+    options: ['A. front-left', 'B. back-left', 'C. back-right', 'D. front-right'],
+    answer: 'C',
+    image: ['1.jpg', '2.jpg'],
+    question_type: 'relative direction',
+    data_type: 'multi_view',
+  });
+  t.is(spatial[0]!.options, null, 'numeric questions have null options');
+});
+
+test('histograms use round bins; integer answers get integer bins', (t) => {
+  t.deepEqual(histogram([1, 2, 2, 3, 7]).bins.map((b) => [b.from, b.count]), [[1, 1], [2, 2], [3, 1], [4, 0], [5, 0], [6, 0], [7, 1]]);
+  const h = histogram([0.4, 1.25, 1.3, 2.9]);
+  t.deepEqual(h.bins.map((b) => [b.from, b.to, b.count]), [[0, 0.5, 1], [0.5, 1, 0], [1, 1.5, 2], [1.5, 2, 0], [2, 2.5, 0], [2.5, 3, 1]]);
+  t.is(h.mean, 1.462); // 5.85 / 4 = 1.4625, written with three decimals
+});
+
+test('stats: Table 6 cells, localization, letters, drops and histograms', async (t) => {
+  const stats = computeStats(samples, { scenes: { train: ['room'], heldOut: ['other'] }, candidates: { generated: 40, drops: { 'filter-visibility': 30, 'filter-caps': 5 } } });
+  t.is(stats.table['single-image']!['object-size'], 1);
+  t.is(stats.table['single-image']!.total, 2);
+  t.is(stats.table['multi-view']!['relative-direction'], 1);
+  t.is(stats.table.video!.total, 2);
+  t.is(stats.localization, 1);
+  t.deepEqual(stats.letters, { 'relative-direction': { A: 1, C: 1 } });
+  t.deepEqual(stats.candidates, { generated: 40, kept: 5, drops: { 'filter-visibility': 30, 'filter-caps': 5 } });
+  t.deepEqual(stats.split, { train: 5, heldOut: 1, trainScenes: 1, heldOutScenes: 1 });
+  t.deepEqual(Object.keys(stats.histograms), ['object-counting', 'object-size', 'room-size']);
+  const text = formatStats(stats);
+  const row = (...cells: string[]) => new RegExp(`\\| ${cells.map((c) => `${c.replace(/[.()]/g, '\\$&')} *`).join('\\| *')}\\|`);
+  t.regex(text, row('Modality', 'Obj. Cnt.', 'Abs. Dist.', 'Obj. Size', 'Room Size', 'Rel. Dist.', 'Rel. Dir.', 'Appr. Order', 'Total'));
+  t.regex(text, row('Single-Image', '-', '0', '1', '-', '0', '1', '-', '2'));
+  t.regex(text, row('Video', '1', '0', '0', '1', '0', '0', '0', '2'));
+  t.regex(text, row('filter-visibility', '30', '75.0%'));
+  t.true(text.includes('Object localization (single image, one per single-image question): 1'));
+
+  const dir = tempDir(t);
+  const files = await writeStats(dir, stats);
+  t.deepEqual(files, ['stats.json', 'stats.png', 'letters.png', 'answers-object-counting.png', 'answers-object-size.png', 'answers-room-size.png']);
+  t.like(await sharp(join(dir, 'stats.png')).metadata(), { format: 'png', width: 960 });
+});
