@@ -11,7 +11,7 @@ import { REGISTRIES } from './hooks.ts';
 import { evaluationTable, benchmarkTable } from './report.ts';
 import { applyVariant, parseOrder, summarizeAblation, type AblationRun, type CurriculumVariant } from './ablation.ts';
 import type { Plugin } from './plugin.ts';
-import { buildDataset, evaluateBenchmark, loadPolicy, runCurriculum, type RunSummary } from './runner.ts';
+import { buildDataset, evaluateBenchmark, loadPolicy, preflight, resolveCurriculum, runCurriculum, type RunSummary } from './runner.ts';
 import { writeJsonAtomic, writeFileAtomic } from './files.ts';
 import { PACKAGE_ROOT } from './resolve.ts';
 
@@ -189,6 +189,8 @@ async function ablateCommand(opts: AblateOptions): Promise<void> {
     if (!plans.length) throw new UsageError('nothing to ablate: the config defines no `ablations` and no --order was given');
   }
 
+  // Build (or find cached) the shared dataset once, from the plain base config, so every variant reuses it.
+  if (base && preflight(base, resolveCurriculum(base), { train: false, evaluate: false }).length === 0) await buildDataset(base);
   const runs: AblationRun[] = [];
   let first: Ladder | undefined = base;
   for (const plan of plans) {
