@@ -13,7 +13,7 @@ export { resolveEntries, expandName, PACKAGE_ROOT } from './resolve.ts';
 export { runCurriculum, buildDataset, evaluateBenchmark, loadPolicy, preflight, resolveCurriculum, type RunOptions, type RunSummary } from './runner.ts';
 export { selectSamples, mixStages, orderStages, evaluationPoints } from './curriculum.ts';
 export { RunDirectory, type RunState } from './run-directory.ts';
-export { markdownTable, benchmarkTable, evaluationTable } from './report.ts';
+export { markdownTable, benchmarkTable, modalityTable, evaluationTable } from './report.ts';
 export { createRandom, hash32 } from './random.ts';
 export { writeFileAtomic, writeFileAtomicSync, writeJsonAtomic, appendJsonLine, readJsonLines } from './files.ts';
 export { LadderError, ConfigError, UsageError, PluginError } from './errors.ts';
