@@ -5,14 +5,14 @@
  * ones), per-row errors reported instead of aborting (unless strict), and
  * the report written to `<dir>/report.json` and `<dir>/report.md`.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   appendJsonLine,
   benchmarkTable,
   createRandom,
   readJsonLines,
-  UsageError,
+  ConfigError,
   writeFileAtomic,
   writeJsonAtomic,
   type BenchmarkContext,
@@ -75,6 +75,13 @@ function subset<T>(items: T[], limit: number | undefined, seed: number, benchmar
   return picked.sort((a, b) => a - b).map((i) => items[i]!);
 }
 
+/** A crash mid-append leaves a last line without its newline: cut it, or the next append would glue onto it. */
+function dropTornLine(file: string): void {
+  if (!existsSync(file)) return;
+  const text = readFileSync(file);
+  if (text.length && text[text.length - 1] !== 0x0a) truncateSync(file, text.lastIndexOf(0x0a) + 1);
+}
+
 /** Refuse to mix predictions made under different settings in one directory. */
 function checkFingerprint(dir: string, fingerprint: Record<string, unknown>): Promise<void> | void {
   const file = join(dir, 'run.json');
@@ -85,7 +92,7 @@ function checkFingerprint(dir: string, fingerprint: Record<string, unknown>): Pr
     const diff = Object.keys({ ...saved, ...fingerprint })
       .filter((k) => JSON.stringify(saved[k]) !== JSON.stringify(fingerprint[k]))
       .map((k) => `${k}: ${JSON.stringify(saved[k])} there, ${JSON.stringify(fingerprint[k])} now`);
-    throw new UsageError(
+    throw new ConfigError(
       `${dir} holds predictions made with other settings (${diff.join('; ')}): pass --out <another directory> or remove it`,
     );
   }
@@ -129,6 +136,7 @@ export async function evaluateRows(
   const { layout: _layout, extraction: _extraction, ...inputs } = settings;
   await checkFingerprint(ctx.dir, { policy: policy.id, ...inputs });
   const file = join(ctx.dir, 'predictions.jsonl');
+  dropTornLine(file);
   const predictions = new Map<string, string>();
   for (const line of readJsonLines<PredictionLine>(file)) if (typeof line.prediction === 'string') predictions.set(line.id, line.prediction);
 

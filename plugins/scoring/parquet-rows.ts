@@ -7,8 +7,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
-import { numericTruth } from './answer.ts';
 import { optionLetters } from './extract.ts';
+import { pythonFloat } from './python-numerics.ts';
 import type { EvalRow } from './evaluate.ts';
 
 /** A row that could not be read or validated: reported, not scored. */
@@ -122,7 +122,8 @@ export function parseQuestionRow(values: Record<string, unknown>, index: number)
   const options = values.options;
   if (kind === 'NQ') {
     if (Array.isArray(options) && options.length) throw new Error(`options: a numeric question (${type}) has ${options.length} options`);
-    const value = numericTruth(answer, 'ground_truth');
+    const value = pythonFloat(answer);
+    if (value === null || !Number.isFinite(value)) throw new Error(`ground_truth ${JSON.stringify(answer)} is not a number`);
     if (!(value > 0)) throw new Error(`ground_truth ${answer}: numeric answers must be positive (relative accuracy divides by it)`);
     return { id, type, kind, question: values.question as string, answer, scene: values.scene_name as string };
   }

@@ -97,3 +97,20 @@ export function benchRows(count: number, types: readonly string[], kinds: Record
 }
 
 export const imagePath = (root: string, scene: string, name: string) => join(root, 'images', scene, name);
+
+/** Write an SPBench-style benchmark under `root`: parquet plus `views` images per row under images/<scene>/. */
+export async function writeSpbench(root: string, rows: BenchRow[], views = 1): Promise<BenchRow[]> {
+  const withImages = rows.map((r) => ({ ...r, images: r.images ?? Array.from({ length: views }, (_, v) => `${r.id}_${v}.jpg`) }));
+  writeBenchParquet(join(root, 'SPBench.parquet'), withImages);
+  const written = new Set<string>();
+  for (const row of withImages)
+    for (const name of row.images) {
+      const file = imagePath(root, row.scene_name, name);
+      if (!written.has(file) && !name.includes('..')) await writeImage(file, row.id);
+      written.add(file);
+    }
+  return withImages;
+}
+
+export const SPBENCH_SI_TYPES = ['object_abs_distance', 'object_size_estimation', 'object_rel_distance', 'object_rel_direction'];
+export const SPBENCH_MV_TYPES = ['object_counting', ...SPBENCH_SI_TYPES];
