@@ -1,5 +1,5 @@
 /** Tables for people: markdown (readable in a terminal and pasteable into a paper draft). */
-import type { BenchmarkReport } from './types.ts';
+import { MODALITIES, type BenchmarkReport } from './types.ts';
 
 export function markdownTable(headers: string[], rows: (string | number)[][]): string {
   const cells = rows.map((row) => row.map((cell) => (typeof cell === 'number' ? cell.toFixed(1) : cell)));
@@ -20,7 +20,8 @@ export function benchmarkTable(report: BenchmarkReport): string {
 /** Question types (rows) x modalities (columns), each cell "score (n)"; "-" where a type has no rows of a modality. */
 export function modalityTable(report: BenchmarkReport): string {
   const cells = report.byModality ?? [];
-  const modalities = [...new Set(cells.map((c) => c.modality))];
+  const rank = (m: string) => ((MODALITIES as readonly string[]).includes(m) ? (MODALITIES as readonly string[]).indexOf(m) : MODALITIES.length);
+  const modalities = [...new Set(cells.map((c) => c.modality))].sort((a, b) => rank(a) - rank(b));
   const types = [...new Set(cells.map((c) => c.type))];
   const rows = types.map((type) => [
     type,

@@ -142,7 +142,10 @@ export async function evaluateRows(
 
   const pending = rows.filter((row) => !predictions.has(row.id));
   const progress = ctx.progress(benchmark, rows.length);
-  if (rows.length > pending.length) progress.tick(rows.length - pending.length, `resumed ${rows.length - pending.length}`);
+  if (rows.length > pending.length) {
+    ctx.log(`${benchmark}: resumed ${rows.length - pending.length} of ${rows.length} rows already predicted in ${file}`);
+    progress.tick(rows.length - pending.length, 'resumed');
+  }
   const sampling = { maxTokens: settings.maxTokens, temperature: settings.temperature, topP: 1, seed: ctx.seed, n: 1 };
 
   const record = (row: EvalRow, outcome: { prediction: string } | { error: string }) => {
