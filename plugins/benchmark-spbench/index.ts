@@ -16,8 +16,7 @@ import {
   evaluationOptions,
   evaluationSettings,
   parquetIn,
-  questionItems,
-  readParquetTable,
+  parquetItems,
   resolveInside,
   VSI_LAYOUT,
 } from '../scoring/index.ts';
@@ -61,8 +60,7 @@ export default definePlugin({
           const images = resolve(root, where.images);
           if (!existsSync(root)) throw new ConfigError(`${PLUGIN_NAME}: option ${key}: ${root} does not exist`);
           if (!existsSync(images)) throw new ConfigError(`${PLUGIN_NAME}: option ${key}: image folder ${images} does not exist`);
-          const table = await readParquetTable(parquetIn(root, where.parquet), COLUMNS);
-          const items = questionItems(table, (q, values) => {
+          const items = await parquetItems(parquetIn(root, where.parquet), COLUMNS, (q, values) => {
             const names = values.images;
             if (!Array.isArray(names) || !names.length || !names.every((n) => typeof n === 'string' && n))
               throw new Error(`images: expected a non-empty list of file names, got ${JSON.stringify(names ?? null)}`);

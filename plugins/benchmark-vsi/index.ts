@@ -20,8 +20,7 @@ import {
   frameCacheDir,
   frameOptions,
   parquetIn,
-  questionItems,
-  readParquetTable,
+  parquetItems,
   resolveInside,
   VSI_LAYOUT,
 } from '../scoring/index.ts';
@@ -51,8 +50,7 @@ export default definePlugin({
       async evaluate(policy, ctx) {
         if (!existsSync(root)) throw new ConfigError(`${PLUGIN_NAME}: option root: ${root} does not exist`);
         if (!existsSync(videos)) throw new ConfigError(`${PLUGIN_NAME}: option videos: ${videos} does not exist`);
-        const table = await readParquetTable(parquetIn(root, opts.parquet), COLUMNS);
-        const items = questionItems(table, (q, values) => {
+        const items = await parquetItems(parquetIn(root, opts.parquet), COLUMNS, (q, values) => {
           if (typeof values.dataset !== 'string' || !values.dataset) throw new Error('dataset: missing or empty');
           const video = `${values.dataset}/${q.scene}.mp4`;
           return {

@@ -28,7 +28,7 @@ export {
   readParquetTable,
   parquetIn,
   parseQuestionRow,
-  questionItems,
+  parquetItems,
   rowId,
   QUESTION_TYPES,
   type ParquetTable,

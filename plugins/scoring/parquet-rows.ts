@@ -139,13 +139,16 @@ export function parseQuestionRow(values: Record<string, unknown>, index: number)
 }
 
 /**
- * Benchmark items of a table: each readable row validated and turned into an
- * evaluation row by `build`, or a problem naming the row and the bad field.
+ * Benchmark items of a parquet file: each readable row validated and turned
+ * into an evaluation row by `build`, or a problem naming the row and the bad
+ * field; unreadable row groups are problems too. File-level failures throw.
  */
-export function questionItems(
-  table: ParquetTable,
+export async function parquetItems(
+  file: string,
+  columns: readonly string[],
   build: (question: QuestionRow, values: Record<string, unknown>) => EvalRow,
-): (EvalRow | RowProblem)[] {
+): Promise<(EvalRow | RowProblem)[]> {
+  const table = await readParquetTable(file, columns);
   const items: (EvalRow | RowProblem)[] = table.rows.map(({ index, values }) => {
     try {
       return build(parseQuestionRow(values, index), values);
