@@ -58,7 +58,10 @@ export default definePlugin({
         if (!dataset) throw new Error(`${BENCHMARK_ID}: no dataset was passed (the benchmark is built from the dataset's held-out samples)`);
         const overlap = sceneOverlap(dataset.samples);
         if (overlap.length)
-          throw new Error(`${BENCHMARK_ID}: ${overlap.length} held-out scene(s) also appear in training samples: ${overlap.slice(0, 10).join(', ')}${overlap.length > 10 ? ', ...' : ''}`);
+          throw new Error(
+            `${BENCHMARK_ID}: ${overlap.length} held-out scene(s) also appear in training samples: ` +
+              `${overlap.slice(0, 10).join(', ')}${overlap.length > 10 ? ', ...' : ''}`,
+          );
         const samples = dataset.samples.filter((s) => s.split === 'held-out');
         if (!samples.length) throw new Error(`${BENCHMARK_ID}: the dataset in ${dataset.dir} has no held-out samples (split: "held-out")`);
         const root = resolve(dataset.dir);

@@ -12,7 +12,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError, definePlugin, z, type Benchmark } from '../../core/index.ts';
-import { sampleFrames } from '../media/index.ts';
+import { findFfmpeg, sampleFrames } from '../media/index.ts';
 import {
   evaluateRows,
   evaluationOptions,
@@ -50,6 +50,8 @@ export default definePlugin({
       async evaluate(policy, ctx) {
         if (!existsSync(root)) throw new ConfigError(`${PLUGIN_NAME}: option root: ${root} does not exist`);
         if (!existsSync(videos)) throw new ConfigError(`${PLUGIN_NAME}: option videos: ${videos} does not exist`);
+        const ffmpeg = findFfmpeg(); // no ffmpeg: one clear error, not one per row
+        ctx.log(`${BENCHMARK_ID}: ${opts.frames} frames per video by ffmpeg ${ffmpeg.version} (${ffmpeg.via}), cached in ${cacheDir}`);
         const items = await parquetItems(parquetIn(root, opts.parquet), COLUMNS, (q, values) => {
           if (typeof values.dataset !== 'string' || !values.dataset) throw new Error('dataset: missing or empty');
           const video = `${values.dataset}/${q.scene}.mp4`;

@@ -100,7 +100,10 @@ export class OpenAIChatPolicy implements Policy {
       const choices = [...(response.choices ?? [])].sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
       if (!choices.length) throw new Error(`POST ${this.url}: the response has no choices`);
       const tokens = want === 1 ? response.usage?.completion_tokens : undefined;
-      for (const choice of choices.slice(0, n)) out.push(tokens === undefined ? { text: contentText(choice.message?.content) } : { text: contentText(choice.message?.content), tokens });
+      for (const choice of choices.slice(0, n)) {
+        const text = contentText(choice.message?.content);
+        out.push(tokens === undefined ? { text } : { text, tokens });
+      }
     }
     return out;
   }

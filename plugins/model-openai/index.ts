@@ -38,7 +38,10 @@ export function resolveSettings(given: z.output<typeof options>, env: NodeJS.Pro
   const model = given.model ?? env.OPENAI_MODEL;
   const apiKey = given.apiKey ?? env.OPENAI_API_KEY;
   if (!model) throw new ConfigError(`${PLUGIN_NAME}: no model name: set model.options.model, the plugin's \`model\` option, or OPENAI_MODEL`);
-  if (!apiKey && new URL(baseURL).hostname === 'api.openai.com')
+  const url = URL.canParse(baseURL) ? new URL(baseURL) : undefined;
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:')
+    throw new ConfigError(`${PLUGIN_NAME}: base URL ${JSON.stringify(baseURL)} is not an http(s) URL (the \`baseURL\` option or OPENAI_BASE_URL)`);
+  if (!apiKey && url.hostname === 'api.openai.com')
     throw new ConfigError(`${PLUGIN_NAME}: ${baseURL} needs an API key: set OPENAI_API_KEY (or the \`apiKey\` option)`);
   return { ...given, baseURL, model, apiKey };
 }

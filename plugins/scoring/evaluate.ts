@@ -202,7 +202,7 @@ export async function evaluateRows(
     const ready = prepared.filter((p): p is { row: EvalRow; input: PolicyInput } => 'input' in p);
     for (const p of prepared) if ('error' in p) record(p.row, { error: p.error! });
     if (!ready.length) continue;
-    let texts: string[] | undefined;
+    let texts: string[];
     try {
       texts = await generate(ready);
     } catch (error) {
@@ -235,7 +235,18 @@ export async function evaluateRows(
   const report: BenchmarkReport = {
     benchmark,
     ...aggregateScores(scored, settings.layout),
-    settings: { policy: policy.id, prompt: settings.prompt, extraction: settings.extraction, maxTokens: settings.maxTokens, temperature: settings.temperature, ...settings.inputs, rows: rows.length, scored: scored.length, limit: ctx.limit ?? null, seed: ctx.seed },
+    settings: {
+      policy: policy.id,
+      prompt: settings.prompt,
+      extraction: settings.extraction,
+      maxTokens: settings.maxTokens,
+      temperature: settings.temperature,
+      ...settings.inputs,
+      rows: rows.length,
+      scored: scored.length,
+      limit: ctx.limit ?? null,
+      seed: ctx.seed,
+    },
   };
   if (errors.length) report.errors = errors;
   await writeJsonAtomic(join(ctx.dir, 'report.json'), report);

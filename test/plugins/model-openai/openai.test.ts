@@ -174,6 +174,7 @@ test('settings come from the config, then the environment', async (t) => {
   t.like(resolveSettings({ ...defaults, model: 'x', baseURL: 'http://a/v1' }, { OPENAI_MODEL: 'm' }), { baseURL: 'http://a/v1', model: 'x', apiKey: undefined });
   t.throws(() => resolveSettings(defaults, {}), { instanceOf: ConfigError, message: /no model name/ });
   t.throws(() => resolveSettings({ ...defaults, model: 'gpt-4o' }, {}), { instanceOf: ConfigError, message: /needs an API key: set OPENAI_API_KEY/ });
+  t.throws(() => resolveSettings({ ...defaults, model: 'm' }, { OPENAI_BASE_URL: 'gpu-box:8000' }), { instanceOf: ConfigError, message: /"gpu-box:8000" is not an http\(s\) URL/ });
   t.is(retryAfterMs(new Headers({ 'retry-after': 'Wed, 21 Oct 2015 07:28:30 GMT' }), Date.parse('Wed, 21 Oct 2015 07:28:00 GMT')), 30_000);
   t.is(retryAfterMs(new Headers({ 'retry-after': '2.5' })), 2500);
   t.is(retryAfterMs(new Headers({})), undefined);
