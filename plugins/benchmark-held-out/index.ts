@@ -73,7 +73,6 @@ export default definePlugin({
           task: sample.task,
           question: sample.question,
           options: sample.options,
-          listOptions: false,
           answer: sample.answer,
           answerKind: sample.answerKind,
           facts: sample.facts,

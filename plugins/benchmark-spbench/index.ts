@@ -67,7 +67,6 @@ export default definePlugin({
             return {
               ...q,
               answerKind: q.kind === 'NQ' ? 'number' : 'choice',
-              listOptions: true,
               images: async () => (names as string[]).map((name) => resolveInside(images, `${q.scene}/${name}`, 'image')),
             };
           });

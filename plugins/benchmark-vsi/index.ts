@@ -58,7 +58,6 @@ export default definePlugin({
           return {
             ...q,
             answerKind: q.kind === 'NQ' ? 'number' : 'choice',
-            listOptions: true,
             images: async () => sampleFrames(resolveInside(videos, video, 'video'), { count: opts.frames, cacheDir }),
           };
         });

@@ -24,7 +24,7 @@ import { aggregateScores, type ScoreKind, type ScoredRow, type TypeLayout } from
 import { scoreAnswer, type AnswerKey } from './answer.ts';
 import type { ExtractionMode } from './extract.ts';
 import type { RowProblem } from './parquet-rows.ts';
-import { buildPrompt, SYSTEM_PROMPT, type PromptStyle } from './prompt.ts';
+import { promptText, SYSTEM_PROMPT, type PromptStyle } from './prompt.ts';
 
 /** One question a benchmark asks. */
 export interface EvalRow extends AnswerKey {
@@ -35,9 +35,8 @@ export interface EvalRow extends AnswerKey {
   modality?: string;
   /** Task id given to reference policies (default: `type`). */
   task?: string;
+  /** The question alone: options and instructions are added by the prompt. */
   question: string;
-  /** List `options` after the question in the prompt (false when the question already contains them). */
-  listOptions: boolean;
   /** Absolute image paths the policy sees, resolved (video frames sampled) only when the row is asked. */
   images(): Promise<string[]>;
 }
@@ -55,7 +54,7 @@ export interface EvaluationSettings {
 }
 
 /** The default completion budget per prompt style. */
-export const DEFAULT_MAX_TOKENS: Record<PromptStyle, number> = { direct: 128, think: 1024 };
+export const DEFAULT_MAX_TOKENS: Record<PromptStyle, number> = { plain: 128, direct: 128, think: 1024 };
 
 interface PredictionLine {
   id: string;
@@ -167,13 +166,7 @@ export async function evaluateRows(
         try {
           const input: PolicyInput = {
             system: SYSTEM_PROMPT,
-            prompt: buildPrompt({
-              question: row.question,
-              options: row.listOptions ? row.options : undefined,
-              kind: row.kind,
-              style: settings.prompt,
-              prePrompt: settings.prePrompt,
-            }),
+            prompt: [settings.prePrompt, promptText(row, settings.prompt)].filter(Boolean).join('\n'),
             images: await row.images(),
             reference: { id: row.id, task: row.task ?? row.type, answer: row.answer, answerKind: row.answerKind, options: row.options, facts: row.facts },
           };

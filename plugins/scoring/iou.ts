@@ -106,17 +106,22 @@ export function truthBoxes(answer: string, where: string): LabeledBox[] {
 }
 
 /**
- * Size of the image the boxes refer to, from `sample.facts.imageSize`
- * (`{ width, height }` or `[width, height]`); undefined when the dataset does
- * not record it (then only degenerate boxes are caught, not outside ones).
+ * Size of the image the boxes refer to (the image as the model sees it),
+ * from the sample's facts: `image: { resizedWidth, resizedHeight }` (what
+ * the localization task writes), else `imageSize` as `[width, height]` or
+ * `{ width, height }`; undefined when neither is recorded (then only
+ * degenerate boxes are caught, not boxes outside the image).
  */
 export function imageSizeOf(facts: Sample['facts']): ImageSize | undefined {
-  const size = facts?.imageSize;
-  if (Array.isArray(size) && size.length === 2 && size.every((v) => typeof v === 'number' && v > 0))
-    return { width: size[0] as number, height: size[1] as number };
-  if (size && typeof size === 'object') {
-    const { width, height } = size as Record<string, unknown>;
-    if (typeof width === 'number' && typeof height === 'number' && width > 0 && height > 0) return { width, height };
+  const size = (width: unknown, height: unknown) =>
+    typeof width === 'number' && typeof height === 'number' && width > 0 && height > 0 ? { width, height } : undefined;
+  const image = facts?.image as Record<string, unknown> | undefined;
+  const given = facts?.imageSize;
+  if (image && typeof image === 'object') {
+    const resized = size(image.resizedWidth, image.resizedHeight);
+    if (resized) return resized;
   }
+  if (Array.isArray(given)) return size(given[0], given[1]);
+  if (given && typeof given === 'object') return size((given as ImageSize).width, (given as ImageSize).height);
   return undefined;
 }

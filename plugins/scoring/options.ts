@@ -11,7 +11,7 @@ import { PROMPT_STYLES } from './prompt.ts';
 
 export const evaluationOptions = {
   /** "direct": stage 2's post prompts (answer directly); "think": stage 3's <think>/<answer> prompts. */
-  prompt: z.enum(PROMPT_STYLES as ['direct', 'think']).default('direct'),
+  prompt: z.enum(PROMPT_STYLES).default('direct'),
   /** "spec": SPEC section 7; "vsi-bench": lmms-eval's VSI-Bench parser, exactly. */
   extraction: z.enum(EXTRACTION_MODES as ['spec', 'vsi-bench']).default('spec'),
   /** Text before each question (lmms-eval's VSI-Bench prompt starts with "These are frames of a video."). */

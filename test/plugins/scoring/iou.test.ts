@@ -65,6 +65,8 @@ test('ground truth must be well formed', (t) => {
 });
 
 test('image size from sample facts', (t) => {
+  // what the localization task writes: boxes are in pixels of the resized image
+  t.deepEqual(imageSizeOf({ image: { width: 1296, height: 968, resizedWidth: 364, resizedHeight: 252 } }), { width: 364, height: 252 });
   t.deepEqual(imageSizeOf({ imageSize: [364, 252] }), { width: 364, height: 252 });
   t.deepEqual(imageSizeOf({ imageSize: { width: 364, height: 252 } }), { width: 364, height: 252 });
   t.is(imageSizeOf({ imageSize: [0, 252] }), undefined);

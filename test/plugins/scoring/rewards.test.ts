@@ -15,7 +15,7 @@ const sample = (id: string, answerKind: Sample['answerKind'], answer: string, ex
 });
 const CHOICE = sample('c', 'choice', 'B', { options: ['A. left', 'B. right'] });
 const NUMBER = sample('n', 'number', '10');
-const BOXES = sample('b', 'boxes', '[{"bbox_2d":[0,0,10,10],"label":"chair"}]', { facts: { imageSize: [100, 100] } });
+const BOXES = sample('b', 'boxes', '[{"bbox_2d":[0,0,10,10],"label":"chair"}]', { facts: { image: { width: 200, height: 200, resizedWidth: 100, resizedHeight: 100 } } });
 
 test('accuracy: choice exact match, number MRA, boxes IoU; answers read from <answer>', async (t) => {
   const completions = ['<think>x</think><answer>B</answer>', '<think>x</think><answer>11</answer>', '[{"bbox_2d":[0,0,10,5],"label":"chair"}]'];
