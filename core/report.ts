@@ -1,5 +1,5 @@
 /** Tables for people: markdown (readable in a terminal and pasteable into a paper draft). */
-import type { BenchmarkReport } from './types.ts';
+import { MODALITIES, type BenchmarkReport } from './types.ts';
 
 /** Numbers are printed with one decimal; numeric columns are right-aligned, text left-aligned. */
 export function markdownTable(headers: string[], rows: (string | number)[][]): string {
@@ -11,11 +11,28 @@ export function markdownTable(headers: string[], rows: (string | number)[][]): s
   return [line(headers), rule, ...cells.map((row) => line(row.map(String)))].join('\n');
 }
 
-/** One benchmark's per-type scores, then NQ / MCQ / Avg. */
+/** One benchmark's per-type scores, then NQ / MCQ / Avg; then the type x modality table when the report has one. */
 export function benchmarkTable(report: BenchmarkReport): string {
   const rows: (string | number)[][] = report.scores.map((s) => [s.type, s.kind, String(s.count), s.score]);
   rows.push(['NQ', '', '', report.nq], ['MCQ', '', '', report.mcq], ['Avg', '', '', report.avg]);
-  return markdownTable(['question type', 'kind', 'n', 'score'], rows);
+  const table = markdownTable(['question type', 'kind', 'n', 'score'], rows);
+  return report.byModality?.length ? `${table}\n\n${modalityTable(report)}` : table;
+}
+
+/** Question types (rows) x modalities (columns), each cell "score (n)"; "-" where a type has no rows of a modality. */
+export function modalityTable(report: BenchmarkReport): string {
+  const cells = report.byModality ?? [];
+  const rank = (m: string) => ((MODALITIES as readonly string[]).includes(m) ? (MODALITIES as readonly string[]).indexOf(m) : MODALITIES.length);
+  const modalities = [...new Set(cells.map((c) => c.modality))].sort((a, b) => rank(a) - rank(b));
+  const types = [...new Set(cells.map((c) => c.type))];
+  const rows = types.map((type) => [
+    type,
+    ...modalities.map((m) => {
+      const cell = cells.find((c) => c.type === type && c.modality === m);
+      return cell ? `${cell.score.toFixed(1)} (${cell.count})` : '-';
+    }),
+  ]);
+  return markdownTable(['question type', ...modalities], rows);
 }
 
 /**

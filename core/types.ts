@@ -347,6 +347,17 @@ export interface BenchmarkScore {
   score: number;
 }
 
+/** A score per (question type, modality): the dimension x modality layout of the paper's tables. */
+export interface BenchmarkCell {
+  type: string;
+  modality: string;
+  /** "IoU" for localization, which is reported here but kept out of NQ / MCQ / Avg. */
+  kind: 'NQ' | 'MCQ' | 'IoU';
+  count: number;
+  /** 0..100 */
+  score: number;
+}
+
 export interface BenchmarkReport {
   benchmark: string;
   scores: BenchmarkScore[];
@@ -356,6 +367,10 @@ export interface BenchmarkReport {
   avg: number;
   /** Rows that could not be scored, with why. */
   errors?: { id: string; message: string }[];
+  /** Per (type, modality) scores, for benchmarks whose rows span modalities (held-out). */
+  byModality?: BenchmarkCell[];
+  /** How the scores were made (prompt style, extraction mode, frames, policy), for reproducing them. */
+  settings?: Record<string, unknown>;
 }
 
 export interface BenchmarkContext {

@@ -1,0 +1,79 @@
+/**
+ * benchmark-spbench: SPBench-SI (1,009 single-image questions) and SPBench-MV
+ * (319 multi-view questions), the paper's benchmarks built from ScanNet
+ * validation scenes; ids "spbench-si" and "spbench-mv". Rows come from each
+ * benchmark's parquet file (the VSI-Bench columns plus `images`, file names
+ * under `<images>/<scene_name>/`). Scored like VSI-Bench: per question type,
+ * NQ / MCQ / Avg (paper Tables 1, 11 and 12).
+ *
+ *   plugins: [['benchmark-spbench', { si: '/data/SPBench-SI', mv: '/data/SPBench-MV' }]]
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ConfigError, definePlugin, z, type Benchmark } from '../../core/index.ts';
+import {
+  evaluateRows,
+  evaluationOptions,
+  evaluationSettings,
+  parquetIn,
+  parquetItems,
+  resolveInside,
+  VSI_LAYOUT,
+} from '../scoring/index.ts';
+
+const PLUGIN_NAME = 'benchmark-spbench';
+const COLUMNS = ['id', 'scene_name', 'question_type', 'question', 'ground_truth', 'options', 'images'];
+
+/** A benchmark's files: its root, or { root, parquet, images }. */
+const location = z.union([
+  z.string().min(1),
+  z.strictObject({
+    root: z.string().min(1),
+    /** Parquet file, relative to root (default: the one *.parquet file in root). */
+    parquet: z.string().min(1).optional(),
+    /** Image folder holding `<scene_name>/<image>`, relative to root. */
+    images: z.string().min(1).default('images'),
+  }),
+]);
+
+export const SUBSETS = { si: { id: 'spbench-si' }, mv: { id: 'spbench-mv' } } as const;
+
+export default definePlugin({
+  name: PLUGIN_NAME,
+  options: z.strictObject({
+    /** SPBench-SI's directory (or { root, parquet, images }). */
+    si: location.optional(),
+    /** SPBench-MV's directory (or { root, parquet, images }). */
+    mv: location.optional(),
+    ...evaluationOptions,
+  }),
+  apply(ladder, opts) {
+    for (const key of ['si', 'mv'] as const) {
+      const { id } = SUBSETS[key];
+      const option = opts[key];
+      const where = typeof option === 'string' ? { root: option, images: 'images' } : option;
+      const benchmark: Benchmark = {
+        id,
+        async evaluate(policy, ctx) {
+          if (!where) throw new ConfigError(`${PLUGIN_NAME}: set the \`${key}\` option to ${id}'s directory (plugins: [['${PLUGIN_NAME}', { ${key}: '/data/...' }]])`);
+          const root = resolve(where.root);
+          const images = resolve(root, where.images);
+          if (!existsSync(root)) throw new ConfigError(`${PLUGIN_NAME}: option ${key}: ${root} does not exist`);
+          if (!existsSync(images)) throw new ConfigError(`${PLUGIN_NAME}: option ${key}: image folder ${images} does not exist`);
+          const items = await parquetItems(parquetIn(root, where.parquet), COLUMNS, (q, values) => {
+            const names = values.images;
+            if (!Array.isArray(names) || !names.length || !names.every((n) => typeof n === 'string' && n))
+              throw new Error(`images: expected a non-empty list of file names, got ${JSON.stringify(names ?? null)}`);
+            return {
+              ...q,
+              answerKind: q.kind === 'NQ' ? 'number' : 'choice',
+              images: async () => (names as string[]).map((name) => resolveInside(images, `${q.scene}/${name}`, 'image')),
+            };
+          });
+          return evaluateRows(policy, ctx, items, evaluationSettings(id, opts, VSI_LAYOUT));
+        },
+      };
+      ladder.hooks.benchmarks.for(id).tap(PLUGIN_NAME, () => benchmark);
+    }
+  },
+});

@@ -1,0 +1,52 @@
+/**
+ * model-chance: the "chance" policy answers at random, seeded, so its scores
+ * are the chance level each benchmark should be compared against.
+ *
+ * - Multiple choice: a letter drawn uniformly from the row's options, so the
+ *   expected accuracy of a type is the mean of 1 / (number of options).
+ * - Numbers: truth x u with u uniform in [0, 2). The relative error |u - 1|
+ *   is then uniform in [0, 1), so P(error <= 1 - t) = 1 - t and the expected
+ *   MRA is 1 - mean(t) = 1 - 0.725 = 27.5% for every numeric type. (It reads
+ *   the answer's scale from the reference: a scale-aware chance level, the
+ *   same for every dataset.)
+ * - Localization: an empty box list (IoU 0).
+ *
+ * Each answer depends only on (sampling seed, row id, completion index), so
+ * results do not change with batching, ordering or resuming.
+ */
+import { createRandom, definePlugin, type Policy } from '../../core/index.ts';
+import { numericTruth, optionLetters, referenceOf } from '../scoring/index.ts';
+
+const PLUGIN_NAME = 'model-chance';
+export const MODEL_ID = 'chance';
+
+/** Expected MRA of the numeric chance answers: 1 - mean of the ten thresholds. */
+export const NUMERIC_CHANCE = 0.275;
+
+export function createChance(): Policy {
+  return {
+    id: MODEL_ID,
+    async generate(inputs, sampling) {
+      return inputs.map((input) => {
+        const reference = referenceOf(input, MODEL_ID);
+        return Array.from({ length: sampling.n ?? 1 }, (_, k) => {
+          const random = createRandom(sampling.seed, `chance:${reference.id}:${k}`);
+          if (reference.answerKind === 'choice') {
+            if (!reference.options?.length) throw new Error(`chance: row ${reference.id} is multiple choice but has no options`);
+            const letters = optionLetters(reference.options);
+            return { text: letters[random.int(letters.length)]! };
+          }
+          if (reference.answerKind === 'number') return { text: String(numericTruth(reference.answer, `row ${reference.id}`) * 2 * random.next()) };
+          return { text: '[]' };
+        });
+      });
+    },
+  };
+}
+
+export default definePlugin({
+  name: PLUGIN_NAME,
+  apply(ladder) {
+    ladder.hooks.models.for(MODEL_ID).tap(PLUGIN_NAME, () => ({ id: MODEL_ID, create: async () => createChance() }));
+  },
+});

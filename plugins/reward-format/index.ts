@@ -1,0 +1,19 @@
+/**
+ * reward-format: the format reward "format" (SPEC section 6, paper eq. 5):
+ * 1 when a completion is exactly `<think>...</think>` then
+ * `<answer>...</answer>` (whitespace allowed between), else 0.
+ *
+ *   rewards: { format: 1, accuracy: 1 }   // R = 1 x format + 1 x accuracy
+ */
+import { definePlugin } from '../../core/index.ts';
+import { formatReward } from '../scoring/index.ts';
+
+const PLUGIN_NAME = 'reward-format';
+export const REWARD_ID = 'format';
+
+export default definePlugin({
+  name: PLUGIN_NAME,
+  apply(ladder) {
+    ladder.hooks.rewards.for(REWARD_ID).tap(PLUGIN_NAME, () => formatReward);
+  },
+});

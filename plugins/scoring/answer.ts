@@ -1,0 +1,51 @@
+/**
+ * Scoring one completion against what the evaluator knows about its row or
+ * sample: multiple choice by exact letter match, numbers by mean relative
+ * accuracy, boxes by localization IoU. Rewards and benchmarks share it.
+ */
+import type { AnswerKind } from '../../core/index.ts';
+import { choiceCorrect, extractChoice, extractNumber, optionLetters, type ExtractionMode } from './extract.ts';
+import { imageSizeOf, localizationScore, truthBoxes } from './iou.ts';
+import { meanRelativeAccuracy } from './mra.ts';
+import { pythonFloat } from './python-numerics.ts';
+
+/** The ground truth of a row or sample (a `Sample` and a `PolicyReference` both fit). */
+export interface AnswerKey {
+  answer: string;
+  answerKind: AnswerKind;
+  options?: string[];
+  facts?: Record<string, unknown>;
+}
+
+export interface ScoredAnswer {
+  /** The extracted letter or number; null when nothing could be extracted (always null for boxes). */
+  extracted: string | number | null;
+  /** 0..1 */
+  score: number;
+}
+
+/** A numeric ground truth, parsed as Python's float() would; throws (naming `where`) when it is not a finite number. */
+export function numericTruth(answer: string, where: string): number {
+  const value = pythonFloat(answer);
+  if (value === null || !Number.isFinite(value)) throw new Error(`${where}: ground truth ${JSON.stringify(answer)} is not a number`);
+  return value;
+}
+
+/** Score a completion. Throws only when the key itself is malformed; `where` names it in the message. */
+export function scoreAnswer(completion: string, key: AnswerKey, mode: ExtractionMode = 'spec', where = 'answer'): ScoredAnswer {
+  switch (key.answerKind) {
+    case 'choice': {
+      const extracted = extractChoice(completion, mode, optionLetters(key.options));
+      return { extracted, score: choiceCorrect(extracted, key.answer, mode) ? 1 : 0 };
+    }
+    case 'number': {
+      const truth = numericTruth(key.answer, where);
+      const extracted = extractNumber(completion, mode);
+      return { extracted, score: meanRelativeAccuracy(extracted, truth) };
+    }
+    case 'boxes':
+      return { extracted: null, score: localizationScore(completion, truthBoxes(key.answer, where), imageSizeOf(key.facts)) };
+    default:
+      throw new Error(`${where}: unknown answer kind ${JSON.stringify(key.answerKind)}`);
+  }
+}

@@ -1,0 +1,249 @@
+/**
+ * The evaluation loop every benchmark plugin shares: seeded subset, batched
+ * policy calls, predictions appended to `<dir>/predictions.jsonl` as they
+ * come (a rerun predicts only the rows without one and re-scores the saved
+ * ones), per-row errors reported instead of aborting (unless strict), and
+ * the report written to `<dir>/report.json` and `<dir>/report.md`.
+ */
+import { existsSync, mkdirSync, readFileSync, truncateSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  appendJsonLine,
+  benchmarkTable,
+  createRandom,
+  readJsonLines,
+  ConfigError,
+  writeFileAtomic,
+  writeJsonAtomic,
+  type BenchmarkContext,
+  type BenchmarkReport,
+  type Policy,
+  type PolicyInput,
+} from '../../core/index.ts';
+import { aggregateScores, type ScoreKind, type ScoredRow, type TypeLayout } from './aggregate.ts';
+import { scoreAnswer, type AnswerKey } from './answer.ts';
+import type { ExtractionMode } from './extract.ts';
+import type { RowProblem } from './parquet-rows.ts';
+import { promptText, SYSTEM_PROMPT, type PromptStyle } from './prompt.ts';
+
+/** One question a benchmark asks. */
+export interface EvalRow extends AnswerKey {
+  id: string;
+  /** Question type as the benchmark names it (one score per type). */
+  type: string;
+  kind: ScoreKind;
+  modality?: string;
+  /** Task id given to reference policies (default: `type`). */
+  task?: string;
+  /** The question alone: options and instructions are added by the prompt. */
+  question: string;
+  /** Absolute image paths the policy sees, resolved (video frames sampled) only when the row is asked. */
+  images(): Promise<string[]>;
+}
+
+export interface EvaluationSettings {
+  benchmark: string;
+  prompt: PromptStyle;
+  extraction: ExtractionMode;
+  prePrompt?: string;
+  maxTokens: number;
+  temperature: number;
+  layout?: TypeLayout;
+  /** More settings that change what the policy sees (e.g. frames per video): recorded, and checked on resume. */
+  inputs?: Record<string, unknown>;
+}
+
+/** The default completion budget per prompt style. */
+export const DEFAULT_MAX_TOKENS: Record<PromptStyle, number> = { plain: 128, direct: 128, think: 1024 };
+
+interface PredictionLine {
+  id: string;
+  type: string;
+  prediction?: string;
+  extracted?: string | number | null;
+  score?: number;
+  error?: string;
+}
+
+const isProblem = (item: EvalRow | RowProblem): item is RowProblem => 'message' in item;
+
+/** `limit` items drawn with the seeded generator, kept in benchmark order. */
+function subset<T>(items: T[], limit: number | undefined, seed: number, benchmark: string): T[] {
+  if (limit === undefined || limit >= items.length) return items;
+  const picked = createRandom(seed, `eval:${benchmark}`).shuffle(items.map((_, i) => i)).slice(0, limit);
+  return picked.sort((a, b) => a - b).map((i) => items[i]!);
+}
+
+/** A crash mid-append leaves a last line without its newline: cut it, or the next append would glue onto it. */
+function dropTornLine(file: string): void {
+  if (!existsSync(file)) return;
+  const text = readFileSync(file);
+  if (text.length && text[text.length - 1] !== 0x0a) truncateSync(file, text.lastIndexOf(0x0a) + 1);
+}
+
+/** Refuse to mix predictions made under different settings in one directory. */
+function checkFingerprint(dir: string, fingerprint: Record<string, unknown>): Promise<void> | void {
+  const file = join(dir, 'run.json');
+  const wanted = JSON.stringify(fingerprint);
+  if (existsSync(file)) {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    if (JSON.stringify(saved) === wanted) return;
+    const diff = Object.keys({ ...saved, ...fingerprint })
+      .filter((k) => JSON.stringify(saved[k]) !== JSON.stringify(fingerprint[k]))
+      .map((k) => `${k}: ${JSON.stringify(saved[k])} there, ${JSON.stringify(fingerprint[k])} now`);
+    throw new ConfigError(
+      `${dir} holds predictions made with other settings (${diff.join('; ')}): pass --out <another directory> or remove it`,
+    );
+  }
+  return writeJsonAtomic(file, fingerprint);
+}
+
+/**
+ * Evaluate `policy` on `items` (rows, and problems found while loading them,
+ * in benchmark order). Returns the report and writes it under `ctx.dir`.
+ */
+export async function evaluateRows(
+  policy: Policy,
+  ctx: BenchmarkContext,
+  items: (EvalRow | RowProblem)[],
+  settings: EvaluationSettings,
+): Promise<BenchmarkReport> {
+  const { benchmark } = settings;
+  const fail = (id: string, message: string): never => {
+    throw new Error(`${benchmark}: row ${id}: ${message} (--strict stops at the first bad row)`);
+  };
+  const selected = subset(items, ctx.limit, ctx.seed, benchmark);
+  const errors: RowProblem[] = [];
+  const rows: EvalRow[] = [];
+  const seen = new Set<string>();
+  for (const item of selected) {
+    if (isProblem(item)) errors.push(item);
+    else {
+      try {
+        if (seen.has(item.id)) throw new Error(`id ${item.id} appears more than once (predictions are keyed by id)`);
+        seen.add(item.id);
+        scoreAnswer('', item, settings.extraction, 'ground truth'); // a malformed key fails here, not mid-run
+        rows.push(item);
+      } catch (error) {
+        errors.push({ id: item.id, message: (error as Error).message });
+      }
+    }
+  }
+  if (ctx.strict && errors.length) fail(errors[0]!.id, errors[0]!.message);
+
+  mkdirSync(ctx.dir, { recursive: true });
+  const { layout: _layout, extraction: _extraction, ...inputs } = settings;
+  await checkFingerprint(ctx.dir, { policy: policy.id, ...inputs });
+  const file = join(ctx.dir, 'predictions.jsonl');
+  dropTornLine(file);
+  const predictions = new Map<string, string>();
+  for (const line of readJsonLines<PredictionLine>(file)) if (typeof line.prediction === 'string') predictions.set(line.id, line.prediction);
+
+  const pending = rows.filter((row) => !predictions.has(row.id));
+  const progress = ctx.progress(benchmark, rows.length);
+  if (rows.length > pending.length) {
+    ctx.log(`${benchmark}: resumed ${rows.length - pending.length} of ${rows.length} rows already predicted in ${file}`);
+    progress.tick(rows.length - pending.length, 'resumed');
+  }
+  const sampling = { maxTokens: settings.maxTokens, temperature: settings.temperature, topP: 1, seed: ctx.seed, n: 1 };
+
+  const record = (row: EvalRow, outcome: { prediction: string } | { error: string }) => {
+    if ('error' in outcome) {
+      appendJsonLine(file, { id: row.id, type: row.type, error: outcome.error } satisfies PredictionLine);
+      errors.push({ id: row.id, message: outcome.error });
+      if (ctx.strict) fail(row.id, outcome.error);
+    } else {
+      const scored = scoreAnswer(outcome.prediction, row, settings.extraction, `${benchmark} row ${row.id}`);
+      appendJsonLine(file, { id: row.id, type: row.type, prediction: outcome.prediction, ...scored } satisfies PredictionLine);
+      predictions.set(row.id, outcome.prediction);
+    }
+    progress.tick();
+  };
+
+  const prepare = (batch: EvalRow[]) =>
+    Promise.all(
+      batch.map(async (row) => {
+        try {
+          const input: PolicyInput = {
+            system: SYSTEM_PROMPT,
+            prompt: [settings.prePrompt, promptText(row, settings.prompt)].filter(Boolean).join('\n'),
+            images: await row.images(),
+            reference: { id: row.id, task: row.task ?? row.type, answer: row.answer, answerKind: row.answerKind, options: row.options, facts: row.facts },
+          };
+          return { row, input };
+        } catch (error) {
+          return { row, error: (error as Error).message };
+        }
+      }),
+    );
+
+  const generate = async (ready: { row: EvalRow; input: PolicyInput }[]) => {
+    const outputs = await policy.generate(ready.map((r) => r.input), sampling);
+    if (outputs.length !== ready.length) throw new Error(`policy "${policy.id}" returned ${outputs.length} results for ${ready.length} inputs`);
+    return outputs.map((o, i) => {
+      if (!o[0] || typeof o[0].text !== 'string') throw new Error(`policy "${policy.id}" returned no completion for row ${ready[i]!.row.id}`);
+      return o[0].text;
+    });
+  };
+
+  const batches: EvalRow[][] = [];
+  for (let i = 0; i < pending.length; i += ctx.batchSize) batches.push(pending.slice(i, i + ctx.batchSize));
+  let next = batches.length ? prepare(batches[0]!) : undefined;
+  for (let b = 0; b < batches.length; b++) {
+    const prepared = await next!;
+    next = b + 1 < batches.length ? prepare(batches[b + 1]!) : undefined; // media of the next batch while the policy works
+    const ready = prepared.filter((p): p is { row: EvalRow; input: PolicyInput } => 'input' in p);
+    for (const p of prepared) if ('error' in p) record(p.row, { error: p.error! });
+    if (!ready.length) continue;
+    let texts: string[];
+    try {
+      texts = await generate(ready);
+    } catch (error) {
+      if (ctx.strict || ready.length === 1) {
+        for (const p of ready) record(p.row, { error: `policy failed: ${(error as Error).message}` });
+        continue;
+      }
+      // a batch failed: ask row by row so one bad row costs only itself
+      for (const p of ready) {
+        try {
+          record(p.row, { prediction: (await generate([p]))[0]! });
+        } catch (single) {
+          record(p.row, { error: `policy failed: ${(single as Error).message}` });
+        }
+      }
+      continue;
+    }
+    texts.forEach((text, i) => record(ready[i]!.row, { prediction: text }));
+  }
+  progress.done();
+
+  const scored: ScoredRow[] = rows
+    .filter((row) => predictions.has(row.id))
+    .map((row) => ({
+      type: row.type,
+      kind: row.kind,
+      modality: row.modality,
+      score: scoreAnswer(predictions.get(row.id)!, row, settings.extraction, `${benchmark} row ${row.id}`).score,
+    }));
+  const report: BenchmarkReport = {
+    benchmark,
+    ...aggregateScores(scored, settings.layout),
+    settings: {
+      policy: policy.id,
+      prompt: settings.prompt,
+      extraction: settings.extraction,
+      maxTokens: settings.maxTokens,
+      temperature: settings.temperature,
+      ...settings.inputs,
+      rows: rows.length,
+      scored: scored.length,
+      limit: ctx.limit ?? null,
+      seed: ctx.seed,
+    },
+  };
+  if (errors.length) report.errors = errors;
+  await writeJsonAtomic(join(ctx.dir, 'report.json'), report);
+  await writeFileAtomic(join(ctx.dir, 'report.md'), `# ${benchmark}\n\n${benchmarkTable(report)}\n`);
+  if (errors.length) ctx.log(`${benchmark}: ${errors.length} row(s) could not be scored; see report.json (errors) and ${file}`);
+  return report;
+}

@@ -1,0 +1,49 @@
+/**
+ * scoring: a library shared by the reward and benchmark plugins (not a
+ * plugin itself: it taps no hook). Answer extraction, mean relative
+ * accuracy, the format check, localization IoU, per-type aggregation and the
+ * resumable, batched evaluation loop. See README.md for every rule and every
+ * difference from the reference evaluators.
+ */
+export { MRA_THRESHOLDS, meanRelativeAccuracy } from './mra.ts';
+export { pythonFloat, pythonStrip, pythonSum, numpySum, numpyMean } from './python-numerics.ts';
+export {
+  answerText,
+  choiceCorrect,
+  extractChoice,
+  extractNumber,
+  optionLetters,
+  vsiBenchToken,
+  EXTRACTION_MODES,
+  type ExtractionMode,
+} from './extract.ts';
+export { formatScore } from './format.ts';
+export { boxIoU, parseBoxes, localizationScore, truthBoxes, imageSizeOf, type LabeledBox, type ImageSize } from './iou.ts';
+export { scoreAnswer, numericTruth, type AnswerKey, type ScoredAnswer } from './answer.ts';
+export { formatReward, accuracyReward, iouReward, totalReward, type TotalReward } from './rewards.ts';
+export { aggregateScores, VSI_LAYOUT, type ScoredRow, type ScoreKind, type TypeLayout } from './aggregate.ts';
+export {
+  promptText,
+  SYSTEM_PROMPT,
+  THINK_PROMPT,
+  DIRECT_POST_PROMPT,
+  THINK_POST_PROMPT,
+  PROMPT_STYLES,
+  type PromptStyle,
+  type PromptQuestion,
+} from './prompt.ts';
+export { resolveInside } from './media-path.ts';
+export {
+  readParquetTable,
+  parquetIn,
+  parseQuestionRow,
+  parquetItems,
+  rowId,
+  QUESTION_TYPES,
+  type ParquetTable,
+  type QuestionRow,
+  type RowProblem,
+} from './parquet-rows.ts';
+export { evaluateRows, DEFAULT_MAX_TOKENS, type EvalRow, type EvaluationSettings } from './evaluate.ts';
+export { evaluationOptions, frameOptions, evaluationSettings, frameCacheDir } from './options.ts';
+export { referenceOf } from './reference.ts';

@@ -1,0 +1,64 @@
+/**
+ * The verifiable rewards of SPEC section 6, TRL style: one score per
+ * completion, `completions[i]` answering `samples[i]` (a GRPO group repeats
+ * its sample G times). Pure functions; the reward plugins register them.
+ */
+import type { Reward, Sample } from '../../core/index.ts';
+import { scoreAnswer } from './answer.ts';
+import { formatScore } from './format.ts';
+
+function paired(completions: string[], samples: Sample[], reward: string): void {
+  if (completions.length !== samples.length)
+    throw new Error(`reward "${reward}": ${completions.length} completions for ${samples.length} samples (they must pair up one to one)`);
+}
+
+/** 1 for exactly `<think>...</think>` then `<answer>...</answer>`, else 0 (see format.ts). */
+export const formatReward: Reward = (completions, samples) => {
+  paired(completions, samples, 'format');
+  return completions.map(formatScore);
+};
+
+/**
+ * Multiple choice: 1 for the right letter, else 0. Numbers: mean relative
+ * accuracy. Localization samples (answer kind "boxes"): mean IoU. The answer
+ * is extracted per SPEC section 7 (inside `<answer>` when present).
+ */
+export const accuracyReward: Reward = (completions, samples) => {
+  paired(completions, samples, 'accuracy');
+  return completions.map((completion, i) => scoreAnswer(completion, samples[i]!, 'spec', `sample ${samples[i]!.id}`).score);
+};
+
+/** Mean IoU on localization samples; 0 on any other sample. */
+export const iouReward: Reward = (completions, samples) => {
+  paired(completions, samples, 'iou');
+  return completions.map((completion, i) =>
+    samples[i]!.answerKind === 'boxes' ? scoreAnswer(completion, samples[i]!, 'spec', `sample ${samples[i]!.id}`).score : 0,
+  );
+};
+
+export interface TotalReward {
+  /** R = sum over rewards of weight x reward, per completion. */
+  total: number[];
+  /** Each reward's unweighted scores, for logging. */
+  parts: Record<string, number[]>;
+}
+
+/**
+ * The total reward R (SPEC section 6: R = w_format * format + w_accuracy *
+ * accuracy), over the rewards a stage receives in `ctx.rewards`.
+ */
+export async function totalReward(
+  completions: string[],
+  samples: Sample[],
+  rewards: Record<string, { reward: Reward; weight: number }>,
+): Promise<TotalReward> {
+  const total = completions.map(() => 0);
+  const parts: Record<string, number[]> = {};
+  for (const [id, { reward, weight }] of Object.entries(rewards)) {
+    const scores = await reward(completions, samples);
+    if (scores.length !== completions.length) throw new Error(`reward "${id}" returned ${scores.length} scores for ${completions.length} completions`);
+    parts[id] = scores;
+    scores.forEach((score, i) => (total[i]! += weight * score));
+  }
+  return { total, parts };
+}

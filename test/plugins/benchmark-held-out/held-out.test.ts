@@ -1,0 +1,133 @@
+import test from 'ava';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createLadder, evaluateBenchmark, type Dataset, type Modality, type Policy, type Sample } from '../../../core/index.ts';
+import { DIRECT_POST_PROMPT } from '../../../plugins/scoring/index.ts';
+import { tempDir } from '../../helpers/temp.ts';
+import { writeImage, writeVideo } from '../scoring/benchmark-files.ts';
+
+const OPTIONS = ['A. left-front', 'B. left-back', 'C. right-front', 'D. right-back'];
+
+function sample(id: string, task: string, modality: Modality, answerKind: Sample['answerKind'], answer: string, extra: Partial<Sample> = {}): Sample {
+  return {
+    id,
+    task,
+    modality,
+    scene: 'scene0700_00',
+    question: answerKind === 'choice' ? 'Where is the chair?' : `How big is the ${task}?`,
+    options: answerKind === 'choice' ? OPTIONS : undefined,
+    answer,
+    answerKind,
+    media: { images: ['images/scene0700_00/0.jpg'] },
+    split: 'held-out',
+    ...extra,
+  };
+}
+
+/** A dataset directory with real images (sharp) and a video (ffmpeg), and held-out samples of every task. */
+async function heldOutDataset(dir: string): Promise<Dataset> {
+  await writeImage(join(dir, 'images', 'scene0700_00', '0.jpg'), 1, 64, 48);
+  await writeImage(join(dir, 'images', 'scene0700_00', '1.jpg'), 2, 64, 48);
+  writeVideo(join(dir, 'videos', 'scene0700_00.mp4'), { frames: 12 });
+  const views = { images: ['images/scene0700_00/0.jpg', 'images/scene0700_00/1.jpg'] };
+  const samples: Sample[] = [
+    sample('cnt-mv', 'object-counting', 'multi-view', 'number', '3', { media: views }),
+    sample('cnt-vid', 'object-counting', 'video', 'number', '4', { media: { images: [], video: 'videos/scene0700_00.mp4' } }),
+    sample('abs-si', 'absolute-distance', 'single-image', 'number', '1.2'),
+    sample('abs-mv', 'absolute-distance', 'multi-view', 'number', '2.5', { media: views }),
+    sample('size-si', 'object-size', 'single-image', 'number', '87'),
+    sample('room-vid', 'room-size', 'video', 'number', '21.4', { media: { images: [], video: 'videos/scene0700_00.mp4' } }),
+    sample('rdist-si', 'relative-distance', 'single-image', 'choice', 'A'),
+    sample('rdir-si', 'relative-direction', 'single-image', 'choice', 'C'),
+    sample('rdir-mv', 'relative-direction', 'multi-view', 'choice', 'D', { media: views }),
+    sample('order-vid', 'appearance-order', 'video', 'choice', 'B', { media: { images: [], video: 'videos/scene0700_00.mp4' } }),
+    sample('loc-si', 'localization', 'single-image', 'boxes', '[{"bbox_2d": [4, 4, 30, 40], "label": "chair"}]', { facts: { image: { width: 640, height: 480, resizedWidth: 64, resizedHeight: 48 } } }),
+    sample('train-1', 'object-size', 'single-image', 'number', '50', { scene: 'scene0001_00', split: 'train' }),
+  ];
+  return { dir, manifest: {}, samples };
+}
+
+async function evaluate(dataset: Dataset, policy: string | Policy, out: string, options: Record<string, unknown> = {}) {
+  const ladder = await createLadder({ plugins: [['benchmark-held-out', { frames: 4, ...options }], 'model-oracle'], cacheDir: join(dataset.dir, 'cache') }, { defaults: [] });
+  const p = typeof policy === 'string' ? await ladder.get('models', policy).create({}, { seed: 1, log: () => undefined }) : policy;
+  return evaluateBenchmark(ladder, p, 'held-out', out, { dataset });
+}
+
+test('the oracle scores exactly 100 on every task and modality, localization included', async (t) => {
+  const dir = tempDir(t);
+  const dataset = await heldOutDataset(join(dir, 'dataset'));
+  const report = await evaluate(dataset, 'oracle', join(dir, 'out'));
+  t.deepEqual(report.scores.map((s) => [s.type, s.kind, s.count, s.score]), [
+    ['object-counting', 'NQ', 2, 100],
+    ['absolute-distance', 'NQ', 2, 100],
+    ['object-size', 'NQ', 1, 100],
+    ['room-size', 'NQ', 1, 100],
+    ['relative-distance', 'MCQ', 1, 100],
+    ['relative-direction', 'MCQ', 2, 100],
+    ['appearance-order', 'MCQ', 1, 100],
+  ]);
+  t.deepEqual([report.nq, report.mcq, report.avg], [100, 100, 100]);
+  t.deepEqual(
+    report.byModality!.map((c) => `${c.type}/${c.modality}/${c.kind}/${c.count}/${c.score}`),
+    [
+      'object-counting/multi-view/NQ/1/100',
+      'object-counting/video/NQ/1/100',
+      'absolute-distance/single-image/NQ/1/100',
+      'absolute-distance/multi-view/NQ/1/100',
+      'object-size/single-image/NQ/1/100',
+      'room-size/video/NQ/1/100',
+      'relative-distance/single-image/MCQ/1/100',
+      'relative-direction/single-image/MCQ/1/100',
+      'relative-direction/multi-view/MCQ/1/100',
+      'appearance-order/video/MCQ/1/100',
+      'localization/single-image/IoU/1/100',
+    ],
+  );
+  const markdown = readFileSync(join(dir, 'out', 'report.md'), 'utf8');
+  t.regex(markdown, /\|\s*question type\s*\|\s*single-image\s*\|\s*multi-view\s*\|\s*video\s*\|/);
+  t.regex(markdown, /\|\s*relative-direction\s*\|\s*100\.0 \(1\)\s*\|\s*100\.0 \(1\)\s*\|\s*-\s*\|/);
+});
+
+test('options are listed after the question; video samples without frames get sampled frames', async (t) => {
+  const dir = tempDir(t);
+  const dataset = await heldOutDataset(join(dir, 'dataset'));
+  const seen = new Map<string, { prompt: string; images: string[] }>();
+  const recorder: Policy = {
+    id: 'recorder',
+    async generate(inputs) {
+      for (const input of inputs) seen.set(input.reference!.id, input);
+      return inputs.map((input) => [{ text: input.reference!.answer }]);
+    },
+  };
+  await evaluate(dataset, recorder, join(dir, 'out'));
+  t.is(seen.get('rdir-si')!.prompt, `Where is the chair?\nOptions:\n${OPTIONS.join('\n')}\n${DIRECT_POST_PROMPT.choice}`);
+  t.deepEqual(seen.get('cnt-mv')!.images, [join(dataset.dir, 'images/scene0700_00/0.jpg'), join(dataset.dir, 'images/scene0700_00/1.jpg')]);
+  t.is(seen.get('room-vid')!.images.length, 4);
+  t.regex(seen.get('room-vid')!.images[3]!, /frame-11\.jpg$/);
+  t.is(seen.get('loc-si')!.prompt, 'How big is the localization?', 'localization questions carry their own instruction');
+  t.false(seen.has('train-1'), 'training samples are not asked');
+});
+
+test('held-out scenes seen in training, or no held-out samples, are errors', async (t) => {
+  const dir = tempDir(t);
+  const dataset = await heldOutDataset(join(dir, 'dataset'));
+  const leaky = { ...dataset, samples: [...dataset.samples, { ...dataset.samples[0]!, id: 'leak', split: 'train' as const }] };
+  await t.throwsAsync(evaluate(leaky, 'oracle', join(dir, 'a')), { message: /1 held-out scene\(s\) also appear in training samples: scene0700_00/ });
+  const none = { ...dataset, samples: dataset.samples.filter((s) => s.split !== 'held-out') };
+  await t.throwsAsync(evaluate(none, 'oracle', join(dir, 'b')), { message: /has no held-out samples/ });
+});
+
+test('a malformed sample is reported, not fatal', async (t) => {
+  const dir = tempDir(t);
+  const dataset = await heldOutDataset(join(dir, 'dataset'));
+  dataset.samples.push(
+    sample('bad-number', 'object-size', 'single-image', 'number', 'eighty'),
+    sample('bad-boxes', 'localization', 'single-image', 'boxes', '[{"label": "chair"}]'),
+    sample('escape', 'object-size', 'single-image', 'number', '3', { media: { images: ['/etc/passwd'] } }),
+  );
+  const report = await evaluate(dataset, 'oracle', join(dir, 'out'));
+  t.is(report.avg, 100);
+  t.deepEqual(report.errors!.map((e) => e.id), ['bad-number', 'bad-boxes', 'escape']);
+  t.regex(report.errors![0]!.message, /ground truth "eighty" is not a number/);
+  t.regex(report.errors![2]!.message, /absolute paths are not allowed/);
+});

@@ -1,0 +1,180 @@
+import test from 'ava';
+import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, createLadder, evaluateBenchmark, readJsonLines, type Policy, type PolicyInput, type UserConfig } from '../../../core/index.ts';
+import { DIRECT_POST_PROMPT, QUESTION_TYPES, SYSTEM_PROMPT, THINK_POST_PROMPT, THINK_PROMPT } from '../../../plugins/scoring/index.ts';
+import { tempDir } from '../../helpers/temp.ts';
+import { benchRows, SPBENCH_MV_TYPES, SPBENCH_SI_TYPES, writeImage, writeSpbench, type BenchRow } from '../scoring/benchmark-files.ts';
+
+const quiet = { log: () => undefined };
+
+async function ladderFor(dir: string, options: Record<string, unknown>, config: Partial<UserConfig> = {}) {
+  return createLadder(
+    { plugins: [['benchmark-spbench', options], 'model-oracle', 'model-chance'], cacheDir: join(dir, 'cache'), ...config },
+    { defaults: [] },
+  );
+}
+
+async function run(dir: string, options: Record<string, unknown>, benchmark: string, policy: Policy | string, out: string, config: Partial<UserConfig> = {}, limit?: number) {
+  const ladder = await ladderFor(dir, options, config);
+  const p = typeof policy === 'string' ? await ladder.get('models', policy).create({}, { seed: 42, ...quiet }) : policy;
+  return evaluateBenchmark(ladder, p, benchmark, out, { limit });
+}
+
+/** The oracle, recording what it was asked and failing on demand. */
+class ProbePolicy implements Policy {
+  readonly seen: PolicyInput[] = [];
+  calls = 0;
+  constructor(
+    private readonly failWhen: (inputs: PolicyInput[], call: number) => boolean = () => false,
+    readonly id = 'probe',
+  ) {}
+  async generate(inputs: PolicyInput[]) {
+    this.calls++;
+    if (this.failWhen(inputs, this.calls)) throw new Error('simulated server failure');
+    this.seen.push(...inputs);
+    return inputs.map((input) => [{ text: input.reference!.answer }]);
+  }
+}
+
+test('the oracle scores exactly 100 on SPBench-SI and SPBench-MV', async (t) => {
+  const dir = tempDir(t);
+  await writeSpbench(join(dir, 'si'), benchRows(16, SPBENCH_SI_TYPES, QUESTION_TYPES));
+  await writeSpbench(join(dir, 'mv'), benchRows(15, SPBENCH_MV_TYPES, QUESTION_TYPES), 3);
+  const options = { si: join(dir, 'si'), mv: join(dir, 'mv') };
+  const si = await run(dir, options, 'spbench-si', 'oracle', join(dir, 'out-si'));
+  t.deepEqual(si.scores.map((s) => [s.type, s.kind, s.count, s.score]), [
+    ['object_abs_distance', 'NQ', 4, 100],
+    ['object_size_estimation', 'NQ', 4, 100],
+    ['object_rel_distance', 'MCQ', 4, 100],
+    ['object_rel_direction', 'MCQ', 4, 100],
+  ]);
+  t.deepEqual([si.nq, si.mcq, si.avg, si.errors], [100, 100, 100, undefined]);
+  const mv = await run(dir, options, 'spbench-mv', 'oracle', join(dir, 'out-mv'));
+  t.deepEqual([mv.scores.length, mv.nq, mv.mcq, mv.avg], [5, 100, 100, 100]);
+  t.deepEqual(JSON.parse(readFileSync(join(dir, 'out-si', 'report.json'), 'utf8')), JSON.parse(JSON.stringify(si)));
+  t.regex(readFileSync(join(dir, 'out-mv', 'report.md'), 'utf8'), /\|\s*object_counting\s*\|\s*NQ\s*\|\s*3\s*\|\s*100\.0\s*\|/);
+});
+
+test('prompts: system prompt, question, options, post prompt; images in order; the reference', async (t) => {
+  const dir = tempDir(t);
+  const rows = await writeSpbench(join(dir, 'mv'), benchRows(2, ['object_counting', 'object_rel_direction'], QUESTION_TYPES), 3);
+  const probe = new ProbePolicy();
+  await run(dir, { mv: join(dir, 'mv') }, 'spbench-mv', probe, join(dir, 'direct'));
+  const [numeric, choice] = probe.seen;
+  t.is(numeric!.system, SYSTEM_PROMPT);
+  t.is(numeric!.prompt, `Question 0 about object counting?\n${DIRECT_POST_PROMPT.number}`);
+  t.is(choice!.prompt, `Question 1 about object rel direction?\nOptions:\nA. choice 0\nB. choice 1\nC. choice 2\nD. choice 3\n${DIRECT_POST_PROMPT.choice}`);
+  t.deepEqual(choice!.images, rows[1]!.images!.map((name) => join(dir, 'mv', 'images', rows[1]!.scene_name, name)));
+  t.true(choice!.images.every(existsSync));
+  t.deepEqual(choice!.reference, { id: '1001', task: 'object_rel_direction', answer: 'B', answerKind: 'choice', options: rows[1]!.options!, facts: undefined });
+
+  const think = new ProbePolicy();
+  await run(dir, { mv: join(dir, 'mv'), prompt: 'think', prePrompt: 'These are views of a room.' }, 'spbench-mv', think, join(dir, 'think'));
+  t.is(think.seen[0]!.prompt, `These are views of a room.\nQuestion 0 about object counting?\n${THINK_PROMPT}\n${THINK_POST_PROMPT.number}`);
+});
+
+test('bad rows are reported one by one and the others are scored; --strict stops at the first', async (t) => {
+  const dir = tempDir(t);
+  const root = join(dir, 'si');
+  const good = benchRows(8, SPBENCH_SI_TYPES, QUESTION_TYPES);
+  const bad: BenchRow[] = [
+    { ...good[0]!, id: 1, question_type: 'object_height' },
+    { ...good[2]!, id: 2, ground_truth: 'D', options: ['A. x', 'B. y', 'C. z'] },
+    { ...good[1]!, id: 3, images: ['never-written.jpg'] },
+    { ...good[1]!, id: 4, images: ['../../secret.jpg'] },
+    { ...good[0]!, id: 5, ground_truth: '-1.5' },
+    { ...good[1]!, id: 1003 }, // a second row with id 1003
+  ];
+  await writeSpbench(root, [...good, ...bad]);
+  await writeImage(join(dir, 'secret.jpg'), 9);
+  rmSync(join(root, 'images', 'scene0015_00', 'never-written.jpg'));
+  const report = await run(dir, { si: root }, 'spbench-si', 'oracle', join(dir, 'out'));
+  t.deepEqual(report.scores.map((s) => s.count), [2, 2, 2, 2]);
+  t.is(report.avg, 100);
+  const errors = Object.fromEntries(report.errors!.map((e) => [e.id, e.message]));
+  t.deepEqual(Object.keys(errors).sort(), ['1', '1003', '2', '3', '4', '5']);
+  t.regex(errors['1']!, /^unknown question_type "object_height"/);
+  t.regex(errors['2']!, /option count mismatch/);
+  t.regex(errors['3']!, /image "scene0015_00\/never-written\.jpg": no such file/);
+  t.regex(errors['4']!, /image "scene0015_00\/..\/..\/secret\.jpg": ".." is not allowed/);
+  t.regex(errors['5']!, /numeric answers must be positive/);
+  t.regex(errors['1003']!, /id 1003 appears more than once/);
+
+  const strict = run(dir, { si: root }, 'spbench-si', 'oracle', join(dir, 'strict'), { evaluate: { strict: true } });
+  await t.throwsAsync(strict, { message: /spbench-si: row 1: unknown question_type "object_height".*--strict/ });
+});
+
+test('resumable: a rerun predicts only the rows without a prediction (torn last line tolerated)', async (t) => {
+  const dir = tempDir(t);
+  await writeSpbench(join(dir, 'si'), benchRows(12, SPBENCH_SI_TYPES, QUESTION_TYPES));
+  const out = join(dir, 'out');
+  const options = { si: join(dir, 'si') };
+  const crashing = new ProbePolicy((_, call) => call === 3);
+  await t.throwsAsync(run(dir, options, 'spbench-si', crashing, out, { evaluate: { batchSize: 4, strict: true } }), { message: /simulated server failure/ });
+  t.is(readJsonLines(join(out, 'predictions.jsonl')).length, 8 + 1, 'two batches of predictions, then the first failed row (strict)');
+  appendFileSync(join(out, 'predictions.jsonl'), '{"id":"1011","type":"obj'); // a crash mid-append
+
+  const resumed = new ProbePolicy();
+  const report = await run(dir, options, 'spbench-si', resumed, out, { evaluate: { batchSize: 4 } });
+  t.deepEqual(resumed.seen.map((i) => i.reference!.id), ['1008', '1009', '1010', '1011']);
+  t.is(report.avg, 100);
+  t.is(report.errors, undefined);
+
+  const again = new ProbePolicy();
+  await run(dir, options, 'spbench-si', again, out);
+  t.is(again.calls, 0, 'nothing left to predict');
+});
+
+test('a failing batch is retried row by row, so one bad row costs only itself', async (t) => {
+  const dir = tempDir(t);
+  await writeSpbench(join(dir, 'si'), benchRows(8, SPBENCH_SI_TYPES, QUESTION_TYPES));
+  const picky = new ProbePolicy((inputs) => inputs.some((i) => i.reference!.id === '1005'));
+  const report = await run(dir, { si: join(dir, 'si') }, 'spbench-si', picky, join(dir, 'out'), { evaluate: { batchSize: 4 } });
+  t.deepEqual(report.errors, [{ id: '1005', message: 'policy failed: simulated server failure' }]);
+  t.deepEqual(report.scores.map((s) => s.count), [2, 1, 2, 2]);
+});
+
+test('predictions of other settings are not mixed in; another extraction mode re-scores without re-predicting', async (t) => {
+  const dir = tempDir(t);
+  await writeSpbench(join(dir, 'si'), benchRows(8, SPBENCH_SI_TYPES, QUESTION_TYPES));
+  const out = join(dir, 'out');
+  await run(dir, { si: join(dir, 'si') }, 'spbench-si', 'oracle', out);
+  await t.throwsAsync(run(dir, { si: join(dir, 'si'), prompt: 'think' }, 'spbench-si', 'oracle', out), {
+    instanceOf: ConfigError,
+    message: /holds predictions made with other settings \(prompt: "direct" there, "think" now; maxTokens: 128 there, 1024 now\)/,
+  });
+  // rewrite the saved predictions as a chatty model would answer: lmms-eval's parser cannot read "<answer>" blocks
+  const file = join(out, 'predictions.jsonl');
+  const lines = readJsonLines<{ prediction: string }>(file).map((l) => JSON.stringify({ ...l, prediction: `<answer>${l.prediction}</answer>` }));
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  const never = new ProbePolicy(() => true, 'oracle');
+  t.is((await run(dir, { si: join(dir, 'si') }, 'spbench-si', never, out)).avg, 100, 'spec extraction reads <answer>');
+  const lmms = await run(dir, { si: join(dir, 'si'), extraction: 'vsi-bench' }, 'spbench-si', never, out);
+  t.is(lmms.avg, 0, 'vsi-bench extraction takes the first space-separated token: "<answer>B</answer>" is no letter');
+  t.is(lmms.settings!.extraction, 'vsi-bench');
+  t.is(never.calls, 0);
+});
+
+test('--limit scores a seeded subset: the same rows for the same seed', async (t) => {
+  const dir = tempDir(t);
+  await writeSpbench(join(dir, 'si'), benchRows(40, SPBENCH_SI_TYPES, QUESTION_TYPES));
+  const ids = async (seed: number, out: string) => {
+    const probe = new ProbePolicy();
+    const report = await run(dir, { si: join(dir, 'si') }, 'spbench-si', probe, join(dir, out), { seed }, 10);
+    t.is(report.scores.reduce((n, s) => n + s.count, 0), 10);
+    return probe.seen.map((i) => i.reference!.id);
+  };
+  const a = await ids(1, 'a');
+  t.deepEqual(await ids(1, 'b'), a);
+  t.notDeepEqual(await ids(2, 'c'), a);
+  t.deepEqual([...a].sort(), a, 'kept in benchmark order');
+});
+
+test('configuration errors name the option', async (t) => {
+  const dir = tempDir(t);
+  await t.throwsAsync(run(dir, {}, 'spbench-mv', 'oracle', join(dir, 'o')), { message: /set the `mv` option to spbench-mv's directory/ });
+  await t.throwsAsync(run(dir, { si: join(dir, 'missing') }, 'spbench-si', 'oracle', join(dir, 'o')), { message: /option si: .*missing does not exist/ });
+  await t.throwsAsync(ladderFor(dir, { si: 3 }), { message: /options\.si/ });
+  await t.throwsAsync(ladderFor(dir, { extraction: 'lmms' }), { message: /options\.extraction/ });
+});

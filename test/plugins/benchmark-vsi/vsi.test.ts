@@ -1,0 +1,77 @@
+import test from 'ava';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createLadder, evaluateBenchmark, type Policy, type PolicyInput } from '../../../core/index.ts';
+import { QUESTION_TYPES, VSI_LAYOUT } from '../../../plugins/scoring/index.ts';
+import { tempDir } from '../../helpers/temp.ts';
+import { benchRows, writeBenchParquet, writeVideo } from '../scoring/benchmark-files.ts';
+
+const VSI_TYPES = Object.keys(QUESTION_TYPES).filter((type) => type !== 'object_rel_direction');
+const SCENES = ['scene0011_00', '42446540'];
+const DATASETS = ['scannet', 'arkitscenes'];
+
+/** A VSI-Bench directory: the parquet file and one tiny video per (dataset, scene). */
+function writeVsi(root: string, count: number) {
+  const rows = benchRows(count, VSI_TYPES, QUESTION_TYPES, SCENES).map((row, i) => ({ ...row, dataset: DATASETS[i % 2]! }));
+  writeBenchParquet(join(root, 'test-00000-of-00001.parquet'), rows);
+  for (const row of rows) if (!existsSync(join(root, row.dataset, `${row.scene_name}.mp4`))) writeVideo(join(root, row.dataset, `${row.scene_name}.mp4`), { frames: 30 });
+  return rows;
+}
+
+class Recorder implements Policy {
+  readonly id = 'recorder';
+  readonly seen: PolicyInput[] = [];
+  async generate(inputs: PolicyInput[]) {
+    this.seen.push(...inputs);
+    return inputs.map((input) => [{ text: input.reference!.answer }]);
+  }
+}
+
+async function evaluate(dir: string, options: Record<string, unknown>, policy: Policy | string, out: string) {
+  const ladder = await createLadder({ plugins: [['benchmark-vsi', options], 'model-oracle'], cacheDir: join(dir, 'cache') }, { defaults: [] });
+  const p = typeof policy === 'string' ? await ladder.get('models', policy).create({}, { seed: 1, log: () => undefined }) : policy;
+  return evaluateBenchmark(ladder, p, 'vsi-bench', out);
+}
+
+test('the oracle scores exactly 100 on VSI-Bench; rel-direction levels are merged; frames come from the scene video', async (t) => {
+  const dir = tempDir(t);
+  const root = join(dir, 'vsi');
+  writeVsi(root, 20);
+  const recorder = new Recorder();
+  const report = await evaluate(dir, { root, frames: 8 }, recorder, join(dir, 'out'));
+  t.deepEqual(report.scores.map((s) => s.type), VSI_LAYOUT.order);
+  t.deepEqual(report.scores.map((s) => s.count), [2, 2, 2, 2, 2, 6, 2, 2]);
+  t.true(report.scores.every((s) => s.score === 100));
+  t.deepEqual([report.nq, report.mcq, report.avg], [100, 100, 100]);
+  t.is(report.settings!.frames, 8);
+  const first = recorder.seen[0]!;
+  t.is(first.images.length, 8);
+  t.true(first.images.every(existsSync));
+  t.regex(first.images[0]!, /frame-0\.jpg$/);
+  t.regex(first.images[7]!, /frame-29\.jpg$/);
+  // rows of the same video share one cache entry
+  const sameVideo = recorder.seen.filter((input) => input.images[0] === first.images[0]);
+  t.true(sameVideo.length > 1);
+
+  const lmms = await evaluate(dir, { root, frames: 8, extraction: 'vsi-bench', prePrompt: 'These are frames of a video.' }, 'oracle', join(dir, 'lmms'));
+  t.is(lmms.avg, 100, 'the oracle scores 100 under the lmms-eval parser too');
+});
+
+test('a missing video or a dataset path out of the root is an error for its rows only', async (t) => {
+  const dir = tempDir(t);
+  const root = join(dir, 'vsi');
+  const rows = writeVsi(root, 10);
+  rows.push({ ...rows[0]!, id: 1, scene_name: 'scene0999_00' }, { ...rows[1]!, id: 2, dataset: '..' });
+  writeBenchParquet(join(root, 'test-00000-of-00001.parquet'), rows);
+  const report = await evaluate(dir, { root, frames: 4 }, 'oracle', join(dir, 'out'));
+  t.is(report.avg, 100);
+  t.deepEqual(report.errors!.map((e) => e.id), ['1', '2']);
+  t.regex(report.errors![0]!.message, /video "scannet\/scene0999_00\.mp4": no such file/);
+  t.regex(report.errors![1]!.message, /video "..\/42446540\.mp4": ".." is not allowed/);
+});
+
+test('the root must exist', async (t) => {
+  const dir = tempDir(t);
+  await t.throwsAsync(evaluate(dir, { root: join(dir, 'nowhere') }, 'oracle', join(dir, 'out')), { message: /benchmark-vsi: option root: .*nowhere does not exist/ });
+  await t.throwsAsync(createLadder({ plugins: [['benchmark-vsi', {}]] }, { defaults: [] }), { message: /options\.root/ });
+});
