@@ -2,7 +2,7 @@
  * Crash-safe file writing: write to a temporary file beside the target, then
  * rename, so a reader never sees half a file and a crash never loses the old one.
  */
-import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync, existsSync, truncateSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
@@ -26,9 +26,25 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array): vo
 export const writeJsonAtomic = (path: string, value: unknown) =>
   writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
 
-/** Append one JSON object as a line; lines are small, so each append is one write. */
+/** A crash mid-append leaves a last line without its newline: cut it, or the next append would glue onto it. */
+export function dropTornLine(path: string): void {
+  if (!existsSync(path)) return;
+  const text = readFileSync(path);
+  if (text.length && text[text.length - 1] !== 0x0a) truncateSync(path, text.lastIndexOf(0x0a) + 1);
+}
+
+const appendedTo = new Set<string>();
+
+/**
+ * Append one JSON object as a line; lines are small, so each append is one
+ * write. The first append to a file in a process first cuts a torn last line.
+ */
 export function appendJsonLine(path: string, value: unknown): void {
-  mkdirSync(dirname(path), { recursive: true });
+  if (!appendedTo.has(path)) {
+    mkdirSync(dirname(path), { recursive: true });
+    dropTornLine(path);
+    appendedTo.add(path);
+  }
   appendFileSync(path, `${JSON.stringify(value)}\n`);
 }
 

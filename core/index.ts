@@ -16,7 +16,7 @@ export { applyVariant, parseOrder, summarizeAblation, meanStd, variantSchema, ty
 export { RunDirectory, type RunState } from './run-directory.ts';
 export { markdownTable, benchmarkTable, modalityTable, evaluationTable } from './report.ts';
 export { createRandom, hash32 } from './random.ts';
-export { writeFileAtomic, writeFileAtomicSync, writeJsonAtomic, appendJsonLine, readJsonLines } from './files.ts';
+export { writeFileAtomic, writeFileAtomicSync, writeJsonAtomic, appendJsonLine, readJsonLines, dropTornLine } from './files.ts';
 export { LadderError, ConfigError, UsageError, PluginError } from './errors.ts';
 
 /** Identity helper giving a config file types: `export default defineConfig({ ... })`. */

@@ -5,7 +5,7 @@
  * ones), per-row errors reported instead of aborting (unless strict), and
  * the report written to `<dir>/report.json` and `<dir>/report.md`.
  */
-import { existsSync, mkdirSync, readFileSync, truncateSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   appendJsonLine,
@@ -24,7 +24,7 @@ import { aggregateScores, type ScoreKind, type ScoredRow, type TypeLayout } from
 import { scoreAnswer, type AnswerKey } from './answer.ts';
 import type { ExtractionMode } from './extract.ts';
 import type { RowProblem } from './parquet-rows.ts';
-import { promptText, SYSTEM_PROMPT, type PromptStyle } from './prompt.ts';
+import { promptText, SYSTEM_PROMPT, type PromptStyle } from '../prompts/index.ts';
 
 /** One question a benchmark asks. */
 export interface EvalRow extends AnswerKey {
@@ -72,13 +72,6 @@ function subset<T>(items: T[], limit: number | undefined, seed: number, benchmar
   if (limit === undefined || limit >= items.length) return items;
   const picked = createRandom(seed, `eval:${benchmark}`).shuffle(items.map((_, i) => i)).slice(0, limit);
   return picked.sort((a, b) => a - b).map((i) => items[i]!);
-}
-
-/** A crash mid-append leaves a last line without its newline: cut it, or the next append would glue onto it. */
-function dropTornLine(file: string): void {
-  if (!existsSync(file)) return;
-  const text = readFileSync(file);
-  if (text.length && text[text.length - 1] !== 0x0a) truncateSync(file, text.lastIndexOf(0x0a) + 1);
 }
 
 /** Refuse to mix predictions made under different settings in one directory. */
@@ -135,7 +128,6 @@ export async function evaluateRows(
   const { layout: _layout, extraction: _extraction, ...inputs } = settings;
   await checkFingerprint(ctx.dir, { policy: policy.id, ...inputs });
   const file = join(ctx.dir, 'predictions.jsonl');
-  dropTornLine(file);
   const predictions = new Map<string, string>();
   for (const line of readJsonLines<PredictionLine>(file)) if (typeof line.prediction === 'string') predictions.set(line.id, line.prediction);
 

@@ -22,16 +22,6 @@ export { boxIoU, parseBoxes, localizationScore, truthBoxes, imageSizeOf, type La
 export { scoreAnswer, numericTruth, type AnswerKey, type ScoredAnswer } from './answer.ts';
 export { formatReward, accuracyReward, iouReward, totalReward, type TotalReward } from './rewards.ts';
 export { aggregateScores, VSI_LAYOUT, type ScoredRow, type ScoreKind, type TypeLayout } from './aggregate.ts';
-export {
-  promptText,
-  SYSTEM_PROMPT,
-  THINK_PROMPT,
-  DIRECT_POST_PROMPT,
-  THINK_POST_PROMPT,
-  PROMPT_STYLES,
-  type PromptStyle,
-  type PromptQuestion,
-} from './prompt.ts';
 export { resolveInside } from './media-path.ts';
 export {
   readParquetTable,

@@ -7,11 +7,11 @@ import { z } from '../../core/index.ts';
 import type { TypeLayout } from './aggregate.ts';
 import { DEFAULT_MAX_TOKENS, type EvaluationSettings } from './evaluate.ts';
 import { EXTRACTION_MODES } from './extract.ts';
-import { PROMPT_STYLES } from './prompt.ts';
 
 export const evaluationOptions = {
   /** "direct": stage 2's post prompts (answer directly); "think": stage 3's <think>/<answer> prompts. */
-  prompt: z.enum(PROMPT_STYLES).default('direct'),
+  /** How benchmarks ask: `direct` (stage-2 post prompts) or `think` (stage-3 <think>/<answer>); see plugins/prompts. */
+  prompt: z.enum(['direct', 'think']).default('direct'),
   /** "spec": SPEC section 7; "vsi-bench": lmms-eval's VSI-Bench parser, exactly. */
   extraction: z.enum(EXTRACTION_MODES as ['spec', 'vsi-bench']).default('spec'),
   /** Text before each question (lmms-eval's VSI-Bench prompt starts with "These are frames of a video."). */

@@ -23,3 +23,11 @@ test('JSONL: a torn last line (crash mid-append) is skipped, a bad middle line i
   t.throws(() => readJsonLines(file), { message: /p\.jsonl:2: malformed JSON line/ });
   t.deepEqual(readJsonLines(join(dir, 'missing.jsonl')), []);
 });
+
+test('appending after a crash first cuts the torn last line, so the file stays valid JSONL', (t) => {
+  const file = join(tempDir(t), 'metrics.jsonl');
+  writeFileSync(file, '{"step":1}\n{"step":2,"lo');
+  appendJsonLine(file, { step: 2 });
+  appendJsonLine(file, { step: 3 });
+  t.is(readFileSync(file, 'utf8'), '{"step":1}\n{"step":2}\n{"step":3}\n');
+});

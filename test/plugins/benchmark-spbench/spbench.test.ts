@@ -2,7 +2,8 @@ import test from 'ava';
 import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, createLadder, evaluateBenchmark, readJsonLines, type Policy, type PolicyInput, type UserConfig } from '../../../core/index.ts';
-import { DIRECT_POST_PROMPT, QUESTION_TYPES, SYSTEM_PROMPT, THINK_POST_PROMPT, THINK_PROMPT } from '../../../plugins/scoring/index.ts';
+import { QUESTION_TYPES } from '../../../plugins/scoring/index.ts';
+import { DIRECT_POST_PROMPT, SYSTEM_PROMPT, THINK_POST_PROMPT, THINK_PROMPT } from '../../../plugins/prompts/index.ts';
 import { tempDir } from '../../helpers/temp.ts';
 import { benchRows, SPBENCH_MV_TYPES, SPBENCH_SI_TYPES, writeImage, writeSpbench, type BenchRow } from '../scoring/benchmark-files.ts';
 
