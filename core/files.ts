@@ -2,7 +2,7 @@
  * Crash-safe file writing: write to a temporary file beside the target, then
  * rename, so a reader never sees half a file and a crash never loses the old one.
  */
-import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync, existsSync, truncateSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
@@ -29,22 +29,30 @@ export const writeJsonAtomic = (path: string, value: unknown) =>
 /** A crash mid-append leaves a last line without its newline: cut it, or the next append would glue onto it. */
 export function dropTornLine(path: string): void {
   if (!existsSync(path)) return;
-  const text = readFileSync(path);
-  if (text.length && text[text.length - 1] !== 0x0a) truncateSync(path, text.lastIndexOf(0x0a) + 1);
+  const fd = openSync(path, 'r+');
+  try {
+    const size = fstatSync(fd).size;
+    const byte = Buffer.alloc(1);
+    if (size === 0 || (readSync(fd, byte, 0, 1, size - 1) === 1 && byte[0] === 0x0a)) return;
+    // scan back for the last newline, 64 KiB at a time
+    const chunk = Buffer.alloc(65536);
+    for (let end = size; end > 0; ) {
+      const start = Math.max(0, end - chunk.length);
+      readSync(fd, chunk, 0, end - start, start);
+      const at = chunk.subarray(0, end - start).lastIndexOf(0x0a);
+      if (at >= 0) return ftruncateSync(fd, start + at + 1);
+      end = start;
+    }
+    ftruncateSync(fd, 0);
+  } finally {
+    closeSync(fd);
+  }
 }
 
-const appendedTo = new Set<string>();
-
-/**
- * Append one JSON object as a line; lines are small, so each append is one
- * write. The first append to a file in a process first cuts a torn last line.
- */
+/** Append one JSON object as a line (one write), after cutting a line torn by an earlier crash. */
 export function appendJsonLine(path: string, value: unknown): void {
-  if (!appendedTo.has(path)) {
-    mkdirSync(dirname(path), { recursive: true });
-    dropTornLine(path);
-    appendedTo.add(path);
-  }
+  mkdirSync(dirname(path), { recursive: true });
+  dropTornLine(path);
   appendFileSync(path, `${JSON.stringify(value)}\n`);
 }
 
