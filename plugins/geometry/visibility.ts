@@ -1,0 +1,97 @@
+/**
+ * Visibility of an object in one view (SPEC section 3): the fraction of its
+ * surface samples that fall inside the colour image and are not occluded.
+ *
+ * A sample (world point) is visible when it is in front of the camera
+ * (z > near), projects inside the colour image, and, with a depth map, the
+ * depth map at its pixel does not show a surface more than `tolerance` metres
+ * in front of it: z <= depth + tolerance. A depth pixel with no reading (0),
+ * or a sample that projects outside the depth image, cannot prove occlusion
+ * and counts as visible. Without a depth map only the frustum test applies.
+ */
+import type { Box2D, Intrinsics, Mat4 } from '../../core/index.ts';
+
+export interface DepthMap {
+  width: number;
+  height: number;
+  /** Row-major raw depth values; 0 = no reading. */
+  data: Uint16Array | Float32Array;
+  /** Raw units per metre (1000 for ScanNet's millimetres). */
+  unitsPerMetre: number;
+  /** Intrinsics of the depth image, at `width` x `height`. */
+  intrinsics: Intrinsics;
+}
+
+export interface VisibilityOptions {
+  /** Metres a sample may lie behind the depth surface and still count as seen. */
+  tolerance: number;
+  /** Samples closer than this (metres) are not visible. Default 0.05. */
+  near?: number;
+}
+
+export interface ViewMeasure {
+  /** Visible samples / all samples. */
+  visibility: number;
+  visible: number;
+  total: number;
+  /** Min/max pixel coordinates of the visible samples, within [0, W-1] x [0, H-1]; undefined when none is visible. */
+  box2d?: Box2D;
+}
+
+/**
+ * Measure one object's samples (packed world xyz) in one view.
+ * `worldToCamera` is the inverse of the view's camera-to-world pose.
+ */
+export function measureVisibility(
+  samples: Float32Array | Float64Array,
+  worldToCamera: Mat4,
+  colour: Intrinsics,
+  depth: DepthMap | undefined,
+  options: VisibilityOptions,
+): ViewMeasure {
+  const m = worldToCamera;
+  const [r00, r01, r02, t0, r10, r11, r12, t1, r20, r21, r22, t2] = m as [number, number, number, number, number, number, number, number, number, number, number, number];
+  const near = options.near ?? 0.05;
+  const { fx, fy, cx, cy, width, height } = colour;
+  const dk = depth?.intrinsics;
+  const scale = depth ? 1 / depth.unitsPerMetre : 0;
+  let visible = 0;
+  let x1 = Infinity;
+  let y1 = Infinity;
+  let x2 = -Infinity;
+  let y2 = -Infinity;
+  const total = samples.length / 3;
+  for (let i = 0; i < samples.length; i += 3) {
+    const wx = samples[i]!;
+    const wy = samples[i + 1]!;
+    const wz = samples[i + 2]!;
+    const z = r20 * wx + r21 * wy + r22 * wz + t2;
+    if (!(z > near)) continue;
+    const x = r00 * wx + r01 * wy + r02 * wz + t0;
+    const y = r10 * wx + r11 * wy + r12 * wz + t1;
+    const u = (fx * x) / z + cx;
+    const v = (fy * y) / z + cy;
+    if (!(u >= -0.5 && v >= -0.5 && u < width - 0.5 && v < height - 0.5)) continue;
+    if (depth && dk) {
+      const du = Math.round((dk.fx * x) / z + dk.cx);
+      const dv = Math.round((dk.fy * y) / z + dk.cy);
+      if (du >= 0 && dv >= 0 && du < depth.width && dv < depth.height) {
+        const raw = depth.data[dv * depth.width + du]!;
+        if (raw > 0 && z > raw * scale + options.tolerance) continue;
+      }
+    }
+    visible++;
+    if (u < x1) x1 = u;
+    if (u > x2) x2 = u;
+    if (v < y1) y1 = v;
+    if (v > y2) y2 = v;
+  }
+  const clampX = (value: number) => Math.min(width - 1, Math.max(0, value));
+  const clampY = (value: number) => Math.min(height - 1, Math.max(0, value));
+  return {
+    visibility: total ? visible / total : 0,
+    visible,
+    total,
+    box2d: visible ? [clampX(x1), clampY(y1), clampX(x2), clampY(y2)] : undefined,
+  };
+}
