@@ -4,7 +4,8 @@
  *
  * 1. Occupancy: mark each cell (side `cell` metres) of a grid on the XY plane
  *    that holds at least one mesh vertex (floor, walls and furniture alike:
- *    everything scanned stands inside the room).
+ *    everything scanned stands inside the room). The grid is placed so the
+ *    lowest x and y vertices sit at cell centres.
  * 2. Closing (a 3x3 dilation, then a 3x3 erosion) bridges gaps of one cell
  *    between vertices.
  * 3. Holes are filled: every cell not reachable from the grid's border through
@@ -37,6 +38,9 @@ export function floorArea(xyz: ArrayLike<number>, options: FloorAreaOptions = {}
     if (y < minY) minY = y;
     if (y > maxY) maxY = y;
   }
+  // Cells are centred on the extreme vertices, so a wall there lies on the boundary's cell centres.
+  minX -= cell / 2;
+  minY -= cell / 2;
   const pad = 2;
   const width = Math.floor((maxX - minX) / cell) + 1 + 2 * pad;
   const height = Math.floor((maxY - minY) / cell) + 1 + 2 * pad;
