@@ -63,3 +63,6 @@ export function yawTransform(yaw: number, t: Vec3 = [0, 0, 0]): Mat4 {
 export const yawOf = (m: Mat4): number => Math.atan2(m[4]!, m[0]!);
 
 export const isFiniteMatrix = (m: readonly number[]): boolean => m.length === 16 && m.every(Number.isFinite);
+
+/** `v` rounded to `digits` decimals, with -0 written as 0 (so JSON round-trips compare equal). */
+export const roundTo = (v: number, digits: number): number => Math.round(v * 10 ** digits) / 10 ** digits || 0;

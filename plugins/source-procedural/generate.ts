@@ -28,6 +28,7 @@ import {
   yawTransform,
   IDENTITY,
   normalizeBox,
+  roundTo,
 } from '../geometry/index.ts';
 import { BUNDLED_LABEL_MAP, loadLabelMap } from '../source-scannet/label-map.ts';
 import { encodePly } from '../source-scannet/ply.ts';
@@ -144,7 +145,7 @@ async function ensureRoot(root: string): Promise<void> {
   }
 }
 
-const round6 = (v: number) => Math.round(v * 1e6) / 1e6;
+const round6 = (v: number) => roundTo(v, 6);
 
 async function writeScene(
   dir: string,
@@ -274,7 +275,8 @@ async function writeScene(
         const m = measureVisibility(samples[i]!, worldToCamera, colourK, zbuffer, { tolerance: options.depthTolerance });
         if (m.visible) visibility[o.objectId] = round6(m.visibility);
       });
-      frames.push({ frame, time: round6(frame / options.fps), cameraToWorld: multiply(toTruth, pose).map(round6), visibility });
+      // A .sens numbers its frames by position (exported frames keep capture numbers), like ScanNet's exporter.
+      frames.push({ frame: useSens ? k : frame, time: round6(frame / options.fps), cameraToWorld: multiply(toTruth, pose).map(round6), visibility });
       const millimetres = new Uint16Array(depth.depth.length);
       for (let i = 0; i < millimetres.length; i++) millimetres[i] = Math.min(65535, Math.round(depth.depth[i]! * 1000));
       const rawPose = multiply(toRaw, pose);

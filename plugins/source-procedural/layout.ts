@@ -5,7 +5,7 @@
  * intersecting. Coordinates are the room frame: metres, floor at z = 0.
  */
 import type { OrientedBox, Random, Vec3 } from '../../core/index.ts';
-import { boxDistance, footprint, normalizeBox, polygonDistance, type Vec2 } from '../geometry/index.ts';
+import { boxDistance, footprint, normalizeBox, polygonDistance, roundTo, type Vec2 } from '../geometry/index.ts';
 import { ITEMS, ROOM_TYPES, type Item, type Range, type RoomType } from './catalog.ts';
 import { partsBounds, partsOf, placeBox, type Part, type Pose } from './shapes.ts';
 
@@ -278,4 +278,4 @@ const bounds = (polygon: Vec2[]): [number, number, number, number] => [
   Math.max(...polygon.map((p) => p[1])),
 ];
 
-const round3 = (v: number) => Math.round(v * 1000) / 1000;
+const round3 = (v: number) => roundTo(v, 3);

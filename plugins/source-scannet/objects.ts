@@ -5,7 +5,7 @@
  * label), named through the label map.
  */
 import type { SceneObject, Vec3 } from '../../core/index.ts';
-import { evenSubset, fitOrientedBox } from '../geometry/index.ts';
+import { evenSubset, fitOrientedBox, roundTo } from '../geometry/index.ts';
 import { SceneError } from './errors.ts';
 import type { LabelMap } from './label-map.ts';
 
@@ -58,7 +58,7 @@ export function readSegGroups(json: unknown, scene: string, file: string): SegGr
   });
 }
 
-const round6 = (v: number) => Math.round(v * 1e6) / 1e6;
+const round6 = (v: number) => roundTo(v, 6);
 
 /**
  * Build the objects from aligned vertex positions. Category = the label

@@ -19,6 +19,7 @@ import {
   isFiniteMatrix,
   measureVisibility,
   multiply,
+  roundTo,
   scaleIntrinsics,
   transformPoint,
   transformPoints,
@@ -88,7 +89,7 @@ export interface ScenePlan {
   key: string;
 }
 
-const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
+const round = roundTo;
 
 export async function planScene(input: SceneInput, options: ReaderOptions): Promise<ScenePlan> {
   const { id, dir } = input;
@@ -165,6 +166,7 @@ export async function readScene(plan: ScenePlan, log: (message: string) => void 
   const sens = plan.mode === 'sens' ? await SensFile.open(files.sens, id) : undefined;
   try {
     const { colour, depth } = await cameras(plan, info, sens, note);
+    const timeOf = await clock(plan, sens, note);
     if (!plan.hasDepth) note('no depth frames (no depth/ folder): visibility uses the frustum test only, without occlusion');
     const jobs = sens ? sensFrames(sens, plan.frames, input.extractDir) : exportedFrames(dir, id, plan.frames, plan.hasDepth);
     const views: View[] = [];
@@ -177,7 +179,7 @@ export async function readScene(plan: ScenePlan, log: (message: string) => void 
       }
       if (frame.depth && (!depthK || depthK.width !== frame.depth.width || depthK.height !== frame.depth.height))
         depthK = depth.width === frame.depth.width && depth.height === frame.depth.height ? depth : scaleIntrinsics(depth, frame.depth.width, frame.depth.height);
-      views.push(measureView(frame, alignment, colour, depthK, built.objects, options));
+      views.push(measureView(frame, timeOf(frame.frame), alignment, colour, depthK, built.objects, options));
     }
     if (invalid) note(`${invalid} of ${plan.frames.length} selected frames skipped: invalid (-inf) camera pose`);
     const video = videoOf(views, built.objects.map((o) => o.object.id), input, options);
@@ -237,8 +239,22 @@ async function cameras(
   return { colour, depth };
 }
 
+/**
+ * View times: a .sens's colour timestamps (microseconds) from its first
+ * frame when they increase, else frame number / fps (exported frames).
+ */
+async function clock(plan: ScenePlan, sens: SensFile | undefined, note: (message: string) => void): Promise<(frame: number) => number> {
+  const byNumber = (frame: number) => frame / plan.options.fps;
+  if (!sens) return byNumber;
+  const stamps = await sens.timestamps();
+  if (stamps.length > 1 && stamps.every((s, i) => i === 0 || s > stamps[i - 1]!)) return (frame) => (stamps[frame]! - stamps[0]!) / 1e6;
+  note(`the colour timestamps in ${plan.input.id}.sens do not increase: view time = frame / ${plan.options.fps} fps`);
+  return byNumber;
+}
+
 function measureView(
   frame: FrameData,
+  time: number,
   alignment: Mat4,
   colour: Intrinsics,
   depthK: Intrinsics | undefined,
@@ -261,7 +277,7 @@ function measureView(
   }
   return {
     frame: frame.frame,
-    time: round(frame.frame / options.fps, 6),
+    time: round(time, 6),
     image: frame.image,
     intrinsics: colour,
     cameraToWorld: cameraToWorld.map((v) => round(v, 7)),
@@ -281,7 +297,6 @@ function videoOf(views: View[], objectIds: number[], input: SceneInput, options:
       }
   const first = views[0];
   const last = views.at(-1);
-  const fps =
-    input.video?.fps ?? (first && last && last.frame > first.frame ? round((options.fps * (views.length - 1)) / (last.frame - first.frame), 6) : options.fps);
+  const fps = input.video?.fps ?? (first && last && last.time > first.time ? round((views.length - 1) / (last.time - first.time), 6) : options.fps);
   return { ...(input.video ? { path: input.video.path } : {}), fps, firstSeen };
 }

@@ -141,6 +141,21 @@ export class SensFile {
     }
   }
 
+  /** Colour timestamps (microseconds by ScanNet's convention) of every frame, reading only frame headers. */
+  async timestamps(): Promise<number[]> {
+    const head = Buffer.alloc(FRAME_HEADER);
+    const out: number[] = [];
+    let position = this.framesAt;
+    for (let index = 0; index < this.header.frameCount; index++) {
+      if (position + FRAME_HEADER > this.size) this.truncated(index, position + FRAME_HEADER);
+      await this.handle.read(head, 0, FRAME_HEADER, position);
+      out.push(Number(head.readBigUInt64LE(64)));
+      position += FRAME_HEADER + Number(head.readBigUInt64LE(80)) + Number(head.readBigUInt64LE(88));
+    }
+    if (position > this.size) this.truncated(this.header.frameCount - 1, position);
+    return out;
+  }
+
   private truncated(index: number, need: number): never {
     throw new SceneError(
       this.scene,
