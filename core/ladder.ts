@@ -5,7 +5,7 @@
  * a tap or a registered implementation with the plugin's name and the hook.
  */
 import type { z } from 'zod';
-import { ConfigError, PluginError } from './errors.ts';
+import { ConfigError, PluginError, UsageError } from './errors.ts';
 import { createHooks, REGISTRIES, type LadderHooks, type RegistryName, type RegistryTypes } from './hooks.ts';
 import {
   configSchema,
@@ -183,8 +183,9 @@ function wrapTap(tap: FullTap, plugin: string, hook: string): FullTap['fn'] {
 
 /** Wrap a registered implementation so thrown errors (sync or async) name the plugin. */
 function attribute(value: object, plugin: string, hook: string): object {
+  // Usage errors pass through too: a `ladder data` command reports bad arguments with exit code 2.
   const wrap = (error: unknown, method: string) =>
-    error instanceof PluginError || error instanceof ConfigError ? error : new PluginError(plugin, `${hook}${method}`, error);
+    error instanceof PluginError || error instanceof ConfigError || error instanceof UsageError ? error : new PluginError(plugin, `${hook}${method}`, error);
   const call = (fn: (...a: unknown[]) => unknown, self: unknown, args: unknown[], method: string) => {
     try {
       const result = fn.apply(self, args);
