@@ -183,7 +183,6 @@ function wrapTap(tap: FullTap, plugin: string, hook: string): FullTap['fn'] {
 
 /** Wrap a registered implementation so thrown errors (sync or async) name the plugin. */
 function attribute(value: object, plugin: string, hook: string): object {
-  // Usage errors pass through too: a `ladder data` command reports bad arguments with exit code 2.
   const wrap = (error: unknown, method: string) =>
     error instanceof PluginError || error instanceof ConfigError || error instanceof UsageError ? error : new PluginError(plugin, `${hook}${method}`, error);
   const call = (fn: (...a: unknown[]) => unknown, self: unknown, args: unknown[], method: string) => {

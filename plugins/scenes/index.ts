@@ -66,7 +66,7 @@ async function scenesCommand(ladder: Ladder, argv: string[], json: boolean): Pro
   const path = (id: string) => metadataPath(ctx.cacheDir, data.source, id);
   try {
     for await (const scene of loadScenes(source, ids, ctx, {
-      onBadScene: args.onBadScene ?? data.onBadScene,
+      onBadScene: args.onBadScene,
       before: args.force ? (id) => rm(path(id), { force: true }) : undefined,
       onSkip: (s) => {
         skipped.push(s);

@@ -1,16 +1,16 @@
 /**
- * Loading every scene of a source with the bad-scene policy of the config
- * (`data.onBadScene`): 'stop' (default) rethrows the first scene error,
- * 'skip' reports it and goes on. Configuration errors always stop. The
- * dataset builder and `ladder data scenes` share this.
+ * Loading every scene of a source with its bad-scene policy
+ * (`SceneSource.onBadScene`, set by the source plugin's `onBadScene` option):
+ * 'stop' (default) rethrows the first scene error, 'skip' reports it and goes
+ * on. Configuration errors always stop. Meant for every consumer of scenes
+ * (`ladder data scenes`, the dataset builder).
  */
 import { ConfigError, z, type Ladder, type Scene, type SceneSource, type SourceContext } from '../../core/index.ts';
 
+/** The part of `data` this plugin reads (the dataset builder owns the rest). */
 export const dataOptions = z.looseObject({
   /** Scene source id (registry `sources`). */
   source: z.string().min(1).default('procedural'),
-  /** What a bad scene (missing, truncated or malformed file) does: stop the run, or skip the scene. */
-  onBadScene: z.enum(['stop', 'skip']).default('stop'),
 });
 
 export type DataOptions = z.output<typeof dataOptions>;
@@ -21,7 +21,8 @@ export interface SkippedScene {
 }
 
 export interface LoadOptions {
-  onBadScene: 'stop' | 'skip';
+  /** Overrides the source's own policy. */
+  onBadScene?: 'stop' | 'skip';
   /** Called before each scene is loaded (e.g. to drop its cached metadata). */
   before?: (id: string) => void | Promise<void>;
   onSkip?: (skipped: SkippedScene) => void;
@@ -35,7 +36,7 @@ export async function* loadScenes(source: SceneSource, ids: string[], ctx: Sourc
     try {
       scene = await source.load(id, ctx);
     } catch (error) {
-      if (options.onBadScene === 'stop' || error instanceof ConfigError) throw error;
+      if ((options.onBadScene ?? source.onBadScene ?? 'stop') === 'stop' || error instanceof ConfigError) throw error;
       const skipped = { id, error: (error as Error).message };
       ctx.log(`skipped scene ${id}: ${skipped.error}`);
       options.onSkip?.(skipped);

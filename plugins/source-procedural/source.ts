@@ -18,6 +18,8 @@ export interface ProceduralOptions extends GeneratorOptions {
   dir?: string;
   firstSeenVisibility: number;
   floorCell: number;
+  /** What consumers do with a bad scene: stop (default) or skip it. */
+  onBadScene?: 'stop' | 'skip';
 }
 
 export const PROCEDURAL_DEFAULTS: ProceduralOptions = {
@@ -83,6 +85,7 @@ export function createProceduralSource(options: ProceduralOptions, id = 'procedu
   const seedOf = (ctx: Pick<SourceContext, 'seed'>) => options.seed ?? ctx.seed;
   const source = {
     id,
+    onBadScene: options.onBadScene ?? 'stop',
     root: (ctx: Pick<SourceContext, 'seed' | 'cacheDir'>) => proceduralRoot(options, seedOf(ctx), ctx.cacheDir),
     async list() {
       return Array.from({ length: options.scenes }, (_, i) => sceneIdOf(i));

@@ -25,6 +25,8 @@ export const readerOptionsSchema = {
   firstSeenVisibility: z.number().min(0).max(1).default(0.4),
   /** Cell side (metres) of the floor-area occupancy grid. */
   floorCell: z.number().positive().default(0.05),
+  /** A bad scene (missing, truncated or malformed file) stops the run, or is skipped and reported. */
+  onBadScene: z.enum(['stop', 'skip']).default('stop'),
 };
 
 export const scanNetOptions = z.strictObject({

@@ -23,6 +23,8 @@ export interface ScanNetOptions extends ReaderOptions {
   split?: string;
   /** Label map; default `<root>/scannetv2-labels.combined.tsv`, else the copy bundled with this plugin. */
   labelMap?: string;
+  /** What consumers do with a bad scene: stop (default) or skip it. */
+  onBadScene?: 'stop' | 'skip';
 }
 
 /** Label map a root uses: the explicit path, else the root's own copy, else the bundled one. */
@@ -62,6 +64,7 @@ export function createScanNetSource(options: ScanNetOptions, id = 'scannet'): Sc
   let labels: LabelMap | undefined;
   return {
     id,
+    onBadScene: options.onBadScene ?? 'stop',
     async list() {
       const { root, scans } = where();
       return sceneIds(scans, root, options);

@@ -45,13 +45,13 @@ test('`ladder data scenes` on the default config (no config file): procedural sc
 });
 
 /** A ScanNet-layout root with two tiny scans and a config selecting the scannet source. */
-async function scannetConfig(base: string, data: Record<string, unknown> = {}) {
+async function scannetConfig(base: string, options: Record<string, unknown> = {}) {
   const root = join(base, 'scannet');
   for (const i of [0, 1]) await generateScene(root, i, 3, TINY);
   const config = join(base, 'scannet.config.json');
   writeFileSync(
     config,
-    JSON.stringify({ presets: ['spatial-ladder'], plugins: [['source-scannet', { root, frameStride: 2 }]], data: { source: 'scannet', ...data }, cacheDir: join(base, 'cache') }),
+    JSON.stringify({ presets: ['spatial-ladder'], plugins: [['source-scannet', { root, frameStride: 2, ...options }]], data: { source: 'scannet' }, cacheDir: join(base, 'cache') }),
   );
   return { root, config };
 }
@@ -80,7 +80,7 @@ test('a bad scene stops the run by default, naming the scene and the file; nothi
   t.false(existsSync(join(base, 'cache', 'scenes', 'scannet', `${sceneIdOf(1)}.json`)), 'the run stopped before the next scene');
 });
 
-test('data.onBadScene "skip" (or --on-bad-scene skip) skips it and reports why', async (t) => {
+test('the source option onBadScene "skip" (or --on-bad-scene skip) skips it and reports why', async (t) => {
   const base = tempDir(t);
   const { root, config } = await scannetConfig(base, { onBadScene: 'skip' });
   rmSync(join(root, 'scans', sceneIdOf(0), `${sceneIdOf(0)}_vh_clean_2.ply`));
