@@ -66,6 +66,32 @@ export function convexHull(points: Vec2[]): Vec2[] {
 }
 
 /**
+ * Points that may lie on the convex hull: those not strictly inside the
+ * octagon of the extreme points in x, y, x + y and x - y (Akl-Toussaint).
+ * Dense point sets (scanned floors) shrink to a thin band along the outline.
+ */
+function extremeCandidates(points: Vec2[]): Vec2[] {
+  if (points.length < 64) return points;
+  const keys = [(p: Vec2) => p[0], (p: Vec2) => p[0] + p[1], (p: Vec2) => p[1], (p: Vec2) => p[1] - p[0]];
+  const extremes: Vec2[] = [];
+  for (const sign of [1, -1])
+    for (const key of keys) {
+      let best = points[0]!;
+      for (const p of points) if (sign * key(p) > sign * key(best)) best = p;
+      extremes.push(best);
+    }
+  // extremes run counter-clockwise: max x, max x+y, max y, max y-x, min x, min x+y, min y, min y-x
+  const octagon = convexHull(extremes);
+  if (octagon.length < 3) return points;
+  const inside = (p: Vec2) =>
+    octagon.every((a, i) => {
+      const b = octagon[(i + 1) % octagon.length]!;
+      return (b[0] - a[0]) * (p[1] - a[1]) - (b[1] - a[1]) * (p[0] - a[0]) > 0;
+    });
+  return points.filter((p) => !inside(p));
+}
+
+/**
  * The minimum-footprint box with a yaw about +Z holding every point (packed
  * xyz): the minimum-area rectangle of the XY convex hull (one of its sides
  * lies on a hull edge, so every edge direction is tried), and the z range.
@@ -84,7 +110,7 @@ export function fitOrientedBox(xyz: ArrayLike<number>): OrientedBox {
     if (z < zMin) zMin = z;
     if (z > zMax) zMax = z;
   }
-  const hull = convexHull(points);
+  const hull = convexHull(extremeCandidates(points));
   const directions: number[] = hull.length < 2 ? [0] : hull.map((p, i) => {
     const q = hull[(i + 1) % hull.length]!;
     return Math.atan2(q[1] - p[1], q[0] - p[0]);

@@ -7,6 +7,6 @@ export { IDENTITY, multiply, transformPoint, transformPoints, invertRigid, yawTr
 export { project, unproject, insideImage, scaleIntrinsics, intrinsicsFromMatrix, intrinsicsMatrix } from './camera.ts';
 export { footprint, boxCorners, longestSide, normalizeBox, convexHull, fitOrientedBox, evenSubset, type Vec2 } from './box.ts';
 export { boxDistance, polygonDistance, intervalGap, pointSegmentDistance } from './box-distance.ts';
-export { measureVisibility, type DepthMap, type VisibilityOptions, type ViewMeasure } from './visibility.ts';
+export { measureVisibility, sphereInView, type DepthMap, type VisibilityOptions, type ViewMeasure } from './visibility.ts';
 export { quadrantAngle, quadrantOf, boundaryDistance, type Quadrant } from './direction.ts';
 export { floorArea, type FloorAreaOptions } from './floor.ts';

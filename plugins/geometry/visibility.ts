@@ -95,3 +95,24 @@ export function measureVisibility(
     box2d: visible ? [clampX(x1), clampY(y1), clampX(x2), clampY(y2)] : undefined,
   };
 }
+
+/**
+ * Whether a sphere (world centre, radius) can reach the colour image: false
+ * when it lies wholly behind the near plane or outside one of the four side
+ * planes of the view frustum. A quick test to skip objects out of view.
+ */
+export function sphereInView(center: readonly number[], radius: number, worldToCamera: Mat4, k: Intrinsics, near = 0.05): boolean {
+  const m = worldToCamera;
+  const [wx, wy, wz] = center as [number, number, number];
+  const x = m[0]! * wx + m[1]! * wy + m[2]! * wz + m[3]!;
+  const y = m[4]! * wx + m[5]! * wy + m[6]! * wz + m[7]!;
+  const z = m[8]! * wx + m[9]! * wy + m[10]! * wz + m[11]!;
+  if (z + radius <= near) return false;
+  // Side planes through the camera centre and the image edges (u = -0.5, W - 0.5; v likewise).
+  const outside = (coordinate: number, slope: number, sign: 1 | -1) => sign * (coordinate - slope * z) > radius * Math.sqrt(1 + slope * slope);
+  const left = (-0.5 - k.cx) / k.fx;
+  const right = (k.width - 0.5 - k.cx) / k.fx;
+  const top = (-0.5 - k.cy) / k.fy;
+  const bottom = (k.height - 0.5 - k.cy) / k.fy;
+  return !(outside(x, right, 1) || outside(x, left, -1) || outside(y, bottom, 1) || outside(y, top, -1));
+}

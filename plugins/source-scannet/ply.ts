@@ -90,39 +90,64 @@ export function parsePly(bytes: Uint8Array, scene: string, file: string): PlyMes
       const stride = element.properties.reduce((sum, p) => sum + TYPES[p.type]!.size, 0);
       const need = offset + stride * element.count;
       if (need > bytes.length) fail(`truncated: element ${element.name} needs ${need} bytes, the file has ${bytes.length}`);
-      if (element === vertex) {
-        const slots = element.properties.map((p, i) => ({
-          at: element.properties.slice(0, i).reduce((sum, q) => sum + TYPES[q.type]!.size, 0),
-          read: TYPES[p.type]!.read,
-          target: ({ x: 0, y: 1, z: 2 } as Record<string, number>)[p.name],
-          colour: ({ red: 0, green: 1, blue: 2 } as Record<string, number>)[p.name],
-        }));
-        for (let i = 0; i < element.count; i++) {
-          const base = offset + i * stride;
-          for (const slot of slots) {
-            if (slot.target !== undefined) positions[i * 3 + slot.target] = slot.read(view, base + slot.at);
-            else if (colours && slot.colour !== undefined) colours[i * 3 + slot.colour] = slot.read(view, base + slot.at);
-          }
-        }
-      }
+      if (element === vertex) readVertices(view, offset, element, positions, colours);
       offset = need;
     } else {
       if (element === vertex) fail('list properties on vertices are not supported');
-      for (let i = 0; i < element.count; i++)
-        for (const p of element.properties) {
-          const countType = p.countType ? TYPES[p.countType]! : undefined;
-          if (offset + (countType?.size ?? TYPES[p.type]!.size) > bytes.length)
-            fail(`truncated: ${element.name} ${i} of ${element.count} starts past the end of the file (${bytes.length} bytes)`);
-          if (countType) {
-            const n = countType.read(view, offset);
-            offset += countType.size + n * TYPES[p.type]!.size;
-          } else offset += TYPES[p.type]!.size;
-        }
-      if (offset > bytes.length) fail(`truncated: element ${element.name} ends at byte ${offset}, the file has ${bytes.length}`);
+      offset = skipListElement(view, offset, element, fail);
     }
     if (element.name === 'face') faceCount = element.count;
   }
   return { positions, colours, vertexCount: vertex.count, faceCount };
+}
+
+/** Vertex positions (and colours) of a fixed-size vertex element starting at `offset`. */
+function readVertices(view: DataView, offset: number, element: Element, positions: Float32Array, colours: Uint8Array | undefined): void {
+  const stride = element.properties.reduce((sum, p) => sum + TYPES[p.type]!.size, 0);
+  const at = (name: string) => {
+    let o = 0;
+    for (const p of element.properties) {
+      if (p.name === name) return { offset: o, type: p.type };
+      o += TYPES[p.type]!.size;
+    }
+    return undefined;
+  };
+  const axes = ['x', 'y', 'z'].map(at);
+  axes.forEach((axis, k) => {
+    const read = TYPES[axis!.type]!.read;
+    const float = axis!.type === 'float' || axis!.type === 'float32';
+    for (let i = 0, o = offset + axis!.offset; i < element.count; i++, o += stride)
+      positions[3 * i + k] = float ? view.getFloat32(o, true) : read(view, o);
+  });
+  if (!colours) return;
+  ['red', 'green', 'blue'].map(at).forEach((channel, k) => {
+    const read = TYPES[channel!.type]!.read;
+    for (let i = 0, o = offset + channel!.offset; i < element.count; i++, o += stride) colours[3 * i + k] = read(view, o);
+  });
+}
+
+/** Walk an element with list properties (faces); returns the offset after it. */
+function skipListElement(view: DataView, offset: number, element: Element, fail: (problem: string) => never): number {
+  const length = view.byteLength;
+  const [only] = element.properties;
+  // ScanNet's faces: one `list uchar int` property.
+  if (element.properties.length === 1 && only!.countType && TYPES[only!.countType]!.size === 1) {
+    const size = TYPES[only!.type]!.size;
+    for (let i = 0; i < element.count; i++) {
+      if (offset >= length) fail(`truncated: ${element.name} ${i} of ${element.count} starts past the end of the file (${length} bytes)`);
+      offset += 1 + view.getUint8(offset) * size;
+    }
+  } else
+    for (let i = 0; i < element.count; i++)
+      for (const p of element.properties) {
+        const countType = p.countType ? TYPES[p.countType]! : undefined;
+        if (offset + (countType?.size ?? TYPES[p.type]!.size) > length)
+          fail(`truncated: ${element.name} ${i} of ${element.count} starts past the end of the file (${length} bytes)`);
+        if (countType) offset += countType.size + countType.read(view, offset) * TYPES[p.type]!.size;
+        else offset += TYPES[p.type]!.size;
+      }
+  if (offset > length) fail(`truncated: element ${element.name} ends at byte ${offset}, the file has ${length}`);
+  return offset;
 }
 
 /**

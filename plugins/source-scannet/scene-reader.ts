@@ -21,6 +21,7 @@ import {
   multiply,
   roundTo,
   scaleIntrinsics,
+  sphereInView,
   transformPoint,
   transformPoints,
 } from '../geometry/index.ts';
@@ -266,6 +267,8 @@ function measureView(
   const depthMap = frame.depth && depthK ? { ...frame.depth, unitsPerMetre: 1000, intrinsics: depthK } : undefined;
   const seen: ViewObject[] = [];
   for (const { object, samples } of objects) {
+    const { center, size } = object.box;
+    if (!sphereInView(center, Math.hypot(...size) / 2, worldToCamera, colour)) continue;
     const m = measureVisibility(samples, worldToCamera, colour, depthMap, { tolerance: options.depthTolerance });
     if (!m.box2d) continue;
     seen.push({

@@ -52,3 +52,15 @@ test('the pose moves the camera: turned 180 degrees about +Z it sees nothing at 
   t.is(m.visible, 3 + 0); // (0,0,3) (0.1,0.1,3) (-0.5,0,3); (2,0,3) projects to u=116.2, outside
   t.deepEqual(m.box2d!.map((v) => Math.round(v * 1000) / 1000), [32.833, 49.5, 52.833, 52.833]);
 });
+
+test('sphereInView: behind the camera, beyond a side plane, or reaching into the image', async (t) => {
+  const { sphereInView } = await import('../../../plugins/geometry/index.ts');
+  // Camera at the origin looking along +z; the right edge plane is x = z * 0.5 (u = 99.5).
+  t.false(sphereInView([0, 0, -2], 1, IDENTITY, colour));
+  t.true(sphereInView([0, 0, -2], 2.1, IDENTITY, colour)); // reaches past the near plane
+  t.true(sphereInView([0, 0, 5], 0.1, IDENTITY, colour));
+  // centre at x = 2, z = 2: distance to the plane x - 0.5 z = 0 is (2 - 1) / sqrt(1.25) = 0.894
+  t.false(sphereInView([2, 0, 2], 0.89, IDENTITY, colour));
+  t.true(sphereInView([2, 0, 2], 0.9, IDENTITY, colour));
+  t.false(sphereInView([0, -3, 2], 1, IDENTITY, colour)); // above the top edge
+});
