@@ -52,8 +52,18 @@ export function measureVisibility(
   const m = worldToCamera;
   const [r00, r01, r02, t0, r10, r11, r12, t1, r20, r21, r22, t2] = m as [number, number, number, number, number, number, number, number, number, number, number, number];
   const near = options.near ?? 0.05;
+  const tolerance = options.tolerance;
   const { fx, fy, cx, cy, width, height } = colour;
-  const dk = depth?.intrinsics;
+  const uMax = width - 0.5;
+  const vMax = height - 0.5;
+  // Depth image, hoisted out of the loop.
+  const data = depth?.data;
+  const dw = depth?.width ?? 0;
+  const dh = depth?.height ?? 0;
+  const dfx = depth?.intrinsics.fx ?? 0;
+  const dfy = depth?.intrinsics.fy ?? 0;
+  const dcx = (depth?.intrinsics.cx ?? 0) + 0.5;
+  const dcy = (depth?.intrinsics.cy ?? 0) + 0.5;
   const scale = depth ? 1 / depth.unitsPerMetre : 0;
   let visible = 0;
   let x1 = Infinity;
@@ -69,15 +79,17 @@ export function measureVisibility(
     if (!(z > near)) continue;
     const x = r00 * wx + r01 * wy + r02 * wz + t0;
     const y = r10 * wx + r11 * wy + r12 * wz + t1;
-    const u = (fx * x) / z + cx;
-    const v = (fy * y) / z + cy;
-    if (!(u >= -0.5 && v >= -0.5 && u < width - 0.5 && v < height - 0.5)) continue;
-    if (depth && dk) {
-      const du = Math.round((dk.fx * x) / z + dk.cx);
-      const dv = Math.round((dk.fy * y) / z + dk.cy);
-      if (du >= 0 && dv >= 0 && du < depth.width && dv < depth.height) {
-        const raw = depth.data[dv * depth.width + du]!;
-        if (raw > 0 && z > raw * scale + options.tolerance) continue;
+    const iz = 1 / z;
+    const u = fx * x * iz + cx;
+    const v = fy * y * iz + cy;
+    if (!(u >= -0.5 && v >= -0.5 && u < uMax && v < vMax)) continue;
+    if (data) {
+      // nearest depth pixel: floor(p + 0.5), computed with the +0.5 folded into the principal point
+      const du = Math.floor(dfx * x * iz + dcx);
+      const dv = Math.floor(dfy * y * iz + dcy);
+      if (du >= 0 && dv >= 0 && du < dw && dv < dh) {
+        const raw = data[dv * dw + du]!;
+        if (raw > 0 && z > raw * scale + tolerance) continue;
       }
     }
     visible++;
@@ -86,13 +98,15 @@ export function measureVisibility(
     if (v < y1) y1 = v;
     if (v > y2) y2 = v;
   }
-  const clampX = (value: number) => Math.min(width - 1, Math.max(0, value));
-  const clampY = (value: number) => Math.min(height - 1, Math.max(0, value));
+  const right = width - 1;
+  const bottom = height - 1;
   return {
     visibility: total ? visible / total : 0,
     visible,
     total,
-    box2d: visible ? [clampX(x1), clampY(y1), clampX(x2), clampY(y2)] : undefined,
+    box2d: visible
+      ? [Math.min(right, Math.max(0, x1)), Math.min(bottom, Math.max(0, y1)), Math.min(right, Math.max(0, x2)), Math.min(bottom, Math.max(0, y2))]
+      : undefined,
   };
 }
 
@@ -108,11 +122,16 @@ export function sphereInView(center: readonly number[], radius: number, worldToC
   const y = m[4]! * wx + m[5]! * wy + m[6]! * wz + m[7]!;
   const z = m[8]! * wx + m[9]! * wy + m[10]! * wz + m[11]!;
   if (z + radius <= near) return false;
-  // Side planes through the camera centre and the image edges (u = -0.5, W - 0.5; v likewise).
-  const outside = (coordinate: number, slope: number, sign: 1 | -1) => sign * (coordinate - slope * z) > radius * Math.sqrt(1 + slope * slope);
+  // Side planes through the camera centre and the image edges (u = -0.5, W - 0.5; v likewise):
+  // outside when the centre is farther than the radius beyond one of them.
   const left = (-0.5 - k.cx) / k.fx;
   const right = (k.width - 0.5 - k.cx) / k.fx;
   const top = (-0.5 - k.cy) / k.fy;
   const bottom = (k.height - 0.5 - k.cy) / k.fy;
-  return !(outside(x, right, 1) || outside(x, left, -1) || outside(y, bottom, 1) || outside(y, top, -1));
+  return !(
+    x - right * z > radius * Math.sqrt(1 + right * right) ||
+    left * z - x > radius * Math.sqrt(1 + left * left) ||
+    y - bottom * z > radius * Math.sqrt(1 + bottom * bottom) ||
+    top * z - y > radius * Math.sqrt(1 + top * top)
+  );
 }

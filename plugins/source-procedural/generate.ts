@@ -11,8 +11,10 @@
  * half scene; a complete scene is skipped.
  */
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import sharp from 'sharp';
 import { createRandom, writeJsonAtomic, type Intrinsics, type Mat4, type OrientedBox, type Vec3 } from '../../core/index.ts';
 import {
@@ -119,8 +121,8 @@ export async function generateScene(root: string, index: number, seed: number, o
   const complete = existsSync(paths.dir) && existsSync(paths.truth) && (!options.video || existsSync(paths.video));
   const result = { id, dir: paths.dir, truth: paths.truth, ...(options.video ? { video: paths.video } : {}) };
   if (complete) return { ...result, written: false };
-  await ensureRoot(root);
-  const temp = join(root, 'scans', `.tmp-${id}-${process.pid}-${Date.now()}`);
+  await ensureRoot(root, seed, options);
+  const temp = join(root, 'scans', `.tmp-${id}-${unique()}`);
   await rm(paths.dir, { recursive: true, force: true });
   try {
     await writeScene(temp, id, index, seed, options, paths, log);
@@ -135,17 +137,29 @@ export async function generateScene(root: string, index: number, seed: number, o
   return { ...result, written: true };
 }
 
-async function ensureRoot(root: string): Promise<void> {
+/** A temporary-name suffix no other process or worker thread uses at the same time. */
+const unique = () => `${process.pid}-${threadId}-${randomUUID().slice(0, 8)}`;
+
+/** The label map beside `scans/`, and `procedural.json` saying what made the folder. */
+async function ensureRoot(root: string, seed: number, options: GeneratorOptions): Promise<void> {
   await mkdir(join(root, 'scans'), { recursive: true });
   const labels = join(root, 'scannetv2-labels.combined.tsv');
   if (!existsSync(labels)) {
-    const temp = `${labels}.tmp-${process.pid}`;
+    const temp = `${labels}.tmp-${unique()}`;
     await copyFile(BUNDLED_LABEL_MAP, temp);
     await rename(temp, labels);
+  }
+  const manifest = join(root, 'procedural.json');
+  const text = `${JSON.stringify({ generator: GENERATOR_VERSION, seed, options: { ...options, scenes: undefined } }, null, 2)}\n`;
+  if (!existsSync(manifest) || (await readFile(manifest, 'utf8')) !== text) {
+    const temp = `${manifest}.tmp-${unique()}`;
+    await writeFile(temp, text);
+    await rename(temp, manifest);
   }
 }
 
 const round6 = (v: number) => roundTo(v, 6);
+const announced = new Set<string>();
 
 async function writeScene(
   dir: string,
@@ -256,10 +270,13 @@ async function writeScene(
     await writeFile(join(dir, 'intrinsic', 'extrinsic_color.txt'), formatMatrix(IDENTITY));
     await writeFile(join(dir, 'intrinsic', 'extrinsic_depth.txt'), formatMatrix(IDENTITY));
   }
-  const videoTemp = `${paths.video}.tmp-${process.pid}`;
+  const videoTemp = `${paths.video}.tmp-${unique()}`;
   if (options.video) await mkdir(join(paths.video, '..'), { recursive: true });
   const video = options.video ? VideoWriter.start(videoTemp, options.width, options.height, options.fps / options.frameStep) : undefined;
-  if (video && index === 0) log(`procedural: videos encoded with ${video.encoder} by ffmpeg ${video.ffmpeg.version} (${video.ffmpeg.via}: ${video.ffmpeg.path})`);
+  if (video && !announced.has(video.ffmpeg.path)) {
+    announced.add(video.ffmpeg.path);
+    log(`procedural: videos encoded with ${video.encoder} by ffmpeg ${video.ffmpeg.version} (${video.ffmpeg.via}: ${video.ffmpeg.path})`);
+  }
   const frames: SceneTruth['frames'] = [];
   try {
     const pending: Promise<() => Promise<void>>[] = [];

@@ -165,24 +165,7 @@ function triangle(target: Target, p: Float64Array, a: number, b: number, c: numb
   let row0 = a0 * (minX - x1) + b0 * (minY - y1);
   let row1 = a1 * (minX - x2) + b1 * (minY - y2);
   let row2 = a2 * (minX - x0) + b2 * (minY - y0);
-  if (!rgb) {
-    for (let y = minY; y <= maxY; y++) {
-      let w0 = row0, w1 = row1, w2 = row2;
-      for (let index = y * width + minX, end = y * width + maxX; index <= end; index++) {
-        if (w0 >= 0 && w1 >= 0 && w2 >= 0) {
-          const iz = w0 * z0 + w1 * z1 + w2 * z2;
-          if (iz > inv[index]!) inv[index] = iz;
-        }
-        w0 += a0;
-        w1 += a1;
-        w2 += a2;
-      }
-      row0 += b0;
-      row1 += b1;
-      row2 += b2;
-    }
-    return;
-  }
+  // Colour weights (unused for a depth-only target).
   const f = scale * s;
   const r0 = p[oa + 3]! * f, g0 = p[oa + 4]! * f, bl0 = p[oa + 5]! * f;
   const r1 = p[ob + 3]! * f, g1 = p[ob + 4]! * f, bl1 = p[ob + 5]! * f;
@@ -194,10 +177,12 @@ function triangle(target: Target, p: Float64Array, a: number, b: number, c: numb
         const iz = w0 * z0 + w1 * z1 + w2 * z2;
         if (iz > inv[index]!) {
           inv[index] = iz;
-          const o = index * 3;
-          rgb[o] = Math.min(255, w0 * r0 + w1 * r1 + w2 * r2);
-          rgb[o + 1] = Math.min(255, w0 * g0 + w1 * g1 + w2 * g2);
-          rgb[o + 2] = Math.min(255, w0 * bl0 + w1 * bl1 + w2 * bl2);
+          if (rgb) {
+            const o = index * 3;
+            rgb[o] = Math.min(255, w0 * r0 + w1 * r1 + w2 * r2);
+            rgb[o + 1] = Math.min(255, w0 * g0 + w1 * g1 + w2 * g2);
+            rgb[o + 2] = Math.min(255, w0 * bl0 + w1 * bl1 + w2 * bl2);
+          }
         }
       }
       w0 += a0;

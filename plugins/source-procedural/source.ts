@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { writeJsonAtomic, type Scene, type SceneSource, type SourceContext } from '../../core/index.ts';
+import type { Scene, SceneSource, SourceContext } from '../../core/index.ts';
 import { loadLabelMap } from '../source-scannet/label-map.ts';
 import { extractDir, loadScene } from '../source-scannet/metadata.ts';
 import type { ReaderOptions } from '../source-scannet/scene-reader.ts';
@@ -94,10 +94,7 @@ export function createProceduralSource(options: ProceduralOptions, id = 'procedu
       const index = sceneIndexOf(sceneId);
       if (index === undefined || index < 0 || index >= options.scenes)
         throw new Error(`procedural: no scene "${sceneId}" (this set has ${sceneIdOf(0)} to ${sceneIdOf(options.scenes - 1)})`);
-      const root = source.root(ctx);
-      const generated = await generateScene(root, index, seedOf(ctx), generatorOptions(options), ctx.log);
-      if (generated.written) await writeJsonAtomic(join(root, 'procedural.json'), { generator: GENERATOR_VERSION, seed: seedOf(ctx), options: generatorOptions(options) });
-      return generated;
+      return generateScene(source.root(ctx), index, seedOf(ctx), generatorOptions(options), ctx.log);
     },
     async load(sceneId: string, ctx: SourceContext): Promise<Scene> {
       const generated = await source.generate(sceneId, ctx);

@@ -5,8 +5,8 @@
  * `readScene` does the work, streaming frames so memory stays bounded by one
  * scene's mesh plus a few frames in flight.
  */
-import { existsSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -129,12 +129,14 @@ export async function planScene(input: SceneInput, options: ReaderOptions): Prom
       inputs.push(join(dir, 'pose', `${n}.txt`), join(dir, 'color', `${n}.jpg`));
       if (hasDepth) inputs.push(join(dir, 'depth', `${n}.png`));
     }
-  const stats = await Promise.all(
-    inputs.map(async (path) => {
-      const s = await stat(path).catch(missing(id, path));
+  const stats = inputs.map((path) => {
+    try {
+      const s = statSync(path);
       return [path.slice(dir.length), s.size, s.mtimeMs];
-    }),
-  );
+    } catch (error) {
+      return missing(id, path)(error as NodeJS.ErrnoException);
+    }
+  });
   const key = createHash('sha256')
     .update(JSON.stringify({ reader: READER_VERSION, options, labels: input.labelMap.hash, video: input.video ?? null, mode, stats }))
     .digest('hex');

@@ -6,24 +6,9 @@ import { join, relative } from 'node:path';
 import { findFfmpeg } from '../../../plugins/media/index.ts';
 import { generateScene, sceneIdOf, type GeneratorOptions } from '../../../plugins/source-procedural/index.ts';
 import { tempDir } from '../../helpers/temp.ts';
+import { TINY } from '../source-scannet/scans.ts';
 
-const OPTIONS: GeneratorOptions = {
-  scenes: 4,
-  frames: 6,
-  width: 96,
-  height: 72,
-  depthWidth: 48,
-  depthHeight: 36,
-  frameStep: 10,
-  fps: 30,
-  sensEvery: 2,
-  unalignedEvery: 3,
-  video: true,
-  meshSpacing: 0.08,
-  jpegQuality: 90,
-  samplesPerObject: 200,
-  depthTolerance: 0.1,
-};
+const OPTIONS: GeneratorOptions = { ...TINY, scenes: 4, frames: 6, sensEvery: 2, unalignedEvery: 3, video: true, jpegQuality: 90, samplesPerObject: 200 };
 
 /** sha256 of every file under `root`, by relative path. */
 function digest(root: string): Record<string, string> {
@@ -54,7 +39,7 @@ test('same seed, same bytes (meshes, images, depth, .sens, mp4, truth); another 
 test('ScanNet layout: exported frames for most scenes, a .sens instead for every sensEvery-th, the label map beside scans/', async (t) => {
   const root = join(tempDir(t), 'root');
   for (let i = 0; i < 4; i++) await generateScene(root, i, 5, OPTIONS);
-  t.deepEqual(readdirSync(root).sort(), ['scannetv2-labels.combined.tsv', 'scans', 'truth', 'videos']);
+  t.deepEqual(readdirSync(root).sort(), ['procedural.json', 'scannetv2-labels.combined.tsv', 'scans', 'truth', 'videos']);
   const exported = sceneIdOf(0);
   t.deepEqual(readdirSync(join(root, 'scans', exported)).sort(), [
     `${exported}.aggregation.json`,
