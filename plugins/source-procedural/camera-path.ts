@@ -71,6 +71,7 @@ export function cameraPath(room: RoomLayout, frames: number, random: Random): Ma
   return Array.from({ length: frames }, (_, k) => {
     const f = k / frames;
     const [x, y] = at(start + direction * f * total);
+    // Look across the room at a point circling its centre, swaying.
     const tx = cx + 0.8 * Math.cos(2 * Math.PI * 1.5 * f + p1);
     const ty = cy + 0.8 * Math.sin(2 * Math.PI * 1.5 * f + p1);
     const heading = Math.atan2(ty - y, tx - x) + 0.35 * Math.sin(2 * Math.PI * 3 * f + p2);

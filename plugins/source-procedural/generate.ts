@@ -60,7 +60,7 @@ export interface GeneratorOptions {
   /** Depth image size. */
   depthWidth: number;
   depthHeight: number;
-  /** Frame numbers advance by this (frames 0, 10, 20, ... of a 30 fps capture: 3 frames per second). */
+  /** Frame numbers advance by this (0, 45, 90, ... of a 30 fps capture: a view every 1.5 s, a scanning walk of ~0.3 m/s). */
   frameStep: number;
   /** Capture frame rate. */
   fps: number;
@@ -272,7 +272,7 @@ async function writeScene(
   }
   const videoTemp = `${paths.video}.tmp-${unique()}`;
   if (options.video) await mkdir(join(paths.video, '..'), { recursive: true });
-  const video = options.video ? VideoWriter.start(videoTemp, options.width, options.height, options.fps / options.frameStep) : undefined;
+  const video = options.video ? VideoWriter.start(videoTemp, options.width, options.height, `${options.fps}/${options.frameStep}`) : undefined;
   if (video && !announced.has(video.ffmpeg.path)) {
     announced.add(video.ffmpeg.path);
     log(`procedural: videos encoded with ${video.encoder} by ffmpeg ${video.ffmpeg.version} (${video.ffmpeg.via}: ${video.ffmpeg.path})`);

@@ -29,7 +29,7 @@ export const PROCEDURAL_DEFAULTS: ProceduralOptions = {
   height: 242,
   depthWidth: 160,
   depthHeight: 120,
-  frameStep: 10,
+  frameStep: 45,
   fps: 30,
   sensEvery: 4,
   unalignedEvery: 5,

@@ -36,13 +36,14 @@ export class VideoWriter {
     this.exited.catch(() => undefined);
   }
 
-  static start(path: string, width: number, height: number, fps: number): VideoWriter {
+  /** `rate`: frames per second, a number or a fraction such as "30/45". */
+  static start(path: string, width: number, height: number, rate: string): VideoWriter {
     const ffmpeg = findFfmpeg();
     const encoder = encoderFor(ffmpeg);
     const codec = encoder === 'libx264' ? ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-threads', '1'] : ['-c:v', 'mpeg4', '-q:v', '4', '-threads', '1'];
     const args = [
       '-hide_banner', '-loglevel', 'error', '-y',
-      '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', String(fps), '-i', '-',
+      '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', rate, '-i', '-',
       '-vf', 'pad=ceil(iw/2)*2:ceil(ih/2)*2',
       ...codec,
       '-pix_fmt', 'yuv420p', '-map_metadata', '-1', '-fflags', '+bitexact', '-flags:v', '+bitexact', '-movflags', '+faststart',
