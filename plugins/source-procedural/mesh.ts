@@ -10,7 +10,7 @@ import type { Vec3 } from '../../core/index.ts';
 import { normalizeBox, type Vec2 } from '../geometry/index.ts';
 import type { Finish } from './catalog.ts';
 import type { PlacedItem, RoomLayout } from './layout.ts';
-import { CYLINDER_SIDES, type Part } from './shapes.ts';
+import { CYLINDER_SIDES } from './shapes.ts';
 
 export interface MeshObject {
   objectId: number;
@@ -137,7 +137,7 @@ function finishColour(finish: Finish, base: Colour, salt: number): (p: Vec3, ind
     case 'wood':
       return (p, i) => scale(base, 0.9 + 0.07 * Math.sin((p[0] + p[1]) * 38 + salt) + 0.03 * noise(i, salt));
     case 'fabric':
-      return (p, i) => scale(base, 0.95 + 0.06 * noise(i, salt));
+      return (_p, i) => scale(base, 0.95 + 0.06 * noise(i, salt));
     case 'paper':
       return (p, i) => scale(base, (Math.floor(p[0] * 9) + Math.floor(p[1] * 9) + Math.floor(p[2] * 9)) % 3 === 0 ? 0.7 : 1 + 0.03 * noise(i, salt));
     case 'glass':
@@ -189,7 +189,7 @@ function drawItem(b: Builder, item: PlacedItem, salt: number, segments: Set<numb
     const colour = finishColour(item.item.finish, scale(part.colour ?? item.colour, part.shade), salt * 31 + k);
     const onFloor = box.center[2] - box.size[2] / 2 <= 1e-6;
     if (part.kind === 'box') drawBox(b, box.center, box.size, box.yaw, onFloor, colour, segments);
-    else drawCylinder(b, part, box.center, box.size, box.yaw, onFloor, colour, segments);
+    else drawCylinder(b, box.center, box.size, box.yaw, onFloor, colour, segments);
   }
 }
 
@@ -215,7 +215,7 @@ function drawBox(b: Builder, c: Vec3, size: Vec3, yaw: number, onFloor: boolean,
 }
 
 /** A 16-sided prism whose sides touch its bounding box (corners at half-step angles). */
-function drawCylinder(b: Builder, _part: Part, c: Vec3, size: Vec3, yaw: number, onFloor: boolean, colour: (p: Vec3, i: number) => Colour, segments: Set<number>) {
+function drawCylinder(b: Builder, c: Vec3, size: Vec3, yaw: number, onFloor: boolean, colour: (p: Vec3, i: number) => Colour, segments: Set<number>) {
   const step = (2 * Math.PI) / CYLINDER_SIDES;
   const rx = size[0] / 2 / Math.cos(step / 2);
   const ry = size[1] / 2 / Math.cos(step / 2);
