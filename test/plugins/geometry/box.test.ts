@@ -65,7 +65,7 @@ test('fitOrientedBox handles degenerate sets: one point, a segment', (t) => {
   t.deepEqual(one.center, [1, 2, 3]);
   const segment = fitOrientedBox([0, 0, 0, 1, 1, 0]);
   t.true(near(Math.max(...segment.size), Math.SQRT2) && near(Math.min(...segment.size), 0), `segment size ${segment.size}`);
-  t.deepEqual(segment.center, [0.5, 0.5, 0].map((v, i) => (near(segment.center[i]!, v) ? segment.center[i]! : NaN)));
+  t.true([0.5, 0.5, 0].every((v, i) => near(segment.center[i]!, v)), `segment centre ${segment.center}`);
   t.throws(() => fitOrientedBox([]), { message: /no points/ });
 });
 
