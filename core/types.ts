@@ -109,6 +109,12 @@ export interface SourceContext {
 /** A data source: streams scenes one at a time (never all frames in memory). */
 export interface SceneSource {
   id: string;
+  /**
+   * What a consumer (dataset builder, `ladder data scenes`) does when `load`
+   * fails on a bad scene (a missing, truncated or malformed file): 'stop'
+   * (the default) or 'skip' the scene and report it.
+   */
+  onBadScene?: 'stop' | 'skip';
   /** Scene ids in a stable order. */
   list(ctx: SourceContext): Promise<string[]>;
   load(sceneId: string, ctx: SourceContext): Promise<Scene>;

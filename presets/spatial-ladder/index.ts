@@ -21,6 +21,11 @@ export const SPATIAL_TASKS = [
 const PLUGINS: PluginEntry[] = [
   // short stages: a step line every 5 steps
   ['reporter', { every: 5 }],
+  // scene sources (data.source picks one; list ['source-scannet', { root }] in your plugins to use ScanNet)
+  'source-procedural',
+  'source-scannet',
+  // `ladder data scenes`
+  'scenes',
 ];
 
 export default definePreset({

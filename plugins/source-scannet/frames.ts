@@ -1,0 +1,112 @@
+/**
+ * Where a scan's frames come from: exported files (`color/<n>.jpg`,
+ * `depth/<n>.png`, `pose/<n>.txt`, numbered without padding and sorted
+ * numerically) or the `.sens` stream. Either way frames arrive in order, one
+ * at a time, with a bounded number decoding ahead.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { writeFileAtomic } from '../../core/index.ts';
+import { SceneError } from './errors.ts';
+import { decodeSensDepth, type SensFile } from './sens.ts';
+import { parseMatrix } from './text-files.ts';
+
+export interface DepthImage {
+  width: number;
+  height: number;
+  data: Uint16Array;
+}
+
+export interface FrameData {
+  frame: number;
+  /** Raw (unaligned) camera-to-world; may hold -inf. */
+  pose: number[];
+  /** Absolute colour image path. */
+  image: string;
+  depth?: DepthImage;
+}
+
+/** Frame numbers `count` frames from `all` keep: every `stride`-th, then at most `max`, spread evenly. */
+export function selectFrames(all: number[], stride: number, max?: number): number[] {
+  const strided = all.filter((_, i) => i % stride === 0);
+  if (max === undefined || strided.length <= max) return strided;
+  return Array.from({ length: max }, (_, i) => strided[Math.floor((i * strided.length) / max)]!);
+}
+
+/** Frame numbers of an exported scan, from `pose/<n>.txt`, sorted numerically (never as strings). */
+export function frameNumbers(names: string[]): number[] {
+  return names
+    .map((name) => /^(\d+)\.txt$/.exec(name)?.[1])
+    .filter((n): n is string => n !== undefined)
+    .map(Number)
+    .sort((a, b) => a - b);
+}
+
+/** Decode a uint16 depth PNG (ScanNet: millimetres, 0 = no reading). */
+export async function readDepthPng(path: string, scene: string): Promise<DepthImage> {
+  try {
+    const { data, info } = await sharp(path).toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
+    return { width: info.width, height: info.height, data: new Uint16Array(data.buffer, data.byteOffset, data.length / 2) };
+  } catch (error) {
+    throw new SceneError(scene, path, `cannot decode depth image (${(error as Error).message})`, { cause: error });
+  }
+}
+
+export async function* exportedFrames(dir: string, scene: string, frames: number[], withDepth: boolean): AsyncGenerator<() => Promise<FrameData>> {
+  for (const frame of frames) {
+    yield async () => {
+      const posePath = join(dir, 'pose', `${frame}.txt`);
+      // A pose is a few hundred bytes: one synchronous read costs less than four thread-pool trips.
+      let text: string;
+      try {
+        text = readFileSync(posePath, 'utf8');
+      } catch (error) {
+        missing(scene, posePath)(error as NodeJS.ErrnoException);
+      }
+      const pose = parseMatrix(text!, scene, posePath);
+      const image = join(dir, 'color', `${frame}.jpg`);
+      const depth = withDepth && pose.every(Number.isFinite) ? await readDepthPng(join(dir, 'depth', `${frame}.png`), scene) : undefined;
+      return { frame, pose, image, depth };
+    };
+  }
+}
+
+/**
+ * Frames of a `.sens` file. Colour JPEG bytes are written once to
+ * `extractDir/<n>.jpg` (views need an image path); depth is inflated.
+ */
+export async function* sensFrames(file: SensFile, frames: number[], extractDir: string): AsyncGenerator<() => Promise<FrameData>> {
+  const wanted = new Set(frames);
+  for await (const f of file.frames((i) => wanted.has(i))) {
+    yield async () => {
+      const image = join(extractDir, `${f.index}.jpg`);
+      const valid = f.pose.every(Number.isFinite);
+      if (valid && !(existsSync(image) && (await stat(image)).size === f.colour.length)) await writeFileAtomic(image, f.colour);
+      const depth = valid ? { width: file.header.depthWidth, height: file.header.depthHeight, data: await decodeSensDepth(file, f.depth, f.index) } : undefined;
+      return { frame: f.index, pose: f.pose, image, depth };
+    };
+  }
+}
+
+/**
+ * Run the jobs an iterator yields with up to `window` in flight, yielding
+ * results in order. A failed job fails the iteration when its turn comes.
+ */
+export async function* ordered<T>(jobs: AsyncIterable<() => Promise<T>>, window: number): AsyncGenerator<T> {
+  const pending: Promise<T>[] = [];
+  for await (const job of jobs) {
+    const promise = job();
+    promise.catch(() => undefined);
+    pending.push(promise);
+    if (pending.length >= window) yield await pending.shift()!;
+  }
+  while (pending.length) yield await pending.shift()!;
+}
+
+export const missing =
+  (scene: string, path: string) =>
+  (error: NodeJS.ErrnoException): never => {
+    throw new SceneError(scene, path, error.code === 'ENOENT' ? 'missing file' : `cannot read (${error.message})`, { cause: error });
+  };

@@ -1,0 +1,61 @@
+/**
+ * The unified metadata cache: one JSON file per scene at
+ * `<cacheDir>/scenes/<source>/<sceneId>.json`, keyed by a hash of the reader
+ * version, the source options and every input file's size and mtime, written
+ * atomically (temp + rename) only after the whole scene was read. The file
+ * format is documented in ../scenes/README.md ("Metadata files").
+ */
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { writeJsonAtomic, type Scene, type SourceContext } from '../../core/index.ts';
+import { planScene, readScene, type ReaderOptions, type SceneInput } from './scene-reader.ts';
+
+export const METADATA_FORMAT = 'spatial-ladder/scene-metadata';
+export const METADATA_VERSION = 1;
+
+export interface MetadataFile {
+  format: typeof METADATA_FORMAT;
+  version: typeof METADATA_VERSION;
+  /** Cache key the scene was computed under. */
+  key: string;
+  scene: Scene;
+}
+
+export const metadataPath = (cacheDir: string, source: string, sceneId: string): string =>
+  join(resolve(cacheDir), 'scenes', source, `${sceneId}.json`);
+
+/** Where colour frames extracted from a scene's .sens go. */
+export const extractDir = (cacheDir: string, source: string, sceneId: string): string =>
+  join(resolve(cacheDir), 'scenes', source, sceneId, 'color');
+
+/** The cached scene when the file exists, parses, and was written under `key` (undefined otherwise). */
+export async function readMetadata(path: string, key?: string): Promise<Scene | undefined> {
+  let parsed: Partial<MetadataFile>;
+  try {
+    parsed = JSON.parse(await readFile(path, 'utf8')) as Partial<MetadataFile>;
+  } catch {
+    return undefined;
+  }
+  if (parsed.format !== METADATA_FORMAT || parsed.version !== METADATA_VERSION || !parsed.scene) return undefined;
+  if (key !== undefined && parsed.key !== key) return undefined;
+  return parsed.scene;
+}
+
+export function writeMetadata(path: string, key: string, scene: Scene): Promise<void> {
+  const file: MetadataFile = { format: METADATA_FORMAT, version: METADATA_VERSION, key, scene };
+  return writeJsonAtomic(path, file);
+}
+
+/**
+ * Load a scan through the cache: plan it (stats only), return the cached
+ * scene when its key matches, else read the scan and write the metadata.
+ */
+export async function loadScene(input: SceneInput, options: ReaderOptions, ctx: Pick<SourceContext, 'cacheDir' | 'log'>): Promise<Scene> {
+  const plan = await planScene(input, options);
+  const path = metadataPath(ctx.cacheDir, input.source, input.id);
+  const cached = await readMetadata(path, plan.key);
+  if (cached) return cached;
+  const scene = await readScene(plan, ctx.log);
+  await writeMetadata(path, plan.key, scene);
+  return scene;
+}

@@ -1,0 +1,105 @@
+import test from 'ava';
+import { existsSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { SceneError } from '../../../plugins/source-scannet/index.ts';
+import { tempDir } from '../../helpers/temp.ts';
+import { context, scanNet, tinyScan } from './scans.ts';
+
+/** Break one scan, load it, and check the error names the scene and the file, and nothing was cached. */
+async function broken(t: import('ava').ExecutionContext, breakIt: (dir: string, id: string) => string, message: RegExp, variant: { sens?: boolean } = {}) {
+  const base = tempDir(t);
+  const { root, id, dir } = await tinyScan(base, variant);
+  const file = breakIt(dir, id);
+  const cache = join(base, 'cache');
+  const error = await t.throwsAsync(scanNet(root).load(id, context(cache)), { instanceOf: SceneError });
+  t.is((error as SceneError).scene, id);
+  t.is((error as SceneError).file, file);
+  t.true(error!.message.startsWith(`scene ${id}: ${file}: `), error!.message);
+  t.regex(error!.message, message);
+  t.false(existsSync(join(cache, 'scenes', 'scannet', `${id}.json`)), 'no metadata for a bad scene');
+  const leftovers = existsSync(join(cache, 'scenes', 'scannet')) ? readdirSync(join(cache, 'scenes', 'scannet')).filter((n) => n.includes('.tmp')) : [];
+  t.deepEqual(leftovers, []);
+}
+
+test('missing annotation file', (t) =>
+  broken(t, (dir, id) => {
+    const file = join(dir, `${id}.aggregation.json`);
+    rmSync(file);
+    return file;
+  }, /: missing file$/));
+
+test('missing colour frame', (t) =>
+  broken(t, (dir) => {
+    const file = join(dir, 'color', '30.jpg');
+    rmSync(file);
+    return file;
+  }, /: missing file$/));
+
+test('truncated mesh', (t) =>
+  broken(t, (dir, id) => {
+    const file = join(dir, `${id}_vh_clean_2.ply`);
+    truncateSync(file, Math.floor(statSync(file).size * 0.6));
+    return file;
+  }, /truncated: face \d+ of \d+ starts past the end of the file \(\d+ bytes\)/));
+
+test('a mesh that is not binary little-endian', (t) =>
+  broken(t, (dir, id) => {
+    const file = join(dir, `${id}_vh_clean_2.ply`);
+    writeFileSync(file, 'ply\nformat ascii 1.0\nelement vertex 1\nproperty float x\nproperty float y\nproperty float z\nend_header\n0 0 0\n');
+    return file;
+  }, /expected "format binary_little_endian 1.0" \(ScanNet's meshes\), found "format ascii 1.0"/));
+
+test('malformed JSON in the over-segmentation', (t) =>
+  broken(t, (dir, id) => {
+    const file = join(dir, `${id}_vh_clean_2.0.010000.segs.json`);
+    writeFileSync(file, readFileSync(file, 'utf8').slice(0, 500));
+    return file;
+  }, /malformed JSON \(/));
+
+test('segIndices that do not match the mesh', (t) =>
+  broken(t, (dir, id) => {
+    const file = join(dir, `${id}_vh_clean_2.0.010000.segs.json`);
+    writeFileSync(file, JSON.stringify({ segIndices: [1, 2, 3] }));
+    return file;
+  }, /segIndices has 3 entries but the mesh has \d+ vertices/));
+
+test('aggregation without segGroups', (t) =>
+  broken(t, (dir, id) => {
+    const file = join(dir, `${id}.aggregation.json`);
+    writeFileSync(file, JSON.stringify({ sceneId: id }));
+    return file;
+  }, /no segGroups array/));
+
+test('a corrupt depth image', (t) =>
+  broken(t, (dir) => {
+    const file = join(dir, 'depth', '50.png');
+    writeFileSync(file, readFileSync(file).subarray(0, 60));
+    return file;
+  }, /cannot decode depth image/));
+
+test('truncated .sens', (t) =>
+  broken(t, (dir, id) => {
+    const file = join(dir, `${id}.sens`);
+    truncateSync(file, Math.floor(statSync(file).size * 0.7));
+    return file;
+  }, /truncated: frame \d+ of 12 needs \d+ bytes/, { sens: true }));
+
+test('neither exported frames nor a .sens', (t) =>
+  broken(t, (dir, id) => {
+    for (const sub of ['pose', 'color', 'depth', 'intrinsic']) rmSync(join(dir, sub), { recursive: true });
+    return join(dir, `${id}.sens`);
+  }, /missing file \(and no pose\/ folder of exported frames\)/));
+
+test('a scene the split names but the folder lacks', async (t) => {
+  const base = tempDir(t);
+  const { root } = await tinyScan(base);
+  writeFileSync(join(root, 'split.txt'), 'scene0000_00\r\nscene9000_00\r\n');
+  const source = scanNet(root, { split: 'split.txt' });
+  t.deepEqual(await source.list(context(base)), ['scene0000_00', 'scene9000_00']);
+  await t.throwsAsync(source.load('scene0000_00', context(join(base, 'cache'))), { message: `scene scene0000_00: ${join(root, 'scans', 'scene0000_00')}: missing scene directory` });
+});
+
+test('configuration errors: no root, a root without scans/', async (t) => {
+  await t.throwsAsync(scanNet(undefined as unknown as string).list(context('/tmp')), { message: /option root is not set/ });
+  await t.throwsAsync(scanNet('/nonexistent/scannet').list(context('/tmp')), { message: /\/nonexistent\/scannet\/scans does not exist/ });
+});
