@@ -201,7 +201,9 @@ async function ablateCommand(opts: AblateOptions): Promise<void> {
         name: 'ablation-variant',
         apply: (l) => l.hooks.curriculum.tap({ name: 'ablation-variant', order: 'post' }, (stages) => applyVariant(stages, plan.spec!)),
       };
-      const config: UserConfig = { ...plan.config, name, seed, plugins: [...(plan.config.plugins ?? []), ...(plan.spec ? [rewrite] : [])] };
+      // every seed trains on the same dataset: the data seed stays the base config's
+      const data = { ...plan.config.data, seed: plan.config.data?.seed ?? base?.config.data.seed ?? base?.config.seed ?? plan.config.seed };
+      const config: UserConfig = { ...plan.config, name, seed, data, plugins: [...(plan.config.plugins ?? []), ...(plan.spec ? [rewrite] : [])] };
       const ladder = await createLadder(config, { baseDir: loaded.baseDir, where: loaded.filepath ?? 'default config' });
       first ??= ladder;
       const summary = await runCurriculum(ladder, { resume: opts.resume, force: opts.force });

@@ -17,29 +17,62 @@ export const SPATIAL_TASKS = [
   'appearance-order',
 ];
 
-/** The recipe's plugins. */
-const PLUGINS: PluginEntry[] = [
-  // short stages: a step line every 5 steps
-  ['reporter', { every: 5 }],
-  // scene sources (data.source picks one; list ['source-scannet', { root }] in your plugins to use ScanNet)
-  'source-procedural',
-  'source-scannet',
-  // `ladder data scenes`
-  'scenes',
+/** Task generators and quality filters of SPEC section 4 (paper B.1), with the paper's thresholds. */
+const DATA_PLUGINS: PluginEntry[] = [
+  'dataset',
+  'task-localization',
+  'task-object-counting',
+  'task-absolute-distance',
+  'task-object-size',
+  'task-room-size',
+  'task-relative-distance',
+  'task-relative-direction',
+  'task-appearance-order',
+  ['filter-visibility', { min: 0.4 }],
+  'filter-unique-category',
+  'filter-noisy-category',
+  ['filter-human-scale', { minCm: 10, maxCm: 300 }],
+  ['filter-distance-ratio', { ratio: 2 }],
+  ['filter-direction-margin', { metres: 0.1, degrees: 10 }],
+  ['filter-appearance-gap', { seconds: 1 }],
+  ['filter-caps', { perScene: 40, perCategory: 12 }],
+];
+
+/** Rewards (SPEC section 6), the held-out benchmark and the reference policies for `ladder eval`. */
+const SCORING_PLUGINS: PluginEntry[] = [
+  'reward-format',
+  'reward-accuracy',
+  'reward-iou',
+  'benchmark-held-out',
+  'model-oracle',
+  'model-chance',
+  'model-openai',
 ];
 
 export default definePreset({
   options: z.strictObject({
-    /** Scene source: the embedded procedural scenes, or ScanNet (set `data.scannet.root`). */
+    /** Scene source: the embedded procedural scenes, or ScanNet. */
     source: z.enum(['procedural', 'scannet']).default('procedural'),
+    /** Options of source-scannet (root, split, frameStride, ...), used with `source: 'scannet'`. */
+    scannet: z.record(z.string(), z.unknown()).optional(),
+    /** Options of source-procedural (scenes, frames, resolution, ...). */
+    procedural: z.record(z.string(), z.unknown()).optional(),
   }),
-  preset: ({ source }) => ({
+  preset: ({ source, scannet, procedural }) => ({
     name: 'spatial-ladder',
-    plugins: PLUGINS,
+    plugins: [
+      // short stages: a step line every 5 steps
+      ['reporter', { every: 5 }],
+      procedural ? ['source-procedural', procedural] : 'source-procedural',
+      scannet ? ['source-scannet', scannet] : 'source-scannet',
+      'scenes',
+      ...DATA_PLUGINS,
+      ...SCORING_PLUGINS,
+    ],
     settings: {
       name: 'spatial-ladder',
       model: { id: 'tiny-vlm' },
-      data: { source },
+      data: { source, split: { heldOut: 0.2 } },
       curriculum: [
         { name: 'perception', kind: 'sft', data: { tasks: ['localization'] } },
         { name: 'understanding', kind: 'sft', data: { tasks: SPATIAL_TASKS } },
