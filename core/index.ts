@@ -14,7 +14,7 @@ export { runCurriculum, buildDataset, evaluateBenchmark, loadPolicy, preflight, 
 export { selectSamples, mixStages, orderStages, evaluationPoints } from './curriculum.ts';
 export { applyVariant, parseOrder, summarizeAblation, meanStd, variantSchema, type CurriculumVariant, type AblationRun, type AblationSummary, type AblationVariantSummary } from './ablation.ts';
 export { RunDirectory, type RunState } from './run-directory.ts';
-export { markdownTable, benchmarkTable, modalityTable, evaluationTable } from './report.ts';
+export { markdownTable, benchmarkTable, modalityTable, evaluationTable, checkpointTable } from './report.ts';
 export { createRandom, hash32 } from './random.ts';
 export { writeFileAtomic, writeFileAtomicSync, writeJsonAtomic, appendJsonLine, readJsonLines, dropTornLine } from './files.ts';
 export { LadderError, ConfigError, UsageError, PluginError } from './errors.ts';

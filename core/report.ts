@@ -52,3 +52,33 @@ export function evaluationTable(evaluations: Record<string, Record<string, Bench
   ]);
   return markdownTable(headers, rows);
 }
+
+/**
+ * One benchmark across the evaluation points of a run, the paper's Table 3
+ * (base, after stages 1-2, after stage 3) broken down per dimension and
+ * modality: one row per (question type, modality) cell, then NQ / MCQ / Avg;
+ * one column per evaluation point, and the change from the first to the last.
+ */
+export function checkpointTable(evaluations: Record<string, Record<string, BenchmarkReport>>, benchmark: string): string {
+  const points = Object.keys(evaluations).filter((p) => evaluations[p]![benchmark]);
+  if (!points.length) return `(no evaluation of ${benchmark})`;
+  const reports = points.map((p) => evaluations[p]![benchmark]!);
+  const rank = (m: string) => (MODALITIES as readonly string[]).indexOf(m);
+  const cells = new Map<string, { type: string; modality: string }>();
+  for (const r of reports) for (const c of r.byModality ?? []) cells.set(`${c.type}|${c.modality}`, c);
+  const keys = [...cells.values()].sort((a, b) => a.type.localeCompare(b.type) || rank(a.modality) - rank(b.modality));
+  const delta = (values: (number | undefined)[]) => {
+    const [first, last] = [values[0], values.at(-1)];
+    return first === undefined || last === undefined || values.length < 2 ? '-' : `${last - first >= 0 ? '+' : ''}${(last - first).toFixed(1)}`;
+  };
+  const row = (label: string, values: (number | undefined)[]) => [label, ...values.map((v) => v ?? '-'), delta(values)];
+  const rows = [
+    ...keys.map(({ type, modality }) =>
+      row(`${type} / ${modality}`, reports.map((r) => r.byModality?.find((c) => c.type === type && c.modality === modality)?.score)),
+    ),
+    row('NQ', reports.map((r) => r.nq)),
+    row('MCQ', reports.map((r) => r.mcq)),
+    row('Avg', reports.map((r) => r.avg)),
+  ];
+  return markdownTable([`${benchmark}: type / modality`, ...points, 'change'], rows);
+}

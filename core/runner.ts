@@ -10,7 +10,7 @@ import { ConfigError, messageOf } from './errors.ts';
 import { evaluationPoints, selectSamples } from './curriculum.ts';
 import { createRandom } from './random.ts';
 import { RunDirectory, type RunState } from './run-directory.ts';
-import { evaluationTable } from './report.ts';
+import { checkpointTable, evaluationTable } from './report.ts';
 import type { Ladder } from './ladder.ts';
 import type { MetricEvent, RunInfo } from './hooks.ts';
 import type { BenchmarkReport, Dataset, Policy, PolicyBackendContext, Reward, StageEntry } from './types.ts';
@@ -204,7 +204,8 @@ export async function runCurriculum(ladder: Ladder, opts: RunOptions = {}): Prom
     }
     state.status = 'done';
     run.saveState(state);
-    const table = evaluationTable(state.evaluations);
+    const detailed = config.evaluate.benchmarks.filter((b) => Object.values(state.evaluations).some((e) => e[b]?.byModality?.length));
+    const table = [evaluationTable(state.evaluations), ...detailed.map((b) => checkpointTable(state.evaluations, b))].join('\n\n');
     run.writeText('report.md', `# ${config.name}\n\n${table}\n`);
     run.writeJson('report.json', state.evaluations);
     await ladder.hooks.done.promise(info);
