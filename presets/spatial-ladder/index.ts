@@ -63,6 +63,8 @@ export default definePreset({
     plugins: [
       // short stages: a step line every 5 steps
       ['reporter', { every: 5 }],
+      // loss and reward curves per run, the ablation bar chart
+      'run-report',
       procedural ? ['source-procedural', procedural] : 'source-procedural',
       scannet ? ['source-scannet', scannet] : 'source-scannet',
       'scenes',
