@@ -16,6 +16,21 @@ export type Box2D = [number, number, number, number];
 export type Modality = 'single-image' | 'multi-view' | 'video';
 export const MODALITIES: readonly Modality[] = ['single-image', 'multi-view', 'video'];
 
+/**
+ * Task ids of the seven spatial dimensions (SPEC section 4), in the column
+ * order of the paper's Table 6: numeric dimensions, then multiple choice.
+ * Localization ("localization") is the perception task beside them.
+ */
+export const SPATIAL_TASKS = [
+  'object-counting',
+  'absolute-distance',
+  'object-size',
+  'room-size',
+  'relative-distance',
+  'relative-direction',
+  'appearance-order',
+] as const;
+
 // ---------------------------------------------------------------------------
 // Scenes: the unified metadata every task generator reads (SPEC section 3)
 // ---------------------------------------------------------------------------

@@ -9,7 +9,7 @@
  *   evaluate: { benchmarks: ['held-out'] }
  */
 import { resolve } from 'node:path';
-import { definePlugin, z, type AnswerKind, type Benchmark, type Sample } from '../../core/index.ts';
+import { definePlugin, SPATIAL_TASKS, z, type AnswerKind, type Benchmark, type Sample } from '../../core/index.ts';
 import { sampleFrames } from '../media/index.ts';
 import {
   evaluateRows,
@@ -25,17 +25,8 @@ import {
 const PLUGIN_NAME = 'benchmark-held-out';
 export const BENCHMARK_ID = 'held-out';
 
-/** Task ids in the paper's column order (Table 6): numeric dimensions, then multiple choice. */
-export const TASK_ORDER = [
-  'object-counting',
-  'absolute-distance',
-  'object-size',
-  'room-size',
-  'relative-distance',
-  'relative-direction',
-  'appearance-order',
-  'localization',
-];
+/** Task ids in the paper's column order (Table 6), then localization. */
+export const TASK_ORDER = [...SPATIAL_TASKS, 'localization'];
 
 const KIND: Record<AnswerKind, ScoreKind> = { number: 'NQ', choice: 'MCQ', boxes: 'IoU' };
 

@@ -8,5 +8,5 @@ export { project, unproject, insideImage, scaleIntrinsics, intrinsicsFromMatrix,
 export { footprint, boxCorners, longestSide, normalizeBox, convexHull, fitOrientedBox, evenSubset, type Vec2 } from './box.ts';
 export { boxDistance, polygonDistance, intervalGap, pointSegmentDistance } from './box-distance.ts';
 export { measureVisibility, sphereInView, type DepthMap, type VisibilityOptions, type ViewMeasure } from './visibility.ts';
-export { quadrantAngle, quadrantOf, boundaryDistance, type Quadrant } from './direction.ts';
+export { quadrantAngle, quadrantOf, boundaryDistance, QUADRANTS, type Quadrant } from './direction.ts';
 export { floorArea, type FloorAreaOptions } from './floor.ts';

@@ -4,18 +4,7 @@
  * curriculum perception -> understanding -> cold start -> reasoning, the
  * format and accuracy rewards, and the held-out benchmark.
  */
-import { definePreset, z, type PluginEntry } from '../../core/index.ts';
-
-/** Task ids of the seven spatial dimensions (SPEC section 4). */
-export const SPATIAL_TASKS = [
-  'object-counting',
-  'absolute-distance',
-  'object-size',
-  'room-size',
-  'relative-distance',
-  'relative-direction',
-  'appearance-order',
-];
+import { definePreset, SPATIAL_TASKS, z, type PluginEntry } from '../../core/index.ts';
 
 /** Task generators and quality filters of SPEC section 4 (paper B.1), with the paper's thresholds. */
 const DATA_PLUGINS: PluginEntry[] = [
@@ -77,9 +66,9 @@ export default definePreset({
       data: { source, split: { heldOut: 0.2 } },
       curriculum: [
         { name: 'perception', kind: 'sft', data: { tasks: ['localization'] } },
-        { name: 'understanding', kind: 'sft', data: { tasks: SPATIAL_TASKS } },
-        { name: 'cold-start', kind: 'cold-start', data: { tasks: SPATIAL_TASKS }, evaluate: false },
-        { name: 'reasoning', kind: 'grpo', data: { tasks: SPATIAL_TASKS } },
+        { name: 'understanding', kind: 'sft', data: { tasks: [...SPATIAL_TASKS] } },
+        { name: 'cold-start', kind: 'cold-start', data: { tasks: [...SPATIAL_TASKS] }, evaluate: false },
+        { name: 'reasoning', kind: 'grpo', data: { tasks: [...SPATIAL_TASKS] } },
       ],
       rewards: { format: 1, accuracy: 1 },
       evaluate: { benchmarks: ['held-out'], at: ['base', 'understanding', 'reasoning'] },
