@@ -1,0 +1,31 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+await tf.setBackend('wasm'); await tf.ready();
+function time(label: string, fn: () => tf.Tensor | tf.Tensor[], reps = 30) {
+  tf.tidy(() => { const r = fn(); (Array.isArray(r) ? r[0]! : r).dataSync(); });
+  const t0 = performance.now();
+  tf.tidy(() => { let r: any; for (let i = 0; i < reps; i++) r = fn(); (Array.isArray(r) ? r[0]! : r).dataSync(); });
+  console.log(label.padEnd(40), ((performance.now() - t0) / reps).toFixed(3), 'ms');
+}
+const qkv = tf.randomNormal([1040, 384]);
+const mask = tf.randomNormal([768, 768]);
+time('slice rows 130 of 1040x384', () => tf.slice(qkv, [130, 0], [130, 384]));
+time('slice mask 130x130 of 768', () => tf.slice(mask, [0, 0], [130, 130]));
+const blk = tf.randomNormal([130, 384]);
+time('split 130x384 into 12', () => tf.split(blk, 12, 1));
+time('slice 130x384 col 32', () => tf.slice(blk, [0, 64], [130, 32]));
+time('transpose 130x384', () => tf.transpose(blk));
+const bt = tf.randomNormal([384, 130]);
+time('slice rows of transposed 32x130', () => tf.slice(bt, [64, 0], [32, 130]));
+time('split 1040x384 into 12', () => tf.split(qkv, 12, 1));
+time('reshape+transpose 1040x3x4x32->3,4,1040,32', () => tf.transpose(tf.reshape(qkv, [1040, 12, 32]), [1, 0, 2]));
+const q = tf.randomNormal([130, 32]), kt = tf.randomNormal([32, 130]);
+time('mm 130x32x130', () => tf.matMul(q, kt));
+time('mm 130x130x32', () => tf.matMul(tf.randomNormal([130,130]), q));
+const h = tf.randomNormal([130, 128]), w = tf.randomNormal([128, 384]);
+time('mm 130x128x384', () => tf.matMul(h, w));
+const h8 = tf.randomNormal([1040, 128]);
+time('mm 1040x128x384', () => tf.matMul(h8, w));
+time('softmax 130x130', () => tf.softmax(tf.randomNormal([130,130])));
+time('randomNormal 130x130', () => tf.randomNormal([130,130]));
+time('pad 130x384 -> 1040', () => tf.pad(blk, [[130, 780], [0, 0]]));

@@ -1,0 +1,29 @@
+/** Option schemas shared by the training stages, and their validation with errors naming the stage. */
+import { ConfigError, z, type StageContext } from '../../core/index.ts';
+
+export const optimizerSchema = {
+  lr: z.number().positive(),
+  warmupRatio: z.number().min(0).max(1).default(0.1),
+  weightDecay: z.number().min(0).default(0),
+  beta1: z.number().min(0).lt(1).default(0.9),
+  beta2: z.number().min(0).lt(1).default(0.999),
+  eps: z.number().positive().default(1e-8),
+  maxGradNorm: z.number().min(0).default(1),
+};
+
+export const checkpointSchema = {
+  checkpointEvery: z.number().int().min(0).default(50),
+  keepCheckpoints: z.number().int().min(1).default(2),
+};
+
+/** Parse `ctx.entry.options`; errors read `curriculum stage "<name>" (<kind>): options.<key>: ...`. */
+export function stageOptions<S extends z.ZodType>(schema: S, ctx: StageContext): z.output<S> {
+  const parsed = schema.safeParse(ctx.entry.options ?? {});
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((issue) => {
+    const key = issue.path.length ? `options.${issue.path.join('.')}` : 'options';
+    const unknown = issue.code === 'unrecognized_keys' ? ` ${issue.keys.join(', ')}` : '';
+    return `curriculum stage "${ctx.entry.name}" (${ctx.entry.kind}): ${key}:${unknown} ${issue.message}`;
+  });
+  throw new ConfigError(lines.join('\n'));
+}
