@@ -11,3 +11,5 @@ export { TrainingRun, requireTrainer, writeCurves, type OptimizerOptions, type C
 export { trainSupervised, supervisedPlan, nllObjective, type SupervisedOptions } from './sft.ts';
 export { stageOptions, optimizerSchema, checkpointSchema } from './options.ts';
 export { mean, std } from './stats.ts';
+export { createOrder } from './order.ts';
+export { scoreCompletions } from './rewards.ts';

@@ -7,8 +7,9 @@
  * (batchSize x gradAccum) does not change it. Shared by the `sft` and
  * `cold-start` stages.
  */
-import { createRandom, type StageContext, type StageResult, type TokenObjective, type TrainExample } from '../../core/index.ts';
+import { type StageContext, type StageResult, type TokenObjective, type TrainExample } from '../../core/index.ts';
 import { scaleGradients } from './optimizer.ts';
+import { createOrder } from './order.ts';
 import { TrainingRun, type CheckpointOptions, type OptimizerOptions } from './run.ts';
 
 export interface SupervisedOptions extends OptimizerOptions, CheckpointOptions {
@@ -34,20 +35,16 @@ export function supervisedPlan(examples: number, o: Pick<SupervisedOptions, 'epo
   return { microBatches, stepsPerEpoch, totalSteps: o.maxSteps > 0 ? Math.min(o.maxSteps, total) : total };
 }
 
-export async function trainSupervised(ctx: StageContext, examples: TrainExample[], options: SupervisedOptions): Promise<StageResult> {
+export async function trainSupervised(ctx: StageContext, examples: TrainExample[], options: SupervisedOptions, extra: Record<string, number> = {}): Promise<StageResult> {
   const label = ctx.entry.name;
   const plan = supervisedPlan(examples.length, options);
   const run = await TrainingRun.open(ctx, plan.totalSteps, options, [`${label}/epoch-<e>`]);
   if (run.finished) return run.finished;
   if (!examples.length) {
     ctx.log(`${label}: no examples to train on`);
-    return run.finish({ steps: 0, examples: 0 });
+    return run.finish({ steps: 0, examples: 0, ...extra });
   }
-  const orders = new Map<number, number[]>();
-  const orderOf = (epoch: number) => {
-    if (!orders.has(epoch)) orders.set(epoch, createRandom(ctx.seed, `${label}/epoch-${epoch}`).shuffle(examples.map((_, i) => i)));
-    return orders.get(epoch)!;
-  };
+  const orderOf = createOrder(examples.length, ctx.seed, label);
   const progress = ctx.progress(`${label} (sft)`, plan.totalSteps);
   progress.tick(run.step);
   let tokens = 0;
@@ -89,5 +86,6 @@ export async function trainSupervised(ctx: StageContext, examples: TrainExample[
     loss: losses.at(-1) ?? NaN,
     loss_first: losses[0] ?? NaN,
     loss_last_epoch: lastEpoch.reduce((a, b) => a + b, 0) / Math.max(1, lastEpoch.length),
+    ...extra,
   });
 }
