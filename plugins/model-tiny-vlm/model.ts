@@ -278,3 +278,18 @@ export class TinyVlm {
     this.qkvScale?.dispose();
   }
 }
+
+/**
+ * Model FLOPs of one forward pass over a batch (multiply-adds count 2):
+ * vision tower, every layer's projections and MLP, attention scores and
+ * mixing as computed (each segment against its context), and the output head
+ * on the scored rows. Training (forward + backward) is 3x this.
+ */
+export function forwardFlops(c: TinyVlmConfig, vocab: number, b: Batch): number {
+  const positions = b.table.length;
+  const perImagePatches = patchesPerImage(c.image);
+  const vision = b.imageCount * (perImagePatches * patchSize(c.image) * c.visionDim + (perImagePatches / 4) * (4 * c.visionDim * c.dim + c.dim * c.dim));
+  const layer = positions * (3 * c.dim * c.dim + c.dim * c.dim + 2 * c.dim * c.ffn);
+  const attention = b.segments.reduce((s, seg) => s + 2 * seg.length * (seg.length + (seg.prefix?.length ?? 0)) * c.dim, 0);
+  return 2 * (vision + c.layers * (layer + attention) + b.rows.length * c.dim * vocab);
+}

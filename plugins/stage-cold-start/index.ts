@@ -12,18 +12,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { definePlugin, hash32, readJsonLines, writeFileAtomic, z, type Ladder, type Stage, type StageContext } from '../../core/index.ts';
 import { samplePrompt } from '../prompts/index.ts';
-import { checkpointSchema, mean, optimizerSchema, scoreCompletions, stageOptions, trainSupervised } from '../training/index.ts';
+import { mean, scoreCompletions, stageOptions, supervisedSchema, trainSupervised } from '../training/index.ts';
 
 export const PLUGIN_NAME = 'stage-cold-start';
 
 export const coldStartOptions = z.strictObject({
-  ...optimizerSchema,
-  lr: optimizerSchema.lr.default(1e-3),
-  ...checkpointSchema,
-  epochs: z.number().int().positive().default(2),
-  batchSize: z.number().int().positive().default(8),
-  gradAccum: z.number().int().positive().default(1),
-  maxSteps: z.number().int().min(0).default(0),
+  ...supervisedSchema,
+  epochs: supervisedSchema.epochs.default(2),
   style: z.enum(['plain', 'direct', 'think']).default('think'),
   /** Policy id of the teacher (a `models` entry) and its options. */
   teacher: z.string().min(1).default('metadata-teacher'),

@@ -5,7 +5,7 @@
  */
 import { definePlugin, z, type Stage, type StageContext } from '../../core/index.ts';
 import { samplePrompt } from '../prompts/index.ts';
-import { checkpointSchema, optimizerSchema, stageOptions, trainSupervised } from '../training/index.ts';
+import { stageOptions, supervisedSchema, trainSupervised } from '../training/index.ts';
 
 export const PLUGIN_NAME = 'stage-sft';
 
@@ -17,13 +17,7 @@ export const PLUGIN_NAME = 'stage-sft';
  * (1e-3 is the usual rate at this size).
  */
 export const sftOptions = z.strictObject({
-  ...optimizerSchema,
-  lr: optimizerSchema.lr.default(1e-3),
-  ...checkpointSchema,
-  epochs: z.number().int().positive().default(3),
-  batchSize: z.number().int().positive().default(8),
-  gradAccum: z.number().int().positive().default(1),
-  maxSteps: z.number().int().min(0).default(0),
+  ...supervisedSchema,
   /** Prompt style (plugins/prompts): "plain" for localization, "direct" for answers, "think" for CoT. */
   style: z.enum(['plain', 'direct', 'think']).optional(),
 });

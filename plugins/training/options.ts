@@ -16,6 +16,17 @@ export const checkpointSchema = {
   keepCheckpoints: z.number().int().min(1).default(2),
 };
 
+/** Options of the supervised loop (sft, cold-start): lr 1e-3 for a model trained from scratch (see plugins/stage-sft/README.md). */
+export const supervisedSchema = {
+  ...optimizerSchema,
+  lr: optimizerSchema.lr.default(1e-3),
+  ...checkpointSchema,
+  epochs: z.number().int().positive().default(3),
+  batchSize: z.number().int().positive().default(8),
+  gradAccum: z.number().int().positive().default(1),
+  maxSteps: z.number().int().min(0).default(0),
+};
+
 /** Parse `ctx.entry.options`; errors read `curriculum stage "<name>" (<kind>): options.<key>: ...`. */
 export function stageOptions<S extends z.ZodType>(schema: S, ctx: StageContext): z.output<S> {
   const parsed = schema.safeParse(ctx.entry.options ?? {});
