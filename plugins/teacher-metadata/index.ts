@@ -13,7 +13,7 @@ export { MetadataTeacher, teacherCompletion, describeFacts, wrongAnswer, type Te
 export const teacherOptions = z.strictObject({
   errorRate: z.number().min(0).max(1).default(0.3),
   formatErrorRate: z.number().min(0).max(1).default(0.1),
-  maxFacts: z.number().int().min(0).default(3),
+  maxFacts: z.number().int().min(0).default(2),
 });
 
 export default definePlugin({

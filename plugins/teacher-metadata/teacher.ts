@@ -31,9 +31,14 @@ function value(v: unknown): string | undefined {
   return undefined;
 }
 
-/** Sentences about the facts: objects (anything with a category or label) first, then scalar facts. */
-export function describeFacts(facts: Record<string, unknown> | undefined, max: number): string[] {
+/**
+ * Sentences about the facts: objects (anything with a category or label)
+ * first, then scalar facts. When `question` names some of the objects, only
+ * those are described (what the question is about), each with one measurement.
+ */
+export function describeFacts(facts: Record<string, unknown> | undefined, max: number, question = ''): string[] {
   const out: string[] = [];
+  const objects: Record<string, unknown>[] = [];
   const describeObject = (o: Record<string, unknown>) => {
     const name = (o.category ?? o.label) as string | undefined;
     if (typeof name !== 'string') return;
@@ -41,15 +46,19 @@ export function describeFacts(facts: Record<string, unknown> | undefined, max: n
       .filter(([k]) => k !== 'category' && k !== 'label' && k !== 'id')
       .map(([k, v]) => [k, value(v)] as const)
       .filter(([, v]) => v !== undefined)
-      .slice(0, 2)
+      .slice(0, 1)
       .map(([k, v]) => `${words(k)} ${v}`);
     out.push(`I see the ${name}${details.length ? ` (${details.join('; ')})` : ''}.`);
   };
-  for (const [key, v] of Object.entries(facts ?? {})) {
-    if (Array.isArray(v) && v.some((x) => x && typeof x === 'object')) for (const o of v) if (o && typeof o === 'object') describeObject(o as Record<string, unknown>);
+  const isObject = (x: unknown): x is Record<string, unknown> => !!x && typeof x === 'object' && !Array.isArray(x);
+  for (const v of Object.values(facts ?? {})) {
+    if (Array.isArray(v)) objects.push(...v.filter(isObject));
+    else if (isObject(v)) objects.push(v);
   }
+  const named = (o: Record<string, unknown>) => String(o.category ?? o.label ?? '');
+  const mentioned = objects.filter((o) => named(o) && question.toLowerCase().includes(named(o).toLowerCase()));
+  (mentioned.length ? mentioned : objects).forEach(describeObject);
   for (const [key, v] of Object.entries(facts ?? {})) {
-    if (v && typeof v === 'object' && !Array.isArray(v)) describeObject(v as Record<string, unknown>);
     const text = value(v);
     if (text !== undefined) out.push(`The ${words(key)} is ${text}.`);
   }
@@ -71,11 +80,11 @@ export function wrongAnswer(ref: PolicyReference, random: Random): string {
   return ref.answer.replace(/\d+/g, (d) => String(Number(d) + 40 + random.int(40)));
 }
 
-export function teacherCompletion(ref: PolicyReference, options: TeacherOptions, random: Random): string {
+export function teacherCompletion(ref: PolicyReference, options: TeacherOptions, random: Random, question = ''): string {
   const wrong = random.next() < options.errorRate;
   const broken = random.next() < options.formatErrorRate;
   const answer = wrong ? wrongAnswer(ref, random) : ref.answer;
-  const reasoning = [pick(random, OPENERS), ...describeFacts(ref.facts, options.maxFacts), `${pick(random, CLOSERS)} ${answer}.`].join(' ');
+  const reasoning = [pick(random, OPENERS), ...describeFacts(ref.facts, options.maxFacts, question), `${pick(random, CLOSERS)} ${answer}.`].join(' ');
   if (!broken) return `<think>${reasoning}</think><answer>${answer}</answer>`;
   return random.next() < 0.5 ? `<think>${reasoning}<answer>${answer}</answer>` : `<think>${reasoning}</think>${answer}`;
 }
@@ -88,7 +97,7 @@ export class MetadataTeacher implements Policy {
     return inputs.map((input, i) => {
       const ref = input.reference;
       if (!ref) throw new Error(`metadata-teacher: input ${i} has no reference (the teacher writes from the sample's facts and answer)`);
-      return Array.from({ length: sampling.n ?? 1 }, (_, j) => ({ text: teacherCompletion(ref, this.options, createRandom(sampling.seed, `metadata-teacher/${ref.id}/${j}`)) }));
+      return Array.from({ length: sampling.n ?? 1 }, (_, j) => ({ text: teacherCompletion(ref, this.options, createRandom(sampling.seed, `metadata-teacher/${ref.id}/${j}`), input.prompt) }));
     });
   }
 }

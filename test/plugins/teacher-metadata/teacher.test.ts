@@ -9,6 +9,8 @@ test('the teacher reasons from the facts, then answers, in the <think>/<answer> 
   const text = teacherCompletion(ref, { errorRate: 0, formatErrorRate: 0, maxFacts: 3 }, createRandom(1, 'x'));
   t.regex(text, /^<think>.*I see the chair \(centroid 1, 2, 0\.5\)\. I see the table \(size cm 120\)\. The distance is 1\.3\..* C\.<\/think><answer>C<\/answer>$/);
   t.deepEqual(describeFacts(ref.facts, 1), ['I see the chair (centroid 1, 2, 0.5).']);
+  // a question naming the table: only the table is described
+  t.deepEqual(describeFacts(ref.facts, 3, 'How far is the Table?'), ['I see the table (size cm 120).', 'The distance is 1.3.']);
 });
 
 test('wrong answers and broken formats come at the configured rates, seeded', async (t) => {
