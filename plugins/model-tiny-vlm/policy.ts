@@ -79,7 +79,7 @@ export class TinyVlmPolicy implements Policy, PolicyTrainer {
       const chunk = inputs.slice(start, start + perChunk);
       const prompts = chunk.map((input) => this.model.encode(input));
       const rows = chunk.flatMap((_, i) => Array.from({ length: n }, (_, j) => ({ prompt: i, random: rowRandom(sampling.seed, start + i, j) })));
-      const ids = await decode(this.model, prompts, rows, sampling);
+      const ids = await decode(this.model, prompts, n, rows, sampling);
       rows.forEach((row, r) => {
         const tokens = ids[r]!;
         const text = this.tokenizer.decode(tokens.at(-1) === eos ? tokens.slice(0, -1) : tokens);
