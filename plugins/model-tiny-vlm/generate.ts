@@ -82,7 +82,7 @@ export async function decode(model: TinyVlm, prompts: EncodedPrompt[], perPrompt
       promptValues[s]![l] = tf.keep(tf.tensor2d(v, [T, dim]));
     });
     const last = Int32Array.from(rows, (r) => batch.promptEnds[r.prompt]!);
-    return tf.matMul(tf.gather(hidden, tf.tensor1d(last, 'int32')), model.weight('embed'), false, true).dataSync() as Float32Array;
+    return tf.matMul(tf.gather(hidden, tf.tensor1d(last, 'int32')), model.weight('head') as tf.Tensor2D).dataSync() as Float32Array;
   });
   // headMask[h, c] = 1 when column c belongs to head h: spreads a row's query over `heads` rows, one per head,
   // so one 2-D matmul with the prompt's keys gives every head's scores (the off-head products are zeroed).
@@ -92,7 +92,6 @@ export async function decode(model: TinyVlm, prompts: EncodedPrompt[], perPrompt
   let ownValues: tf.Tensor4D[][] = prompts.map(() => []);
 
   const vocab = model.vocab;
-  const embedT = tf.keep(tf.transpose(model.weight('embed')));
   const done = new Array<boolean>(n).fill(false);
   let logits = first;
   try {
@@ -137,7 +136,7 @@ export async function decode(model: TinyVlm, prompts: EncodedPrompt[], perPrompt
           x = tf.add(x, tf.matMul(tf.relu(tf.matMul(m, model.weight(`l${l}.up`) as tf.Tensor2D)), model.weight(`l${l}.down`) as tf.Tensor2D)) as tf.Tensor2D;
         }
         const h = rmsNorm(x, model.weight('final.norm'));
-        return { logits: tf.matMul(h, embedT as tf.Tensor2D), keys, values };
+        return { logits: tf.matMul(h, model.weight('head') as tf.Tensor2D), keys, values };
       });
       for (const t of [...ownKeys.flat(), ...ownValues.flat()]) t.dispose();
       ownKeys = next.keys;
@@ -146,7 +145,7 @@ export async function decode(model: TinyVlm, prompts: EncodedPrompt[], perPrompt
       next.logits.dispose();
     }
   } finally {
-    for (const t of [...promptKeys.flat(), ...promptValues.flat(), ...ownKeys.flat(), ...ownValues.flat(), headMask, embedT]) t.dispose();
+    for (const t of [...promptKeys.flat(), ...promptValues.flat(), ...ownKeys.flat(), ...ownValues.flat(), headMask]) t.dispose();
   }
   return out;
 }

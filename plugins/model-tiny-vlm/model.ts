@@ -6,7 +6,11 @@
  *   <bos> system <user> (<image> v v v v)* prompt <assistant> completion <eos>
  *
  * with learned absolute positions, causal multi-head attention, a ReLU MLP
- * and an output head tied to the token embedding. Weights are initialised
+ * and a separate output head. (Not tied to the embedding: with a tied head,
+ * Adam pushes the rows of every token that is never a target, e.g. the words
+ * of prompts while stage 2 trains one-token answers, along one shared
+ * direction by ~lr per step, which erases the differences between input words
+ * and stalls later stages; untied, only output logits move.) Weights are initialised
  * from (seed, config, tokenizer) alone, so every run with those starts from
  * the same weights whatever data a stage sees.
  */
@@ -14,7 +18,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRandom } from '../../core/index.ts';
 import type { PolicyInput } from '../../core/index.ts';
 import { attention, type Segment } from './attention.ts';
-import { gatherRows, mm, mmNT, rmsNorm } from './ops.ts';
+import { gatherRows, mm, rmsNorm } from './ops.ts';
 import type { Tokenizer } from './tokenizer.ts';
 import { ImageCache, normalisePixels, patchSize, patchesPerImage, tokensPerImage, type ImageGeometry } from './vision.ts';
 
@@ -64,7 +68,7 @@ export function paramSpecs(c: TinyVlmConfig, vocab: number): ParamSpec[] {
       n(`l${l}.up`, [c.dim, c.ffn]),
       n(`l${l}.down`, [c.ffn, c.dim], residualStd),
     );
-  specs.push(g('final.norm', c.dim));
+  specs.push(g('final.norm', c.dim), n('head', [c.dim, vocab]));
   return specs;
 }
 
@@ -257,7 +261,7 @@ export class TinyVlm {
 
   /** Log-probabilities [rows] of `targets` from hidden rows `rows`. */
   tokenLogProbs(hidden: tf.Tensor2D, rows: Int32Array, targets: Int32Array): tf.Tensor1D {
-    const logits = mmNT(gatherRows(hidden, rows), this.v('embed') as tf.Tensor2D);
+    const logits = mm(gatherRows(hidden, rows), this.v('head'));
     const logp = tf.logSoftmax(logits);
     const flat = new Int32Array(targets.length);
     targets.forEach((t, i) => (flat[i] = i * this.vocab + t));

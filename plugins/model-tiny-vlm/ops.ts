@@ -26,20 +26,6 @@ export function mm(a: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
   })(a, b) as tf.Tensor2D;
 }
 
-/** a [m, k] x b[n, k]^T: attention scores and the tied output head. */
-export function mmNT(a: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
-  return custom((x: tf.Tensor, y: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([x, y]);
-    return {
-      value: tf.matMul(x as tf.Tensor2D, tf.transpose(y) as tf.Tensor2D),
-      gradFunc: (dy: tf.Tensor, [sx, sy]: tf.Tensor[]) => [
-        tf.matMul(dy as tf.Tensor2D, sy as tf.Tensor2D),
-        tf.matMul(tf.transpose(dy) as tf.Tensor2D, sx as tf.Tensor2D),
-      ],
-    };
-  })(a, b) as tf.Tensor2D;
-}
-
 /** Rows `indices` of `table` [r, c] -> [indices.length, c]; the gradient scatter-adds rows back. */
 export function gatherRows(table: tf.Tensor, indices: Int32Array): tf.Tensor2D {
   const [rows, cols] = table.shape as [number, number];

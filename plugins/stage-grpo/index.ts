@@ -20,7 +20,7 @@ export { groupAdvantages, grpoObjective, STD_GUARD } from './grpo.ts';
  */
 export const grpoOptions = z.strictObject({
   ...optimizerSchema,
-  lr: optimizerSchema.lr.default(1e-4),
+  lr: optimizerSchema.lr.default(1e-3),
   warmupRatio: optimizerSchema.warmupRatio.default(0),
   ...checkpointSchema,
   checkpointEvery: checkpointSchema.checkpointEvery.default(5),

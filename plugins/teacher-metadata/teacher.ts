@@ -17,8 +17,9 @@ export interface TeacherOptions {
   maxFacts: number;
 }
 
-const OPENERS = ['Let me think.', "Hmm, let's break it down.", 'Let me look at the views.', 'Let me think about where things are.'];
-const CLOSERS = ['So the answer is', 'Oh, I see. The answer is', 'Wait, checking again, the answer is'];
+// Phrases from the thinking prompt's own words (SPEC section 5), so tokenizers built from the prompts cover them.
+const OPENERS = ['Hmm, let me think.', "Hmm, let's break it down.", 'let me think.', 'wait, let me think.'];
+const CLOSERS = ['so the answer is', 'oh, I see, the answer is', 'wait, the answer is'];
 const LETTERS = ['A', 'B', 'C', 'D', 'E', 'F'];
 
 const words = (key: string) => key.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/[_-]+/g, ' ').toLowerCase();
@@ -42,8 +43,10 @@ export function describeFacts(facts: Record<string, unknown> | undefined, max: n
   const describeObject = (o: Record<string, unknown>) => {
     const name = (o.category ?? o.label) as string | undefined;
     if (typeof name !== 'string') return;
+    // one measurement, a scalar when there is one (shorter than a vector)
     const details = Object.entries(o)
       .filter(([k]) => k !== 'category' && k !== 'label' && k !== 'id')
+      .sort(([, a], [, b]) => Number(typeof b === 'number') - Number(typeof a === 'number'))
       .map(([k, v]) => [k, value(v)] as const)
       .filter(([, v]) => v !== undefined)
       .slice(0, 1)

@@ -32,7 +32,7 @@ test.serial('gradients of a per-token objective match finite differences (shared
   const analytic = params.map((p) => Float32Array.from(p.grad));
   params.forEach((p) => p.grad.fill(0));
   const checked: string[] = [];
-  for (const name of ['embed', 'pos', 'vision.patch', 'vision.pos', 'vision.merge1', 'l0.qkv', 'l0.out', 'l0.norm1', 'l0.up', 'l0.down', 'final.norm']) {
+  for (const name of ['embed', 'pos', 'vision.patch', 'vision.pos', 'vision.merge1', 'l0.qkv', 'l0.out', 'l0.norm1', 'l0.up', 'l0.down', 'final.norm', 'head']) {
     const i = params.findIndex((p) => p.name === name);
     const p = params[i]!;
     // the entries with the largest analytic gradient (well above float32 noise)
@@ -54,7 +54,7 @@ test.serial('gradients of a per-token objective match finite differences (shared
       checked.push(name);
     }
   }
-  t.is(checked.length, 22);
+  t.is(checked.length, 24);
 });
 
 test.serial('shared-prompt scoring equals scoring each completion alone', async (t) => {
@@ -100,7 +100,7 @@ test.serial('KV-cache decoding matches recomputing the whole sequence, with batc
       const next = tf.tidy(() => {
         const hidden = policy.model.forward(batch);
         const row = tf.slice(hidden, [batch.rows.at(-1)!, 0], [1, TINY.dim]);
-        return tf.argMax(tf.matMul(row, policy.model.weight('embed'), false, true), 1).dataSync()[0]!;
+        return tf.argMax(tf.matMul(row, policy.model.weight('head') as tf.Tensor2D), 1).dataSync()[0]!;
       });
       ids.push(next);
       if (next === eos) break;
