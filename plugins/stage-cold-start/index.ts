@@ -18,6 +18,8 @@ export const PLUGIN_NAME = 'stage-cold-start';
 
 export const coldStartOptions = z.strictObject({
   ...supervisedSchema,
+  /** A new, long output format to learn in few steps: a higher rate than sft's. */
+  lr: supervisedSchema.lr.default(3e-3),
   epochs: supervisedSchema.epochs.default(2),
   style: z.enum(['plain', 'direct', 'think']).default('think'),
   /** Policy id of the teacher (a `models` entry) and its options. */

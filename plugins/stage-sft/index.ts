@@ -11,10 +11,11 @@ export const PLUGIN_NAME = 'stage-sft';
 
 /**
  * Defaults: the paper's recipe (cosine, warmup 0.1, effective batch 8, clip 1)
- * with a learning rate for a model trained from scratch: the paper's 1e-5
- * fine-tunes a pretrained 3B model; a randomly initialised ~1M-parameter
- * tiny-vlm needs ~100x larger steps to learn within a few hundred updates
- * (1e-3 is the usual rate at this size).
+ * with a learning rate for a model trained from scratch, 3e-4 (the paper's
+ * 1e-5 fine-tunes a pretrained 3B model). Higher rates fit stage 2's
+ * one-token answers faster but collapse a from-scratch model onto the answer
+ * prior (hidden states of all positions align), after which the cold start
+ * cannot learn its format; measured in docs-notes/training.md.
  */
 export const sftOptions = z.strictObject({
   ...supervisedSchema,

@@ -16,10 +16,10 @@ export const checkpointSchema = {
   keepCheckpoints: z.number().int().min(1).default(2),
 };
 
-/** Options of the supervised loop (sft, cold-start): lr 1e-3 for a model trained from scratch (see plugins/stage-sft/README.md). */
+/** Options of the supervised loop (sft, cold-start); the learning rate is set per stage (see the stages' READMEs). */
 export const supervisedSchema = {
   ...optimizerSchema,
-  lr: optimizerSchema.lr.default(1e-3),
+  lr: optimizerSchema.lr.default(3e-4),
   ...checkpointSchema,
   epochs: z.number().int().positive().default(3),
   batchSize: z.number().int().positive().default(8),
