@@ -104,7 +104,7 @@ try {
     grpo_train_tokens_per_s: Math.round(grpo.tokens / grpoSeconds),
     grpo_completion_tokens_per_s: Math.round(grpo.completionTokens / grpoSeconds),
   };
-  console.log(`backend: ${backend}`);
+  console.log(backend);
   console.log(`tiny-vlm: ${figures.parameters} parameters (dim ${config.dim}, ${config.layers} layers, ${config.heads} heads, images ${config.image.width}x${config.image.height})`);
   console.log(`baseline 2-D matmul [1024x128]x[128x512]: ${figures.matmul_gflops} GFLOP/s`);
   console.log(`SFT (batch 8, ${STEPS} steps): ${figures.sft_tokens_per_s} tokens/s, ${figures.sft_gflops} GFLOP/s model FLOPs = ${(100 * figures.sft_mfu).toFixed(1)}% of the matmul rate (target >= 30%)`);
