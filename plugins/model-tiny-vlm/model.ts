@@ -33,7 +33,7 @@ export interface TinyVlmConfig {
   /** Longest sequence (positions table size). */
   maxLength: number;
   image: ImageGeometry;
-  /** At most this many images per input (the first ones are kept). */
+  /** At most this many images per input (more are subsampled evenly, in order). */
   maxImages: number;
   initStd: number;
 }
@@ -122,6 +122,13 @@ export interface Batch {
   targets: Int32Array;
 }
 
+/** At most `k` items, evenly spaced and in order (the first and last kept): video frames beyond `maxImages`. */
+export function evenlySpaced<T>(items: T[], k: number): T[] {
+  if (items.length <= k) return items;
+  if (k === 1) return [items[0]!];
+  return Array.from({ length: k }, (_, i) => items[Math.round((i * (items.length - 1)) / (k - 1))]!);
+}
+
 /** tfjs variable names are global: each model instance gets its own prefix. */
 let modelCounter = 0;
 
@@ -153,7 +160,7 @@ export class TinyVlm {
   /** Lay out an input as a prompt: <bos> system <user> (<image> v..)* prompt <assistant>. */
   encode(input: PolicyInput): EncodedPrompt {
     const tk = this.tokenizer;
-    const images = input.images.slice(0, this.config.maxImages);
+    const images = evenlySpaced(input.images, this.config.maxImages);
     const perImage = tokensPerImage(this.config.image);
     const ids = [tk.id('<bos>'), ...tk.encode(input.system ?? ''), tk.id('<user>')];
     for (let i = 0; i < images.length; i++) ids.push(tk.id('<image>'), ...new Array<number>(perImage).fill(-1));

@@ -31,10 +31,12 @@ export const supervisedSchema = {
 export function stageOptions<S extends z.ZodType>(schema: S, ctx: StageContext): z.output<S> {
   const parsed = schema.safeParse(ctx.entry.options ?? {});
   if (parsed.success) return parsed.data;
-  const lines = parsed.error.issues.map((issue) => {
-    const key = issue.path.length ? `options.${issue.path.join('.')}` : 'options';
-    const unknown = issue.code === 'unrecognized_keys' ? ` ${issue.keys.join(', ')}` : '';
-    return `curriculum stage "${ctx.entry.name}" (${ctx.entry.kind}): ${key}:${unknown} ${issue.message}`;
-  });
+  const stage = `curriculum stage "${ctx.entry.name}" (${ctx.entry.kind})`;
+  const known = schema instanceof z.ZodObject ? Object.keys(schema.shape).join(', ') : '';
+  const lines = parsed.error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => `${stage}: options.${key}: unknown option; expected one of ${known}`)
+      : [`${stage}: ${issue.path.length ? `options.${issue.path.join('.')}` : 'options'}: ${issue.message.replace(/^Invalid input: /, '')}`],
+  );
   throw new ConfigError(lines.join('\n'));
 }

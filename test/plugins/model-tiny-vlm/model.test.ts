@@ -1,6 +1,7 @@
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
 import { tinyVlmBackend, type TinyVlmPolicy } from '../../../plugins/model-tiny-vlm/index.ts';
+import { evenlySpaced } from '../../../plugins/model-tiny-vlm/model.ts';
 import { samplePrompt } from '../../../plugins/prompts/index.ts';
 import { nllObjective } from '../../../plugins/training/index.ts';
 import { tempDir } from '../../helpers/temp.ts';
@@ -130,4 +131,21 @@ test.serial('same seed gives the same loss curve', async (t) => {
   const a = await curve();
   t.deepEqual(await curve(), a);
   t.true(a.every(Number.isFinite));
+});
+
+test('more images than maxImages are subsampled evenly, in order', (t) => {
+  t.deepEqual(evenlySpaced([0, 1, 2, 3, 4, 5, 6, 7, 8], 3), [0, 4, 8]);
+  t.deepEqual(evenlySpaced([0, 1, 2, 3], 4), [0, 1, 2, 3]);
+  t.deepEqual(evenlySpaced(['a', 'b'], 1), ['a']);
+});
+
+test.serial('bad model options and over-long sequences fail with messages naming the option', async (t) => {
+  const dir = tempDir(t);
+  const dataset = await writeToyDataset(dir, { count: 2, images: [1, 1] });
+  await t.throwsAsync(tinyVlmBackend().create({ dim: 30, heads: 4 }, { seed: 1, dataset, log }), { message: /model\.options: dim: dim must be a multiple of heads/ });
+  await t.throwsAsync(tinyVlmBackend().create({ imageWidth: 50 }, { seed: 1, dataset, log }), { message: /model\.options: image width 50 must be a multiple of 2 x patch \(28\)/ });
+  await t.throwsAsync(tinyVlmBackend().create({ depth: 3 }, { seed: 1, dataset, log }), { message: /model\.options: .*depth/ });
+  await t.throwsAsync(tinyVlmBackend().create({}, { seed: 1, log }), { message: /builds its tokenizer from the dataset/ });
+  const policy = (await tinyVlmBackend().create({ ...TINY, maxLength: 40 }, { seed: 1, dataset, log })) as TinyVlmPolicy;
+  await t.throwsAsync(policy.logProbs([samplePrompt(dataset.samples[0]!, dir, 'think')], ['A']), { message: /exceeds the model's maxLength 40 \(raise model\.options\.maxLength/ });
 });

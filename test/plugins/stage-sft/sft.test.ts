@@ -1,4 +1,5 @@
 import test from 'ava';
+import { readdirSync } from 'node:fs';
 import { tinyVlmBackend, type TinyVlmPolicy } from '../../../plugins/model-tiny-vlm/index.ts';
 import { samplePrompt } from '../../../plugins/prompts/index.ts';
 import { sftStage } from '../../../plugins/stage-sft/index.ts';
@@ -20,4 +21,22 @@ test('SFT drives a 10-sample set to zero answer error (greedy decode reproduces 
   t.is(result.metrics.steps, 60);
   const outputs = await policy.generate(dataset.samples.map((s) => samplePrompt(s, dataset.dir, 'direct')), { maxTokens: 48, temperature: 0, topP: 1, seed: 0 });
   t.deepEqual(outputs.map((o) => o[0]!.text), dataset.samples.map((s) => s.answer));
+});
+
+test('every step emits the metrics of the issue; bad options name the stage and key', async (t) => {
+  const dir = tempDir(t);
+  const dataset = await writeToyDataset(dir, { count: 4, images: [1, 1] });
+  const policy = (await tinyVlmBackend().create({ ...MODEL, dim: 32, layers: 1, imageWidth: 28, imageHeight: 28 }, { seed: 3, dataset, log: () => {} })) as TinyVlmPolicy;
+  const { ctx, emitted } = stageContext({ policy, dataset, dir, kind: 'sft', options: { epochs: 1, batchSize: 2, checkpointEvery: 1 } });
+  const result = await sftStage.run(ctx);
+  t.deepEqual(emitted.map((e) => e.step), [1, 2]);
+  for (const e of emitted) for (const key of ['loss', 'lr', 'grad_norm', 'completion_length', 'tokens_per_s', 'backend']) t.true(key in e, key);
+  t.is(emitted[0]!.lr, 0); // warmup starts at 0, as Hugging Face's cosine schedule
+  t.is(result.checkpoint, `${ctx.dir}/final`);
+  t.deepEqual(readdirSync(ctx.dir).sort(), ['final', 'loss.png']);
+
+  const bad = stageContext({ policy, dataset, dir, kind: 'sft', name: 'understanding', options: { batchsize: 2, lr: -1 } });
+  const error = await t.throwsAsync(sftStage.run(bad.ctx));
+  t.regex(error!.message, /curriculum stage "understanding" \(sft\): options\.batchsize: unknown option; expected one of .*batchSize/);
+  t.regex(error!.message, /curriculum stage "understanding" \(sft\): options\.lr: Too small/);
 });
