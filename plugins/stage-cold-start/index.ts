@@ -20,7 +20,8 @@ export const coldStartOptions = z.strictObject({
   ...supervisedSchema,
   /** A new, long output format to learn in few steps: a higher rate than sft's. */
   lr: supervisedSchema.lr.default(3e-3),
-  epochs: supervisedSchema.epochs.default(2),
+  /** One pass, as the paper's SFT (Table 7). */
+  epochs: supervisedSchema.epochs.default(1),
   style: z.enum(['plain', 'direct', 'think']).default('think'),
   /** Policy id of the teacher (a `models` entry) and its options. */
   teacher: z.string().min(1).default('metadata-teacher'),
