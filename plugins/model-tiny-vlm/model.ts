@@ -6,13 +6,11 @@
  *   <bos> system <user> (<image> v v v v)* prompt <assistant> completion <eos>
  *
  * with learned absolute positions, causal multi-head attention, a ReLU MLP
- * and a separate output head. (Not tied to the embedding: with a tied head,
- * Adam pushes the rows of every token that is never a target, e.g. the words
- * of prompts while stage 2 trains one-token answers, along one shared
- * direction by ~lr per step, which erases the differences between input words
- * and stalls later stages; untied, only output logits move.) Weights are initialised
- * from (seed, config, tokenizer) alone, so every run with those starts from
- * the same weights whatever data a stage sees.
+ * and a separate output head (untied: with a tied head, Adam moves the rows
+ * of tokens that are never targets, e.g. prompt words while stage 2 trains
+ * one-token answers, along one shared direction, as outputs and so as inputs).
+ * Weights are initialised from (seed, config, tokenizer) alone, so every run
+ * with those starts from the same weights whatever data a stage sees.
  */
 import * as tf from '@tensorflow/tfjs';
 import { createRandom } from '../../core/index.ts';
