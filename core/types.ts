@@ -252,6 +252,13 @@ export interface Generation {
   text: string;
   /** Completion token count, when the backend knows it. */
   tokens?: number;
+  /**
+   * The backend's own token ids of the completion, as sampled (with the end
+   * token when the completion ended by itself, without it when `maxTokens`
+   * cut it). Opaque to stages: they pass them back in `TrainExample.tokenIds`
+   * so training scores exactly the sampled tokens, not a re-encoding of `text`.
+   */
+  tokenIds?: number[];
 }
 
 /**
@@ -263,27 +270,80 @@ export interface Policy {
   readonly id: string;
   /** One array of `n` completions per input. */
   generate(inputs: PolicyInput[], sampling: SamplingOptions): Promise<Generation[][]>;
-  /** Per-token log-probabilities of `completions[i]` given `inputs[i]`. */
-  logProbs?(inputs: PolicyInput[], completions: string[]): Promise<number[][]>;
+  /**
+   * Per-token log-probabilities of `completions[i]` given `inputs[i]`. When
+   * `tokenIds[i]` is given (from `Generation.tokenIds`), those tokens are
+   * scored instead of the encoding of `completions[i]`.
+   */
+  logProbs?(inputs: PolicyInput[], completions: string[], tokenIds?: (number[] | undefined)[]): Promise<number[][]>;
   /** Present on trainable policies. */
   trainer?: PolicyTrainer;
   save?(dir: string): Promise<void>;
   dispose?(): Promise<void> | void;
 }
 
-/** One example a stage trains on. `weights` scales each completion token's loss term. */
+/** One example a stage trains on: an input and the completion whose tokens are scored. */
 export interface TrainExample {
   input: PolicyInput;
   completion: string;
+  /** The completion's token ids as the same backend generated them (`Generation.tokenIds`). */
+  tokenIds?: number[];
 }
 
-/** Backend-side training operations; the stage decides what to optimise. */
+/**
+ * A loss written as a function of the per-token log-probabilities of each
+ * example's completion (SFT's negative log-likelihood, GRPO's clipped
+ * surrogate and KL term both are). Given `logProbs[i][t]`, it returns the
+ * loss and d loss / d logProbs[i][t]; the backend back-propagates those
+ * through the model. This keeps stages free of any tensor library.
+ */
+export type TokenObjective = (logProbs: number[][]) => { loss: number; grads: number[][] };
+
+/** A trainable tensor as plain arrays; optimizers (plugins/training) update `value` in place from `grad`. */
+export interface TrainableParameter {
+  name: string;
+  shape: number[];
+  /** Whether decoupled weight decay applies (matrices yes; norm gains and position tables no). */
+  decay: boolean;
+  value: Float32Array;
+  /** Gradient accumulated by `PolicyTrainer.accumulate` since the last `commit`. */
+  grad: Float32Array;
+}
+
+export interface AccumulateResult {
+  /** The objective's loss. */
+  loss: number;
+  /** Per-token log-probabilities the objective saw. */
+  logProbs: number[][];
+  /** Tokens processed (prompt, images and completion) and completion tokens scored. */
+  tokens: number;
+  completionTokens: number;
+}
+
+/**
+ * Backend-side training operations; the stage decides what to optimise.
+ * A step: `accumulate` one or more batches, update `parameters()` values
+ * (e.g. AdamW from plugins/training), then `commit`.
+ */
 export interface PolicyTrainer {
   /** Snapshot of the current weights usable as a frozen reference or an "old" policy. */
   snapshot(): Promise<Policy>;
-  /** Everything a stage may need to resume: optimizer state, step counters. */
+  /**
+   * Everything the backend needs to continue training from `dir` later
+   * (weights, tokenizer, config; for tiny-vlm the same files as `Policy.save`).
+   * Optimizer state and data cursors belong to the stage.
+   */
   saveState(dir: string): Promise<void>;
+  /** Restore what `saveState` wrote into this policy. */
   loadState(dir: string): Promise<void>;
+  /** The trainable parameters, in a fixed order; the arrays stay owned by the trainer. */
+  parameters(): TrainableParameter[];
+  /** Forward the batch, evaluate `objective` on its per-token log-probs, and add the gradient into `grad`. */
+  accumulate(examples: TrainExample[], objective: TokenObjective): Promise<AccumulateResult>;
+  /** Take the (updated) parameter values into the model and zero the gradients. */
+  commit(): void;
+  /** Backend that computes, for logs ("wasm", "tensorflow", ...). */
+  readonly device: string;
 }
 
 export interface PolicyBackendContext {

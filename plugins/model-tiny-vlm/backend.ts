@@ -1,0 +1,64 @@
+/**
+ * The TensorFlow.js backend, chosen once per process in DESIGN.md's order:
+ * `@tensorflow/tfjs-node-gpu` (when installed and a GPU is visible) ->
+ * `@tensorflow/tfjs-node` -> `@tensorflow/tfjs-backend-wasm` (SIMD) -> the
+ * pure-JS `cpu` backend. The native packages are optional dependencies that
+ * are absent where their install script could not download libtensorflow;
+ * each is tried with a guarded dynamic import.
+ */
+import { existsSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+
+export type BackendChoice = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+
+export interface BackendInfo {
+  /** tfjs backend name that runs ("tensorflow", "wasm", "cpu"). */
+  name: string;
+  /** What was tried and why it was passed over. */
+  notes: string[];
+}
+
+let chosen: Promise<BackendInfo> | undefined;
+
+const gpuVisible = () =>
+  process.env.CUDA_VISIBLE_DEVICES !== '' && process.env.CUDA_VISIBLE_DEVICES !== '-1' && existsSync('/dev/nvidiactl');
+
+async function tryImport(name: string, notes: string[]): Promise<boolean> {
+  try {
+    await import(name);
+    return true;
+  } catch (error) {
+    notes.push(`${name} not available (${(error as Error).message.split('\n')[0]})`);
+    return false;
+  }
+}
+
+async function select(choice: BackendChoice): Promise<BackendInfo> {
+  const notes: string[] = [];
+  const want = (c: BackendChoice) => choice === 'auto' || choice === c;
+  if (want('tensorflow-gpu')) {
+    if (!gpuVisible()) notes.push('@tensorflow/tfjs-node-gpu skipped (no GPU visible)');
+    else if ((await tryImport('@tensorflow/tfjs-node-gpu', notes)) && (await tf.setBackend('tensorflow')))
+      return { name: 'tensorflow-gpu', notes };
+  }
+  if (want('tensorflow') && (await tryImport('@tensorflow/tfjs-node', notes)) && (await tf.setBackend('tensorflow')))
+    return { name: 'tensorflow', notes };
+  if (want('wasm') && (await tryImport('@tensorflow/tfjs-backend-wasm', notes))) {
+    if (await tf.setBackend('wasm').catch((e: Error) => void notes.push(`wasm failed to start (${e.message})`))) return { name: 'wasm', notes };
+  }
+  if (choice !== 'auto' && choice !== 'cpu') throw new Error(`tfjs backend "${choice}" is not available: ${notes.join('; ')}`);
+  await tf.setBackend('cpu');
+  return { name: 'cpu', notes };
+}
+
+/**
+ * Select and initialise the backend (once per process; later calls return
+ * the first choice, since tfjs has one global backend).
+ */
+export function initBackend(choice: BackendChoice = 'auto'): Promise<BackendInfo> {
+  chosen ??= select(choice).then(async (info) => {
+    await tf.ready();
+    return info;
+  });
+  return chosen;
+}

@@ -1,0 +1,304 @@
+/**
+ * The tiny VLM: image patches -> patch embedding (one matmul) -> RMSNorm ->
+ * 2x2 merge (a reshape) -> MLP into the text width, as Qwen2.5-VL's merger;
+ * then a pre-norm decoder-only transformer over
+ *
+ *   <bos> system <user> (<image> v v v v)* prompt <assistant> completion <eos>
+ *
+ * with learned absolute positions, causal multi-head attention, a ReLU MLP
+ * and a separate output head (untied: with a tied head, Adam moves the rows
+ * of tokens that are never targets, e.g. prompt words while stage 2 trains
+ * one-token answers, along one shared direction, as outputs and so as inputs).
+ * Weights are initialised from (seed, config, tokenizer) alone, so every run
+ * with those starts from the same weights whatever data a stage sees.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { createRandom } from '../../core/index.ts';
+import type { PolicyInput } from '../../core/index.ts';
+import { attention, type Segment } from './attention.ts';
+import { gatherRows, mm, rmsNorm } from './ops.ts';
+import type { Tokenizer } from './tokenizer.ts';
+import { ImageCache, normalisePixels, patchSize, patchesPerImage, tokensPerImage, type ImageGeometry } from './vision.ts';
+
+export interface TinyVlmConfig {
+  dim: number;
+  layers: number;
+  heads: number;
+  /** Hidden width of each MLP. */
+  ffn: number;
+  /** Width of patch embeddings before the merge. */
+  visionDim: number;
+  /** Longest sequence (positions table size). */
+  maxLength: number;
+  image: ImageGeometry;
+  /** At most this many images per input (more are subsampled evenly, in order). */
+  maxImages: number;
+  initStd: number;
+}
+
+export interface ParamSpec {
+  name: string;
+  shape: number[];
+  decay: boolean;
+  init: 'normal' | 'ones' | 'zeros';
+  std?: number;
+}
+
+export function paramSpecs(c: TinyVlmConfig, vocab: number): ParamSpec[] {
+  const n = (name: string, shape: number[], std = c.initStd): ParamSpec => ({ name, shape, decay: true, init: 'normal', std });
+  const g = (name: string, size: number): ParamSpec => ({ name, shape: [size], decay: false, init: 'ones' });
+  const residualStd = c.initStd / Math.sqrt(2 * c.layers);
+  const specs: ParamSpec[] = [
+    n('embed', [vocab, c.dim]),
+    { ...n('pos', [c.maxLength, c.dim]), decay: false },
+    n('vision.patch', [patchSize(c.image), c.visionDim], 1 / Math.sqrt(patchSize(c.image))),
+    { ...n('vision.pos', [patchesPerImage(c.image), c.visionDim]), decay: false },
+    g('vision.norm', c.visionDim),
+    n('vision.merge1', [4 * c.visionDim, c.dim]),
+    n('vision.merge2', [c.dim, c.dim]),
+  ];
+  for (let l = 0; l < c.layers; l++)
+    specs.push(
+      g(`l${l}.norm1`, c.dim),
+      n(`l${l}.qkv`, [c.dim, 3 * c.dim]),
+      n(`l${l}.out`, [c.dim, c.dim], residualStd),
+      g(`l${l}.norm2`, c.dim),
+      n(`l${l}.up`, [c.dim, c.ffn]),
+      n(`l${l}.down`, [c.ffn, c.dim], residualStd),
+    );
+  specs.push(g('final.norm', c.dim), n('head', [c.dim, vocab]));
+  return specs;
+}
+
+/** Seeded initial values: Box-Muller normals from a stream per parameter name. */
+export function initialValues(spec: ParamSpec, seed: number): Float32Array {
+  const size = spec.shape.reduce((a, b) => a * b, 1);
+  const out = new Float32Array(size);
+  if (spec.init === 'ones') out.fill(1);
+  if (spec.init !== 'normal') return out;
+  const random = createRandom(seed, `tiny-vlm/init/${spec.name}`);
+  const std = spec.std ?? 0.02;
+  for (let i = 0; i < size; i += 2) {
+    const u = 1 - random.next();
+    const r = Math.sqrt(-2 * Math.log(u)) * std;
+    const t = 2 * Math.PI * random.next();
+    out[i] = r * Math.cos(t);
+    if (i + 1 < size) out[i + 1] = r * Math.sin(t);
+  }
+  return out;
+}
+
+/** An encoded prompt: token ids with -1 at image-token positions, and its images. */
+export interface EncodedPrompt {
+  ids: number[];
+  images: string[];
+}
+
+/**
+ * A prompt and the completions (token ids) scored after it. With one
+ * completion it is one sequence; with several (GRPO's G samples) the prompt
+ * is laid out once and every completion attends to it (`Segment.prefix`).
+ */
+export interface SequenceGroup {
+  prompt: EncodedPrompt;
+  completions: number[][];
+}
+
+/** A batch laid out for one forward pass. */
+export interface Batch {
+  /** Row of the lookup table per position: a token id, or vocab + vision row. */
+  table: Int32Array;
+  positions: Int32Array;
+  /** [images * patches, patch size] pixels in [-1, 1], or undefined without images. */
+  pixels?: Float32Array;
+  imageCount: number;
+  segments: Segment[];
+  /** Per group: the row of its prompt's last position. */
+  promptEnds: number[];
+  /** Hidden rows that predict each completion token, and those tokens, groups and completions in order. */
+  rows: Int32Array;
+  targets: Int32Array;
+}
+
+/** At most `k` items, evenly spaced and in order (the first and last kept): video frames beyond `maxImages`. */
+export function evenlySpaced<T>(items: T[], k: number): T[] {
+  if (items.length <= k) return items;
+  if (k === 1) return [items[0]!];
+  return Array.from({ length: k }, (_, i) => items[Math.round((i * (items.length - 1)) / (k - 1))]!);
+}
+
+/** tfjs variable names are global: each model instance gets its own prefix. */
+let modelCounter = 0;
+
+export class TinyVlm {
+  readonly variables: tf.Variable[];
+  private qkvScale?: tf.Tensor1D;
+
+  constructor(
+    readonly config: TinyVlmConfig,
+    readonly tokenizer: Tokenizer,
+    readonly specs: ParamSpec[],
+    values: Float32Array[],
+    readonly images: ImageCache,
+    trainable: boolean,
+  ) {
+    modelCounter += 1;
+    this.variables = specs.map((s, i) => tf.variable(tf.tensor(values[i]!, s.shape), trainable, `tiny-vlm/${modelCounter}/${s.name}`));
+  }
+
+  private v(name: string): tf.Variable {
+    const i = this.specs.findIndex((s) => s.name === name);
+    return this.variables[i]!;
+  }
+
+  get vocab(): number {
+    return this.tokenizer.size;
+  }
+
+  /** Lay out an input as a prompt: <bos> system <user> (<image> v..)* prompt <assistant>. */
+  encode(input: PolicyInput): EncodedPrompt {
+    const tk = this.tokenizer;
+    const images = evenlySpaced(input.images, this.config.maxImages);
+    const perImage = tokensPerImage(this.config.image);
+    const ids = [tk.id('<bos>'), ...tk.encode(input.system ?? ''), tk.id('<user>')];
+    for (let i = 0; i < images.length; i++) ids.push(tk.id('<image>'), ...new Array<number>(perImage).fill(-1));
+    ids.push(...tk.encode(input.prompt), tk.id('<assistant>'));
+    return { ids, images };
+  }
+
+  async batch(groups: SequenceGroup[]): Promise<Batch> {
+    const { maxLength, image } = this.config;
+    const table: number[] = [];
+    const positions: number[] = [];
+    const segments: Segment[] = [];
+    const promptEnds: number[] = [];
+    const rows: number[] = [];
+    const targets: number[] = [];
+    const paths = groups.flatMap((g) => g.prompt.images);
+    let visionRow = 0;
+    const place = (ids: number[], start: number) => {
+      ids.forEach((id, t) => {
+        table.push(id >= 0 ? id : this.vocab + visionRow++);
+        positions.push(start + t);
+      });
+    };
+    for (const { prompt, completions } of groups) {
+      const P = prompt.ids.length;
+      const longest = Math.max(0, ...completions.map((c) => c.length));
+      if (P + longest > maxLength)
+        throw new Error(`sequence of ${P + longest} tokens exceeds the model's maxLength ${maxLength} (raise model.options.maxLength, or lower maxImages / image size)`);
+      const offset = table.length;
+      if (completions.length === 1) {
+        const ids = [...prompt.ids, ...completions[0]!];
+        place(ids, 0);
+        segments.push({ offset, length: ids.length });
+        for (let t = P; t < ids.length; t++) rows.push(offset + t - 1), targets.push(ids[t]!);
+      } else {
+        place(prompt.ids, 0);
+        segments.push({ offset, length: P });
+        for (const c of completions) {
+          const start = table.length;
+          place(c, P);
+          segments.push({ offset: start, length: c.length, prefix: { offset, length: P } });
+          c.forEach((id, t) => (rows.push(t === 0 ? offset + P - 1 : start + t - 1), targets.push(id)));
+        }
+      }
+      promptEnds.push(offset + P - 1);
+    }
+    if (visionRow !== paths.length * tokensPerImage(image)) throw new Error('internal: image token count does not match the images');
+    let pixels: Float32Array | undefined;
+    if (paths.length) {
+      const size = patchSize(image) * patchesPerImage(image);
+      pixels = new Float32Array(paths.length * size);
+      for (const [i, path] of paths.entries()) normalisePixels(await this.images.load(path), pixels, i * size);
+    }
+    return {
+      table: Int32Array.from(table),
+      positions: Int32Array.from(positions),
+      pixels,
+      imageCount: paths.length,
+      segments,
+      promptEnds,
+      rows: Int32Array.from(rows),
+      targets: Int32Array.from(targets),
+    };
+  }
+
+  private vision(pixels: Float32Array, count: number): tf.Tensor2D {
+    const { image, visionDim } = this.config;
+    const patches = patchesPerImage(image);
+    const x = tf.tensor2d(pixels, [count * patches, patchSize(image)]);
+    let h = mm(x, this.v('vision.patch')).reshape([count, patches, visionDim]).add(this.v('vision.pos'));
+    h = rmsNorm(h.reshape([count * patches, visionDim]), this.v('vision.norm'));
+    const merged = h.reshape([(count * patches) / 4, 4 * visionDim]) as tf.Tensor2D;
+    return mm(tf.relu(mm(merged, this.v('vision.merge1'))), this.v('vision.merge2'));
+  }
+
+  private scale(): tf.Tensor1D {
+    if (!this.qkvScale) {
+      const d = this.config.dim;
+      const s = new Float32Array(3 * d).fill(1);
+      s.fill(1 / Math.sqrt(d / this.config.heads), 0, d);
+      this.qkvScale = tf.keep(tf.tensor1d(s));
+    }
+    return this.qkvScale;
+  }
+
+  /**
+   * Hidden states after the final norm, [positions, dim]. `capture` receives
+   * the keys and values of every layer and sequence ([length, dim] each).
+   */
+  forward(b: Batch, capture?: (layer: number, segment: number, keys: Float32Array, values: Float32Array) => void): tf.Tensor2D {
+    const { heads, layers } = this.config;
+    let table = this.v('embed') as tf.Tensor2D;
+    if (b.pixels) table = tf.concat([table, this.vision(b.pixels, b.imageCount)], 0);
+    let h = tf.add(gatherRows(table, b.table), gatherRows(this.v('pos') as tf.Tensor2D, b.positions)) as tf.Tensor2D;
+    for (let l = 0; l < layers; l++) {
+      const a = rmsNorm(h, this.v(`l${l}.norm1`));
+      const qkv = tf.mul(mm(a, this.v(`l${l}.qkv`)), this.scale()) as tf.Tensor2D;
+      const attended = attention(qkv, b.segments, heads, capture && ((seg, k, v) => capture(l, seg, k, v)));
+      h = tf.add(h, mm(attended, this.v(`l${l}.out`))) as tf.Tensor2D;
+      const m = rmsNorm(h, this.v(`l${l}.norm2`));
+      h = tf.add(h, mm(tf.relu(mm(m, this.v(`l${l}.up`))), this.v(`l${l}.down`))) as tf.Tensor2D;
+    }
+    return rmsNorm(h, this.v('final.norm'));
+  }
+
+  /** Log-probabilities [rows] of `targets` from hidden rows `rows`. */
+  tokenLogProbs(hidden: tf.Tensor2D, rows: Int32Array, targets: Int32Array): tf.Tensor1D {
+    const logits = mm(gatherRows(hidden, rows), this.v('head'));
+    const logp = tf.logSoftmax(logits);
+    const flat = new Int32Array(targets.length);
+    targets.forEach((t, i) => (flat[i] = i * this.vocab + t));
+    return gatherRows(logp.reshape([targets.length * this.vocab, 1]), flat).reshape([targets.length]);
+  }
+
+  /** The weights of layer `l` and the tables, for the decoding loop. */
+  weight(name: string): tf.Tensor {
+    return this.v(name);
+  }
+
+  get qkvColumnScale(): tf.Tensor1D {
+    return this.scale();
+  }
+
+  dispose(): void {
+    for (const v of this.variables) v.dispose();
+    this.qkvScale?.dispose();
+  }
+}
+
+/**
+ * Model FLOPs of one forward pass over a batch (multiply-adds count 2):
+ * vision tower, every layer's projections and MLP, attention scores and
+ * mixing as computed (each segment against its context), and the output head
+ * on the scored rows. Training (forward + backward) is 3x this.
+ */
+export function forwardFlops(c: TinyVlmConfig, vocab: number, b: Batch): number {
+  const positions = b.table.length;
+  const perImagePatches = patchesPerImage(c.image);
+  const vision = b.imageCount * (perImagePatches * patchSize(c.image) * c.visionDim + (perImagePatches / 4) * (4 * c.visionDim * c.dim + c.dim * c.dim));
+  const layer = positions * (3 * c.dim * c.dim + c.dim * c.dim + 2 * c.dim * c.ffn);
+  const attention = b.segments.reduce((s, seg) => s + 2 * seg.length * (seg.length + (seg.prefix?.length ?? 0)) * c.dim, 0);
+  return 2 * (vision + c.layers * (layer + attention) + b.rows.length * c.dim * vocab);
+}

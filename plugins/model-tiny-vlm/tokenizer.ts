@@ -1,0 +1,101 @@
+/**
+ * A word-level tokenizer with a character fallback, built from a dataset's
+ * text and saved with every checkpoint.
+ *
+ * Why words, not characters or BPE: the prompts of SPEC section 5 are long
+ * fixed instructions (the thinking prompt alone is ~600 characters); as words
+ * they are ~5x shorter sequences, which is what a CPU-trained model can
+ * afford. Digits are always single tokens ("3.1" -> "3" "." "1") so numeric
+ * answers are composed, not memorised; every printable ASCII character is a
+ * token, so any text (a teacher's chain of thought, a bbox JSON) encodes and
+ * decodes back to itself exactly. The <think>/<answer> tags are single tokens.
+ *
+ * Pieces: a tag, a word of letters (or "_") with an optional leading space, a
+ * digit with an optional leading space, or one other character.
+ */
+export const SPECIAL_TOKENS = ['<pad>', '<bos>', '<eos>', '<user>', '<assistant>', '<image>', '<unk>'] as const;
+export const TAG_TOKENS = ['<think>', '</think>', '<answer>', '</answer>'] as const;
+type Special = (typeof SPECIAL_TOKENS)[number];
+
+const PIECE = /<\/?(?:think|answer)>| ?[A-Za-z_]+| ?[0-9]|[\s\S]/g;
+const CHARS = ['\n', '\t', ...Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i))];
+const DIGITS = Array.from({ length: 10 }, (_, i) => [String(i), ` ${i}`]).flat();
+
+export interface TokenizerJson {
+  version: 1;
+  tokens: string[];
+}
+
+export class Tokenizer {
+  private readonly ids = new Map<string, number>();
+
+  constructor(readonly tokens: string[]) {
+    tokens.forEach((t, i) => this.ids.set(t, i));
+    for (const s of SPECIAL_TOKENS) if (!this.ids.has(s)) throw new Error(`tokenizer: missing special token ${s}`);
+  }
+
+  /**
+   * Build from text: specials, tags, characters and digits first, then words
+   * seen at least `minCount` times, most frequent first (ties alphabetical),
+   * up to `maxVocab` tokens in all. Same texts -> same vocabulary.
+   */
+  static build(texts: Iterable<string>, { minCount = 2, maxVocab = 4096 } = {}): Tokenizer {
+    const counts = new Map<string, number>();
+    for (const text of texts)
+      for (const piece of text.match(PIECE) ?? []) if (/[A-Za-z_]/.test(piece)) counts.set(piece, (counts.get(piece) ?? 0) + 1);
+    const base = [...new Set([...SPECIAL_TOKENS, ...TAG_TOKENS, ...CHARS, ...DIGITS])];
+    const words = [...counts]
+      .filter(([, n]) => n >= minCount)
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .map(([w]) => w)
+      .slice(0, Math.max(0, maxVocab - base.length));
+    return new Tokenizer([...base, ...words]);
+  }
+
+  static fromJson(json: TokenizerJson): Tokenizer {
+    if (json?.version !== 1 || !Array.isArray(json.tokens)) throw new Error('tokenizer.json: expected { version: 1, tokens: [...] }');
+    return new Tokenizer(json.tokens);
+  }
+
+  toJson(): TokenizerJson {
+    return { version: 1, tokens: this.tokens };
+  }
+
+  get size(): number {
+    return this.tokens.length;
+  }
+
+  id(special: Special): number {
+    return this.ids.get(special)!;
+  }
+
+  encode(text: string): number[] {
+    const out: number[] = [];
+    const unk = this.id('<unk>');
+    for (const piece of text.match(PIECE) ?? []) {
+      const id = this.ids.get(piece);
+      if (id !== undefined) {
+        out.push(id);
+        continue;
+      }
+      const bare = piece.startsWith(' ') ? this.ids.get(piece.slice(1)) : undefined;
+      if (bare !== undefined) {
+        out.push(this.ids.get(' ')!, bare);
+        continue;
+      }
+      for (const char of piece) out.push(this.ids.get(char) ?? unk);
+    }
+    return out;
+  }
+
+  /** Text of the ids; specials other than the tags decode to nothing (<unk> to U+FFFD). */
+  decode(ids: number[]): string {
+    let text = '';
+    for (const id of ids) {
+      const token = this.tokens[id];
+      if (token === undefined || token === '<unk>') text += '\uFFFD';
+      else if (!(SPECIAL_TOKENS as readonly string[]).includes(token)) text += token;
+    }
+    return text;
+  }
+}

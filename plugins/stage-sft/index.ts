@@ -1,0 +1,48 @@
+/**
+ * stage-sft: the `sft` stage kind (curriculum stages 1 and 2, SPEC section 5):
+ * supervised fine-tuning on each selected sample's prompt -> answer, loss on
+ * the answer tokens only.
+ */
+import { definePlugin, z, type Stage, type StageContext } from '../../core/index.ts';
+import { samplePrompt } from '../prompts/index.ts';
+import { stageOptions, supervisedSchema, trainSupervised } from '../training/index.ts';
+
+export const PLUGIN_NAME = 'stage-sft';
+
+/**
+ * Defaults: the paper's recipe (cosine, warmup 0.1, effective batch 8, clip 1)
+ * with a learning rate for a model trained from scratch, 3e-4 (the paper's
+ * 1e-5 fine-tunes a pretrained 3B model). Higher rates fit stage 2's
+ * one-token answers faster but collapse a from-scratch model onto the answer
+ * prior (hidden states of all positions align), after which the cold start
+ * cannot learn its format; measured in docs-notes/training.md.
+ */
+export const sftOptions = z.strictObject({
+  ...supervisedSchema,
+  /** Prompt style (plugins/prompts): "plain" for localization, "direct" for answers, "think" for CoT. */
+  style: z.enum(['plain', 'direct', 'think']).optional(),
+});
+
+/** Stage 1 (localization only) asks plainly; otherwise the direct-answer prompt. */
+export function defaultStyle(ctx: StageContext): 'plain' | 'direct' {
+  const tasks = new Set(ctx.samples.map((s) => s.task));
+  return tasks.size === 1 && tasks.has('localization') ? 'plain' : 'direct';
+}
+
+export const sftStage: Stage = {
+  kind: 'sft',
+  async run(ctx) {
+    const options = stageOptions(sftOptions, ctx);
+    const style = options.style ?? defaultStyle(ctx);
+    const examples = ctx.samples.map((sample) => ({ input: samplePrompt(sample, ctx.dataset.dir, style), completion: sample.answer }));
+    return trainSupervised(ctx, examples, options);
+  },
+};
+
+export default definePlugin({
+  name: PLUGIN_NAME,
+  options: z.strictObject({}),
+  apply(ladder) {
+    ladder.hooks.stages.for('sft').tap(PLUGIN_NAME, () => sftStage);
+  },
+});

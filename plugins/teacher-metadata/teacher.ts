@@ -1,0 +1,106 @@
+/**
+ * The metadata teacher: writes a short chain of thought from a sample's
+ * facts (what is where), then the answer, in the format of SPEC section 6:
+ * `<think>...</think><answer>...</answer>`. It reads `input.reference`, so it
+ * is a teacher and an oracle, never a model under test. At a configurable
+ * rate it answers wrongly or breaks the format, seeded per (seed, sample,
+ * completion), so the cold-start rejection filter has something to reject.
+ */
+import { createRandom, type Generation, type Policy, type PolicyInput, type PolicyReference, type Random, type SamplingOptions } from '../../core/index.ts';
+
+export interface TeacherOptions {
+  /** Fraction of completions with a wrong answer. */
+  errorRate: number;
+  /** Fraction of completions with a broken format (a tag missing). */
+  formatErrorRate: number;
+  /** Facts mentioned in the reasoning, at most. */
+  maxFacts: number;
+}
+
+// Phrases from the thinking prompt's own words (SPEC section 5), so tokenizers built from the prompts cover them.
+const OPENERS = ['Hmm, let me think.', "Hmm, let's break it down.", 'let me think.', 'wait, let me think.'];
+const CLOSERS = ['so the answer is', 'oh, I see, the answer is', 'wait, the answer is'];
+const LETTERS = ['A', 'B', 'C', 'D', 'E', 'F'];
+
+const words = (key: string) => key.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/[_-]+/g, ' ').toLowerCase();
+const pick = <T>(random: Random, items: readonly T[]) => items[random.int(items.length)]!;
+
+function value(v: unknown): string | undefined {
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toFixed(1);
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v) && v.length <= 4 && v.every((x) => typeof x === 'number')) return v.map(value).join(', ');
+  return undefined;
+}
+
+/**
+ * Sentences about the facts: objects (anything with a category or label)
+ * first, then scalar facts. When `question` names some of the objects, only
+ * those are described (what the question is about), each with one measurement.
+ */
+export function describeFacts(facts: Record<string, unknown> | undefined, max: number, question = ''): string[] {
+  const out: string[] = [];
+  const objects: Record<string, unknown>[] = [];
+  const describeObject = (o: Record<string, unknown>) => {
+    const name = (o.category ?? o.label) as string | undefined;
+    if (typeof name !== 'string') return;
+    // one measurement, a scalar when there is one (shorter than a vector)
+    const details = Object.entries(o)
+      .filter(([k]) => k !== 'category' && k !== 'label' && k !== 'id')
+      .sort(([, a], [, b]) => Number(typeof b === 'number') - Number(typeof a === 'number'))
+      .map(([k, v]) => [k, value(v)] as const)
+      .filter(([, v]) => v !== undefined)
+      .slice(0, 1)
+      .map(([k, v]) => `${words(k)} ${v}`);
+    out.push(`I see the ${name}${details.length ? ` (${details.join('; ')})` : ''}.`);
+  };
+  const isObject = (x: unknown): x is Record<string, unknown> => !!x && typeof x === 'object' && !Array.isArray(x);
+  for (const v of Object.values(facts ?? {})) {
+    if (Array.isArray(v)) objects.push(...v.filter(isObject));
+    else if (isObject(v)) objects.push(v);
+  }
+  const named = (o: Record<string, unknown>) => String(o.category ?? o.label ?? '');
+  const mentioned = objects.filter((o) => named(o) && question.toLowerCase().includes(named(o).toLowerCase()));
+  (mentioned.length ? mentioned : objects).forEach(describeObject);
+  for (const [key, v] of Object.entries(facts ?? {})) {
+    const text = value(v);
+    if (text !== undefined) out.push(`The ${words(key)} is ${text}.`);
+  }
+  return out.slice(0, max);
+}
+
+/** A wrong answer of the same kind: another option letter, a number off by 2x or more, shifted boxes. */
+export function wrongAnswer(ref: PolicyReference, random: Random): string {
+  if (ref.answerKind === 'choice') {
+    const letters = LETTERS.slice(0, Math.max(2, ref.options?.length ?? 4)).filter((l) => l !== ref.answer.trim().toUpperCase());
+    return pick(random, letters);
+  }
+  if (ref.answerKind === 'number') {
+    const truth = Number(ref.answer);
+    const factor = random.next() < 0.5 ? 0.2 + 0.3 * random.next() : 2 + random.next();
+    const wrong = truth * factor;
+    return Number.isInteger(truth) ? String(Math.round(wrong)) : wrong.toFixed(1);
+  }
+  return ref.answer.replace(/\d+/g, (d) => String(Number(d) + 40 + random.int(40)));
+}
+
+export function teacherCompletion(ref: PolicyReference, options: TeacherOptions, random: Random, question = ''): string {
+  const wrong = random.next() < options.errorRate;
+  const broken = random.next() < options.formatErrorRate;
+  const answer = wrong ? wrongAnswer(ref, random) : ref.answer;
+  const reasoning = [pick(random, OPENERS), ...describeFacts(ref.facts, options.maxFacts, question), `${pick(random, CLOSERS)} ${answer}.`].join(' ');
+  if (!broken) return `<think>${reasoning}</think><answer>${answer}</answer>`;
+  return random.next() < 0.5 ? `<think>${reasoning}<answer>${answer}</answer>` : `<think>${reasoning}</think>${answer}`;
+}
+
+export class MetadataTeacher implements Policy {
+  readonly id = 'metadata-teacher';
+  constructor(readonly options: TeacherOptions) {}
+
+  async generate(inputs: PolicyInput[], sampling: SamplingOptions): Promise<Generation[][]> {
+    return inputs.map((input, i) => {
+      const ref = input.reference;
+      if (!ref) throw new Error(`metadata-teacher: input ${i} has no reference (the teacher writes from the sample's facts and answer)`);
+      return Array.from({ length: sampling.n ?? 1 }, (_, j) => ({ text: teacherCompletion(ref, this.options, createRandom(sampling.seed, `metadata-teacher/${ref.id}/${j}`), input.prompt) }));
+    });
+  }
+}

@@ -1,0 +1,15 @@
+/**
+ * training: a library shared by the training stages (not a plugin; it taps
+ * no hook): AdamW on plain arrays, the cosine schedule, gradient clipping,
+ * atomic checkpoints with resume, the supervised loop, end-of-stage plots.
+ */
+export { AdamW, ADAMW_DEFAULTS, clipGradients, scaleGradients, type AdamWOptions } from './optimizer.ts';
+export { cosineWithWarmup } from './schedule.ts';
+export { writeTensorFile, readTensorFile, type NamedTensor } from './tensor-file.ts';
+export { latestCheckpoint, readStageState, writeCheckpoint, FINAL, type StageState } from './checkpoint.ts';
+export { TrainingRun, requireTrainer, writeCurves, type OptimizerOptions, type CheckpointOptions } from './run.ts';
+export { trainSupervised, supervisedPlan, nllObjective, type SupervisedOptions } from './sft.ts';
+export { stageOptions, optimizerSchema, checkpointSchema, supervisedSchema } from './options.ts';
+export { mean, std } from './stats.ts';
+export { createOrder } from './order.ts';
+export { scoreCompletions } from './rewards.ts';

@@ -1,0 +1,46 @@
+import test from 'ava';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createLadder, hash32, readJsonLines } from '../../../core/index.ts';
+import { samplePrompt } from '../../../plugins/prompts/index.ts';
+import coldStartPlugin, { coldStartStage } from '../../../plugins/stage-cold-start/index.ts';
+import teacherPlugin from '../../../plugins/teacher-metadata/index.ts';
+import { tinyVlmBackend, type TinyVlmPolicy } from '../../../plugins/model-tiny-vlm/index.ts';
+import { tempDir } from '../../helpers/temp.ts';
+import { REWARDS, accuracyReward, formatReward } from '../../helpers/rewards.ts';
+import { stageContext } from '../../helpers/stage-context.ts';
+import { writeToyDataset } from '../../helpers/toy-dataset.ts';
+
+test('cold start keeps exactly the teacher completions with R > 1 + lambda, then fine-tunes on them', async (t) => {
+  const dir = tempDir(t);
+  const dataset = await writeToyDataset(dir, { count: 8, images: [1, 1] });
+  const ladder = await createLadder({ presets: [], plugins: [teacherPlugin(), coldStartPlugin()] }, { defaults: [] });
+  const policy = (await tinyVlmBackend().create({ dim: 32, layers: 1, heads: 2, ffn: 64, visionDim: 16, imageWidth: 28, imageHeight: 28, maxLength: 512 }, { seed: 1, dataset, log: () => {} })) as TinyVlmPolicy;
+  const teacherOptions = { errorRate: 0.4, formatErrorRate: 0.2 };
+  const options = { generations: 3, lambda: 0.5, keepPerQuestion: 3, teacherOptions, epochs: 1, batchSize: 4, checkpointEvery: 0 };
+  const { ctx, emitted } = stageContext({ policy, dataset, dir, kind: 'cold-start', options, rewards: REWARDS });
+  const result = await coldStartStage(ladder).run(ctx);
+
+  // regenerate the teacher's completions (one batch: seeded by stage seed, name, batch start) and score each independently
+  const teacher = await ladder.get('models', 'metadata-teacher').create(teacherOptions, { seed: 7, log: () => {} });
+  const inputs = dataset.samples.map((s) => samplePrompt(s, dataset.dir, 'think'));
+  const all = await teacher.generate(inputs, { maxTokens: 512, temperature: 1, topP: 1, seed: hash32('7:cold-start:teacher-0'), n: 3 });
+  const passing = all.flatMap((g, q) =>
+    g.filter((o) => (formatReward([o.text], [dataset.samples[q]!]) as number[])[0]! + (accuracyReward([o.text], [dataset.samples[q]!]) as number[])[0]! > 1.5).map((o) => o.text),
+  );
+  const kept = readJsonLines<{ id: string; completion: string; reward: number }>(join(ctx.dir, 'cold-start.jsonl'));
+  const summary = JSON.parse(readFileSync(join(ctx.dir, 'cold-start.json'), 'utf8'));
+  t.is(summary.candidates, 24);
+  t.is(kept.length, summary.kept);
+  t.true(kept.length > 0 && kept.length < 24, `kept ${kept.length}`);
+  for (const k of kept) {
+    const sample = dataset.samples.find((s) => s.id === k.id)!;
+    const R = (formatReward([k.completion], [sample]) as number[])[0]! + (accuracyReward([k.completion], [sample]) as number[])[0]!;
+    t.true(R > 1.5, `${k.id}: R ${R}`);
+  }
+  t.deepEqual(kept.map((k) => k.completion), passing);
+  t.is(emitted[0]!.phase, 'rejection-sampling');
+  t.is(result.metrics.kept, kept.length);
+  t.is(result.metrics.steps, Math.ceil(kept.length / 4));
+  t.true(emitted.slice(1).every((e) => typeof e.loss === 'number' && typeof e.step === 'number'));
+});

@@ -1,0 +1,29 @@
+import test from 'ava';
+import { createRandom } from '../../../core/index.ts';
+import { MetadataTeacher, describeFacts, teacherCompletion } from '../../../plugins/teacher-metadata/index.ts';
+import { formatReward } from '../../helpers/rewards.ts';
+
+const ref = { id: 's1', task: 'relative-direction', answer: 'C', answerKind: 'choice' as const, options: ['A. x', 'B. y', 'C. z', 'D. w'], facts: { objects: [{ category: 'chair', centroid: [1, 2, 0.5] }, { category: 'table', size_cm: 120 }], distance: 1.25 } };
+
+test('the teacher reasons from the facts, then answers, in the <think>/<answer> format', (t) => {
+  const text = teacherCompletion(ref, { errorRate: 0, formatErrorRate: 0, maxFacts: 3 }, createRandom(1, 'x'));
+  t.regex(text, /^<think>.*I see the chair \(centroid 1, 2, 0\.5\)\. I see the table \(size cm 120\)\. The distance is 1\.3\..* C\.<\/think><answer>C<\/answer>$/);
+  t.deepEqual(describeFacts(ref.facts, 1), ['I see the chair (centroid 1, 2, 0.5).']);
+  // a question naming the table: only the table is described
+  t.deepEqual(describeFacts(ref.facts, 3, 'How far is the Table?'), ['I see the table (size cm 120).', 'The distance is 1.3.']);
+});
+
+test('wrong answers and broken formats come at the configured rates, seeded', async (t) => {
+  const teacher = new MetadataTeacher({ errorRate: 0.3, formatErrorRate: 0.2, maxFacts: 2 });
+  const input = { prompt: 'q', images: [], reference: ref };
+  const [outs] = await teacher.generate([input], { maxTokens: 100, temperature: 1, topP: 1, seed: 4, n: 400 });
+  const texts = outs!.map((o) => o.text);
+  const wrong = texts.filter((x) => /answer is ([A-D])\./.exec(x)![1] !== 'C').length / texts.length;
+  const broken = formatReward(texts, []) as number[];
+  const brokenRate = broken.filter((x) => x === 0).length / texts.length;
+  t.true(wrong > 0.22 && wrong < 0.38, `wrong ${wrong}`);
+  t.true(brokenRate > 0.13 && brokenRate < 0.27, `broken ${brokenRate}`);
+  const [again] = await teacher.generate([input], { maxTokens: 100, temperature: 1, topP: 1, seed: 4, n: 400 });
+  t.deepEqual(again!.map((o) => o.text), texts);
+  await t.throwsAsync(teacher.generate([{ prompt: 'q', images: [] }], { maxTokens: 1, temperature: 1, topP: 1, seed: 0 }), { message: /no reference/ });
+});
