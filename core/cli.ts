@@ -2,7 +2,7 @@
  * The `ladder` command. Exit codes: 0 ok, 1 run failure, 2 usage or config error.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { loadConfig, type LoadedConfig, type UserConfig } from './config.ts';
 import { LadderError, UsageError, messageOf } from './errors.ts';
@@ -112,10 +112,12 @@ async function evalCommand(
     ? await loadPolicy(ladder, resolve(modelSpec), ctx)
     : await ladder.get('models', modelSpec).create(modelSpec === config.model.id ? config.model.options : {}, ctx);
   const label = isCheckpoint ? basename(resolve(modelSpec)) : modelSpec;
+  // a checkpoint may say how it was trained to be asked (policy.json `promptStyle`)
+  const promptStyle = isCheckpoint ? checkpointPromptStyle(resolve(modelSpec)) : undefined;
   const reports = [];
   for (const id of benchmarks) {
     const dir = opts.out ? resolve(opts.out, id) : join(resolve(config.runsDir), config.name, 'eval', label, id);
-    const report = await evaluateBenchmark(ladder, policy, id, dir, { dataset, limit });
+    const report = await evaluateBenchmark(ladder, policy, id, dir, { dataset, limit, promptStyle });
     await writeJsonAtomic(join(dir, 'report.json'), report);
     await writeFileAtomic(join(dir, 'report.md'), `${benchmarkTable(report)}\n`);
     await ladder.hooks.evaluate.promise(report, label, { name: config.name, dir, seed: config.seed, curriculum: [] });
@@ -124,6 +126,15 @@ async function evalCommand(
   }
   if (reports.length > 1) print(`\n${evaluationTable({ [label]: Object.fromEntries(reports.map((r) => [r.benchmark, r])) })}`);
   await policy.dispose?.();
+}
+
+function checkpointPromptStyle(dir: string): string | undefined {
+  try {
+    const style = (JSON.parse(readFileSync(join(dir, 'policy.json'), 'utf8')) as { promptStyle?: unknown }).promptStyle;
+    return typeof style === 'string' ? style : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function positiveInt(text: string, option: string): number {

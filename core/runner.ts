@@ -102,11 +102,12 @@ export async function evaluateBenchmark(
   policy: Policy,
   benchmarkId: string,
   dir: string,
-  extra: { dataset?: Dataset; limit?: number; seed?: number } = {},
+  extra: { dataset?: Dataset; limit?: number; seed?: number; promptStyle?: string } = {},
 ): Promise<BenchmarkReport> {
   const { config } = ladder;
   return ladder.get('benchmarks', benchmarkId).evaluate(policy, {
     seed: extra.seed ?? config.seed,
+    promptStyle: extra.promptStyle,
     dir,
     limit: extra.limit ?? config.evaluate.limit,
     batchSize: config.evaluate.batchSize,
@@ -161,7 +162,8 @@ export async function runCurriculum(ladder: Ladder, opts: RunOptions = {}): Prom
       if (!points.includes(point)) return;
       for (const id of config.evaluate.benchmarks) {
         if (state.evaluations[point]?.[id]) continue;
-        const report = await evaluateBenchmark(ladder, policy, id, run.evalDir(point, id), { dataset });
+        const promptStyle = state.stages.at(-1)?.result.promptStyle;
+        const report = await evaluateBenchmark(ladder, policy, id, run.evalDir(point, id), { dataset, promptStyle });
         (state.evaluations[point] ??= {})[id] = report;
         run.saveState(state);
         emit({ event: 'evaluate', point, benchmark: id, nq: report.nq, mcq: report.mcq, avg: report.avg });

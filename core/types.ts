@@ -391,6 +391,11 @@ export interface StageEntry {
 export interface StageResult {
   /** Directory of the stage's final checkpoint, if it wrote one. */
   checkpoint?: string;
+  /**
+   * The prompt style the stage trained with ("plain", "direct", "think"):
+   * benchmarks evaluating this checkpoint ask the same way by default.
+   */
+  promptStyle?: string;
   metrics: Record<string, number>;
 }
 
@@ -456,6 +461,8 @@ export interface BenchmarkReport {
 
 export interface BenchmarkContext {
   seed: number;
+  /** The prompt style the policy was last trained with, when known (see StageResult.promptStyle). */
+  promptStyle?: string;
   /** Directory for predictions (resumable JSONL) and the report. */
   dir: string;
   /** Score a seeded random subset of this many rows. */

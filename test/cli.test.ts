@@ -36,7 +36,7 @@ test('an unknown command or option is a usage error (exit 2)', (t) => {
 });
 
 test('inspect --json succeeds on every example config', (t) => {
-  for (const example of ['custom-plugin', 'recipe', 'replace-plugin', 'sweep']) {
+  for (const example of ['custom-plugin', 'recipe', 'replace-plugin', 'scannet', 'sweep']) {
     const out = ladder(['inspect', '--json', '--config', join('examples', example, 'ladder.config.ts')]);
     t.is(out.code, 0, `${example}: ${out.stderr}`);
     const parsed = JSON.parse(out.stdout) as { ladders: { plugins: { name: string; taps: string[] }[] }[] };
@@ -50,6 +50,15 @@ test('inspect --json succeeds on every example config', (t) => {
     via: 'plugins[0]',
     taps: ['rewards[length]'],
   });
+  const replaced = JSON.parse(ladder(['inspect', '--json', '-c', 'examples/replace-plugin/ladder.config.ts']).stdout).ladders[0];
+  const visibility = replaced.plugins.filter((p: { name: string }) => p.name === 'filter-visibility');
+  t.deepEqual(visibility.map((p: { via: string; options: unknown }) => [p.via, p.options]), [['plugins[0]', { min: 0.6 }]]);
+  t.deepEqual(
+    replaced.skipped.map((s: { name: string; reason: string }) => `${s.name}: ${s.reason}`).filter((s: string) => /visibility|caps/.test(s)),
+    ['filter-caps: disabled with [name, false]', 'filter-visibility: a plugin of the same name comes first'],
+  );
+  const scannet = JSON.parse(ladder(['inspect', '--json', '-c', 'examples/scannet/ladder.config.ts']).stdout).ladders[0];
+  t.is(scannet.config.data.source, 'scannet');
   const sweep = JSON.parse(ladder(['inspect', '--json', '-c', 'examples/sweep/ladder.config.ts']).stdout);
   t.deepEqual(sweep.ladders.map((l: { config: { name: string } }) => l.config.name), ['order-progressive', 'order-spatial-only', 'order-mixed']);
 });

@@ -73,7 +73,7 @@ export default definePlugin({
             return images.map((image) => resolveInside(root, image, 'image'));
           },
         }));
-        return evaluateRows(policy, ctx, items, evaluationSettings(BENCHMARK_ID, opts, { order: TASK_ORDER }, { frames: opts.frames }));
+        return evaluateRows(policy, ctx, items, evaluationSettings(BENCHMARK_ID, opts, ctx, { order: TASK_ORDER }, { frames: opts.frames }));
       },
     };
     ladder.hooks.benchmarks.for(BENCHMARK_ID).tap(PLUGIN_NAME, () => benchmark);

@@ -70,7 +70,7 @@ export default definePlugin({
               images: async () => (names as string[]).map((name) => resolveInside(images, `${q.scene}/${name}`, 'image')),
             };
           });
-          return evaluateRows(policy, ctx, items, evaluationSettings(id, opts, VSI_LAYOUT));
+          return evaluateRows(policy, ctx, items, evaluationSettings(id, opts, ctx, VSI_LAYOUT));
         },
       };
       ladder.hooks.benchmarks.for(id).tap(PLUGIN_NAME, () => benchmark);

@@ -61,7 +61,7 @@ export default definePlugin({
             images: async () => sampleFrames(resolveInside(videos, video, 'video'), { count: opts.frames, cacheDir }),
           };
         });
-        return evaluateRows(policy, ctx, items, evaluationSettings(BENCHMARK_ID, opts, VSI_LAYOUT, { frames: opts.frames }));
+        return evaluateRows(policy, ctx, items, evaluationSettings(BENCHMARK_ID, opts, ctx, VSI_LAYOUT, { frames: opts.frames }));
       },
     };
     ladder.hooks.benchmarks.for(BENCHMARK_ID).tap(PLUGIN_NAME, () => benchmark);

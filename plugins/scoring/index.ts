@@ -35,5 +35,5 @@ export {
   type RowProblem,
 } from './parquet-rows.ts';
 export { evaluateRows, DEFAULT_MAX_TOKENS, type EvalRow, type EvaluationSettings } from './evaluate.ts';
-export { evaluationOptions, frameOptions, evaluationSettings, frameCacheDir } from './options.ts';
+export { evaluationOptions, frameOptions, evaluationSettings, frameCacheDir, resolvePromptStyle } from './options.ts';
 export { referenceOf } from './reference.ts';

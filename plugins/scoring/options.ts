@@ -9,9 +9,12 @@ import { DEFAULT_MAX_TOKENS, type EvaluationSettings } from './evaluate.ts';
 import { EXTRACTION_MODES } from './extract.ts';
 
 export const evaluationOptions = {
-  /** "direct": stage 2's post prompts (answer directly); "think": stage 3's <think>/<answer> prompts. */
-  /** How benchmarks ask: `direct` (stage-2 post prompts) or `think` (stage-3 <think>/<answer>); see plugins/prompts. */
-  prompt: z.enum(['direct', 'think']).default('direct'),
+  /**
+   * How benchmarks ask (plugins/prompts): `direct` (stage-2 post prompts),
+   * `think` (stage-3 <think>/<answer> prompts), or `auto`: the way the
+   * checkpoint was last trained (`BenchmarkContext.promptStyle`), else direct.
+   */
+  prompt: z.enum(['auto', 'direct', 'think']).default('auto'),
   /** "spec": SPEC section 7; "vsi-bench": lmms-eval's VSI-Bench parser, exactly. */
   extraction: z.enum(EXTRACTION_MODES as ['spec', 'vsi-bench']).default('spec'),
   /** Text before each question (lmms-eval's VSI-Bench prompt starts with "These are frames of a video."). */
@@ -31,18 +34,26 @@ export const frameOptions = {
 
 type EvaluationOptions = z.output<z.ZodObject<typeof evaluationOptions>>;
 
+/** The prompt style to ask with: the option, or under `auto` the style the checkpoint was trained with. */
+export function resolvePromptStyle(option: EvaluationOptions['prompt'], trainedWith: string | undefined): 'direct' | 'think' {
+  if (option !== 'auto') return option;
+  return trainedWith === 'think' ? 'think' : 'direct';
+}
+
 export function evaluationSettings(
   benchmark: string,
   opts: EvaluationOptions,
+  ctx: { promptStyle?: string },
   layout?: TypeLayout,
   inputs?: Record<string, unknown>,
 ): EvaluationSettings {
+  const prompt = resolvePromptStyle(opts.prompt, ctx.promptStyle);
   return {
     benchmark,
-    prompt: opts.prompt,
+    prompt,
     extraction: opts.extraction,
     prePrompt: opts.prePrompt || undefined,
-    maxTokens: opts.maxTokens ?? DEFAULT_MAX_TOKENS[opts.prompt],
+    maxTokens: opts.maxTokens ?? DEFAULT_MAX_TOKENS[prompt],
     temperature: opts.temperature,
     layout,
     inputs,

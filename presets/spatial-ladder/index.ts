@@ -27,6 +27,9 @@ const DATA_PLUGINS: PluginEntry[] = [
   ['filter-caps', { perScene: 40, perCategory: 12 }],
 ];
 
+/** The trainable model, the three stage kinds (SPEC section 5) and the default cold-start teacher. */
+const TRAINING_PLUGINS: PluginEntry[] = ['model-tiny-vlm', 'stage-sft', 'stage-cold-start', 'stage-grpo', 'teacher-metadata'];
+
 /** Rewards (SPEC section 6), the held-out benchmark and the reference policies for `ladder eval`. */
 const SCORING_PLUGINS: PluginEntry[] = [
   'reward-format',
@@ -58,6 +61,7 @@ export default definePreset({
       scannet ? ['source-scannet', scannet] : 'source-scannet',
       'scenes',
       ...DATA_PLUGINS,
+      ...TRAINING_PLUGINS,
       ...SCORING_PLUGINS,
     ],
     settings: {
@@ -68,7 +72,8 @@ export default definePreset({
         { name: 'perception', kind: 'sft', data: { tasks: ['localization'] } },
         { name: 'understanding', kind: 'sft', data: { tasks: [...SPATIAL_TASKS] } },
         { name: 'cold-start', kind: 'cold-start', data: { tasks: [...SPATIAL_TASKS] }, evaluate: false },
-        { name: 'reasoning', kind: 'grpo', data: { tasks: [...SPATIAL_TASKS] } },
+        // GRPO is the slow stage on CPU (~4 s a step): 30 steps keep the whole ladder within 15 minutes
+        { name: 'reasoning', kind: 'grpo', data: { tasks: [...SPATIAL_TASKS] }, options: { maxSteps: 30 } },
       ],
       rewards: { format: 1, accuracy: 1 },
       evaluate: { benchmarks: ['held-out'], at: ['base', 'understanding', 'reasoning'] },
