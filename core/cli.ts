@@ -277,7 +277,7 @@ export function buildProgram(): Command {
     .exitOverride();
   program.addHelpText(
     'after',
-    `\nExamples:\n  ladder run                          the spatial-ladder recipe on the embedded procedural scenes\n  ladder run --name my-run --seed 7 --set curriculum[0].options.epochs=2\n  ladder ablate -c examples/sweep/ladder.config.ts\n  ladder eval --model runs/spatial-ladder/stages/4-reasoning --benchmark held-out\n  ladder inspect --json\n\nExit codes: 0 ok, 1 run failure, 2 usage or config error.`,
+    `\nExamples:\n  ladder run                          the spatial-ladder recipe on the embedded procedural scenes\n  ladder run --name my-run --seed 7 --set curriculum[0].options.epochs=2\n  ladder ablate -c examples/sweep/ladder.config.ts\n  ladder eval --model runs/spatial-ladder/stages/4-reasoning/final --benchmark held-out\n  ladder inspect --json\n\nExit codes: 0 ok, 1 run failure, 2 usage or config error.`,
   );
   const runOptions = (command: Command) =>
     command

@@ -1,0 +1,59 @@
+/**
+ * The recipe end to end through the real CLI, shrunk: 5 small procedural
+ * rooms, a one-layer model, two steps per stage. Everything the default
+ * `npx ladder run` does, in about a minute.
+ */
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readJsonLines, SPATIAL_TASKS, type MetricEvent } from '../../core/index.ts';
+import { tempDir } from '../helpers/temp.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+test('the spatial-ladder preset runs the whole ladder: data, four stages, three evaluations, tables and plots', (t) => {
+  const dir = tempDir(t);
+  const steps = { maxSteps: 2, epochs: 1, checkpointEvery: 0 };
+  const config = {
+    presets: [['spatial-ladder', { procedural: { scenes: 5, frames: 12, width: 160, height: 120, depthWidth: 80, depthHeight: 60 } }]],
+    name: 'smoke',
+    runsDir: join(dir, 'runs'),
+    cacheDir: join(dir, 'cache'),
+    data: { candidates: 8, workers: 1 },
+    model: { id: 'tiny-vlm', options: { dim: 32, layers: 1, heads: 2, ffn: 64, visionDim: 16, imageWidth: 28, imageHeight: 28 } },
+    curriculum: [
+      { name: 'perception', kind: 'sft', data: { tasks: ['localization'] }, options: steps },
+      { name: 'understanding', kind: 'sft', data: { tasks: [...SPATIAL_TASKS] }, options: steps },
+      { name: 'cold-start', kind: 'cold-start', data: { tasks: [...SPATIAL_TASKS], limit: 16 }, options: { ...steps, generations: 2 }, evaluate: false },
+      { name: 'reasoning', kind: 'grpo', data: { tasks: [...SPATIAL_TASKS] }, options: { ...steps, generations: 2, batchSize: 2, gradAccum: 1, maxTokens: 16 } },
+    ],
+    evaluate: { limit: 12 },
+  };
+  writeFileSync(join(dir, 'ladder.config.json'), JSON.stringify(config));
+  const run = spawnSync(process.execPath, [join(root, 'core', 'bin.mjs'), 'run', '-c', join(dir, 'ladder.config.json')], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, CI: 'true' },
+  });
+  t.is(run.status, 0, run.stderr.slice(-3000));
+
+  // the Table 1 columns per checkpoint, then Table 3 per dimension and modality
+  t.regex(run.stdout, /\| checkpoint +\| held-out NQ \| held-out MCQ \| held-out Avg \|/);
+  for (const point of ['base', 'understanding', 'reasoning']) t.regex(run.stdout, new RegExp(`\\| ${point} +\\| +\\d+\\.\\d \\|`));
+  t.regex(run.stdout, /\| held-out: type \/ modality +\| base \| understanding \| reasoning \| change \|/);
+
+  const out = join(dir, 'runs', 'smoke');
+  const state = JSON.parse(readFileSync(join(out, 'state.json'), 'utf8'));
+  t.is(state.status, 'done');
+  t.deepEqual(state.stages.map((s: { name: string }) => s.name), ['perception', 'understanding', 'cold-start', 'reasoning']);
+  t.deepEqual(Object.keys(state.evaluations), ['base', 'understanding', 'reasoning']);
+  const steps_ = readJsonLines<MetricEvent>(join(out, 'metrics.jsonl')).filter((m) => m.event === 'step' && (m.step ?? 0) > 0);
+  t.deepEqual([...new Set(steps_.map((m) => m.stage))], ['perception', 'understanding', 'cold-start', 'reasoning']);
+  const grpo = steps_.filter((m) => m.stage === 'reasoning');
+  for (const key of ['loss', 'lr', 'grad_norm', 'reward_mean', 'reward_std', 'reward_format', 'reward_accuracy', 'kl', 'completion_length', 'tokens_per_s', 'backend'])
+    t.true(key in grpo[0]!, `GRPO metrics carry ${key}`);
+  for (const plot of ['loss.png', 'reward_mean.png', 'reward_std.png']) t.true(existsSync(join(out, 'plots', plot)), plot);
+  t.true(existsSync(join(out, 'stages', '4-reasoning', 'final', 'policy.json')));
+});
