@@ -1,10 +1,10 @@
 /**
  * Reporter: draws progress bars on a TTY and plain lines otherwise (CI, logs),
- * prints stage boundaries, every n-th training step and benchmark tables.
+ * prints stage boundaries, every n-th training step and a line per benchmark evaluation.
  * A core default: every run has it unless the config says ['reporter', false].
  */
 import cliProgress from 'cli-progress';
-import { benchmarkTable, definePlugin, z, type MetricEvent, type ProgressEvent } from '../../core/index.ts';
+import { definePlugin, z, type MetricEvent, type ProgressEvent } from '../../core/index.ts';
 
 const PLUGIN_NAME = 'reporter';
 
@@ -80,8 +80,11 @@ export default definePlugin({
       else if (event.event === 'stage-end') write(stepLine({ ...event, step: undefined }).replace('step -', 'finished'));
     });
 
+    // one line per evaluation; the tables go to stdout when the command ends
     ladder.hooks.evaluate.tap(PLUGIN_NAME, (report, checkpoint) => {
-      write(`\n${report.benchmark} @ ${checkpoint}\n${benchmarkTable(report)}${report.errors?.length ? `\n${report.errors.length} row(s) could not be scored (see the predictions file)` : ''}`);
+      const rows = report.scores.reduce((n, s) => n + s.count, 0);
+      const errors = report.errors?.length ? `; ${report.errors.length} row(s) could not be scored (see report.json)` : '';
+      write(`${report.benchmark} @ ${checkpoint}: NQ ${report.nq.toFixed(1)}  MCQ ${report.mcq.toFixed(1)}  Avg ${report.avg.toFixed(1)} (${rows} rows${errors})`);
     });
   },
 });
