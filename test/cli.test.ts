@@ -55,7 +55,7 @@ test('inspect --json succeeds on every example config', (t) => {
   t.deepEqual(visibility.map((p: { via: string; options: unknown }) => [p.via, p.options]), [['plugins[0]', { min: 0.6 }]]);
   t.deepEqual(
     replaced.skipped.map((s: { name: string; reason: string }) => `${s.name}: ${s.reason}`).filter((s: string) => /visibility|caps/.test(s)),
-    ['filter-caps: disabled with [name, false]', 'filter-visibility: a plugin of the same name comes first'],
+    ['filter-visibility: a plugin of the same name comes first', 'filter-caps: disabled with [name, false]'],
   );
   const scannet = JSON.parse(ladder(['inspect', '--json', '-c', 'examples/scannet/ladder.config.ts']).stdout).ladders[0];
   t.is(scannet.config.data.source, 'scannet');
