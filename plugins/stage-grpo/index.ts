@@ -55,7 +55,7 @@ export const grpoStage: Stage = {
     const totalSteps = rollouts * o.iterations;
     const reference = o.beta > 0 ? await requireTrainer(ctx).snapshot() : undefined; // the policy as the stage found it
     try {
-      const run = await TrainingRun.open(ctx, totalSteps, o, [`${label}/epoch-<e>`, `${label}/rollout-<k>`]);
+      const run = await TrainingRun.open(ctx, totalSteps, o, [`${label}/epoch-<e>`, `${label}/rollout-<k>`], o.style);
       if (run.finished) return run.finished;
       const order = createOrder(ctx.samples.length, ctx.seed, label);
       const progress = ctx.progress(`${label} (grpo)`, totalSteps);

@@ -35,7 +35,7 @@ export const sftStage: Stage = {
     const options = stageOptions(sftOptions, ctx);
     const style = options.style ?? defaultStyle(ctx);
     const examples = ctx.samples.map((sample) => ({ input: samplePrompt(sample, ctx.dataset.dir, style), completion: sample.answer }));
-    return trainSupervised(ctx, examples, options);
+    return trainSupervised(ctx, examples, { ...options, style });
   },
 };
 

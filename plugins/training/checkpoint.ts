@@ -47,6 +47,18 @@ export async function writeCheckpoint(stageDir: string, name: string, fill: (dir
   return target;
 }
 
+/**
+ * Record in the checkpoint's policy.json (written by the backend) the prompt
+ * style the stage trained with, `promptStyle`: `ladder eval --model <dir>`
+ * asks the checkpoint that way under the benchmarks' `prompt: 'auto'`.
+ */
+export async function stampPromptStyle(dir: string, promptStyle: string): Promise<void> {
+  const file = join(dir, 'policy.json');
+  if (!existsSync(file)) return;
+  const manifest = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  await writeJsonAtomic(file, { ...manifest, promptStyle });
+}
+
 export function readStageState(dir: string): StageState {
   return JSON.parse(readFileSync(join(dir, 'stage.json'), 'utf8')) as StageState;
 }

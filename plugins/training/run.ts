@@ -14,6 +14,7 @@ import {
   latestCheckpoint,
   pruneCheckpoints,
   readStageState,
+  stampPromptStyle,
   stepName,
   writeCheckpoint,
   writeStageState,
@@ -70,14 +71,26 @@ export class TrainingRun {
     readonly totalSteps: number,
     readonly options: OptimizerOptions & CheckpointOptions,
     readonly streams: string[],
+    readonly promptStyle: string,
   ) {
     this.optimizer = new AdamW(trainer.parameters(), options);
     this.schedule = cosineWithWarmup(options.lr, totalSteps, options.warmupRatio);
   }
 
-  /** Open a run; under `ctx.resume` continue from the latest checkpoint in `ctx.dir`. */
-  static async open(ctx: StageContext, totalSteps: number, options: OptimizerOptions & CheckpointOptions, streams: string[]): Promise<TrainingRun> {
-    const run = new TrainingRun(ctx, requireTrainer(ctx), totalSteps, options, streams);
+  /**
+   * Open a run; under `ctx.resume` continue from the latest checkpoint in
+   * `ctx.dir`. `promptStyle` is how the stage prompts ('plain', 'direct',
+   * 'think'): it goes into every checkpoint's policy.json and the result, so
+   * evaluations ask the checkpoint the way it was trained.
+   */
+  static async open(
+    ctx: StageContext,
+    totalSteps: number,
+    options: OptimizerOptions & CheckpointOptions,
+    streams: string[],
+    promptStyle: string,
+  ): Promise<TrainingRun> {
+    const run = new TrainingRun(ctx, requireTrainer(ctx), totalSteps, options, streams, promptStyle);
     const latest = ctx.resume ? latestCheckpoint(ctx.dir) : undefined;
     if (!latest) {
       await clearCheckpoints(ctx.dir);
@@ -91,7 +104,7 @@ export class TrainingRun {
     run.step = state.step;
     run.history = state.history;
     run.cursor = state.cursor;
-    if (state.result) run.finished = { checkpoint: latest, metrics: state.result };
+    if (state.result) run.finished = { checkpoint: latest, promptStyle, metrics: state.result };
     ctx.log(`${ctx.entry.name}: resumed from ${latest} (step ${state.step} of ${totalSteps})`);
     return run;
   }
@@ -137,6 +150,7 @@ export class TrainingRun {
   private async save(name: string, result?: Record<string, number>): Promise<string> {
     return writeCheckpoint(this.ctx.dir, name, async (dir) => {
       await this.trainer.saveState(dir);
+      await stampPromptStyle(dir, this.promptStyle);
       await this.optimizer.save(join(dir, 'optimizer.bin'));
       await writeStageState(dir, this.state(result));
     });
@@ -156,7 +170,7 @@ export class TrainingRun {
     const checkpoint = await this.save(FINAL, metrics);
     await pruneCheckpoints(this.ctx.dir, 0);
     await writeCurves(this.ctx.dir, this.history, this.ctx.entry.name);
-    return { checkpoint, metrics };
+    return { checkpoint, promptStyle: this.promptStyle, metrics };
   }
 
   /** Seconds since the run opened (for throughput figures). */

@@ -20,6 +20,8 @@ export interface SupervisedOptions extends OptimizerOptions, CheckpointOptions {
   gradAccum: number;
   /** Stop after this many optimizer steps (0: no cap). */
   maxSteps: number;
+  /** The prompt style of the examples (recorded in the checkpoints and the result). */
+  style: string;
 }
 
 /** Sum of negative log-likelihoods; d/d logp = -1 per token. */
@@ -38,7 +40,7 @@ export function supervisedPlan(examples: number, o: Pick<SupervisedOptions, 'epo
 export async function trainSupervised(ctx: StageContext, examples: TrainExample[], options: SupervisedOptions, extra: Record<string, number> = {}): Promise<StageResult> {
   const label = ctx.entry.name;
   const plan = supervisedPlan(examples.length, options);
-  const run = await TrainingRun.open(ctx, plan.totalSteps, options, [`${label}/epoch-<e>`]);
+  const run = await TrainingRun.open(ctx, plan.totalSteps, options, [`${label}/epoch-<e>`], options.style);
   if (run.finished) return run.finished;
   if (!examples.length) {
     ctx.log(`${label}: no examples to train on`);

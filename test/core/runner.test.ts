@@ -37,6 +37,15 @@ test('a run walks dataset -> stages -> benchmarks and writes the run directory',
   t.regex(readFileSync(join(dir, 'report.md'), 'utf8'), /\| second +\| +100\.0 \| +0\.0 \| +100\.0 \|/);
 });
 
+test('each evaluation point is asked in the prompt style its last stage trained with', async (t) => {
+  const runs = tempDir(t);
+  const c = { ...counters(), promptStyles: [] };
+  const config = toyConfig(runs);
+  config.curriculum.forEach((entry, i) => Object.assign(entry, { options: { style: ['direct', 'think'][i] } }));
+  await runCurriculum(await createLadder({ ...config, plugins: toyPlugins(c) }, { defaults: [] }));
+  t.deepEqual(c.promptStyles, [undefined, 'direct', 'think']);
+});
+
 test('an existing run is kept unless --resume or --force', async (t) => {
   const runs = tempDir(t);
   await runCurriculum(await toyLadder(runs, counters()));

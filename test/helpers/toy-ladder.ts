@@ -36,6 +36,8 @@ export interface ToyCounters {
   evaluations: string[];
   /** Stage names that throw once (then succeed). */
   failOnce: Set<string>;
+  /** The prompt style each evaluation was asked to use (BenchmarkContext.promptStyle). */
+  promptStyles?: (string | undefined)[];
 }
 
 export function toyPlugins(counters: ToyCounters): Plugin[] {
@@ -50,7 +52,8 @@ export function toyPlugins(counters: ToyCounters): Plugin[] {
         ctx.emit({ step: step + 1, loss: ctx.samples.length - step - 1 });
       });
       await policy.save(ctx.dir);
-      return { checkpoint: ctx.dir, metrics: { learned: ctx.samples.length } };
+      const style = ctx.entry.options.style as string | undefined;
+      return { checkpoint: ctx.dir, ...(style && { promptStyle: style }), metrics: { learned: ctx.samples.length } };
     },
   };
   const benchmark: Benchmark = {
@@ -58,6 +61,7 @@ export function toyPlugins(counters: ToyCounters): Plugin[] {
     usesDataset: true,
     async evaluate(policy, ctx) {
       counters.evaluations.push(ctx.dir);
+      counters.promptStyles?.push(ctx.promptStyle);
       const rows = ctx.dataset!.samples;
       const outputs = await policy.generate(rows.map((s) => ({ prompt: s.question, images: [] })), { maxTokens: 8, temperature: 0, topP: 1, seed: ctx.seed });
       const score = (100 * outputs.filter((o, i) => o[0]!.text === rows[i]!.answer).length) / rows.length;

@@ -42,5 +42,7 @@ test('cold start keeps exactly the teacher completions with R > 1 + lambda, then
   t.is(emitted[0]!.phase, 'rejection-sampling');
   t.is(result.metrics.kept, kept.length);
   t.is(result.metrics.steps, Math.ceil(kept.length / 4));
+  t.is(result.promptStyle, 'think');
+  t.is(JSON.parse(readFileSync(join(ctx.dir, 'final', 'policy.json'), 'utf8')).promptStyle, 'think');
   t.true(emitted.slice(1).every((e) => typeof e.loss === 'number' && typeof e.step === 'number'));
 });

@@ -64,4 +64,5 @@ test('GRPO raises the mean reward on a toy task whose reward is learnable', asyn
   for (const e of emitted) for (const key of ['step', 'loss', 'lr', 'grad_norm', 'reward_mean', 'reward_std', 'reward_digits', 'kl', 'completion_length', 'tokens_per_s', 'rollout_tokens_per_s', 'backend']) t.true(key in e, key);
   t.true(emitted.at(-1)!.kl as number > 0);
   t.is(result.metrics.steps, 24);
+  t.is(result.promptStyle, 'think');
 });

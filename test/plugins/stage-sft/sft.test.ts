@@ -1,5 +1,6 @@
 import test from 'ava';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { tinyVlmBackend, type TinyVlmPolicy } from '../../../plugins/model-tiny-vlm/index.ts';
 import { samplePrompt } from '../../../plugins/prompts/index.ts';
 import { sftStage } from '../../../plugins/stage-sft/index.ts';
@@ -34,6 +35,11 @@ test('every step emits the metrics of the issue; bad options name the stage and 
   t.is(emitted[0]!.lr, 0); // warmup starts at 0, as Hugging Face's cosine schedule
   t.is(result.checkpoint, `${ctx.dir}/final`);
   t.deepEqual(readdirSync(ctx.dir).sort(), ['final', 'loss.png']);
+  // the style it trained with (mixed tasks: direct) is in the result and the checkpoint's policy.json, also when resumed finished
+  t.is(result.promptStyle, 'direct');
+  t.is(JSON.parse(readFileSync(join(ctx.dir, 'final', 'policy.json'), 'utf8')).promptStyle, 'direct');
+  const resumed = await sftStage.run({ ...ctx, resume: true });
+  t.deepEqual(resumed, result);
 
   const bad = stageContext({ policy, dataset, dir, kind: 'sft', name: 'understanding', options: { batchsize: 2, lr: -1 } });
   const error = await t.throwsAsync(sftStage.run(bad.ctx));
