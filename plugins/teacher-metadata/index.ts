@@ -14,6 +14,7 @@ export const teacherOptions = z.strictObject({
   errorRate: z.number().min(0).max(1).default(0.3),
   formatErrorRate: z.number().min(0).max(1).default(0.1),
   maxFacts: z.number().int().min(0).default(2),
+  measurements: z.boolean().default(false),
 });
 
 export default definePlugin({

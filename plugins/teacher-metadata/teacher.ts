@@ -15,11 +15,15 @@ export interface TeacherOptions {
   formatErrorRate: number;
   /** Facts mentioned in the reasoning, at most. */
   maxFacts: number;
+  /** Give each object one measurement and state scalar facts (longer chains of thought). */
+  measurements: boolean;
 }
 
-// Phrases from the thinking prompt's own words (SPEC section 5), so tokenizers built from the prompts cover them.
+// Phrases from the thinking prompt's own words (SPEC section 5), each word written the way the prompt writes it
+// (after a space), so a word-level tokenizer built from the prompts has every word ("so", "(longest" would be spelled
+// by characters, which a small model learns as noise and, under GRPO, degenerates into).
 const OPENERS = ['Hmm, let me think.', "Hmm, let's break it down.", 'let me think.', 'wait, let me think.'];
-const CLOSERS = ['so the answer is', 'oh, I see, the answer is', 'wait, the answer is'];
+const CLOSERS = ['oh, I see, the answer is', 'wait, the answer is', 'Hmm, the answer is'];
 const LETTERS = ['A', 'B', 'C', 'D', 'E', 'F'];
 
 const words = (key: string) => key.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/[_-]+/g, ' ').toLowerCase();
@@ -33,25 +37,23 @@ function value(v: unknown): string | undefined {
 }
 
 /**
- * Sentences about the facts: objects (anything with a category or label)
- * first, then scalar facts. When `question` names some of the objects, only
- * those are described (what the question is about), each with one measurement.
+ * Sentences about the facts: the objects (anything with a category or label)
+ * the question names, or all of them when it names none; with `measurements`
+ * each gets one measurement (a scalar when there is one) and scalar facts
+ * follow ("The distance is 1.3.").
  */
-export function describeFacts(facts: Record<string, unknown> | undefined, max: number, question = ''): string[] {
+export function describeFacts(facts: Record<string, unknown> | undefined, max: number, question = '', measurements = false): string[] {
   const out: string[] = [];
   const objects: Record<string, unknown>[] = [];
   const describeObject = (o: Record<string, unknown>) => {
     const name = (o.category ?? o.label) as string | undefined;
     if (typeof name !== 'string') return;
-    // one measurement, a scalar when there is one (shorter than a vector)
-    const details = Object.entries(o)
-      .filter(([k]) => k !== 'category' && k !== 'label' && k !== 'id')
+    const detail = Object.entries(o)
+      .filter(([k]) => measurements && k !== 'category' && k !== 'label' && k !== 'id')
       .sort(([, a], [, b]) => Number(typeof b === 'number') - Number(typeof a === 'number'))
       .map(([k, v]) => [k, value(v)] as const)
-      .filter(([, v]) => v !== undefined)
-      .slice(0, 1)
-      .map(([k, v]) => `${words(k)} ${v}`);
-    out.push(`I see the ${name}${details.length ? ` (${details.join('; ')})` : ''}.`);
+      .find(([, v]) => v !== undefined);
+    out.push(`I see the ${name}${detail ? `, ${words(detail[0])} ${detail[1]}` : ''}.`);
   };
   const isObject = (x: unknown): x is Record<string, unknown> => !!x && typeof x === 'object' && !Array.isArray(x);
   for (const v of Object.values(facts ?? {})) {
@@ -61,10 +63,11 @@ export function describeFacts(facts: Record<string, unknown> | undefined, max: n
   const named = (o: Record<string, unknown>) => String(o.category ?? o.label ?? '');
   const mentioned = objects.filter((o) => named(o) && question.toLowerCase().includes(named(o).toLowerCase()));
   (mentioned.length ? mentioned : objects).forEach(describeObject);
-  for (const [key, v] of Object.entries(facts ?? {})) {
-    const text = value(v);
-    if (text !== undefined) out.push(`The ${words(key)} is ${text}.`);
-  }
+  if (measurements)
+    for (const [key, v] of Object.entries(facts ?? {})) {
+      const text = value(v);
+      if (text !== undefined) out.push(`The ${words(key)} is ${text}.`);
+    }
   return out.slice(0, max);
 }
 
@@ -87,7 +90,7 @@ export function teacherCompletion(ref: PolicyReference, options: TeacherOptions,
   const wrong = random.next() < options.errorRate;
   const broken = random.next() < options.formatErrorRate;
   const answer = wrong ? wrongAnswer(ref, random) : ref.answer;
-  const reasoning = [pick(random, OPENERS), ...describeFacts(ref.facts, options.maxFacts, question), `${pick(random, CLOSERS)} ${answer}.`].join(' ');
+  const reasoning = [pick(random, OPENERS), ...describeFacts(ref.facts, options.maxFacts, question, options.measurements), `${pick(random, CLOSERS)} ${answer}.`].join(' ');
   if (!broken) return `<think>${reasoning}</think><answer>${answer}</answer>`;
   return random.next() < 0.5 ? `<think>${reasoning}<answer>${answer}</answer>` : `<think>${reasoning}</think>${answer}`;
 }
