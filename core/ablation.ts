@@ -27,6 +27,18 @@ export function applyVariant(curriculum: StageEntry[], variant: CurriculumVarian
   return order ? orderStages(out, order) : out;
 }
 
+/**
+ * Where a variant is evaluated: the configured points its curriculum still has
+ * (a dropped stage is no point), and always after its last stage, so that
+ * variants are compared on what they end with.
+ */
+export function variantEvaluationPoints(at: string[] | undefined, curriculum: StageEntry[]): string[] | undefined {
+  const names = curriculum.map((e) => e.name);
+  const last = names.at(-1) ?? 'base';
+  const kept = (at ?? ['base', ...curriculum.filter((e) => e.evaluate).map((e) => e.name)]).filter((p) => p === 'base' || names.includes(p));
+  return kept.includes(last) ? kept : [...kept, last];
+}
+
 /** `--order "perception+understanding,reasoning"`: commas separate stages, "+" mixes. */
 export function parseOrder(text: string): CurriculumVariant {
   const steps = text.split(',').map((s) => s.trim()).filter(Boolean);

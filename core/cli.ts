@@ -9,7 +9,7 @@ import { LadderError, UsageError, messageOf } from './errors.ts';
 import { createLadder, type Ladder } from './ladder.ts';
 import { REGISTRIES } from './hooks.ts';
 import { evaluationTable, benchmarkTable } from './report.ts';
-import { applyVariant, parseOrder, summarizeAblation, type AblationRun, type CurriculumVariant } from './ablation.ts';
+import { applyVariant, parseOrder, summarizeAblation, variantEvaluationPoints, type AblationRun, type CurriculumVariant } from './ablation.ts';
 import type { Plugin } from './plugin.ts';
 import { buildDataset, evaluateBenchmark, loadPolicy, preflight, resolveCurriculum, runCurriculum, type RunSummary } from './runner.ts';
 import { writeJsonAtomic, writeFileAtomic } from './files.ts';
@@ -217,6 +217,7 @@ async function ablateCommand(opts: AblateOptions): Promise<void> {
       const config: UserConfig = { ...plan.config, name, seed, data, plugins: [...(plan.config.plugins ?? []), ...(plan.spec ? [rewrite] : [])] };
       const ladder = await createLadder(config, { baseDir: loaded.baseDir, where: loaded.filepath ?? 'default config' });
       first ??= ladder;
+      ladder.config.evaluate.at = variantEvaluationPoints(ladder.config.evaluate.at, resolveCurriculum(ladder));
       const summary = await runCurriculum(ladder, { resume: opts.resume, force: opts.force });
       const points = Object.keys(summary.state.evaluations);
       runs.push({

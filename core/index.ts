@@ -12,7 +12,7 @@ export { loadConfig, applyOverrides, validate, configSchema, DEFAULT_CONFIG, typ
 export { resolveEntries, expandName, PACKAGE_ROOT } from './resolve.ts';
 export { runCurriculum, buildDataset, evaluateBenchmark, loadPolicy, preflight, resolveCurriculum, type RunOptions, type RunSummary } from './runner.ts';
 export { selectSamples, mixStages, orderStages, evaluationPoints } from './curriculum.ts';
-export { applyVariant, parseOrder, summarizeAblation, meanStd, variantSchema, type CurriculumVariant, type AblationRun, type AblationSummary, type AblationVariantSummary } from './ablation.ts';
+export { applyVariant, parseOrder, summarizeAblation, meanStd, variantEvaluationPoints, variantSchema, type CurriculumVariant, type AblationRun, type AblationSummary, type AblationVariantSummary } from './ablation.ts';
 export { RunDirectory, type RunState } from './run-directory.ts';
 export { markdownTable, benchmarkTable, modalityTable, evaluationTable, checkpointTable } from './report.ts';
 export { createRandom, hash32 } from './random.ts';

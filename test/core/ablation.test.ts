@@ -1,5 +1,5 @@
 import test from 'ava';
-import { applyVariant, meanStd, parseOrder, summarizeAblation, type AblationRun, type StageEntry } from '../../core/index.ts';
+import { applyVariant, meanStd, parseOrder, summarizeAblation, variantEvaluationPoints, type AblationRun, type StageEntry } from '../../core/index.ts';
 
 const entry = (name: string): StageEntry => ({ name, kind: 'sft', data: [{ tasks: [name] }], options: {}, evaluate: true });
 const curriculum = ['perception', 'understanding', 'reasoning'].map(entry);
@@ -9,6 +9,18 @@ test('parseOrder: commas order stages, "+" mixes them', (t) => {
   t.deepEqual(applyVariant(curriculum, parseOrder('perception+understanding,reasoning')).map((e) => e.name), ['perception+understanding', 'reasoning']);
   t.deepEqual(applyVariant(curriculum, parseOrder('reasoning,perception')).map((e) => e.name), ['reasoning', 'perception']);
   t.throws(() => parseOrder(' , '), { message: /expected stage names/ });
+});
+
+test('a variant is evaluated at the configured points it still has, and always after its last stage', (t) => {
+  const at = ['base', 'understanding', 'reasoning'];
+  t.deepEqual(variantEvaluationPoints(at, curriculum), at);
+  t.deepEqual(variantEvaluationPoints(at, applyVariant(curriculum, { order: ['understanding'] })), ['base', 'understanding']);
+  t.deepEqual(variantEvaluationPoints(at, applyVariant(curriculum, { drop: ['reasoning'] })), ['base', 'understanding']);
+  t.deepEqual(variantEvaluationPoints(at, applyVariant(curriculum, { mix: [['perception', 'understanding']] })), ['base', 'reasoning']);
+  t.deepEqual(variantEvaluationPoints(['base'], curriculum), ['base', 'reasoning']);
+  t.deepEqual(variantEvaluationPoints(at, []), ['base']);
+  const quiet = curriculum.map((e) => ({ ...e, evaluate: e.name === 'perception' }));
+  t.deepEqual(variantEvaluationPoints(undefined, quiet), ['base', 'perception', 'reasoning']);
 });
 
 test('meanStd uses the sample standard deviation', (t) => {
