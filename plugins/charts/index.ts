@@ -124,7 +124,8 @@ export function lineChartSvg(chart: LineChart): string {
 }
 
 export function barChartSvg(chart: BarChart): string {
-  const { width = Math.max(480, 120 + chart.groups.length * 40 * Math.max(1, chart.series.length)), height = 400 } = chart;
+  // wide enough for the bars and for the title (bold 15 px: about 9 px a character)
+  const { width = Math.max(480, 120 + chart.groups.length * 40 * Math.max(1, chart.series.length), 40 + 9 * chart.title.length), height = 400 } = chart;
   const tops = chart.series.flatMap((s) => s.values.map((v, i) => v + (s.errors?.[i] ?? 0))).filter(Number.isFinite);
   const hi = Math.max(1e-9, ...tops) * 1.1;
   const { y, grid } = yAxis(0, hi, width, height);
@@ -143,7 +144,7 @@ export function barChartSvg(chart: BarChart): string {
           const whisker = err
             ? `<line x1="${bx + barW / 2}" x2="${bx + barW / 2}" y1="${y(v - err)}" y2="${y(v + err)}" stroke="black"/>`
             : '';
-          return `<rect x="${bx.toFixed(1)}" y="${y(v).toFixed(1)}" width="${(barW * 0.95).toFixed(1)}" height="${(y(0) - y(v)).toFixed(1)}" fill="${PALETTE[i % PALETTE.length]}"/>${whisker}${text(bx + barW / 2, y(v + (err ?? 0)) - 4, label(v), 'text-anchor="middle" font-size="10"')}`;
+          return `<rect x="${bx.toFixed(1)}" y="${y(v).toFixed(1)}" width="${(barW * 0.95).toFixed(1)}" height="${(y(0) - y(v)).toFixed(1)}" fill="${PALETTE[i % PALETTE.length]}"/>${whisker}${text(bx + barW / 2, y(v + (err ?? 0)) - 4, v.toFixed(1), 'text-anchor="middle" font-size="10"')}`;
         })
         .join('');
       return cells + text(x0 + groupW * 0.4, height - MARGIN.bottom + 16, group, 'text-anchor="middle"');

@@ -33,6 +33,9 @@ test('a bar chart draws a bar per finite value and whiskers for errors', (t) => 
   });
   t.is((svg.match(/<rect x=/g) ?? []).length, 3 + 2, 'three bars and two legend swatches');
   t.is((svg.match(/stroke="black"/g) ?? []).length, 1, 'one whisker (error 0 draws none)');
+  t.true(svg.includes('>40.0</text>') && svg.includes('>35.0</text>'), 'values labelled with one decimal');
+  const long = barChartSvg({ title: 'Curriculum variants: final benchmark Avg (mean ± std over seeds)', yLabel: 'Avg', groups: ['a'], series: [{ name: 's', values: [1] }] });
+  t.is(Number(/width="(\d+)"/.exec(long)![1]), 40 + 9 * 64, 'a long title widens the chart');
 });
 
 test('writePng rasterises to a real PNG of the requested size', async (t) => {
