@@ -3,7 +3,7 @@
  * Every benchmark prints its figures for people and, as its last line, one
  * JSON object {"bench": "<name>", ...figures} for machines.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 
@@ -16,8 +16,5 @@ if (!name || !available.includes(name)) {
   process.stderr.write(`usage: npm run bench -- <name>\navailable: ${available.join(', ')}\n`);
   process.exit(name ? 2 : 0);
 }
-const file = join(dir, `${name}.ts`);
-if (existsSync(file)) {
-  process.argv.splice(2, 1);
-  await import(pathToFileURL(file).href);
-}
+process.argv.splice(2, 1);
+await import(pathToFileURL(join(dir, `${name}.ts`)).href);

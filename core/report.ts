@@ -19,11 +19,16 @@ export function benchmarkTable(report: BenchmarkReport): string {
   return report.byModality?.length ? `${table}\n\n${modalityTable(report)}` : table;
 }
 
+/** The paper's modality order (single image, multi-view, video); unknown modalities last. */
+function modalityRank(modality: string): number {
+  const rank = (MODALITIES as readonly string[]).indexOf(modality);
+  return rank < 0 ? MODALITIES.length : rank;
+}
+
 /** Question types (rows) x modalities (columns), each cell "score (n)"; "-" where a type has no rows of a modality. */
 export function modalityTable(report: BenchmarkReport): string {
   const cells = report.byModality ?? [];
-  const rank = (m: string) => ((MODALITIES as readonly string[]).includes(m) ? (MODALITIES as readonly string[]).indexOf(m) : MODALITIES.length);
-  const modalities = [...new Set(cells.map((c) => c.modality))].sort((a, b) => rank(a) - rank(b));
+  const modalities = [...new Set(cells.map((c) => c.modality))].sort((a, b) => modalityRank(a) - modalityRank(b));
   const types = [...new Set(cells.map((c) => c.type))];
   const rows = types.map((type) => [
     type,
@@ -63,10 +68,9 @@ export function checkpointTable(evaluations: Record<string, Record<string, Bench
   const points = Object.keys(evaluations).filter((p) => evaluations[p]![benchmark]);
   if (!points.length) return `(no evaluation of ${benchmark})`;
   const reports = points.map((p) => evaluations[p]![benchmark]!);
-  const rank = (m: string) => (MODALITIES as readonly string[]).indexOf(m);
   const cells = new Map<string, { type: string; modality: string }>();
   for (const r of reports) for (const c of r.byModality ?? []) cells.set(`${c.type}|${c.modality}`, c);
-  const keys = [...cells.values()].sort((a, b) => a.type.localeCompare(b.type) || rank(a.modality) - rank(b.modality));
+  const keys = [...cells.values()].sort((a, b) => a.type.localeCompare(b.type) || modalityRank(a.modality) - modalityRank(b.modality));
   const delta = (values: (number | undefined)[]) => {
     const [first, last] = [values[0], values.at(-1)];
     return first === undefined || last === undefined || values.length < 2 ? '-' : `${last - first >= 0 ? '+' : ''}${(last - first).toFixed(1)}`;
