@@ -5,9 +5,11 @@
 import { appendFileSync, closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { threadId } from 'node:worker_threads';
 
 let counter = 0;
-const tempName = (path: string) => `${path}.tmp-${process.pid}-${counter++}`;
+/** Unique per process and worker thread (each thread has its own counter). */
+const tempName = (path: string) => `${path}.tmp-${process.pid}-${threadId}-${counter++}`;
 
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   await mkdir(dirname(path), { recursive: true });

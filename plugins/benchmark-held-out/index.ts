@@ -9,7 +9,7 @@
  *   evaluate: { benchmarks: ['held-out'] }
  */
 import { resolve } from 'node:path';
-import { definePlugin, SPATIAL_TASKS, z, type AnswerKind, type Benchmark, type Sample } from '../../core/index.ts';
+import { definePlugin, SPATIAL_TASKS, z, type Benchmark, type Sample } from '../../core/index.ts';
 import { sampleFrames } from '../media/index.ts';
 import {
   evaluateRows,
@@ -19,7 +19,6 @@ import {
   frameOptions,
   resolveInside,
   type EvalRow,
-  type ScoreKind,
 } from '../scoring/index.ts';
 
 const PLUGIN_NAME = 'benchmark-held-out';
@@ -27,8 +26,6 @@ export const BENCHMARK_ID = 'held-out';
 
 /** Task ids in the paper's column order (Table 6), then localization. */
 export const TASK_ORDER = [...SPATIAL_TASKS, 'localization'];
-
-const KIND: Record<AnswerKind, ScoreKind> = { number: 'NQ', choice: 'MCQ', boxes: 'IoU' };
 
 /** Scenes of held-out samples that also appear in training samples (must be none). */
 export function sceneOverlap(samples: readonly Sample[]): string[] {
@@ -59,7 +56,6 @@ export default definePlugin({
         const items = samples.map((sample): EvalRow => ({
           id: sample.id,
           type: sample.task,
-          kind: KIND[sample.answerKind] ?? 'MCQ',
           modality: sample.modality,
           task: sample.task,
           question: sample.question,

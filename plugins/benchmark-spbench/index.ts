@@ -36,7 +36,7 @@ const location = z.union([
   }),
 ]);
 
-export const SUBSETS = { si: { id: 'spbench-si' }, mv: { id: 'spbench-mv' } } as const;
+const IDS = { si: 'spbench-si', mv: 'spbench-mv' } as const;
 
 export default definePlugin({
   name: PLUGIN_NAME,
@@ -49,7 +49,7 @@ export default definePlugin({
   }),
   apply(ladder, opts) {
     for (const key of ['si', 'mv'] as const) {
-      const { id } = SUBSETS[key];
+      const id = IDS[key];
       const option = opts[key];
       const where = typeof option === 'string' ? { root: option, images: 'images' } : option;
       const benchmark: Benchmark = {
@@ -66,7 +66,6 @@ export default definePlugin({
               throw new Error(`images: expected a non-empty list of file names, got ${JSON.stringify(names ?? null)}`);
             return {
               ...q,
-              answerKind: q.kind === 'NQ' ? 'number' : 'choice',
               images: async () => (names as string[]).map((name) => resolveInside(images, `${q.scene}/${name}`, 'image')),
             };
           });

@@ -57,7 +57,6 @@ export default definePlugin({
           const video = `${values.dataset}/${q.scene}.mp4`;
           return {
             ...q,
-            answerKind: q.kind === 'NQ' ? 'number' : 'choice',
             images: async () => sampleFrames(resolveInside(videos, video, 'video'), { count: opts.frames, cacheDir }),
           };
         });

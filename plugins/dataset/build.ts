@@ -29,6 +29,7 @@ import {
   type DatasetRequest,
   type Ladder,
   type Sample,
+  type SourceContext,
   MODALITIES,
 } from '../../core/index.ts';
 import { balanceLetters } from '../spatial-facts/index.ts';
@@ -112,7 +113,7 @@ export async function buildCachedDataset(ladder: Ladder, request: DatasetRequest
   if (todo.length < used.length) request.log(`dataset ${plan.hash}: resuming, ${used.length - todo.length} of ${used.length} scenes already generated`);
   const progress = request.progress(`dataset ${plan.hash.slice(0, 8)}`, used.length);
   progress.tick(used.length - todo.length);
-  await generateScenes(ladder, request, plan, partial, todo, options.workers ?? settings.workers, (scene) => progress.tick(1, scene));
+  await generateScenes(ladder, request, plan, partial, sourceContext, todo, options.workers ?? settings.workers, (scene) => progress.tick(1, scene));
   progress.done();
 
   const results = used.map((id) => JSON.parse(readFileSync(sceneResultPath(partial, id), 'utf8')) as SceneResult);
@@ -164,6 +165,7 @@ async function generateScenes(
   request: DatasetRequest,
   plan: DatasetPlan,
   partial: string,
+  sourceContext: SourceContext,
   scenes: string[],
   workers: number | undefined,
   onDone: (scene: string) => void,
@@ -183,17 +185,12 @@ async function generateScenes(
       },
       scenes,
       count,
-      { onDone, log: (message, level) => (level === 'warn' ? request.log(`warning: ${message}`) : request.log(message)) },
+      { onDone, log: request.log },
     );
     return;
   }
   if (obstacle) request.log(`dataset ${plan.hash}: generating in this thread (${obstacle})`);
-  const job: SceneJob = {
-    ladder,
-    settings: plan.settings,
-    partial,
-    sourceContext: { seed: plan.settings.seed, cacheDir: resolve(request.cacheDir), progress: request.progress, log: request.log },
-  };
+  const job: SceneJob = { ladder, settings: plan.settings, partial, sourceContext };
   for (const scene of scenes) {
     await processScene(job, scene);
     onDone(scene);

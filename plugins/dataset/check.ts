@@ -24,7 +24,7 @@ export interface CheckReport {
 }
 
 /** Scenes per split, from the samples. */
-export function scenesBySplit(samples: readonly Sample[]): { train: Set<string>; heldOut: Set<string> } {
+function scenesBySplit(samples: readonly Sample[]): { train: Set<string>; heldOut: Set<string> } {
   const train = new Set<string>();
   const heldOut = new Set<string>();
   for (const s of samples) (s.split === 'held-out' ? heldOut : train).add(s.scene);
@@ -47,7 +47,12 @@ export function coverageProblems(
     for (const modality of modalities)
       if (!train.some((s) => s.task === task && s.modality === modality)) problems.push(`no training sample of ${task} (${modality})`);
   const byTask = new Map<string, Sample[]>();
-  for (const s of samples) if (s.answerKind === 'choice') byTask.set(s.task, [...(byTask.get(s.task) ?? []), s]);
+  for (const s of samples) {
+    if (s.answerKind !== 'choice') continue;
+    const group = byTask.get(s.task);
+    if (group) group.push(s);
+    else byTask.set(s.task, [s]);
+  }
   for (const [task, group] of byTask) {
     const n = Math.max(...group.map((s) => s.options?.length ?? 0));
     const limit = 1 / n + slack;

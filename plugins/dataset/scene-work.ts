@@ -64,7 +64,7 @@ export async function runFilters(ladder: Ladder, candidates: Candidate[], ctx: F
 }
 
 /** Draw up to `limit` candidates from every enabled (task, modality). */
-export function drawCandidates(ladder: Ladder, settings: DataSettings, scene: Scene, generated: Record<string, number>): Candidate[] {
+function drawCandidates(ladder: Ladder, settings: DataSettings, scene: Scene, generated: Record<string, number>): Candidate[] {
   const out: Candidate[] = [];
   for (const taskId of settings.tasks) {
     if (taskId === 'localization') continue;

@@ -113,7 +113,7 @@ export function stableJson(value: unknown): string {
 const pluginOptions = (ladder: Ladder, name: string | undefined) => ladder.plugins.find((p) => p.name === name)?.options ?? null;
 
 /** Everything that decides the dataset's content. */
-export function datasetInputs(ladder: Ladder, settings: DataSettings) {
+function datasetInputs(ladder: Ladder, settings: DataSettings) {
   const { workers: _w, ...content } = settings;
   return {
     format: DATASET_FORMAT,

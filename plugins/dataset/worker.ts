@@ -37,7 +37,7 @@ try {
       seed: plan.settings.seed,
       cacheDir: setup.cacheDir,
       progress: () => ({ tick() {}, done() {} }),
-      log: (message: string) => post({ type: 'log', message, level: 'info' }),
+      log: (message: string) => post({ type: 'log', message }),
     },
   };
   port.on('message', ({ scene }: { scene: string }) => {

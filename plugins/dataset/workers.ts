@@ -46,7 +46,7 @@ export type WorkerMessage =
   | { type: 'ready' }
   | { type: 'done'; scene: string }
   | { type: 'error'; scene?: string; message: string }
-  | { type: 'log'; message: string; level: 'info' | 'warn' };
+  | { type: 'log'; message: string };
 
 const BOOT = `
 const { workerData } = require('node:worker_threads');
@@ -61,7 +61,7 @@ export async function runInWorkers(
   setup: WorkerSetup,
   scenes: string[],
   count: number,
-  events: { onDone(scene: string): void; log(message: string, level: 'info' | 'warn'): void },
+  events: { onDone(scene: string): void; log(message: string): void },
 ): Promise<void> {
   const queue = [...scenes];
   const workers: Worker[] = [];
@@ -92,7 +92,7 @@ export async function runInWorkers(
           else if (message.type === 'done') {
             events.onDone(message.scene);
             next();
-          } else if (message.type === 'log') events.log(message.message, message.level);
+          } else if (message.type === 'log') events.log(message.message);
           else fail(new LadderError(message.scene ? `scene ${message.scene}: ${message.message}` : `dataset worker: ${message.message}`));
         });
         worker.on('error', (error) => fail(new LadderError(`dataset worker failed${busy ? ` on scene ${busy}` : ''}: ${error.message}`, { cause: error })));

@@ -6,16 +6,14 @@
  * determine the answer).
  */
 import { definePlugin, z, type Candidate } from '../../core/index.ts';
-import { presentIn, tapFilter, type SceneIndex } from '../spatial-facts/index.ts';
+import { firstShowing, tapFilter, type SceneIndex } from '../spatial-facts/index.ts';
 
 const PLUGIN_NAME = 'filter-appearance-gap';
 
-export function keepAppearance(candidate: Candidate, index: SceneIndex, seconds: number): boolean {
+function keepAppearance(candidate: Candidate, index: SceneIndex, seconds: number): boolean {
   const times = candidate.refs.map((ref) => index.firstSeen.get(ref.objectId)?.time ?? NaN);
   for (let i = 1; i < times.length; i++) if (!(times[i]! - times[i - 1]! > seconds)) return false;
-  const shownAt = candidate.refs.map((ref) =>
-    candidate.frames.findIndex((frame) => presentIn(index, [frame]).some((id) => index.objects.get(id)?.category === ref.category)),
-  );
+  const shownAt = candidate.refs.map((ref) => firstShowing(index, candidate.frames, ref.category));
   return shownAt.every((at, i) => at >= 0 && (i === 0 || at > shownAt[i - 1]!));
 }
 

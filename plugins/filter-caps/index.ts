@@ -22,7 +22,9 @@ export function applyCaps(candidates: Candidate[], caps: Caps, seed: number, sce
   const cells = new Map<string, Candidate[]>();
   for (const c of candidates) {
     const key = `${c.task}/${c.modality}`;
-    cells.set(key, [...(cells.get(key) ?? []), c]);
+    const cell = cells.get(key);
+    if (cell) cell.push(c);
+    else cells.set(key, [c]);
   }
   const queues = [...cells.keys()].sort().map((key) => ({ key, queue: random.fork(key).shuffle([...cells.get(key)!]), taken: 0 }));
   const kept = new Set<Candidate>();

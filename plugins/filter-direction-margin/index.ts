@@ -11,18 +11,19 @@
  * A value exactly at the margin is kept.
  */
 import { definePlugin, z, type Candidate } from '../../core/index.ts';
-import { boundaryDistance, quadrantAngle, refObjects, tapFilter, type SceneIndex } from '../spatial-facts/index.ts';
+import { boundaryDistance, cameraDirection, quadrantAngle, refObjects, tapFilter, type SceneIndex } from '../spatial-facts/index.ts';
 
 const PLUGIN_NAME = 'filter-direction-margin';
 
-export function keepDirection(candidate: Candidate, index: SceneIndex, margins: { metres: number; degrees: number }): boolean {
+function keepDirection(candidate: Candidate, index: SceneIndex, margins: { metres: number; degrees: number }): boolean {
   const objects = refObjects(candidate, index);
   if (candidate.modality === 'single-image') {
     const shown = index.shown.get(candidate.frames[0]!);
     const c1 = shown?.get(objects[0]!.id)?.centroidCamera;
     const c2 = shown?.get(objects[1]!.id)?.centroidCamera;
     if (!c1 || !c2) return false;
-    return Math.abs(c1[0] - c2[0]) >= margins.metres && Math.abs(c1[2] - c2[2]) >= margins.metres;
+    const { delta } = cameraDirection(c1, c2);
+    return Math.abs(delta[0]) >= margins.metres && Math.abs(delta[2]) >= margins.metres;
   }
   const [p, o, q] = objects;
   const theta = quadrantAngle(p!.centroid, o!.centroid, q!.centroid);

@@ -14,12 +14,12 @@ import { boxDistance, longestSide, refObjects, tapFilter, type SceneIndex } from
 
 const PLUGIN_NAME = 'filter-distance-ratio';
 
-export function keepAbsolute(candidate: Candidate, index: SceneIndex): boolean {
+function keepAbsolute(candidate: Candidate, index: SceneIndex): boolean {
   const [a, b] = refObjects(candidate, index);
   return boxDistance(a!.box, b!.box) > Math.min(longestSide(a!.box), longestSide(b!.box));
 }
 
-export function keepRelative(candidate: Candidate, index: SceneIndex, ratio: number): boolean {
+function keepRelative(candidate: Candidate, index: SceneIndex, ratio: number): boolean {
   const [target, a, b] = refObjects(candidate, index);
   const d = [boxDistance(target!.box, a!.box), boxDistance(target!.box, b!.box)];
   const near = Math.min(...d);

@@ -65,7 +65,7 @@ function extent(points: Vec2[], axis: Vec2): [number, number] {
   return [min, max];
 }
 
-export function pointSegmentDistance(p: Vec2, a: Vec2, b: Vec2): number {
+function pointSegmentDistance(p: Vec2, a: Vec2, b: Vec2): number {
   const dx = b[0] - a[0];
   const dy = b[1] - a[1];
   const length2 = dx * dx + dy * dy;

@@ -17,9 +17,6 @@ export function unproject(k: Intrinsics, u: number, v: number, depth: number): V
   return [((u - k.cx) * depth) / k.fx, ((v - k.cy) * depth) / k.fy, depth];
 }
 
-export const insideImage = (k: Intrinsics, u: number, v: number): boolean =>
-  u >= -0.5 && v >= -0.5 && u < k.width - 0.5 && v < k.height - 0.5;
-
 /** Intrinsics for the same camera at another resolution (pixel-centre convention kept). */
 export function scaleIntrinsics(k: Intrinsics, width: number, height: number): Intrinsics {
   const sx = width / k.width;

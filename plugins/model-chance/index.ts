@@ -20,9 +20,6 @@ import { numericTruth, optionLetters, referenceOf } from '../scoring/index.ts';
 const PLUGIN_NAME = 'model-chance';
 export const MODEL_ID = 'chance';
 
-/** Expected MRA of the numeric chance answers: 1 - mean of the ten thresholds. */
-export const NUMERIC_CHANCE = 0.275;
-
 export function createChance(): Policy {
   return {
     id: MODEL_ID,

@@ -8,7 +8,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigError, definePlugin, z, type Dataset, type PolicyBackend, type PolicyBackendContext } from '../../core/index.ts';
+import { ConfigError, definePlugin, validate, z, type Dataset, type PolicyBackend, type PolicyBackendContext } from '../../core/index.ts';
 import { promptText, SYSTEM_PROMPT, type PromptStyle } from '../prompts/index.ts';
 import { initBackend, type BackendChoice } from './backend.ts';
 import { initialValues, paramSpecs, type TinyVlmConfig } from './model.ts';
@@ -88,10 +88,7 @@ export function tinyVlmBackend(): PolicyBackend {
   return {
     id: BACKEND_ID,
     async create(raw, ctx) {
-      const parsed = tinyVlmOptions.safeParse(raw);
-      if (!parsed.success)
-        throw new ConfigError(`model.options: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`).join('; ')}`);
-      const options = parsed.data;
+      const options = validate(tinyVlmOptions, raw, 'model.options');
       if (!ctx.dataset) throw new ConfigError('tiny-vlm builds its tokenizer from the dataset, but none was given to create()');
       const config = configOf(options);
       const tokenizer = Tokenizer.build(datasetText(ctx.dataset), { minCount: options.minTokenCount, maxVocab: options.maxVocab });

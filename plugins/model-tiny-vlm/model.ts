@@ -132,6 +132,7 @@ let modelCounter = 0;
 
 export class TinyVlm {
   readonly variables: tf.Variable[];
+  private readonly byName: Map<string, tf.Variable>;
   private qkvScale?: tf.Tensor1D;
 
   constructor(
@@ -144,11 +145,11 @@ export class TinyVlm {
   ) {
     modelCounter += 1;
     this.variables = specs.map((s, i) => tf.variable(tf.tensor(values[i]!, s.shape), trainable, `tiny-vlm/${modelCounter}/${s.name}`));
+    this.byName = new Map(specs.map((s, i) => [s.name, this.variables[i]!]));
   }
 
   private v(name: string): tf.Variable {
-    const i = this.specs.findIndex((s) => s.name === name);
-    return this.variables[i]!;
+    return this.byName.get(name)!;
   }
 
   get vocab(): number {

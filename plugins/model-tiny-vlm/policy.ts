@@ -147,22 +147,20 @@ export class TinyVlmPolicy implements Policy, PolicyTrainer {
     const items = examples.map((e) => ({ prompt: this.model.encode(e.input), completion: this.completionIds(e.completion, e.tokenIds) }));
     const { groups, order } = groupByPrompt(items);
     const batch = await this.model.batch(groups);
-    // per-token log-probs come out grouped; `back[k]` is the example of the k-th grouped completion
-    const back = new Array<number>(order.length);
-    order.forEach((example, k) => (back[k] = example));
+    // per-token log-probs come out grouped; `order[k]` is the example of the k-th grouped completion
     let outcome: { loss: number; logProbs: number[][] } = { loss: 0, logProbs: examples.map(() => []) };
     if (batch.targets.length) {
       const { value, grads } = tf.variableGrads(() => {
         const logp = this.model.tokenLogProbs(this.model.forward(batch), batch.rows, batch.targets);
         const grouped = splitByCompletion(logp.dataSync() as Float32Array, groups);
         const logProbs = new Array<number[]>(examples.length);
-        grouped.forEach((lp, k) => (logProbs[back[k]!] = lp));
+        grouped.forEach((lp, k) => (logProbs[order[k]!] = lp));
         const { loss, grads: g } = objective(logProbs);
         const flat = new Float32Array(batch.targets.length);
         let at = 0;
         grouped.forEach((lp, k) => {
-          const gi = g[back[k]!];
-          if (!gi || gi.length !== lp.length) throw new Error(`objective returned ${gi?.length ?? 'no'} gradients for example ${back[k]}, expected ${lp.length}`);
+          const gi = g[order[k]!];
+          if (!gi || gi.length !== lp.length) throw new Error(`objective returned ${gi?.length ?? 'no'} gradients for example ${order[k]}, expected ${lp.length}`);
           flat.set(gi, at);
           at += lp.length;
         });

@@ -75,12 +75,12 @@ const mean = (values: number[]) => (values.length ? pythonSum(values) / values.l
 export function aggregateScores(rows: readonly ScoredRow[], layout: TypeLayout = {}): Aggregate {
   const averaged = rows.filter((r) => r.kind !== 'IoU');
   const byType = [...groupBy(averaged, (r) => r.type)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const entries = byType.map(([type, group]) => ({ type, kind: kindOf(group, type), count: group.length, value: numpyMean(group.map((r) => r.score)) }));
+  let entries = byType.map(([type, group]) => ({ type, kind: kindOf(group, type), count: group.length, value: numpyMean(group.map((r) => r.score)) }));
   for (const [merged, levels] of Object.entries(layout.merge ?? {})) {
     const parts = levels.flatMap((level) => entries.filter((e) => e.type === level));
     if (!parts.length) continue;
     const kind = kindOf(parts, merged);
-    entries.splice(0, entries.length, ...entries.filter((e) => !parts.includes(e)));
+    entries = entries.filter((e) => !parts.includes(e));
     entries.push({ type: merged, kind, count: pythonSum(parts.map((p) => p.count)), value: mean(parts.map((p) => p.value)) });
   }
   const order = layout.order ?? [];
@@ -91,7 +91,7 @@ export function aggregateScores(rows: readonly ScoredRow[], layout: TypeLayout =
     .map(({ e }) => ({ type: e.type, kind: e.kind as 'NQ' | 'MCQ', count: e.count, score: 100 * e.value }));
   const of = (kind?: ScoreKind) => 100 * mean(entries.filter((e) => !kind || e.kind === kind).map((e) => e.value));
   const result: Aggregate = { scores, nq: of('NQ'), mcq: of('MCQ'), avg: of() };
-  if (rows.some((r) => r.modality !== undefined)) result.byModality = modalityCells(rows, (type) => rank(type));
+  if (rows.some((r) => r.modality !== undefined)) result.byModality = modalityCells(rows, rank);
   return result;
 }
 

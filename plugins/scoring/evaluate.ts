@@ -15,6 +15,7 @@ import {
   ConfigError,
   writeFileAtomic,
   writeJsonAtomic,
+  type AnswerKind,
   type BenchmarkContext,
   type BenchmarkReport,
   type Policy,
@@ -31,7 +32,6 @@ export interface EvalRow extends AnswerKey {
   id: string;
   /** Question type as the benchmark names it (one score per type). */
   type: string;
-  kind: ScoreKind;
   modality?: string;
   /** Task id given to reference policies (default: `type`). */
   task?: string;
@@ -65,6 +65,9 @@ interface PredictionLine {
   error?: string;
 }
 
+/** How each answer kind is aggregated. */
+const SCORE_KIND: Record<AnswerKind, ScoreKind> = { number: 'NQ', choice: 'MCQ', boxes: 'IoU' };
+
 const isProblem = (item: EvalRow | RowProblem): item is RowProblem => 'message' in item;
 
 /** `limit` items drawn with the seeded generator, kept in benchmark order. */
@@ -75,7 +78,7 @@ function subset<T>(items: T[], limit: number | undefined, seed: number, benchmar
 }
 
 /** Refuse to mix predictions made under different settings in one directory. */
-function checkFingerprint(dir: string, fingerprint: Record<string, unknown>): Promise<void> | void {
+async function checkFingerprint(dir: string, fingerprint: Record<string, unknown>): Promise<void> {
   const file = join(dir, 'run.json');
   const wanted = JSON.stringify(fingerprint);
   if (existsSync(file)) {
@@ -130,6 +133,9 @@ export async function evaluateRows(
   const file = join(ctx.dir, 'predictions.jsonl');
   const predictions = new Map<string, string>();
   for (const line of readJsonLines<PredictionLine>(file)) if (typeof line.prediction === 'string') predictions.set(line.id, line.prediction);
+  const score = (row: EvalRow, prediction: string) => scoreAnswer(prediction, row, settings.extraction, `${benchmark} row ${row.id}`);
+  /** Scores of the rows predicted in this run (saved predictions are re-scored below, with the current extraction). */
+  const scores = new Map<string, number>();
 
   const pending = rows.filter((row) => !predictions.has(row.id));
   const progress = ctx.progress(benchmark, rows.length);
@@ -145,9 +151,10 @@ export async function evaluateRows(
       errors.push({ id: row.id, message: outcome.error });
       if (ctx.strict) fail(row.id, outcome.error);
     } else {
-      const scored = scoreAnswer(outcome.prediction, row, settings.extraction, `${benchmark} row ${row.id}`);
+      const scored = score(row, outcome.prediction);
       appendJsonLine(file, { id: row.id, type: row.type, prediction: outcome.prediction, ...scored } satisfies PredictionLine);
       predictions.set(row.id, outcome.prediction);
+      scores.set(row.id, scored.score);
     }
     progress.tick();
   };
@@ -213,9 +220,9 @@ export async function evaluateRows(
     .filter((row) => predictions.has(row.id))
     .map((row) => ({
       type: row.type,
-      kind: row.kind,
+      kind: SCORE_KIND[row.answerKind],
       modality: row.modality,
-      score: scoreAnswer(predictions.get(row.id)!, row, settings.extraction, `${benchmark} row ${row.id}`).score,
+      score: scores.get(row.id) ?? score(row, predictions.get(row.id)!).score,
     }));
   const report: BenchmarkReport = {
     benchmark,

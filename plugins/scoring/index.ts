@@ -28,12 +28,11 @@ export {
   parquetIn,
   parseQuestionRow,
   parquetItems,
-  rowId,
   QUESTION_TYPES,
   type ParquetTable,
   type QuestionRow,
   type RowProblem,
 } from './parquet-rows.ts';
-export { evaluateRows, DEFAULT_MAX_TOKENS, type EvalRow, type EvaluationSettings } from './evaluate.ts';
-export { evaluationOptions, frameOptions, evaluationSettings, frameCacheDir, resolvePromptStyle } from './options.ts';
+export { evaluateRows, type EvalRow, type EvaluationSettings } from './evaluate.ts';
+export { evaluationOptions, frameOptions, evaluationSettings, frameCacheDir } from './options.ts';
 export { referenceOf } from './reference.ts';

@@ -35,7 +35,7 @@ export const frameOptions = {
 type EvaluationOptions = z.output<z.ZodObject<typeof evaluationOptions>>;
 
 /** The prompt style to ask with: the option, or under `auto` the style the checkpoint was trained with. */
-export function resolvePromptStyle(option: EvaluationOptions['prompt'], trainedWith: string | undefined): 'direct' | 'think' {
+function resolvePromptStyle(option: EvaluationOptions['prompt'], trainedWith: string | undefined): 'direct' | 'think' {
   if (option !== 'auto') return option;
   return trainedWith === 'think' ? 'think' : 'direct';
 }

@@ -100,16 +100,14 @@ export interface QuestionRow {
 
 const text = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
 
-/** Row id as text (parquet int64 ids arrive as bigint). */
-export function rowId(values: Record<string, unknown>, index: number): string {
-  const id = values.id;
-  return typeof id === 'string' || typeof id === 'number' || typeof id === 'bigint' ? String(id) : `row ${index}`;
-}
+/** A row's id as text (parquet int64 ids arrive as bigint), or undefined when it has none. */
+const idText = (id: unknown): string | undefined =>
+  typeof id === 'string' || typeof id === 'number' || typeof id === 'bigint' ? String(id) : undefined;
 
 /** Validate one row; throws a message naming the bad field. */
 export function parseQuestionRow(values: Record<string, unknown>, index: number): QuestionRow {
-  const id = rowId(values, index);
-  if (id === `row ${index}`) throw new Error(`id: missing or not a number/string (${JSON.stringify(values.id)})`);
+  const id = idText(values.id);
+  if (id === undefined) throw new Error(`id: missing or not a number/string (${JSON.stringify(values.id)})`);
   const type = values.question_type;
   if (!text(type) || !(type in QUESTION_TYPES))
     throw new Error(`unknown question_type ${JSON.stringify(type)} (known: ${Object.keys(QUESTION_TYPES).join(', ')})`);
@@ -140,20 +138,22 @@ export function parseQuestionRow(values: Record<string, unknown>, index: number)
 
 /**
  * Benchmark items of a parquet file: each readable row validated and turned
- * into an evaluation row by `build`, or a problem naming the row and the bad
- * field; unreadable row groups are problems too. File-level failures throw.
+ * into an evaluation row by `build` (its answer kind follows from the
+ * question type), or a problem naming the row and the bad field; unreadable
+ * row groups are problems too. File-level failures throw.
  */
 export async function parquetItems(
   file: string,
   columns: readonly string[],
-  build: (question: QuestionRow, values: Record<string, unknown>) => EvalRow,
+  build: (question: QuestionRow, values: Record<string, unknown>) => Omit<EvalRow, 'answerKind'>,
 ): Promise<(EvalRow | RowProblem)[]> {
   const table = await readParquetTable(file, columns);
   const items: (EvalRow | RowProblem)[] = table.rows.map(({ index, values }) => {
     try {
-      return build(parseQuestionRow(values, index), values);
+      const question = parseQuestionRow(values, index);
+      return { ...build(question, values), answerKind: question.kind === 'NQ' ? 'number' : 'choice' };
     } catch (error) {
-      return { id: rowId(values, index), message: (error as Error).message };
+      return { id: idText(values.id) ?? `row ${index}`, message: (error as Error).message };
     }
   });
   return [...items, ...table.problems];

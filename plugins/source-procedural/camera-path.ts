@@ -9,7 +9,7 @@ import type { Vec2 } from '../geometry/index.ts';
 import { CAMERA_INSET, type RoomLayout } from './layout.ts';
 
 /** The room outline moved inward by `inset` (rectangles and L shapes: axis-aligned edges). */
-export function insetLoop(polygon: Vec2[], inset: number): Vec2[] {
+function insetLoop(polygon: Vec2[], inset: number): Vec2[] {
   return polygon.map((p, i) => {
     const prev = polygon[(i + polygon.length - 1) % polygon.length]!;
     const next = polygon[(i + 1) % polygon.length]!;

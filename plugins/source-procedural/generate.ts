@@ -12,11 +12,11 @@
  */
 import { existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import sharp from 'sharp';
-import { createRandom, writeJsonAtomic, type Intrinsics, type Mat4, type OrientedBox, type Vec3 } from '../../core/index.ts';
+import { createRandom, writeFileAtomic, writeJsonAtomic, type Intrinsics, type Mat4, type OrientedBox, type Vec3 } from '../../core/index.ts';
 import {
   evenSubset,
   fitOrientedBox,
@@ -27,12 +27,13 @@ import {
   scaleIntrinsics,
   transformPoint,
   transformPoints,
+  yawOf,
   yawTransform,
   IDENTITY,
   normalizeBox,
   roundTo,
 } from '../geometry/index.ts';
-import { BUNDLED_LABEL_MAP, loadLabelMap } from '../source-scannet/label-map.ts';
+import { BUNDLED_LABEL_MAP, LABEL_MAP_NAME, loadLabelMap } from '../source-scannet/label-map.ts';
 import { encodePly } from '../source-scannet/ply.ts';
 import { SensWriter } from '../source-scannet/sens.ts';
 import { formatMatrix } from '../source-scannet/text-files.ts';
@@ -143,19 +144,11 @@ const unique = () => `${process.pid}-${threadId}-${randomUUID().slice(0, 8)}`;
 /** The label map beside `scans/`, and `procedural.json` saying what made the folder. */
 async function ensureRoot(root: string, seed: number, options: GeneratorOptions): Promise<void> {
   await mkdir(join(root, 'scans'), { recursive: true });
-  const labels = join(root, 'scannetv2-labels.combined.tsv');
-  if (!existsSync(labels)) {
-    const temp = `${labels}.tmp-${unique()}`;
-    await copyFile(BUNDLED_LABEL_MAP, temp);
-    await rename(temp, labels);
-  }
+  const labels = join(root, LABEL_MAP_NAME);
+  if (!existsSync(labels)) await writeFileAtomic(labels, await readFile(BUNDLED_LABEL_MAP));
   const manifest = join(root, 'procedural.json');
   const text = `${JSON.stringify({ generator: GENERATOR_VERSION, seed, options: { ...options, scenes: undefined } }, null, 2)}\n`;
-  if (!existsSync(manifest) || (await readFile(manifest, 'utf8')) !== text) {
-    const temp = `${manifest}.tmp-${unique()}`;
-    await writeFile(temp, text);
-    await rename(temp, manifest);
-  }
+  if (!existsSync(manifest) || (await readFile(manifest, 'utf8')) !== text) await writeFileAtomic(manifest, text);
 }
 
 const round6 = (v: number) => roundTo(v, 6);
@@ -327,6 +320,6 @@ async function writeScene(
 
 /** A box moved by a rigid transform with a yaw about +Z. */
 function moveBox(box: OrientedBox, m: Mat4): OrientedBox {
-  return normalizeBox({ center: transformPoint(m, box.center), size: [...box.size], yaw: box.yaw + Math.atan2(m[4]!, m[0]!) });
+  return normalizeBox({ center: transformPoint(m, box.center), size: [...box.size], yaw: box.yaw + yawOf(m) });
 }
 

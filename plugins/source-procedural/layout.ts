@@ -182,7 +182,7 @@ function propose(room: RoomLayout, item: Item, [w, d, h]: [number, number, numbe
       return { pose: onWall(wall, along, off, z), wall: { index, along } };
     }
     case 'floor': {
-      const [x0, y0, x1, y1] = bounds(room.polygon);
+      const [x0, y0, x1, y1] = polygonBounds(room.polygon);
       const yaw = random.next() < 0.6 ? (random.int(4) * Math.PI) / 2 + (random.next() - 0.5) * 0.3 : random.next() * 2 * Math.PI;
       return { pose: { x: between(random, [x0 + 0.3, x1 - 0.3]), y: between(random, [y0 + 0.3, y1 - 0.3]), z: 0, yaw } };
     }
@@ -271,7 +271,8 @@ export function insidePolygon([x, y]: Vec2, polygon: Vec2[]): boolean {
   return inside;
 }
 
-const bounds = (polygon: Vec2[]): [number, number, number, number] => [
+/** Axis-aligned bounds of a polygon: [x0, y0, x1, y1]. */
+export const polygonBounds = (polygon: Vec2[]): [number, number, number, number] => [
   Math.min(...polygon.map((p) => p[0])),
   Math.min(...polygon.map((p) => p[1])),
   Math.max(...polygon.map((p) => p[0])),

@@ -9,7 +9,7 @@
 import type { Vec3 } from '../../core/index.ts';
 import { normalizeBox, type Vec2 } from '../geometry/index.ts';
 import type { Finish } from './catalog.ts';
-import type { PlacedItem, RoomLayout } from './layout.ts';
+import { polygonBounds, type PlacedItem, type RoomLayout } from './layout.ts';
 import { CYLINDER_SIDES } from './shapes.ts';
 
 export interface MeshObject {
@@ -239,9 +239,7 @@ function drawCylinder(b: Builder, c: Vec3, size: Vec3, yaw: number, onFloor: boo
 export function designedBox(object: MeshObject, room: RoomLayout) {
   if (object.item) return object.item.box;
   if (object.raw === 'floor') {
-    const xs = room.polygon.map((p) => p[0]);
-    const ys = room.polygon.map((p) => p[1]);
-    const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+    const [x0, y0, x1, y1] = polygonBounds(room.polygon);
     return normalizeBox({ center: [(x0 + x1) / 2, (y0 + y1) / 2, 0], size: [x1 - x0, y1 - y0, 0], yaw: 0 });
   }
   return undefined;

@@ -6,10 +6,11 @@
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { Scene, SceneSource, SourceContext } from '../../core/index.ts';
-import { loadLabelMap } from '../source-scannet/label-map.ts';
+import { LABEL_MAP_NAME, loadLabelMap } from '../source-scannet/label-map.ts';
 import { extractDir, loadScene } from '../source-scannet/metadata.ts';
 import type { ReaderOptions } from '../source-scannet/scene-reader.ts';
-import { GENERATOR_VERSION, generateScene, sceneIdOf, sceneIndexOf, scenePaths, type GeneratedScene, type GeneratorOptions } from './generate.ts';
+import { readerOptions } from '../source-scannet/source.ts';
+import { GENERATOR_VERSION, generateScene, sceneIdOf, sceneIndexOf, type GeneratedScene, type GeneratorOptions } from './generate.ts';
 
 export interface ProceduralOptions extends GeneratorOptions {
   /** Seed of the scene set; default: the run's seed. */
@@ -68,15 +69,7 @@ export function proceduralRoot(options: ProceduralOptions, seed: number, cacheDi
 }
 
 /** The reader settings for procedural scenes: every frame on disk. */
-export const proceduralReader = (o: ProceduralOptions): ReaderOptions => ({
-  frameStride: 1,
-  frames: 'auto',
-  fps: o.fps,
-  samplesPerObject: o.samplesPerObject,
-  depthTolerance: o.depthTolerance,
-  firstSeenVisibility: o.firstSeenVisibility,
-  floorCell: o.floorCell,
-});
+const proceduralReader = (o: ProceduralOptions): ReaderOptions => readerOptions({ ...o, frameStride: 1, frames: 'auto' });
 
 export function createProceduralSource(options: ProceduralOptions, id = 'procedural'): SceneSource & {
   root(ctx: Pick<SourceContext, 'seed' | 'cacheDir'>): string;
@@ -103,8 +96,8 @@ export function createProceduralSource(options: ProceduralOptions, id = 'procedu
         {
           source: id,
           id: sceneId,
-          dir: scenePaths(root, sceneId).dir,
-          labelMap: loadLabelMap(join(root, 'scannetv2-labels.combined.tsv')),
+          dir: generated.dir,
+          labelMap: loadLabelMap(join(root, LABEL_MAP_NAME)),
           extractDir: extractDir(ctx.cacheDir, id, sceneId),
           ...(generated.video ? { video: { path: generated.video, fps: options.fps / options.frameStep } } : {}),
         },

@@ -9,6 +9,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { writeFileAtomic } from '../../core/index.ts';
+import { evenSubset, isFiniteMatrix } from '../geometry/index.ts';
 import { SceneError } from './errors.ts';
 import { decodeSensDepth, type SensFile } from './sens.ts';
 import { parseMatrix } from './text-files.ts';
@@ -31,8 +32,8 @@ export interface FrameData {
 /** Frame numbers `count` frames from `all` keep: every `stride`-th, then at most `max`, spread evenly. */
 export function selectFrames(all: number[], stride: number, max?: number): number[] {
   const strided = all.filter((_, i) => i % stride === 0);
-  if (max === undefined || strided.length <= max) return strided;
-  return Array.from({ length: max }, (_, i) => strided[Math.floor((i * strided.length) / max)]!);
+  if (max === undefined) return strided;
+  return evenSubset(strided.length, max).map((i) => strided[i]!);
 }
 
 /** Frame numbers of an exported scan, from `pose/<n>.txt`, sorted numerically (never as strings). */
@@ -67,7 +68,7 @@ export async function* exportedFrames(dir: string, scene: string, frames: number
       }
       const pose = parseMatrix(text!, scene, posePath);
       const image = join(dir, 'color', `${frame}.jpg`);
-      const depth = withDepth && pose.every(Number.isFinite) ? await readDepthPng(join(dir, 'depth', `${frame}.png`), scene) : undefined;
+      const depth = withDepth && isFiniteMatrix(pose) ? await readDepthPng(join(dir, 'depth', `${frame}.png`), scene) : undefined;
       return { frame, pose, image, depth };
     };
   }
@@ -82,7 +83,7 @@ export async function* sensFrames(file: SensFile, frames: number[], extractDir: 
   for await (const f of file.frames((i) => wanted.has(i))) {
     yield async () => {
       const image = join(extractDir, `${f.index}.jpg`);
-      const valid = f.pose.every(Number.isFinite);
+      const valid = isFiniteMatrix(f.pose);
       if (valid && !(existsSync(image) && (await stat(image)).size === f.colour.length)) await writeFileAtomic(image, f.colour);
       const depth = valid ? { width: file.header.depthWidth, height: file.header.depthHeight, data: await decodeSensDepth(file, f.depth, f.index) } : undefined;
       return { frame: f.index, pose: f.pose, image, depth };

@@ -8,8 +8,11 @@ import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../../core/index.ts';
 
+/** The label map's file name, in ScanNet's root and beside this file. */
+export const LABEL_MAP_NAME = 'scannetv2-labels.combined.tsv';
+
 /** The copy of ScanNet's map that ships with this plugin. */
-export const BUNDLED_LABEL_MAP = fileURLToPath(new URL('./scannetv2-labels.combined.tsv', import.meta.url));
+export const BUNDLED_LABEL_MAP = fileURLToPath(new URL(`./${LABEL_MAP_NAME}`, import.meta.url));
 
 export interface LabelMap {
   path: string;

@@ -31,7 +31,7 @@ import type { LabelMap } from './label-map.ts';
 import { buildObjects, parseJson, readSegGroups, readSegIndices } from './objects.ts';
 import { parsePly } from './ply.ts';
 import { SensFile } from './sens.ts';
-import { parseMatrix, parseSceneInfo } from './text-files.ts';
+import { parseMatrix, parseSceneInfo, type SceneInfo } from './text-files.ts';
 
 /** Bump when the metadata a reader writes changes meaning; old cache entries are then rebuilt. */
 export const READER_VERSION = 1;
@@ -204,7 +204,7 @@ export async function readScene(plan: ScenePlan, log: (message: string) => void 
 /** Colour and depth intrinsics: intrinsic/*.txt, else the .sens header, else `<scene>.txt`; sizes checked against the images. */
 async function cameras(
   plan: ScenePlan,
-  info: ReturnType<typeof parseSceneInfo>,
+  info: SceneInfo,
   sens: SensFile | undefined,
   note: (message: string) => void,
 ): Promise<{ colour: Intrinsics; depth: Intrinsics }> {

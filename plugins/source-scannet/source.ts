@@ -6,11 +6,9 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { ConfigError, type SceneSource, type SourceContext } from '../../core/index.ts';
-import { BUNDLED_LABEL_MAP, loadLabelMap, type LabelMap } from './label-map.ts';
+import { BUNDLED_LABEL_MAP, LABEL_MAP_NAME, loadLabelMap, type LabelMap } from './label-map.ts';
 import { extractDir, loadScene } from './metadata.ts';
 import type { ReaderOptions } from './scene-reader.ts';
-
-export const LABEL_MAP_NAME = 'scannetv2-labels.combined.tsv';
 
 export interface ScanNetOptions extends ReaderOptions {
   /** The ScanNet folder holding `scans/` (required to use the source). */

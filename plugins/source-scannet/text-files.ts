@@ -15,7 +15,7 @@ export function parseNumbers(text: string, scene: string, file: string): number[
     const special = SPECIAL[word.toLowerCase()];
     if (special !== undefined) return special;
     const value = Number(word);
-    if (word === '' || Number.isNaN(value)) throw new SceneError(scene, file, `number ${i + 1} is "${word}", not a number`);
+    if (Number.isNaN(value)) throw new SceneError(scene, file, `number ${i + 1} is "${word}", not a number`);
     return value;
   });
 }

@@ -12,7 +12,6 @@ export {
   boxDistance,
   footprint,
   longestSide,
-  polygonDistance,
   quadrantAngle,
   quadrantOf,
   QUADRANTS,

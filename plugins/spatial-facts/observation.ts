@@ -19,6 +19,8 @@ export interface SceneIndex {
   objects: Map<number, SceneObject>;
   /** Views in capture order (time, then frame). */
   views: View[];
+  /** Their frames, in the same order: the whole capture. */
+  frames: number[];
   byFrame: Map<number, View>;
   /** frame -> object id -> what the view shows of it (present objects only). */
   shown: Map<number, Map<number, ViewObject>>;
@@ -26,6 +28,8 @@ export interface SceneIndex {
   firstSeen: Map<number, { frame: number; time: number }>;
   /** Memo of `categoryCounts` by frame list. */
   counts: Map<string, Map<string, number>>;
+  /** Memo of `observations` by modality, settings and seed (every task of a scene asks over the same ones). */
+  observed: Map<string, Observation[]>;
 }
 
 const indexes = new WeakMap<Scene, SceneIndex>();
@@ -50,10 +54,12 @@ export function sceneIndex(scene: Scene): SceneIndex {
     scene,
     objects: new Map(scene.objects.map((o) => [o.id, o])),
     views,
+    frames: views.map((v) => v.frame),
     byFrame: new Map(views.map((v) => [v.frame, v])),
     shown,
     firstSeen,
     counts: new Map(),
+    observed: new Map(),
   };
   indexes.set(scene, index);
   return index;
@@ -71,6 +77,14 @@ export function presentIn(index: SceneIndex, frames: readonly number[]): number[
   const ids = new Set<number>();
   for (const frame of frames) for (const id of index.shown.get(frame)?.keys() ?? []) ids.add(id);
   return [...ids].sort((a, b) => a - b);
+}
+
+/** Position in `frames` of the first frame that shows an object of `category` (-1: none does). */
+export function firstShowing(index: SceneIndex, frames: readonly number[], category: string): number {
+  return frames.findIndex((frame) => {
+    for (const id of index.shown.get(frame)?.keys() ?? []) if (index.objects.get(id)?.category === category) return true;
+    return false;
+  });
 }
 
 /** category -> number of distinct objects of it present in any of the frames (memoised). */
@@ -127,8 +141,8 @@ export function viewSets(index: SceneIndex, seed: number, count: number, size: n
 
 /** `n` evenly spaced frames of the capture (all of them when it has fewer). */
 export function videoFrames(index: SceneIndex, n: number): number[] {
-  const all = index.views.map((v) => v.frame);
-  if (all.length <= n) return all;
+  const all = index.frames;
+  if (all.length <= n) return [...all];
   if (n === 1) return [all[0]!];
   return Array.from({ length: n }, (_, i) => all[Math.round((i * (all.length - 1)) / (n - 1))]!);
 }
@@ -143,8 +157,15 @@ export interface Observation {
   view?: View;
 }
 
-/** Every observation of a scene in a modality. */
+/** Every observation of a scene in a modality (memoised: callers share the arrays and must not change them). */
 export function observations(index: SceneIndex, modality: Modality, settings: ModalitySettings, seed: number): Observation[] {
+  const key = `${modality}/${settings.views}/${settings.viewSets}/${settings.frames}/${seed}`;
+  let found = index.observed.get(key);
+  if (!found) index.observed.set(key, (found = observe(index, modality, settings, seed)));
+  return found;
+}
+
+function observe(index: SceneIndex, modality: Modality, settings: ModalitySettings, seed: number): Observation[] {
   const objectsOf = (ids: number[]) => ids.map((id) => index.objects.get(id)).filter((o): o is SceneObject => !!o);
   if (modality === 'single-image')
     return index.views
@@ -152,11 +173,10 @@ export function observations(index: SceneIndex, modality: Modality, settings: Mo
       .filter((o) => o.objects.length > 0);
   if (modality === 'multi-view')
     return viewSets(index, seed, settings.viewSets, settings.views).map((frames) => ({ frames, objects: objectsOf(presentIn(index, frames)) }));
-  const all = index.views.map((v) => v.frame);
-  if (!all.length) return [];
-  return [{ frames: videoFrames(index, settings.frames), objects: objectsOf(presentIn(index, all)) }];
+  if (!index.frames.length) return [];
+  return [{ frames: videoFrames(index, settings.frames), objects: objectsOf(presentIn(index, index.frames)) }];
 }
 
 /** Frames whose objects define uniqueness and counts for a sample: the whole capture for video. */
 export const scopeFrames = (index: SceneIndex, modality: Modality, frames: readonly number[]): readonly number[] =>
-  modality === 'video' ? index.views.map((v) => v.frame) : frames;
+  modality === 'video' ? index.frames : frames;

@@ -161,7 +161,7 @@ export function objectFacts(o: SceneObject): Record<string, unknown> {
 }
 
 /** True when no two objects share a category (a question can name each one). */
-export const distinctCategories = (objects: readonly SceneObject[]): boolean =>
+const distinctCategories = (objects: readonly SceneObject[]): boolean =>
   new Set(objects.map((o) => o.category)).size === objects.length;
 
 const factorial = (n: number, k: number) => {

@@ -10,9 +10,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { definePlugin, hash32, readJsonLines, writeFileAtomic, z, type Ladder, type Stage, type StageContext } from '../../core/index.ts';
+import { definePlugin, hash32, readJsonLines, writeFileAtomic, writeJsonAtomic, z, type Ladder, type Stage, type StageContext } from '../../core/index.ts';
 import { samplePrompt } from '../prompts/index.ts';
-import { mean, scoreCompletions, stageOptions, supervisedSchema, trainSupervised } from '../training/index.ts';
+import { mean, promptStyleSchema, scoreGenerations, stageOptions, supervisedSchema, trainSupervised } from '../training/index.ts';
 
 export const PLUGIN_NAME = 'stage-cold-start';
 
@@ -22,7 +22,7 @@ export const coldStartOptions = z.strictObject({
   lr: supervisedSchema.lr.default(3e-3),
   /** One pass, as the paper's SFT (Table 7). */
   epochs: supervisedSchema.epochs.default(1),
-  style: z.enum(['plain', 'direct', 'think']).default('think'),
+  style: promptStyleSchema.default('think'),
   /** Policy id of the teacher (a `models` entry) and its options. */
   teacher: z.string().min(1).default('metadata-teacher'),
   teacherOptions: z.record(z.string(), z.unknown()).default({}),
@@ -61,16 +61,15 @@ async function rejectionSample(ladder: Ladder, ctx: StageContext, o: z.output<ty
       const inputs = samples.map((s) => samplePrompt(s, ctx.dataset.dir, o.style));
       const seed = hash32(`${ctx.seed}:${ctx.entry.name}:teacher-${start}`);
       const generations = await teacher.generate(inputs, { maxTokens: o.maxTokens, temperature: o.temperature, topP: o.topP, seed, n: o.generations });
-      const flat = generations.flatMap((g, q) => g.map((gen) => ({ text: gen.text, q })));
-      const scored = await scoreCompletions(ctx.rewards, flat.map((f) => f.text), flat.map((f) => samples[f.q]!));
+      const scored = await scoreGenerations(ctx.rewards, generations, samples);
       for (const [id, s] of Object.entries(scored.parts)) (parts[id] ??= []).push(...s);
       totals.push(...scored.total);
       const perQuestion = new Map<number, number>();
-      flat.forEach(({ text, q }, i) => {
+      scored.flat.forEach(({ gen, q }, i) => {
         const reward = scored.total[i]!;
         if (reward > 1 + o.lambda && (perQuestion.get(q) ?? 0) < o.keepPerQuestion) {
           perQuestion.set(q, (perQuestion.get(q) ?? 0) + 1);
-          kept.push({ id: samples[q]!.id, completion: text, reward });
+          kept.push({ id: samples[q]!.id, completion: gen.text, reward });
         }
       });
       progress.tick(samples.length);
@@ -108,7 +107,7 @@ export function coldStartStage(ladder: Ladder): Stage {
       } else {
         ({ kept, summary } = await rejectionSample(ladder, ctx, o));
         await writeFileAtomic(keptFile, kept.map((k) => JSON.stringify(k)).join('\n') + (kept.length ? '\n' : ''));
-        await writeFileAtomic(summaryFile, `${JSON.stringify(summary, null, 2)}\n`);
+        await writeJsonAtomic(summaryFile, summary);
         ctx.emit({ step: 0, phase: 'rejection-sampling', ...summary });
       }
       ctx.log(`${ctx.entry.name}: kept ${summary.kept} of ${summary.candidates} teacher completions (R > 1 + ${o.lambda})`);

@@ -7,7 +7,7 @@
  */
 import { definePlugin, hash32, z, type Stage } from '../../core/index.ts';
 import { samplePrompt } from '../prompts/index.ts';
-import { checkpointSchema, createOrder, mean, optimizerSchema, requireTrainer, scoreCompletions, stageOptions, std, TrainingRun } from '../training/index.ts';
+import { checkpointSchema, createOrder, mean, optimizerSchema, promptStyleSchema, requireTrainer, scoreGenerations, stageOptions, std, TrainingRun } from '../training/index.ts';
 import { grpoObjective, groupAdvantages, type GrpoStats } from './grpo.ts';
 
 export const PLUGIN_NAME = 'stage-grpo';
@@ -37,7 +37,7 @@ export const grpoOptions = z.strictObject({
   gradAccum: z.number().int().positive().default(4),
   epochs: z.number().int().positive().default(1),
   maxSteps: z.number().int().min(0).default(0),
-  style: z.enum(['plain', 'direct', 'think']).default('think'),
+  style: promptStyleSchema.default('think'),
 });
 export type GrpoOptions = z.output<typeof grpoOptions>;
 
@@ -72,8 +72,7 @@ export const grpoStage: Stage = {
         const seed = hash32(`${ctx.seed}:${label}:rollout-${k}`);
         const generations = await ctx.policy.generate(inputs, { maxTokens: o.maxTokens, temperature: o.temperature, topP: o.topP, seed, n: o.generations });
         const rolloutSeconds = (performance.now() - started) / 1000;
-        const flat = generations.flatMap((g, q) => g.map((gen) => ({ gen, q })));
-        const { parts, total } = await scoreCompletions(ctx.rewards, flat.map((f) => f.gen.text), flat.map((f) => questions[f.q]!));
+        const { flat, parts, total } = await scoreGenerations(ctx.rewards, generations, questions);
         const groups = questions.map((_, q) => total.slice(q * o.generations, (q + 1) * o.generations));
         const advantages = groups.flatMap(groupAdvantages);
         const examples = flat.map(({ gen, q }) => ({ input: inputs[q]!, completion: gen.text, tokenIds: gen.tokenIds }));
@@ -84,7 +83,12 @@ export const grpoStage: Stage = {
           return { from, to: Math.min(from + o.batchSize * o.generations, examples.length) };
         });
         const ref = reference
-          ? await Promise.all(micro.map(({ from, to }) => reference.logProbs!(examples.slice(from, to).map((e) => e.input), examples.slice(from, to).map((e) => e.completion), examples.slice(from, to).map((e) => e.tokenIds))))
+          ? await Promise.all(
+              micro.map(({ from, to }) => {
+                const part = examples.slice(from, to);
+                return reference.logProbs!(part.map((e) => e.input), part.map((e) => e.completion), part.map((e) => e.tokenIds));
+              }),
+            )
           : undefined;
         const old: number[][][] = [];
         for (let iteration = 0; iteration < o.iterations; iteration++) {

@@ -5,7 +5,7 @@
  */
 import { definePlugin, z, type Stage, type StageContext } from '../../core/index.ts';
 import { samplePrompt } from '../prompts/index.ts';
-import { stageOptions, supervisedSchema, trainSupervised } from '../training/index.ts';
+import { promptStyleSchema, stageOptions, supervisedSchema, trainSupervised } from '../training/index.ts';
 
 export const PLUGIN_NAME = 'stage-sft';
 
@@ -20,7 +20,7 @@ export const PLUGIN_NAME = 'stage-sft';
 export const sftOptions = z.strictObject({
   ...supervisedSchema,
   /** Prompt style (plugins/prompts): "plain" for localization, "direct" for answers, "think" for CoT. */
-  style: z.enum(['plain', 'direct', 'think']).optional(),
+  style: promptStyleSchema.optional(),
 });
 
 /** Stage 1 (localization only) asks plainly; otherwise the direct-answer prompt. */

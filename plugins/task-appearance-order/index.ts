@@ -11,7 +11,7 @@
  * another order.
  */
 import type { SceneObject } from '../../core/index.ts';
-import { bestVisibility, combos, defineTask, perObservation, round, shuffledOptions, TEMPLATES } from '../spatial-facts/index.ts';
+import { combos, defineTask, firstShowing, perObservation, round, shuffledOptions, TEMPLATES } from '../spatial-facts/index.ts';
 
 const PLUGIN_NAME = 'task-appearance-order';
 const CATEGORIES = 4;
@@ -20,6 +20,7 @@ const OPTIONS = 4;
 /** All orderings of 0..n-1. */
 const permutations = (n: number): number[][] =>
   n <= 1 ? [[0]] : permutations(n - 1).flatMap((p) => Array.from({ length: n }, (_, i) => [...p.slice(0, i), n - 1, ...p.slice(i)]));
+const ORDERS = permutations(CATEGORIES);
 
 export default defineTask({
   name: PLUGIN_NAME,
@@ -44,7 +45,7 @@ export default defineTask({
         const listed = random.shuffle(order.map((p) => p.object.category));
         const truth = order.map((p) => p.object.category);
         const others = random
-          .shuffle(permutations(CATEGORIES).map((p) => p.map((i) => truth[i]!)).filter((p) => p.join() !== truth.join()))
+          .shuffle(ORDERS.map((p) => p.map((i) => truth[i]!)).filter((p) => p.join() !== truth.join()))
           .slice(0, OPTIONS - 1);
         const texts = [truth, ...others].map((p) => p.join(', '));
         yield input.emit({
@@ -55,9 +56,7 @@ export default defineTask({
           answerKind: 'choice',
           facts: {
             order: order.map((p) => {
-              const sampled = observation.frames.findIndex((frame) =>
-                observation.objects.some((o) => o.category === p.object.category && bestVisibility(index, o.id, [frame]) > 0),
-              );
+              const sampled = firstShowing(index, observation.frames, p.object.category);
               return {
                 category: p.object.category,
                 objectId: p.object.id,

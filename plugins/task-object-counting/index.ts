@@ -23,7 +23,11 @@ export default defineTask({
   generate: (input, { minCount, maxCount }) =>
     perObservation(input, function* (observation, random) {
       const byCategory = new Map<string, SceneObject[]>();
-      for (const object of observation.objects) byCategory.set(object.category, [...(byCategory.get(object.category) ?? []), object]);
+      for (const object of observation.objects) {
+        const instances = byCategory.get(object.category);
+        if (instances) instances.push(object);
+        else byCategory.set(object.category, [object]);
+      }
       const categories = random.shuffle([...byCategory.keys()].sort());
       for (const category of categories) {
         const instances = byCategory.get(category)!;

@@ -3,7 +3,7 @@
  * default cold-start teacher (see teacher.ts). Any other policy id can be the
  * teacher through the cold-start stage's `teacher` option.
  */
-import { ConfigError, definePlugin, z } from '../../core/index.ts';
+import { definePlugin, validate, z } from '../../core/index.ts';
 import { MetadataTeacher } from './teacher.ts';
 
 export const PLUGIN_NAME = 'teacher-metadata';
@@ -24,9 +24,7 @@ export default definePlugin({
     ladder.hooks.models.for(TEACHER_ID).tap(PLUGIN_NAME, () => ({
       id: TEACHER_ID,
       async create(raw) {
-        const parsed = teacherOptions.safeParse(raw ?? {});
-        if (!parsed.success) throw new ConfigError(`${TEACHER_ID} options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-        return new MetadataTeacher(parsed.data);
+        return new MetadataTeacher(validate(teacherOptions, raw ?? {}, `${TEACHER_ID} options`));
       },
     }));
   },

@@ -9,7 +9,7 @@ export { writeTensorFile, readTensorFile, type NamedTensor } from './tensor-file
 export { latestCheckpoint, readStageState, writeCheckpoint, FINAL, type StageState } from './checkpoint.ts';
 export { TrainingRun, requireTrainer, writeCurves, type OptimizerOptions, type CheckpointOptions } from './run.ts';
 export { trainSupervised, supervisedPlan, nllObjective, type SupervisedOptions } from './sft.ts';
-export { stageOptions, optimizerSchema, checkpointSchema, supervisedSchema } from './options.ts';
+export { stageOptions, promptStyleSchema, optimizerSchema, checkpointSchema, supervisedSchema } from './options.ts';
 export { mean, std } from './stats.ts';
 export { createOrder } from './order.ts';
-export { scoreCompletions } from './rewards.ts';
+export { scoreGenerations } from './rewards.ts';

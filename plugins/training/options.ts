@@ -1,5 +1,9 @@
 /** Option schemas shared by the training stages, and their validation with errors naming the stage. */
 import { ConfigError, z, type StageContext } from '../../core/index.ts';
+import type { PromptStyle } from '../prompts/index.ts';
+
+/** How a stage prompts (plugins/prompts): "plain", "direct" or "think". */
+export const promptStyleSchema = z.enum(['plain', 'direct', 'think']) satisfies z.ZodType<PromptStyle>;
 
 export const optimizerSchema = {
   lr: z.number().positive(),

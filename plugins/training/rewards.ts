@@ -1,17 +1,18 @@
-import type { Reward, Sample, StageContext } from '../../core/index.ts';
+import type { Generation, Sample, StageContext } from '../../core/index.ts';
+import { totalReward } from '../scoring/index.ts';
 
 /**
- * Score completions with a stage's rewards (`ctx.rewards`): each reward's
- * scores, and the weighted total R = sum of weight x reward (SPEC section 6).
+ * Score generations (G per question, as `generate` returns them) with a
+ * stage's rewards (`ctx.rewards`): the flat list of (generation, question
+ * index), and per flat entry each reward's scores and the weighted total
+ * R = sum of weight x reward (SPEC section 6).
  */
-export async function scoreCompletions(rewards: StageContext['rewards'], completions: string[], samples: Sample[]) {
-  const parts: Record<string, number[]> = {};
-  const total = completions.map(() => 0);
-  for (const [id, { reward, weight }] of Object.entries(rewards) as [string, { reward: Reward; weight: number }][]) {
-    const scores = await reward(completions, samples);
-    if (scores.length !== completions.length) throw new Error(`reward "${id}" returned ${scores.length} scores for ${completions.length} completions`);
-    parts[id] = scores;
-    scores.forEach((s, i) => (total[i]! += weight * s));
-  }
-  return { parts, total };
+export async function scoreGenerations(rewards: StageContext['rewards'], generations: Generation[][], samples: Sample[]) {
+  const flat = generations.flatMap((g, q) => g.map((gen) => ({ gen, q })));
+  const { parts, total } = await totalReward(
+    flat.map((f) => f.gen.text),
+    flat.map((f) => samples[f.q]!),
+    rewards,
+  );
+  return { flat, parts, total };
 }

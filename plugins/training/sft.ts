@@ -74,8 +74,9 @@ export async function trainSupervised(ctx: StageContext, examples: TrainExample[
     tokens += seen;
     run.cursor = { epoch, position: Math.min((first + options.gradAccum) * options.batchSize, examples.length) };
     const seconds = (performance.now() - started) / 1000;
-    run.record({ epoch, loss: nll / Math.max(1, scored), lr, grad_norm: gradNorm, completion_length: scored / count }, { tokens_per_s: seen / seconds, tokens: seen });
-    progress.tick(1, `loss ${(nll / Math.max(1, scored)).toFixed(3)}`);
+    const loss = nll / Math.max(1, scored);
+    run.record({ epoch, loss, lr, grad_norm: gradNorm, completion_length: scored / count }, { tokens_per_s: seen / seconds, tokens: seen });
+    progress.tick(1, `loss ${loss.toFixed(3)}`);
     await run.checkpointIfDue();
   }
   progress.done();
