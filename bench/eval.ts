@@ -16,9 +16,9 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLadder, evaluateBenchmark } from '../core/index.ts';
-import { evenlySpacedIndices, findFfmpeg, probeVideo, sampleFrames } from '../plugins/media/index.ts';
-import { QUESTION_TYPES, scoreAnswer, type AnswerKey } from '../plugins/scoring/index.ts';
-import { benchRows, SPBENCH_SI_TYPES, writeSpbench } from '../test/plugins/scoring/benchmark-files.ts';
+import { evenlySpacedIndices, findFfmpeg, probeVideo, sampleFrames } from '../lib/media/index.ts';
+import { QUESTION_TYPES, scoreAnswer, type AnswerKey } from '../lib/scoring/index.ts';
+import { benchRows, SPBENCH_SI_TYPES, writeSpbench } from '../test/lib/scoring/benchmark-files.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-eval-'));
 const ffmpeg = findFfmpeg();

@@ -20,8 +20,13 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { generateScene, sceneIdOf, type GeneratorOptions } from '../plugins/source-procedural/index.ts';
-import { frameNumbers } from '../plugins/source-scannet/frames.ts';
-import { DEFAULT_READER_OPTIONS, loadLabelMap, planScene, readScene } from '../plugins/source-scannet/index.ts';
+import {
+  DEFAULT_READER_OPTIONS,
+  frameNumbers,
+  loadLabelMap,
+  planScene,
+  readScene,
+} from '../lib/scannet-format/index.ts';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);

@@ -15,9 +15,9 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { tinyVlmBackend, type TinyVlmPolicy } from '../plugins/model-tiny-vlm/index.ts';
 import { forwardFlops } from '../plugins/model-tiny-vlm/model.ts';
-import { samplePrompt } from '../plugins/prompts/index.ts';
+import { samplePrompt } from '../lib/prompts/index.ts';
 import { grpoObjective, groupAdvantages } from '../plugins/stage-grpo/index.ts';
-import { AdamW, nllObjective, scaleGradients } from '../plugins/training/index.ts';
+import { AdamW, nllObjective, scaleGradients } from '../lib/training/index.ts';
 import { writeToyDataset } from '../test/helpers/toy-dataset.ts';
 
 const arg = (name: string, fallback: number) => {

@@ -155,7 +155,7 @@ export interface Sample {
   task: string;
   modality: Modality;
   scene: string;
-  /** The templated question alone; prompts add options and instructions (plugins/prompts). */
+  /** The templated question alone; prompts add options and instructions (lib/prompts). */
   question: string;
   /** Multiple-choice options as written ("A. left-front"), in letter order. */
   options?: string[];
@@ -299,7 +299,7 @@ export interface TrainExample {
  */
 export type TokenObjective = (logProbs: number[][]) => { loss: number; grads: number[][] };
 
-/** A trainable tensor as plain arrays; optimizers (plugins/training) update `value` in place from `grad`. */
+/** A trainable tensor as plain arrays; optimizers (lib/training) update `value` in place from `grad`. */
 export interface TrainableParameter {
   name: string;
   shape: number[];
@@ -323,7 +323,7 @@ export interface AccumulateResult {
 /**
  * Backend-side training operations; the stage decides what to optimise.
  * A step: `accumulate` one or more batches, update `parameters()` values
- * (e.g. AdamW from plugins/training), then `commit`.
+ * (e.g. AdamW from lib/training), then `commit`.
  */
 export interface PolicyTrainer {
   /** Snapshot of the current weights usable as a frozen reference or an "old" policy. */

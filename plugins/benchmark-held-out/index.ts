@@ -10,7 +10,7 @@
  */
 import { resolve } from 'node:path';
 import { definePlugin, SPATIAL_TASKS, z, type Benchmark, type Sample } from '../../core/index.ts';
-import { sampleFrames } from '../media/index.ts';
+import { sampleFrames } from '../../lib/media/index.ts';
 import {
   evaluateRows,
   evaluationOptions,
@@ -19,7 +19,7 @@ import {
   frameOptions,
   resolveInside,
   type EvalRow,
-} from '../scoring/index.ts';
+} from '../../lib/scoring/index.ts';
 
 const PLUGIN_NAME = 'benchmark-held-out';
 export const BENCHMARK_ID = 'held-out';

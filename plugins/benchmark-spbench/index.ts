@@ -19,7 +19,7 @@ import {
   parquetItems,
   resolveInside,
   VSI_LAYOUT,
-} from '../scoring/index.ts';
+} from '../../lib/scoring/index.ts';
 
 const PLUGIN_NAME = 'benchmark-spbench';
 const COLUMNS = ['id', 'scene_name', 'question_type', 'question', 'ground_truth', 'options', 'images'];

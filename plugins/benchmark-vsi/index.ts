@@ -12,7 +12,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError, definePlugin, z, type Benchmark } from '../../core/index.ts';
-import { findFfmpeg, sampleFrames } from '../media/index.ts';
+import { findFfmpeg, sampleFrames } from '../../lib/media/index.ts';
 import {
   evaluateRows,
   evaluationOptions,
@@ -23,7 +23,7 @@ import {
   parquetItems,
   resolveInside,
   VSI_LAYOUT,
-} from '../scoring/index.ts';
+} from '../../lib/scoring/index.ts';
 
 const PLUGIN_NAME = 'benchmark-vsi';
 export const BENCHMARK_ID = 'vsi-bench';

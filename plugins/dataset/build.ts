@@ -32,7 +32,7 @@ import {
   type SourceContext,
   MODALITIES,
 } from '../../core/index.ts';
-import { balanceLetters } from '../spatial-facts/index.ts';
+import { balanceLetters } from '../../lib/tasks/index.ts';
 import { writeExport } from './export.ts';
 import { datasetPlan, type DatasetPlan } from './settings.ts';
 import { processScene, safeName, sceneDone, sceneResultPath, type SceneJob, type SceneResult } from './scene-work.ts';

@@ -15,7 +15,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dataset, Modality, Sample } from '../../core/index.ts';
-import { LETTERS, SPATIAL_CELLS } from '../spatial-facts/index.ts';
+import { LETTERS, SPATIAL_CELLS } from '../../lib/tasks/index.ts';
 
 export interface CheckReport {
   ok: boolean;

@@ -20,7 +20,7 @@
  */
 import { join } from 'node:path';
 import { writeFileAtomic, type Sample } from '../../core/index.ts';
-import { roundHalfEven } from '../media/index.ts';
+import { roundHalfEven } from '../../lib/media/index.ts';
 
 export const QUESTION_TYPES: Readonly<Record<string, string>> = {
   'object-counting': 'object count',

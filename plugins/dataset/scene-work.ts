@@ -21,7 +21,7 @@ import {
   type Scene,
   type SourceContext,
 } from '../../core/index.ts';
-import { smartResize } from '../media/index.ts';
+import { smartResize } from '../../lib/media/index.ts';
 import type { ImageSize, LocalizationTask } from '../task-localization/index.ts';
 import type { DataSettings } from './settings.ts';
 

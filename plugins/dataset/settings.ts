@@ -7,8 +7,8 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { ConfigError, MODALITIES, z, type Ladder, type Modality } from '../../core/index.ts';
-import { PAPER_BUDGET } from '../media/index.ts';
-import { DEFAULT_MODALITY_SETTINGS } from '../spatial-facts/index.ts';
+import { PAPER_BUDGET } from '../../lib/media/index.ts';
+import { DEFAULT_MODALITY_SETTINGS } from '../../lib/tasks/index.ts';
 
 /** Bump when the builder's output changes for the same inputs. */
 export const DATASET_FORMAT = 1;

@@ -7,8 +7,8 @@
  */
 import { join } from 'node:path';
 import { markdownTable, MODALITIES, writeJsonAtomic, type Sample } from '../../core/index.ts';
-import { barChartSvg, ticks, writePng } from '../charts/index.ts';
-import { DIMENSION_LABELS, LETTERS, SPATIAL_CELLS } from '../spatial-facts/index.ts';
+import { barChartSvg, ticks, writePng } from '../../lib/charts/index.ts';
+import { DIMENSION_LABELS, LETTERS, SPATIAL_CELLS } from '../../lib/tasks/index.ts';
 
 const MODALITY_LABELS: Record<string, string> = { 'single-image': 'Single-Image', 'multi-view': 'Multi-View', video: 'Video' };
 const DIMENSIONS = Object.keys(SPATIAL_CELLS);

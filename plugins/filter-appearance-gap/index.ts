@@ -6,7 +6,7 @@
  * determine the answer).
  */
 import { definePlugin, z, type Candidate } from '../../core/index.ts';
-import { firstShowing, tapFilter, type SceneIndex } from '../spatial-facts/index.ts';
+import { firstShowing, tapFilter, type SceneIndex } from '../../lib/tasks/index.ts';
 
 const PLUGIN_NAME = 'filter-appearance-gap';
 

@@ -11,7 +11,7 @@
  * A value exactly at the margin is kept.
  */
 import { definePlugin, z, type Candidate } from '../../core/index.ts';
-import { boundaryDistance, cameraDirection, quadrantAngle, refObjects, tapFilter, type SceneIndex } from '../spatial-facts/index.ts';
+import { boundaryDistance, cameraDirection, quadrantAngle, refObjects, tapFilter, type SceneIndex } from '../../lib/tasks/index.ts';
 
 const PLUGIN_NAME = 'filter-direction-margin';
 

@@ -10,7 +10,7 @@
  *   is kept).
  */
 import { definePlugin, z, type Candidate } from '../../core/index.ts';
-import { boxDistance, longestSide, refObjects, tapFilter, type SceneIndex } from '../spatial-facts/index.ts';
+import { boxDistance, longestSide, refObjects, tapFilter, type SceneIndex } from '../../lib/tasks/index.ts';
 
 const PLUGIN_NAME = 'filter-distance-ratio';
 

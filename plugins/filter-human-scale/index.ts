@@ -5,7 +5,7 @@
  * default; list more task ids in `tasks`.
  */
 import { definePlugin, z } from '../../core/index.ts';
-import { longestSide, refObjects, tapFilter } from '../spatial-facts/index.ts';
+import { longestSide, refObjects, tapFilter } from '../../lib/tasks/index.ts';
 
 const PLUGIN_NAME = 'filter-human-scale';
 

@@ -4,7 +4,7 @@
  * or catch-all labels. Categories match exactly or by a regular expression.
  */
 import { definePlugin, z } from '../../core/index.ts';
-import { tapFilter } from '../spatial-facts/index.ts';
+import { tapFilter } from '../../lib/tasks/index.ts';
 
 const PLUGIN_NAME = 'filter-noisy-category';
 

@@ -6,7 +6,7 @@
  * objects, and are exempt by default.
  */
 import { definePlugin, z } from '../../core/index.ts';
-import { categoryCounts, scopeFrames, tapFilter } from '../spatial-facts/index.ts';
+import { categoryCounts, scopeFrames, tapFilter } from '../../lib/tasks/index.ts';
 
 const PLUGIN_NAME = 'filter-unique-category';
 

@@ -4,7 +4,7 @@
  * at least one of the frames the sample shows.
  */
 import { definePlugin, z } from '../../core/index.ts';
-import { bestVisibility, tapFilter } from '../spatial-facts/index.ts';
+import { bestVisibility, tapFilter } from '../../lib/tasks/index.ts';
 
 const PLUGIN_NAME = 'filter-visibility';
 

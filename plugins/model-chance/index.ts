@@ -15,7 +15,7 @@
  * results do not change with batching, ordering or resuming.
  */
 import { createRandom, definePlugin, type Policy } from '../../core/index.ts';
-import { numericTruth, optionLetters, referenceOf } from '../scoring/index.ts';
+import { numericTruth, optionLetters, referenceOf } from '../../lib/scoring/index.ts';
 
 const PLUGIN_NAME = 'model-chance';
 export const MODEL_ID = 'chance';

@@ -7,7 +7,7 @@
  * `retry-after-ms` or `Retry-After` header asks instead when there is one.
  */
 import type { Generation, Policy, PolicyInput, SamplingOptions } from '../../core/index.ts';
-import { createLimiter, imageDataUrl } from '../media/index.ts';
+import { createLimiter, imageDataUrl } from '../../lib/media/index.ts';
 
 export interface OpenAISettings {
   /** e.g. "http://localhost:8000/v1" (no trailing slash needed). */

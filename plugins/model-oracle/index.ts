@@ -6,7 +6,7 @@
  *   ladder eval --model oracle --benchmark spbench-si
  */
 import { definePlugin, z, type Policy } from '../../core/index.ts';
-import { referenceOf } from '../scoring/index.ts';
+import { referenceOf } from '../../lib/scoring/index.ts';
 
 const PLUGIN_NAME = 'model-oracle';
 export const MODEL_ID = 'oracle';

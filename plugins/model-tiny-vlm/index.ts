@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError, definePlugin, validate, z, type Dataset, type PolicyBackend, type PolicyBackendContext } from '../../core/index.ts';
-import { promptText, SYSTEM_PROMPT, type PromptStyle } from '../prompts/index.ts';
+import { promptText, SYSTEM_PROMPT, type PromptStyle } from '../../lib/prompts/index.ts';
 import { initBackend, type BackendChoice } from './backend.ts';
 import { initialValues, paramSpecs, type TinyVlmConfig } from './model.ts';
 import { BACKEND_ID, readWeights, TinyVlmPolicy, type PolicyManifest, type RuntimeLimits } from './policy.ts';

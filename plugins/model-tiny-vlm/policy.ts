@@ -18,7 +18,7 @@ import type {
   TrainableParameter,
   TrainExample,
 } from '../../core/index.ts';
-import { readTensorFile, writeTensorFile } from '../training/tensor-file.ts';
+import { readTensorFile, writeTensorFile } from '../../lib/training/index.ts';
 import { decode, rowRandom } from './generate.ts';
 import { TinyVlm, type EncodedPrompt, type ParamSpec, type SequenceGroup, type TinyVlmConfig } from './model.ts';
 import { Tokenizer, type TokenizerJson } from './tokenizer.ts';

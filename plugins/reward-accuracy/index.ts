@@ -5,7 +5,7 @@
  * `<answer>` when present (SPEC section 7).
  */
 import { definePlugin } from '../../core/index.ts';
-import { accuracyReward } from '../scoring/index.ts';
+import { accuracyReward } from '../../lib/scoring/index.ts';
 
 const PLUGIN_NAME = 'reward-accuracy';
 export const REWARD_ID = 'accuracy';

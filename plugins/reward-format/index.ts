@@ -6,7 +6,7 @@
  *   rewards: { format: 1, accuracy: 1 }   // R = 1 x format + 1 x accuracy
  */
 import { definePlugin } from '../../core/index.ts';
-import { formatReward } from '../scoring/index.ts';
+import { formatReward } from '../../lib/scoring/index.ts';
 
 const PLUGIN_NAME = 'reward-format';
 export const REWARD_ID = 'format';

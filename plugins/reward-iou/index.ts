@@ -6,7 +6,7 @@
  *   rewards: { format: 1, iou: 1 }
  */
 import { definePlugin } from '../../core/index.ts';
-import { iouReward } from '../scoring/index.ts';
+import { iouReward } from '../../lib/scoring/index.ts';
 
 const PLUGIN_NAME = 'reward-iou';
 export const REWARD_ID = 'iou';

@@ -10,7 +10,7 @@
  */
 import { join } from 'node:path';
 import { definePlugin, readJsonLines, z, type MetricEvent } from '../../core/index.ts';
-import { barChartSvg, lineChartSvg, writePng, type Series } from '../charts/index.ts';
+import { barChartSvg, lineChartSvg, writePng, type Series } from '../../lib/charts/index.ts';
 
 const PLUGIN_NAME = 'run-report';
 

@@ -9,7 +9,7 @@
 import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { definePlugin, markdownTable, UsageError, z, type Ladder } from '../../core/index.ts';
-import { metadataPath } from '../source-scannet/metadata.ts';
+import { metadataPath } from '../../lib/scannet-format/index.ts';
 import { dataOptions, loadScenes, sourceContext, type SkippedScene } from './load.ts';
 import { summarize, type SceneSummary } from './summary.ts';
 

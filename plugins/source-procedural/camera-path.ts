@@ -5,7 +5,7 @@
  * frame) in the OpenCV convention.
  */
 import type { Mat4, Random, Vec3 } from '../../core/index.ts';
-import type { Vec2 } from '../geometry/index.ts';
+import type { Vec2 } from '../../lib/geometry/index.ts';
 import { CAMERA_INSET, type RoomLayout } from './layout.ts';
 
 /** The room outline moved inward by `inset` (rectangles and L shapes: axis-aligned edges). */

@@ -32,11 +32,15 @@ import {
   IDENTITY,
   normalizeBox,
   roundTo,
-} from '../geometry/index.ts';
-import { BUNDLED_LABEL_MAP, LABEL_MAP_NAME, loadLabelMap } from '../source-scannet/label-map.ts';
-import { encodePly } from '../source-scannet/ply.ts';
-import { SensWriter } from '../source-scannet/sens.ts';
-import { formatMatrix } from '../source-scannet/text-files.ts';
+} from '../../lib/geometry/index.ts';
+import {
+  BUNDLED_LABEL_MAP,
+  encodePly,
+  formatMatrix,
+  LABEL_MAP_NAME,
+  loadLabelMap,
+  SensWriter,
+} from '../../lib/scannet-format/index.ts';
 import { cameraPath } from './camera-path.ts';
 import { layoutRoom } from './layout.ts';
 import { buildMesh, designedBox } from './mesh.ts';

@@ -9,7 +9,7 @@
  *   data: { source: 'procedural' }
  */
 import { definePlugin, z } from '../../core/index.ts';
-import { readerOptionsSchema } from '../source-scannet/index.ts';
+import { readerOptionsSchema } from '../../lib/scannet-format/index.ts';
 import { PROCEDURAL_DEFAULTS, createProceduralSource } from './source.ts';
 
 const PLUGIN_NAME = 'source-procedural';

@@ -5,7 +5,7 @@
  * intersecting. Coordinates are the room frame: metres, floor at z = 0.
  */
 import type { OrientedBox, Random, Vec3 } from '../../core/index.ts';
-import { boxDistance, footprint, normalizeBox, polygonDistance, roundTo, type Vec2 } from '../geometry/index.ts';
+import { boxDistance, footprint, normalizeBox, polygonDistance, roundTo, type Vec2 } from '../../lib/geometry/index.ts';
 import { ITEMS, ROOM_TYPES, type Item, type Range, type RoomType } from './catalog.ts';
 import { partsBounds, partsOf, placeBox, type Part, type Pose } from './shapes.ts';
 

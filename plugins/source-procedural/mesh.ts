@@ -7,7 +7,7 @@
  * from inside the room), so back faces can be culled.
  */
 import type { Vec3 } from '../../core/index.ts';
-import { normalizeBox, type Vec2 } from '../geometry/index.ts';
+import { normalizeBox, type Vec2 } from '../../lib/geometry/index.ts';
 import type { Finish } from './catalog.ts';
 import { polygonBounds, type PlacedItem, type RoomLayout } from './layout.ts';
 import { CYLINDER_SIDES } from './shapes.ts';

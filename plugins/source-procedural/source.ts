@@ -1,15 +1,19 @@
 /**
  * The `procedural` SceneSource: generates scenes on demand (cached on disk,
- * see generate.ts) and reads them back with source-scannet's reader, exactly
+ * see generate.ts) and reads them back with the scannet-format reader, exactly
  * as a real ScanNet scan is read.
  */
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { Scene, SceneSource, SourceContext } from '../../core/index.ts';
-import { LABEL_MAP_NAME, loadLabelMap } from '../source-scannet/label-map.ts';
-import { extractDir, loadScene } from '../source-scannet/metadata.ts';
-import type { ReaderOptions } from '../source-scannet/scene-reader.ts';
-import { readerOptions } from '../source-scannet/source.ts';
+import {
+  extractDir,
+  LABEL_MAP_NAME,
+  loadLabelMap,
+  loadScene,
+  readerOptions,
+  type ReaderOptions,
+} from '../../lib/scannet-format/index.ts';
 import { GENERATOR_VERSION, generateScene, sceneIdOf, sceneIndexOf, type GeneratedScene, type GeneratorOptions } from './generate.ts';
 
 export interface ProceduralOptions extends GeneratorOptions {

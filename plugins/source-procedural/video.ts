@@ -4,7 +4,7 @@
  * flags so the same frames give the same bytes.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { findFfmpeg, type FfmpegLocation } from '../media/index.ts';
+import { findFfmpeg, type FfmpegLocation } from '../../lib/media/index.ts';
 
 const encoders = new Map<string, string>();
 

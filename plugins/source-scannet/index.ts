@@ -6,28 +6,14 @@
  *   plugins: [['source-scannet', { root: '/data/scannet', split: 'scannetv2_train.txt' }]]
  *   data: { source: 'scannet' }
  *
- * Also a library for other plugins: the reader (scene-reader.ts), the
- * metadata cache (metadata.ts) and the file formats (ply.ts, sens.ts,
- * text-files.ts, label-map.ts).
+ * The reader, the metadata cache and the file formats are the library
+ * lib/scannet-format (`spatial-ladder/scannet-format`).
  */
 import { definePlugin, z } from '../../core/index.ts';
+import { readerOptionsSchema } from '../../lib/scannet-format/index.ts';
 import { createScanNetSource } from './source.ts';
 
 const PLUGIN_NAME = 'source-scannet';
-
-/** Options shared with every source built on the reader (source-procedural uses them too). */
-export const readerOptionsSchema = {
-  /** Visibility is tested on at most this many vertices per object, spread evenly. */
-  samplesPerObject: z.number().int().positive().default(1000),
-  /** Metres a sample may lie behind the depth map's surface and still count as visible. */
-  depthTolerance: z.number().nonnegative().default(0.1),
-  /** Visibility at which an object counts as seen in `video.firstSeen`. */
-  firstSeenVisibility: z.number().min(0).max(1).default(0.4),
-  /** Cell side (metres) of the floor-area occupancy grid. */
-  floorCell: z.number().positive().default(0.05),
-  /** A bad scene (missing, truncated or malformed file) stops the run, or is skipped and reported. */
-  onBadScene: z.enum(['stop', 'skip']).default('stop'),
-};
 
 export const scanNetOptions = z.strictObject({
   root: z.string().min(1).optional(),
@@ -51,7 +37,3 @@ export default definePlugin({
 });
 
 export { createScanNetSource, resolveLabelMap, sceneIds, type ScanNetOptions } from './source.ts';
-export { SceneError } from './errors.ts';
-export { loadScene, readMetadata, writeMetadata, metadataPath, METADATA_FORMAT, METADATA_VERSION, type MetadataFile } from './metadata.ts';
-export { planScene, readScene, READER_VERSION, DEFAULT_READER_OPTIONS, type ReaderOptions, type SceneInput } from './scene-reader.ts';
-export { loadLabelMap, parseLabelMap, BUNDLED_LABEL_MAP, type LabelMap } from './label-map.ts';

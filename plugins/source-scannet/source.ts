@@ -6,9 +6,16 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { ConfigError, type SceneSource, type SourceContext } from '../../core/index.ts';
-import { BUNDLED_LABEL_MAP, LABEL_MAP_NAME, loadLabelMap, type LabelMap } from './label-map.ts';
-import { extractDir, loadScene } from './metadata.ts';
-import type { ReaderOptions } from './scene-reader.ts';
+import {
+  BUNDLED_LABEL_MAP,
+  LABEL_MAP_NAME,
+  extractDir,
+  loadLabelMap,
+  loadScene,
+  readerOptions,
+  type LabelMap,
+  type ReaderOptions,
+} from '../../lib/scannet-format/index.ts';
 
 export interface ScanNetOptions extends ReaderOptions {
   /** The ScanNet folder holding `scans/` (required to use the source). */
@@ -81,15 +88,3 @@ export function createScanNetSource(options: ScanNetOptions, id = 'scannet'): Sc
     },
   };
 }
-
-/** The reader's part of the options (what keys the metadata cache). */
-export const readerOptions = (o: ReaderOptions): ReaderOptions => ({
-  frameStride: o.frameStride,
-  ...(o.maxFrames !== undefined ? { maxFrames: o.maxFrames } : {}),
-  frames: o.frames,
-  fps: o.fps,
-  samplesPerObject: o.samplesPerObject,
-  depthTolerance: o.depthTolerance,
-  firstSeenVisibility: o.firstSeenVisibility,
-  floorCell: o.floorCell,
-});

@@ -11,8 +11,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { definePlugin, hash32, readJsonLines, writeFileAtomic, writeJsonAtomic, z, type Ladder, type Stage, type StageContext } from '../../core/index.ts';
-import { samplePrompt } from '../prompts/index.ts';
-import { mean, promptStyleSchema, scoreGenerations, stageOptions, supervisedSchema, trainSupervised } from '../training/index.ts';
+import { samplePrompt } from '../../lib/prompts/index.ts';
+import { mean, promptStyleSchema, scoreGenerations, stageOptions, supervisedSchema, trainSupervised } from '../../lib/training/index.ts';
 
 export const PLUGIN_NAME = 'stage-cold-start';
 

@@ -19,7 +19,7 @@
  *   d(k3)/dlogp      = 1 - exp(ref - logp)
  */
 import type { TokenObjective } from '../../core/index.ts';
-import { mean, std } from '../training/index.ts';
+import { mean, std } from '../../lib/training/index.ts';
 
 export const STD_GUARD = 1e-6;
 

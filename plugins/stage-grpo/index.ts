@@ -6,8 +6,8 @@
  * beta x KL to the policy frozen at the start of the stage (grpo.ts).
  */
 import { definePlugin, hash32, z, type Stage } from '../../core/index.ts';
-import { samplePrompt } from '../prompts/index.ts';
-import { checkpointSchema, createOrder, mean, optimizerSchema, promptStyleSchema, requireTrainer, scoreGenerations, stageOptions, std, TrainingRun } from '../training/index.ts';
+import { samplePrompt } from '../../lib/prompts/index.ts';
+import { checkpointSchema, createOrder, mean, optimizerSchema, promptStyleSchema, requireTrainer, scoreGenerations, stageOptions, std, TrainingRun } from '../../lib/training/index.ts';
 import { grpoObjective, groupAdvantages, type GrpoStats } from './grpo.ts';
 
 export const PLUGIN_NAME = 'stage-grpo';

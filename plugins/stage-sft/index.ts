@@ -4,8 +4,8 @@
  * the answer tokens only.
  */
 import { definePlugin, z, type Stage, type StageContext } from '../../core/index.ts';
-import { samplePrompt } from '../prompts/index.ts';
-import { promptStyleSchema, stageOptions, supervisedSchema, trainSupervised } from '../training/index.ts';
+import { samplePrompt } from '../../lib/prompts/index.ts';
+import { promptStyleSchema, stageOptions, supervisedSchema, trainSupervised } from '../../lib/training/index.ts';
 
 export const PLUGIN_NAME = 'stage-sft';
 
@@ -19,7 +19,7 @@ export const PLUGIN_NAME = 'stage-sft';
  */
 export const sftOptions = z.strictObject({
   ...supervisedSchema,
-  /** Prompt style (plugins/prompts): "plain" for localization, "direct" for answers, "think" for CoT. */
+  /** Prompt style (lib/prompts): "plain" for localization, "direct" for answers, "think" for CoT. */
   style: promptStyleSchema.optional(),
 });
 

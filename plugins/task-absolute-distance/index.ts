@@ -5,7 +5,7 @@
  * smaller object's size" is `filter-distance-ratio`'s.
  */
 import { MODALITIES } from '../../core/index.ts';
-import { boxDistance, defineTask, objectFacts, objectTuples, round, TEMPLATES } from '../spatial-facts/index.ts';
+import { boxDistance, defineTask, objectFacts, objectTuples, round, TEMPLATES } from '../../lib/tasks/index.ts';
 
 const PLUGIN_NAME = 'task-absolute-distance';
 

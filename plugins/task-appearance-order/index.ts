@@ -11,7 +11,7 @@
  * another order.
  */
 import type { SceneObject } from '../../core/index.ts';
-import { combos, defineTask, firstShowing, perObservation, round, shuffledOptions, TEMPLATES } from '../spatial-facts/index.ts';
+import { combos, defineTask, firstShowing, perObservation, round, shuffledOptions, TEMPLATES } from '../../lib/tasks/index.ts';
 
 const PLUGIN_NAME = 'task-appearance-order';
 const CATEGORIES = 4;

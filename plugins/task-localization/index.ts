@@ -12,8 +12,8 @@
  * survived the filters.
  */
 import type { Box2D, Candidate, Scene } from '../../core/index.ts';
-import { roundHalfEven } from '../media/index.ts';
-import { defineTask, sceneIndex, TEMPLATES } from '../spatial-facts/index.ts';
+import { roundHalfEven } from '../../lib/media/index.ts';
+import { defineTask, sceneIndex, TEMPLATES } from '../../lib/tasks/index.ts';
 
 const PLUGIN_NAME = 'task-localization';
 

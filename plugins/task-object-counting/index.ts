@@ -5,7 +5,7 @@
  * count that includes an instance the sample's frames barely show.
  */
 import { z } from '../../core/index.ts';
-import { bestVisibility, defineTask, objectFacts, perObservation, TEMPLATES } from '../spatial-facts/index.ts';
+import { bestVisibility, defineTask, objectFacts, perObservation, TEMPLATES } from '../../lib/tasks/index.ts';
 import type { SceneObject } from '../../core/index.ts';
 
 const PLUGIN_NAME = 'task-object-counting';

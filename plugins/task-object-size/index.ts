@@ -4,7 +4,7 @@
  * Human-scale limits are the `filter-human-scale` plugin's job.
  */
 import { MODALITIES } from '../../core/index.ts';
-import { defineTask, longestSide, objectFacts, objectTuples, round, TEMPLATES } from '../spatial-facts/index.ts';
+import { defineTask, longestSide, objectFacts, objectTuples, round, TEMPLATES } from '../../lib/tasks/index.ts';
 
 const PLUGIN_NAME = 'task-object-size';
 

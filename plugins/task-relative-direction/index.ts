@@ -25,7 +25,7 @@ import {
   round,
   shuffledOptions,
   TEMPLATES,
-} from '../spatial-facts/index.ts';
+} from '../../lib/tasks/index.ts';
 
 const PLUGIN_NAME = 'task-relative-direction';
 

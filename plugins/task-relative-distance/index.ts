@@ -8,7 +8,7 @@
  * References, in order: target, first-listed candidate, second candidate.
  */
 import { MODALITIES } from '../../core/index.ts';
-import { boxDistance, defineTask, objectFacts, objectTuples, round, shuffledOptions, TEMPLATES } from '../spatial-facts/index.ts';
+import { boxDistance, defineTask, objectFacts, objectTuples, round, shuffledOptions, TEMPLATES } from '../../lib/tasks/index.ts';
 
 const PLUGIN_NAME = 'task-relative-distance';
 

@@ -3,7 +3,7 @@
  * decimal, as the source computed it (deterministically). Video only: one
  * question per scene, over the scene's frame list.
  */
-import { defineTask, round, TEMPLATES } from '../spatial-facts/index.ts';
+import { defineTask, round, TEMPLATES } from '../../lib/tasks/index.ts';
 
 const PLUGIN_NAME = 'task-room-size';
 

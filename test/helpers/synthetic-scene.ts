@@ -6,7 +6,7 @@
  * in front of the camera and inside the image; no occlusion).
  */
 import { createRandom, type Intrinsics, type Mat4, type Scene, type SceneObject, type Vec3, type View } from '../../core/index.ts';
-import { boxCorners } from '../../plugins/spatial-facts/index.ts';
+import { boxCorners } from '../../lib/tasks/index.ts';
 
 export interface SyntheticOptions {
   id: string;

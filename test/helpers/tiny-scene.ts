@@ -4,7 +4,7 @@
  * (visibility, camera-frame centroid, 2D box).
  */
 import { createLadder, createRandom, type Candidate, type Modality, type Scene, type SceneObject, type Vec3, type View } from '../../core/index.ts';
-import { makeCandidate } from '../../plugins/spatial-facts/index.ts';
+import { makeCandidate } from '../../lib/tasks/index.ts';
 
 export interface TinyObject {
   id: number;

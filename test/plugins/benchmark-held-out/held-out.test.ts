@@ -2,9 +2,9 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLadder, evaluateBenchmark, type Dataset, type Modality, type Policy, type Sample } from '../../../core/index.ts';
-import { DIRECT_POST_PROMPT } from '../../../plugins/prompts/index.ts';
+import { DIRECT_POST_PROMPT } from '../../../lib/prompts/index.ts';
 import { tempDir } from '../../helpers/temp.ts';
-import { writeImage, writeVideo } from '../scoring/benchmark-files.ts';
+import { writeImage, writeVideo } from '../../lib/scoring/benchmark-files.ts';
 
 const OPTIONS = ['A. left-front', 'B. left-back', 'C. right-front', 'D. right-back'];
 

@@ -3,9 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT, readJsonLines, type BenchmarkReport } from '../../../core/index.ts';
-import { QUESTION_TYPES } from '../../../plugins/scoring/index.ts';
+import { QUESTION_TYPES } from '../../../lib/scoring/index.ts';
 import { tempDir } from '../../helpers/temp.ts';
-import { benchRows, SPBENCH_SI_TYPES, writeSpbench } from '../scoring/benchmark-files.ts';
+import { benchRows, SPBENCH_SI_TYPES, writeSpbench } from '../../lib/scoring/benchmark-files.ts';
 
 /** A table row, whatever the column alignment. */
 const tableRow = (...cells: string[]) => new RegExp(`\\|\\s*${cells.join('\\s*\\|\\s*')}\\s*\\|`);

@@ -2,10 +2,10 @@ import test from 'ava';
 import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, createLadder, evaluateBenchmark, readJsonLines, type Policy, type PolicyInput, type UserConfig } from '../../../core/index.ts';
-import { QUESTION_TYPES } from '../../../plugins/scoring/index.ts';
-import { DIRECT_POST_PROMPT, SYSTEM_PROMPT, THINK_POST_PROMPT, THINK_PROMPT } from '../../../plugins/prompts/index.ts';
+import { QUESTION_TYPES } from '../../../lib/scoring/index.ts';
+import { DIRECT_POST_PROMPT, SYSTEM_PROMPT, THINK_POST_PROMPT, THINK_PROMPT } from '../../../lib/prompts/index.ts';
 import { tempDir } from '../../helpers/temp.ts';
-import { benchRows, SPBENCH_MV_TYPES, SPBENCH_SI_TYPES, writeImage, writeSpbench, type BenchRow } from '../scoring/benchmark-files.ts';
+import { benchRows, SPBENCH_MV_TYPES, SPBENCH_SI_TYPES, writeImage, writeSpbench, type BenchRow } from '../../lib/scoring/benchmark-files.ts';
 
 const quiet = { log: () => undefined };
 

@@ -2,9 +2,9 @@ import test from 'ava';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLadder, evaluateBenchmark, type Policy, type PolicyInput } from '../../../core/index.ts';
-import { QUESTION_TYPES, VSI_LAYOUT } from '../../../plugins/scoring/index.ts';
+import { QUESTION_TYPES, VSI_LAYOUT } from '../../../lib/scoring/index.ts';
 import { tempDir } from '../../helpers/temp.ts';
-import { benchRows, writeBenchParquet, writeVideo } from '../scoring/benchmark-files.ts';
+import { benchRows, writeBenchParquet, writeVideo } from '../../lib/scoring/benchmark-files.ts';
 
 const VSI_TYPES = Object.keys(QUESTION_TYPES).filter((type) => type !== 'object_rel_direction');
 const SCENES = ['scene0011_00', '42446540'];

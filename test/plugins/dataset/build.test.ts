@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import sharp from 'sharp';
 import { buildDataset, PluginError, readJsonLines, type Sample } from '../../../core/index.ts';
 import { buildCachedDataset, checkDataset, coverageProblems, enabledCells } from '../../../plugins/dataset/index.ts';
-import { SPATIAL_CELLS } from '../../../plugins/spatial-facts/index.ts';
+import { SPATIAL_CELLS } from '../../../lib/tasks/index.ts';
 import { tempDir } from '../../helpers/temp.ts';
 import { fixtureLadder } from './helpers.ts';
 

@@ -12,7 +12,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { definePlugin, writeFileAtomic, z, type Scene } from '../../../core/index.ts';
-import { findFfmpeg } from '../../../plugins/media/index.ts';
+import { findFfmpeg } from '../../../lib/media/index.ts';
 import { syntheticScene } from '../../helpers/synthetic-scene.ts';
 
 const PLUGIN_NAME = 'fixture-source';

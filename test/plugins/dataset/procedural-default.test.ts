@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildDataset, createLadder, PACKAGE_ROOT } from '../../../core/index.ts';
 import { checkDataset, coverageProblems, enabledCells } from '../../../plugins/dataset/index.ts';
-import { SPATIAL_CELLS } from '../../../plugins/spatial-facts/index.ts';
+import { SPATIAL_CELLS } from '../../../lib/tasks/index.ts';
 import { tempDir } from '../../helpers/temp.ts';
 import { PLUGINS } from './helpers.ts';
 

@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLadder, evaluateBenchmark, type Dataset, type PolicyInput, type Sample } from '../../../core/index.ts';
 import { createChance } from '../../../plugins/model-chance/index.ts';
-import { MRA_THRESHOLDS, optionLetters, scoreAnswer } from '../../../plugins/scoring/index.ts';
+import { MRA_THRESHOLDS, optionLetters, scoreAnswer } from '../../../lib/scoring/index.ts';
 import { tempDir } from '../../helpers/temp.ts';
-import { writeImage } from '../scoring/benchmark-files.ts';
+import { writeImage } from '../../lib/scoring/benchmark-files.ts';
 
 /** Expected MRA of truth x u, u ~ U[0, 2): the relative error is U[0, 1), so P(hit t) = 1 - t. */
 const NUMERIC_MEAN = MRA_THRESHOLDS.reduce((sum, t) => sum + (1 - t), 0) / MRA_THRESHOLDS.length;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ConfigError, createLadder } from '../../../core/index.ts';
 import { OpenAIChatPolicy, resolveSettings, retryAfterMs, type OpenAISettings } from '../../../plugins/model-openai/index.ts';
 import { tempDir } from '../../helpers/temp.ts';
-import { writeImage } from '../scoring/benchmark-files.ts';
+import { writeImage } from '../../lib/scoring/benchmark-files.ts';
 
 interface ChatRequest {
   model: string;

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { createLadder, type PolicyInput } from '../../../core/index.ts';
-import { formatScore, scoreAnswer } from '../../../plugins/scoring/index.ts';
+import { formatScore, scoreAnswer } from '../../../lib/scoring/index.ts';
 
 const input = (answer: string, answerKind: 'choice' | 'number' | 'boxes'): PolicyInput => ({
   prompt: 'q',

@@ -2,8 +2,8 @@ import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
 import { tinyVlmBackend, type TinyVlmPolicy } from '../../../plugins/model-tiny-vlm/index.ts';
 import { evenlySpaced } from '../../../plugins/model-tiny-vlm/model.ts';
-import { samplePrompt } from '../../../plugins/prompts/index.ts';
-import { nllObjective } from '../../../plugins/training/index.ts';
+import { samplePrompt } from '../../../lib/prompts/index.ts';
+import { nllObjective } from '../../../lib/training/index.ts';
 import { tempDir } from '../../helpers/temp.ts';
 import { writeToyDataset } from '../../helpers/toy-dataset.ts';
 

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { Tokenizer } from '../../../plugins/model-tiny-vlm/tokenizer.ts';
-import { THINK_POST_PROMPT, THINK_PROMPT } from '../../../plugins/prompts/index.ts';
+import { THINK_POST_PROMPT, THINK_PROMPT } from '../../../lib/prompts/index.ts';
 
 const corpus = [THINK_PROMPT, THINK_POST_PROMPT.choice, 'How many chair(s) appear?', 'How many chair(s) appear?', 'the table the table'];
 const tk = Tokenizer.build(corpus);

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../../../core/index.ts';
 import { generateScene, sceneIdOf } from '../../../plugins/source-procedural/index.ts';
-import { METADATA_FORMAT } from '../../../plugins/source-scannet/index.ts';
+import { METADATA_FORMAT } from '../../../lib/scannet-format/index.ts';
 import { tempDir } from '../../helpers/temp.ts';
 import { TINY } from '../source-scannet/scans.ts';
 

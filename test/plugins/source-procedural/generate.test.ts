@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { findFfmpeg } from '../../../plugins/media/index.ts';
+import { findFfmpeg } from '../../../lib/media/index.ts';
 import { generateScene, sceneIdOf, type GeneratorOptions } from '../../../plugins/source-procedural/index.ts';
 import { tempDir } from '../../helpers/temp.ts';
 import { TINY } from '../source-scannet/scans.ts';

@@ -1,10 +1,10 @@
 import test from 'ava';
 import { createRandom } from '../../../core/index.ts';
-import { boxDistance, footprint, transformPoint } from '../../../plugins/geometry/index.ts';
+import { boxDistance, footprint, transformPoint } from '../../../lib/geometry/index.ts';
 import { ITEMS, ROOM_TYPES } from '../../../plugins/source-procedural/catalog.ts';
 import { cameraPath } from '../../../plugins/source-procedural/camera-path.ts';
 import { insidePolygon, layoutRoom, MIN_GAP } from '../../../plugins/source-procedural/layout.ts';
-import { loadLabelMap } from '../../../plugins/source-scannet/index.ts';
+import { loadLabelMap } from '../../../lib/scannet-format/index.ts';
 
 const rooms = Array.from({ length: 60 }, (_, i) => layoutRoom(createRandom(i, 'layout-test')));
 

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { IDENTITY, invertRigid } from '../../../plugins/geometry/index.ts';
+import { IDENTITY, invertRigid } from '../../../lib/geometry/index.ts';
 import { lookPose } from '../../../plugins/source-procedural/camera-path.ts';
 import { render, type RenderMesh } from '../../../plugins/source-procedural/raster.ts';
 

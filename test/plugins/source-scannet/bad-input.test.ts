@@ -1,7 +1,7 @@
 import test from 'ava';
 import { existsSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { SceneError } from '../../../plugins/source-scannet/index.ts';
+import { SceneError } from '../../../lib/scannet-format/index.ts';
 import { tempDir } from '../../helpers/temp.ts';
 import { context, scanNet, tinyScan } from './scans.ts';
 

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { METADATA_FORMAT, metadataPath, type MetadataFile } from '../../../plugins/source-scannet/index.ts';
+import { METADATA_FORMAT, metadataPath, type MetadataFile } from '../../../lib/scannet-format/index.ts';
 import { tempDir } from '../../helpers/temp.ts';
 import { context, scanNet, tinyScan } from './scans.ts';
 

@@ -2,7 +2,8 @@
 import { join } from 'node:path';
 import type { SourceContext } from '../../../core/index.ts';
 import { generateScene, sceneIdOf, type GeneratorOptions } from '../../../plugins/source-procedural/index.ts';
-import { createScanNetSource, DEFAULT_READER_OPTIONS, type ScanNetOptions } from '../../../plugins/source-scannet/index.ts';
+import { DEFAULT_READER_OPTIONS } from '../../../lib/scannet-format/index.ts';
+import { createScanNetSource, type ScanNetOptions } from '../../../plugins/source-scannet/index.ts';
 
 /** 12 frames (numbers 0..110, so string order differs from numeric order), 96x72 colour, 48x36 depth. */
 export const TINY: GeneratorOptions = {

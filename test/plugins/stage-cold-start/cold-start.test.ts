@@ -2,7 +2,7 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLadder, hash32, readJsonLines } from '../../../core/index.ts';
-import { samplePrompt } from '../../../plugins/prompts/index.ts';
+import { samplePrompt } from '../../../lib/prompts/index.ts';
 import coldStartPlugin, { coldStartStage } from '../../../plugins/stage-cold-start/index.ts';
 import teacherPlugin from '../../../plugins/teacher-metadata/index.ts';
 import { tinyVlmBackend, type TinyVlmPolicy } from '../../../plugins/model-tiny-vlm/index.ts';

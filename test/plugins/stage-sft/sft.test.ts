@@ -2,7 +2,7 @@ import test from 'ava';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tinyVlmBackend, type TinyVlmPolicy } from '../../../plugins/model-tiny-vlm/index.ts';
-import { samplePrompt } from '../../../plugins/prompts/index.ts';
+import { samplePrompt } from '../../../lib/prompts/index.ts';
 import { sftStage } from '../../../plugins/stage-sft/index.ts';
 import { tempDir } from '../../helpers/temp.ts';
 import { stageContext } from '../../helpers/stage-context.ts';

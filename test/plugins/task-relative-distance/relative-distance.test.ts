@@ -1,5 +1,5 @@
 import test from 'ava';
-import { optionTexts } from '../../../plugins/spatial-facts/index.ts';
+import { optionTexts } from '../../../lib/tasks/index.ts';
 import { generate, tinyScene } from '../../helpers/tiny-scene.ts';
 import type { Candidate } from '../../../core/index.ts';
 

@@ -3,7 +3,7 @@ import { createRandom } from '../../../core/index.ts';
 import { MetadataTeacher, describeFacts, teacherCompletion } from '../../../plugins/teacher-metadata/index.ts';
 import { formatReward } from '../../helpers/rewards.ts';
 import { Tokenizer } from '../../../plugins/model-tiny-vlm/index.ts';
-import { promptText } from '../../../plugins/prompts/index.ts';
+import { promptText } from '../../../lib/prompts/index.ts';
 
 const ref = { id: 's1', task: 'relative-direction', answer: 'C', answerKind: 'choice' as const, options: ['A. x', 'B. y', 'C. z', 'D. w'], facts: { objects: [{ category: 'chair', centroid: [1, 2, 0.5] }, { category: 'table', size_cm: 120 }], distance: 1.25 } };
 

@@ -1,0 +1,46 @@
+/** Option schemas shared by the training stages, and their validation with errors naming the stage. */
+import { ConfigError, z, type StageContext } from '../../core/index.ts';
+import type { PromptStyle } from '../prompts/index.ts';
+
+/** How a stage prompts (lib/prompts): "plain", "direct" or "think". */
+export const promptStyleSchema = z.enum(['plain', 'direct', 'think']) satisfies z.ZodType<PromptStyle>;
+
+export const optimizerSchema = {
+  lr: z.number().positive(),
+  warmupRatio: z.number().min(0).max(1).default(0.1),
+  weightDecay: z.number().min(0).default(0),
+  beta1: z.number().min(0).lt(1).default(0.9),
+  beta2: z.number().min(0).lt(1).default(0.999),
+  eps: z.number().positive().default(1e-8),
+  maxGradNorm: z.number().min(0).default(1),
+};
+
+export const checkpointSchema = {
+  checkpointEvery: z.number().int().min(0).default(50),
+  keepCheckpoints: z.number().int().min(1).default(2),
+};
+
+/** Options of the supervised loop (sft, cold-start); the learning rate is set per stage (see the stages' READMEs). */
+export const supervisedSchema = {
+  ...optimizerSchema,
+  lr: optimizerSchema.lr.default(3e-4),
+  ...checkpointSchema,
+  epochs: z.number().int().positive().default(3),
+  batchSize: z.number().int().positive().default(8),
+  gradAccum: z.number().int().positive().default(1),
+  maxSteps: z.number().int().min(0).default(0),
+};
+
+/** Parse `ctx.entry.options`; errors read `curriculum stage "<name>" (<kind>): options.<key>: ...`. */
+export function stageOptions<S extends z.ZodType>(schema: S, ctx: StageContext): z.output<S> {
+  const parsed = schema.safeParse(ctx.entry.options ?? {});
+  if (parsed.success) return parsed.data;
+  const stage = `curriculum stage "${ctx.entry.name}" (${ctx.entry.kind})`;
+  const known = schema instanceof z.ZodObject ? Object.keys(schema.shape).join(', ') : '';
+  const lines = parsed.error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => `${stage}: options.${key}: unknown option; expected one of ${known}`)
+      : [`${stage}: ${issue.path.length ? `options.${issue.path.join('.')}` : 'options'}: ${issue.message.replace(/^Invalid input: /, '')}`],
+  );
+  throw new ConfigError(lines.join('\n'));
+}
