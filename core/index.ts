@@ -18,6 +18,7 @@ export { markdownTable, benchmarkTable, modalityTable, evaluationTable, checkpoi
 export { createRandom, hash32 } from './random.ts';
 export { writeFileAtomic, writeFileAtomicSync, writeJsonAtomic, appendJsonLine, readJsonLines, dropTornLine } from './files.ts';
 export { LadderError, ConfigError, UsageError, PluginError } from './errors.ts';
+export { acquireLock, withLock, isLocked, lockHolder, lockPathOf, describeHolder, LockedError, type Lock, type LockHolder, type LockOptions } from './lock.ts';
 
 /** Identity helper giving a config file types: `export default defineConfig({ ... })`. */
 export const defineConfig = <T extends import('./config.ts').UserConfig | import('./config.ts').UserConfig[]>(config: T): T => config;
