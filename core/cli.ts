@@ -7,7 +7,7 @@ import { basename, join, resolve } from 'node:path';
 import { loadConfig, type LoadedConfig, type UserConfig } from './config.ts';
 import { LadderError, UsageError, messageOf } from './errors.ts';
 import { createLadder, type Ladder } from './ladder.ts';
-import { REGISTRIES } from './hooks.ts';
+import { COMMAND_GROUPS, REGISTRIES, type CommandGroup } from './hooks.ts';
 import { evaluationTable, benchmarkTable } from './report.ts';
 import { applyVariant, parseOrder, summarizeAblation, variantEvaluationPoints, type AblationRun, type CurriculumVariant } from './ablation.ts';
 import type { Plugin } from './plugin.ts';
@@ -142,27 +142,34 @@ function positiveInt(text: string, option: string): number {
   return Number(text);
 }
 
-async function dataCommand(action: string | undefined, args: string[], opts: CommonOptions & { json?: boolean }): Promise<number> {
-  const loaded = await load(opts, 'data');
-  const ladder = await single(loaded, 'data');
-  const actions = ladder.ids('commands');
-  if (!action || action === 'help') {
+/** `ladder <group> [action] [args...]`: the actions plugins register as "<group> <action>". */
+async function groupCommand(group: CommandGroup, action: string | undefined, args: string[], opts: CommonOptions & { json?: boolean }): Promise<number> {
+  const loaded = await load(opts, group);
+  const ladder = await single(loaded, group);
+  const actions = ladder.ids('commands').filter((id) => id.startsWith(`${group} `)).map((id) => id.slice(group.length + 1));
+  const wantsHelp = args.includes('--help') || args.includes('-h');
+  if (!action || action === 'help' || action === '--help' || action === '-h') {
     print(
       actions.length
-        ? `Usage: ladder data <action> [options]\n\nActions (from the loaded plugins):\n${actions
+        ? `Usage: ladder ${group} <action> [options]   (${COMMAND_GROUPS[group]})\n\nActions (from the loaded plugins; \`ladder ${group} <action> --help\` for one):\n${actions
             .map((id) => {
-              const command = ladder.get('commands', id);
-              return `  ${id.padEnd(10)} ${command.description}${command.usage ? `\n  ${' '.repeat(10)} ${command.usage}` : ''}`;
+              const command = ladder.get('commands', `${group} ${id}`);
+              return `  ${id.padEnd(12)} ${command.description}${command.usage ? `\n  ${' '.repeat(12)} ${command.usage}` : ''}`;
             })
-            .join('\n')}`
-        : 'No plugin adds `ladder data` actions to this config.',
+            .join('\n')}\n\nCommon options: -c/--config, --set, --seed, --name, --json`
+        : `No plugin of this config adds \`ladder ${group}\` actions.`,
     );
     return action ? 0 : 2;
   }
-  if (!ladder.has('commands', action))
-    throw new UsageError(`ladder data ${action}: unknown action; available: ${actions.join(', ') || '(none: no plugin adds data actions)'}`);
-  const code = await ladder.get('commands', action).run(args, { seed: ladder.config.seed, cacheDir: ladder.config.cacheDir, json: !!opts.json });
-  return code ?? 0;
+  if (!actions.includes(action))
+    throw new UsageError(`ladder ${group} ${action}: unknown action; available: ${actions.join(', ') || `(none: no plugin adds ${group} actions)`}`);
+  const command = ladder.get('commands', `${group} ${action}`);
+  if (wantsHelp) {
+    print(`Usage: ladder ${group} ${action} ${command.usage ?? ''}\n\n${command.description}${command.help ? `\n\n${command.help}` : ''}`);
+    return 0;
+  }
+  const { seed, cacheDir, runsDir } = ladder.config;
+  return (await command.run(args, { seed, cacheDir, runsDir, json: !!opts.json })) ?? 0;
 }
 
 interface AblateOptions extends CommonOptions {
@@ -300,16 +307,17 @@ export function buildProgram(): Command {
     .option('--strict', 'stop at the first bad row instead of reporting it and going on')
     .option('--out <dir>', 'where predictions and reports go (default: <runsDir>/<name>/eval/<model>/<benchmark>)')
     .action(async (opts) => evalCommand(opts));
-  withCommon(program.command('data'))
-    .description('dataset actions provided by plugins (e.g. build, scenes, stats, check); `ladder data` lists them')
-    .argument('[action]', 'the action')
-    .argument('[args...]', 'options passed to the action')
-    .option('--json', 'machine-readable output where the action supports it')
-    .allowUnknownOption()
-    .helpOption('-h, --help', 'list options; `ladder data help` lists the actions the loaded plugins provide')
-    .action(async (action, args, opts) => {
-      process.exitCode = await dataCommand(action, args, opts);
-    });
+  for (const [group, description] of Object.entries(COMMAND_GROUPS) as [CommandGroup, string][])
+    withCommon(program.command(group))
+      .description(`${description}; \`ladder ${group}\` lists the actions of the loaded plugins`)
+      .argument('[action]', 'the action')
+      .argument('[args...]', 'options passed to the action (`ladder ' + group + ' <action> --help` lists them)')
+      .option('--json', 'machine-readable output where the action supports it')
+      .allowUnknownOption()
+      .helpOption(false)
+      .action(async (action, args, opts) => {
+        process.exitCode = await groupCommand(group, action, args, opts);
+      });
   runOptions(withCommon(program.command('ablate')))
     .description(
       'run curriculum variants from the same initial weights and seeds on the same cached dataset, and compare their final benchmark scores; variants come from the config key `ablations` (the spatial-ladder preset defines the paper\'s), from --order, or from a sweep config',

@@ -80,12 +80,38 @@ export interface LogEvent {
   message: string;
 }
 
-/** A subcommand a plugin adds under `ladder data` (e.g. `ladder data scenes`). */
-export interface DataCommand {
+/**
+ * Command groups plugins add actions to: `ladder <group> <action> [args]`.
+ * A plugin registers `"<group> <action>"` in the `commands` registry:
+ *
+ *     ladder.hooks.commands.for('data scenes').tap(PLUGIN_NAME, () => ({ description, usage, run }));
+ */
+export const COMMAND_GROUPS = {
+  data: 'dataset actions (build, scenes, stats, check, export, ...)',
+  serve: 'serve a part of the framework over HTTP (e.g. `serve rewards`)',
+  setup: 'install what an engine needs (e.g. `setup trl`)',
+  hf: 'Hugging Face model tools (e.g. `hf tiny-model`)',
+  analyze: "the paper's analyses of a run or a model (e.g. `analyze hints`)",
+} as const;
+export type CommandGroup = keyof typeof COMMAND_GROUPS;
+
+export interface CommandContext {
+  seed: number;
+  cacheDir: string;
+  runsDir: string;
+  /** `--json` was given: print machine-readable output. */
+  json: boolean;
+}
+
+/** An action a plugin adds under a command group (e.g. `ladder data scenes`). */
+export interface PluginCommand {
   description: string;
-  /** Usage line for the options it accepts, shown by `ladder data --help`. */
+  /** Usage line of the options it accepts, shown by `ladder <group> --help`. */
   usage?: string;
-  run(args: string[], ctx: { seed: number; cacheDir: string; json: boolean }): Promise<number | void>;
+  /** Longer help (options with defaults, examples), shown by `ladder <group> <action> --help`. */
+  help?: string;
+  /** Returns the exit code (default 0). */
+  run(args: string[], ctx: CommandContext): Promise<number | void>;
 }
 
 type Registry<T> = HookMap<SyncBailHook<[], T, OrderOption>>;
@@ -108,8 +134,8 @@ export function createHooks() {
     models: registry<PolicyBackend>('models'),
     /** Benchmarks: "vsi-bench", "spbench-si", "held-out", ... */
     benchmarks: registry<Benchmark>('benchmarks'),
-    /** Subcommands of `ladder data`. */
-    commands: registry<DataCommand>('commands'),
+    /** Actions of the command groups: "data build", "serve rewards", ... (COMMAND_GROUPS). */
+    commands: registry<PluginCommand>('commands'),
 
     // -- pipelines ----------------------------------------------------------
     /** Builds (or loads from cache) the dataset the curriculum trains on. */
@@ -164,5 +190,5 @@ export interface RegistryTypes {
   rewards: Reward;
   models: PolicyBackend;
   benchmarks: Benchmark;
-  commands: DataCommand;
+  commands: PluginCommand;
 }

@@ -4,8 +4,8 @@
  */
 export { z } from 'zod';
 export * from './types.ts';
-export { createHooks, REGISTRIES } from './hooks.ts';
-export type { LadderHooks, RegistryName, RegistryTypes, RunInfo, MetricEvent, ProgressEvent, LogEvent, DataCommand, OrderOption } from './hooks.ts';
+export { createHooks, REGISTRIES, COMMAND_GROUPS } from './hooks.ts';
+export type { LadderHooks, RegistryName, RegistryTypes, RunInfo, MetricEvent, ProgressEvent, LogEvent, PluginCommand, CommandContext, CommandGroup, OrderOption } from './hooks.ts';
 export { Ladder, createLadder, type LoadedPlugin, type CreateLadderOptions, type LadderOrigin } from './ladder.ts';
 export { definePlugin, definePreset, isPlugin, type Plugin, type PluginFactory, type Preset, type PresetFactory } from './plugin.ts';
 export { loadConfig, applyOverrides, validate, configSchema, DEFAULT_CONFIG, type UserConfig, type LadderConfig, type PluginEntry } from './config.ts';

@@ -8,7 +8,7 @@ export default function hello(options = {}) {
   return {
     name: PLUGIN_NAME,
     apply(ladder) {
-      ladder.hooks.commands.for('hello').tap(PLUGIN_NAME, () => ({
+      ladder.hooks.commands.for('data hello').tap(PLUGIN_NAME, () => ({
         description: 'print a greeting and the run seed',
         async run(args, ctx) {
           console.log(`${greeting}, ${args[0] ?? 'ladder'}! (seed ${ctx.seed})`);

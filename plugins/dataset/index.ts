@@ -48,7 +48,7 @@ export default definePlugin({
   apply(ladder) {
     ladder.hooks.dataset.tapPromise(PLUGIN_NAME, (req) => buildCachedDataset(ladder, req));
 
-    ladder.hooks.commands.for('build').tap(PLUGIN_NAME, () => ({
+    ladder.hooks.commands.for('data build').tap(PLUGIN_NAME, () => ({
       description: 'build the dataset of this config (cached by content: a second build with the same inputs does nothing)',
       usage: '[--force] [--workers N]',
       async run(argv, ctx) {
@@ -62,7 +62,7 @@ export default definePlugin({
       },
     }));
 
-    ladder.hooks.commands.for('stats').tap(PLUGIN_NAME, () => ({
+    ladder.hooks.commands.for('data stats').tap(PLUGIN_NAME, () => ({
       description: 'print the dataset statistics (paper Table 6 layout, filter drops, answer letters, numeric answers) and write them as JSON and PNG',
       usage: '[--dir DATASET] [--out DIR]',
       async run(argv, ctx) {
@@ -76,7 +76,7 @@ export default definePlugin({
       },
     }));
 
-    ladder.hooks.commands.for('check').tap(PLUGIN_NAME, () => ({
+    ladder.hooks.commands.for('data check').tap(PLUGIN_NAME, () => ({
       description: 'prove that no scene is in both the training and the held-out split (also against other datasets), and check samples, media and coverage',
       usage: '[--dir DATASET] [--against DATASET ...]',
       async run(argv, ctx) {

@@ -98,7 +98,7 @@ export default definePlugin({
   name: PLUGIN_NAME,
   options: z.strictObject({}),
   apply(ladder) {
-    ladder.hooks.commands.for('scenes').tap(PLUGIN_NAME, () => ({
+    ladder.hooks.commands.for('data scenes').tap(PLUGIN_NAME, () => ({
       description: 'load the scenes of data.source, write their metadata (one JSON per scene) and print a summary',
       usage: USAGE,
       run: (args, ctx) => scenesCommand(ladder, args, ctx.json),

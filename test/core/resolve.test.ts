@@ -45,8 +45,8 @@ test('a community package in node_modules resolves by its short name', async (t)
   const hello = ladder.plugins.find((p) => p.name === 'hello')!;
   t.is(hello.from, join(project, 'node_modules', 'ladder-plugin-hello', 'index.js'));
   t.is(hello.request, 'hello');
-  t.deepEqual(hello.taps, ['commands[hello]']);
-  t.is(ladder.get('commands', 'hello').description, 'print a greeting and the run seed');
+  t.deepEqual(hello.taps, ['commands[data hello]']);
+  t.is(ladder.get('commands', 'data hello').description, 'print a greeting and the run seed');
 });
 
 test('scoped packages and module: requests resolve from node_modules', async (t) => {
