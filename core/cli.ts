@@ -225,7 +225,7 @@ async function ablateCommand(opts: AblateOptions): Promise<void> {
       const ladder = await createLadder(config, { baseDir: loaded.baseDir, where: loaded.filepath ?? 'default config' });
       first ??= ladder;
       ladder.config.evaluate.at = variantEvaluationPoints(ladder.config.evaluate.at, resolveCurriculum(ladder));
-      const summary = await runCurriculum(ladder, { resume: opts.resume, force: opts.force });
+      const summary = await runCurriculum(ladder, { resume: opts.resume && 'if-present', force: opts.force });
       const points = Object.keys(summary.state.evaluations);
       runs.push({
         variant: plan.variant,

@@ -4,8 +4,18 @@
  * stage) and options. Ablation plugins rewrite the list on the `curriculum`
  * waterfall with the helpers below.
  */
+import type { z } from 'zod';
+import { validate } from './config.ts';
 import { ConfigError } from './errors.ts';
 import type { DataSelection, Random, Sample, StageEntry } from './types.ts';
+
+/**
+ * A curriculum entry's options parsed with its stage's schema; errors read
+ * `curriculum stage "<name>" (<kind>): options.<key>: ...`.
+ */
+export function parseStageOptions<S extends z.ZodType>(schema: S, entry: StageEntry): z.output<S> {
+  return validate(schema, entry.options ?? {}, `curriculum stage "${entry.name}" (${entry.kind})`, ['options']);
+}
 
 const matches = (sample: Sample, selection: DataSelection) =>
   (sample.split ?? 'train') === 'train' &&

@@ -11,7 +11,7 @@ export { definePlugin, definePreset, isPlugin, type Plugin, type PluginFactory, 
 export { loadConfig, applyOverrides, validate, configSchema, DEFAULT_CONFIG, type UserConfig, type LadderConfig, type PluginEntry } from './config.ts';
 export { resolveEntries, expandName, PACKAGE_ROOT } from './resolve.ts';
 export { runCurriculum, buildDataset, evaluateBenchmark, loadPolicy, preflight, resolveCurriculum, type RunOptions, type RunSummary } from './runner.ts';
-export { selectSamples, mixStages, orderStages, evaluationPoints } from './curriculum.ts';
+export { selectSamples, mixStages, orderStages, evaluationPoints, parseStageOptions } from './curriculum.ts';
 export { applyVariant, parseOrder, summarizeAblation, meanStd, variantEvaluationPoints, variantSchema, type CurriculumVariant, type AblationRun, type AblationSummary, type AblationVariantSummary } from './ablation.ts';
 export { RunDirectory, type RunState } from './run-directory.ts';
 export { markdownTable, benchmarkTable, modalityTable, evaluationTable, checkpointTable } from './report.ts';

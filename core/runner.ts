@@ -6,18 +6,18 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { ConfigError, messageOf } from './errors.ts';
-import { evaluationPoints, selectSamples } from './curriculum.ts';
+import { evaluationPoints, parseStageOptions, selectSamples } from './curriculum.ts';
+import { validate } from './config.ts';
 import { createRandom } from './random.ts';
-import { RunDirectory, type RunState } from './run-directory.ts';
+import { RunDirectory, type OpenMode, type RunState } from './run-directory.ts';
 import { checkpointTable, evaluationTable } from './report.ts';
 import type { Ladder } from './ladder.ts';
 import type { MetricEvent, RunInfo } from './hooks.ts';
 import type { BenchmarkReport, Dataset, Policy, PolicyBackendContext, Reward, StageEntry } from './types.ts';
 
-export interface RunOptions {
-  resume?: boolean;
-  force?: boolean;
+export interface RunOptions extends OpenMode {
   /** Train the curriculum (default true; `ladder eval` style runs pass false). */
   train?: boolean;
   /** Run benchmarks at the evaluation points (default true; `ladder train` passes false). */
@@ -126,10 +126,54 @@ export async function runCurriculum(ladder: Ladder, opts: RunOptions = {}): Prom
     throw new ConfigError(
       `cannot run "${config.name}": ${missing.length} missing piece${missing.length > 1 ? 's' : ''}:\n${missing.map((m) => `  - ${m}`).join('\n')}`,
     );
-  const points = opts.evaluate === false || !config.evaluate.benchmarks.length ? [] : evaluationPoints(config.evaluate.at, curriculum);
-
+  checkOptions(ladder, curriculum, opts);
   const run = new RunDirectory(config.runsDir, config.name);
+  const lock = await run.lock();
+  try {
+    return await walk(ladder, curriculum, run, opts);
+  } finally {
+    await lock.release();
+  }
+}
+
+/** Validate the model's and every stage's options against their schemas, all at once, before any work. */
+export function checkOptions(ladder: Ladder, curriculum: StageEntry[], opts: RunOptions = {}): void {
+  const { config } = ladder;
+  const problems: string[] = [];
+  const attempt = (check: () => void) => {
+    try {
+      check();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(error.message);
+    }
+  };
+  const model = ladder.get('models', config.model.id).options;
+  if (model) attempt(() => validate(model, config.model.options, ladder.where, ['model', 'options']));
+  if (opts.train !== false)
+    for (const entry of curriculum) {
+      const schema = ladder.get('stages', entry.kind).options;
+      if (schema) attempt(() => parseStageOptions(schema, entry));
+    }
+  if (problems.length) throw new ConfigError(problems.join('\n'));
+}
+
+/** On resume, the model must be the one the run started with: its checkpoints were made by it. */
+function checkSameModel(run: RunDirectory, ladder: Ladder): void {
+  const file = join(run.dir, 'config.json');
+  if (!existsSync(file)) return;
+  const recorded = (JSON.parse(readFileSync(file, 'utf8')) as { config?: { model?: unknown } }).config?.model;
+  if (recorded !== undefined && !isDeepStrictEqual(recorded, ladder.config.model))
+    throw new ConfigError(
+      `${ladder.where}: model: ${JSON.stringify(ladder.config.model)} differs from the model the run started with (${JSON.stringify(recorded)}, in ${file}); resume with that model, or start anew with --force or another --name`,
+    );
+}
+
+async function walk(ladder: Ladder, curriculum: StageEntry[], run: RunDirectory, opts: RunOptions): Promise<RunSummary> {
+  const { config } = ladder;
+  const points = opts.evaluate === false || !config.evaluate.benchmarks.length ? [] : evaluationPoints(config.evaluate.at, curriculum);
   const state = run.open(opts);
+  if (opts.resume) checkSameModel(run, ladder);
   state.status = 'running';
   const info: RunInfo = { name: config.name, dir: run.dir, seed: config.seed, curriculum };
   ladder.hooks.log.tap('run-directory', ({ level, message }) => run.log(`${level} ${message}`));
@@ -158,15 +202,16 @@ export async function runCurriculum(ladder: Ladder, opts: RunOptions = {}): Prom
       ? await loadPolicy(ladder, last.result.checkpoint, backendCtx)
       : await ladder.get('models', config.model.id).create(config.model.options, backendCtx);
 
+    // Each event is written before state.json records it: a kill in between repeats the work on resume, and the repeated event replaces the line.
     const evaluateAt = async (point: string) => {
       if (!points.includes(point)) return;
       for (const id of config.evaluate.benchmarks) {
         if (state.evaluations[point]?.[id]) continue;
         const promptStyle = state.stages.at(-1)?.result.promptStyle;
         const report = await evaluateBenchmark(ladder, policy, id, run.evalDir(point, id), { dataset, promptStyle });
+        emit({ event: 'evaluate', point, benchmark: id, nq: report.nq, mcq: report.mcq, avg: report.avg });
         (state.evaluations[point] ??= {})[id] = report;
         run.saveState(state);
-        emit({ event: 'evaluate', point, benchmark: id, nq: report.nq, mcq: report.mcq, avg: report.avg });
         await ladder.hooks.evaluate.promise(report, point, info);
       }
     };
@@ -179,7 +224,8 @@ export async function runCurriculum(ladder: Ladder, opts: RunOptions = {}): Prom
           continue;
         }
         await ladder.hooks.beforeStage.promise(entry, info);
-        emit({ event: 'stage-start', stage: entry.name, kind: entry.kind });
+        const start = { event: 'stage-start', stage: entry.name, kind: entry.kind };
+        if (!run.recorded(start)) emit(start); // a stage resumed mid-way started once
         const stage = ladder.get('stages', entry.kind);
         const random = createRandom(config.seed, `stage:${entry.name}`);
         const dir = run.stageDir(index, entry.name);
@@ -197,9 +243,9 @@ export async function runCurriculum(ladder: Ladder, opts: RunOptions = {}): Prom
           log,
           signal: opts.signal,
         });
+        emit({ event: 'stage-end', stage: entry.name, ...result.metrics });
         state.stages.push({ name: entry.name, result });
         run.saveState(state);
-        emit({ event: 'stage-end', stage: entry.name, ...result.metrics });
         await ladder.hooks.afterStage.promise(entry, result, info);
         await evaluateAt(entry.name);
       }

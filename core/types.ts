@@ -5,6 +5,7 @@
  * Conventions (SPEC section 2): metres, world +Z up, camera in OpenCV
  * convention (x right, y down, z forward), matrices row-major.
  */
+import type { z } from 'zod';
 
 export type Vec3 = [number, number, number];
 /** 4x4 matrix, row-major, 16 numbers. */
@@ -355,6 +356,8 @@ export interface PolicyBackendContext {
 /** A model backend: creates fresh policies and loads saved ones. */
 export interface PolicyBackend {
   id: string;
+  /** Schema of `model.options`: the runner checks the config against it before building the dataset. */
+  options?: z.ZodType;
   create(options: Record<string, unknown>, ctx: PolicyBackendContext): Promise<Policy>;
   load?(dir: string, ctx: PolicyBackendContext): Promise<Policy>;
 }
@@ -419,6 +422,12 @@ export interface StageContext {
 
 export interface Stage {
   kind: string;
+  /**
+   * Schema of a curriculum entry's `options`: the runner checks every entry
+   * of this kind against it before building the dataset (parse them in `run`
+   * with `parseStageOptions`, which reports errors the same way).
+   */
+  options?: z.ZodType;
   /** The stage reads `ctx.rewards`; the runner then checks every configured reward exists before starting. */
   usesRewards?: boolean;
   run(ctx: StageContext): Promise<StageResult>;

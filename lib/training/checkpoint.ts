@@ -3,8 +3,8 @@
  * `final` inside the stage directory, each written to a temporary directory
  * and renamed into place, so a crash leaves either the old or the new one.
  * Each holds what the backend saves (`policy.json`, weights, tokenizer, so
- * core's `loadPolicy` can open it), `optimizer.bin` (AdamW moments) and
- * `stage.json` (the data cursor, RNG derivation, metric history).
+ * core's `loadPolicy` can open it), `optimizer.safetensors` (AdamW moments)
+ * and `stage.json` (the data cursor, RNG derivation, metric history).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
@@ -33,6 +33,16 @@ export interface StageState {
 }
 
 export const FINAL = 'final';
+export const OPTIMIZER_FILE = 'optimizer.safetensors';
+
+/**
+ * `dir/name`, or `dir/legacy` when only that exists: the file an earlier
+ * release wrote in its place (its format is still read, for one release).
+ */
+export function checkpointFile(dir: string, name: string, legacy: string): string {
+  const file = join(dir, name);
+  return !existsSync(file) && existsSync(join(dir, legacy)) ? join(dir, legacy) : file;
+}
 const stepName = (step: number) => `step-${String(step).padStart(6, '0')}`;
 
 /** Write a checkpoint directory atomically: `fill(tmp)` writes the files, then the directory is renamed to `name`. */

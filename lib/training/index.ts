@@ -5,8 +5,8 @@
  */
 export { AdamW, ADAMW_DEFAULTS, clipGradients, scaleGradients, type AdamWOptions } from './optimizer.ts';
 export { cosineWithWarmup } from './schedule.ts';
-export { writeTensorFile, readTensorFile, type NamedTensor } from './tensor-file.ts';
-export { latestCheckpoint, readStageState, writeCheckpoint, FINAL, type StageState } from './checkpoint.ts';
+export { writeTensorFile, readTensorFile, encodeSafetensors, decodeSafetensors, type NamedTensor, type TensorFile } from './tensor-file.ts';
+export { checkpointFile, latestCheckpoint, readStageState, writeCheckpoint, FINAL, OPTIMIZER_FILE, type StageState } from './checkpoint.ts';
 export { TrainingRun, requireTrainer, writeCurves, type OptimizerOptions, type CheckpointOptions } from './run.ts';
 export { trainSupervised, supervisedPlan, nllObjective, type SupervisedOptions } from './sft.ts';
 export { stageOptions, promptStyleSchema, optimizerSchema, checkpointSchema, supervisedSchema } from './options.ts';

@@ -2,7 +2,8 @@
  * AdamW (Loshchilov & Hutter) over a policy's trainable parameters, in plain
  * JavaScript on the Float32Arrays the trainer exposes, so any backend that
  * implements `PolicyTrainer.parameters()` trains with the same optimizer and
- * its state (moments, step) is saved with every checkpoint.
+ * its state (moments, step) is saved with every checkpoint, as safetensors
+ * (`m/<parameter>`, `v/<parameter>`; metadata `steps`).
  */
 import type { TrainableParameter } from '../../core/index.ts';
 import { readTensorFile, writeTensorFile } from './tensor-file.ts';
@@ -56,11 +57,11 @@ export class AdamW {
       { name: `m/${p.name}`, shape: p.shape, data: this.m[i]! },
       { name: `v/${p.name}`, shape: p.shape, data: this.v[i]! },
     ]);
-    await writeTensorFile(file, entries, { steps: this.steps });
+    await writeTensorFile(file, entries, { steps: String(this.steps) });
   }
 
   async load(file: string): Promise<void> {
-    const { tensors, meta } = await readTensorFile(file);
+    const { tensors, metadata } = await readTensorFile(file);
     this.params.forEach((p, i) => {
       for (const [key, target] of [['m', this.m[i]!], ['v', this.v[i]!]] as const) {
         const saved = tensors.get(`${key}/${p.name}`);
@@ -69,7 +70,7 @@ export class AdamW {
         target.set(saved);
       }
     });
-    this.steps = Number(meta.steps ?? 0);
+    this.steps = Number(metadata.steps ?? 0);
   }
 }
 

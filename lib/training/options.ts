@@ -1,5 +1,5 @@
 /** Option schemas shared by the training stages, and their validation with errors naming the stage. */
-import { ConfigError, z, type StageContext } from '../../core/index.ts';
+import { parseStageOptions, z, type StageContext } from '../../core/index.ts';
 import type { PromptStyle } from '../prompts/index.ts';
 
 /** How a stage prompts (lib/prompts): "plain", "direct" or "think". */
@@ -32,15 +32,4 @@ export const supervisedSchema = {
 };
 
 /** Parse `ctx.entry.options`; errors read `curriculum stage "<name>" (<kind>): options.<key>: ...`. */
-export function stageOptions<S extends z.ZodType>(schema: S, ctx: StageContext): z.output<S> {
-  const parsed = schema.safeParse(ctx.entry.options ?? {});
-  if (parsed.success) return parsed.data;
-  const stage = `curriculum stage "${ctx.entry.name}" (${ctx.entry.kind})`;
-  const known = schema instanceof z.ZodObject ? Object.keys(schema.shape).join(', ') : '';
-  const lines = parsed.error.issues.flatMap((issue) =>
-    issue.code === 'unrecognized_keys'
-      ? issue.keys.map((key) => `${stage}: options.${key}: unknown option; expected one of ${known}`)
-      : [`${stage}: ${issue.path.length ? `options.${issue.path.join('.')}` : 'options'}: ${issue.message.replace(/^Invalid input: /, '')}`],
-  );
-  throw new ConfigError(lines.join('\n'));
-}
+export const stageOptions = <S extends z.ZodType>(schema: S, ctx: StageContext): z.output<S> => parseStageOptions(schema, ctx.entry);

@@ -9,9 +9,11 @@ import { join } from 'node:path';
 import { LadderError, type PolicyTrainer, type StageContext, type StageResult } from '../../core/index.ts';
 import { lineChartSvg, writePng } from '../charts/index.ts';
 import {
+  checkpointFile,
   clearCheckpoints,
   FINAL,
   latestCheckpoint,
+  OPTIMIZER_FILE,
   pruneCheckpoints,
   readStageState,
   stampPromptStyle,
@@ -100,7 +102,7 @@ export class TrainingRun {
     if (state.kind !== ctx.entry.kind || state.totalSteps !== totalSteps)
       throw new LadderError(`${latest}: checkpoint of a ${state.kind} stage with ${state.totalSteps} steps cannot resume this ${ctx.entry.kind} stage of ${totalSteps} steps (options changed? rerun with --force)`);
     await run.trainer.loadState(latest);
-    await run.optimizer.load(join(latest, 'optimizer.bin'));
+    await run.optimizer.load(checkpointFile(latest, OPTIMIZER_FILE, 'optimizer.bin'));
     run.step = state.step;
     run.history = state.history;
     run.cursor = state.cursor;
@@ -151,7 +153,7 @@ export class TrainingRun {
     return writeCheckpoint(this.ctx.dir, name, async (dir) => {
       await this.trainer.saveState(dir);
       await stampPromptStyle(dir, this.promptStyle);
-      await this.optimizer.save(join(dir, 'optimizer.bin'));
+      await this.optimizer.save(join(dir, OPTIMIZER_FILE));
       await writeStageState(dir, this.state(result));
     });
   }

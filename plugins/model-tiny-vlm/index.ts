@@ -12,7 +12,7 @@ import { ConfigError, definePlugin, validate, z, type Dataset, type PolicyBacken
 import { promptText, SYSTEM_PROMPT, type PromptStyle } from '../../lib/prompts/index.ts';
 import { initBackend, type BackendChoice } from './backend.ts';
 import { initialValues, paramSpecs, type TinyVlmConfig } from './model.ts';
-import { BACKEND_ID, readWeights, TinyVlmPolicy, type PolicyManifest, type RuntimeLimits } from './policy.ts';
+import { BACKEND_ID, readWeights, TinyVlmPolicy, type PolicyManifest } from './policy.ts';
 import { Tokenizer, type TokenizerJson } from './tokenizer.ts';
 import { checkGeometry } from './vision.ts';
 
@@ -43,7 +43,14 @@ export const tinyVlmOptions = z
     /** Rows decoded together by `generate`. */
     decodeRows: z.number().int().positive().default(32),
   })
-  .refine((o) => o.dim % o.heads === 0, { message: 'dim must be a multiple of heads', path: ['dim'] });
+  .refine((o) => o.dim % o.heads === 0, { message: 'dim must be a multiple of heads', path: ['dim'] })
+  .superRefine((o, ctx) => {
+    try {
+      checkGeometry({ width: o.imageWidth, height: o.imageHeight, patch: o.patch });
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message, path: ['imageWidth'] });
+    }
+  });
 
 export type TinyVlmOptions = z.output<typeof tinyVlmOptions>;
 
@@ -58,8 +65,9 @@ export function* datasetText(dataset: Dataset): Generator<string> {
   }
 }
 
+/** The architecture of validated options (the schema has checked the image geometry). */
 export function configOf(o: TinyVlmOptions): TinyVlmConfig {
-  const config: TinyVlmConfig = {
+  return {
     dim: o.dim,
     layers: o.layers,
     heads: o.heads,
@@ -70,12 +78,6 @@ export function configOf(o: TinyVlmOptions): TinyVlmConfig {
     maxImages: o.maxImages,
     initStd: o.initStd,
   };
-  try {
-    checkGeometry(config.image);
-  } catch (error) {
-    throw new ConfigError(`model.options: ${(error as Error).message}`);
-  }
-  return config;
 }
 
 async function device(choice: BackendChoice, ctx: PolicyBackendContext): Promise<string> {
@@ -84,9 +86,16 @@ async function device(choice: BackendChoice, ctx: PolicyBackendContext): Promise
   return info.name;
 }
 
+/** Options of a checkpoint written before options were recorded (policy.json format 1): its architecture, default runtime options. */
+function legacyOptions(config: TinyVlmConfig): TinyVlmOptions {
+  const { image, ...rest } = config;
+  return tinyVlmOptions.parse({ ...rest, imageWidth: image.width, imageHeight: image.height, patch: image.patch });
+}
+
 export function tinyVlmBackend(): PolicyBackend {
   return {
     id: BACKEND_ID,
+    options: tinyVlmOptions,
     async create(raw, ctx) {
       const options = validate(tinyVlmOptions, raw, 'model.options');
       if (!ctx.dataset) throw new ConfigError('tiny-vlm builds its tokenizer from the dataset, but none was given to create()');
@@ -95,18 +104,25 @@ export function tinyVlmBackend(): PolicyBackend {
       const specs = paramSpecs(config, tokenizer.size);
       const values = specs.map((s) => initialValues(s, ctx.seed));
       const name = await device(options.backend, ctx);
-      const limits: RuntimeLimits = { batchTokens: options.batchTokens, decodeRows: options.decodeRows };
-      return TinyVlmPolicy.fromValues(config, tokenizer, specs, values, name, limits);
+      return TinyVlmPolicy.fromValues(config, options, tokenizer, specs, values, name);
     },
+    /** Rebuild the policy with the options the checkpoint records (the tfjs backend and batching included). */
     async load(dir, ctx) {
-      const manifest = JSON.parse(await readFile(join(dir, 'policy.json'), 'utf8')) as PolicyManifest;
-      if (manifest.backend !== BACKEND_ID || manifest.format !== 1) throw new ConfigError(`${dir}/policy.json: not a tiny-vlm checkpoint (format 1)`);
+      const file = join(dir, 'policy.json');
+      const manifest = JSON.parse(await readFile(file, 'utf8')) as PolicyManifest | { backend: string; format: 1; config: TinyVlmConfig };
+      if (manifest.backend !== BACKEND_ID) throw new ConfigError(`${file}: not a tiny-vlm checkpoint (backend "${manifest.backend}")`);
+      let options: TinyVlmOptions;
+      if (manifest.format === 2) options = validate(tinyVlmOptions, manifest.options, file, ['options']);
+      else if (manifest.format === 1) {
+        options = legacyOptions(manifest.config);
+        ctx.log(`tiny-vlm: ${file} was written by an earlier release (format 1, weights.bin) and records no runtime options: loading it with the defaults (backend "${options.backend}"); this format is read for one more release`);
+      } else throw new ConfigError(`${file}: tiny-vlm checkpoint format ${String((manifest as { format: unknown }).format)}; this release reads formats 1 and 2`);
+      const config = configOf(options);
       const tokenizer = Tokenizer.fromJson(JSON.parse(await readFile(join(dir, 'tokenizer.json'), 'utf8')) as TokenizerJson);
-      const specs = paramSpecs(manifest.config, tokenizer.size);
+      const specs = paramSpecs(config, tokenizer.size);
       const values = await readWeights(dir, specs);
-      const defaults = tinyVlmOptions.parse({});
-      const name = await device(defaults.backend, ctx);
-      return TinyVlmPolicy.fromValues(manifest.config, tokenizer, specs, values, name, { batchTokens: defaults.batchTokens, decodeRows: defaults.decodeRows });
+      const name = await device(options.backend, ctx);
+      return TinyVlmPolicy.fromValues(config, options, tokenizer, specs, values, name);
     },
   };
 }

@@ -18,10 +18,11 @@ import type {
   TrainableParameter,
   TrainExample,
 } from '../../core/index.ts';
-import { readTensorFile, writeTensorFile } from '../../lib/training/index.ts';
+import { checkpointFile, readTensorFile, writeTensorFile } from '../../lib/training/index.ts';
 import { decode, rowRandom } from './generate.ts';
 import { TinyVlm, type EncodedPrompt, type ParamSpec, type SequenceGroup, type TinyVlmConfig } from './model.ts';
 import { Tokenizer, type TokenizerJson } from './tokenizer.ts';
+import type { TinyVlmOptions } from './index.ts';
 import { ImageCache } from './vision.ts';
 
 export const BACKEND_ID = 'tiny-vlm';
@@ -32,12 +33,24 @@ export interface RuntimeLimits {
   decodeRows: number;
 }
 
-/** policy.json: what core's loadPolicy reads, plus everything to rebuild the model. */
+/** The weights file of a checkpoint (safetensors), and the name an earlier release used. */
+export const WEIGHTS_FILE = 'model.safetensors';
+const LEGACY_WEIGHTS_FILE = 'weights.bin';
+
+/**
+ * policy.json: what core's loadPolicy reads (`backend`), and everything to
+ * rebuild the policy as it was: every model option (runtime ones such as the
+ * tfjs backend included: `load` applies them all) and the architecture.
+ */
 export interface PolicyManifest {
   backend: typeof BACKEND_ID;
-  format: 1;
+  format: 2;
+  options: TinyVlmOptions;
   config: TinyVlmConfig;
   parameters: number;
+  /** The tfjs backend that computed when it was saved (informative; `options.backend` is what loading asks for). */
+  device: string;
+  weights: typeof WEIGHTS_FILE;
 }
 
 export class TinyVlmPolicy implements Policy, PolicyTrainer {
@@ -45,18 +58,22 @@ export class TinyVlmPolicy implements Policy, PolicyTrainer {
   readonly trainer?: PolicyTrainer;
   private params?: TrainableParameter[];
 
+  readonly limits: RuntimeLimits;
+
   constructor(
     readonly model: TinyVlm,
     readonly device: string,
-    readonly limits: RuntimeLimits,
+    /** The options it was made with (saved in every checkpoint). */
+    readonly options: TinyVlmOptions,
     trainable: boolean,
   ) {
+    this.limits = { batchTokens: options.batchTokens, decodeRows: options.decodeRows };
     if (trainable) this.trainer = this;
   }
 
-  static fromValues(config: TinyVlmConfig, tokenizer: Tokenizer, specs: ParamSpec[], values: Float32Array[], device: string, limits: RuntimeLimits, trainable = true): TinyVlmPolicy {
+  static fromValues(config: TinyVlmConfig, options: TinyVlmOptions, tokenizer: Tokenizer, specs: ParamSpec[], values: Float32Array[], device: string, trainable = true): TinyVlmPolicy {
     const model = new TinyVlm(config, tokenizer, specs, values, new ImageCache(config.image), trainable);
-    return new TinyVlmPolicy(model, device, limits, trainable);
+    return new TinyVlmPolicy(model, device, options, trainable);
   }
 
   get tokenizer(): Tokenizer {
@@ -104,9 +121,17 @@ export class TinyVlmPolicy implements Policy, PolicyTrainer {
   async save(dir: string): Promise<void> {
     await mkdir(dir, { recursive: true });
     const values = this.model.variables.map((v) => v.dataSync() as Float32Array);
-    await writeTensorFile(join(dir, 'weights.bin'), this.model.specs.map((s, i) => ({ name: s.name, shape: s.shape, data: values[i]! })));
+    await writeTensorFile(join(dir, WEIGHTS_FILE), this.model.specs.map((s, i) => ({ name: s.name, shape: s.shape, data: values[i]! })), { backend: BACKEND_ID });
     await writeJsonAtomic(join(dir, 'tokenizer.json'), this.tokenizer.toJson());
-    const manifest: PolicyManifest = { backend: BACKEND_ID, format: 1, config: this.model.config, parameters: values.reduce((s, v) => s + v.length, 0) };
+    const manifest: PolicyManifest = {
+      backend: BACKEND_ID,
+      format: 2,
+      options: this.options,
+      config: this.model.config,
+      parameters: values.reduce((s, v) => s + v.length, 0),
+      device: this.device,
+      weights: WEIGHTS_FILE,
+    };
     await writeJsonAtomic(join(dir, 'policy.json'), manifest);
   }
 
@@ -118,7 +143,7 @@ export class TinyVlmPolicy implements Policy, PolicyTrainer {
 
   async snapshot(): Promise<Policy> {
     const values = this.model.variables.map((v) => Float32Array.from(v.dataSync() as Float32Array));
-    return TinyVlmPolicy.fromValues(this.model.config, this.tokenizer, this.model.specs, values, this.device, this.limits, false);
+    return TinyVlmPolicy.fromValues(this.model.config, this.options, this.tokenizer, this.model.specs, values, this.device, false);
   }
 
   saveState(dir: string): Promise<void> {
@@ -234,7 +259,7 @@ export function splitByCompletion(flat: Float32Array, groups: SequenceGroup[]): 
 
 /** Weights of a checkpoint in `specs` order, checked against the specs' shapes. */
 export async function readWeights(dir: string, specs: ParamSpec[]): Promise<Float32Array[]> {
-  const file = join(dir, 'weights.bin');
+  const file = checkpointFile(dir, WEIGHTS_FILE, LEGACY_WEIGHTS_FILE);
   const { tensors } = await readTensorFile(file);
   return specs.map((s) => {
     const data = tensors.get(s.name);

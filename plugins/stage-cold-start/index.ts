@@ -93,6 +93,7 @@ export function coldStartStage(ladder: Ladder): Stage {
   return {
     kind: 'cold-start',
     usesRewards: true,
+    options: coldStartOptions,
     async run(ctx) {
       const o = stageOptions(coldStartOptions, ctx);
       if (!ladder.has('models', o.teacher))
@@ -106,9 +107,10 @@ export function coldStartStage(ladder: Ladder): Stage {
         summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as Record<string, number>;
       } else {
         ({ kept, summary } = await rejectionSample(ladder, ctx, o));
+        // the event first: a kill before the summary is written repeats the sampling, and the repeated event replaces this line
+        ctx.emit({ step: 0, phase: 'rejection-sampling', ...summary });
         await writeFileAtomic(keptFile, kept.map((k) => JSON.stringify(k)).join('\n') + (kept.length ? '\n' : ''));
         await writeJsonAtomic(summaryFile, summary);
-        ctx.emit({ step: 0, phase: 'rejection-sampling', ...summary });
       }
       ctx.log(`${ctx.entry.name}: kept ${summary.kept} of ${summary.candidates} teacher completions (R > 1 + ${o.lambda})`);
       const byId = new Map(ctx.samples.map((s) => [s.id, s]));

@@ -44,6 +44,7 @@ export type GrpoOptions = z.output<typeof grpoOptions>;
 export const grpoStage: Stage = {
   kind: 'grpo',
   usesRewards: true,
+  options: grpoOptions,
   async run(ctx) {
     const o = stageOptions(grpoOptions, ctx);
     if (!Object.keys(ctx.rewards).length) throw new Error(`stage "${ctx.entry.name}": GRPO needs at least one reward (config \`rewards\`)`);

@@ -31,6 +31,7 @@ export function defaultStyle(ctx: StageContext): 'plain' | 'direct' {
 
 export const sftStage: Stage = {
   kind: 'sft',
+  options: sftOptions,
   async run(ctx) {
     const options = stageOptions(sftOptions, ctx);
     const style = options.style ?? defaultStyle(ctx);

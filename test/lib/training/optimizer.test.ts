@@ -67,10 +67,10 @@ test('cosine schedule with warmup ratio matches Hugging Face get_cosine_schedule
 
 test('tensor files round-trip names, shapes, values and metadata', async (t) => {
   const dir = tempDir(t);
-  await writeTensorFile(`${dir}/t.bin`, [{ name: 'a', shape: [2, 2], data: Float32Array.from([1, 2, 3, 4.5]) }, { name: 'b', shape: [1], data: Float32Array.from([-7]) }], { steps: 3 });
-  const { tensors, shapes, meta } = await readTensorFile(`${dir}/t.bin`);
+  await writeTensorFile(`${dir}/t.bin`, [{ name: 'a', shape: [2, 2], data: Float32Array.from([1, 2, 3, 4.5]) }, { name: 'b', shape: [1], data: Float32Array.from([-7]) }], { steps: '3' });
+  const { tensors, shapes, metadata } = await readTensorFile(`${dir}/t.bin`);
   t.deepEqual(Array.from(tensors.get('a')!), [1, 2, 3, 4.5]);
   t.deepEqual(shapes.get('a'), [2, 2]);
   t.deepEqual(Array.from(tensors.get('b')!), [-7]);
-  t.deepEqual(meta, { steps: 3 });
+  t.deepEqual(metadata, { steps: '3' });
 });

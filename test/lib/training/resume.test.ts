@@ -77,7 +77,7 @@ test('a run killed with SIGKILL mid-stage and resumed ends with the same metrics
     b.stages.map((s: { name: string; result: { metrics: unknown } }) => [s.name, s.result.metrics]),
     a.stages.map((s: { name: string; result: { metrics: unknown } }) => [s.name, s.result.metrics]),
   );
-  const weights = (name: string) => readFileSync(join(dir, 'runs', name, 'stages', '2-reasoning', 'final', 'weights.bin'));
+  const weights = (name: string) => readFileSync(join(dir, 'runs', name, 'stages', '2-reasoning', 'final', 'model.safetensors'));
   t.true(weights('killed').equals(weights('straight')), 'final weights are byte-identical');
   const curve = (name: string) => JSON.parse(readFileSync(join(dir, 'runs', name, 'stages', '2-reasoning', 'final', 'stage.json'), 'utf8')).history;
   t.deepEqual(curve('killed'), curve('straight'));

@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import { tinyVlmBackend, type TinyVlmPolicy } from '../../../plugins/model-tiny-vlm/index.ts';
 import { evenlySpaced } from '../../../plugins/model-tiny-vlm/model.ts';
 import { samplePrompt } from '../../../lib/prompts/index.ts';
-import { nllObjective } from '../../../lib/training/index.ts';
+import { nllObjective, readTensorFile } from '../../../lib/training/index.ts';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tempDir } from '../../helpers/temp.ts';
 import { writeToyDataset } from '../../helpers/toy-dataset.ts';
 
@@ -86,6 +87,51 @@ test.serial('initial weights depend only on (seed, options, tokenizer); save/loa
   t.deepEqual(loaded.tokenizer.tokens, a.tokenizer.tokens);
 });
 
+test.serial('a checkpoint records every model option and loading applies them, not the defaults', async (t) => {
+  const dir = tempDir(t);
+  const dataset = await writeToyDataset(dir, { count: 4, images: [1, 2] });
+  // non-default runtime options (batching, decode rows, the tfjs backend choice) beside the architecture
+  const options = { ...TINY, batchTokens: 300, decodeRows: 3, maxImages: 5, backend: 'wasm' };
+  const policy = (await tinyVlmBackend().create(options, { seed: 3, dataset, log })) as TinyVlmPolicy;
+  await policy.save(`${dir}/ckpt`);
+  const manifest = JSON.parse(readFileSync(`${dir}/ckpt/policy.json`, 'utf8'));
+  t.is(manifest.format, 2);
+  t.like(manifest.options, options);
+  t.is(manifest.weights, 'model.safetensors');
+  const loaded = (await tinyVlmBackend().load!(`${dir}/ckpt`, { seed: 0, log })) as TinyVlmPolicy;
+  t.deepEqual(loaded.options, policy.options);
+  t.deepEqual(loaded.limits, { batchTokens: 300, decodeRows: 3 });
+  t.is(loaded.model.config.maxImages, 5);
+  // the same generations as the saved policy (decodeRows 3 splits 4 inputs into chunks the same way)
+  const inputs = dataset.samples.map((s) => samplePrompt(s, dir, 'direct'));
+  const sampling = { maxTokens: 4, temperature: 1, topP: 0.9, seed: 5, n: 2 };
+  t.deepEqual(await loaded.generate(inputs, sampling), await policy.generate(inputs, sampling));
+});
+
+test.serial('a checkpoint of the earlier format (policy.json format 1, weights.bin) loads, with a warning that its runtime options are the defaults', async (t) => {
+  const dir = tempDir(t);
+  const dataset = await writeToyDataset(dir, { count: 2, images: [1, 1] });
+  const policy = (await tinyVlmBackend().create(TINY, { seed: 3, dataset, log })) as TinyVlmPolicy;
+  await policy.save(`${dir}/ckpt`);
+  // rewrite it as the earlier release did: weights.bin (u32 header length, { meta, tensors }), policy.json format 1
+  const { tensors } = await readTensorFile(`${dir}/ckpt/model.safetensors`);
+  let offset = 0;
+  const index = [...tensors].map(([name, data]) => ({ name, shape: policy.model.specs.find((s) => s.name === name)!.shape, offset: (offset += data.length) - data.length, length: data.length }));
+  let header = Buffer.from(JSON.stringify({ meta: {}, tensors: index }));
+  header = Buffer.concat([header, Buffer.alloc((4 - ((4 + header.length) % 4)) % 4, 0x20)]);
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(header.length);
+  writeFileSync(`${dir}/ckpt/weights.bin`, Buffer.concat([length, header, ...[...tensors.values()].map((d) => Buffer.from(d.buffer, d.byteOffset, d.byteLength))]));
+  rmSync(`${dir}/ckpt/model.safetensors`);
+  writeFileSync(`${dir}/ckpt/policy.json`, JSON.stringify({ backend: 'tiny-vlm', format: 1, config: policy.model.config, parameters: 1 }));
+  const logs: string[] = [];
+  const loaded = (await tinyVlmBackend().load!(`${dir}/ckpt`, { seed: 0, log: (m) => void logs.push(m) })) as TinyVlmPolicy;
+  t.deepEqual(loaded.parameters().map((p) => Array.from(p.value)), policy.parameters().map((p) => Array.from(p.value)));
+  t.regex(logs.join('\n'), /format 1, weights\.bin\) and records no runtime options: loading it with the defaults/);
+  writeFileSync(`${dir}/ckpt/policy.json`, JSON.stringify({ backend: 'tiny-vlm', format: 7 }));
+  await t.throwsAsync(tinyVlmBackend().load!(`${dir}/ckpt`, { seed: 0, log }), { message: /policy\.json: tiny-vlm checkpoint format 7; this release reads formats 1 and 2/ });
+});
+
 test.serial('KV-cache decoding matches recomputing the whole sequence, with batched prompts of different lengths', async (t) => {
   const dir = tempDir(t);
   const dataset = await writeToyDataset(dir, { count: 3, images: [1, 3] });
@@ -143,7 +189,7 @@ test.serial('bad model options and over-long sequences fail with messages naming
   const dir = tempDir(t);
   const dataset = await writeToyDataset(dir, { count: 2, images: [1, 1] });
   await t.throwsAsync(tinyVlmBackend().create({ dim: 30, heads: 4 }, { seed: 1, dataset, log }), { message: /model\.options: dim: dim must be a multiple of heads/ });
-  await t.throwsAsync(tinyVlmBackend().create({ imageWidth: 50 }, { seed: 1, dataset, log }), { message: /model\.options: image width 50 must be a multiple of 2 x patch \(28\)/ });
+  await t.throwsAsync(tinyVlmBackend().create({ imageWidth: 50 }, { seed: 1, dataset, log }), { message: /model\.options: imageWidth: image width 50 must be a multiple of 2 x patch \(28\)/ });
   await t.throwsAsync(tinyVlmBackend().create({ depth: 3 }, { seed: 1, dataset, log }), { message: /model\.options: .*depth/ });
   await t.throwsAsync(tinyVlmBackend().create({}, { seed: 1, log }), { message: /builds its tokenizer from the dataset/ });
   const policy = (await tinyVlmBackend().create({ ...TINY, maxLength: 40 }, { seed: 1, dataset, log })) as TinyVlmPolicy;

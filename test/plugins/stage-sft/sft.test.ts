@@ -43,6 +43,6 @@ test('every step emits the metrics of the issue; bad options name the stage and 
 
   const bad = stageContext({ policy, dataset, dir, kind: 'sft', name: 'understanding', options: { batchsize: 2, lr: -1 } });
   const error = await t.throwsAsync(sftStage.run(bad.ctx));
-  t.regex(error!.message, /curriculum stage "understanding" \(sft\): options\.batchsize: unknown option; expected one of .*batchSize/);
+  t.regex(error!.message, /curriculum stage "understanding" \(sft\): options\.batchsize: unknown key \(did you mean "batchSize"\?\); expected one of .*batchSize/);
   t.regex(error!.message, /curriculum stage "understanding" \(sft\): options\.lr: Too small/);
 });
