@@ -11,7 +11,7 @@ import { COMMAND_GROUPS, REGISTRIES, type CommandGroup } from './hooks.ts';
 import { evaluationTable, benchmarkTable } from './report.ts';
 import { applyVariant, parseOrder, summarizeAblation, variantEvaluationPoints, type AblationRun, type CurriculumVariant } from './ablation.ts';
 import type { Plugin } from './plugin.ts';
-import { buildDataset, evaluateBenchmark, loadPolicy, preflight, resolveCurriculum, runCurriculum, type RunSummary } from './runner.ts';
+import { buildDataset, checkOptions, evaluateBenchmark, loadPolicy, preflight, resolveCurriculum, runCurriculum, type RunSummary } from './runner.ts';
 import { writeJsonAtomic, writeFileAtomic } from './files.ts';
 import { PACKAGE_ROOT } from './resolve.ts';
 
@@ -208,7 +208,10 @@ async function ablateCommand(opts: AblateOptions): Promise<void> {
   }
 
   // Build (or find cached) the shared dataset once, from the plain base config, so every variant reuses it.
-  if (base && preflight(base, resolveCurriculum(base), { train: false, evaluate: false }).length === 0) await buildDataset(base);
+  if (base && preflight(base, resolveCurriculum(base), { train: false, evaluate: false }).length === 0) {
+    checkOptions(base, resolveCurriculum(base)); // a bad stage or model option stops here, before the dataset is built
+    await buildDataset(base);
+  }
   const runs: AblationRun[] = [];
   let first: Ladder | undefined = base;
   for (const plan of plans) {

@@ -7,7 +7,7 @@
  * beside the directory, so `--force` can replace the directory under it)
  * before anything is read or written, and a second process is refused with
  * the holder's pid, start time and command. A lock left by a killed process
- * is stale and taken over.
+ * is stale and taken over; on `--resume` the temporary files it left are removed.
  *
  * metrics.jsonl holds one line per event across kills and resumes: a resumed
  * run repeats the events after its last checkpoint, and the first repeated
@@ -15,7 +15,7 @@
  * wrote it, so the lines that remain are those of the process that produced
  * the final weights.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, truncateSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LadderError, UsageError, messageOf } from './errors.ts';
 import { appendJsonLine, dropTornLine, writeFileAtomicSync } from './files.ts';
@@ -79,6 +79,7 @@ export class RunDirectory {
     if (mode.resume && mode.force) throw new UsageError('--resume and --force contradict each other: --resume continues the run, --force deletes it');
     const exists = existsSync(this.stateFile);
     if (exists && mode.resume) {
+      this.removeLeftovers();
       this.indexEarlierEvents();
       return JSON.parse(readFileSync(this.stateFile, 'utf8')) as RunState;
     }
@@ -133,6 +134,16 @@ export class RunDirectory {
 
   evalDir(point: string, benchmark: string): string {
     return join(this.dir, 'eval', point, benchmark);
+  }
+
+  /**
+   * Temporary files and directories of a killed process (a write cut before
+   * its rename: `<file>.tmp-<pid>-...`, `.tmp-<checkpoint>-<pid>`). Safe
+   * while holding the lock: no other process writes here.
+   */
+  private removeLeftovers(): void {
+    for (const entry of readdirSync(this.dir, { recursive: true, withFileTypes: true }))
+      if (/\.tmp-\d+-\d+-\d+$|^\.tmp-.+-\d+$/.test(entry.name)) rmSync(join(entry.parentPath, entry.name), { recursive: true, force: true });
   }
 
   private indexEarlierEvents(): void {

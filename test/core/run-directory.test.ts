@@ -51,13 +51,18 @@ const flakyLadder = (runsDir: string, c: ToyCounters, runs: string[], extra: obj
 const events = (runs: string) =>
   readJsonLines<MetricEvent>(join(runs, 'toy', 'metrics.jsonl')).map((m) => [m.event, m.stage ?? m.point, m.step ?? m.benchmark].filter((x) => x !== undefined).join(' '));
 
-test('after a crash mid-stage and --resume, metrics.jsonl has exactly one line per event', async (t) => {
+test('after a crash mid-stage and --resume, metrics.jsonl has exactly one line per event and no temporary file is left', async (t) => {
   const runs = tempDir(t);
   const c = counters();
   const flakyRuns: string[] = [];
   await t.throwsAsync(runCurriculum(await flakyLadder(runs, c, flakyRuns)), { message: /simulated crash after step 2/ });
+  // what a process killed mid-write leaves: a temporary file before its rename, a checkpoint directory before its rename
+  const leftovers = [join(runs, 'toy', 'state.json.tmp-99999-0-3'), join(runs, 'toy', 'stages', '2-middle', '.tmp-step-000002-99999')];
+  mkdirSync(leftovers[1]!, { recursive: true });
+  writeFileSync(leftovers[0]!, '{"status":');
   await runCurriculum(await flakyLadder(runs, c, flakyRuns), { resume: true });
   t.deepEqual(flakyRuns, ['middle', 'middle']);
+  for (const path of leftovers) t.false(existsSync(path), `${path} was removed on resume`);
   t.deepEqual(events(runs), [
     'evaluate base exact',
     'stage-start first',
