@@ -290,10 +290,13 @@ export function buildProgram(): Command {
     'after',
     `\nExamples:\n  ladder run                          the spatial-ladder recipe on the embedded procedural scenes\n  ladder run --name my-run --seed 7 --set curriculum[0].options.epochs=2\n  ladder ablate -c examples/sweep/ladder.config.ts\n  ladder eval --model runs/spatial-ladder/stages/4-reasoning/final --benchmark held-out\n  ladder inspect --json\n\nExit codes: 0 ok, 1 run failure, 2 usage or config error.`,
   );
-  const runOptions = (command: Command) =>
+  const runOptions = (
+    command: Command,
+    resume = 'continue the run in <runsDir>/<name>: skip finished stages and evaluations, resume a stage from its last checkpoint (exit 2 if there is no such run)',
+  ) =>
     command
-      .option('--resume', 'continue the run in <runsDir>/<name>: skip finished stages and evaluations, resume a stage from its last checkpoint')
-      .option('--force', 'replace an existing run directory of the same name');
+      .option('--resume', resume)
+      .option('--force', 'replace an existing run directory of the same name (never one that another process is running: a run is held by one process)');
 
   runOptions(withCommon(program.command('run')))
     .description('build the dataset, train every curriculum stage, evaluate benchmarks at each evaluation point')
@@ -321,7 +324,7 @@ export function buildProgram(): Command {
       .action(async (action, args, opts) => {
         process.exitCode = await groupCommand(group, action, args, opts);
       });
-  runOptions(withCommon(program.command('ablate')))
+  runOptions(withCommon(program.command('ablate')), 'continue an interrupted ablation: finished variant runs are kept, interrupted ones resume, the others start')
     .description(
       'run curriculum variants from the same initial weights and seeds on the same cached dataset, and compare their final benchmark scores; variants come from the config key `ablations` (the spatial-ladder preset defines the paper\'s), from --order, or from a sweep config',
     )
