@@ -90,7 +90,7 @@ export const copyCache = (from: string, to: string) => cpSync(join(from, 'cache'
 /** Metric lines without what is timing (time, throughput, seconds). */
 function metricValues(dir: string): Record<string, unknown>[] {
   return readJsonLines<Record<string, unknown>>(join(runDir(dir), 'metrics.jsonl')).map((line) =>
-    Object.fromEntries(Object.entries(line).filter(([key]) => key !== 'time' && !key.endsWith('_per_s') && !key.endsWith('_s'))),
+    Object.fromEntries(Object.entries(line).filter(([key]) => key !== 'time' && !key.endsWith('_s'))),
   );
 }
 
