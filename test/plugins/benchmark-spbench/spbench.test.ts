@@ -1,8 +1,9 @@
 import test from 'ava';
 import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, createLadder, evaluateBenchmark, readJsonLines, type Policy, type PolicyInput, type UserConfig } from '../../../core/index.ts';
+import { ConfigError, contentHash, createLadder, evaluateBenchmark, readJsonLines, type Policy, type PolicyInput, type UserConfig } from '../../../core/index.ts';
 import { QUESTION_TYPES } from '../../../lib/scoring/index.ts';
+import { createOracle } from '../../../plugins/model-oracle/index.ts';
 import { DIRECT_POST_PROMPT, SYSTEM_PROMPT, THINK_POST_PROMPT, THINK_PROMPT } from '../../../lib/prompts/index.ts';
 import { tempDir } from '../../helpers/temp.ts';
 import { benchRows, SPBENCH_MV_TYPES, SPBENCH_SI_TYPES, writeImage, writeSpbench, type BenchRow } from '../../lib/scoring/benchmark-files.ts';
@@ -22,13 +23,14 @@ async function run(dir: string, options: Record<string, unknown>, benchmark: str
   return evaluateBenchmark(ladder, p, benchmark, out, { limit });
 }
 
-/** The oracle, recording what it was asked and failing on demand. */
+/** The oracle, recording what it was asked and failing on demand; probes of one id share a fingerprint (saved predictions are theirs). */
 class ProbePolicy implements Policy {
   readonly seen: PolicyInput[] = [];
   calls = 0;
   constructor(
     private readonly failWhen: (inputs: PolicyInput[], call: number) => boolean = () => false,
     readonly id = 'probe',
+    readonly fingerprint = () => contentHash(id),
   ) {}
   async generate(inputs: PolicyInput[]) {
     this.calls++;
@@ -143,13 +145,14 @@ test('predictions of other settings are not mixed in; another extraction mode re
   await run(dir, { si: join(dir, 'si') }, 'spbench-si', 'oracle', out);
   await t.throwsAsync(run(dir, { si: join(dir, 'si'), prompt: 'think' }, 'spbench-si', 'oracle', out), {
     instanceOf: ConfigError,
-    message: /holds predictions made with other settings \(prompt: "direct" there, "think" now; maxTokens: 128 there, 1024 now\)/,
+    message: /holds predictions of another evaluation \(maxTokens: 128 there, 1024 now; prompt: "direct" there, "think" now\).*--out <dir>.*--fresh/,
   });
   // rewrite the saved predictions as a chatty model would answer: lmms-eval's parser cannot read "<answer>" blocks
   const file = join(out, 'predictions.jsonl');
   const lines = readJsonLines<{ prediction: string }>(file).map((l) => JSON.stringify({ ...l, prediction: `<answer>${l.prediction}</answer>` }));
   writeFileSync(file, `${lines.join('\n')}\n`);
-  const never = new ProbePolicy(() => true, 'oracle');
+  const oracle = createOracle({ think: false });
+  const never = new ProbePolicy(() => true, 'oracle', () => oracle.fingerprint!());
   t.is((await run(dir, { si: join(dir, 'si') }, 'spbench-si', never, out)).avg, 100, 'spec extraction reads <answer>');
   const lmms = await run(dir, { si: join(dir, 'si'), extraction: 'vsi-bench' }, 'spbench-si', never, out);
   t.is(lmms.avg, 0, 'vsi-bench extraction takes the first space-separated token: "<answer>B</answer>" is no letter');
