@@ -37,14 +37,20 @@ export async function server(t: { teardown(fn: () => void): void }, handler: Han
     });
   });
   await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => srv.close());
+  t.teardown(() => {
+    srv.closeAllConnections(); // a handler that never answers must not keep the test alive
+    srv.close();
+  });
   return { baseURL: `http://127.0.0.1:${(srv.address() as AddressInfo).port}/v1/`, requests, maxInFlight: () => maxInFlight };
 }
 
+/** The text part of a request's user message. */
+export const promptOf = (request: ChatRequest) =>
+  (request.messages.at(-1)!.content as { type: string; text?: string }[]).find((part) => part.type === 'text')!.text!;
+
 /** A well-formed response with `n` choices echoing the prompt text. */
 export function reply(res: ServerResponse, request: ChatRequest, texts?: string[]) {
-  const user = request.messages.at(-1)!.content as { type: string; text?: string }[];
-  const prompt = user.find((part) => part.type === 'text')!.text!;
+  const prompt = promptOf(request);
   const choices = (texts ?? Array.from({ length: request.n }, (_, i) => `answer ${i} to ${prompt}`)).map((content, index) => ({
     index,
     message: { role: 'assistant', content },
