@@ -121,7 +121,7 @@ test('run, resume, train, eval and ablate end to end on the toy plugins', (t) =>
   const evaluated = ladder(['eval', '-c', config, '--set', `runsDir=${JSON.stringify(runs)}`, '--model', join(runs, 'trained', 'stages', '2-second'), '--benchmark', 'exact']);
   t.is(evaluated.code, 0, evaluated.stderr);
   t.regex(evaluated.stdout, /\| Avg +\| +\| +\| +100\.0 \|/);
-  // a policy without fingerprint() loaded from a checkpoint is identified by a hash of the checkpoint's files
+  // the default folder is the checkpoint's name and fingerprint
   const [folder] = readdirSync(join(runs, 'toy', 'eval'));
   t.regex(folder!, /^2-second-[0-9a-f]{12}$/);
   t.true(existsSync(join(runs, 'toy', 'eval', folder!, 'exact', 'report.json')));

@@ -43,7 +43,7 @@ export async function resolveImage(root: string, path: string, what = 'image'): 
   try {
     await sharp(full, { failOn: 'truncated' }).resize(64, 64, { fit: 'inside' }).raw().toBuffer();
   } catch (error) {
-    throw new Error(`${what} ${JSON.stringify(path)}: cannot be decoded (${(error as Error).message}: ${full})`);
+    throw new Error(`${what} ${JSON.stringify(path)}: cannot be decoded: truncated, corrupt or not an image (${(error as Error).message}; ${full})`);
   }
   return full;
 }

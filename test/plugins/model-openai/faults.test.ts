@@ -19,7 +19,8 @@ const json = (res: ServerResponse, body: unknown, status = 200) => {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(typeof body === 'string' ? body : JSON.stringify(body));
 };
-const elapsed = async <T>(work: Promise<T>) => {
+/** The outcome of `work` and how long it took. */
+const elapsed = async <T>(work: Promise<T>): Promise<{ value?: T; error?: Error; ms: number }> => {
   const start = Date.now();
   const result = await work.then((value) => ({ value }), (error: Error) => ({ error }));
   return { ...result, ms: Date.now() - start };
