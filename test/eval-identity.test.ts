@@ -102,3 +102,43 @@ test('ladder eval --out holding another checkpoint\'s predictions exits 2 naming
   t.true(avgOf(fresh.stdout) < 100);
   t.is(readJsonLines(join(out, 'spbench-si', 'predictions.jsonl')).length, 12);
 });
+
+test('inside ladder run: predictions left by an interrupted evaluation are reused only by the same policy, else replaced', async (t) => {
+  const dir = tempDir(t);
+  const rows = await writeSpbench(join(dir, 'si'), benchRows(8, SPBENCH_SI_TYPES, QUESTION_TYPES));
+  const image = join(dir, 'si', 'images', rows[0]!.scene_name, rows[0]!.images![0]!);
+  const config = join(dir, 'ladder.config.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      name: 'toy',
+      plugins: [join(root, 'test', 'fixtures', 'configs', 'toy', 'toy-plugin.ts'), ['benchmark-spbench', { si: join(dir, 'si') }], ['reporter', { bars: false }]],
+      model: 'memo',
+      curriculum: [{ name: 'first', kind: 'memorize', data: { tasks: ['localization'] } }],
+      evaluate: { benchmarks: ['spbench-si'], at: ['first'] },
+      runsDir: join(dir, 'runs'),
+    }),
+  );
+  const run = join(dir, 'runs', 'toy');
+  const eval1 = join(run, 'eval', 'first', 'spbench-si');
+  // the evaluation after stage "first" stops at a row it cannot read (7 of 8 rows predicted)
+  const saved = readFileSync(image);
+  writeFileSync(image, '');
+  t.is(ladder(['run', '-c', config]).code, 1);
+  const before = JSON.parse(readFileSync(join(eval1, 'identity.json'), 'utf8'));
+  t.is(before.policy.checkpoint, join(run, 'stages', '1-first'));
+  writeFileSync(image, saved);
+
+  // the checkpoint on disk is no longer what was evaluated (retrained, other backend, ...): nothing is reused
+  const memory = join(run, 'stages', '1-first', 'memory.json');
+  writeFileSync(memory, JSON.stringify([...JSON.parse(readFileSync(memory, 'utf8')), [rows[1]!.question, 'changed']]));
+  const resumed = ladder(['run', '-c', config, '--resume']);
+  t.is(resumed.code, 0, resumed.stderr);
+  t.regex(resumed.stderr, /eval\/first\/spbench-si: discarding predictions of another evaluation \(policy: \S+stages\/1-first \(memo, sha256:\w{12}\) there, \S+stages\/1-first \(memo, sha256:\w{12}\) now\)/);
+  t.notRegex(resumed.stderr, /resumed \d+ of 8/);
+  t.is(readJsonLines(join(eval1, 'predictions.jsonl')).length, 8, 'every row predicted by the policy that is scored');
+  const after = JSON.parse(readFileSync(join(eval1, 'identity.json'), 'utf8'));
+  t.not(after.policy.fingerprint, before.policy.fingerprint);
+  const report = JSON.parse(readFileSync(join(run, 'report.json'), 'utf8'));
+  t.is(report.first['spbench-si'].policy.fingerprint, after.policy.fingerprint);
+});
