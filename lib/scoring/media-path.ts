@@ -41,7 +41,7 @@ export async function resolveImage(root: string, path: string, what = 'image'): 
   const full = resolveInside(root, path, what);
   notEmpty(full, path, what);
   try {
-    await sharp(full, { failOn: 'truncated' }).resize(64, 64, { fit: 'inside' }).raw().toBuffer();
+    await sharp(full, { failOn: 'truncated' }).resize(64, 64, { fit: 'inside', withoutEnlargement: true }).raw().toBuffer();
   } catch (error) {
     throw new Error(`${what} ${JSON.stringify(path)}: cannot be decoded: truncated, corrupt or not an image (${(error as Error).message}; ${full})`);
   }
