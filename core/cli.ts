@@ -331,7 +331,9 @@ export function buildProgram(): Command {
     .description('build the dataset and train the curriculum, without benchmarks')
     .action(async (opts) => void (await runCommand(opts, 'train')));
   withCommon(program.command('eval'))
-    .description('evaluate a policy (a model id or a checkpoint directory) on benchmarks; resumable')
+    .description(
+      'evaluate a policy (a model id or a checkpoint directory) on benchmarks; resumable: saved predictions are reused only for the same policy content, rows and settings. Exit 1 when rows could not be scored (beyond --max-errors), after writing the reports',
+    )
     .option('-m, --model <policy>', 'model id ("oracle", "chance", "openai", ...) or checkpoint directory (default: the config\'s model)')
     .option('-b, --benchmark <id>', 'benchmark id, repeatable or comma-separated (default: evaluate.benchmarks)', collect)
     .option('--limit <n>', 'score a seeded random subset of n rows (default: all)')
