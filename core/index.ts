@@ -15,7 +15,7 @@ export { selectSamples, mixStages, orderStages, evaluationPoints } from './curri
 export { applyVariant, parseOrder, summarizeAblation, meanStd, variantEvaluationPoints, variantSchema, type CurriculumVariant, type AblationRun, type AblationSummary, type AblationVariantSummary } from './ablation.ts';
 export { RunDirectory, type RunState } from './run-directory.ts';
 export { markdownTable, benchmarkTable, benchmarkMarkdown, describePolicy, noRowsScored, modalityTable, evaluationTable, checkpointTable } from './report.ts';
-export { contentHash, hashDirectory, policyIdentity, shortHash, stableJson } from './fingerprint.ts';
+export { contentHash, policyIdentity, shortHash, stableJson } from './fingerprint.ts';
 export { createRandom, hash32 } from './random.ts';
 export { writeFileAtomic, writeFileAtomicSync, writeJsonAtomic, appendJsonLine, readJsonLines, dropTornLine } from './files.ts';
 export { LadderError, ConfigError, UsageError, PluginError, GenerationErrors } from './errors.ts';

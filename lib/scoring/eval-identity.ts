@@ -47,7 +47,7 @@ function facts(identity: EvaluationIdentity): Record<string, string> {
 }
 
 /** What differs between two identities ("" when they match); unknown fingerprints always differ. */
-export function identityDifference(saved: EvaluationIdentity, now: EvaluationIdentity): string {
+function identityDifference(saved: EvaluationIdentity, now: EvaluationIdentity): string {
   const a = facts(saved);
   const b = facts(now);
   const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];

@@ -34,6 +34,6 @@ export {
   type RowProblem,
 } from './parquet-rows.ts';
 export { evaluateRows, storedCompletionLimit, type EvalRow, type EvaluationSettings } from './evaluate.ts';
-export { claimEvaluationFolder, identityDifference, rowsHash, type EvaluationIdentity } from './eval-identity.ts';
+export type { EvaluationIdentity } from './eval-identity.ts';
 export { evaluationOptions, frameOptions, evaluationSettings, frameCacheDir } from './options.ts';
 export { referenceOf } from './reference.ts';

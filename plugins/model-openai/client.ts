@@ -97,7 +97,7 @@ async function readBody(response: Response, max: number): Promise<{ text: string
 }
 
 /** The completions in a parsed chat-completions body; a message naming what is wrong otherwise. */
-export function choiceTexts(body: unknown): { texts: string[]; tokens?: number } {
+function choiceTexts(body: unknown): { texts: string[]; tokens?: number } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error(`the response is not a JSON object: ${preview(body)}`);
   const { choices, usage } = body as { choices?: unknown; usage?: { completion_tokens?: unknown } };
   if (!Array.isArray(choices)) throw new Error(`the response's "choices" is not a list: ${preview(choices)}`);

@@ -14,7 +14,7 @@ import { OpenAIChatPolicy, type OpenAISettings } from './client.ts';
 const PLUGIN_NAME = 'model-openai';
 export const MODEL_ID = 'openai';
 export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
-export { OpenAIChatPolicy, retryAfterMs, choiceTexts, type OpenAISettings } from './client.ts';
+export { OpenAIChatPolicy, retryAfterMs, type OpenAISettings } from './client.ts';
 
 const options = z.strictObject({
   /** Server URL up to `/v1` (default: OPENAI_BASE_URL, else https://api.openai.com/v1). */
