@@ -34,15 +34,16 @@ test('a slow server: each request is cut at timeoutMs, also while the body trick
       req.socket.on('close', () => clearInterval(timer));
       return;
     }
-    setTimeout(() => reply(res, body), 3000);
+    const timer = setTimeout(() => reply(res, body), 60_000);
+    req.socket.on('close', () => clearTimeout(timer));
   });
   const slow = await elapsed(new OpenAIChatPolicy(settings(baseURL, { timeoutMs: 300, maxRetries: 1 })).generate(one, sampling));
   t.regex(slow.error!.message, /no complete answer within 0\.3s \(timeoutMs\) \(gave up after 2 attempts\)/);
   t.is(requests.length, 2);
-  t.true(slow.ms < 2000, `${slow.ms} ms`);
+  t.true(slow.ms < 20_000, `${slow.ms} ms (unbounded: 2 x 60 s)`);
   const trickle = await elapsed(new OpenAIChatPolicy(settings(baseURL, { model: 'trickle', timeoutMs: 300, maxRetries: 0 })).generate(one, sampling));
   t.regex(trickle.error!.message, /no complete answer within 0\.3s/);
-  t.true(trickle.ms < 2000, `${trickle.ms} ms`);
+  t.true(trickle.ms < 20_000, `${trickle.ms} ms (unbounded: forever)`);
 });
 
 test('Retry-After: 3600 is capped by retryMaxMs', async (t) => {
@@ -57,7 +58,7 @@ test('Retry-After: 3600 is capped by retryMaxMs', async (t) => {
   const run = await elapsed(new OpenAIChatPolicy(settings(baseURL, { retryMaxMs: 200 }), (m) => logs.push(m)).generate(one, sampling));
   t.is(run.value![0]![0]!.text, 'answer 0 to p');
   t.is(requests.length, 2);
-  t.true(run.ms < 2000, `${run.ms} ms`);
+  t.true(run.ms < 60_000, `${run.ms} ms (unbounded: an hour)`);
   t.regex(logs[0]!, /HTTP 429: slow down; retrying in 0\.2s \(the server asked for 3600\.0s; capped by retryMaxMs\)/);
 });
 
@@ -80,8 +81,8 @@ test('a row\'s attempts and waits stop at rowTimeoutMs', async (t) => {
   });
   const run = await elapsed(new OpenAIChatPolicy(settings(baseURL, { maxRetries: 100, retryMaxMs: 1000, rowTimeoutMs: 1000 })).generate(one, sampling));
   t.regex(run.error!.message, /HTTP 503: overloaded \(gave up after \d attempts: the input's time budget of 1\.0s \(rowTimeoutMs\) is spent\)/);
-  t.true(requests.length >= 3 && requests.length <= 4, `${requests.length} requests`);
-  t.true(run.ms < 1500, `${run.ms} ms`);
+  t.true(requests.length >= 2 && requests.length <= 4, `${requests.length} requests (unbounded: 101)`);
+  t.true(run.ms < 20_000, `${run.ms} ms (unbounded: 100 x 0.3 s)`);
 });
 
 test('a body larger than maxResponseBytes is aborted while it streams, with or without a content-length', async (t) => {
@@ -102,8 +103,8 @@ test('a body larger than maxResponseBytes is aborted while it streams, with or w
   await t.throwsAsync(declared.generate(one, sampling), { message: /the response is larger than 1048576 bytes \(maxResponseBytes\); aborted while reading it/ });
   const endless = await elapsed(new OpenAIChatPolicy(settings(baseURL, { model: 'endless', maxResponseBytes: 1 << 20 })).generate(one, sampling));
   t.regex(endless.error!.message, /larger than 1048576 bytes/);
-  t.true(endless.ms < 3000, `${endless.ms} ms`);
-  t.true(streamed < 16 << 20, `the server could write ${streamed} bytes before the client hung up`);
+  t.true(endless.ms < 30_000, `${endless.ms} ms (unbounded: forever)`);
+  t.true(streamed < 64 << 20, `the server could write ${streamed} bytes before the client hung up`);
 });
 
 test('malformed answers fail their input with a message that says what is wrong, and are not retried', async (t) => {
