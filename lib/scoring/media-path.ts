@@ -9,6 +9,7 @@
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import sharp from 'sharp';
+import { createLimiter } from '../media/index.ts';
 
 /** The absolute path of `path` (relative to `root`); throws a message naming `what` when it is unsafe or missing. */
 export function resolveInside(root: string, path: string, what = 'media path'): string {
@@ -27,6 +28,9 @@ export function resolveInside(root: string, path: string, what = 'media path'): 
   return full;
 }
 
+/** One check at a time: libvips keeps one error buffer, so failures decoded at once mix their messages. */
+const oneDecode = createLimiter(1);
+
 function notEmpty(full: string, path: string, what: string): void {
   if (!statSync(full).isFile()) throw new Error(`${what} ${JSON.stringify(path)}: not a file (${full})`);
   if (statSync(full).size === 0) throw new Error(`${what} ${JSON.stringify(path)}: empty file (0 bytes: ${full})`);
@@ -41,7 +45,7 @@ export async function resolveImage(root: string, path: string, what = 'image'): 
   const full = resolveInside(root, path, what);
   notEmpty(full, path, what);
   try {
-    await sharp(full, { failOn: 'truncated' }).resize(64, 64, { fit: 'inside', withoutEnlargement: true }).raw().toBuffer();
+    await oneDecode(() => sharp(full, { failOn: 'truncated' }).resize(64, 64, { fit: 'inside', withoutEnlargement: true }).raw().toBuffer());
   } catch (error) {
     throw new Error(`${what} ${JSON.stringify(path)}: cannot be decoded: truncated, corrupt or not an image (${(error as Error).message}; ${full})`);
   }
