@@ -6,8 +6,12 @@
  *     by sharp), against two baselines measured in the same run: one ffmpeg
  *     process per frame (fast seek), and decoding every frame to Node.
  *   - scoring: answers extracted and scored per second (spec and vsi-bench).
+ *   - media check: `resolveImage` (path checks, then a reduced-size decode
+ *     to the last byte) on ScanNet-sized 1296x968 JPEGs, against
+ *     `resolveInside` (path checks only) measured in the same run.
  *   - loop: the full `evaluateRows` loop with the oracle on a 2,000-row
- *     SPBench-style benchmark (parquet read, path checks, JSONL appends).
+ *     SPBench-style benchmark (parquet read, path checks, image decodes,
+ *     JSONL appends).
  *
  *   node --import tsx bench/eval.ts        (last line: one JSON object)
  */
@@ -17,8 +21,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLadder, evaluateBenchmark } from '../core/index.ts';
 import { evenlySpacedIndices, findFfmpeg, probeVideo, sampleFrames } from '../lib/media/index.ts';
-import { QUESTION_TYPES, scoreAnswer, type AnswerKey } from '../lib/scoring/index.ts';
-import { benchRows, SPBENCH_SI_TYPES, writeSpbench } from '../test/lib/scoring/benchmark-files.ts';
+import { QUESTION_TYPES, resolveImage, resolveInside, scoreAnswer, type AnswerKey } from '../lib/scoring/index.ts';
+import { benchRows, SPBENCH_SI_TYPES, writeImage, writeSpbench } from '../test/lib/scoring/benchmark-files.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-eval-'));
 const ffmpeg = findFfmpeg();
@@ -98,6 +102,19 @@ try {
     console.log(`scoring (${mode}): ${Math.round(scoringRate[mode]!).toLocaleString('en-US')} rows/s`);
   }
 
+  const images = Array.from({ length: 40 }, (_, i) => `frames/${i}.jpg`);
+  for (const [i, image] of images.entries()) await writeImage(join(dir, image), i, 1296, 968);
+  const checked = await seconds(async () => {
+    for (const image of images) await resolveImage(dir, image);
+  });
+  const pathsOnly = await seconds(async () => {
+    for (const image of images) resolveInside(dir, image);
+  });
+  const mediaCheckMs = (1000 * checked) / images.length;
+  console.log(
+    `media check: ${mediaCheckMs.toFixed(2)} ms per 1296x968 JPEG decoded (${((1000 * pathsOnly) / images.length).toFixed(3)} ms for the path checks alone: ${(checked / pathsOnly).toFixed(0)}x)`,
+  );
+
   const rows = 2000;
   await writeSpbench(join(dir, 'spbench'), benchRows(rows, SPBENCH_SI_TYPES, QUESTION_TYPES, Array.from({ length: 20 }, (_, i) => `scene${i}`)));
   const ladder = await createLadder(
@@ -119,6 +136,7 @@ try {
       noisy,
       scoring_rows_per_s_spec: Math.round(scoringRate.spec!),
       scoring_rows_per_s_vsi_bench: Math.round(scoringRate['vsi-bench']!),
+      media_check_ms: Number(mediaCheckMs.toFixed(2)),
       loop_rows_per_s: Math.round(rows / loop),
     }),
   );

@@ -6,12 +6,13 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { loadConfig, type LoadedConfig, type UserConfig } from './config.ts';
 import { LadderError, UsageError, messageOf } from './errors.ts';
+import { policyIdentity, shortHash } from './fingerprint.ts';
 import { createLadder, type Ladder } from './ladder.ts';
 import { COMMAND_GROUPS, REGISTRIES, type CommandGroup } from './hooks.ts';
-import { evaluationTable, benchmarkTable } from './report.ts';
+import { evaluationTable, benchmarkMarkdown, benchmarkTable, describePolicy } from './report.ts';
 import { applyVariant, parseOrder, summarizeAblation, variantEvaluationPoints, type AblationRun, type CurriculumVariant } from './ablation.ts';
 import type { Plugin } from './plugin.ts';
-import { buildDataset, checkOptions, evaluateBenchmark, loadPolicy, preflight, resolveCurriculum, runCurriculum, type RunSummary } from './runner.ts';
+import { buildDataset, checkOptions, evaluateBenchmark, loadPolicy, preflight, resolveCurriculum, runCurriculum, tooManyErrors, type RunSummary } from './runner.ts';
 import { writeJsonAtomic, writeFileAtomic } from './files.ts';
 import { PACKAGE_ROOT } from './resolve.ts';
 
@@ -89,9 +90,25 @@ async function runCommand(opts: CommonOptions & { resume?: boolean; force?: bool
   return summaries;
 }
 
-async function evalCommand(
-  opts: CommonOptions & { model?: string; benchmark?: string[]; limit?: string; batchSize?: string; strict?: boolean; out?: string },
-): Promise<void> {
+interface EvalOptions extends CommonOptions {
+  model?: string;
+  benchmark?: string[];
+  limit?: string;
+  batchSize?: string;
+  strict?: boolean;
+  maxErrors?: string;
+  out?: string;
+  fresh?: boolean;
+}
+
+/**
+ * `ladder eval`: score one policy on benchmarks. Predictions go to
+ * `<runsDir>/<name>/eval/<label>-<fingerprint>/<benchmark>` (or `--out`), so
+ * two checkpoints never share a folder; a folder holding predictions of
+ * another identity is refused unless --fresh. Exit 1 after writing every
+ * report when a benchmark has more unscored rows than allowed.
+ */
+async function evalCommand(opts: EvalOptions): Promise<void> {
   const loaded = await load(opts, 'eval');
   const ladder = await single(loaded, 'eval');
   const { config } = ladder;
@@ -101,31 +118,41 @@ async function evalCommand(
   if (!benchmarks.length) throw new UsageError('--benchmark: name at least one benchmark (or set evaluate.benchmarks in the config)');
   const limit = opts.limit === undefined ? undefined : positiveInt(opts.limit, '--limit');
   if (opts.batchSize !== undefined) config.evaluate.batchSize = positiveInt(opts.batchSize, '--batch-size');
+  if (opts.maxErrors !== undefined) config.evaluate.maxErrors = nonNegativeInt(opts.maxErrors, '--max-errors');
   if (opts.strict) config.evaluate.strict = true;
   for (const id of benchmarks) ladder.get('benchmarks', id); // fail fast on an unknown id
 
-  const isCheckpoint = existsSync(modelSpec) && statSync(modelSpec).isDirectory();
+  const checkpoint = existsSync(modelSpec) && statSync(modelSpec).isDirectory() ? resolve(modelSpec) : undefined;
   const needsData = benchmarks.some((id) => ladder.get('benchmarks', id).usesDataset);
   const dataset = needsData ? await buildDataset(ladder) : undefined;
   const ctx = { seed: config.seed, dataset, log: (m: string) => ladder.log(m) };
-  const policy = isCheckpoint
-    ? await loadPolicy(ladder, resolve(modelSpec), ctx)
+  const policy = checkpoint
+    ? await loadPolicy(ladder, checkpoint, ctx)
     : await ladder.get('models', modelSpec).create(modelSpec === config.model.id ? config.model.options : {}, ctx);
-  const label = isCheckpoint ? basename(resolve(modelSpec)) : modelSpec;
+  const identity = await policyIdentity(policy, checkpoint);
+  const label = checkpoint ? basename(checkpoint) : modelSpec;
+  const folder = identity.fingerprint ? `${label}-${shortHash(identity.fingerprint)}` : label;
   // a checkpoint may say how it was trained to be asked (policy.json `promptStyle`)
-  const promptStyle = isCheckpoint ? checkpointPromptStyle(resolve(modelSpec)) : undefined;
+  const promptStyle = checkpoint ? checkpointPromptStyle(checkpoint) : undefined;
+  ladder.log(`scoring ${describePolicy(identity)}`);
   const reports = [];
   for (const id of benchmarks) {
-    const dir = opts.out ? resolve(opts.out, id) : join(resolve(config.runsDir), config.name, 'eval', label, id);
-    const report = await evaluateBenchmark(ladder, policy, id, dir, { dataset, limit, promptStyle });
+    const dir = opts.out ? resolve(opts.out, id) : join(resolve(config.runsDir), config.name, 'eval', folder, id);
+    const report = await evaluateBenchmark(ladder, policy, id, dir, { dataset, limit, promptStyle, identity, existing: opts.fresh ? 'fresh' : 'refuse' });
     await writeJsonAtomic(join(dir, 'report.json'), report);
-    await writeFileAtomic(join(dir, 'report.md'), `${benchmarkTable(report)}\n`);
+    await writeFileAtomic(join(dir, 'report.md'), benchmarkMarkdown(report));
     await ladder.hooks.evaluate.promise(report, label, { name: config.name, dir, seed: config.seed, curriculum: [] });
-    reports.push(report);
-    print(`\n${id} (${label}): ${dir}\n${benchmarkTable(report)}`);
+    reports.push({ report, dir });
+    print(`\n${id} (${label}): ${dir}\nscored: ${describePolicy(identity)}\n${benchmarkTable(report)}`);
   }
-  if (reports.length > 1) print(`\n${evaluationTable({ [label]: Object.fromEntries(reports.map((r) => [r.benchmark, r])) })}`);
+  if (reports.length > 1) print(`\n${evaluationTable({ [label]: Object.fromEntries(reports.map(({ report }) => [report.benchmark, report])) })}`);
   await policy.dispose?.();
+  const failed = reports.flatMap(({ report, dir }) => {
+    const problem = tooManyErrors(report, config.evaluate.maxErrors);
+    return problem ? [`${problem}: ${join(dir, 'report.json')} lists them`] : [];
+  });
+  if (failed.length)
+    throw new LadderError(`${failed.join('\n  ')}\n(allow unscored rows with --max-errors <n> or evaluate.maxErrors; a rerun asks only the failed rows again)`);
 }
 
 function checkpointPromptStyle(dir: string): string | undefined {
@@ -139,6 +166,11 @@ function checkpointPromptStyle(dir: string): string | undefined {
 
 function positiveInt(text: string, option: string): number {
   if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError(`${option} ${text}: expected a positive integer`);
+  return Number(text);
+}
+
+function nonNegativeInt(text: string, option: string): number {
+  if (!/^\d+$/.test(text)) throw new UsageError(`${option} ${text}: expected a non-negative integer`);
   return Number(text);
 }
 
@@ -305,13 +337,17 @@ export function buildProgram(): Command {
     .description('build the dataset and train the curriculum, without benchmarks')
     .action(async (opts) => void (await runCommand(opts, 'train')));
   withCommon(program.command('eval'))
-    .description('evaluate a policy (a model id or a checkpoint directory) on benchmarks; resumable')
+    .description(
+      'evaluate a policy (a model id or a checkpoint directory) on benchmarks; resumable: saved predictions are reused only for the same policy content, rows and settings. Exit 1 when rows could not be scored (beyond --max-errors), after writing the reports',
+    )
     .option('-m, --model <policy>', 'model id ("oracle", "chance", "openai", ...) or checkpoint directory (default: the config\'s model)')
     .option('-b, --benchmark <id>', 'benchmark id, repeatable or comma-separated (default: evaluate.benchmarks)', collect)
     .option('--limit <n>', 'score a seeded random subset of n rows (default: all)')
     .option('--batch-size <n>', 'rows per policy call')
     .option('--strict', 'stop at the first bad row instead of reporting it and going on')
-    .option('--out <dir>', 'where predictions and reports go (default: <runsDir>/<name>/eval/<model>/<benchmark>)')
+    .option('--max-errors <n>', 'rows per benchmark that may fail to be scored before the command exits 1 (default: evaluate.maxErrors, 0)')
+    .option('--out <dir>', 'where predictions and reports go (default: <runsDir>/<name>/eval/<model>-<fingerprint>/<benchmark>)')
+    .option('--fresh', 'discard predictions already in the output folder and predict every row again')
     .action(async (opts) => evalCommand(opts));
   for (const [group, description] of Object.entries(COMMAND_GROUPS) as [CommandGroup, string][])
     withCommon(program.command(group))

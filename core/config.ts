@@ -64,6 +64,8 @@ export const configSchema = z.strictObject({
       limit: z.number().int().positive().optional(),
       batchSize: z.number().int().positive().optional(),
       strict: z.boolean().optional(),
+      /** Rows per benchmark evaluation that may fail (unreadable, policy error) before the command exits 1. */
+      maxErrors: z.number().int().nonnegative().optional(),
     })
     .optional(),
   /** Named curriculum variants for `ladder ablate`: { drop, mix, order } over stage names. */
@@ -82,7 +84,7 @@ export interface LadderConfig {
   model: { id: string; options: Record<string, unknown> };
   curriculum: StageEntry[];
   rewards: Record<string, number>;
-  evaluate: { benchmarks: string[]; at?: string[]; limit?: number; batchSize: number; strict: boolean };
+  evaluate: { benchmarks: string[]; at?: string[]; limit?: number; batchSize: number; strict: boolean; maxErrors: number };
   ablations: Record<string, CurriculumVariant>;
   runsDir: string;
   cacheDir: string;
@@ -357,6 +359,7 @@ export function finalizeConfig(merged: ParsedConfig, where: string): LadderConfi
       limit: merged.evaluate?.limit,
       batchSize: merged.evaluate?.batchSize ?? CORE_DEFAULTS.batchSize,
       strict: merged.evaluate?.strict ?? false,
+      maxErrors: merged.evaluate?.maxErrors ?? 0,
     },
     ablations: merged.ablations ?? {},
     runsDir: merged.runsDir ?? CORE_DEFAULTS.runsDir,

@@ -1,4 +1,5 @@
 /** Errors the CLI maps to exit codes: 2 for usage and config, 1 for run failures. */
+import type { Generation } from './types.ts';
 
 export class LadderError extends Error {
   readonly exitCode: number = 1;
@@ -26,6 +27,21 @@ export class PluginError extends LadderError {
     cause: unknown,
   ) {
     super(`plugin "${plugin}" failed in hook "${hook}": ${messageOf(cause)}`, { cause });
+  }
+}
+
+/**
+ * Thrown by `Policy.generate` when some inputs failed and others did not:
+ * `results[i]` holds input i's completions, or the error that input met.
+ * Policies that ask per input (a served model) throw it so that callers keep
+ * the completions they got and report the rest per input, without asking
+ * the whole batch again.
+ */
+export class GenerationErrors extends Error {
+  constructor(readonly results: (Generation[] | Error)[]) {
+    const failed = results.filter((r): r is Error => r instanceof Error);
+    super(`${failed.length} of ${results.length} input(s) failed; the first: ${failed[0]?.message ?? '(none)'}`);
+    this.name = 'GenerationErrors';
   }
 }
 

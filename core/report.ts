@@ -1,9 +1,10 @@
 /** Tables for people: markdown (readable in a terminal and pasteable into a paper draft). */
-import { MODALITIES, type BenchmarkReport } from './types.ts';
+import { shortHash } from './fingerprint.ts';
+import { MODALITIES, type BenchmarkReport, type PolicyIdentity } from './types.ts';
 
-/** Numbers are printed with one decimal; numeric columns are right-aligned, text left-aligned. */
+/** Numbers are printed with one decimal ("-" when not a number: a mean over no rows); numeric columns are right-aligned, text left-aligned. */
 export function markdownTable(headers: string[], rows: (string | number)[][]): string {
-  const cells = rows.map((row) => row.map((cell) => (typeof cell === 'number' ? cell.toFixed(1) : cell)));
+  const cells = rows.map((row) => row.map((cell) => (typeof cell === 'number' ? (Number.isFinite(cell) ? cell.toFixed(1) : '-') : cell)));
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((row) => String(row[i] ?? '').length)));
   const numeric = headers.map((_, i) => cells.some((r) => /\d/.test(r[i] ?? '')) && cells.every((r) => /^(-?\d+(\.\d+)?|-|)$/.test(r[i] ?? '')));
   const line = (row: string[]) => `| ${row.map((cell, i) => (numeric[i] ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join(' | ')} |`;
@@ -11,12 +12,42 @@ export function markdownTable(headers: string[], rows: (string | number)[][]): s
   return [line(headers), rule, ...cells.map((row) => line(row.map(String)))].join('\n');
 }
 
+/** Rows a report scored (IoU cells of localization included). */
+const scoredRows = (report: BenchmarkReport) =>
+  report.scores.reduce((n, s) => n + s.count, 0) + (report.byModality ?? []).filter((c) => c.kind === 'IoU').reduce((n, c) => n + c.count, 0);
+
+/** "no rows scored (n row(s) could not be scored)" when a report scored nothing, else undefined. */
+export function noRowsScored(report: BenchmarkReport): string | undefined {
+  if (scoredRows(report) > 0) return undefined;
+  const failed = report.errors?.length ?? 0;
+  return `no rows scored${failed ? ` (${failed} row(s) could not be scored; see report.json)` : ''}`;
+}
+
 /** One benchmark's per-type scores, then NQ / MCQ / Avg; then the type x modality table when the report has one. */
 export function benchmarkTable(report: BenchmarkReport): string {
+  const none = noRowsScored(report);
+  if (none) return none;
   const rows: (string | number)[][] = report.scores.map((s) => [s.type, s.kind, String(s.count), s.score]);
   rows.push(['NQ', '', '', report.nq], ['MCQ', '', '', report.mcq], ['Avg', '', '', report.avg]);
   const table = markdownTable(['question type', 'kind', 'n', 'score'], rows);
   return report.byModality?.length ? `${table}\n\n${modalityTable(report)}` : table;
+}
+
+/** "runs/x/stages/4-reasoning/final (tiny-vlm, sha256:1a2b3c4d5e6f)": which policy was scored. */
+export function describePolicy(policy: PolicyIdentity): string {
+  const fingerprint = policy.fingerprint ? `sha256:${shortHash(policy.fingerprint)}` : 'no fingerprint';
+  return policy.checkpoint ? `${policy.checkpoint} (${policy.id}, ${fingerprint})` : `${policy.id} (${fingerprint})`;
+}
+
+/** report.md of one benchmark: what was scored, the tables, and how many rows could not be scored. */
+export function benchmarkMarkdown(report: BenchmarkReport): string {
+  const failed = report.errors?.length ?? 0;
+  return [
+    `# ${report.benchmark}`,
+    ...(report.policy ? [`Scored: ${describePolicy(report.policy)}`] : []),
+    benchmarkTable(report),
+    ...(failed && scoredRows(report) ? [`${failed} row(s) could not be scored; report.json lists them with the reason.`] : []),
+  ].join('\n\n') + '\n';
 }
 
 /** The paper's modality order (single image, multi-view, video); unknown modalities last. */

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { ConfigError, messageOf } from './errors.ts';
+import { ConfigError, LadderError, messageOf } from './errors.ts';
 import { evaluationPoints, parseStageOptions, selectSamples } from './curriculum.ts';
 import { validate } from './config.ts';
 import { createRandom } from './random.ts';
@@ -15,7 +15,8 @@ import { RunDirectory, type OpenMode, type RunState } from './run-directory.ts';
 import { checkpointTable, evaluationTable } from './report.ts';
 import type { Ladder } from './ladder.ts';
 import type { MetricEvent, RunInfo } from './hooks.ts';
-import type { BenchmarkReport, Dataset, Policy, PolicyBackendContext, Reward, StageEntry } from './types.ts';
+import { policyIdentity } from './fingerprint.ts';
+import type { BenchmarkContext, BenchmarkReport, Dataset, Policy, PolicyBackendContext, PolicyIdentity, Reward, StageEntry } from './types.ts';
 
 export interface RunOptions extends OpenMode {
   /** Train the curriculum (default true; `ladder eval` style runs pass false). */
@@ -97,25 +98,49 @@ export async function loadPolicy(ladder: Ladder, dir: string, ctx: PolicyBackend
   return backend.load(dir, ctx);
 }
 
+/**
+ * Score `policy` on one benchmark into `dir`. `identity` (computed when
+ * absent) is what the benchmark records beside its predictions and in the
+ * report; `existing` says what to do with predictions `dir` holds under
+ * another identity (BenchmarkContext.existing).
+ */
 export async function evaluateBenchmark(
   ladder: Ladder,
   policy: Policy,
   benchmarkId: string,
   dir: string,
-  extra: { dataset?: Dataset; limit?: number; seed?: number; promptStyle?: string } = {},
+  extra: {
+    dataset?: Dataset;
+    limit?: number;
+    seed?: number;
+    promptStyle?: string;
+    identity?: PolicyIdentity;
+    existing?: BenchmarkContext['existing'];
+  } = {},
 ): Promise<BenchmarkReport> {
   const { config } = ladder;
-  return ladder.get('benchmarks', benchmarkId).evaluate(policy, {
+  const identity = extra.identity ?? (await policyIdentity(policy));
+  const report = await ladder.get('benchmarks', benchmarkId).evaluate(policy, {
     seed: extra.seed ?? config.seed,
     promptStyle: extra.promptStyle,
     dir,
     limit: extra.limit ?? config.evaluate.limit,
     batchSize: config.evaluate.batchSize,
     strict: config.evaluate.strict,
+    identity,
+    existing: extra.existing,
     dataset: extra.dataset,
     progress: ladder.progress.bind(ladder),
     log: (message) => ladder.log(message),
   });
+  report.policy ??= identity;
+  return report;
+}
+
+/** "held-out: 3 row(s) could not be scored (allowed: 0)", when a report has more unscored rows than `maxErrors`. */
+export function tooManyErrors(report: BenchmarkReport, maxErrors: number): string | undefined {
+  const failed = report.errors?.length ?? 0;
+  return failed > maxErrors ? `${report.benchmark}: ${failed} row(s) could not be scored (allowed: ${maxErrors})` : undefined;
 }
 
 export async function runCurriculum(ladder: Ladder, opts: RunOptions = {}): Promise<RunSummary> {
@@ -202,17 +227,32 @@ async function walk(ladder: Ladder, curriculum: StageEntry[], run: RunDirectory,
       ? await loadPolicy(ladder, last.result.checkpoint, backendCtx)
       : await ladder.get('models', config.model.id).create(config.model.options, backendCtx);
 
-    // Each event is written before state.json records it: a kill in between repeats the work on resume, and the repeated event replaces the line.
+    // An evaluation point scores the policy as it is then (the run directory is ours: predictions of
+    // another identity are replaced). More unscored rows than evaluate.maxErrors stop the run there,
+    // with the report written and the point left unfinished: --resume asks only those rows again.
+    // Each event is written before state.json records it: a kill in between repeats the work on resume,
+    // and the repeated event replaces the line.
     const evaluateAt = async (point: string) => {
       if (!points.includes(point)) return;
-      for (const id of config.evaluate.benchmarks) {
-        if (state.evaluations[point]?.[id]) continue;
-        const promptStyle = state.stages.at(-1)?.result.promptStyle;
-        const report = await evaluateBenchmark(ladder, policy, id, run.evalDir(point, id), { dataset, promptStyle });
-        emit({ event: 'evaluate', point, benchmark: id, nq: report.nq, mcq: report.mcq, avg: report.avg });
-        (state.evaluations[point] ??= {})[id] = report;
-        run.saveState(state);
+      const pending = config.evaluate.benchmarks.filter((id) => !state.evaluations[point]?.[id]);
+      if (!pending.length) return;
+      const last = state.stages.at(-1)?.result;
+      const identity = await policyIdentity(policy, last?.checkpoint);
+      for (const id of pending) {
+        const dir = run.evalDir(point, id);
+        const report = await evaluateBenchmark(ladder, policy, id, dir, { dataset, promptStyle: last?.promptStyle, identity, existing: 'replace' });
+        const failed = tooManyErrors(report, config.evaluate.maxErrors);
+        emit({ event: 'evaluate', point, benchmark: id, nq: report.nq, mcq: report.mcq, avg: report.avg, errors: report.errors?.length ?? 0 });
+        if (!failed) {
+          (state.evaluations[point] ??= {})[id] = report;
+          run.saveState(state);
+        }
         await ladder.hooks.evaluate.promise(report, point, info);
+        if (failed)
+          throw new LadderError(
+            `evaluation at ${point}: ${failed}; the reasons are in ${dir}/report.json. ` +
+              'Fix the cause and continue with --resume (only those rows are asked again), or allow them with --set evaluate.maxErrors=<n>',
+          );
       }
     };
 

@@ -277,6 +277,17 @@ export interface Policy {
    * scored instead of the encoding of `completions[i]`.
    */
   logProbs?(inputs: PolicyInput[], completions: string[], tokenIds?: (number[] | undefined)[]): Promise<number[][]>;
+  /**
+   * A content identity: equal strings promise equal answers to equal inputs
+   * and sampling. Benchmarks reuse saved predictions only for the same
+   * fingerprint. Trainable backends hash what they compute with (weights,
+   * tokenizer, architecture, numeric backend), the same whether the policy
+   * was trained in memory or loaded from a checkpoint; served and reference
+   * policies hash their id and the options that change answers. Without it
+   * a policy loaded from a checkpoint is identified by a hash of the
+   * checkpoint's files, and any other policy's predictions are never reused.
+   */
+  fingerprint?(): string | Promise<string>;
   /** Present on trainable policies. */
   trainer?: PolicyTrainer;
   save?(dir: string): Promise<void>;
@@ -453,8 +464,20 @@ export interface BenchmarkCell {
   score: number;
 }
 
+/** Which policy a benchmark scored (recorded in identity.json, report.json and report.md). */
+export interface PolicyIdentity {
+  /** `Policy.id`. */
+  id: string;
+  /** `Policy.fingerprint()`, else a hash of the checkpoint's files; null when neither is known. */
+  fingerprint: string | null;
+  /** The checkpoint directory the policy was loaded from or trained into, when there is one. */
+  checkpoint?: string;
+}
+
 export interface BenchmarkReport {
   benchmark: string;
+  /** The policy scored. */
+  policy?: PolicyIdentity;
   scores: BenchmarkScore[];
   /** Means over types (0..100), as in the paper's Table 1. */
   nq: number;
@@ -478,6 +501,16 @@ export interface BenchmarkContext {
   limit?: number;
   batchSize: number;
   strict: boolean;
+  /** The policy being scored (computed from the policy when absent). */
+  identity?: PolicyIdentity;
+  /**
+   * Predictions already in `dir` are reused only when recorded under the
+   * same identity (policy fingerprint, benchmark rows, generation settings).
+   * Otherwise: 'refuse' (default) throws a ConfigError naming both
+   * identities; 'replace' discards them (logged); 'fresh' discards whatever
+   * `dir` holds, matching or not.
+   */
+  existing?: 'refuse' | 'replace' | 'fresh';
   dataset?: Dataset;
   progress: ProgressFactory;
   log: (message: string) => void;

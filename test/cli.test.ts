@@ -1,6 +1,6 @@
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from './helpers/temp.ts';
@@ -121,7 +121,10 @@ test('run, resume, train, eval and ablate end to end on the toy plugins', (t) =>
   const evaluated = ladder(['eval', '-c', config, '--set', `runsDir=${JSON.stringify(runs)}`, '--model', join(runs, 'trained', 'stages', '2-second'), '--benchmark', 'exact']);
   t.is(evaluated.code, 0, evaluated.stderr);
   t.regex(evaluated.stdout, /\| Avg +\| +\| +\| +100\.0 \|/);
-  t.true(existsSync(join(runs, 'toy', 'eval', '2-second', 'exact', 'report.json')));
+  // the default folder is the checkpoint's name and fingerprint
+  const [folder] = readdirSync(join(runs, 'toy', 'eval'));
+  t.regex(folder!, /^2-second-[0-9a-f]{12}$/);
+  t.true(existsSync(join(runs, 'toy', 'eval', folder!, 'exact', 'report.json')));
 
   const sweep = ladder(['ablate', '-c', join(fixtures, 'toy', 'sweep.config.mjs'), '--set', `runsDir=${JSON.stringify(runs)}`]);
   t.is(sweep.code, 0, sweep.stderr);

@@ -2,27 +2,32 @@
  * The evaluation loop every benchmark plugin shares: seeded subset, batched
  * policy calls, predictions appended to `<dir>/predictions.jsonl` as they
  * come (a rerun predicts only the rows without one and re-scores the saved
- * ones), per-row errors reported instead of aborting (unless strict), and
- * the report written to `<dir>/report.json` and `<dir>/report.md`.
+ * ones, provided `<dir>/identity.json` records the same policy, rows and
+ * generation settings), per-row errors reported instead of aborting (unless
+ * strict), and the report written to `<dir>/report.json` and `<dir>/report.md`.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   appendJsonLine,
-  benchmarkTable,
+  benchmarkMarkdown,
   createRandom,
+  GenerationErrors,
+  policyIdentity,
   readJsonLines,
-  ConfigError,
+  withLock,
   writeFileAtomic,
   writeJsonAtomic,
   type AnswerKind,
   type BenchmarkContext,
   type BenchmarkReport,
+  type Generation,
   type Policy,
   type PolicyInput,
 } from '../../core/index.ts';
 import { aggregateScores, type ScoreKind, type ScoredRow, type TypeLayout } from './aggregate.ts';
 import { scoreAnswer, type AnswerKey } from './answer.ts';
+import { claimEvaluationFolder, rowsHash, type EvaluationIdentity } from './eval-identity.ts';
 import type { ExtractionMode } from './extract.ts';
 import type { RowProblem } from './parquet-rows.ts';
 import { promptText, SYSTEM_PROMPT, type PromptStyle } from '../prompts/index.ts';
@@ -39,6 +44,8 @@ export interface EvalRow extends AnswerKey {
   question: string;
   /** Absolute image paths the policy sees, resolved (video frames sampled) only when the row is asked. */
   images(): Promise<string[]>;
+  /** The media the row names (paths as the benchmark writes them): part of the benchmark-row hash. */
+  media?: string[];
 }
 
 export interface EvaluationSettings {
@@ -56,10 +63,19 @@ export interface EvaluationSettings {
 /** The default completion budget per prompt style. */
 export const DEFAULT_MAX_TOKENS: Record<PromptStyle, number> = { plain: 128, direct: 128, think: 1024 };
 
+/**
+ * Characters of a completion stored (and scored): 16 per token of the
+ * budget, at least 32,768. A longer completion (a server ignoring the
+ * budget) is cut there and marked `truncated` in predictions.jsonl.
+ */
+export const storedCompletionLimit = (maxTokens: number) => Math.max(32_768, 16 * maxTokens);
+
 interface PredictionLine {
   id: string;
   type: string;
   prediction?: string;
+  /** The completion was longer than `storedCompletionLimit` and is stored cut. */
+  truncated?: true;
   extracted?: string | number | null;
   score?: number;
   error?: string;
@@ -70,28 +86,17 @@ const SCORE_KIND: Record<AnswerKind, ScoreKind> = { number: 'NQ', choice: 'MCQ',
 
 const isProblem = (item: EvalRow | RowProblem): item is RowProblem => 'message' in item;
 
+type Outcome = { prediction: string } | { error: string };
+
+const failRow = (benchmark: string, id: string, message: string): never => {
+  throw new Error(`${benchmark}: row ${id}: ${message} (--strict stops at the first bad row)`);
+};
+
 /** `limit` items drawn with the seeded generator, kept in benchmark order. */
 function subset<T>(items: T[], limit: number | undefined, seed: number, benchmark: string): T[] {
   if (limit === undefined || limit >= items.length) return items;
   const picked = createRandom(seed, `eval:${benchmark}`).shuffle(items.map((_, i) => i)).slice(0, limit);
   return picked.sort((a, b) => a - b).map((i) => items[i]!);
-}
-
-/** Refuse to mix predictions made under different settings in one directory. */
-async function checkFingerprint(dir: string, fingerprint: Record<string, unknown>): Promise<void> {
-  const file = join(dir, 'run.json');
-  const wanted = JSON.stringify(fingerprint);
-  if (existsSync(file)) {
-    const saved = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    if (JSON.stringify(saved) === wanted) return;
-    const diff = Object.keys({ ...saved, ...fingerprint })
-      .filter((k) => JSON.stringify(saved[k]) !== JSON.stringify(fingerprint[k]))
-      .map((k) => `${k}: ${JSON.stringify(saved[k])} there, ${JSON.stringify(fingerprint[k])} now`);
-    throw new ConfigError(
-      `${dir} holds predictions made with other settings (${diff.join('; ')}): pass --out <another directory> or remove it`,
-    );
-  }
-  return writeJsonAtomic(file, fingerprint);
 }
 
 /**
@@ -105,9 +110,7 @@ export async function evaluateRows(
   settings: EvaluationSettings,
 ): Promise<BenchmarkReport> {
   const { benchmark } = settings;
-  const fail = (id: string, message: string): never => {
-    throw new Error(`${benchmark}: row ${id}: ${message} (--strict stops at the first bad row)`);
-  };
+  const fail = (id: string, message: string) => failRow(benchmark, id, message);
   const selected = subset(items, ctx.limit, ctx.seed, benchmark);
   const errors: RowProblem[] = [];
   const rows: EvalRow[] = [];
@@ -127,33 +130,57 @@ export async function evaluateRows(
   }
   if (ctx.strict && errors.length) fail(errors[0]!.id, errors[0]!.message);
 
+  const { layout: _layout, extraction: _extraction, benchmark: _benchmark, inputs, ...asked } = settings;
+  const identity: EvaluationIdentity = {
+    format: 1,
+    policy: ctx.identity ?? (await policyIdentity(policy)),
+    benchmark: { id: benchmark, rows: selected.length, hash: rowsHash(selected) },
+    generation: { ...asked, prePrompt: asked.prePrompt ?? null, topP: 1, seed: ctx.seed, limit: ctx.limit ?? null, ...inputs },
+  };
   mkdirSync(ctx.dir, { recursive: true });
-  const { layout: _layout, extraction: _extraction, ...inputs } = settings;
-  await checkFingerprint(ctx.dir, { policy: policy.id, ...inputs });
+  return withLock(ctx.dir, { what: `evaluation folder ${ctx.dir}` }, async () => {
+    await claimEvaluationFolder(ctx.dir, identity, ctx.existing ?? 'refuse', ctx.log);
+    return predictAndScore(policy, ctx, rows, errors, settings, identity);
+  });
+}
+
+async function predictAndScore(
+  policy: Policy,
+  ctx: BenchmarkContext,
+  rows: EvalRow[],
+  errors: RowProblem[],
+  settings: EvaluationSettings,
+  identity: EvaluationIdentity,
+): Promise<BenchmarkReport> {
+  const { benchmark } = settings;
+  const fail = (id: string, message: string) => failRow(benchmark, id, message);
   const file = join(ctx.dir, 'predictions.jsonl');
   const predictions = new Map<string, string>();
   for (const line of readJsonLines<PredictionLine>(file)) if (typeof line.prediction === 'string') predictions.set(line.id, line.prediction);
   const score = (row: EvalRow, prediction: string) => scoreAnswer(prediction, row, settings.extraction, `${benchmark} row ${row.id}`);
   /** Scores of the rows predicted in this run (saved predictions are re-scored below, with the current extraction). */
   const scores = new Map<string, number>();
+  const limit = storedCompletionLimit(settings.maxTokens);
 
   const pending = rows.filter((row) => !predictions.has(row.id));
   const progress = ctx.progress(benchmark, rows.length);
   if (rows.length > pending.length) {
-    ctx.log(`${benchmark}: resumed ${rows.length - pending.length} of ${rows.length} rows already predicted in ${file}`);
+    ctx.log(`${benchmark}: resumed ${rows.length - pending.length} of ${rows.length} rows already predicted in ${file} (same policy, rows and settings)`);
     progress.tick(rows.length - pending.length, 'resumed');
   }
   const sampling = { maxTokens: settings.maxTokens, temperature: settings.temperature, topP: 1, seed: ctx.seed, n: 1 };
 
-  const record = (row: EvalRow, outcome: { prediction: string } | { error: string }) => {
+  const record = (row: EvalRow, outcome: Outcome) => {
     if ('error' in outcome) {
       appendJsonLine(file, { id: row.id, type: row.type, error: outcome.error } satisfies PredictionLine);
       errors.push({ id: row.id, message: outcome.error });
       if (ctx.strict) fail(row.id, outcome.error);
     } else {
-      const scored = score(row, outcome.prediction);
-      appendJsonLine(file, { id: row.id, type: row.type, prediction: outcome.prediction, ...scored } satisfies PredictionLine);
-      predictions.set(row.id, outcome.prediction);
+      const truncated = outcome.prediction.length > limit;
+      const prediction = truncated ? outcome.prediction.slice(0, limit) : outcome.prediction;
+      const scored = score(row, prediction);
+      appendJsonLine(file, { id: row.id, type: row.type, prediction, ...(truncated && { truncated }), ...scored } satisfies PredictionLine);
+      predictions.set(row.id, prediction);
       scores.set(row.id, scored.score);
     }
     progress.tick();
@@ -176,12 +203,20 @@ export async function evaluateRows(
       }),
     );
 
-  const generate = async (ready: { row: EvalRow; input: PolicyInput }[]) => {
-    const outputs = await policy.generate(ready.map((r) => r.input), sampling);
+  /** One outcome per row; throws only when the whole call failed (a policy that does not fail per row). */
+  const generate = async (ready: { row: EvalRow; input: PolicyInput }[]): Promise<Outcome[]> => {
+    let outputs: (Generation[] | Error)[];
+    try {
+      outputs = await policy.generate(ready.map((r) => r.input), sampling);
+    } catch (error) {
+      if (!(error instanceof GenerationErrors && error.results.length === ready.length)) throw error;
+      outputs = error.results;
+    }
     if (outputs.length !== ready.length) throw new Error(`policy "${policy.id}" returned ${outputs.length} results for ${ready.length} inputs`);
     return outputs.map((o, i) => {
-      if (!o[0] || typeof o[0].text !== 'string') throw new Error(`policy "${policy.id}" returned no completion for row ${ready[i]!.row.id}`);
-      return o[0].text;
+      if (o instanceof Error) return { error: `policy failed: ${o.message}` };
+      const text = o[0]?.text;
+      return typeof text === 'string' ? { prediction: text } : { error: `policy "${policy.id}" returned no completion for row ${ready[i]!.row.id}` };
     });
   };
 
@@ -194,25 +229,25 @@ export async function evaluateRows(
     const ready = prepared.filter((p): p is { row: EvalRow; input: PolicyInput } => 'input' in p);
     for (const p of prepared) if ('error' in p) record(p.row, { error: p.error! });
     if (!ready.length) continue;
-    let texts: string[];
+    let outcomes: Outcome[];
     try {
-      texts = await generate(ready);
+      outcomes = await generate(ready);
     } catch (error) {
       if (ctx.strict || ready.length === 1) {
         for (const p of ready) record(p.row, { error: `policy failed: ${(error as Error).message}` });
         continue;
       }
-      // a batch failed: ask row by row so one bad row costs only itself
+      // the whole batch failed: ask row by row so one bad row costs only itself
       for (const p of ready) {
         try {
-          record(p.row, { prediction: (await generate([p]))[0]! });
+          record(p.row, (await generate([p]))[0]!);
         } catch (single) {
           record(p.row, { error: `policy failed: ${(single as Error).message}` });
         }
       }
       continue;
     }
-    texts.forEach((text, i) => record(ready[i]!.row, { prediction: text }));
+    outcomes.forEach((outcome, i) => record(ready[i]!.row, outcome));
   }
   progress.done();
 
@@ -226,6 +261,7 @@ export async function evaluateRows(
     }));
   const report: BenchmarkReport = {
     benchmark,
+    policy: identity.policy,
     ...aggregateScores(scored, settings.layout),
     settings: {
       policy: policy.id,
@@ -242,7 +278,7 @@ export async function evaluateRows(
   };
   if (errors.length) report.errors = errors;
   await writeJsonAtomic(join(ctx.dir, 'report.json'), report);
-  await writeFileAtomic(join(ctx.dir, 'report.md'), `# ${benchmark}\n\n${benchmarkTable(report)}\n`);
+  await writeFileAtomic(join(ctx.dir, 'report.md'), benchmarkMarkdown(report));
   if (errors.length) ctx.log(`${benchmark}: ${errors.length} row(s) could not be scored; see report.json (errors) and ${file}`);
   return report;
 }

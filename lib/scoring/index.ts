@@ -22,7 +22,7 @@ export { boxIoU, parseBoxes, localizationScore, truthBoxes, imageSizeOf, type La
 export { scoreAnswer, numericTruth, type AnswerKey, type ScoredAnswer } from './answer.ts';
 export { formatReward, accuracyReward, iouReward, totalReward, type TotalReward } from './rewards.ts';
 export { aggregateScores, VSI_LAYOUT, type ScoredRow, type ScoreKind, type TypeLayout } from './aggregate.ts';
-export { resolveInside } from './media-path.ts';
+export { resolveInside, resolveImage, resolveVideo } from './media-path.ts';
 export {
   readParquetTable,
   parquetIn,
@@ -33,6 +33,7 @@ export {
   type QuestionRow,
   type RowProblem,
 } from './parquet-rows.ts';
-export { evaluateRows, type EvalRow, type EvaluationSettings } from './evaluate.ts';
+export { evaluateRows, storedCompletionLimit, type EvalRow, type EvaluationSettings } from './evaluate.ts';
+export type { EvaluationIdentity } from './eval-identity.ts';
 export { evaluationOptions, frameOptions, evaluationSettings, frameCacheDir } from './options.ts';
 export { referenceOf } from './reference.ts';

@@ -2,10 +2,14 @@
  * Media paths read from benchmark files are untrusted: a row must not make
  * the evaluator read (and send to a remote model) a file outside the
  * benchmark's root. `resolveInside` rejects absolute paths, `..` segments and
- * symbolic links that lead out of the root.
+ * symbolic links that lead out of the root. `resolveImage` and
+ * `resolveVideo` also check the file is media before any model sees it: an
+ * empty or undecodable file is the row's error, naming the file.
  */
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
+import sharp from 'sharp';
+import { createLimiter } from '../media/index.ts';
 
 /** The absolute path of `path` (relative to `root`); throws a message naming `what` when it is unsafe or missing. */
 export function resolveInside(root: string, path: string, what = 'media path'): string {
@@ -21,5 +25,36 @@ export function resolveInside(root: string, path: string, what = 'media path'): 
   const rel = relative(realRoot, real);
   if (rel === '' || rel.startsWith(`..${sep}`) || rel === '..' || isAbsolute(rel))
     throw new Error(`${what} ${JSON.stringify(path)}: resolves to ${real}, outside ${realRoot} (a symbolic link out of the benchmark root)`);
+  return full;
+}
+
+/** One check at a time: libvips keeps one error buffer, so failures decoded at once mix their messages. */
+const oneDecode = createLimiter(1);
+
+function notEmpty(full: string, path: string, what: string): void {
+  if (!statSync(full).isFile()) throw new Error(`${what} ${JSON.stringify(path)}: not a file (${full})`);
+  if (statSync(full).size === 0) throw new Error(`${what} ${JSON.stringify(path)}: empty file (0 bytes: ${full})`);
+}
+
+/**
+ * `resolveInside`, then the image decoded (at a reduced size: JPEGs shrink
+ * while loading, a few ms for a ScanNet frame) to its last byte: an empty,
+ * truncated or non-image file throws, naming it.
+ */
+export async function resolveImage(root: string, path: string, what = 'image'): Promise<string> {
+  const full = resolveInside(root, path, what);
+  notEmpty(full, path, what);
+  try {
+    await oneDecode(() => sharp(full, { failOn: 'truncated' }).resize(64, 64, { fit: 'inside', withoutEnlargement: true }).raw().toBuffer());
+  } catch (error) {
+    throw new Error(`${what} ${JSON.stringify(path)}: cannot be decoded: truncated, corrupt or not an image (${(error as Error).message}; ${full})`);
+  }
+  return full;
+}
+
+/** `resolveInside`, then the file checked to be a non-empty file; decoding is left to frame sampling, whose errors name the file. */
+export function resolveVideo(root: string, path: string, what = 'video'): string {
+  const full = resolveInside(root, path, what);
+  notEmpty(full, path, what);
   return full;
 }

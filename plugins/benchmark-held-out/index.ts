@@ -17,7 +17,8 @@ import {
   evaluationSettings,
   frameCacheDir,
   frameOptions,
-  resolveInside,
+  resolveImage,
+  resolveVideo,
   type EvalRow,
 } from '../../lib/scoring/index.ts';
 
@@ -63,13 +64,16 @@ export default definePlugin({
           answer: sample.answer,
           answerKind: sample.answerKind,
           facts: sample.facts,
+          media: sample.media.images.length ? sample.media.images : sample.media.video ? [sample.media.video] : [],
           images: async () => {
             const { images, video } = sample.media;
-            if (!images.length && video) return sampleFrames(resolveInside(root, video, 'video'), { count: opts.frames, cacheDir });
-            return images.map((image) => resolveInside(root, image, 'image'));
+            if (!images.length && video) return sampleFrames(resolveVideo(root, video), { count: opts.frames, cacheDir });
+            return Promise.all(images.map((image) => resolveImage(root, image)));
           },
         }));
-        return evaluateRows(policy, ctx, items, evaluationSettings(BENCHMARK_ID, opts, ctx, { order: TASK_ORDER }, { frames: opts.frames }));
+        // the dataset's content hash: same relative media names in another build are other pixels
+        const inputs = { frames: opts.frames, dataset: dataset.manifest.hash ?? dataset.dir };
+        return evaluateRows(policy, ctx, items, evaluationSettings(BENCHMARK_ID, opts, ctx, { order: TASK_ORDER }, inputs));
       },
     };
     ladder.hooks.benchmarks.for(BENCHMARK_ID).tap(PLUGIN_NAME, () => benchmark);

@@ -17,7 +17,7 @@ import {
   evaluationSettings,
   parquetIn,
   parquetItems,
-  resolveInside,
+  resolveImage,
   VSI_LAYOUT,
 } from '../../lib/scoring/index.ts';
 
@@ -64,10 +64,8 @@ export default definePlugin({
             const names = values.images;
             if (!Array.isArray(names) || !names.length || !names.every((n) => typeof n === 'string' && n))
               throw new Error(`images: expected a non-empty list of file names, got ${JSON.stringify(names ?? null)}`);
-            return {
-              ...q,
-              images: async () => (names as string[]).map((name) => resolveInside(images, `${q.scene}/${name}`, 'image')),
-            };
+            const media = (names as string[]).map((name) => `${q.scene}/${name}`);
+            return { ...q, media, images: () => Promise.all(media.map((path) => resolveImage(images, path))) };
           });
           return evaluateRows(policy, ctx, items, evaluationSettings(id, opts, ctx, VSI_LAYOUT));
         },

@@ -21,7 +21,7 @@ import {
   frameOptions,
   parquetIn,
   parquetItems,
-  resolveInside,
+  resolveVideo,
   VSI_LAYOUT,
 } from '../../lib/scoring/index.ts';
 
@@ -57,7 +57,8 @@ export default definePlugin({
           const video = `${values.dataset}/${q.scene}.mp4`;
           return {
             ...q,
-            images: async () => sampleFrames(resolveInside(videos, video, 'video'), { count: opts.frames, cacheDir }),
+            media: [video],
+            images: async () => sampleFrames(resolveVideo(videos, video), { count: opts.frames, cacheDir }),
           };
         });
         return evaluateRows(policy, ctx, items, evaluationSettings(BENCHMARK_ID, opts, ctx, VSI_LAYOUT, { frames: opts.frames }));

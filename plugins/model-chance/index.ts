@@ -14,7 +14,7 @@
  * Each answer depends only on (sampling seed, row id, completion index), so
  * results do not change with batching, ordering or resuming.
  */
-import { createRandom, definePlugin, type Policy } from '../../core/index.ts';
+import { contentHash, createRandom, definePlugin, type Policy } from '../../core/index.ts';
 import { numericTruth, optionLetters, referenceOf } from '../../lib/scoring/index.ts';
 
 const PLUGIN_NAME = 'model-chance';
@@ -23,6 +23,8 @@ export const MODEL_ID = 'chance';
 export function createChance(): Policy {
   return {
     id: MODEL_ID,
+    // answers depend only on the sampling seed and the rows, both recorded beside the predictions
+    fingerprint: () => contentHash(MODEL_ID),
     async generate(inputs, sampling) {
       return inputs.map((input) => {
         const reference = referenceOf(input, MODEL_ID);

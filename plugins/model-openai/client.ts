@@ -2,11 +2,19 @@
  * A policy served by any OpenAI-compatible chat-completions endpoint (vLLM,
  * SGLang, hosted APIs): `POST {baseURL}/chat/completions` with the system
  * prompt and a user message of images (as `data:` URLs) then the prompt text.
- * Requests run at most `concurrency` at a time; 408, 409, 429, 5xx answers
- * and network errors are retried with exponential backoff, waiting what a
- * `retry-after-ms` or `Retry-After` header asks instead when there is one.
+ *
+ * Bounded in every direction: at most `concurrency` requests in flight; each
+ * request times out after `timeoutMs`; 408, 409, 429, 5xx answers and network
+ * errors are retried at most `maxRetries` times, waiting an exponential
+ * backoff or what `retry-after-ms` / `Retry-After` asks, never longer than
+ * `retryMaxMs`; one input's attempts and waits together stay within
+ * `rowTimeoutMs`; a body larger than `maxResponseBytes` is aborted while it
+ * streams in. A malformed answer (not JSON, `choices` not a list, a choice
+ * without a message or text) fails its input with a message saying so.
+ * Inputs fail one by one: `generate` throws `GenerationErrors` holding the
+ * completions of the inputs that succeeded.
  */
-import type { Generation, Policy, PolicyInput, SamplingOptions } from '../../core/index.ts';
+import { contentHash, GenerationErrors, stableJson, type Generation, type Policy, type PolicyInput, type SamplingOptions } from '../../core/index.ts';
 import { createLimiter, imageDataUrl } from '../../lib/media/index.ts';
 
 export interface OpenAISettings {
@@ -19,24 +27,40 @@ export interface OpenAISettings {
   concurrency: number;
   /** Retries after the first attempt. */
   maxRetries: number;
-  /** First backoff; doubles per retry up to `retryMaxMs`. */
+  /** First backoff; doubles per retry. */
   retryBaseMs: number;
+  /** Cap on every wait between attempts, a server's Retry-After included. */
   retryMaxMs: number;
-  /** Per-request timeout. */
+  /** Per-request timeout: connecting, waiting for the answer and reading it. */
   timeoutMs: number;
+  /** Time budget of one input: all its requests and the waits between them. */
+  rowTimeoutMs: number;
+  /** Largest response body accepted; a larger one is aborted as it streams in. */
+  maxResponseBytes: number;
   /** Name of the completion-budget field ("max_completion_tokens" for newer hosted models). */
   maxTokensField: 'max_tokens' | 'max_completion_tokens';
   /** Extra request fields (e.g. vLLM's `top_k`, `repetition_penalty`). */
   extraBody: Record<string, unknown>;
 }
 
-interface ChatResponse {
-  choices?: { index?: number; message?: { content?: string | { type?: string; text?: string }[] | null } }[];
-  usage?: { completion_tokens?: number };
-}
+/** Settings that change how requests travel, not what the model answers: left out of the fingerprint. */
+const TRANSPORT_SETTINGS: readonly (keyof OpenAISettings)[] = [
+  'apiKey',
+  'concurrency',
+  'maxRetries',
+  'retryBaseMs',
+  'retryMaxMs',
+  'timeoutMs',
+  'rowTimeoutMs',
+  'maxResponseBytes',
+];
+
+/** A well-delivered answer that is wrong (too large, not JSON, a 4xx): asking again would not help. */
+class AnswerError extends Error {}
 
 const RETRYABLE = (status: number) => status === 408 || status === 409 || status === 429 || status >= 500;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 
 /** Milliseconds a response asks us to wait: `retry-after-ms`, or `Retry-After` in seconds or as an HTTP date. */
 export function retryAfterMs(headers: Headers, now = Date.now()): number | undefined {
@@ -49,15 +73,64 @@ export function retryAfterMs(headers: Headers, now = Date.now()): number | undef
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-function describe(error: unknown): string {
-  const e = error as Error & { cause?: { code?: string; message?: string } };
-  return e.cause ? `${e.message} (${e.cause.code ?? e.cause.message})` : e.message;
+/** The body as text, at most `max` bytes; `over` when there was more (the rest is not read). */
+async function readBody(response: Response, max: number): Promise<{ text: string; over: boolean }> {
+  const declared = Number(response.headers.get('content-length'));
+  if (!response.body || declared > max) {
+    await response.body?.cancel();
+    return { text: '', over: declared > max };
+  }
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel();
+      return { text: Buffer.concat(chunks).toString('utf8'), over: true };
+    }
+    chunks.push(value);
+  }
+  return { text: Buffer.concat(chunks).toString('utf8'), over: false };
 }
 
-function contentText(content: NonNullable<NonNullable<ChatResponse['choices']>[number]['message']>['content']): string {
-  if (typeof content === 'string') return content;
-  if (Array.isArray(content)) return content.map((part) => (part.type === 'text' || part.type === undefined ? (part.text ?? '') : '')).join('');
-  return '';
+/** The completions in a parsed chat-completions body; a message naming what is wrong otherwise. */
+function choiceTexts(body: unknown): { texts: string[]; tokens?: number } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error(`the response is not a JSON object: ${preview(body)}`);
+  const { choices, usage } = body as { choices?: unknown; usage?: { completion_tokens?: unknown } };
+  if (!Array.isArray(choices)) throw new Error(`the response's "choices" is not a list: ${preview(choices)}`);
+  if (!choices.length) throw new Error('the response has no choices');
+  const ordered = choices
+    .map((choice: unknown, position) => ({ choice: choice as { index?: unknown; message?: unknown }, position }))
+    .sort((a, b) => (Number(a.choice?.index) || 0) - (Number(b.choice?.index) || 0));
+  const texts = ordered.map(({ choice, position }) => {
+    const where = `choice ${typeof choice?.index === 'number' ? choice.index : position}`;
+    const message = choice?.message as { content?: unknown; refusal?: unknown } | undefined;
+    if (typeof message !== 'object' || message === null) throw new Error(`${where} has no "message": ${preview(choice)}`);
+    const { content, refusal } = message;
+    if (typeof content === 'string') return content;
+    if (Array.isArray(content)) {
+      const parts = content.filter((p: { type?: unknown; text?: unknown }) => (p?.type === 'text' || p?.type === undefined) && typeof p?.text === 'string');
+      if (parts.length) return parts.map((p: { text: string }) => p.text).join('');
+    }
+    const why = typeof refusal === 'string' && refusal ? ` (refusal: ${refusal.slice(0, 200)})` : '';
+    throw new Error(`${where}: message.content is ${preview(content ?? null)}, not text${why}`);
+  });
+  const tokens = typeof usage?.completion_tokens === 'number' ? usage.completion_tokens : undefined;
+  return { texts, tokens };
+}
+
+function preview(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 200 ? `${text.slice(0, 200)}...` : text;
+}
+
+function describe(error: unknown, timeoutMs: number): string {
+  const e = error as Error & { cause?: { code?: string; message?: string } };
+  if (e.name === 'TimeoutError') return `no complete answer within ${seconds(timeoutMs)} (timeoutMs)`;
+  return e.cause ? `${e.message} (${e.cause.code ?? e.cause.message})` : e.message;
 }
 
 export class OpenAIChatPolicy implements Policy {
@@ -74,19 +147,28 @@ export class OpenAIChatPolicy implements Policy {
     this.slot = createLimiter(settings.concurrency);
   }
 
-  async generate(inputs: PolicyInput[], sampling: SamplingOptions): Promise<Generation[][]> {
-    return Promise.all(inputs.map((input) => this.complete(input, sampling)));
+  /** Server, model and request fields: what decides the answers (a redeployed model under the same name is not seen). */
+  fingerprint(): string {
+    const answering = Object.entries(this.settings).filter(([key]) => !TRANSPORT_SETTINGS.includes(key as keyof OpenAISettings));
+    return contentHash(stableJson({ ...Object.fromEntries(answering), baseURL: this.url }));
   }
 
-  /** `sampling.n` completions of one input; asks again for the rest when a server returns fewer choices than `n`. */
+  async generate(inputs: PolicyInput[], sampling: SamplingOptions): Promise<Generation[][]> {
+    const settled = await Promise.allSettled(inputs.map((input) => this.slot(() => this.complete(input, sampling))));
+    if (settled.every((s) => s.status === 'fulfilled')) return settled.map((s) => (s as PromiseFulfilledResult<Generation[]>).value);
+    throw new GenerationErrors(settled.map((s) => (s.status === 'fulfilled' ? s.value : (s.reason as Error))));
+  }
+
+  /** `sampling.n` completions of one input, within the input's time budget; asks again for the rest when a server returns fewer choices than `n`. */
   private async complete(input: PolicyInput, sampling: SamplingOptions): Promise<Generation[]> {
+    const deadline = Date.now() + this.settings.rowTimeoutMs;
     const want = sampling.n ?? 1;
     const messages = await this.messages(input);
     const out: Generation[] = [];
     for (let round = 0; out.length < want; round++) {
       const n = want - out.length;
-      const response = await this.slot(() =>
-        this.post({
+      const body = await this.post(
+        {
           model: this.settings.model,
           messages,
           temperature: sampling.temperature,
@@ -95,15 +177,17 @@ export class OpenAIChatPolicy implements Policy {
           n,
           seed: sampling.seed + round,
           ...this.settings.extraBody,
-        }),
+        },
+        deadline,
       );
-      const choices = [...(response.choices ?? [])].sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
-      if (!choices.length) throw new Error(`POST ${this.url}: the response has no choices`);
-      const tokens = want === 1 ? response.usage?.completion_tokens : undefined;
-      for (const choice of choices.slice(0, n)) {
-        const text = contentText(choice.message?.content);
-        out.push(tokens === undefined ? { text } : { text, tokens });
+      let parsed: ReturnType<typeof choiceTexts>;
+      try {
+        parsed = choiceTexts(body);
+      } catch (error) {
+        throw new Error(`POST ${this.url}: ${(error as Error).message}`);
       }
+      const tokens = want === 1 ? parsed.tokens : undefined;
+      for (const text of parsed.texts.slice(0, n)) out.push(tokens === undefined ? { text } : { text, tokens });
     }
     return out;
   }
@@ -117,37 +201,42 @@ export class OpenAIChatPolicy implements Policy {
     return input.system ? [{ role: 'system', content: input.system }, user] : [user];
   }
 
-  private async post(body: Record<string, unknown>): Promise<ChatResponse> {
-    const { maxRetries, retryBaseMs, retryMaxMs, timeoutMs, apiKey } = this.settings;
+  /** One request, retried as the settings allow; the parsed JSON body of the first successful answer. */
+  private async post(body: Record<string, unknown>, deadline: number): Promise<unknown> {
+    const { maxRetries, retryBaseMs, retryMaxMs, timeoutMs, rowTimeoutMs, maxResponseBytes, apiKey } = this.settings;
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (apiKey) headers.authorization = `Bearer ${apiKey}`;
     const payload = JSON.stringify(body);
+    const fail = (why: string) => new AnswerError(`POST ${this.url}: ${why}`);
     for (let attempt = 0; ; attempt++) {
-      let wait = Math.min(retryMaxMs, retryBaseMs * 2 ** attempt);
-      let why = '';
-      let response: Response | undefined;
-      let text = '';
+      const timeout = Math.max(1, Math.min(timeoutMs, deadline - Date.now()));
+      let why: string;
+      let asked: number | undefined;
       try {
-        response = await fetch(this.url, { method: 'POST', headers, body: payload, signal: AbortSignal.timeout(timeoutMs) });
-        text = await response.text();
-      } catch (error) {
-        response = undefined;
-        why = describe(error);
-      }
-      if (response) {
+        const response = await fetch(this.url, { method: 'POST', headers, body: payload, signal: AbortSignal.timeout(timeout) });
+        const { text, over } = await readBody(response, response.ok ? maxResponseBytes : 65_536);
         if (response.ok) {
+          if (over) throw fail(`the response is larger than ${maxResponseBytes} bytes (maxResponseBytes); aborted while reading it`);
           try {
-            return JSON.parse(text) as ChatResponse;
+            return JSON.parse(text) as unknown;
           } catch {
-            throw new Error(`POST ${this.url}: the response is not JSON: ${text.slice(0, 200)}`);
+            throw fail(`the response is not JSON: ${text.slice(0, 200) || '(empty body)'}`);
           }
         }
         why = `HTTP ${response.status}: ${errorMessage(text)}`;
-        if (!RETRYABLE(response.status)) throw new Error(`POST ${this.url}: ${why}`);
-        wait = retryAfterMs(response.headers) ?? wait;
+        if (!RETRYABLE(response.status)) throw fail(why);
+        asked = retryAfterMs(response.headers);
+      } catch (error) {
+        if (error instanceof AnswerError) throw error;
+        why = describe(error, timeout);
       }
-      if (attempt >= maxRetries) throw new Error(`POST ${this.url}: ${why} (gave up after ${attempt + 1} attempts)`);
-      this.log(`openai: ${why}; retrying in ${(wait / 1000).toFixed(1)}s (attempt ${attempt + 2} of ${maxRetries + 1})`);
+      if (attempt >= maxRetries) throw fail(`${why} (gave up after ${attempt + 1} attempts)`);
+      const backoff = Math.min(retryMaxMs, retryBaseMs * 2 ** attempt);
+      const wait = asked === undefined ? backoff : Math.min(asked, retryMaxMs);
+      if (Date.now() + wait >= deadline)
+        throw fail(`${why} (gave up after ${attempt + 1} attempts: the input's time budget of ${seconds(rowTimeoutMs)} (rowTimeoutMs) is spent)`);
+      const capped = asked !== undefined && asked > retryMaxMs ? ` (the server asked for ${seconds(asked)}; capped by retryMaxMs)` : '';
+      this.log(`openai: ${why}; retrying in ${seconds(wait)}${capped} (attempt ${attempt + 2} of ${maxRetries + 1})`);
       await sleep(wait);
     }
   }

@@ -24,10 +24,12 @@ const options = z.strictObject({
   /** API key (default: OPENAI_API_KEY; local servers usually need none). */
   apiKey: z.string().min(1).optional(),
   concurrency: z.number().int().positive().default(4),
-  maxRetries: z.number().int().nonnegative().default(5),
-  retryBaseMs: z.number().int().nonnegative().default(1000),
-  retryMaxMs: z.number().int().positive().default(60_000),
-  timeoutMs: z.number().int().positive().default(600_000),
+  maxRetries: z.number().int().nonnegative().default(3),
+  retryBaseMs: z.number().int().nonnegative().default(1_000),
+  retryMaxMs: z.number().int().positive().default(20_000),
+  timeoutMs: z.number().int().positive().default(120_000),
+  rowTimeoutMs: z.number().int().positive().default(300_000),
+  maxResponseBytes: z.number().int().positive().default(8 * 1024 * 1024),
   maxTokensField: z.enum(['max_tokens', 'max_completion_tokens']).default('max_tokens'),
   extraBody: z.record(z.string(), z.unknown()).default({}),
 });
@@ -54,7 +56,10 @@ export default definePlugin({
       id: MODEL_ID,
       async create(given, ctx) {
         const settings = resolveSettings(ladder.validate(options, { ...defaults, ...given }, 'model.options'));
-        ctx.log(`${PLUGIN_NAME}: ${settings.model} at ${settings.baseURL} (${settings.concurrency} requests at a time)`);
+        ctx.log(
+          `${PLUGIN_NAME}: ${settings.model} at ${settings.baseURL} (${settings.concurrency} requests at a time; ` +
+            `per request ${settings.timeoutMs / 1000}s, ${settings.maxRetries} retries waiting at most ${settings.retryMaxMs / 1000}s, ${settings.rowTimeoutMs / 1000}s per input)`,
+        );
         return new OpenAIChatPolicy(settings, ctx.log);
       },
     }));

@@ -5,7 +5,7 @@
  *
  *   ladder eval --model oracle --benchmark spbench-si
  */
-import { definePlugin, z, type Policy } from '../../core/index.ts';
+import { contentHash, definePlugin, stableJson, z, type Policy } from '../../core/index.ts';
 import { referenceOf } from '../../lib/scoring/index.ts';
 
 const PLUGIN_NAME = 'model-oracle';
@@ -19,6 +19,7 @@ const options = z.strictObject({
 export function createOracle({ think }: { think: boolean }): Policy {
   return {
     id: MODEL_ID,
+    fingerprint: () => contentHash(stableJson({ id: MODEL_ID, think })),
     async generate(inputs, sampling) {
       return inputs.map((input) => {
         const { answer } = referenceOf(input, MODEL_ID);

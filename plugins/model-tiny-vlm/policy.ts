@@ -6,7 +6,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { writeJsonAtomic } from '../../core/index.ts';
+import { contentHash, stableJson, writeJsonAtomic } from '../../core/index.ts';
 import type {
   AccumulateResult,
   Generation,
@@ -116,6 +116,19 @@ export class TinyVlmPolicy implements Policy, PolicyTrainer {
       splitByCompletion(flat, groups).forEach((lp, k) => (out[chunk[order[k]!]!] = lp));
     }
     return out;
+  }
+
+  /**
+   * sha256 of what decides the answers: architecture, tokenizer, every
+   * weight and the TensorFlow.js backend that computes. The same for the
+   * policy trained in memory and for its checkpoint loaded on that backend.
+   */
+  fingerprint(): string {
+    const weights = this.model.variables.map((v) => {
+      const data = v.dataSync() as Float32Array;
+      return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    });
+    return contentHash(stableJson({ backend: BACKEND_ID, format: 1, config: this.model.config, device: this.device }), stableJson(this.tokenizer.toJson()), ...weights);
   }
 
   async save(dir: string): Promise<void> {

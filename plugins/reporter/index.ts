@@ -4,7 +4,7 @@
  * A core default: every run has it unless the config says ['reporter', false].
  */
 import cliProgress from 'cli-progress';
-import { definePlugin, z, type MetricEvent, type ProgressEvent } from '../../core/index.ts';
+import { definePlugin, noRowsScored, z, type MetricEvent, type ProgressEvent } from '../../core/index.ts';
 
 const PLUGIN_NAME = 'reporter';
 
@@ -82,9 +82,12 @@ export default definePlugin({
 
     // one line per evaluation; the tables go to stdout when the command ends
     ladder.hooks.evaluate.tap(PLUGIN_NAME, (report, checkpoint) => {
+      const none = noRowsScored(report);
+      if (none) return write(`${report.benchmark} @ ${checkpoint}: ${none}`);
       const rows = report.scores.reduce((n, s) => n + s.count, 0);
       const errors = report.errors?.length ? `; ${report.errors.length} row(s) could not be scored (see report.json)` : '';
-      write(`${report.benchmark} @ ${checkpoint}: NQ ${report.nq.toFixed(1)}  MCQ ${report.mcq.toFixed(1)}  Avg ${report.avg.toFixed(1)} (${rows} rows${errors})`);
+      const score = (value: number) => (Number.isFinite(value) ? value.toFixed(1) : '-');
+      write(`${report.benchmark} @ ${checkpoint}: NQ ${score(report.nq)}  MCQ ${score(report.mcq)}  Avg ${score(report.avg)} (${rows} rows${errors})`);
     });
   },
 });

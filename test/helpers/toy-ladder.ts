@@ -5,11 +5,15 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Benchmark, Plugin, Policy, Sample, Stage } from '../../core/index.ts';
+import { contentHash, stableJson, type Benchmark, type Plugin, type Policy, type Sample, type Stage } from '../../core/index.ts';
 
 export class MemoPolicy implements Policy {
   readonly id = 'memo';
   constructor(readonly memory = new Map<string, string>()) {}
+  /** What it answers is what it remembers. */
+  fingerprint() {
+    return contentHash(stableJson([...this.memory].sort()));
+  }
   async generate(inputs: { prompt: string }[]) {
     return inputs.map((input) => [{ text: this.memory.get(input.prompt) ?? '?' }]);
   }

@@ -2,7 +2,8 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PACKAGE_ROOT, readJsonLines, type BenchmarkReport } from '../../../core/index.ts';
+import { PACKAGE_ROOT, readJsonLines, shortHash, type BenchmarkReport } from '../../../core/index.ts';
+import { createOracle } from '../../../plugins/model-oracle/index.ts';
 import { QUESTION_TYPES } from '../../../lib/scoring/index.ts';
 import { tempDir } from '../../helpers/temp.ts';
 import { benchRows, SPBENCH_SI_TYPES, writeSpbench } from '../../lib/scoring/benchmark-files.ts';
@@ -21,11 +22,12 @@ test('ladder eval --model oracle --benchmark spbench-si: table, report.json, and
     config,
     JSON.stringify({ plugins: [['benchmark-spbench', { si: join(dir, 'SPBench-SI') }], 'model-oracle'], runsDir: join(dir, 'runs'), cacheDir: join(dir, 'cache') }),
   );
-  const out = join(dir, 'runs', 'default', 'eval', 'oracle', 'spbench-si');
+  // the default folder is keyed by the policy's fingerprint
+  const out = join(dir, 'runs', 'default', 'eval', `oracle-${shortHash(await createOracle({ think: false }).fingerprint!())}`, 'spbench-si');
 
   const first = ladder(['eval', '--model', 'oracle', '--benchmark', 'spbench-si', '-c', config, '--batch-size', '5']);
   t.is(first.status, 0, first.stderr);
-  t.regex(first.stdout, new RegExp(`spbench-si \\(oracle\\): ${out.replaceAll('/', '\\/')}`));
+  t.regex(first.stdout, new RegExp(`spbench-si \\(oracle\\): ${out.replaceAll('/', '\\/')}\nscored: oracle \\(sha256:[0-9a-f]{12}\\)`));
   t.regex(first.stdout, tableRow('object_abs_distance', 'NQ', '3', '100\\.0'));
   t.regex(first.stdout, tableRow('object_rel_direction', 'MCQ', '3', '100\\.0'));
   t.regex(first.stdout, tableRow('Avg', '', '', '100\\.0'));

@@ -1,11 +1,12 @@
 import test from 'ava';
 import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, createLadder, evaluateBenchmark, readJsonLines, type Policy, type PolicyInput, type UserConfig } from '../../../core/index.ts';
+import { ConfigError, contentHash, createLadder, evaluateBenchmark, readJsonLines, type Policy, type PolicyInput, type UserConfig } from '../../../core/index.ts';
 import { QUESTION_TYPES } from '../../../lib/scoring/index.ts';
+import { createOracle } from '../../../plugins/model-oracle/index.ts';
 import { DIRECT_POST_PROMPT, SYSTEM_PROMPT, THINK_POST_PROMPT, THINK_PROMPT } from '../../../lib/prompts/index.ts';
 import { tempDir } from '../../helpers/temp.ts';
-import { benchRows, SPBENCH_MV_TYPES, SPBENCH_SI_TYPES, writeImage, writeSpbench, type BenchRow } from '../../lib/scoring/benchmark-files.ts';
+import { benchRows, imagePath, SPBENCH_MV_TYPES, SPBENCH_SI_TYPES, writeImage, writeSpbench, type BenchRow } from '../../lib/scoring/benchmark-files.ts';
 
 const quiet = { log: () => undefined };
 
@@ -22,13 +23,14 @@ async function run(dir: string, options: Record<string, unknown>, benchmark: str
   return evaluateBenchmark(ladder, p, benchmark, out, { limit });
 }
 
-/** The oracle, recording what it was asked and failing on demand. */
+/** The oracle, recording what it was asked and failing on demand; probes of one id share a fingerprint (saved predictions are theirs). */
 class ProbePolicy implements Policy {
   readonly seen: PolicyInput[] = [];
   calls = 0;
   constructor(
     private readonly failWhen: (inputs: PolicyInput[], call: number) => boolean = () => false,
     readonly id = 'probe',
+    readonly fingerprint: () => string | Promise<string> = () => contentHash(id),
   ) {}
   async generate(inputs: PolicyInput[]) {
     this.calls++;
@@ -106,6 +108,26 @@ test('bad rows are reported one by one and the others are scored; --strict stops
   await t.throwsAsync(strict, { message: /spbench-si: row 1: unknown question_type "object_height".*--strict/ });
 });
 
+test('an empty, truncated or non-image file is a row error naming it, checked before the policy sees the row', async (t) => {
+  const dir = tempDir(t);
+  const root = join(dir, 'si');
+  const rows = await writeSpbench(root, benchRows(8, SPBENCH_SI_TYPES, QUESTION_TYPES));
+  const file = (i: number) => imagePath(root, rows[i]!.scene_name, rows[i]!.images![0]!);
+  writeFileSync(file(1), '');
+  await writeImage(file(2), 2, 320, 240);
+  const whole = readFileSync(file(2));
+  writeFileSync(file(2), whole.subarray(0, Math.floor(whole.length * 0.7))); // headers whole, pixels cut
+  writeFileSync(file(3), 'GIF89a? no, a text file'); // looks like a GIF to the decoder
+  const probe = new ProbePolicy();
+  const report = await run(dir, { si: root }, 'spbench-si', probe, join(dir, 'out'));
+  const errors = Object.fromEntries(report.errors!.map((e) => [e.id, e.message]));
+  t.deepEqual(Object.keys(errors), ['1001', '1002', '1003']);
+  t.regex(errors['1001']!, /^image "scene0015_00\/1001_0\.jpg": empty file \(0 bytes: .*si\/images\/scene0015_00\/1001_0\.jpg\)$/);
+  t.regex(errors['1002']!, /^image "scene0011_00\/1002_0\.jpg": cannot be decoded: truncated, corrupt or not an image \(.+; .*si\/images\/scene0011_00\/1002_0\.jpg\)$/);
+  t.regex(errors['1003']!, /^image "scene0015_00\/1003_0\.jpg": cannot be decoded: truncated, corrupt or not an image \(.*gifload: no frames in GIF; .*1003_0\.jpg\)$/);
+  t.deepEqual(probe.seen.map((i) => i.reference!.id), ['1000', '1004', '1005', '1006', '1007']);
+});
+
 test('resumable: a rerun predicts only the rows without a prediction (torn last line tolerated)', async (t) => {
   const dir = tempDir(t);
   await writeSpbench(join(dir, 'si'), benchRows(12, SPBENCH_SI_TYPES, QUESTION_TYPES));
@@ -143,13 +165,14 @@ test('predictions of other settings are not mixed in; another extraction mode re
   await run(dir, { si: join(dir, 'si') }, 'spbench-si', 'oracle', out);
   await t.throwsAsync(run(dir, { si: join(dir, 'si'), prompt: 'think' }, 'spbench-si', 'oracle', out), {
     instanceOf: ConfigError,
-    message: /holds predictions made with other settings \(prompt: "direct" there, "think" now; maxTokens: 128 there, 1024 now\)/,
+    message: /holds predictions of another evaluation \(maxTokens: 128 there, 1024 now; prompt: "direct" there, "think" now\).*--out <dir>.*--fresh/,
   });
   // rewrite the saved predictions as a chatty model would answer: lmms-eval's parser cannot read "<answer>" blocks
   const file = join(out, 'predictions.jsonl');
   const lines = readJsonLines<{ prediction: string }>(file).map((l) => JSON.stringify({ ...l, prediction: `<answer>${l.prediction}</answer>` }));
   writeFileSync(file, `${lines.join('\n')}\n`);
-  const never = new ProbePolicy(() => true, 'oracle');
+  const oracle = createOracle({ think: false });
+  const never = new ProbePolicy(() => true, 'oracle', () => oracle.fingerprint!());
   t.is((await run(dir, { si: join(dir, 'si') }, 'spbench-si', never, out)).avg, 100, 'spec extraction reads <answer>');
   const lmms = await run(dir, { si: join(dir, 'si'), extraction: 'vsi-bench' }, 'spbench-si', never, out);
   t.is(lmms.avg, 0, 'vsi-bench extraction takes the first space-separated token: "<answer>B</answer>" is no letter');

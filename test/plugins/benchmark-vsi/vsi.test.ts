@@ -1,5 +1,5 @@
 import test from 'ava';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLadder, evaluateBenchmark, type Policy, type PolicyInput } from '../../../core/index.ts';
 import { QUESTION_TYPES, VSI_LAYOUT } from '../../../lib/scoring/index.ts';
@@ -68,6 +68,23 @@ test('a missing video or a dataset path out of the root is an error for its rows
   t.deepEqual(report.errors!.map((e) => e.id), ['1', '2']);
   t.regex(report.errors![0]!.message, /video "scannet\/scene0999_00\.mp4": no such file/);
   t.regex(report.errors![1]!.message, /video "..\/42446540\.mp4": ".." is not allowed/);
+});
+
+test('an empty or undecodable video is an error for its rows, naming the file; the policy never sees them', async (t) => {
+  const dir = tempDir(t);
+  const root = join(dir, 'vsi');
+  const rows = writeVsi(root, 6);
+  rows.push({ ...rows[0]!, id: 1, scene_name: 'scene0000_00' }, { ...rows[1]!, id: 2, scene_name: 'scene0001_00' });
+  writeBenchParquet(join(root, 'test-00000-of-00001.parquet'), rows);
+  writeFileSync(join(root, 'scannet', 'scene0000_00.mp4'), '');
+  writeFileSync(join(root, 'arkitscenes', 'scene0001_00.mp4'), 'not a video at all');
+  const recorder = new Recorder();
+  const report = await evaluate(dir, { root, frames: 4 }, recorder, join(dir, 'out'));
+  t.is(report.avg, 100);
+  t.deepEqual(report.errors!.map((e) => e.id), ['1', '2']);
+  t.regex(report.errors![0]!.message, /video "scannet\/scene0000_00\.mp4": empty file \(0 bytes: .*scannet\/scene0000_00\.mp4\)/);
+  t.regex(report.errors![1]!.message, /arkitscenes\/scene0001_00\.mp4: cannot read the video/);
+  t.is(recorder.seen.length, 6);
 });
 
 test('the root must exist', async (t) => {

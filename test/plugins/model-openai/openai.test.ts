@@ -1,74 +1,12 @@
 import test from 'ava';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ConfigError, createLadder } from '../../../core/index.ts';
-import { OpenAIChatPolicy, resolveSettings, retryAfterMs, type OpenAISettings } from '../../../plugins/model-openai/index.ts';
+import { OpenAIChatPolicy, resolveSettings, retryAfterMs } from '../../../plugins/model-openai/index.ts';
+import { reply, sampling, server, settings } from './chat-server.ts';
 import { tempDir } from '../../helpers/temp.ts';
 import { writeImage } from '../../lib/scoring/benchmark-files.ts';
-
-interface ChatRequest {
-  model: string;
-  messages: { role: string; content: string | { type: string; text?: string; image_url?: { url: string } }[] }[];
-  temperature: number;
-  top_p: number;
-  max_tokens: number;
-  n: number;
-  seed: number;
-  [key: string]: unknown;
-}
-
-type Handler = (request: ChatRequest, req: IncomingMessage, res: ServerResponse, count: number) => void;
-
-/** An in-process chat-completions server: records requests, answers with the handler. */
-async function server(t: { teardown(fn: () => void): void }, handler: Handler) {
-  const requests: { body: ChatRequest; headers: IncomingMessage['headers']; path: string }[] = [];
-  let inFlight = 0;
-  let maxInFlight = 0;
-  const srv = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (chunk) => (raw += chunk));
-    req.on('end', () => {
-      const body = JSON.parse(raw) as ChatRequest;
-      requests.push({ body, headers: req.headers, path: req.url ?? '' });
-      inFlight++;
-      maxInFlight = Math.max(maxInFlight, inFlight);
-      res.on('close', () => inFlight--);
-      handler(body, req, res, requests.length);
-    });
-  });
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => srv.close());
-  return { baseURL: `http://127.0.0.1:${(srv.address() as AddressInfo).port}/v1/`, requests, maxInFlight: () => maxInFlight };
-}
-
-/** A well-formed response with `n` choices echoing the prompt text. */
-function reply(res: ServerResponse, request: ChatRequest, texts?: string[]) {
-  const user = request.messages.at(-1)!.content as { type: string; text?: string }[];
-  const prompt = user.find((part) => part.type === 'text')!.text!;
-  const choices = (texts ?? Array.from({ length: request.n }, (_, i) => `answer ${i} to ${prompt}`)).map((content, index) => ({
-    index,
-    message: { role: 'assistant', content },
-    finish_reason: 'stop',
-  }));
-  res.writeHead(200, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion', model: request.model, choices, usage: { prompt_tokens: 10, completion_tokens: 3, total_tokens: 13 } }));
-}
-
-const settings = (baseURL: string, extra: Partial<OpenAISettings> = {}): OpenAISettings => ({
-  baseURL,
-  model: 'qwen2.5-vl-3b',
-  apiKey: 'sk-test',
-  concurrency: 2,
-  maxRetries: 3,
-  retryBaseMs: 10,
-  retryMaxMs: 100,
-  timeoutMs: 5000,
-  maxTokensField: 'max_tokens',
-  extraBody: {},
-  ...extra,
-});
-const sampling = { maxTokens: 64, temperature: 0, topP: 1, seed: 5 };
 
 test('requests carry the system prompt, images as data URLs, sampling options; responses become completions', async (t) => {
   const dir = tempDir(t);
@@ -120,7 +58,7 @@ test('429 and 5xx are retried, honouring Retry-After; then success', async (t) =
     }
     reply(res, body);
   });
-  const policy = new OpenAIChatPolicy(settings(baseURL), (m) => logs.push(m));
+  const policy = new OpenAIChatPolicy(settings(baseURL, { retryMaxMs: 2000 }), (m) => logs.push(m));
   const start = Date.now();
   const [[generation]] = (await policy.generate([{ prompt: 'p', images: [] }], sampling)) as [[{ text: string }]];
   t.is(generation.text, 'answer 0 to p');
@@ -169,7 +107,7 @@ test('no more than `concurrency` requests are in flight', async (t) => {
 });
 
 test('settings come from the config, then the environment', async (t) => {
-  const defaults = { concurrency: 4, maxRetries: 5, retryBaseMs: 1000, retryMaxMs: 60_000, timeoutMs: 600_000, maxTokensField: 'max_tokens' as const, extraBody: {} };
+  const defaults = { concurrency: 4, maxRetries: 3, retryBaseMs: 1000, retryMaxMs: 20_000, timeoutMs: 120_000, rowTimeoutMs: 300_000, maxResponseBytes: 8 << 20, maxTokensField: 'max_tokens' as const, extraBody: {} };
   t.like(resolveSettings(defaults, { OPENAI_BASE_URL: 'http://gpu:8000/v1', OPENAI_MODEL: 'm', OPENAI_API_KEY: 'k' }), { baseURL: 'http://gpu:8000/v1', model: 'm', apiKey: 'k' });
   t.like(resolveSettings({ ...defaults, model: 'x', baseURL: 'http://a/v1' }, { OPENAI_MODEL: 'm' }), { baseURL: 'http://a/v1', model: 'x', apiKey: undefined });
   t.throws(() => resolveSettings(defaults, {}), { instanceOf: ConfigError, message: /no model name/ });

@@ -132,6 +132,26 @@ test.serial('a checkpoint of the earlier format (policy.json format 1, weights.b
   await t.throwsAsync(tinyVlmBackend().load!(`${dir}/ckpt`, { seed: 0, log }), { message: /policy\.json: tiny-vlm checkpoint format 7; this release reads formats 1 and 2/ });
 });
 
+test.serial('the fingerprint is a content hash: the same for the policy in memory and its loaded checkpoint, another after a step', async (t) => {
+  const dir = tempDir(t);
+  const dataset = await writeToyDataset(dir, { count: 4, images: [1, 1] });
+  const make = (seed: number) => tinyVlmBackend().create(TINY, { seed, dataset, log }) as Promise<TinyVlmPolicy>;
+  const policy = await make(3);
+  const before = policy.fingerprint();
+  t.regex(before, /^sha256:[0-9a-f]{64}$/);
+  t.is((await make(3)).fingerprint(), before, 'same seed, options and data: same weights, same fingerprint');
+  t.not((await make(4)).fingerprint(), before);
+  await policy.save(`${dir}/a`);
+  const loaded = (await tinyVlmBackend().load!(`${dir}/a`, { seed: 0, log })) as TinyVlmPolicy;
+  t.is(loaded.fingerprint(), before, 'trained in memory or loaded from its checkpoint: one identity');
+  t.is((await policy.snapshot()).fingerprint!(), before);
+  policy.parameters()[0]!.value[0]! += 1e-3; // one weight moves
+  policy.commit();
+  t.not(policy.fingerprint(), before);
+  await policy.save(`${dir}/a`); // retrained in place: the same path, another checkpoint
+  t.is(((await tinyVlmBackend().load!(`${dir}/a`, { seed: 0, log })) as TinyVlmPolicy).fingerprint(), policy.fingerprint());
+});
+
 test.serial('KV-cache decoding matches recomputing the whole sequence, with batched prompts of different lengths', async (t) => {
   const dir = tempDir(t);
   const dataset = await writeToyDataset(dir, { count: 3, images: [1, 3] });
