@@ -103,3 +103,46 @@ test('configuration errors: no root, a root without scans/', async (t) => {
   await t.throwsAsync(scanNet(undefined as unknown as string).list(context('/tmp')), { message: /option root is not set/ });
   await t.throwsAsync(scanNet('/nonexistent/scannet').list(context('/tmp')), { message: /\/nonexistent\/scannet\/scans does not exist/ });
 });
+
+/** Write `count` as the frame count of a .sens header (uint64 after the name, four matrices, compressions and sizes). */
+function claimFrames(file: string, count: bigint): void {
+  const bytes = readFileSync(file);
+  const nameLength = Number(bytes.readBigUInt64LE(4));
+  bytes.writeBigUInt64LE(count, 12 + nameLength + 4 * 64 + 4 * 2 + 4 * 4 + 4);
+  writeFileSync(file, bytes);
+}
+
+test('a .sens header claiming 3e7 frames is refused before anything is sized by it', async (t) => {
+  const heap = process.memoryUsage().heapUsed;
+  await broken(t, (dir, id) => {
+    const file = join(dir, `${id}.sens`);
+    claimFrames(file, 30_000_000n);
+    return file;
+  }, /the header claims 30000000 frames, which need at least 2880000000 bytes after the header; the file has \d+$/, { sens: true });
+  t.true(process.memoryUsage().heapUsed - heap < 200 * 2 ** 20, 'no array of 3e7 frame numbers was made');
+});
+
+test('a .sens header claiming 2^40 frames', (t) =>
+  broken(t, (dir, id) => {
+    const file = join(dir, `${id}.sens`);
+    claimFrames(file, 2n ** 40n);
+    return file;
+  }, /the header claims 1099511627776 frames, which need at least 105553116266496 bytes/, { sens: true }));
+
+test('a PLY header claiming 3e9 vertices', (t) =>
+  broken(t, (dir, id) => {
+    const file = join(dir, `${id}_vh_clean_2.ply`);
+    const bytes = readFileSync(file);
+    const header = bytes.subarray(0, bytes.indexOf('end_header')).toString('latin1');
+    writeFileSync(file, Buffer.concat([Buffer.from(header.replace(/element vertex \d+/, 'element vertex 3000000000'), 'latin1'), bytes.subarray(header.length)]));
+    return file;
+  }, /the header claims 3000000000 vertex, \d+ face, which need at least 4800\d+ bytes after the header; the file has \d+$/));
+
+test('a PLY element count that is not a decimal integer', (t) =>
+  broken(t, (dir, id) => {
+    const file = join(dir, `${id}_vh_clean_2.ply`);
+    const bytes = readFileSync(file);
+    const header = bytes.subarray(0, bytes.indexOf('end_header')).toString('latin1');
+    writeFileSync(file, Buffer.concat([Buffer.from(header.replace(/element vertex \d+/, 'element vertex 3e9'), 'latin1'), bytes.subarray(header.length)]));
+    return file;
+  }, /element vertex has a bad count/));
