@@ -82,7 +82,7 @@ export function parsePly(bytes: Uint8Array, scene: string, file: string): PlyMes
   const body = bytes.length - (newline + 1);
   const minimum = elements.reduce((sum, e) => sum + e.count * e.properties.reduce((s, p) => s + TYPES[p.countType ?? p.type]!.size, 0), 0);
   if (minimum > body)
-    fail(`the header claims ${elements.map((e) => `${e.count} ${e.name}`).join(', ')}, which need at least ${minimum} bytes after the header; the file has ${body}`);
+    fail(`the header claims ${elements.map((e) => `${e.count} ${e.name}`).join(', ')}, which need at least ${minimum} bytes after the header, and the file has ${body} (truncated, or a bad header)`);
 
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let offset = newline + 1;

@@ -105,7 +105,7 @@ export class SensFile {
       const framesAt = 12 + rest.length;
       const claimed = rest.readBigUInt64LE(o + 28);
       if (claimed * BigInt(FRAME_HEADER) > BigInt(size - framesAt))
-        fail(`the header claims ${claimed} frames, which need at least ${claimed * BigInt(FRAME_HEADER)} bytes after the header; the file has ${size - framesAt}`);
+        fail(`the header claims ${claimed} frames, which need at least ${claimed * BigInt(FRAME_HEADER)} bytes after the header, and the file has ${size - framesAt} (truncated, or a bad header)`);
       if (header.colourCompression !== COLOUR_JPEG) fail(`colour compression ${header.colourCompression} is not JPEG (2)`);
       if (header.depthCompression !== DEPTH_ZLIB && header.depthCompression !== DEPTH_RAW)
         fail(`depth compression ${header.depthCompression} is not supported (0 raw or 1 zlib)`);
