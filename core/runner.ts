@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { ConfigError, messageOf } from './errors.ts';
 import { evaluationPoints, selectSamples } from './curriculum.ts';
 import { createRandom } from './random.ts';
+import { datasetRequest } from './scenes.ts';
 import { RunDirectory, type RunState } from './run-directory.ts';
 import { checkpointTable, evaluationTable } from './report.ts';
 import type { Ladder } from './ladder.ts';
@@ -75,14 +76,7 @@ export function resolveCurriculum(ladder: Ladder): StageEntry[] {
 }
 
 export async function buildDataset(ladder: Ladder): Promise<Dataset> {
-  const { config } = ladder;
-  const dataset = await ladder.hooks.dataset.promise({
-    seed: config.seed,
-    cacheDir: config.cacheDir,
-    config: config.data,
-    progress: ladder.progress.bind(ladder),
-    log: (message) => ladder.log(message),
-  });
+  const dataset = await ladder.hooks.dataset.promise(datasetRequest(ladder));
   if (!dataset) throw new ConfigError('no plugin built the dataset: every tap of the `dataset` hook returned nothing');
   return dataset;
 }

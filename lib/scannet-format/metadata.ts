@@ -50,7 +50,7 @@ export function writeMetadata(path: string, key: string, scene: Scene): Promise<
  * Load a scan through the cache: plan it (stats only), return the cached
  * scene when its key matches, else read the scan and write the metadata.
  */
-export async function loadScene(input: SceneInput, options: ReaderOptions, ctx: Pick<SourceContext, 'cacheDir' | 'log'>): Promise<Scene> {
+export async function loadCachedScene(input: SceneInput, options: ReaderOptions, ctx: Pick<SourceContext, 'cacheDir' | 'log'>): Promise<Scene> {
   const plan = await planScene(input, options);
   const path = metadataPath(ctx.cacheDir, input.source, input.id);
   const cached = await readMetadata(path, plan.key);

@@ -18,11 +18,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import {
   createRandom,
   LadderError,
   readJsonLines,
+  sourceContext as sourceContextOf,
   writeFileAtomic,
   writeJsonAtomic,
   type Dataset,
@@ -36,7 +37,7 @@ import { balanceLetters } from '../../lib/tasks/index.ts';
 import { writeExport } from './export.ts';
 import { datasetPlan, type DatasetPlan } from './settings.ts';
 import { processScene, safeName, sceneDone, sceneResultPath, type SceneJob, type SceneResult } from './scene-work.ts';
-import { splitScenes } from './split.ts';
+import { splitScenes, type SceneSplit } from './split.ts';
 import { computeStats, writeStats } from './stats.ts';
 import { isPlainData, runInWorkers, workerObstacle } from './workers.ts';
 
@@ -93,7 +94,7 @@ export async function buildCachedDataset(ladder: Ladder, request: DatasetRequest
   }
   const started = Date.now();
   const { settings } = plan;
-  const sourceContext = { seed: settings.seed, cacheDir: resolve(request.cacheDir), progress: request.progress, log: request.log };
+  const sourceContext = sourceContextOf(request);
   let ids = await ladder.get('sources', settings.source).list(sourceContext);
   if (settings.scenes) ids = ids.slice(0, settings.scenes);
   if (!ids.length) throw new LadderError(`scene source "${settings.source}" lists no scenes`);
@@ -122,6 +123,10 @@ export async function buildCachedDataset(ladder: Ladder, request: DatasetRequest
     results.flatMap((r) => r.samples.map((s): Sample => ({ ...s, split: heldOut.has(r.scene) ? 'held-out' : 'train' }))),
     settings.seed,
   );
+  const skipped = results.filter((r) => r.skipped !== undefined).map((r) => ({ id: r.scene, error: r.skipped! }));
+  const empty = emptySplits(split, samples, skipped);
+  if (empty.length) throw new LadderError(`dataset ${plan.hash}: ${empty.join('; ')}`);
+  const kept = (ids: string[]) => ids.filter((id) => !skipped.some((s) => s.id === id));
   const generated: Record<string, number> = {};
   const drops: Record<string, number> = {};
   for (const r of results) {
@@ -138,7 +143,7 @@ export async function buildCachedDataset(ladder: Ladder, request: DatasetRequest
     settings: plan.inputs.settings,
     tasks: plan.inputs.tasks.map((t) => ({ ...t, modalities: ladder.get('tasks', t.id).modalities.filter((m) => settings.modalities.includes(m)) })),
     filters: plan.inputs.filters,
-    scenes: { train: split.train, heldOut: split.heldOut },
+    scenes: { train: kept(split.train), heldOut: kept(split.heldOut), skipped },
     counts: {
       samples: samples.length,
       train: samples.filter((s) => s.split === 'train').length,
@@ -154,9 +159,29 @@ export async function buildCachedDataset(ladder: Ladder, request: DatasetRequest
   await rm(plan.dir, { recursive: true, force: true });
   await rename(partial, plan.dir);
   request.log(
-    `dataset ${plan.hash}: ${samples.length} samples (${manifest.counts.train} train, ${manifest.counts.heldOut} held-out) from ${used.length} scenes in ${((Date.now() - started) / 1000).toFixed(1)}s -> ${plan.dir}`,
+    `dataset ${plan.hash}: ${samples.length} samples (${manifest.counts.train} train, ${manifest.counts.heldOut} held-out) from ${used.length - skipped.length} scenes${skipped.length ? ` (${skipped.length} bad scene(s) skipped)` : ''} in ${((Date.now() - started) / 1000).toFixed(1)}s -> ${plan.dir}`,
   );
   return { dir: plan.dir, manifest, samples, hash: plan.hash, cached: false };
+}
+
+/**
+ * Splits that were given scenes but got no samples (their scenes were all
+ * skipped as bad, or the filters left nothing): training or evaluating on
+ * nothing is an error, not an empty number.
+ */
+function emptySplits(split: SceneSplit, samples: Sample[], skipped: { id: string }[]): string[] {
+  const out: string[] = [];
+  for (const [name, ids] of [['train', split.train], ['held-out', split.heldOut]] as const) {
+    if (!ids.length || samples.some((s) => s.split === name)) continue;
+    const bad = ids.filter((id) => skipped.some((s) => s.id === id));
+    const list = (some: string[]) => `${some.slice(0, 5).join(', ')}${some.length > 5 ? ', ...' : ''}`;
+    out.push(
+      bad.length === ids.length
+        ? `the ${name} split is empty: all its ${ids.length} scene(s) were skipped as bad (${list(bad)})`
+        : `the ${name} split has no samples: its ${ids.length} scene(s) (${list(ids)}) gave none after the filters${bad.length ? `, ${bad.length} were skipped as bad` : ''}`,
+    );
+  }
+  return out;
 }
 
 /** Process scenes in worker threads when there is more than one scene and worker, else here. */

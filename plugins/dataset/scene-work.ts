@@ -12,6 +12,7 @@ import sharp from 'sharp';
 import {
   createRandom,
   LadderError,
+  loadScene,
   writeFileAtomic,
   writeJsonAtomic,
   type Candidate,
@@ -33,6 +34,8 @@ export interface SceneResult {
   generated: Record<string, number>;
   /** Candidates each filter (tap name) dropped. */
   drops: Record<string, number>;
+  /** Why the scene was skipped as bad (the source's `onBadScene: 'skip'`); it then has no samples. */
+  skipped?: string;
 }
 
 /** Scene ids become folder names: keep letters, digits, ".", "_", "-". */
@@ -107,8 +110,13 @@ export interface SceneJob {
 
 export async function processScene(job: SceneJob, sceneId: string): Promise<SceneResult> {
   const { ladder, settings, partial } = job;
-  const scene = await ladder.get('sources', settings.source).load(sceneId, job.sourceContext);
-  if (scene.id !== sceneId) throw new LadderError(`source "${settings.source}" returned scene "${scene.id}" when asked for "${sceneId}"`);
+  let skipped: string | undefined;
+  const scene = await loadScene(ladder.get('sources', settings.source), sceneId, job.sourceContext, { onSkip: (s) => (skipped = s.error) });
+  if (!scene) {
+    const result: SceneResult = { scene: sceneId, samples: [], generated: {}, drops: {}, skipped };
+    await writeJsonAtomic(sceneResultPath(partial, sceneId), result);
+    return result;
+  }
   const generated: Record<string, number> = {};
   const drops: Record<string, number> = {};
   const kept = await runFilters(ladder, drawCandidates(ladder, settings, scene, generated), { scene, seed: settings.seed }, drops);

@@ -42,7 +42,7 @@ test('a build covers every cell of SPEC table, balances letters, pairs localizat
   t.deepEqual(enabledCells(dataset.manifest), SPATIAL_CELLS, 'every task and modality enabled');
 
   // splits by scene: 5 scenes, 20% held out
-  t.deepEqual(dataset.manifest.scenes, { train: report.scenes.train, heldOut: report.scenes.heldOut });
+  t.deepEqual(dataset.manifest.scenes, { train: report.scenes.train, heldOut: report.scenes.heldOut, skipped: [] });
   t.is(report.scenes.heldOut.length, 1);
   for (const s of dataset.samples) t.is(s.split, report.scenes.heldOut.includes(s.scene) ? 'held-out' : 'train');
 
