@@ -10,6 +10,7 @@ export { Ladder, createLadder, type LoadedPlugin, type CreateLadderOptions, type
 export { definePlugin, definePreset, isPlugin, type Plugin, type PluginFactory, type Preset, type PresetFactory } from './plugin.ts';
 export { loadConfig, applyOverrides, validate, configSchema, DEFAULT_CONFIG, type UserConfig, type LadderConfig, type PluginEntry } from './config.ts';
 export { resolveEntries, expandName, PACKAGE_ROOT } from './resolve.ts';
+export { runFilters } from './filters.ts';
 export { datasetRequest, datasetSeed, sourceContext, loadScene, loadScenes, DEFAULT_SOURCE, type LoadOptions, type SkippedScene } from './scenes.ts';
 export { runCurriculum, buildDataset, evaluateBenchmark, loadPolicy, preflight, resolveCurriculum, type RunOptions, type RunSummary } from './runner.ts';
 export { selectSamples, mixStages, orderStages, evaluationPoints } from './curriculum.ts';

@@ -1,7 +1,8 @@
 /**
  * One scene's share of a build, the same in the main thread and in a worker:
- * load the scene, draw candidates from every task generator, run the filters
- * (counting what each drops), pair single-image questions with localization
+ * load the scene (core's loader: the bad-scene policy), draw candidates
+ * from every task generator, run the `filters` waterfall (which counts what
+ * each filter drops), pair single-image questions with localization
  * samples, write the media, and save the scene's samples to
  * `<partial>/scenes/<scene>.json` (the marker a resumed build skips).
  */
@@ -13,10 +14,10 @@ import {
   createRandom,
   LadderError,
   loadScene,
+  runFilters,
   writeFileAtomic,
   writeJsonAtomic,
   type Candidate,
-  type FilterContext,
   type Ladder,
   type Sample,
   type Scene,
@@ -42,29 +43,6 @@ export interface SceneResult {
 export const safeName = (id: string): string => id.replace(/[^\w.-]/g, '_');
 
 export const sceneResultPath = (partial: string, sceneId: string) => join(partial, 'scenes', `${safeName(sceneId)}.json`);
-
-type FilterTap = { name: string; type: 'sync' | 'async' | 'promise'; fn: (...args: unknown[]) => unknown };
-
-/**
- * Run the `filters` waterfall tap by tap, recording how many candidates each
- * tap dropped (a tap returning undefined passes its input on, as in tapable).
- */
-export async function runFilters(ladder: Ladder, candidates: Candidate[], ctx: FilterContext, drops: Record<string, number>): Promise<Candidate[]> {
-  let current = candidates;
-  for (const tap of ladder.hooks.filters.taps as unknown as FilterTap[]) {
-    const before = current.length;
-    let out: unknown;
-    if (tap.type === 'async')
-      out = await new Promise((resolve, reject) => tap.fn(current, ctx, (error: unknown, result: unknown) => (error ? reject(error) : resolve(result))));
-    else out = await tap.fn(current, ctx);
-    if (out !== undefined) {
-      if (!Array.isArray(out)) throw new LadderError(`filter "${tap.name}" returned ${typeof out}, not an array of candidates`);
-      current = out as Candidate[];
-    }
-    drops[tap.name] = (drops[tap.name] ?? 0) + before - current.length;
-  }
-  return current;
-}
 
 /** Draw up to `limit` candidates from every enabled (task, modality). */
 function drawCandidates(ladder: Ladder, settings: DataSettings, scene: Scene, generated: Record<string, number>): Candidate[] {
@@ -118,8 +96,7 @@ export async function processScene(job: SceneJob, sceneId: string): Promise<Scen
     return result;
   }
   const generated: Record<string, number> = {};
-  const drops: Record<string, number> = {};
-  const kept = await runFilters(ladder, drawCandidates(ladder, settings, scene, generated), { scene, seed: settings.seed }, drops);
+  const { kept, drops } = await runFilters(ladder, drawCandidates(ladder, settings, scene, generated), { scene, seed: settings.seed });
 
   // media: every frame a kept sample shows, once
   const folder = join('media', safeName(scene.id));

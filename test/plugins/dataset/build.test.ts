@@ -159,3 +159,13 @@ test('--force rebuilds from scratch', async (t) => {
   t.false(forced.cached);
   t.deepEqual(forced.samples, first.samples);
 });
+
+test('the build filters through the `filters` hook: an interceptor sees one call per scene', async (t) => {
+  const root = tempDir(t);
+  const { ladder } = await fixtureLadder({ images: join(root, 'images'), cacheDir: join(root, 'cache'), fixture: { scenes: 3 } });
+  const seen: string[] = [];
+  ladder.hooks.filters.intercept({ call: (_candidates, ctx) => void seen.push(ctx.scene.id) });
+  const dataset = await buildCachedDataset(ladder, request(ladder));
+  t.deepEqual(seen, ['room00', 'room01', 'room02']);
+  t.true(Object.values((dataset.manifest.candidates as { drops: Record<string, number> }).drops).some((n) => n > 0));
+});
