@@ -2,8 +2,8 @@
  * One scene's share of a build, the same in the main thread and in a worker:
  * load the scene (core's loader: the bad-scene policy), draw candidates
  * from every task generator, run the `filters` waterfall (which counts what
- * each filter drops), pair single-image questions with localization
- * samples, write the media, and save the scene's samples to
+ * each filter drops), write the media, add the twins of generators with a
+ * `pair` method (localization's grounding twins), and save the scene's samples to
  * `<partial>/scenes/<scene>.json` (the marker a resumed build skips).
  */
 import { copyFile, mkdir } from 'node:fs/promises';
@@ -19,12 +19,12 @@ import {
   writeJsonAtomic,
   type Candidate,
   type Ladder,
+  type ResizedImage,
   type Sample,
   type Scene,
   type SourceContext,
 } from '../../core/index.ts';
 import { smartResize } from '../../lib/media/index.ts';
-import type { ImageSize, LocalizationTask } from '../task-localization/index.ts';
 import type { DataSettings } from './settings.ts';
 
 /** What a scene contributes, as saved in `scenes/<scene>.json`. */
@@ -48,7 +48,6 @@ export const sceneResultPath = (partial: string, sceneId: string) => join(partia
 function drawCandidates(ladder: Ladder, settings: DataSettings, scene: Scene, generated: Record<string, number>): Candidate[] {
   const out: Candidate[] = [];
   for (const taskId of settings.tasks) {
-    if (taskId === 'localization') continue;
     const task = ladder.get('tasks', taskId);
     for (const modality of task.modalities) {
       if (!settings.modalities.includes(modality)) continue;
@@ -69,7 +68,7 @@ function drawCandidates(ladder: Ladder, settings: DataSettings, scene: Scene, ge
 }
 
 /** Resize a colour image to the pixel budget and write it as JPEG; returns its sizes. */
-async function writeImage(from: string, to: string, settings: DataSettings): Promise<ImageSize> {
+async function writeImage(from: string, to: string, settings: DataSettings): Promise<ResizedImage> {
   const meta = await sharp(from).metadata();
   if (!meta.width || !meta.height) throw new LadderError(`${from}: cannot read the image size`);
   const resized = smartResize(meta.width, meta.height, { factor: settings.pixels.factor, minPixels: settings.pixels.min, maxPixels: settings.pixels.max });
@@ -103,7 +102,7 @@ export async function processScene(job: SceneJob, sceneId: string): Promise<Scen
   const frames = [...new Set(kept.flatMap((c) => c.frames))].sort((a, b) => a - b);
   const missing = frames.filter((f) => !scene.views.some((v) => v.frame === f));
   if (missing.length) throw new LadderError(`scene ${scene.id}: candidates use frames ${missing.join(', ')}, which the scene does not have`);
-  const sizes = new Map<number, ImageSize>();
+  const sizes = new Map<number, ResizedImage>();
   const paths = new Map<number, string>();
   for (const frame of frames) {
     const path = join(folder, `${frame}.jpg`);
@@ -119,21 +118,16 @@ export async function processScene(job: SceneJob, sceneId: string): Promise<Scen
     await copyFile(videoSource, join(partial, video));
   }
 
-  const localization = settings.tasks.includes('localization')
-    ? (ladder.get('tasks', 'localization') as unknown as Partial<LocalizationTask>)
-    : undefined;
-  if (localization && typeof localization.pair !== 'function')
-    throw new LadderError(`the "localization" task (plugin ${ladder.owner('tasks', 'localization')}) has no pair() method`);
+  const pairing = settings.tasks.map((id) => ladder.get('tasks', id)).filter((task) => typeof task.pair === 'function');
   const samples: Sample[] = [];
   const asSample = ({ refs: _r, frames: used, ...rest }: Candidate): Sample => ({
     ...rest,
     media: { images: used.map((f) => paths.get(f)!), ...(rest.media.video && video ? { video } : {}) },
   });
   for (const candidate of kept) {
-    if (localization?.pair && candidate.modality === 'single-image' && candidate.refs.length) {
-      const twin = localization.pair(candidate, scene, sizes.get(candidate.frames[0]!)!);
-      samples.push({ ...asSample(candidate), pairedWith: twin.id }, asSample(twin));
-    } else samples.push(asSample(candidate));
+    const images = candidate.frames.map((frame) => sizes.get(frame)!);
+    const twins = pairing.flatMap((task) => task.pair!(candidate, scene, images) ?? []);
+    samples.push(twins.length ? { ...asSample(candidate), pairedWith: twins[0]!.id } : asSample(candidate), ...twins.map(asSample));
   }
   const result: SceneResult = { scene: scene.id, samples, generated, drops };
   await writeJsonAtomic(sceneResultPath(partial, scene.id), result);

@@ -3,11 +3,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import sharp from 'sharp';
-import { buildDataset, PluginError, readJsonLines, type Sample } from '../../../core/index.ts';
+import { buildDataset, PluginError, readJsonLines, type Plugin, type Sample } from '../../../core/index.ts';
 import { buildCachedDataset, checkDataset, coverageProblems, enabledCells } from '../../../plugins/dataset/index.ts';
 import { SPATIAL_CELLS } from '../../../lib/tasks/index.ts';
 import { tempDir } from '../../helpers/temp.ts';
-import { fixtureLadder } from './helpers.ts';
+import { fixtureLadder, PLUGINS } from './helpers.ts';
 
 /** sha256 of every file under a directory, by relative path. */
 function digest(dir: string): Record<string, string> {
@@ -168,4 +168,32 @@ test('the build filters through the `filters` hook: an interceptor sees one call
   const dataset = await buildCachedDataset(ladder, request(ladder));
   t.deepEqual(seen, ['room00', 'room01', 'room02']);
   t.true(Object.values((dataset.manifest.candidates as { drops: Record<string, number> }).drops).some((n) => n > 0));
+});
+
+test('any task generator can pair: the builder calls `pair` on every kept candidate, with no localization special case', async (t) => {
+  const root = tempDir(t);
+  const echo: Plugin = {
+    name: 'task-echo',
+    apply: (l) =>
+      l.hooks.tasks.for('echo').tap('task-echo', () => ({
+        id: 'echo',
+        modalities: ['multi-view'],
+        generate: () => [],
+        pair: (c, _scene, images) =>
+          c.modality === 'multi-view' ? { ...c, id: `${c.id}/echo`, task: 'echo', question: `${images.length} images: ${images.map((i) => `${i.resized.width}x${i.resized.height}`).join(' ')}`, pairedWith: c.id } : undefined,
+      })),
+  };
+  const plugins = [...PLUGINS.filter((p) => p !== 'task-localization'), echo];
+  const { ladder } = await fixtureLadder({ images: join(root, 'images'), cacheDir: join(root, 'cache'), fixture: { scenes: 3 }, plugins });
+  const { samples } = await buildCachedDataset(ladder, request(ladder));
+  const multi = samples.filter((s) => s.modality === 'multi-view' && s.task !== 'echo');
+  t.true(multi.length > 0);
+  t.false(samples.some((s) => s.task === 'localization'));
+  for (const q of multi) {
+    const twin = samples[samples.indexOf(q) + 1]!;
+    t.like(twin, { id: `${q.id}/echo`, task: 'echo', pairedWith: q.id, media: q.media });
+    t.is(q.pairedWith, twin.id);
+    t.is(twin.question, `${q.media.images.length} images: ${Array(q.media.images.length).fill('168x112').join(' ')}`);
+  }
+  t.is(samples.filter((s) => s.task === 'echo').length, multi.length);
 });
