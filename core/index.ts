@@ -18,9 +18,9 @@ export { applyVariant, parseOrder, summarizeAblation, meanStd, variantEvaluation
 export { RunDirectory, type RunState } from './run-directory.ts';
 export { markdownTable, benchmarkTable, modalityTable, evaluationTable, checkpointTable } from './report.ts';
 export { createRandom, hash32 } from './random.ts';
-export { writeFileAtomic, writeFileAtomicSync, writeJsonAtomic, appendJsonLine, readJsonLines, dropTornLine } from './files.ts';
+export { writeFileAtomic, writeFileAtomicSync, writeJsonAtomic, appendJsonLine, readJsonLines, dropTornLine, fileSizes, tempName, tempOwner } from './files.ts';
 export { LadderError, ConfigError, UsageError, PluginError } from './errors.ts';
-export { acquireLock, withLock, isLocked, lockHolder, lockPathOf, describeHolder, LockedError, type Lock, type LockHolder, type LockOptions } from './lock.ts';
+export { acquireLock, withLock, isLocked, lockHolder, lockPathOf, describeHolder, sweepLeftovers, LockedError, type Lock, type LockHolder, type LockOptions } from './lock.ts';
 
 /** Identity helper giving a config file types: `export default defineConfig({ ... })`. */
 export const defineConfig = <T extends import('./config.ts').UserConfig | import('./config.ts').UserConfig[]>(config: T): T => config;

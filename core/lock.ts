@@ -14,14 +14,19 @@
  *   const lock = await acquireLock(dir, { what: 'run directory runs/x' });            // refuse if held
  *   const lock = await acquireLock(dir, { what: 'dataset cache', wait: true, onWait }); // wait for the holder
  *   try { ... } finally { await lock.release(); }
+ *
+ * Leftovers: a process killed mid-write leaves temporary files behind
+ * (`<name>.tmp-<pid>-<thread>-<n>`, see files.ts). `sweepLeftovers(dir,
+ * mine)` removes those of processes that are gone, and, called under the lock
+ * of what they belong to, every one that `mine` claims.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { UsageError } from './errors.ts';
-import { writeFileAtomicSync } from './files.ts';
+import { tempOwner, writeFileAtomicSync } from './files.ts';
 
 export interface LockHolder {
   pid: number;
@@ -156,6 +161,28 @@ export async function withLock<T>(path: string, options: LockOptions, work: () =
   } finally {
     await lock.release();
   }
+}
+
+/**
+ * Remove temporary entries (files or folders) directly in `dir` that a
+ * process left behind: those whose process is no longer alive on this host,
+ * and every one `mine(name)` claims; call it with `mine` only while holding
+ * the lock of what those entries belong to, so no live process is writing
+ * them. Returns the names removed.
+ */
+export async function sweepLeftovers(dir: string, mine?: (name: string) => boolean): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const gone = names.filter((name) => {
+    const pid = tempOwner(name);
+    return (pid !== undefined && pid !== process.pid && !alive(pid)) || (mine?.(name) ?? false);
+  });
+  await Promise.all(gone.map((name) => rm(join(dir, name), { recursive: true, force: true })));
+  return gone;
 }
 
 /** True when `path` is locked by a live holder (a stale lock does not count). */

@@ -1,10 +1,10 @@
 import test from 'ava';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import sharp from 'sharp';
 import { buildDataset, PluginError, readJsonLines, type Plugin, type Sample } from '../../../core/index.ts';
-import { buildCachedDataset, checkDataset, coverageProblems, enabledCells } from '../../../plugins/dataset/index.ts';
+import { buildCachedDataset, checkDataset, coverageProblems, enabledCells, loadDataset } from '../../../plugins/dataset/index.ts';
 import { SPATIAL_CELLS } from '../../../lib/tasks/index.ts';
 import { tempDir } from '../../helpers/temp.ts';
 import { fixtureLadder, PLUGINS } from './helpers.ts';
@@ -196,4 +196,32 @@ test('any task generator can pair: the builder calls `pair` on every kept candid
     t.is(twin.question, `${q.media.images.length} images: ${Array(q.media.images.length).fill('168x112').join(' ')}`);
   }
   t.is(samples.filter((s) => s.task === 'echo').length, multi.length);
+});
+
+test('a cached dataset with a missing or cut-short file is built again, not reused; --dir refuses it', async (t) => {
+  const root = tempDir(t);
+  const config = { images: join(root, 'images'), cacheDir: join(root, 'cache'), fixture: { scenes: 3 } };
+  const first = await fixtureLadder(config);
+  const built = await buildCachedDataset(first.ladder, request(first.ladder));
+  const before = digest(built.dir);
+  const files = (built.manifest.files as { sizes: Record<string, number>; sha256: Record<string, string> });
+  t.deepEqual(Object.keys(files.sizes).sort(), Object.keys(before).filter((f) => f !== 'manifest.json').sort(), 'the manifest lists every file');
+  t.is(files.sha256['samples.jsonl'], createHash('sha256').update(readFileSync(join(built.dir, 'samples.jsonl'))).digest('hex'));
+
+  const image = Object.keys(files.sizes).find((f) => f.startsWith('media/') && f.endsWith('.jpg'))!;
+  const breakages: [string, () => void, RegExp][] = [
+    ['a missing image', () => rmSync(join(built.dir, image)), new RegExp(`${image} is missing`)],
+    ['samples.jsonl cut short', () => truncateSync(join(built.dir, 'samples.jsonl'), 1000), /samples\.jsonl has 1000 bytes, the manifest says \d+/],
+    ['samples.jsonl changed in place', () => writeFileSync(join(built.dir, 'samples.jsonl'), readFileSync(join(built.dir, 'samples.jsonl'), 'utf8').replace('"split":"train"', '"split":"xxxxx"')), /samples\.jsonl differs from the manifest's SHA-256/],
+    ['only the manifest left', () => { for (const f of readdirSync(built.dir)) if (f !== 'manifest.json') rmSync(join(built.dir, f), { recursive: true }); }, /[^)]+ is missing/],
+  ];
+  for (const [what, breakIt, problem] of breakages) {
+    breakIt();
+    t.throws(() => loadDataset(built.dir), { message: new RegExp(`incomplete dataset \\(${problem.source}\\); build it again`) }, what);
+    const again = await fixtureLadder(config);
+    const rebuilt = await buildCachedDataset(again.ladder, request(again.ladder));
+    t.false(rebuilt.cached, what);
+    t.regex(again.logs.join('\n'), new RegExp(`is incomplete \\(${problem.source}\\): building it again`), what);
+    t.deepEqual(digest(built.dir), before, what);
+  }
 });
