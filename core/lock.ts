@@ -20,7 +20,7 @@
  * mine)` removes those of processes that are gone, and, called under the lock
  * of what they belong to, every one that `mine` claims.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -94,6 +94,18 @@ const deadHolder = (holder: LockHolder | undefined) => !!holder && holder.host =
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Change the lock directory's contents without changing its mtime:
+ * proper-lockfile refreshes the mtime while the lock is held and counts the
+ * lock as lost (no longer refreshed, so stale for others) when it finds an
+ * mtime it did not set.
+ */
+function keepMtime(lockPath: string, change: () => void): void {
+  const { atime, mtime } = statSync(lockPath);
+  change();
+  utimesSync(lockPath, atime, mtime);
+}
+
 export async function acquireLock(path: string, options: LockOptions): Promise<Lock> {
   const lockPath = lockPathOf(path);
   await mkdir(dirname(lockPath), { recursive: true });
@@ -116,7 +128,7 @@ export async function acquireLock(path: string, options: LockOptions): Promise<L
         started: new Date().toISOString(),
         command: process.argv.slice(1).join(' '),
       };
-      writeFileAtomicSync(join(lockPath, 'holder.json'), `${JSON.stringify(holder)}\n`);
+      keepMtime(lockPath, () => writeFileAtomicSync(join(lockPath, 'holder.json'), `${JSON.stringify(holder)}\n`));
       let released = false;
       return {
         path,
@@ -124,7 +136,7 @@ export async function acquireLock(path: string, options: LockOptions): Promise<L
         async release() {
           if (released) return;
           released = true;
-          rmSync(join(lockPath, 'holder.json'), { force: true });
+          keepMtime(lockPath, () => rmSync(join(lockPath, 'holder.json'), { force: true }));
           await unlock().catch(() => undefined);
         },
       };
