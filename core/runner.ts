@@ -177,10 +177,13 @@ export async function runCurriculum(ladder: Ladder, opts: RunOptions = {}): Prom
         const stage = ladder.get('stages', entry.kind);
         const random = createRandom(config.seed, `stage:${entry.name}`);
         const dir = run.stageDir(index, entry.name);
+        const samples = selectSamples(dataset.samples, entry.data, random);
+        if (!samples.length)
+          throw new ConfigError(`curriculum stage "${entry.name}" selects no training samples (data: ${JSON.stringify(entry.data)}) from the dataset in ${dataset.dir}`);
         const result = await stage.run({
           entry,
           policy,
-          samples: selectSamples(dataset.samples, entry.data, random),
+          samples,
           dataset,
           rewards: stage.usesRewards ? resolveRewards(ladder, entry) : {},
           seed: config.seed,
