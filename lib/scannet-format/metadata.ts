@@ -14,7 +14,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { describeHolder, sweepLeftovers, withLock, writeJsonAtomic, type Scene, type SourceContext } from '../../core/index.ts';
+import { describeHolder, sweepLeftovers, withLock, writeJsonAtomic, type LockHolder, type Scene, type SourceContext } from '../../core/index.ts';
 import { planScene, readScene, type ReaderOptions, type SceneInput } from './scene-reader.ts';
 
 export const METADATA_FORMAT = 'spatial-ladder/scene-metadata';
@@ -66,8 +66,8 @@ export async function loadCachedScene(input: SceneInput, options: ReaderOptions,
   };
   const cached = await usable();
   if (cached) return cached;
-  const lock = { what: `scene ${input.id} (${input.source})`, wait: true, onWait: (holder: Parameters<typeof describeHolder>[0]) => ctx.log(`scene ${input.id}: waiting for ${describeHolder(holder)}, which is reading it`) };
-  return withLock(path.slice(0, -'.json'.length), lock, async () => {
+  const waiting = (holder: LockHolder | undefined) => ctx.log(`scene ${input.id}: waiting for ${describeHolder(holder)}, which is reading it`);
+  return withLock(path.slice(0, -'.json'.length), { what: `scene ${input.id} (${input.source})`, wait: true, onWait: waiting }, async () => {
     const written = await usable();
     if (written) return written;
     await sweepLeftovers(dirname(path), (name) => name.startsWith(`${input.id}.json.tmp-`));

@@ -34,11 +34,12 @@ import {
   sweepLeftovers,
   tempOwner,
   withLock,
-  sourceContext as sourceContextOf,
+  sourceContext,
   writeFileAtomic,
   writeJsonAtomic,
   type Dataset,
   type DatasetRequest,
+  type LockHolder,
   type Ladder,
   type Sample,
   type SourceContext,
@@ -146,12 +147,8 @@ const sumInto = (target: Record<string, number>, add: Record<string, number>) =>
  */
 export async function buildCachedDataset(ladder: Ladder, request: DatasetRequest, options: BuildOptions = {}): Promise<BuiltDataset> {
   const plan = datasetPlan(ladder, request.config, request.seed, request.cacheDir);
-  const lock = {
-    what: `dataset ${plan.hash} (${plan.dir})`,
-    wait: true,
-    onWait: (holder: Parameters<typeof describeHolder>[0]) => request.log(`dataset ${plan.hash}: waiting for ${describeHolder(holder)}, which is building it`),
-  };
-  return withLock(plan.dir, lock, () => build(ladder, request, plan, options));
+  const waiting = (holder: LockHolder | undefined) => request.log(`dataset ${plan.hash}: waiting for ${describeHolder(holder)}, which is building it`);
+  return withLock(plan.dir, { what: `dataset ${plan.hash} (${plan.dir})`, wait: true, onWait: waiting }, () => build(ladder, request, plan, options));
 }
 
 async function build(ladder: Ladder, request: DatasetRequest, plan: DatasetPlan, options: BuildOptions): Promise<BuiltDataset> {
@@ -169,8 +166,8 @@ async function build(ladder: Ladder, request: DatasetRequest, plan: DatasetPlan,
   if (existsSync(partial)) await sweepTemporary(partial);
   const started = Date.now();
   const { settings } = plan;
-  const sourceContext = sourceContextOf(request);
-  let ids = await ladder.get('sources', settings.source).list(sourceContext);
+  const context = sourceContext(request);
+  let ids = await ladder.get('sources', settings.source).list(context);
   if (settings.scenes) ids = ids.slice(0, settings.scenes);
   if (!ids.length) throw new LadderError(`scene source "${settings.source}" lists no scenes`);
   const twice = ids.filter((id, i) => ids.indexOf(id) !== i);
@@ -189,7 +186,7 @@ async function build(ladder: Ladder, request: DatasetRequest, plan: DatasetPlan,
   if (todo.length < used.length) request.log(`dataset ${plan.hash}: resuming, ${used.length - todo.length} of ${used.length} scenes already generated`);
   const progress = request.progress(`dataset ${plan.hash.slice(0, 8)}`, used.length);
   progress.tick(used.length - todo.length);
-  await generateScenes(ladder, request, plan, partial, sourceContext, todo, options.workers ?? settings.workers, (scene) => progress.tick(1, scene));
+  await generateScenes(ladder, request, plan, partial, context, todo, options.workers ?? settings.workers, (scene) => progress.tick(1, scene));
   progress.done();
 
   const results = used.map((id) => JSON.parse(readFileSync(sceneResultPath(partial, id), 'utf8')) as SceneResult);

@@ -31,6 +31,7 @@ import {
   writeFileAtomic,
   writeJsonAtomic,
   type Intrinsics,
+  type LockHolder,
   type Mat4,
   type OrientedBox,
   type Vec3,
@@ -161,8 +162,8 @@ export async function generateScene(root: string, index: number, seed: number, o
   const paths = scenePaths(root, id);
   const result = { id, dir: paths.dir, truth: paths.truth, ...(options.video ? { video: paths.video } : {}) };
   if (await isComplete(root, paths, options.video)) return { ...result, written: false };
-  const lock = { what: `procedural scene ${id} in ${root}`, wait: true, onWait: (holder: Parameters<typeof describeHolder>[0]) => log(`procedural: waiting for ${describeHolder(holder)}, which is writing scene ${id}`) };
-  return withLock(paths.manifest.slice(0, -'.json'.length), lock, async () => {
+  const waiting = (holder: LockHolder | undefined) => log(`procedural: waiting for ${describeHolder(holder)}, which is writing scene ${id}`);
+  return withLock(paths.manifest.slice(0, -'.json'.length), { what: `procedural scene ${id} in ${root}`, wait: true, onWait: waiting }, async () => {
     if (await isComplete(root, paths, options.video)) return { ...result, written: false };
     await sweepScene(root, id);
     await ensureRoot(root, seed, options);
