@@ -15,8 +15,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createLadder, createRandom, type Candidate, type Scene } from '../core/index.ts';
-import { runFilters } from '../plugins/dataset/scene-work.ts';
+import { createLadder, createRandom, runFilters, type Candidate, type Scene } from '../core/index.ts';
 import { syntheticScene } from '../test/helpers/synthetic-scene.ts';
 import { ALL_FILTERS, ALL_TASKS } from '../test/helpers/tiny-scene.ts';
 
@@ -67,7 +66,8 @@ for (const scene of scenes) {
   const candidates = generateAll(scene);
   const ms = performance.now() - started;
   const filterStart = performance.now();
-  const survivors = await runFilters(ladder, candidates, { scene, seed: 1 }, drops);
+  const { kept: survivors, drops: dropped } = await runFilters(ladder, candidates, { scene, seed: 1 });
+  for (const [name, n] of Object.entries(dropped)) drops[name] = (drops[name] ?? 0) + n;
   filterMs += performance.now() - filterStart;
   generateMs += ms;
   generated += candidates.length;

@@ -2,27 +2,60 @@
  * Crash-safe file writing: write to a temporary file beside the target, then
  * rename, so a reader never sees half a file and a crash never loses the old one.
  */
-import { appendFileSync, closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { appendFileSync, closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
 import { threadId } from 'node:worker_threads';
 
 let counter = 0;
-/** Unique per process and worker thread (each thread has its own counter). */
-const tempName = (path: string) => `${path}.tmp-${process.pid}-${threadId}-${counter++}`;
+/** `<path>.tmp-<pid>-<thread>-<n>`: unique per process and worker thread (each thread has its own counter). */
+export const tempName = (path: string, unique: string | number = counter++) => `${path}.tmp-${process.pid}-${threadId}-${unique}`;
 
+/** The pid in a temporary name made by `tempName`, or undefined when `name` is not one. */
+export function tempOwner(name: string): number | undefined {
+  const match = /\.tmp-(\d+)-\d+-\w+$/.exec(name);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** A failed write removes its temporary file. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const temp = tempName(path);
-  await writeFile(temp, data);
-  await rename(temp, path);
+  try {
+    await writeFile(temp, data);
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
 }
 
 export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
   mkdirSync(dirname(path), { recursive: true });
   const temp = tempName(path);
-  writeFileSync(temp, data);
-  renameSync(temp, path);
+  try {
+    writeFileSync(temp, data);
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+}
+
+/**
+ * Every file under `dir` (paths relative to `root`, sorted) -> its size in
+ * bytes: what a cache entry's manifest lists, to be checked on load.
+ * `skip(relativePath)` leaves a file or folder out.
+ */
+export async function fileSizes(dir: string, skip: (path: string) => boolean = () => false, root = dir): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const path = join(dir, entry.name);
+    if (skip(relative(root, path))) continue;
+    if (entry.isDirectory()) Object.assign(out, await fileSizes(path, skip, root));
+    else out[relative(root, path)] = (await stat(path)).size;
+  }
+  return out;
 }
 
 export const writeJsonAtomic = (path: string, value: unknown) =>

@@ -10,6 +10,8 @@ export { Ladder, createLadder, type LoadedPlugin, type CreateLadderOptions, type
 export { definePlugin, definePreset, isPlugin, type Plugin, type PluginFactory, type Preset, type PresetFactory } from './plugin.ts';
 export { loadConfig, applyOverrides, validate, configSchema, DEFAULT_CONFIG, type UserConfig, type LadderConfig, type PluginEntry } from './config.ts';
 export { resolveEntries, expandName, PACKAGE_ROOT } from './resolve.ts';
+export { runFilters } from './filters.ts';
+export { datasetRequest, datasetSeed, sourceContext, loadScene, loadScenes, DEFAULT_SOURCE, type LoadOptions, type SkippedScene } from './scenes.ts';
 export { runCurriculum, buildDataset, evaluateBenchmark, loadPolicy, preflight, checkOptions, resolveCurriculum, tooManyErrors, type RunOptions, type RunSummary } from './runner.ts';
 export { selectSamples, mixStages, orderStages, evaluationPoints, parseStageOptions } from './curriculum.ts';
 export { applyVariant, parseOrder, summarizeAblation, meanStd, variantEvaluationPoints, variantSchema, type CurriculumVariant, type AblationRun, type AblationSummary, type AblationVariantSummary } from './ablation.ts';
@@ -17,9 +19,9 @@ export { RunDirectory, eventKey, type RunState, type OpenMode } from './run-dire
 export { markdownTable, benchmarkTable, benchmarkMarkdown, describePolicy, noRowsScored, modalityTable, evaluationTable, checkpointTable } from './report.ts';
 export { contentHash, policyIdentity, shortHash, stableJson } from './fingerprint.ts';
 export { createRandom, hash32 } from './random.ts';
-export { writeFileAtomic, writeFileAtomicSync, writeJsonAtomic, appendJsonLine, readJsonLines, dropTornLine } from './files.ts';
+export { writeFileAtomic, writeFileAtomicSync, writeJsonAtomic, appendJsonLine, readJsonLines, dropTornLine, fileSizes, tempName, tempOwner } from './files.ts';
 export { LadderError, ConfigError, UsageError, PluginError, GenerationErrors } from './errors.ts';
-export { acquireLock, withLock, isLocked, lockHolder, lockPathOf, describeHolder, LockedError, type Lock, type LockHolder, type LockOptions } from './lock.ts';
+export { acquireLock, withLock, isLocked, lockHolder, lockPathOf, describeHolder, sweepLeftovers, LockedError, type Lock, type LockHolder, type LockOptions } from './lock.ts';
 
 /** Identity helper giving a config file types: `export default defineConfig({ ... })`. */
 export const defineConfig = <T extends import('./config.ts').UserConfig | import('./config.ts').UserConfig[]>(config: T): T => config;

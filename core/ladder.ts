@@ -6,6 +6,7 @@
  */
 import type { z } from 'zod';
 import { ConfigError, PluginError, UsageError } from './errors.ts';
+import { countFilterDrops } from './filters.ts';
 import { createHooks, REGISTRIES, type LadderHooks, type RegistryName, type RegistryTypes } from './hooks.ts';
 import {
   configSchema,
@@ -70,6 +71,8 @@ export class Ladder {
     this.origin = meta.origin;
     this.presets = meta.presets ?? [];
     this.skipped = meta.skipped ?? [];
+    // First, so the attribution below wraps it: a filter's bad result is reported as that plugin's error.
+    countFilterDrops(this.hooks.filters);
     for (const [name, hook] of Object.entries(this.hooks)) {
       if (REGISTRIES.includes(name as RegistryName))
         (hook as { intercept(i: object): void }).intercept({

@@ -14,14 +14,19 @@
  *   const lock = await acquireLock(dir, { what: 'run directory runs/x' });            // refuse if held
  *   const lock = await acquireLock(dir, { what: 'dataset cache', wait: true, onWait }); // wait for the holder
  *   try { ... } finally { await lock.release(); }
+ *
+ * Leftovers: a process killed mid-write leaves temporary files behind
+ * (`<name>.tmp-<pid>-<thread>-<n>`, see files.ts). `sweepLeftovers(dir,
+ * mine)` removes those of processes that are gone, and, called under the lock
+ * of what they belong to, every one that `mine` claims.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { existsSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { UsageError } from './errors.ts';
-import { writeFileAtomicSync } from './files.ts';
+import { tempOwner, writeFileAtomicSync } from './files.ts';
 
 export interface LockHolder {
   pid: number;
@@ -89,6 +94,18 @@ const deadHolder = (holder: LockHolder | undefined) => !!holder && holder.host =
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Change the lock directory's contents without changing its mtime:
+ * proper-lockfile refreshes the mtime while the lock is held and counts the
+ * lock as lost (no longer refreshed, so stale for others) when it finds an
+ * mtime it did not set.
+ */
+function keepMtime(lockPath: string, change: () => void): void {
+  const { atime, mtime } = statSync(lockPath);
+  change();
+  utimesSync(lockPath, atime, mtime);
+}
+
 export async function acquireLock(path: string, options: LockOptions): Promise<Lock> {
   const lockPath = lockPathOf(path);
   await mkdir(dirname(lockPath), { recursive: true });
@@ -111,7 +128,7 @@ export async function acquireLock(path: string, options: LockOptions): Promise<L
         started: new Date().toISOString(),
         command: process.argv.slice(1).join(' '),
       };
-      writeFileAtomicSync(join(lockPath, 'holder.json'), `${JSON.stringify(holder)}\n`);
+      keepMtime(lockPath, () => writeFileAtomicSync(join(lockPath, 'holder.json'), `${JSON.stringify(holder)}\n`));
       let released = false;
       return {
         path,
@@ -119,7 +136,7 @@ export async function acquireLock(path: string, options: LockOptions): Promise<L
         async release() {
           if (released) return;
           released = true;
-          rmSync(join(lockPath, 'holder.json'), { force: true });
+          keepMtime(lockPath, () => rmSync(join(lockPath, 'holder.json'), { force: true }));
           await unlock().catch(() => undefined);
         },
       };
@@ -156,6 +173,28 @@ export async function withLock<T>(path: string, options: LockOptions, work: () =
   } finally {
     await lock.release();
   }
+}
+
+/**
+ * Remove temporary entries (files or folders) directly in `dir` that a
+ * process left behind: those whose process is no longer alive on this host,
+ * and every one `mine(name)` claims; call it with `mine` only while holding
+ * the lock of what those entries belong to, so no live process is writing
+ * them. Returns the names removed.
+ */
+export async function sweepLeftovers(dir: string, mine?: (name: string) => boolean): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const gone = names.filter((name) => {
+    const pid = tempOwner(name);
+    return (pid !== undefined && pid !== process.pid && !alive(pid)) || (mine?.(name) ?? false);
+  });
+  await Promise.all(gone.map((name) => rm(join(dir, name), { recursive: true, force: true })));
+  return gone;
 }
 
 /** True when `path` is locked by a live holder (a stale lock does not count). */

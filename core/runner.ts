@@ -11,6 +11,7 @@ import { ConfigError, LadderError, messageOf } from './errors.ts';
 import { evaluationPoints, parseStageOptions, selectSamples } from './curriculum.ts';
 import { validate } from './config.ts';
 import { createRandom } from './random.ts';
+import { datasetRequest } from './scenes.ts';
 import { RunDirectory, type OpenMode, type RunState } from './run-directory.ts';
 import { checkpointTable, evaluationTable } from './report.ts';
 import type { Ladder } from './ladder.ts';
@@ -76,14 +77,7 @@ export function resolveCurriculum(ladder: Ladder): StageEntry[] {
 }
 
 export async function buildDataset(ladder: Ladder): Promise<Dataset> {
-  const { config } = ladder;
-  const dataset = await ladder.hooks.dataset.promise({
-    seed: config.seed,
-    cacheDir: config.cacheDir,
-    config: config.data,
-    progress: ladder.progress.bind(ladder),
-    log: (message) => ladder.log(message),
-  });
+  const dataset = await ladder.hooks.dataset.promise(datasetRequest(ladder));
   if (!dataset) throw new ConfigError('no plugin built the dataset: every tap of the `dataset` hook returned nothing');
   return dataset;
 }
@@ -269,10 +263,13 @@ async function walk(ladder: Ladder, curriculum: StageEntry[], run: RunDirectory,
         const stage = ladder.get('stages', entry.kind);
         const random = createRandom(config.seed, `stage:${entry.name}`);
         const dir = run.stageDir(index, entry.name);
+        const samples = selectSamples(dataset.samples, entry.data, random);
+        if (!samples.length)
+          throw new ConfigError(`curriculum stage "${entry.name}" selects no training samples (data: ${JSON.stringify(entry.data)}) from the dataset in ${dataset.dir}`);
         const result = await stage.run({
           entry,
           policy,
-          samples: selectSamples(dataset.samples, entry.data, random),
+          samples,
           dataset,
           rewards: stage.usesRewards ? resolveRewards(ladder, entry) : {},
           seed: config.seed,

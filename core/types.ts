@@ -187,10 +187,26 @@ export interface TaskContext {
   options: Record<string, unknown>;
 }
 
+/** A colour image's own size and the size the model sees it at (the dataset's pixel budget). */
+export interface ResizedImage {
+  width: number;
+  height: number;
+  resized: { width: number; height: number };
+}
+
 export interface TaskGenerator {
   id: string;
   modalities: readonly Modality[];
   generate(scene: Scene, modality: Modality, ctx: TaskContext): Iterable<Candidate>;
+  /**
+   * Optional: a twin derived from another task's candidate that survived the
+   * filters, rather than from the scene (localization pairs with every
+   * single-image question). The dataset builder calls it for each kept
+   * candidate, with the sizes of the images it shows (`images[i]` for
+   * `candidate.frames[i]`), and writes the twin right after the candidate,
+   * the two linked by `pairedWith`. Undefined: no twin for this candidate.
+   */
+  pair?(candidate: Candidate, scene: Scene, images: ResizedImage[]): Candidate | undefined;
 }
 
 export interface FilterContext {

@@ -5,11 +5,12 @@
  * at a time, with a bounded number decoding ahead.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { writeFileAtomic } from '../../core/index.ts';
 import { evenSubset, isFiniteMatrix } from '../geometry/index.ts';
+import { jpegSize } from '../media/index.ts';
 import { SceneError } from './errors.ts';
 import { decodeSensDepth, type SensFile } from './sens.ts';
 import { parseMatrix } from './text-files.ts';
@@ -26,7 +27,18 @@ export interface FrameData {
   pose: number[];
   /** Absolute colour image path. */
   image: string;
+  /** The colour JPEG's size, checked from its header (frames with a valid pose only). */
+  imageSize?: { width: number; height: number };
   depth?: DepthImage;
+}
+
+/** A colour frame's size from its JPEG header; an empty, cut-short or non-JPEG frame is a SceneError naming the file. */
+export function colourSize(bytes: Uint8Array, scene: string, file: string, frame?: number): { width: number; height: number } {
+  try {
+    return jpegSize(bytes);
+  } catch (error) {
+    throw new SceneError(scene, file, `${frame === undefined ? '' : `frame ${frame}: `}bad colour image: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 /** Frame numbers `count` frames from `all` keep: every `stride`-th, then at most `max`, spread evenly. */
@@ -68,8 +80,10 @@ export async function* exportedFrames(dir: string, scene: string, frames: number
       }
       const pose = parseMatrix(text!, scene, posePath);
       const image = join(dir, 'color', `${frame}.jpg`);
-      const depth = withDepth && isFiniteMatrix(pose) ? await readDepthPng(join(dir, 'depth', `${frame}.png`), scene) : undefined;
-      return { frame, pose, image, depth };
+      if (!isFiniteMatrix(pose)) return { frame, pose, image };
+      const imageSize = colourSize(await readFile(image).catch(missing(scene, image)), scene, image);
+      const depth = withDepth ? await readDepthPng(join(dir, 'depth', `${frame}.png`), scene) : undefined;
+      return { frame, pose, image, imageSize, depth };
     };
   }
 }
@@ -83,10 +97,11 @@ export async function* sensFrames(file: SensFile, frames: number[], extractDir: 
   for await (const f of file.frames((i) => wanted.has(i))) {
     yield async () => {
       const image = join(extractDir, `${f.index}.jpg`);
-      const valid = isFiniteMatrix(f.pose);
-      if (valid && !(existsSync(image) && (await stat(image)).size === f.colour.length)) await writeFileAtomic(image, f.colour);
-      const depth = valid ? { width: file.header.depthWidth, height: file.header.depthHeight, data: await decodeSensDepth(file, f.depth, f.index) } : undefined;
-      return { frame: f.index, pose: f.pose, image, depth };
+      if (!isFiniteMatrix(f.pose)) return { frame: f.index, pose: f.pose, image };
+      const imageSize = colourSize(f.colour, file.scene, file.path, f.index);
+      if (!(existsSync(image) && (await stat(image)).size === f.colour.length)) await writeFileAtomic(image, f.colour);
+      const depth = { width: file.header.depthWidth, height: file.header.depthHeight, data: await decodeSensDepth(file, f.depth, f.index) };
+      return { frame: f.index, pose: f.pose, image, imageSize, depth };
     };
   }
 }

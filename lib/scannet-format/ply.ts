@@ -66,7 +66,7 @@ export function parsePly(bytes: Uint8Array, scene: string, file: string): PlyMes
   const elements: Element[] = [];
   for (const line of lines) {
     const words = line.split(/\s+/);
-    if (words[0] === 'element') elements.push({ name: words[1]!, count: Number(words[2]), properties: [] });
+    if (words[0] === 'element') elements.push({ name: words[1]!, count: /^\d+$/.test(words[2] ?? '') ? Number(words[2]) : NaN, properties: [] });
     else if (words[0] === 'property') {
       const element = elements.at(-1) ?? fail(`property before any element: "${line}"`);
       const property: Property = words[1] === 'list' ? { name: words[4]!, type: words[3]!, countType: words[2]! } : { name: words[2]!, type: words[1]! };
@@ -77,6 +77,12 @@ export function parsePly(bytes: Uint8Array, scene: string, file: string): PlyMes
   for (const element of elements) if (!Number.isInteger(element.count) || element.count < 0) fail(`element ${element.name} has a bad count`);
   const vertex = elements.find((e) => e.name === 'vertex') ?? fail('no vertex element');
   for (const axis of ['x', 'y', 'z']) if (!vertex.properties.some((p) => p.name === axis && !p.countType)) fail(`vertex element has no ${axis} property`);
+
+  // Every element needs at least its fixed-size part per item: counts that cannot fit are an error before anything is sized by them.
+  const body = bytes.length - (newline + 1);
+  const minimum = elements.reduce((sum, e) => sum + e.count * e.properties.reduce((s, p) => s + TYPES[p.countType ?? p.type]!.size, 0), 0);
+  if (minimum > body)
+    fail(`the header claims ${elements.map((e) => `${e.count} ${e.name}`).join(', ')}, which need at least ${minimum} bytes after the header, and the file has ${body} (truncated, or a bad header)`);
 
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let offset = newline + 1;

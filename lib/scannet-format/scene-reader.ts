@@ -164,6 +164,8 @@ export async function readScene(plan: ScenePlan, log: (message: string) => void 
   const groups = readSegGroups(parseJson((await read(files.aggregation)).toString('utf8'), id, files.aggregation), id, files.aggregation);
   const built = buildObjects(positions, segIndices, groups, input.labelMap, options.samplesPerObject);
   built.notes.forEach(note);
+  if (!built.objects.length)
+    throw new SceneError(id, files.aggregation, groups.length ? `no objects: none of the ${groups.length} segGroups has mesh vertices` : 'no objects: segGroups is empty');
   const area = round(floorArea(positions, { cell: options.floorCell }), 4);
 
   const sens = plan.mode === 'sens' ? await SensFile.open(files.sens, id) : undefined;
@@ -175,15 +177,21 @@ export async function readScene(plan: ScenePlan, log: (message: string) => void 
     const views: View[] = [];
     let invalid = 0;
     let depthK: Intrinsics | undefined;
+    const framesFile = sens ? files.sens : join(dir, 'pose');
+    if (!plan.frames.length) throw new SceneError(id, framesFile, 'no frames');
     for await (const frame of ordered(jobs, 4)) {
       if (!isFiniteMatrix(frame.pose)) {
         invalid++;
         continue;
       }
+      const size = frame.imageSize;
+      if (size && (size.width !== colour.width || size.height !== colour.height))
+        throw new SceneError(id, sens ? files.sens : frame.image, `${sens ? `frame ${frame.frame}: ` : ''}colour image is ${size.width}x${size.height}, the scene's colour camera ${colour.width}x${colour.height}`);
       if (frame.depth && (!depthK || depthK.width !== frame.depth.width || depthK.height !== frame.depth.height))
         depthK = depth.width === frame.depth.width && depth.height === frame.depth.height ? depth : scaleIntrinsics(depth, frame.depth.width, frame.depth.height);
       views.push(measureView(frame, timeOf(frame.frame), alignment, colour, depthK, built.objects, options));
     }
+    if (!views.length) throw new SceneError(id, framesFile, `no usable view: all ${plan.frames.length} selected frames have an invalid (-inf or NaN) camera pose`);
     if (invalid) note(`${invalid} of ${plan.frames.length} selected frames skipped: invalid (-inf) camera pose`);
     const video = videoOf(views, built.objects.map((o) => o.object.id), input, options);
     return {

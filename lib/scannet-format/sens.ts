@@ -4,6 +4,7 @@
  * zlib-compressed uint16 depth image. Frames not asked for are skipped with
  * a seek, so a multi-gigabyte file is never held in memory.
  */
+import { kMaxLength } from 'node:buffer';
 import { open, type FileHandle } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { deflateSync, inflate } from 'node:zlib';
@@ -100,10 +101,15 @@ export class SensFile {
         depthShift: rest.readFloatLE(o + 24),
         frameCount: Number(rest.readBigUInt64LE(o + 28)),
       };
+      // Every frame has at least its fixed header: a count that cannot fit is an error before anything is sized by it.
+      const framesAt = 12 + rest.length;
+      const claimed = rest.readBigUInt64LE(o + 28);
+      if (claimed * BigInt(FRAME_HEADER) > BigInt(size - framesAt))
+        fail(`the header claims ${claimed} frames, which need at least ${claimed * BigInt(FRAME_HEADER)} bytes after the header, and the file has ${size - framesAt} (truncated, or a bad header)`);
       if (header.colourCompression !== COLOUR_JPEG) fail(`colour compression ${header.colourCompression} is not JPEG (2)`);
       if (header.depthCompression !== DEPTH_ZLIB && header.depthCompression !== DEPTH_RAW)
         fail(`depth compression ${header.depthCompression} is not supported (0 raw or 1 zlib)`);
-      return new SensFile(path, scene, header, handle, 12 + rest.length, size);
+      return new SensFile(path, scene, header, handle, framesAt, size);
     } catch (error) {
       await handle.close();
       throw error;
@@ -172,13 +178,16 @@ export class SensFile {
 /** Depth values (raw units, row-major) of one frame. */
 export async function decodeSensDepth(file: SensFile, bytes: Buffer, frame: number): Promise<Uint16Array> {
   const { depthWidth: w, depthHeight: h, depthCompression } = file.header;
+  const expected = w * h * 2;
+  if (!(expected > 0 && expected <= kMaxLength)) throw new SceneError(file.scene, file.path, `frame ${frame}: the header's depth size ${w}x${h} is not a usable image size`);
   let raw: Buffer;
   try {
-    raw = depthCompression === DEPTH_ZLIB ? await inflateAsync(bytes) : bytes;
+    // Inflate no further than one depth image: a corrupt stream cannot balloon.
+    raw = depthCompression === DEPTH_ZLIB ? await inflateAsync(bytes, { maxOutputLength: expected }) : bytes;
   } catch (error) {
     throw new SceneError(file.scene, file.path, `frame ${frame}: depth does not inflate (${(error as Error).message})`, { cause: error });
   }
-  if (raw.length !== w * h * 2) throw new SceneError(file.scene, file.path, `frame ${frame}: depth has ${raw.length} bytes, expected ${w}x${h}x2`);
+  if (raw.length !== expected) throw new SceneError(file.scene, file.path, `frame ${frame}: depth has ${raw.length} bytes, expected ${w}x${h}x2`);
   const out = new Uint16Array(w * h);
   for (let i = 0; i < out.length; i++) out[i] = raw.readUInt16LE(2 * i);
   return out;

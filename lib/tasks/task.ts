@@ -15,6 +15,7 @@ import {
   type Ladder,
   type Modality,
   type Random,
+  type ResizedImage,
   type Scene,
   type SceneObject,
   type TaskContext,
@@ -71,15 +72,16 @@ export interface CandidateFields {
  * `modalities` narrows the modalities it generates (default: all of
  * `modalities`). Keys of its options found in `TaskContext.options` (the
  * dataset's `data.taskOptions.<id>`) override the plugin's options for that
- * call. `extra` adds methods to the generator (localization's `pair`).
+ * call. `pair` makes twins of other tasks' kept candidates
+ * (`TaskGenerator.pair`; localization's grounding twins).
  */
-export function defineTask<S extends z.ZodObject, X extends object = object>(spec: {
+export function defineTask<S extends z.ZodObject>(spec: {
   name: string;
   id: string;
   modalities: readonly Modality[];
   options?: S;
   generate(input: GenerateInput, options: z.output<S>): Iterable<Candidate>;
-  extra?(options: z.output<S>): X;
+  pair?(candidate: Candidate, scene: Scene, images: ResizedImage[], options: z.output<S>): Candidate | undefined;
 }) {
   const modalities = z
     .array(z.enum(spec.modalities as [Modality, ...Modality[]]))
@@ -90,7 +92,7 @@ export function defineTask<S extends z.ZodObject, X extends object = object>(spe
     name: spec.name,
     options: schema,
     apply(ladder: Ladder, options) {
-      const generator: TaskGenerator & X = {
+      const generator: TaskGenerator = {
         id: spec.id,
         modalities: options.modalities,
         *generate(scene, modality, ctx) {
@@ -102,7 +104,7 @@ export function defineTask<S extends z.ZodObject, X extends object = object>(spe
           const emit = (fields: CandidateFields) => makeCandidate(scene, spec.id, modality, n++, fields);
           yield* spec.generate({ scene, index, modality, ctx, observations: observations(index, modality, settings, ctx.seed), emit }, effective);
         },
-        ...(spec.extra?.(options) ?? ({} as X)),
+        ...(spec.pair ? { pair: (candidate, scene, images) => spec.pair!(candidate, scene, images, options) } : {}),
       };
       ladder.hooks.tasks.for(spec.id).tap(spec.name, () => generator);
     },

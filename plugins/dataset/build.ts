@@ -10,23 +10,36 @@
  *
  * The hash covers everything that decides the content (settings.ts), so a
  * second build with the same inputs finds the directory and does nothing.
- * A build writes into `<hash>.partial/` and renames it at the end; each
+ * The directory is used only when complete: the manifest, written last,
+ * lists every file with its size (and the SHA-256 of samples.jsonl), checked
+ * on every load; an incomplete one is built again. A build holds the lock
+ * `<hash>.lock` (a second build of the same dataset waits, then finds it
+ * built), writes into `<hash>.partial/` and renames it at the end; each
  * finished scene leaves `scenes/<scene>.json` there, so a crashed build
- * resumes where it stopped. The same seed gives the same bytes whatever the
- * number of worker threads.
+ * resumes where it stopped (after sweeping the crashed build's temporary
+ * files). The same seed gives the same bytes whatever the number of worker
+ * threads.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import {
   createRandom,
+  describeHolder,
+  fileSizes,
   LadderError,
   readJsonLines,
+  sweepLeftovers,
+  tempOwner,
+  withLock,
+  sourceContext,
   writeFileAtomic,
   writeJsonAtomic,
   type Dataset,
   type DatasetRequest,
+  type LockHolder,
   type Ladder,
   type Sample,
   type SourceContext,
@@ -36,7 +49,7 @@ import { balanceLetters } from '../../lib/tasks/index.ts';
 import { writeExport } from './export.ts';
 import { datasetPlan, type DatasetPlan } from './settings.ts';
 import { processScene, safeName, sceneDone, sceneResultPath, type SceneJob, type SceneResult } from './scene-work.ts';
-import { splitScenes } from './split.ts';
+import { splitScenes, type SceneSplit } from './split.ts';
 import { computeStats, writeStats } from './stats.ts';
 import { isPlainData, runInWorkers, workerObstacle } from './workers.ts';
 
@@ -53,11 +66,55 @@ export interface BuiltDataset extends Dataset {
   cached: boolean;
 }
 
+/** What a manifest says about the files of its dataset. */
+interface DatasetFiles {
+  samples: string;
+  export: string[];
+  media: string;
+  /** Every file but manifest.json (paths relative to the dataset) -> bytes. */
+  sizes: Record<string, number>;
+  /** SHA-256 (hex) of the files training reads as a whole. */
+  sha256: Record<string, string>;
+}
+
+const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
+
+/**
+ * Why the dataset in `dir` cannot be used as it is (a file its manifest
+ * lists is missing, has another size or another hash), or undefined when it
+ * is complete.
+ */
+export function datasetProblem(dir: string): string | undefined {
+  let manifest: { files?: Partial<DatasetFiles> };
+  try {
+    manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as typeof manifest;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no manifest.json' : `manifest.json is unreadable (${(error as Error).message})`;
+  }
+  const { sizes, sha256: hashes = {} } = manifest.files ?? {};
+  if (!sizes) return 'its manifest lists no files (written by an older version)';
+  for (const [file, size] of Object.entries(sizes)) {
+    const found = existsSync(join(dir, file)) ? statSync(join(dir, file)).size : undefined;
+    if (found === undefined) return `${file} is missing`;
+    if (found !== size) return `${file} has ${found} bytes, the manifest says ${size}`;
+  }
+  for (const [file, hash] of Object.entries(hashes)) if (sha256(readFileSync(join(dir, file))) !== hash) return `${file} differs from the manifest's SHA-256`;
+  return undefined;
+}
+
+/** The dataset in `dir`, checked complete against its manifest. */
 export function loadDataset(dir: string): Dataset {
-  const manifestFile = join(dir, 'manifest.json');
-  if (!existsSync(manifestFile)) throw new LadderError(`${dir}: not a dataset directory (no manifest.json)`);
-  const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as Record<string, unknown>;
+  const problem = datasetProblem(dir);
+  if (problem === 'no manifest.json') throw new LadderError(`${dir}: not a dataset directory (no manifest.json)`);
+  if (problem) throw new LadderError(`${dir}: incomplete dataset (${problem}); build it again (ladder data build --force)`);
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Record<string, unknown>;
   return { dir, manifest, samples: readJsonLines<Sample>(join(dir, 'samples.jsonl')) };
+}
+
+/** Remove every temporary file under `dir` (call while holding the dataset's lock: they are a crashed build's). */
+async function sweepTemporary(dir: string): Promise<void> {
+  await sweepLeftovers(dir, (name) => tempOwner(name) !== undefined);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) await sweepTemporary(join(dir, entry.name));
 }
 
 /**
@@ -83,18 +140,34 @@ const sumInto = (target: Record<string, number>, add: Record<string, number>) =>
   for (const [k, v] of Object.entries(add)) target[k] = (target[k] ?? 0) + v;
 };
 
+/**
+ * The dataset of `request`, built unless a complete one is cached. Holds the
+ * dataset's lock throughout: a concurrent build of the same dataset waits
+ * (saying for whom) and then finds it built.
+ */
 export async function buildCachedDataset(ladder: Ladder, request: DatasetRequest, options: BuildOptions = {}): Promise<BuiltDataset> {
   const plan = datasetPlan(ladder, request.config, request.seed, request.cacheDir);
+  const waiting = (holder: LockHolder | undefined) => request.log(`dataset ${plan.hash}: waiting for ${describeHolder(holder)}, which is building it`);
+  return withLock(plan.dir, { what: `dataset ${plan.hash} (${plan.dir})`, wait: true, onWait: waiting }, () => build(ladder, request, plan, options));
+}
+
+async function build(ladder: Ladder, request: DatasetRequest, plan: DatasetPlan, options: BuildOptions): Promise<BuiltDataset> {
   const partial = `${plan.dir}.partial`;
   if (options.force) await Promise.all([rm(plan.dir, { recursive: true, force: true }), rm(partial, { recursive: true, force: true })]);
-  else if (existsSync(join(plan.dir, 'manifest.json'))) {
-    request.log(`dataset ${plan.hash} is up to date in ${plan.dir} (cached: nothing to build)`);
-    return { ...loadDataset(plan.dir), hash: plan.hash, cached: true };
+  else if (existsSync(plan.dir)) {
+    const problem = datasetProblem(plan.dir);
+    if (!problem) {
+      request.log(`dataset ${plan.hash} is up to date in ${plan.dir} (cached: nothing to build)`);
+      return { ...loadDataset(plan.dir), hash: plan.hash, cached: true };
+    }
+    request.log(`dataset ${plan.hash} in ${plan.dir} is incomplete (${problem}): building it again`);
+    await rm(plan.dir, { recursive: true, force: true });
   }
+  if (existsSync(partial)) await sweepTemporary(partial);
   const started = Date.now();
   const { settings } = plan;
-  const sourceContext = { seed: settings.seed, cacheDir: resolve(request.cacheDir), progress: request.progress, log: request.log };
-  let ids = await ladder.get('sources', settings.source).list(sourceContext);
+  const context = sourceContext(request);
+  let ids = await ladder.get('sources', settings.source).list(context);
   if (settings.scenes) ids = ids.slice(0, settings.scenes);
   if (!ids.length) throw new LadderError(`scene source "${settings.source}" lists no scenes`);
   const twice = ids.filter((id, i) => ids.indexOf(id) !== i);
@@ -113,7 +186,7 @@ export async function buildCachedDataset(ladder: Ladder, request: DatasetRequest
   if (todo.length < used.length) request.log(`dataset ${plan.hash}: resuming, ${used.length - todo.length} of ${used.length} scenes already generated`);
   const progress = request.progress(`dataset ${plan.hash.slice(0, 8)}`, used.length);
   progress.tick(used.length - todo.length);
-  await generateScenes(ladder, request, plan, partial, sourceContext, todo, options.workers ?? settings.workers, (scene) => progress.tick(1, scene));
+  await generateScenes(ladder, request, plan, partial, context, todo, options.workers ?? settings.workers, (scene) => progress.tick(1, scene));
   progress.done();
 
   const results = used.map((id) => JSON.parse(readFileSync(sceneResultPath(partial, id), 'utf8')) as SceneResult);
@@ -122,13 +195,18 @@ export async function buildCachedDataset(ladder: Ladder, request: DatasetRequest
     results.flatMap((r) => r.samples.map((s): Sample => ({ ...s, split: heldOut.has(r.scene) ? 'held-out' : 'train' }))),
     settings.seed,
   );
+  const skipped = results.filter((r) => r.skipped !== undefined).map((r) => ({ id: r.scene, error: r.skipped! }));
+  const empty = emptySplits(split, samples, skipped);
+  if (empty.length) throw new LadderError(`dataset ${plan.hash}: ${empty.join('; ')}`);
+  const kept = (ids: string[]) => ids.filter((id) => !skipped.some((s) => s.id === id));
   const generated: Record<string, number> = {};
   const drops: Record<string, number> = {};
   for (const r of results) {
     sumInto(generated, r.generated);
     sumInto(drops, r.drops);
   }
-  await writeFileAtomic(join(partial, 'samples.jsonl'), samples.map((s) => `${JSON.stringify(s)}\n`).join(''));
+  const lines = samples.map((s) => `${JSON.stringify(s)}\n`).join('');
+  await writeFileAtomic(join(partial, 'samples.jsonl'), lines);
   const exported = settings.export ? await writeExport(partial, samples) : [];
   const manifest = {
     format: plan.inputs.format,
@@ -138,7 +216,7 @@ export async function buildCachedDataset(ladder: Ladder, request: DatasetRequest
     settings: plan.inputs.settings,
     tasks: plan.inputs.tasks.map((t) => ({ ...t, modalities: ladder.get('tasks', t.id).modalities.filter((m) => settings.modalities.includes(m)) })),
     filters: plan.inputs.filters,
-    scenes: { train: split.train, heldOut: split.heldOut },
+    scenes: { train: kept(split.train), heldOut: kept(split.heldOut), skipped },
     counts: {
       samples: samples.length,
       train: samples.filter((s) => s.split === 'train').length,
@@ -146,17 +224,44 @@ export async function buildCachedDataset(ladder: Ladder, request: DatasetRequest
       byCell: countBy(samples, (s) => `${s.task}/${s.modality}`),
     },
     candidates: { generated: Object.values(generated).reduce((a, b) => a + b, 0), byCell: generated, drops },
-    files: { samples: 'samples.jsonl', export: exported, media: 'media' },
   };
   await writeStats(partial, computeStats(samples, manifest));
-  await writeJsonAtomic(join(partial, 'manifest.json'), manifest);
+  // listed last, so the list holds every file (the per-scene markers in scenes/ are removed below)
+  const files: DatasetFiles = {
+    samples: 'samples.jsonl',
+    export: exported,
+    media: 'media',
+    sizes: await fileSizes(partial, (path) => path === 'scenes' || path === 'manifest.json'),
+    sha256: { 'samples.jsonl': sha256(lines) },
+  };
+  await writeJsonAtomic(join(partial, 'manifest.json'), { ...manifest, files });
   await rm(join(partial, 'scenes'), { recursive: true, force: true });
   await rm(plan.dir, { recursive: true, force: true });
   await rename(partial, plan.dir);
   request.log(
-    `dataset ${plan.hash}: ${samples.length} samples (${manifest.counts.train} train, ${manifest.counts.heldOut} held-out) from ${used.length} scenes in ${((Date.now() - started) / 1000).toFixed(1)}s -> ${plan.dir}`,
+    `dataset ${plan.hash}: ${samples.length} samples (${manifest.counts.train} train, ${manifest.counts.heldOut} held-out) from ${used.length - skipped.length} scenes${skipped.length ? ` (${skipped.length} bad scene(s) skipped)` : ''} in ${((Date.now() - started) / 1000).toFixed(1)}s -> ${plan.dir}`,
   );
-  return { dir: plan.dir, manifest, samples, hash: plan.hash, cached: false };
+  return { dir: plan.dir, manifest: { ...manifest, files }, samples, hash: plan.hash, cached: false };
+}
+
+/**
+ * Splits that were given scenes but got no samples (their scenes were all
+ * skipped as bad, or the filters left nothing): training or evaluating on
+ * nothing is an error, not an empty number.
+ */
+function emptySplits(split: SceneSplit, samples: Sample[], skipped: { id: string }[]): string[] {
+  const out: string[] = [];
+  for (const [name, ids] of [['train', split.train], ['held-out', split.heldOut]] as const) {
+    if (!ids.length || samples.some((s) => s.split === name)) continue;
+    const bad = ids.filter((id) => skipped.some((s) => s.id === id));
+    const list = (some: string[]) => `${some.slice(0, 5).join(', ')}${some.length > 5 ? ', ...' : ''}`;
+    out.push(
+      bad.length === ids.length
+        ? `the ${name} split is empty: all its ${ids.length} scene(s) were skipped as bad (${list(bad)})`
+        : `the ${name} split has no samples: its ${ids.length} scene(s) (${list(ids)}) gave none after the filters${bad.length ? `, ${bad.length} were skipped as bad` : ''}`,
+    );
+  }
+  return out;
 }
 
 /** Process scenes in worker threads when there is more than one scene and worker, else here. */

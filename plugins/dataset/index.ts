@@ -5,7 +5,7 @@
  * Settings live under the config key `data` (settings.ts, README.md).
  */
 import { parseArgs } from 'node:util';
-import { definePlugin, UsageError, z, type Dataset, type DatasetRequest, type Ladder } from '../../core/index.ts';
+import { datasetRequest, definePlugin, UsageError, z, type Dataset, type Ladder } from '../../core/index.ts';
 import { buildCachedDataset, loadDataset, type BuildOptions, type BuiltDataset } from './build.ts';
 import { checkDataset, enabledCells } from './check.ts';
 import { computeStats, formatStats, writeStats } from './stats.ts';
@@ -19,14 +19,6 @@ export { datasetPlan, resolveSettings, stableJson, type DataSettings } from './s
 export { splitScenes } from './split.ts';
 export { QUESTION_TYPES, DATA_TYPES, EXPORT_FILES, groundingRows, spatialRows } from './export.ts';
 
-const request = (ladder: Ladder): DatasetRequest => ({
-  seed: ladder.config.seed,
-  cacheDir: ladder.config.cacheDir,
-  config: ladder.config.data,
-  progress: ladder.progress.bind(ladder),
-  log: (message) => ladder.log(message),
-});
-
 function args<T extends Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>>(action: string, argv: string[], options: T) {
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
@@ -39,7 +31,7 @@ const print = (text: string) => void process.stdout.write(`${text}\n`);
 
 /** The dataset at `--dir`, or the current config's (built if needed; a no-op when cached). */
 async function target(ladder: Ladder, dir: string | undefined, options: BuildOptions = {}): Promise<Dataset | BuiltDataset> {
-  return dir ? loadDataset(dir) : buildCachedDataset(ladder, request(ladder), options);
+  return dir ? loadDataset(dir) : buildCachedDataset(ladder, datasetRequest(ladder), options);
 }
 
 export default definePlugin({
@@ -55,9 +47,9 @@ export default definePlugin({
         const opts = args('build', argv, { force: { type: 'boolean' }, workers: { type: 'string' } });
         const workers = opts.workers === undefined ? undefined : Number(opts.workers);
         if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0)) throw new UsageError(`--workers ${opts.workers}: expected a non-negative integer`);
-        const dataset = await buildCachedDataset(ladder, request(ladder), { force: !!opts.force, workers });
+        const dataset = await buildCachedDataset(ladder, datasetRequest(ladder), { force: !!opts.force, workers });
         const stats = computeStats(dataset.samples, dataset.manifest);
-        if (ctx.json) print(JSON.stringify({ dir: dataset.dir, hash: dataset.hash, cached: dataset.cached, samples: stats.samples, split: stats.split }));
+        if (ctx.json) print(JSON.stringify({ dir: dataset.dir, hash: dataset.hash, cached: dataset.cached, samples: stats.samples, split: stats.split, skipped: stats.skipped }));
         else print(`${dataset.cached ? 'up to date (cached)' : 'built'}: ${dataset.dir}\n\n${formatStats(stats)}`);
       },
     }));

@@ -1,8 +1,9 @@
 /**
  * One scene's share of a build, the same in the main thread and in a worker:
- * load the scene, draw candidates from every task generator, run the filters
- * (counting what each drops), pair single-image questions with localization
- * samples, write the media, and save the scene's samples to
+ * load the scene (core's loader: the bad-scene policy), draw candidates
+ * from every task generator, run the `filters` waterfall (which counts what
+ * each filter drops), write the media, add the twins of generators with a
+ * `pair` method (localization's grounding twins), and save the scene's samples to
  * `<partial>/scenes/<scene>.json` (the marker a resumed build skips).
  */
 import { copyFile, mkdir } from 'node:fs/promises';
@@ -12,17 +13,18 @@ import sharp from 'sharp';
 import {
   createRandom,
   LadderError,
+  loadScene,
+  runFilters,
   writeFileAtomic,
   writeJsonAtomic,
   type Candidate,
-  type FilterContext,
   type Ladder,
+  type ResizedImage,
   type Sample,
   type Scene,
   type SourceContext,
 } from '../../core/index.ts';
 import { smartResize } from '../../lib/media/index.ts';
-import type { ImageSize, LocalizationTask } from '../task-localization/index.ts';
 import type { DataSettings } from './settings.ts';
 
 /** What a scene contributes, as saved in `scenes/<scene>.json`. */
@@ -33,6 +35,8 @@ export interface SceneResult {
   generated: Record<string, number>;
   /** Candidates each filter (tap name) dropped. */
   drops: Record<string, number>;
+  /** Why the scene was skipped as bad (the source's `onBadScene: 'skip'`); it then has no samples. */
+  skipped?: string;
 }
 
 /** Scene ids become folder names: keep letters, digits, ".", "_", "-". */
@@ -40,34 +44,10 @@ export const safeName = (id: string): string => id.replace(/[^\w.-]/g, '_');
 
 export const sceneResultPath = (partial: string, sceneId: string) => join(partial, 'scenes', `${safeName(sceneId)}.json`);
 
-type FilterTap = { name: string; type: 'sync' | 'async' | 'promise'; fn: (...args: unknown[]) => unknown };
-
-/**
- * Run the `filters` waterfall tap by tap, recording how many candidates each
- * tap dropped (a tap returning undefined passes its input on, as in tapable).
- */
-export async function runFilters(ladder: Ladder, candidates: Candidate[], ctx: FilterContext, drops: Record<string, number>): Promise<Candidate[]> {
-  let current = candidates;
-  for (const tap of ladder.hooks.filters.taps as unknown as FilterTap[]) {
-    const before = current.length;
-    let out: unknown;
-    if (tap.type === 'async')
-      out = await new Promise((resolve, reject) => tap.fn(current, ctx, (error: unknown, result: unknown) => (error ? reject(error) : resolve(result))));
-    else out = await tap.fn(current, ctx);
-    if (out !== undefined) {
-      if (!Array.isArray(out)) throw new LadderError(`filter "${tap.name}" returned ${typeof out}, not an array of candidates`);
-      current = out as Candidate[];
-    }
-    drops[tap.name] = (drops[tap.name] ?? 0) + before - current.length;
-  }
-  return current;
-}
-
 /** Draw up to `limit` candidates from every enabled (task, modality). */
 function drawCandidates(ladder: Ladder, settings: DataSettings, scene: Scene, generated: Record<string, number>): Candidate[] {
   const out: Candidate[] = [];
   for (const taskId of settings.tasks) {
-    if (taskId === 'localization') continue;
     const task = ladder.get('tasks', taskId);
     for (const modality of task.modalities) {
       if (!settings.modalities.includes(modality)) continue;
@@ -88,7 +68,7 @@ function drawCandidates(ladder: Ladder, settings: DataSettings, scene: Scene, ge
 }
 
 /** Resize a colour image to the pixel budget and write it as JPEG; returns its sizes. */
-async function writeImage(from: string, to: string, settings: DataSettings): Promise<ImageSize> {
+async function writeImage(from: string, to: string, settings: DataSettings): Promise<ResizedImage> {
   const meta = await sharp(from).metadata();
   if (!meta.width || !meta.height) throw new LadderError(`${from}: cannot read the image size`);
   const resized = smartResize(meta.width, meta.height, { factor: settings.pixels.factor, minPixels: settings.pixels.min, maxPixels: settings.pixels.max });
@@ -107,18 +87,22 @@ export interface SceneJob {
 
 export async function processScene(job: SceneJob, sceneId: string): Promise<SceneResult> {
   const { ladder, settings, partial } = job;
-  const scene = await ladder.get('sources', settings.source).load(sceneId, job.sourceContext);
-  if (scene.id !== sceneId) throw new LadderError(`source "${settings.source}" returned scene "${scene.id}" when asked for "${sceneId}"`);
+  let skipped: string | undefined;
+  const scene = await loadScene(ladder.get('sources', settings.source), sceneId, job.sourceContext, { onSkip: (s) => (skipped = s.error) });
+  if (!scene) {
+    const result: SceneResult = { scene: sceneId, samples: [], generated: {}, drops: {}, skipped };
+    await writeJsonAtomic(sceneResultPath(partial, sceneId), result);
+    return result;
+  }
   const generated: Record<string, number> = {};
-  const drops: Record<string, number> = {};
-  const kept = await runFilters(ladder, drawCandidates(ladder, settings, scene, generated), { scene, seed: settings.seed }, drops);
+  const { kept, drops } = await runFilters(ladder, drawCandidates(ladder, settings, scene, generated), { scene, seed: settings.seed });
 
   // media: every frame a kept sample shows, once
   const folder = join('media', safeName(scene.id));
   const frames = [...new Set(kept.flatMap((c) => c.frames))].sort((a, b) => a - b);
   const missing = frames.filter((f) => !scene.views.some((v) => v.frame === f));
   if (missing.length) throw new LadderError(`scene ${scene.id}: candidates use frames ${missing.join(', ')}, which the scene does not have`);
-  const sizes = new Map<number, ImageSize>();
+  const sizes = new Map<number, ResizedImage>();
   const paths = new Map<number, string>();
   for (const frame of frames) {
     const path = join(folder, `${frame}.jpg`);
@@ -134,21 +118,16 @@ export async function processScene(job: SceneJob, sceneId: string): Promise<Scen
     await copyFile(videoSource, join(partial, video));
   }
 
-  const localization = settings.tasks.includes('localization')
-    ? (ladder.get('tasks', 'localization') as unknown as Partial<LocalizationTask>)
-    : undefined;
-  if (localization && typeof localization.pair !== 'function')
-    throw new LadderError(`the "localization" task (plugin ${ladder.owner('tasks', 'localization')}) has no pair() method`);
+  const pairing = settings.tasks.map((id) => ladder.get('tasks', id)).filter((task) => typeof task.pair === 'function');
   const samples: Sample[] = [];
   const asSample = ({ refs: _r, frames: used, ...rest }: Candidate): Sample => ({
     ...rest,
     media: { images: used.map((f) => paths.get(f)!), ...(rest.media.video && video ? { video } : {}) },
   });
   for (const candidate of kept) {
-    if (localization?.pair && candidate.modality === 'single-image' && candidate.refs.length) {
-      const twin = localization.pair(candidate, scene, sizes.get(candidate.frames[0]!)!);
-      samples.push({ ...asSample(candidate), pairedWith: twin.id }, asSample(twin));
-    } else samples.push(asSample(candidate));
+    const images = candidate.frames.map((frame) => sizes.get(frame)!);
+    const twins = pairing.flatMap((task) => task.pair!(candidate, scene, images) ?? []);
+    samples.push(twins.length ? { ...asSample(candidate), pairedWith: twins[0]!.id } : asSample(candidate), ...twins.map(asSample));
   }
   const result: SceneResult = { scene: scene.id, samples, generated, drops };
   await writeJsonAtomic(sceneResultPath(partial, scene.id), result);

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
-import { ConfigError, MODALITIES, z, type Ladder, type Modality } from '../../core/index.ts';
+import { ConfigError, datasetSeed, DEFAULT_SOURCE, MODALITIES, z, type Ladder, type Modality } from '../../core/index.ts';
 import { PAPER_BUDGET } from '../../lib/media/index.ts';
 import { DEFAULT_MODALITY_SETTINGS } from '../../lib/tasks/index.ts';
 
@@ -29,7 +29,7 @@ const split = z.union([
 
 const settingsShape = {
   /** Scene source id (a key of the `sources` hook). */
-  source: z.string().min(1).default('procedural'),
+  source: z.string().min(1).default(DEFAULT_SOURCE),
   /** Use only the first N scenes of the source's list. */
   scenes: z.number().int().positive().optional(),
   /** Seed of the dataset (default: the config's `seed`), so training seeds can vary over one dataset. */
@@ -93,7 +93,7 @@ export function resolveSettings(ladder: Ladder, data: Record<string, unknown>, s
   return {
     ...(rest as z.output<z.ZodObject<typeof settingsShape>>),
     tasks,
-    seed: parsed.seed ?? seed,
+    seed: datasetSeed({ seed, config: parsed }),
     ...(sourceData ? { sourceData: sourceData as Record<string, unknown> } : {}),
   };
 }

@@ -6,7 +6,7 @@
  * answers of every numeric dimension.
  */
 import { join } from 'node:path';
-import { markdownTable, MODALITIES, writeJsonAtomic, type Sample } from '../../core/index.ts';
+import { markdownTable, MODALITIES, writeJsonAtomic, type Sample, type SkippedScene } from '../../core/index.ts';
 import { barChartSvg, ticks, writePng } from '../../lib/charts/index.ts';
 import { DIMENSION_LABELS, LETTERS, SPATIAL_CELLS } from '../../lib/tasks/index.ts';
 
@@ -23,6 +23,8 @@ export interface Histogram {
 export interface DatasetStats {
   samples: number;
   split: { train: number; heldOut: number; trainScenes: number; heldOutScenes: number };
+  /** Bad scenes the source's `onBadScene: 'skip'` left out, with why. */
+  skipped: SkippedScene[];
   /** modality -> dimension -> samples (Table 6), and the row total. */
   table: Record<string, Record<string, number> & { total: number }>;
   localization: number;
@@ -65,7 +67,7 @@ export function computeStats(samples: readonly Sample[], manifest: Record<string
     if (s.answerKind === 'choice') (letters[s.task] ??= {})[s.answer] = (letters[s.task]![s.answer] ?? 0) + 1;
     if (s.answerKind === 'number') (numbers[s.task] ??= []).push(Number(s.answer));
   }
-  const scenes = (manifest.scenes ?? {}) as { train?: string[]; heldOut?: string[] };
+  const scenes = (manifest.scenes ?? {}) as { train?: string[]; heldOut?: string[]; skipped?: SkippedScene[] };
   const candidates = (manifest.candidates ?? {}) as { generated?: number; drops?: Record<string, number> };
   const drops = candidates.drops ?? {};
   const generated = candidates.generated ?? 0;
@@ -77,6 +79,7 @@ export function computeStats(samples: readonly Sample[], manifest: Record<string
       trainScenes: scenes.train?.length ?? 0,
       heldOutScenes: scenes.heldOut?.length ?? 0,
     },
+    skipped: scenes.skipped ?? [],
     table,
     localization,
     other,
@@ -108,6 +111,7 @@ export function formatStats(stats: DatasetStats): string {
   rows.push(['All', ...DIMENSIONS.map(column), String(MODALITIES.reduce((sum, m) => sum + stats.table[m]!.total, 0))]);
   const out = [
     `${stats.samples} samples: ${stats.split.train} train (${stats.split.trainScenes} scenes), ${stats.split.heldOut} held-out (${stats.split.heldOutScenes} scenes)`,
+    ...(stats.skipped.length ? [`${stats.skipped.length} bad scene(s) skipped:`, ...stats.skipped.map((s) => `  ${s.id}: ${s.error}`)] : []),
     '',
     'Spatial samples (paper Table 6 layout; numeric: Obj. Cnt. to Room Size, multiple choice: Rel. Dist. to Appr. Order):',
     markdownTable(header, rows),

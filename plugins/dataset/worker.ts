@@ -4,7 +4,7 @@
  * message.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { createLadder, loadConfig, type Ladder } from '../../core/index.ts';
+import { createLadder, loadConfig, sourceContext, type Ladder } from '../../core/index.ts';
 import { datasetPlan } from './settings.ts';
 import { processScene } from './scene-work.ts';
 import type { WorkerMessage, WorkerSetup } from './workers.ts';
@@ -33,12 +33,13 @@ try {
     ladder,
     settings: plan.settings,
     partial: setup.partial,
-    sourceContext: {
-      seed: plan.settings.seed,
+    sourceContext: sourceContext({
+      seed: setup.seed,
       cacheDir: setup.cacheDir,
+      config: setup.data,
       progress: () => ({ tick() {}, done() {} }),
       log: (message: string) => post({ type: 'log', message }),
-    },
+    }),
   };
   port.on('message', ({ scene }: { scene: string }) => {
     processScene(job, scene).then(

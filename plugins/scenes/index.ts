@@ -8,12 +8,30 @@
  */
 import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { definePlugin, markdownTable, UsageError, z, type Ladder } from '../../core/index.ts';
+import {
+  datasetRequest,
+  DEFAULT_SOURCE,
+  definePlugin,
+  loadScenes,
+  markdownTable,
+  sourceContext,
+  UsageError,
+  z,
+  type Ladder,
+  type SkippedScene,
+} from '../../core/index.ts';
 import { metadataPath } from '../../lib/scannet-format/index.ts';
-import { dataOptions, loadScenes, sourceContext, type SkippedScene } from './load.ts';
 import { summarize, type SceneSummary } from './summary.ts';
 
 const PLUGIN_NAME = 'scenes';
+
+/** The part of `data` this command reads (the dataset builder owns the rest). */
+export const dataOptions = z.looseObject({
+  /** Scene source id (registry `sources`). */
+  source: z.string().min(1).default(DEFAULT_SOURCE),
+  /** The dataset's seed, which seeds the source too (procedural scenes). */
+  seed: z.number().int().nonnegative().optional(),
+});
 
 const USAGE = '[--scenes id,id,...] [--limit n] [--force] [--on-bad-scene stop|skip] [--json]';
 
@@ -52,7 +70,7 @@ async function scenesCommand(ladder: Ladder, argv: string[], json: boolean): Pro
   const args = parseArgs(argv);
   const data = ladder.validate(dataOptions, ladder.config.data, 'data');
   const source = ladder.get('sources', data.source);
-  const ctx = sourceContext(ladder);
+  const ctx = sourceContext(datasetRequest(ladder));
   let ids = await source.list(ctx);
   if (args.scenes) {
     const unknown = args.scenes.filter((id) => !ids.includes(id));
@@ -106,5 +124,4 @@ export default definePlugin({
   },
 });
 
-export { loadScenes, sourceContext, dataOptions, type DataOptions, type LoadOptions, type SkippedScene } from './load.ts';
 export { summarize, type SceneSummary } from './summary.ts';

@@ -4,19 +4,38 @@
  * calibration), `_vh_clean_2.ply`, `.segs.json`, `.aggregation.json`, and
  * either exported frames (`color/`, `depth/`, `pose/`, `intrinsic/`) or a
  * `.sens`. Beside `scans/`: the label map, `videos/<scene>.mp4` and
- * `truth/<scene>.json` (the generator's ground truth, for tests).
+ * `truth/<scene>.json` (the generator's ground truth, for tests), and
+ * `manifests/<scene>.json`, written last, listing every file of the scene
+ * with its size.
  *
- * Deterministic in the seed (same options, same bytes). A scene is written
- * into a temporary folder and renamed into place, so a crash never leaves a
- * half scene; a complete scene is skipped.
+ * Deterministic in the seed (same options, same bytes). A scene is used only
+ * when its manifest's files are all there with their sizes; otherwise it is
+ * generated again, under a lock (`manifests/<scene>.lock`) so that two
+ * processes never write one scene at once (the second waits, then finds it
+ * complete). The scene is written into a temporary folder and renamed into
+ * place; a failure removes its temporary files, and leftovers of a killed
+ * process are swept under the lock before the scene is written again.
  */
 import { existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { threadId } from 'node:worker_threads';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import sharp from 'sharp';
-import { createRandom, writeFileAtomic, writeJsonAtomic, type Intrinsics, type Mat4, type OrientedBox, type Vec3 } from '../../core/index.ts';
+import {
+  createRandom,
+  describeHolder,
+  fileSizes,
+  sweepLeftovers,
+  tempName,
+  withLock,
+  writeFileAtomic,
+  writeJsonAtomic,
+  type Intrinsics,
+  type LockHolder,
+  type Mat4,
+  type OrientedBox,
+  type Vec3,
+} from '../../core/index.ts';
 import {
   evenSubset,
   fitOrientedBox,
@@ -117,33 +136,67 @@ export const scenePaths = (root: string, id: string) => ({
   dir: join(root, 'scans', id),
   video: join(root, 'videos', `${id}.mp4`),
   truth: join(root, 'truth', `${id}.json`),
+  /** Written last: `{ generator, files: { <path relative to root>: bytes } }`. */
+  manifest: join(root, 'manifests', `${id}.json`),
 });
+
+type ScenePaths = ReturnType<typeof scenePaths>;
+
+/** True when the scene's manifest lists its files (the video too when asked for) and each is there with its size. */
+async function isComplete(root: string, paths: ScenePaths, video: boolean): Promise<boolean> {
+  let manifest: { generator?: number; files?: Record<string, number> };
+  try {
+    manifest = JSON.parse(await readFile(paths.manifest, 'utf8')) as typeof manifest;
+  } catch {
+    return false;
+  }
+  const files = manifest.files ?? {};
+  if (manifest.generator !== GENERATOR_VERSION || !(relative(root, paths.truth) in files) || (video && !(relative(root, paths.video) in files))) return false;
+  const sizes = await Promise.all(Object.keys(files).map((file) => stat(join(root, file)).then((s) => s.size, () => -1)));
+  return Object.values(files).every((size, i) => sizes[i] === size);
+}
 
 /** Write scene `index` under `root` unless it is already complete. */
 export async function generateScene(root: string, index: number, seed: number, options: GeneratorOptions, log: (m: string) => void = () => undefined): Promise<GeneratedScene> {
   const id = sceneIdOf(index);
   const paths = scenePaths(root, id);
-  const complete = existsSync(paths.dir) && existsSync(paths.truth) && (!options.video || existsSync(paths.video));
   const result = { id, dir: paths.dir, truth: paths.truth, ...(options.video ? { video: paths.video } : {}) };
-  if (complete) return { ...result, written: false };
-  await ensureRoot(root, seed, options);
-  const temp = join(root, 'scans', `.tmp-${id}-${unique()}`);
-  await rm(paths.dir, { recursive: true, force: true });
-  try {
-    await writeScene(temp, id, index, seed, options, paths, log);
-    await rename(temp, paths.dir).catch(async (error: NodeJS.ErrnoException) => {
-      // Another process finished the same scene first: its bytes are identical.
-      if (existsSync(paths.dir)) return;
-      throw error;
-    });
-  } finally {
-    await rm(temp, { recursive: true, force: true });
-  }
-  return { ...result, written: true };
+  if (await isComplete(root, paths, options.video)) return { ...result, written: false };
+  const waiting = (holder: LockHolder | undefined) => log(`procedural: waiting for ${describeHolder(holder)}, which is writing scene ${id}`);
+  return withLock(paths.manifest.slice(0, -'.json'.length), { what: `procedural scene ${id} in ${root}`, wait: true, onWait: waiting }, async () => {
+    if (await isComplete(root, paths, options.video)) return { ...result, written: false };
+    await sweepScene(root, id);
+    await ensureRoot(root, seed, options);
+    await Promise.all([paths.dir, paths.video, paths.truth, paths.manifest].map((path) => rm(path, { recursive: true, force: true })));
+    const temp = tempName(join(root, 'scans', `.${id}`), randomUUID().slice(0, 8));
+    try {
+      await writeScene(temp, id, index, seed, options, paths, log);
+      await rename(temp, paths.dir);
+    } finally {
+      await rm(temp, { recursive: true, force: true });
+    }
+    const files = await fileSizes(paths.dir, undefined, root);
+    for (const path of [paths.video, paths.truth]) if (existsSync(path)) files[relative(root, path)] = (await stat(path)).size;
+    await writeJsonAtomic(paths.manifest, { generator: GENERATOR_VERSION, files });
+    return { ...result, written: true };
+  });
 }
 
-/** A temporary-name suffix no other process or worker thread uses at the same time. */
-const unique = () => `${process.pid}-${threadId}-${randomUUID().slice(0, 8)}`;
+/**
+ * Leftovers of scene `id` (a process killed while writing it), removed while
+ * holding its lock: the temporary scene folder, video, truth and manifest,
+ * and any temporary file of a process that is gone.
+ */
+async function sweepScene(root: string, id: string): Promise<void> {
+  const mine = (prefix: string) => (name: string) => name.startsWith(prefix) && name.includes('.tmp-');
+  await Promise.all([
+    sweepLeftovers(root),
+    sweepLeftovers(join(root, 'scans'), (name) => name.startsWith(`.${id}.tmp-`) || name.startsWith(`.tmp-${id}-`)),
+    sweepLeftovers(join(root, 'videos'), mine(`${id}.mp4`)),
+    sweepLeftovers(join(root, 'truth'), mine(`${id}.json`)),
+    sweepLeftovers(join(root, 'manifests'), mine(`${id}.json`)),
+  ]);
+}
 
 /** The label map beside `scans/`, and `procedural.json` saying what made the folder. */
 async function ensureRoot(root: string, seed: number, options: GeneratorOptions): Promise<void> {
@@ -267,7 +320,7 @@ async function writeScene(
     await writeFile(join(dir, 'intrinsic', 'extrinsic_color.txt'), formatMatrix(IDENTITY));
     await writeFile(join(dir, 'intrinsic', 'extrinsic_depth.txt'), formatMatrix(IDENTITY));
   }
-  const videoTemp = `${paths.video}.tmp-${unique()}`;
+  const videoTemp = tempName(paths.video, randomUUID().slice(0, 8));
   if (options.video) await mkdir(join(paths.video, '..'), { recursive: true });
   const video = options.video ? VideoWriter.start(videoTemp, options.width, options.height, `${options.fps}/${options.frameStep}`) : undefined;
   if (video && !announced.has(video.ffmpeg.path)) {
@@ -314,7 +367,8 @@ async function writeScene(
     await sens?.close();
     await video?.finish();
   } catch (error) {
-    video?.abort();
+    await video?.abort();
+    await rm(videoTemp, { force: true });
     throw error;
   }
   if (video) await rename(videoTemp, paths.video);

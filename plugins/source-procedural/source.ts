@@ -10,7 +10,7 @@ import {
   extractDir,
   LABEL_MAP_NAME,
   loadLabelMap,
-  loadScene,
+  loadCachedScene,
   readerOptions,
   type ReaderOptions,
 } from '../../lib/scannet-format/index.ts';
@@ -96,7 +96,7 @@ export function createProceduralSource(options: ProceduralOptions, id = 'procedu
     async load(sceneId: string, ctx: SourceContext): Promise<Scene> {
       const generated = await source.generate(sceneId, ctx);
       const root = source.root(ctx);
-      return loadScene(
+      return loadCachedScene(
         {
           source: id,
           id: sceneId,

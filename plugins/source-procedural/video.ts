@@ -63,7 +63,9 @@ export class VideoWriter {
     if (code !== 0) throw new Error(`ffmpeg (${this.ffmpeg.path}) exited with ${code} writing ${this.path}: ${Buffer.concat(this.stderr).toString().trim().slice(-500)}`);
   }
 
-  abort(): void {
+  /** Stop ffmpeg and wait until it has exited (so nothing writes the output afterwards). */
+  async abort(): Promise<void> {
     this.child.kill();
+    await this.exited.catch(() => undefined);
   }
 }

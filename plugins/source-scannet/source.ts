@@ -11,7 +11,7 @@ import {
   LABEL_MAP_NAME,
   extractDir,
   loadLabelMap,
-  loadScene,
+  loadCachedScene,
   readerOptions,
   type LabelMap,
   type ReaderOptions,
@@ -80,7 +80,7 @@ export function createScanNetSource(options: ScanNetOptions, id = 'scannet'): Sc
         labels = resolveLabelMap(root, options.labelMap);
         ctx.log(`${id}: label map ${labels.path}`);
       }
-      return loadScene(
+      return loadCachedScene(
         { source: id, id: sceneId, dir: join(scans, sceneId), labelMap: labels, extractDir: extractDir(ctx.cacheDir, id, sceneId) },
         readerOptions(options),
         ctx,

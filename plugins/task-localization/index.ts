@@ -7,34 +7,22 @@
  * resized image the model sees, encoded once.
  *
  * SpatialLadder has no localization question of its own (Table 6: one per
- * single-image question), so `generate` yields nothing: the dataset builder
- * calls `pair(question, scene, image)` for each single-image question that
- * survived the filters.
+ * single-image question), so `generate` yields nothing: the generator's
+ * `pair` (TaskGenerator.pair) makes the twin of each single-image question
+ * that survived the filters, and the dataset builder writes it.
  */
-import type { Box2D, Candidate, Scene } from '../../core/index.ts';
+import type { Box2D, Candidate, ResizedImage, Scene } from '../../core/index.ts';
 import { roundHalfEven } from '../../lib/media/index.ts';
 import { defineTask, sceneIndex, TEMPLATES } from '../../lib/tasks/index.ts';
 
 const PLUGIN_NAME = 'task-localization';
-
-/** The colour image's size and the size the model sees it at. */
-export interface ImageSize {
-  width: number;
-  height: number;
-  resized: { width: number; height: number };
-}
-
-/** A task generator that pairs localization samples with single-image questions. */
-export interface LocalizationTask {
-  pair(question: Candidate, scene: Scene, image: ImageSize): Candidate;
-}
 
 /**
  * Scale a box from colour-image pixels to the resized image: multiply by the
  * size ratio, round half to even (as Python's round) and clamp into
  * [0, size - 1], as the reference converter does.
  */
-export function scaleBox(box: Box2D, image: ImageSize): Box2D {
+export function scaleBox(box: Box2D, image: ResizedImage): Box2D {
   const sx = image.resized.width / image.width;
   const sy = image.resized.height / image.height;
   const clamp = (v: number, max: number) => Math.max(0, Math.min(max - 1, v));
@@ -46,7 +34,7 @@ export function scaleBox(box: Box2D, image: ImageSize): Box2D {
   ];
 }
 
-export function pairLocalization(question: Candidate, scene: Scene, image: ImageSize): Candidate {
+export function pairLocalization(question: Candidate, scene: Scene, image: ResizedImage): Candidate {
   if (question.modality !== 'single-image' || question.frames.length !== 1)
     throw new Error(`localization pairs with single-image questions; ${question.id} is ${question.modality}`);
   const frame = question.frames[0]!;
@@ -82,5 +70,7 @@ export default defineTask({
   id: 'localization',
   modalities: ['single-image'],
   generate: () => [],
-  extra: (): LocalizationTask => ({ pair: pairLocalization }),
+  // every single-image question that names objects gets a twin
+  pair: (question, scene, images) =>
+    question.modality === 'single-image' && question.refs.length ? pairLocalization(question, scene, images[0]!) : undefined,
 });

@@ -88,3 +88,15 @@ test('a lock from another host is stale once its mtime is older than staleMs, an
   t.is(lockHolder(path)?.pid, process.pid);
   await lock.release();
 });
+
+test('a lock held past its refresh interval stays held (naming its holder) and is removed on release', async (t) => {
+  const dir = tempDir(t);
+  const path = join(dir, 'dataset');
+  // refreshed every 500 ms, stale after 2 s without a refresh
+  const lock = await acquireLock(path, { what: 'dataset x', staleMs: 2_000 });
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  t.is(lockHolder(path)?.pid, process.pid);
+  await t.throwsAsync(acquireLock(path, { what: 'dataset x', staleMs: 2_000 }), { instanceOf: LockedError }, 'still refreshed: not stale');
+  await lock.release();
+  t.false(existsSync(lockPathOf(path)));
+});

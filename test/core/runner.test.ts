@@ -106,3 +106,13 @@ test('evaluate.at restricts evaluation points and rejects unknown ones', async (
   const bad = await toyLadder(tempDir(t), counters(), { evaluate: { benchmarks: ['exact'], at: ['third'] } });
   await t.throwsAsync(runCurriculum(bad), { message: /evaluate\.at: unknown point third; expected "base" or a stage name \(base, first, second\)/ });
 });
+
+test('a curriculum stage that selects no training samples is an error, not a stage trained on nothing', async (t) => {
+  const runs = tempDir(t);
+  const c = counters();
+  const config = toyConfig(runs);
+  config.curriculum[1]!.data = { tasks: ['counting'] };
+  const error = await t.throwsAsync(runCurriculum(await createLadder({ ...config, plugins: toyPlugins(c) }, { defaults: [] })), { instanceOf: ConfigError });
+  t.regex(error!.message, /curriculum stage "second" selects no training samples \(data: \[\{"tasks":\["counting"\]\}\]\) from the dataset in /);
+  t.deepEqual(c.stageRuns, ['first']);
+});

@@ -1,13 +1,13 @@
 import test from 'ava';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import sharp from 'sharp';
-import { buildDataset, PluginError, readJsonLines, type Sample } from '../../../core/index.ts';
-import { buildCachedDataset, checkDataset, coverageProblems, enabledCells } from '../../../plugins/dataset/index.ts';
+import { buildDataset, PluginError, readJsonLines, type Plugin, type Sample } from '../../../core/index.ts';
+import { buildCachedDataset, checkDataset, coverageProblems, enabledCells, loadDataset } from '../../../plugins/dataset/index.ts';
 import { SPATIAL_CELLS } from '../../../lib/tasks/index.ts';
 import { tempDir } from '../../helpers/temp.ts';
-import { fixtureLadder } from './helpers.ts';
+import { fixtureLadder, PLUGINS } from './helpers.ts';
 
 /** sha256 of every file under a directory, by relative path. */
 function digest(dir: string): Record<string, string> {
@@ -42,7 +42,7 @@ test('a build covers every cell of SPEC table, balances letters, pairs localizat
   t.deepEqual(enabledCells(dataset.manifest), SPATIAL_CELLS, 'every task and modality enabled');
 
   // splits by scene: 5 scenes, 20% held out
-  t.deepEqual(dataset.manifest.scenes, { train: report.scenes.train, heldOut: report.scenes.heldOut });
+  t.deepEqual(dataset.manifest.scenes, { train: report.scenes.train, heldOut: report.scenes.heldOut, skipped: [] });
   t.is(report.scenes.heldOut.length, 1);
   for (const s of dataset.samples) t.is(s.split, report.scenes.heldOut.includes(s.scene) ? 'held-out' : 'train');
 
@@ -158,4 +158,70 @@ test('--force rebuilds from scratch', async (t) => {
   const forced = await buildCachedDataset(ladder, request(ladder), { force: true });
   t.false(forced.cached);
   t.deepEqual(forced.samples, first.samples);
+});
+
+test('the build filters through the `filters` hook: an interceptor sees one call per scene', async (t) => {
+  const root = tempDir(t);
+  const { ladder } = await fixtureLadder({ images: join(root, 'images'), cacheDir: join(root, 'cache'), fixture: { scenes: 3 } });
+  const seen: string[] = [];
+  ladder.hooks.filters.intercept({ call: (_candidates, ctx) => void seen.push(ctx.scene.id) });
+  const dataset = await buildCachedDataset(ladder, request(ladder));
+  t.deepEqual(seen, ['room00', 'room01', 'room02']);
+  t.true(Object.values((dataset.manifest.candidates as { drops: Record<string, number> }).drops).some((n) => n > 0));
+});
+
+test('any task generator can pair: the builder calls `pair` on every kept candidate, with no localization special case', async (t) => {
+  const root = tempDir(t);
+  const echo: Plugin = {
+    name: 'task-echo',
+    apply: (l) =>
+      l.hooks.tasks.for('echo').tap('task-echo', () => ({
+        id: 'echo',
+        modalities: ['multi-view'],
+        generate: () => [],
+        pair: (c, _scene, images) =>
+          c.modality === 'multi-view' ? { ...c, id: `${c.id}/echo`, task: 'echo', question: `${images.length} images: ${images.map((i) => `${i.resized.width}x${i.resized.height}`).join(' ')}`, pairedWith: c.id } : undefined,
+      })),
+  };
+  const plugins = [...PLUGINS.filter((p) => p !== 'task-localization'), echo];
+  const { ladder } = await fixtureLadder({ images: join(root, 'images'), cacheDir: join(root, 'cache'), fixture: { scenes: 3 }, plugins });
+  const { samples } = await buildCachedDataset(ladder, request(ladder));
+  const multi = samples.filter((s) => s.modality === 'multi-view' && s.task !== 'echo');
+  t.true(multi.length > 0);
+  t.false(samples.some((s) => s.task === 'localization'));
+  for (const q of multi) {
+    const twin = samples[samples.indexOf(q) + 1]!;
+    t.like(twin, { id: `${q.id}/echo`, task: 'echo', pairedWith: q.id, media: q.media });
+    t.is(q.pairedWith, twin.id);
+    t.is(twin.question, `${q.media.images.length} images: ${Array(q.media.images.length).fill('168x112').join(' ')}`);
+  }
+  t.is(samples.filter((s) => s.task === 'echo').length, multi.length);
+});
+
+test('a cached dataset with a missing or cut-short file is built again, not reused; --dir refuses it', async (t) => {
+  const root = tempDir(t);
+  const config = { images: join(root, 'images'), cacheDir: join(root, 'cache'), fixture: { scenes: 3 } };
+  const first = await fixtureLadder(config);
+  const built = await buildCachedDataset(first.ladder, request(first.ladder));
+  const before = digest(built.dir);
+  const files = (built.manifest.files as { sizes: Record<string, number>; sha256: Record<string, string> });
+  t.deepEqual(Object.keys(files.sizes).sort(), Object.keys(before).filter((f) => f !== 'manifest.json').sort(), 'the manifest lists every file');
+  t.is(files.sha256['samples.jsonl'], createHash('sha256').update(readFileSync(join(built.dir, 'samples.jsonl'))).digest('hex'));
+
+  const image = Object.keys(files.sizes).find((f) => f.startsWith('media/') && f.endsWith('.jpg'))!;
+  const breakages: [string, () => void, RegExp][] = [
+    ['a missing image', () => rmSync(join(built.dir, image)), new RegExp(`${image} is missing`)],
+    ['samples.jsonl cut short', () => truncateSync(join(built.dir, 'samples.jsonl'), 1000), /samples\.jsonl has 1000 bytes, the manifest says \d+/],
+    ['samples.jsonl changed in place', () => writeFileSync(join(built.dir, 'samples.jsonl'), readFileSync(join(built.dir, 'samples.jsonl'), 'utf8').replace('"split":"train"', '"split":"xxxxx"')), /samples\.jsonl differs from the manifest's SHA-256/],
+    ['only the manifest left', () => { for (const f of readdirSync(built.dir)) if (f !== 'manifest.json') rmSync(join(built.dir, f), { recursive: true }); }, /[^)]+ is missing/],
+  ];
+  for (const [what, breakIt, problem] of breakages) {
+    breakIt();
+    t.throws(() => loadDataset(built.dir), { message: new RegExp(`incomplete dataset \\(${problem.source}\\); build it again`) }, what);
+    const again = await fixtureLadder(config);
+    const rebuilt = await buildCachedDataset(again.ladder, request(again.ladder));
+    t.false(rebuilt.cached, what);
+    t.regex(again.logs.join('\n'), new RegExp(`is incomplete \\(${problem.source}\\): building it again`), what);
+    t.deepEqual(digest(built.dir), before, what);
+  }
 });

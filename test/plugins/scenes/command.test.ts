@@ -1,6 +1,6 @@
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../../../core/index.ts';
 import { generateScene, sceneIdOf } from '../../../plugins/source-procedural/index.ts';
@@ -101,4 +101,20 @@ test('usage errors exit with 2', (t) => {
   t.is(run.code, 2);
   t.regex(run.stderr, /--limit many: expected a positive integer/);
   t.is(ladder(cwd, 'data', 'scenes', '--bogus').code, 2);
+});
+
+test('`ladder data scenes` and `ladder data build` read the same procedural scenes when data.seed is set', (t) => {
+  const base = tempDir(t);
+  const cache = join(base, 'cache');
+  const small = { scenes: 3, frames: 12, width: 128, height: 96, depthWidth: 64, depthHeight: 48, video: false, samplesPerObject: 300 };
+  const config = join(base, 'ladder.config.json');
+  writeFileSync(config, JSON.stringify({ presets: ['spatial-ladder'], plugins: [['source-procedural', small]], seed: 1, data: { seed: 5, workers: 0 }, cacheDir: cache }));
+  const scenes = ladder(base, 'data', 'scenes', '-c', config, '--json');
+  t.is(scenes.code, 0, scenes.stderr);
+  const summary = JSON.parse(scenes.stdout) as Summary;
+  const mtimes = summary.scenes.map((s) => statSync(s.metadata).mtimeMs);
+  const build = ladder(base, 'data', 'build', '-c', config, '--json');
+  t.is(build.code, 0, build.stderr);
+  t.is(readdirSync(join(cache, 'procedural')).length, 1, 'one scene set, generated with data.seed, for both commands');
+  t.deepEqual(summary.scenes.map((s) => statSync(s.metadata).mtimeMs), mtimes, 'the build read the metadata `data scenes` wrote');
 });

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { findFfmpeg } from '../../../lib/media/index.ts';
 import { generateScene, sceneIdOf, type GeneratorOptions } from '../../../plugins/source-procedural/index.ts';
@@ -39,7 +39,7 @@ test('same seed, same bytes (meshes, images, depth, .sens, mp4, truth); another 
 test('ScanNet layout: exported frames for most scenes, a .sens instead for every sensEvery-th, the label map beside scans/', async (t) => {
   const root = join(tempDir(t), 'root');
   for (let i = 0; i < 4; i++) await generateScene(root, i, 5, OPTIONS);
-  t.deepEqual(readdirSync(root).sort(), ['procedural.json', 'scannetv2-labels.combined.tsv', 'scans', 'truth', 'videos']);
+  t.deepEqual(readdirSync(root).sort(), ['manifests', 'procedural.json', 'scannetv2-labels.combined.tsv', 'scans', 'truth', 'videos']);
   const exported = sceneIdOf(0);
   t.deepEqual(readdirSync(join(root, 'scans', exported)).sort(), [
     `${exported}.aggregation.json`,
@@ -99,4 +99,37 @@ test('a complete scene is skipped; a half-written one (crash) is replaced; no te
   t.true(again.written);
   t.false(existsSync(join(other, 'partial')));
   t.deepEqual(readdirSync(join(root, 'scans')).filter((n) => n.startsWith('.')), []);
+});
+
+test('a scene with a missing or cut-short file is generated again: its manifest lists every file with its size', async (t) => {
+  const root = join(tempDir(t), 'root');
+  const first = await generateScene(root, 0, 5, OPTIONS);
+  const before = digest(root);
+  const manifest = JSON.parse(readFileSync(join(root, 'manifests', `${sceneIdOf(0)}.json`), 'utf8')) as { files: Record<string, number> };
+  t.is(Object.keys(manifest.files).length, Object.keys(before).length - 3, 'every file but the label map, procedural.json and the manifest itself');
+  t.is(manifest.files[`videos/${sceneIdOf(0)}.mp4`], statSync(first.video!).size);
+  const jpeg = join(first.dir, 'color', '20.jpg');
+  truncateSync(jpeg, 100);
+  t.true((await generateScene(root, 0, 5, OPTIONS)).written);
+  t.deepEqual(digest(root), before);
+  rmSync(first.video!);
+  t.true((await generateScene(root, 0, 5, OPTIONS)).written);
+  t.deepEqual(digest(root), before);
+});
+
+test('a failed write leaves no temporary file; leftovers of a killed process are swept under the scene lock', async (t) => {
+  const root = join(tempDir(t), 'root');
+  await t.throwsAsync(generateScene(root, 0, 5, { ...OPTIONS, jpegQuality: 0 }), { message: /quality/ });
+  const temporary = () => ['scans', 'videos', 'truth', 'manifests', '.'].flatMap((d) => (existsSync(join(root, d)) ? readdirSync(join(root, d)) : []).filter((n) => n.includes('.tmp')));
+  t.deepEqual(temporary(), []);
+  // what a SIGKILL mid-scene leaves (the pid of a process that has exited)
+  const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+  const id = sceneIdOf(0);
+  mkdirSync(join(root, 'scans', `.${id}.tmp-${dead}-0-1a2b3c4d`, 'color'), { recursive: true });
+  mkdirSync(join(root, 'scans', `.tmp-${id}-${dead}-0-1a2b3c4d`), { recursive: true });
+  mkdirSync(join(root, 'truth'), { recursive: true });
+  for (const file of [`videos/${id}.mp4.tmp-${dead}-0-1a2b3c4d`, `truth/${id}.json.tmp-${process.pid}-0-7`, `procedural.json.tmp-${dead}-0-3`]) writeFileSync(join(root, file), 'x');
+  t.true((await generateScene(root, 0, 5, OPTIONS)).written);
+  t.deepEqual(temporary(), []);
+  t.false(existsSync(join(root, 'manifests', `${id}.lock`)));
 });

@@ -1,15 +1,22 @@
 import test from 'ava';
 import { existsSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { SceneError } from '../../../lib/scannet-format/index.ts';
+import sharp from 'sharp';
+import { decodeSensDepth, SceneError, SensFile, SensWriter } from '../../../lib/scannet-format/index.ts';
 import { tempDir } from '../../helpers/temp.ts';
 import { context, scanNet, tinyScan } from './scans.ts';
 
 /** Break one scan, load it, and check the error names the scene and the file, and nothing was cached. */
-async function broken(t: import('ava').ExecutionContext, breakIt: (dir: string, id: string) => string, message: RegExp, variant: { sens?: boolean } = {}) {
+async function broken(
+  t: import('ava').ExecutionContext,
+  breakIt: (dir: string, id: string) => string | Promise<string>,
+  message: RegExp,
+  variant: { sens?: boolean; prepare?: () => Promise<void> } = {},
+) {
   const base = tempDir(t);
   const { root, id, dir } = await tinyScan(base, variant);
-  const file = breakIt(dir, id);
+  const file = await breakIt(dir, id);
+  await variant.prepare?.();
   const cache = join(base, 'cache');
   const error = await t.throwsAsync(scanNet(root).load(id, context(cache)), { instanceOf: SceneError });
   t.is((error as SceneError).scene, id);
@@ -103,3 +110,116 @@ test('configuration errors: no root, a root without scans/', async (t) => {
   await t.throwsAsync(scanNet(undefined as unknown as string).list(context('/tmp')), { message: /option root is not set/ });
   await t.throwsAsync(scanNet('/nonexistent/scannet').list(context('/tmp')), { message: /\/nonexistent\/scannet\/scans does not exist/ });
 });
+
+/** Write `count` as the frame count of a .sens header (uint64 after the name, four matrices, compressions and sizes). */
+function claimFrames(file: string, count: bigint): void {
+  const bytes = readFileSync(file);
+  const nameLength = Number(bytes.readBigUInt64LE(4));
+  bytes.writeBigUInt64LE(count, 12 + nameLength + 4 * 64 + 4 * 2 + 4 * 4 + 4);
+  writeFileSync(file, bytes);
+}
+
+test('a .sens header claiming 3e7 frames is refused before anything is sized by it', async (t) => {
+  const heap = process.memoryUsage().heapUsed;
+  await broken(t, (dir, id) => {
+    const file = join(dir, `${id}.sens`);
+    claimFrames(file, 30_000_000n);
+    return file;
+  }, /the header claims 30000000 frames, which need at least 2880000000 bytes after the header, and the file has \d+ \(truncated, or a bad header\)$/, { sens: true });
+  t.true(process.memoryUsage().heapUsed - heap < 200 * 2 ** 20, 'no array of 3e7 frame numbers was made');
+});
+
+test('a .sens header claiming 2^40 frames', (t) =>
+  broken(t, (dir, id) => {
+    const file = join(dir, `${id}.sens`);
+    claimFrames(file, 2n ** 40n);
+    return file;
+  }, /the header claims 1099511627776 frames, which need at least 105553116266496 bytes/, { sens: true }));
+
+test('a PLY header claiming 3e9 vertices', (t) =>
+  broken(t, (dir, id) => {
+    const file = join(dir, `${id}_vh_clean_2.ply`);
+    const bytes = readFileSync(file);
+    const header = bytes.subarray(0, bytes.indexOf('end_header')).toString('latin1');
+    writeFileSync(file, Buffer.concat([Buffer.from(header.replace(/element vertex \d+/, 'element vertex 3000000000'), 'latin1'), bytes.subarray(header.length)]));
+    return file;
+  }, /the header claims 3000000000 vertex, \d+ face, which need at least 4800\d+ bytes after the header, and the file has \d+ \(truncated, or a bad header\)$/));
+
+test('a PLY element count that is not a decimal integer', (t) =>
+  broken(t, (dir, id) => {
+    const file = join(dir, `${id}_vh_clean_2.ply`);
+    const bytes = readFileSync(file);
+    const header = bytes.subarray(0, bytes.indexOf('end_header')).toString('latin1');
+    writeFileSync(file, Buffer.concat([Buffer.from(header.replace(/element vertex \d+/, 'element vertex 3e9'), 'latin1'), bytes.subarray(header.length)]));
+    return file;
+  }, /element vertex has a bad count/));
+
+test('a 0-byte colour frame is an error naming the scene and the file, when the scene is read', (t) =>
+  broken(t, (dir) => {
+    const file = join(dir, 'color', '40.jpg');
+    writeFileSync(file, '');
+    return file;
+  }, /: bad colour image: empty file \(0 bytes\)$/));
+
+test('a colour frame cut short', (t) =>
+  broken(t, (dir) => {
+    const file = join(dir, 'color', '70.jpg');
+    writeFileSync(file, readFileSync(file).subarray(0, 900));
+    return file;
+  }, /: bad colour image: truncated JPEG \(no end-of-image marker; 900 bytes\)$/));
+
+test('a colour frame that is not a JPEG', (t) =>
+  broken(t, (dir) => {
+    const file = join(dir, 'color', '0.jpg');
+    writeFileSync(file, readFileSync(join(dir, 'depth', '0.png')));
+    return file;
+  }, /: bad colour image: not a JPEG \(no start-of-image marker\)$/));
+
+test('a colour frame of another size than the others', async (t) => {
+  const files: string[] = [];
+  await broken(t, (dir) => {
+    const file = join(dir, 'color', '90.jpg');
+    files.push(file);
+    return file;
+  }, /: colour image is 48x36, the scene's colour camera 96x72$/, { prepare: async () => writeFileSync(files[0]!, await sharp(readFileSync(files[0]!)).resize(48, 36).jpeg().toBuffer()) });
+});
+
+test('a 0-byte colour frame inside a .sens names the file and the frame', (t) =>
+  broken(t, async (dir, id) => {
+    const file = join(dir, `${id}.sens`);
+    await rewriteSens(file, (index, colour) => (index === 5 ? Buffer.alloc(0) : colour));
+    return file;
+  }, /: frame 5: bad colour image: empty file \(0 bytes\)$/, { sens: true }));
+
+test('a scene whose poses are all invalid is a bad scene, not a scene with no views', (t) =>
+  broken(t, (dir) => {
+    for (const name of readdirSync(join(dir, 'pose'))) writeFileSync(join(dir, 'pose', name), readFileSync(join(import.meta.dirname, '../../fixtures/scannet-quirks/pose-inf.txt')));
+    return join(dir, 'pose');
+  }, /: no usable view: all 12 selected frames have an invalid \(-inf or NaN\) camera pose$/));
+
+test('NaN poses count as invalid too', (t) =>
+  broken(t, async (dir, id) => {
+    const file = join(dir, `${id}.sens`);
+    await rewriteSens(file, (_, colour) => colour, () => Array(16).fill(Number.NaN));
+    return file;
+  }, /: no usable view: all 12 selected frames have an invalid \(-inf or NaN\) camera pose$/, { sens: true }));
+
+test('a scene with no objects is a bad scene', (t) =>
+  broken(t, (dir, id) => {
+    const file = join(dir, `${id}.aggregation.json`);
+    writeFileSync(file, JSON.stringify({ sceneId: id, segGroups: [] }));
+    return file;
+  }, /: no objects: segGroups is empty$/));
+
+/** Rewrite a .sens frame by frame, replacing colour bytes or poses. */
+async function rewriteSens(file: string, colour: (index: number, bytes: Buffer) => Buffer, pose?: (index: number) => number[]): Promise<void> {
+  const sens = await SensFile.open(file, 'rewrite');
+  const frames: { pose: number[]; time: number; colour: Buffer; depth: Uint16Array }[] = [];
+  for await (const f of sens.frames(() => true))
+    frames.push({ pose: pose?.(f.index) ?? f.pose, time: f.colourTimestamp, colour: colour(f.index, Buffer.from(f.colour)), depth: await decodeSensDepth(sens, f.depth, f.index) });
+  await sens.close();
+  const { version: _v, colourCompression: _c, depthCompression: _d, ...header } = sens.header;
+  const writer = await SensWriter.create(file, header);
+  for (const f of frames) await writer.writeFrame(f.pose, f.time, f.colour, f.depth);
+  await writer.close();
+}
