@@ -15,7 +15,7 @@ const PLUGIN_NAME = 'dataset';
 export { buildCachedDataset, loadDataset } from './build.ts';
 export { checkDataset, coverageProblems, enabledCells, sampleProblems } from './check.ts';
 export { computeStats, formatStats, writeStats, type DatasetStats } from './stats.ts';
-export { datasetPlan, resolveSettings, stableJson, type DataSettings } from './settings.ts';
+export { datasetPlan, resolveSettings, type DataSettings } from './settings.ts';
 export { splitScenes } from './split.ts';
 export { QUESTION_TYPES, DATA_TYPES, EXPORT_FILES, groundingRows, spatialRows } from './export.ts';
 

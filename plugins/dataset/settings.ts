@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
-import { ConfigError, datasetSeed, DEFAULT_SOURCE, MODALITIES, z, type Ladder, type Modality } from '../../core/index.ts';
+import { ConfigError, datasetSeed, DEFAULT_SOURCE, MODALITIES, stableJson, z, type Ladder, type Modality } from '../../core/index.ts';
 import { PAPER_BUDGET } from '../../lib/media/index.ts';
 import { DEFAULT_MODALITY_SETTINGS } from '../../lib/tasks/index.ts';
 
@@ -96,18 +96,6 @@ export function resolveSettings(ladder: Ladder, data: Record<string, unknown>, s
     seed: datasetSeed({ seed, config: parsed }),
     ...(sourceData ? { sourceData: sourceData as Record<string, unknown> } : {}),
   };
-}
-
-/** JSON with object keys sorted at every level: equal values give equal text. */
-export function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value && typeof value === 'object')
-    return `{${Object.keys(value)
-      .sort()
-      .filter((k) => (value as Record<string, unknown>)[k] !== undefined && typeof (value as Record<string, unknown>)[k] !== 'function')
-      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  return JSON.stringify(value) ?? 'null';
 }
 
 const pluginOptions = (ladder: Ladder, name: string | undefined) => ladder.plugins.find((p) => p.name === name)?.options ?? null;

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { ConfigError } from '../../../core/index.ts';
-import { datasetPlan, resolveSettings, splitScenes, stableJson } from '../../../plugins/dataset/index.ts';
+import { stableJson } from '../../../core/index.ts';
+import { datasetPlan, resolveSettings, splitScenes } from '../../../plugins/dataset/index.ts';
 import { fixtureLadder } from './helpers.ts';
 
 test('settings: defaults, the seed from the config, the source section passed through', async (t) => {
