@@ -35,6 +35,8 @@ export interface RewardServer {
   host: string;
   port: number;
   token?: string;
+  /** Requests and completions scored so far (also in GET /v1/health). */
+  served: { requests: number; completions: number };
   close(): Promise<void>;
 }
 
@@ -94,7 +96,14 @@ export async function startRewardServer(options: RewardServerOptions): Promise<R
     throw new Error(`reward server: rewards and weights must name the same ids (${[...unweighted.map((id) => `"${id}" has no weight`), ...unknown.map((id) => `weight "${id}" has no reward`)].join('; ')})`);
   for (const id of ids) if (!Number.isFinite(weights[id])) throw new Error(`reward server: weight of "${id}" is ${weights[id]}, not a finite number`);
   if (token !== undefined && !token) throw new Error('reward server: the token is empty');
-  const entries = Object.fromEntries(ids.map((id) => [id, { reward: rewards[id]!, weight: weights[id]! }]));
+  const named = (id: string): Reward => async (completions, samples) => {
+    try {
+      return await rewards[id]!(completions, samples);
+    } catch (error) {
+      throw new Error(`reward "${id}" failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+  const entries = Object.fromEntries(ids.map((id) => [id, { reward: named(id), weight: weights[id]! }]));
   const expected = token === undefined ? undefined : digest(token);
   const served = { requests: 0, completions: 0 };
 
@@ -180,6 +189,7 @@ export async function startRewardServer(options: RewardServerOptions): Promise<R
     host: address.address,
     port: address.port,
     token,
+    served,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
