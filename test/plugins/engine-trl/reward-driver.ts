@@ -24,10 +24,15 @@ export interface DriverJob {
   rounds?: number;
 }
 
-/** Run the driver (asynchronously: the reward server lives in this process) and parse its last output line. */
-export function runDriver<T>(job: DriverJob): Promise<T> {
+/**
+ * Run the driver (asynchronously: the reward server may live in this
+ * process) and parse its last output line; `command` prefixes it (e.g.
+ * `['taskset', '-c', '0']` to pin it to one core).
+ */
+export function runDriver<T>(job: DriverJob, command: string[] = []): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(python3(), [DRIVER], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const [program, ...args] = [...command, python3(), DRIVER];
+    const child = spawn(program!, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk));
