@@ -38,7 +38,7 @@ const rewardsRequest = z.strictObject({
   samples: z.array(sampleSchema),
 });
 
-/** OpenRLHF's remote reward-model request (v0.6 and later): `query`, `prompts`, `labels`, index-aligned. */
+/** OpenRLHF's remote reward-model request (v0.6.0 to v0.11.0): `query`, `prompts`, `labels`, index-aligned. */
 const openRLHFRequest = z.looseObject({
   query: z.array(z.string()),
   prompts: z.array(z.string()),

@@ -33,7 +33,7 @@ const HELP = `Options:
 Endpoints (protocol: lib/reward-server/README.md):
   POST /v1/rewards   {"completions": [...], "samples": [Sample, ...]} -> {"rewards": {id: [...]}, "total": [...]}
   GET  /v1/health    reward ids, weights, limits, requests served
-  POST /get_reward   OpenRLHF's remote reward model (--remote_rm_url http://host:port/get_reward)
+  POST /get_reward   OpenRLHF's remote reward model (--reward.remote_url; before v0.10.2 --remote_rm_url)
 
 Stops on Ctrl-C (SIGINT) or SIGTERM.`;
 
@@ -137,7 +137,7 @@ async function serveRewards(ladder: Ladder, argv: string[], json: boolean): Prom
     const lines = [
       `reward server: ${server.url}${isLoopback(server.host) ? '' : ` (listening on ${server.host}:${server.port})`}`,
       `  total R = ${weighted}${args.stage ? ` (stage "${args.stage}")` : ''}`,
-      ...Object.entries(ENDPOINTS).map(([name, e]) => `  ${e.method.padEnd(4)} ${server.url}${e.path}${name === 'openrlhf' ? '   (OpenRLHF --remote_rm_url)' : ''}`),
+      ...Object.entries(ENDPOINTS).map(([name, e]) => `  ${e.method.padEnd(4)} ${server.url}${e.path}${name === 'openrlhf' ? "   (OpenRLHF's remote reward model)" : ''}`),
       `  token: ${token === undefined ? 'none' : 'required (Authorization: Bearer <token>, or ?token= in the URL)'}; limits per request: ${bytes(args.maxBodyBytes)}, ${args.timeoutMs / 1000} s`,
       '  Ctrl-C stops it',
     ];
