@@ -158,8 +158,10 @@ export async function startRewardServer(options: RewardServerOptions): Promise<R
       if (performance.now() - started > timeoutMs) throw late(); // a synchronous reward cannot be interrupted: checked when it returns
       return result;
     };
+    const working = work();
+    working.catch(() => undefined); // past the deadline its failure (a body cut off) has no one to answer
     try {
-      const { total, parts } = await Promise.race([work(), deadline]);
+      const { total, parts } = await Promise.race([working, deadline]);
       if (name === 'rewards') send(res, 200, { rewards: parts, total });
       else send(res, 200, { rewards: total, scores: total, extra_logs: Object.fromEntries(Object.entries(parts).map(([id, v]) => [`reward_${id}`, v])) });
     } catch (error) {

@@ -1,7 +1,8 @@
 /**
  * A policy served by any OpenAI-compatible chat-completions endpoint (vLLM,
  * SGLang, hosted APIs): `POST {baseURL}/chat/completions` with the system
- * prompt and a user message of images (as `data:` URLs) then the prompt text.
+ * prompt and a user message of images (as `data:` URLs), or one video as a
+ * `video_url` (option `video`), then the prompt text.
  *
  * Bounded in every direction: at most `concurrency` requests in flight; each
  * request times out after `timeoutMs`; 408, 409, 429, 5xx answers and network

@@ -79,6 +79,7 @@ class _Client:
         self.token = token
         self.timeout = timeout
         self.ids_checked = False
+        self.max_body: int | None = None
         self.last_key: tuple | None = None
         self.last_rewards: dict[str, list[float]] | None = None
         self.requests = 0
@@ -125,6 +126,7 @@ class _Client:
                 f"{self.url} serves the rewards {', '.join(served)}; not {', '.join(missing)} "
                 "(serve a config whose `rewards` names them, or pass --stage)"
             )
+        self.max_body = health.get("maxBodyBytes")
         self.ids_checked = True
 
     def rewards(self, completions: Sequence[Any], samples: Sequence[Any]) -> dict[str, list[float]]:
@@ -146,6 +148,11 @@ class _Client:
                 sample = text
             jsons.append(sample)
         body = ('{"completions":' + json.dumps(texts) + ',"samples":[' + ",".join(jsons) + "]}").encode("utf-8")
+        if self.max_body is not None and len(body) > self.max_body:
+            raise RewardServerError(
+                f"a batch of {len(texts)} completions is {len(body)} bytes; the server at {self.url} accepts at most "
+                f"{self.max_body} (start it with a larger --max-body-bytes, or use smaller batches)"
+            )
         answer = self._call("POST", REWARDS_PATH, body)
         self.requests += 1
         values = {}

@@ -131,6 +131,15 @@ test('time limit: 504 when scoring takes longer than timeoutMs, 408 when the bod
   });
   t.is(stalled.status, 408);
   t.regex(stalled.body, /did not arrive within 150 ms/);
+  // a client that hangs up mid-body leaves the server answering
+  await new Promise<void>((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path: '/v1/rewards', method: 'POST', headers: { 'content-length': '100' } });
+    req.on('error', () => resolve());
+    req.write('{"completions": ');
+    setTimeout(() => (req.destroy(), resolve()), 50);
+  });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  t.is((await call(server.url, '/v1/health')).status, 200);
 });
 
 test('a reward that throws or returns a non-finite value is a 500 naming it', async (t) => {
