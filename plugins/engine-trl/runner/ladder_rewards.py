@@ -16,16 +16,17 @@ column holding each row's Sample as JSON text (what ``ladder data export
 --format trl`` writes). The first call of a batch asks the server once for
 every reward; the other functions of the same batch reuse that answer.
 
-Python standard library only (urllib, json).
+Python standard library only (http.client, json). One keep-alive connection
+per process; a connection the server closed while idle is reopened.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 import sys
 import time
-import urllib.error
-import urllib.request
+import urllib.parse
 from typing import Any, Callable, Sequence
 
 __all__ = ["reward_functions", "RewardServerError"]
@@ -38,7 +39,12 @@ RETRY_DELAYS = (0.25, 0.5, 1.0, 2.0, 4.0)
 
 
 class RewardServerError(RuntimeError):
-    """The reward server refused a request, or could not be reached."""
+    """The reward server refused a request (``status``, and the ``field`` at fault when it named one), or could not be reached."""
+
+    def __init__(self, message: str, status: int | None = None, field: str | None = None):
+        super().__init__(message)
+        self.status = status
+        self.field = field
 
 
 def _completion_text(completion: Any, index: int) -> str:
@@ -58,66 +64,93 @@ def _completion_text(completion: Any, index: int) -> str:
 
 
 def _sample_json(sample: Any, index: int) -> str:
-    """A sample as JSON text: the dataset's JSON string (checked), or a dict."""
+    """A sample as JSON text: the dataset's JSON string (as is), or a dict."""
     if isinstance(sample, str):
-        try:
-            json.loads(sample)
-        except ValueError as error:
-            raise ValueError(f"sample[{index}] is not JSON ({error}): the `sample` column must hold each row's Sample as JSON") from None
         return sample
     if isinstance(sample, dict):
-        return json.dumps(sample, ensure_ascii=False)
+        return json.dumps(sample)
     raise TypeError(f"sample[{index}] is {type(sample).__name__}: expected the Sample's JSON text (the dataset's `sample` column)")
+
+
+def _check_samples(samples: Sequence[Any]) -> None:
+    """Name the sample that is not JSON (run when the server found the body unreadable)."""
+    for index, sample in enumerate(samples):
+        if isinstance(sample, str):
+            try:
+                json.loads(sample)
+            except ValueError as error:
+                raise ValueError(f"sample[{index}] is not JSON ({error}): the `sample` column must hold each row's Sample as JSON") from None
 
 
 class _Client:
     """One HTTP client per reward_functions() call; remembers the last batch's answer."""
 
     def __init__(self, url: str, reward_ids: Sequence[str], token: str | None, timeout: float):
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"url {url!r}: expected http://host:port (what `npx ladder serve rewards` prints)")
         self.url = url.rstrip("/")
+        self.parts = parts
         self.reward_ids = list(reward_ids)
-        self.token = token
+        self.headers = {"Accept": "application/json", "Content-Type": "application/json"}
+        if token:
+            self.headers["Authorization"] = f"Bearer {token}"
         self.timeout = timeout
+        self.connection: http.client.HTTPConnection | None = None
         self.ids_checked = False
         self.max_body: int | None = None
         self.last_key: tuple | None = None
         self.last_rewards: dict[str, list[float]] | None = None
         self.requests = 0
 
+    def _exchange(self, method: str, path: str, body: bytes | None) -> tuple[int, bytes]:
+        """One request on the kept-alive connection; a connection the server closed while idle is reopened once."""
+        for reused in (True, False):
+            fresh = self.connection is None
+            if fresh:
+                kind = http.client.HTTPSConnection if self.parts.scheme == "https" else http.client.HTTPConnection
+                self.connection = kind(self.parts.hostname, self.parts.port, timeout=self.timeout)
+            try:
+                self.connection.request(method, self.parts.path.rstrip("/") + path, body=body, headers=self.headers)
+                response = self.connection.getresponse()
+                return response.status, response.read()
+            except (http.client.HTTPException, OSError):
+                self.connection.close()
+                self.connection = None
+                if fresh or not reused:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
     def _call(self, method: str, path: str, body: bytes | None = None) -> Any:
-        headers = {"Accept": "application/json"}
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
         where = f"{method} {self.url}{path}"
         for attempt, delay in enumerate((*RETRY_DELAYS, None)):
-            request = urllib.request.Request(self.url + path, data=body, method=method, headers=headers)
             try:
-                with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                    return json.loads(response.read())
-            except urllib.error.HTTPError as error:
-                text = error.read().decode("utf-8", "replace")
-                try:
-                    message = json.loads(text)["error"]["message"]
-                except (ValueError, KeyError, TypeError):
-                    message = text[:300] or error.reason
-                if error.code not in RETRY_STATUS or delay is None:
-                    raise RewardServerError(f"{where}: HTTP {error.code}: {message}") from None
-                why = f"HTTP {error.code}: {message}"
-            except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
-                reason = getattr(error, "reason", error)
+                status, data = self._exchange(method, path, body)
+            except (http.client.HTTPException, OSError) as error:
                 if delay is None:
                     raise RewardServerError(
-                        f"{where}: {reason} (gave up after {attempt + 1} attempts; is `npx ladder serve rewards` running there?)"
+                        f"{where}: {error or type(error).__name__} (gave up after {attempt + 1} attempts; "
+                        "is `npx ladder serve rewards` running there?)"
                     ) from None
-                why = str(reason)
+                why = str(error) or type(error).__name__
+            else:
+                if status == 200:
+                    return json.loads(data)
+                text = data.decode("utf-8", "replace")
+                try:
+                    error = json.loads(text)["error"]
+                    message, field = error["message"], error.get("field")
+                except (ValueError, KeyError, TypeError):
+                    message, field = text[:300] or http.client.responses.get(status, ""), None
+                if status not in RETRY_STATUS or delay is None:
+                    raise RewardServerError(f"{where}: HTTP {status}: {message}", status, field)
+                why = f"HTTP {status}: {message}"
             sys.stderr.write(f"ladder_rewards: {where}: {why}; retrying in {delay} s (attempt {attempt + 2} of {len(RETRY_DELAYS) + 1})\n")
             time.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _check_ids(self) -> None:
-        """Once: the server serves every reward asked for."""
+        """Once: the server serves every reward asked for; learn its body limit."""
         health = self._call("GET", HEALTH_PATH)
         served = health.get("rewards", [])
         missing = [i for i in self.reward_ids if i not in served]
@@ -133,27 +166,24 @@ class _Client:
         if len(completions) != len(samples):
             raise ValueError(f"{len(completions)} completions for {len(samples)} samples: they pair up one to one")
         texts = [_completion_text(c, i) for i, c in enumerate(completions)]
-        key = (tuple(texts), tuple(s if isinstance(s, str) else json.dumps(s, sort_keys=True) for s in samples))
+        jsons = [_sample_json(s, i) for i, s in enumerate(samples)]
+        key = (tuple(texts), tuple(jsons))
         if key == self.last_key and self.last_rewards is not None:
             return self.last_rewards
         if not self.ids_checked:
             self._check_ids()
-        checked: set[str] = set()  # a GRPO group repeats its sample: read each JSON text once
-        jsons = []
-        for i, sample in enumerate(samples):
-            if not (isinstance(sample, str) and sample in checked):
-                text = _sample_json(sample, i)
-                if isinstance(sample, str):
-                    checked.add(sample)
-                sample = text
-            jsons.append(sample)
         body = ('{"completions":' + json.dumps(texts) + ',"samples":[' + ",".join(jsons) + "]}").encode("utf-8")
         if self.max_body is not None and len(body) > self.max_body:
             raise RewardServerError(
                 f"a batch of {len(texts)} completions is {len(body)} bytes; the server at {self.url} accepts at most "
                 f"{self.max_body} (start it with a larger --max-body-bytes, or use smaller batches)"
             )
-        answer = self._call("POST", REWARDS_PATH, body)
+        try:
+            answer = self._call("POST", REWARDS_PATH, body)
+        except RewardServerError as error:
+            if error.field == "(body)":
+                _check_samples(samples)  # a sample that is not JSON: say which
+            raise
         self.requests += 1
         values = {}
         for reward_id in self.reward_ids:

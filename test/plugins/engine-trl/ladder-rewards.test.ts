@@ -75,7 +75,7 @@ sys.path.insert(0, os.path.join(sys.argv[1], "plugins", "engine-trl", "runner"))
 import ladder_rewards
 from ladder_rewards import reward_functions
 ladder_rewards.RETRY_DELAYS = (0.01, 0.01)
-url, token, dead, flaky, sample = sys.argv[2:7]
+url, token, dead, flaky, closing, sample = sys.argv[2:8]
 bad_sample = json.dumps({k: v for k, v in json.loads(sample).items() if k != "answerKind"})
 cases = {
     "unknown id": lambda: reward_functions(url, ["format", "nope"], token)[0](["x"], [sample]),
@@ -86,7 +86,15 @@ cases = {
     "too big": lambda: reward_functions(url, ["format"], token)[0](["x" * 5000], [sample]),
     "server down": lambda: reward_functions(dead, ["format"], token)[0](["x"], [sample]),
     "retried": lambda: reward_functions(flaky, ["format"])[0](["<think>a</think><answer>B</answer>"], [sample]),
+    "reconnects": lambda: reconnects(reward_functions(closing, ["format"])[0]),
 }
+
+def reconnects(func):
+    import time
+    first = func(["a"], [sample])
+    time.sleep(0.3)  # the server closes the idle kept-alive connection meanwhile
+    return first + func(["b"], [sample]) + [func.client.requests]
+
 for name, case in cases.items():
     try:
         print(json.dumps({"case": name, "value": case()}))
@@ -94,7 +102,7 @@ for name, case in cases.items():
         print(json.dumps({"case": name, "type": type(error).__name__, "message": str(error)}))
 `;
 
-test("the Python client's failures say what is wrong; 503 and refused connections are retried", async (t) => {
+test("the Python client's failures say what is wrong; 503 and refused connections are retried; closed keep-alive connections reopened", async (t) => {
   const ladder = await createLadder({ plugins: ['reward-format'] }, { defaults: [] });
   const server = await startRewardServer({ rewards: { format: ladder.get('rewards', 'format') }, weights: { format: 1 }, token: 'tok', maxBodyBytes: 4000 });
   t.teardown(() => server.close());
@@ -115,8 +123,20 @@ test("the Python client's failures say what is wrong; 503 and refused connection
   const dead = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
   await new Promise((resolve) => closed.close(resolve));
 
+  // a server that closes every connection shortly after answering, as an idle keep-alive timeout does
+  const closing = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.end(JSON.stringify(req.url === '/v1/health' ? { rewards: ['format'] } : { rewards: { format: [0.25] }, total: [0.25] }));
+      setTimeout(() => req.socket.destroy(), 50);
+    });
+  });
+  await new Promise<void>((resolve) => closing.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => closing.close());
+
   const sample = JSON.stringify({ id: 's', task: 't', modality: 'video', scene: 'r', question: 'q', answer: 'B', answerKind: 'choice', options: ['A. a', 'B. b'], media: { images: [] } });
-  const args = [ROOT, server.url, 'tok', dead, `http://127.0.0.1:${(flaky.address() as AddressInfo).port}`, sample];
+  const port = (s: ReturnType<typeof createServer>) => (s.address() as AddressInfo).port;
+  const args = [ROOT, server.url, 'tok', dead, `http://127.0.0.1:${port(flaky)}`, `http://127.0.0.1:${port(closing)}`, sample];
   const run = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
     const child = spawn(python3(), ['-c', FAILURES, ...args]);
     let out = '';
@@ -141,5 +161,7 @@ test("the Python client's failures say what is wrong; 503 and refused connection
   t.regex(results['too big']!.message!, /bytes; the server at .* accepts at most 4000 \(start it with a larger --max-body-bytes/);
   t.regex(results['server down']!.message!, /gave up after 3 attempts; is `npx ladder serve rewards` running there\?/);
   t.deepEqual(results.retried!.value, [1]);
+  t.deepEqual(results.reconnects!.value, [0.25, 0.25, 2], 'a connection closed while idle is reopened, silently');
+  t.false(run.err.includes(`:${port(closing)}/`), 'no retry was needed or reported');
   t.regex(run.err, /HTTP 503: warming up; retrying in 0.01 s \(attempt 2 of 3\)/);
 });
