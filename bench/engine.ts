@@ -5,9 +5,9 @@
  *     through the whole remote path TRL uses: Python's ladder_rewards.py
  *     (format, accuracy, iou reward functions, called per batch as
  *     GRPOTrainer calls them) -> HTTP -> `ladder serve rewards` (the real
- *     CLI, a separate process). Both processes pinned to one core (taskset
- *     -c 0) when taskset exists. Baseline, same run: the same rewards called
- *     in-process (this thread). Target >= 5,000/s.
+ *     CLI, a separate process). Baseline, same run (before and after, averaged):
+ *     the same rewards called in-process (this thread), batch by batch. All
+ *     three pinned to core 0 when taskset exists. Target >= 5,000/s.
  *   - reward_identity_max_diff: largest |in-process - through Python and the
  *     server| over every reward and the weighted total of the identity test's
  *     completions. Must be 0.
@@ -60,29 +60,34 @@ async function serveRewards(dir: string, pin: string[]): Promise<{ url: string; 
   return { url, stop: () => (child.kill('SIGTERM'), exited) };
 }
 
+/** Completions per second of the same rewards called in this thread, batch by batch as the client sends them. */
+async function inProcessRate(cases: RewardCases): Promise<number> {
+  const rewards = entries(await rewardPlugins());
+  const n = cases.completions.length;
+  const batchOf = (r: number) => Array.from({ length: batch }, (_, k) => (r * batch + k) % n);
+  await totalReward(cases.completions, cases.samples, rewards); // warm-up
+  const start = performance.now();
+  for (let r = 0; r < rounds; r++) {
+    const idx = batchOf(r);
+    await totalReward(idx.map((i) => cases.completions[i]!), idx.map((i) => cases.samples[i]!), rewards);
+  }
+  return (batch * rounds) / ((performance.now() - start) / 1000);
+}
+
 /** Completions per second through Python -> HTTP -> the CLI's server, against the same rewards in-process. */
 async function rewardServerThroughput(cases: RewardCases, dir: string) {
-  const pin = spawnSync('taskset', ['-c', '0', 'true']).status === 0 ? ['taskset', '-c', '0'] : [];
+  // server, client and the in-process baseline (this thread) all on core 0
+  const pin = spawnSync('taskset', ['-p', '-c', '0', String(process.pid)]).status === 0 ? ['taskset', '-c', '0'] : [];
   const server = await serveRewards(dir, pin);
   try {
     const job = { url: server.url, ids: IDS, completions: cases.completions, samples: cases.samples.map((s) => JSON.stringify(s)), mode: 'throughput' as const, batch };
     await runDriver({ ...job, rounds: 20 }, pin); // warm-up: the server's JIT
+    const before = await inProcessRate(cases);
     const remote = await runDriver<{ completions: number; seconds: number; requests: number }>({ ...job, rounds }, pin);
+    const local = (before + (await inProcessRate(cases))) / 2; // the baseline around the remote run: the machine's load drifts
     if (remote.requests !== rounds) throw new Error(`expected one request per batch, the client made ${remote.requests} for ${rounds} batches`);
-    const rewards = entries(await rewardPlugins());
-    const n = Math.min(cases.completions.length, batch * rounds);
-    await totalReward(cases.completions.slice(0, n), cases.samples.slice(0, n), rewards);
-    const start = performance.now();
-    let done = 0;
-    for (let r = 0; r < rounds; r++) {
-      const lo = (r * batch) % cases.completions.length;
-      const idx = Array.from({ length: batch }, (_, k) => (lo + k) % cases.completions.length);
-      await totalReward(idx.map((i) => cases.completions[i]!), idx.map((i) => cases.samples[i]!), rewards);
-      done += batch;
-    }
-    const local = done / ((performance.now() - start) / 1000);
     const perSecond = remote.completions / remote.seconds;
-    console.log(`reward server (${pin.length ? 'server and client pinned to core 0' : 'unpinned: no taskset'}; Python client, batches of ${batch}, ${rounds} batches, 3 rewards):`);
+    console.log(`reward server (${pin.length ? 'server, client and baseline pinned to core 0' : 'unpinned: no taskset'}; Python client, batches of ${batch}, ${rounds} batches, 3 rewards):`);
     console.log(`  through Python + HTTP: ${Math.round(perSecond)} completions/s (target >= ${TARGET_COMPLETIONS_PER_S})`);
     console.log(`  in-process baseline:  ${Math.round(local)} completions/s; ratio ${(perSecond / local).toFixed(3)}`);
     return {
