@@ -8,7 +8,7 @@ import { startRewardServer } from '../../../lib/reward-server/index.ts';
 import { MRA_THRESHOLDS, totalReward } from '../../../lib/scoring/index.ts';
 import { tempDir } from '../../helpers/temp.ts';
 import { realSamples, rewardCases } from '../../lib/reward-server/reward-cases.ts';
-import { doubleHex, python3, runDriver } from './reward-driver.ts';
+import { doubleHex, PYTHON_ENV, python3, runDriver } from './reward-driver.ts';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -138,7 +138,7 @@ test("the Python client's failures say what is wrong; 503 and refused connection
   const port = (s: ReturnType<typeof createServer>) => (s.address() as AddressInfo).port;
   const args = [ROOT, server.url, 'tok', dead, `http://127.0.0.1:${port(flaky)}`, `http://127.0.0.1:${port(closing)}`, sample];
   const run = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-    const child = spawn(python3(), ['-c', FAILURES, ...args]);
+    const child = spawn(python3(), ['-c', FAILURES, ...args], { env: PYTHON_ENV });
     let out = '';
     let err = '';
     child.stdout.on('data', (c) => (out += c));

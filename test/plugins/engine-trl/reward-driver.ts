@@ -3,6 +3,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const DRIVER = fileURLToPath(new URL('./reward_driver.py', import.meta.url));
+/** No __pycache__ written into the source tree by test runs. */
+export const PYTHON_ENV = { ...process.env, PYTHONDONTWRITEBYTECODE: '1' };
 
 /** The python3 on PATH, or an error saying what the test needs. */
 export function python3(): string {
@@ -32,7 +34,7 @@ export interface DriverJob {
 export function runDriver<T>(job: DriverJob, command: string[] = []): Promise<T> {
   return new Promise((resolve, reject) => {
     const [program, ...args] = [...command, python3(), DRIVER];
-    const child = spawn(program!, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(program!, args, { stdio: ['pipe', 'pipe', 'pipe'], env: PYTHON_ENV });
     let out = '';
     let err = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk));
