@@ -19,4 +19,4 @@ export {
   type RewardServer,
   type RewardServerOptions,
 } from './server.ts';
-export { rewardsBatch, openRLHFBatch, sampleSchema, RequestError, END_TOKENS, type RewardBatch } from './protocol.ts';
+export { sampleSchema, END_TOKENS } from './protocol.ts';

@@ -50,14 +50,14 @@ export interface RewardBatch {
   samples: Sample[];
 }
 
-function parse<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
-  const result = schema.safeParse(body);
+/** The value, checked; else a 400 naming the first field at fault (`at` prefixes its path). */
+function parse<S extends z.ZodType>(schema: S, value: unknown, at: PropertyKey[] = [], hint = ''): z.output<S> {
+  const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
-  const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
-  const field = keyPath(path) || '(body)';
+  const field = keyPath([...at, ...issue.path, ...(issue.code === 'unrecognized_keys' ? [issue.keys[0]!] : [])]) || '(body)';
   const message = issue.code === 'unrecognized_keys' ? 'unknown field' : issue.message.replace(/^Invalid (input|option): /, '');
-  throw new RequestError(400, `${field}: ${message}`, field);
+  throw new RequestError(400, `${field}: ${message}${hint}`, field);
 }
 
 /** Same lengths, and every ground truth readable (a numeric answer that is a number, box JSON that parses). */
@@ -124,13 +124,7 @@ export function openRLHFBatch(body: unknown): RewardBatch {
         throw new RequestError(400, `labels[${i}]: not JSON; the label must be the sample's JSON (the dataset's \`sample\` column)`, `labels[${i}]`);
       }
     }
-    const result = sampleSchema.safeParse(value);
-    if (!result.success) {
-      const issue = result.error.issues[0]!;
-      const field = keyPath([`labels[${i}]`, ...issue.path]);
-      throw new RequestError(400, `${field}: ${issue.message.replace(/^Invalid (input|option): /, '')} (the label must be a Sample)`, field);
-    }
-    return result.data as Sample;
+    return parse(sampleSchema, value, ['labels', i], ' (the label must be a Sample)') as Sample;
   });
   return checkBatch({ completions, samples }, { completions: 'query', samples: 'labels' });
 }

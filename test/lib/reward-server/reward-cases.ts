@@ -67,7 +67,7 @@ function ulp(x: number, direction: 1 | -1): number {
  * as the project's MRA computes it (|p - g| / g in float64), found by
  * stepping ulps from g * t and g * (2 - t); then one ulp either side.
  */
-export function thresholdPredictions(truth: number): number[] {
+function thresholdPredictions(truth: number): number[] {
   const out: number[] = [];
   for (const t of MRA_THRESHOLDS) {
     for (const start of [truth * t, truth * (2 - t)]) {
