@@ -59,6 +59,7 @@ const TRANSPORT_SETTINGS: readonly (keyof OpenAISettings)[] = [
   'timeoutMs',
   'rowTimeoutMs',
   'maxResponseBytes',
+  'videoUrl',
 ];
 
 /** A well-delivered answer that is wrong (too large, not JSON, a 4xx): asking again would not help. */

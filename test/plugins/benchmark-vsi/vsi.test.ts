@@ -101,6 +101,10 @@ class Asked implements Policy {
     readonly acceptsVideo = false,
     private readonly write = (answer: string) => `${answer}. because`,
   ) {}
+  /** The same for frames and video: the recorded media alone keeps their predictions apart. */
+  fingerprint() {
+    return `asked:${this.id}`;
+  }
   async generate(inputs: PolicyInput[], sampling: SamplingOptions) {
     this.seen.push(...inputs.map((input) => ({ input, sampling })));
     return inputs.map((input) => [{ text: this.write(input.reference!.answer) }]);
@@ -156,6 +160,6 @@ test('a policy that takes video gets each row\'s video file, not frames; predict
   }
   t.false(existsSync(join(dir, 'cache', 'frames')), 'no frames were sampled');
   await t.throwsAsync(evaluate(dir, { root, frames: 4, setting: 'lmms-eval' }, new Asked('video-policy'), join(dir, 'out')), {
-    message: /holds predictions made with other settings \(inputs: .*"media":"video".* there/,
+    message: /holds predictions of another evaluation \(media: "video" there, \(not recorded\) now\)/,
   });
 });
