@@ -61,7 +61,8 @@ export function preflight(ladder: Ladder, curriculum: StageEntry[], opts: RunOpt
   return missing;
 }
 
-function stageRewardWeights(ladder: Ladder, entry: StageEntry): Record<string, number> {
+/** Reward id -> weight for a stage: its `options.rewards`, else the config's `rewards`. */
+export function stageRewardWeights(ladder: Ladder, entry: StageEntry): Record<string, number> {
   return (entry.options.rewards as Record<string, number> | undefined) ?? ladder.config.rewards;
 }
 

@@ -240,6 +240,12 @@ export interface PolicyInput {
   /** Absolute image paths (views or sampled video frames), in order. */
   images: string[];
   /**
+   * A video file (absolute path) given whole instead of frames: set by
+   * benchmarks with videos (VSI-Bench) for policies that take video
+   * (`Policy.acceptsVideo`); `images` is then empty.
+   */
+  video?: string;
+  /**
    * What the caller knows about the row. Reference policies (oracle, chance)
    * and teachers (cold start) read it; a real model must never look at it.
    */
@@ -285,6 +291,8 @@ export interface Generation {
  */
 export interface Policy {
   readonly id: string;
+  /** True when the policy reads `PolicyInput.video` (a whole video file): benchmarks then send videos, not sampled frames. */
+  readonly acceptsVideo?: boolean;
   /** One array of `n` completions per input. */
   generate(inputs: PolicyInput[], sampling: SamplingOptions): Promise<Generation[][]>;
   /**

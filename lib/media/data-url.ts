@@ -1,8 +1,8 @@
-/** Images as `data:` URLs, the form OpenAI-compatible chat APIs accept inline. */
+/** Images and videos as `data:` URLs, the form OpenAI-compatible chat APIs accept inline. */
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 
-const MIME: Record<string, string> = {
+const IMAGE_MIME: Record<string, string> = {
   '.jpg': 'image/jpeg',
   '.jpeg': 'image/jpeg',
   '.png': 'image/png',
@@ -10,11 +10,22 @@ const MIME: Record<string, string> = {
   '.gif': 'image/gif',
 };
 
-export async function imageDataUrl(path: string): Promise<string> {
-  const mime = MIME[extname(path).toLowerCase()];
-  if (!mime) throw new Error(`${path}: unsupported image type (expected ${Object.keys(MIME).join(', ')})`);
+const VIDEO_MIME: Record<string, string> = {
+  '.mp4': 'video/mp4',
+  '.webm': 'video/webm',
+  '.mov': 'video/quicktime',
+  '.mkv': 'video/x-matroska',
+  '.avi': 'video/x-msvideo',
+};
+
+async function dataUrl(path: string, types: Record<string, string>, kind: string): Promise<string> {
+  const mime = types[extname(path).toLowerCase()];
+  if (!mime) throw new Error(`${path}: unsupported ${kind} type (expected ${Object.keys(types).join(', ')})`);
   const bytes = await readFile(path).catch((error: NodeJS.ErrnoException) => {
-    throw new Error(`${path}: cannot read the image (${error.code ?? error.message})`);
+    throw new Error(`${path}: cannot read the ${kind} (${error.code ?? error.message})`);
   });
   return `data:${mime};base64,${bytes.toString('base64')}`;
 }
+
+export const imageDataUrl = (path: string): Promise<string> => dataUrl(path, IMAGE_MIME, 'image');
+export const videoDataUrl = (path: string): Promise<string> => dataUrl(path, VIDEO_MIME, 'video');

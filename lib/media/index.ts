@@ -6,6 +6,6 @@
 export { findFfmpeg, type FfmpegLocation } from './ffmpeg.ts';
 export { smartResize, roundHalfEven, PAPER_BUDGET, type PixelBudget } from './resize.ts';
 export { sampleFrames, probeVideo, decodeFrames, evenlySpacedIndices, type FrameSampling, type VideoInfo } from './frames.ts';
-export { imageDataUrl } from './data-url.ts';
+export { imageDataUrl, videoDataUrl } from './data-url.ts';
 export { jpegSize } from './jpeg.ts';
 export { createLimiter } from './limiter.ts';

@@ -9,17 +9,25 @@
  *   direct  question + options + the stage-2 post prompt (answer directly)
  *   think   question + options + the thinking prompt + the stage-3 post
  *           prompt (<think>...</think><answer>...</answer>)
+ *   lmms-eval  question + options + lmms-eval's VSI-Bench post prompt
+ *           (evaluation only: reproducing published VSI-Bench tables)
  */
 import { isAbsolute, join } from 'node:path';
 import type { AnswerKind, PolicyInput, Sample } from '../../core/index.ts';
 
-export type PromptStyle = 'plain' | 'direct' | 'think';
+export type PromptStyle = 'plain' | 'direct' | 'think' | 'lmms-eval';
 
 export const SYSTEM_PROMPT = 'You are a helpful assistant.';
 
 export const DIRECT_POST_PROMPT: Record<'choice' | 'number', string> = {
   choice: "Please answer with the option's letter from the given choices (e.g., A, B, etc.) directly.",
   number: 'Please answer the question using a numerical value (e.g., 42 or 3.1) directly.',
+};
+
+/** lmms-eval's VSI-Bench post prompts (`mca_post_prompt`, `na_post_prompt` of its default task config). */
+export const LMMS_EVAL_POST_PROMPT: Record<'choice' | 'number', string> = {
+  choice: "Answer with the option's letter from the given choices directly.",
+  number: 'Please answer the question using a single word or phrase.',
 };
 
 export const THINK_PROMPT =
@@ -44,7 +52,7 @@ export function promptText(q: PromptQuestion, style: PromptStyle): string {
   if (q.options?.length) parts.push(`Options:\n${q.options.join('\n')}`);
   if (style !== 'plain' && q.answerKind !== 'boxes') {
     if (style === 'think') parts.push(THINK_PROMPT, THINK_POST_PROMPT[q.answerKind]);
-    else parts.push(DIRECT_POST_PROMPT[q.answerKind]);
+    else parts.push((style === 'lmms-eval' ? LMMS_EVAL_POST_PROMPT : DIRECT_POST_PROMPT)[q.answerKind]);
   }
   return parts.join('\n');
 }

@@ -46,6 +46,8 @@ export interface EvalRow extends AnswerKey {
   images(): Promise<string[]>;
   /** The media the row names (paths as the benchmark writes them): part of the benchmark-row hash. */
   media?: string[];
+  /** The row's video file (absolute), sent instead of frames to a policy that takes video (`Policy.acceptsVideo`). */
+  video?(): Promise<string>;
 }
 
 export interface EvaluationSettings {
@@ -61,7 +63,7 @@ export interface EvaluationSettings {
 }
 
 /** The default completion budget per prompt style. */
-export const DEFAULT_MAX_TOKENS: Record<PromptStyle, number> = { plain: 128, direct: 128, think: 1024 };
+export const DEFAULT_MAX_TOKENS: Record<PromptStyle, number> = { plain: 128, direct: 128, think: 1024, 'lmms-eval': 16 };
 
 /**
  * Characters of a completion stored (and scored): 16 per token of the
@@ -130,6 +132,9 @@ export async function evaluateRows(
   }
   if (ctx.strict && errors.length) fail(errors[0]!.id, errors[0]!.message);
 
+  // a policy that takes video gets the video files of rows that have one, not frames: recorded, so the two never mix
+  const wholeVideo = !!policy.acceptsVideo && rows.some((row) => row.video);
+  if (wholeVideo) settings = { ...settings, inputs: { ...settings.inputs, media: 'video' } };
   const { layout: _layout, extraction: _extraction, benchmark: _benchmark, inputs, ...asked } = settings;
   const identity: EvaluationIdentity = {
     format: 1,
@@ -140,7 +145,7 @@ export async function evaluateRows(
   mkdirSync(ctx.dir, { recursive: true });
   return withLock(ctx.dir, { what: `evaluation folder ${ctx.dir}` }, async () => {
     await claimEvaluationFolder(ctx.dir, identity, ctx.existing ?? 'refuse', ctx.log);
-    return predictAndScore(policy, ctx, rows, errors, settings, identity);
+    return predictAndScore(policy, ctx, rows, errors, settings, identity, wholeVideo);
   });
 }
 
@@ -151,6 +156,7 @@ async function predictAndScore(
   errors: RowProblem[],
   settings: EvaluationSettings,
   identity: EvaluationIdentity,
+  wholeVideo: boolean,
 ): Promise<BenchmarkReport> {
   const { benchmark } = settings;
   const fail = (id: string, message: string) => failRow(benchmark, id, message);
@@ -190,10 +196,12 @@ async function predictAndScore(
     Promise.all(
       batch.map(async (row) => {
         try {
+          const video = wholeVideo && row.video ? await row.video() : undefined;
           const input: PolicyInput = {
             system: SYSTEM_PROMPT,
             prompt: [settings.prePrompt, promptText(row, settings.prompt)].filter(Boolean).join('\n'),
-            images: await row.images(),
+            images: video ? [] : await row.images(),
+            ...(video ? { video } : {}),
             reference: { id: row.id, task: row.task ?? row.type, answer: row.answer, answerKind: row.answerKind, options: row.options, facts: row.facts },
           };
           return { row, input };

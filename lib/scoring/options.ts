@@ -15,14 +15,14 @@ export const evaluationOptions = {
    * checkpoint was last trained (`BenchmarkContext.promptStyle`), else direct.
    */
   prompt: z.enum(['auto', 'direct', 'think']).default('auto'),
-  /** "spec": SPEC section 7; "vsi-bench": lmms-eval's VSI-Bench parser, exactly. */
-  extraction: z.enum(EXTRACTION_MODES as ['spec', 'vsi-bench']).default('spec'),
-  /** Text before each question (lmms-eval's VSI-Bench prompt starts with "These are frames of a video."). */
-  prePrompt: z.string().default(''),
+  /** "spec" (default): SPEC section 7; "vsi-bench": lmms-eval's VSI-Bench parser, exactly. */
+  extraction: z.enum(EXTRACTION_MODES as ['spec', 'vsi-bench']).optional(),
+  /** Text before each question (default none; lmms-eval's VSI-Bench prompt starts with "These are frames of a video."). */
+  prePrompt: z.string().optional(),
   /** Completion budget (default 128 direct, 1024 think). */
   maxTokens: z.number().int().positive().optional(),
   /** Sampling temperature (default 0: greedy). */
-  temperature: z.number().min(0).default(0),
+  temperature: z.number().min(0).optional(),
 };
 
 export const frameOptions = {
@@ -32,7 +32,7 @@ export const frameOptions = {
   cacheDir: z.string().min(1).optional(),
 };
 
-type EvaluationOptions = z.output<z.ZodObject<typeof evaluationOptions>>;
+export type EvaluationOptions = z.output<z.ZodObject<typeof evaluationOptions>>;
 
 /** The prompt style to ask with: the option, or under `auto` the style the checkpoint was trained with. */
 function resolvePromptStyle(option: EvaluationOptions['prompt'], trainedWith: string | undefined): 'direct' | 'think' {
@@ -51,10 +51,10 @@ export function evaluationSettings(
   return {
     benchmark,
     prompt,
-    extraction: opts.extraction,
+    extraction: opts.extraction ?? 'spec',
     prePrompt: opts.prePrompt || undefined,
     maxTokens: opts.maxTokens ?? DEFAULT_MAX_TOKENS[prompt],
-    temperature: opts.temperature,
+    temperature: opts.temperature ?? 0,
     layout,
     inputs,
   };

@@ -6,7 +6,11 @@
  * Scored per question type (rel-direction levels averaged first), NQ / MCQ /
  * Avg as in the paper's Table 1.
  *
- *   plugins: [['benchmark-vsi', { root: '/data/vsi-bench' }]]
+ * `setting: 'lmms-eval'` asks and scores exactly as lmms-eval's VSI-Bench
+ * task does (its pre-prompt and post prompts, 16 new tokens, greedy, its
+ * answer parser), so scores compare with published tables.
+ *
+ *   plugins: [['benchmark-vsi', { root: '/data/vsi-bench', setting: 'lmms-eval' }]]
  *   ladder eval --model openai --benchmark vsi-bench
  */
 import { existsSync } from 'node:fs';
@@ -23,11 +27,37 @@ import {
   parquetItems,
   resolveVideo,
   VSI_LAYOUT,
+  type EvaluationSettings,
 } from '../../lib/scoring/index.ts';
 
 const PLUGIN_NAME = 'benchmark-vsi';
 export const BENCHMARK_ID = 'vsi-bench';
 const COLUMNS = ['id', 'dataset', 'scene_name', 'question_type', 'question', 'ground_truth', 'options'];
+
+/**
+ * lmms-eval's VSI-Bench task (`lmms_eval/tasks/vsibench`: vsibench.yaml and
+ * utils.py): "These are frames of a video." before the question, its post
+ * prompts, `max_new_tokens: 16`, greedy decoding, and its answer parser.
+ */
+export const LMMS_EVAL_SETTING = {
+  prompt: 'lmms-eval',
+  prePrompt: 'These are frames of a video.',
+  maxTokens: 16,
+  temperature: 0,
+  extraction: 'vsi-bench',
+} as const satisfies Partial<EvaluationSettings>;
+
+/** `setting: 'lmms-eval'` fixes these options: another value is a config error, so a reproduction never runs altered. */
+function checkReproduction(opts: Partial<Record<keyof typeof LMMS_EVAL_SETTING, unknown>>): void {
+  for (const key of Object.keys(LMMS_EVAL_SETTING) as (keyof typeof LMMS_EVAL_SETTING)[]) {
+    const value = opts[key];
+    const fixed = key === 'prompt' ? value === 'auto' : value === undefined || value === LMMS_EVAL_SETTING[key];
+    if (!fixed)
+      throw new ConfigError(
+        `${PLUGIN_NAME}: option ${key}: ${JSON.stringify(value)} conflicts with setting 'lmms-eval' (which uses ${JSON.stringify(LMMS_EVAL_SETTING[key])}); remove the option, or the setting`,
+      );
+  }
+}
 
 export default definePlugin({
   name: PLUGIN_NAME,
@@ -40,8 +70,11 @@ export default definePlugin({
     videos: z.string().min(1).optional(),
     ...frameOptions,
     ...evaluationOptions,
+    /** "ladder" (default): the options above; "lmms-eval": lmms-eval's prompts, 16 tokens, greedy, its parser. */
+    setting: z.enum(['ladder', 'lmms-eval']).default('ladder'),
   }),
   apply(ladder, opts) {
+    if (opts.setting === 'lmms-eval') checkReproduction(opts);
     const root = resolve(opts.root);
     const videos = resolve(root, opts.videos ?? '.');
     const cacheDir = frameCacheDir(opts.cacheDir, ladder.config.cacheDir);
@@ -50,8 +83,11 @@ export default definePlugin({
       async evaluate(policy, ctx) {
         if (!existsSync(root)) throw new ConfigError(`${PLUGIN_NAME}: option root: ${root} does not exist`);
         if (!existsSync(videos)) throw new ConfigError(`${PLUGIN_NAME}: option videos: ${videos} does not exist`);
-        const ffmpeg = findFfmpeg(); // no ffmpeg: one clear error, not one per row
-        ctx.log(`${BENCHMARK_ID}: ${opts.frames} frames per video by ffmpeg ${ffmpeg.version} (${ffmpeg.via}), cached in ${cacheDir}`);
+        if (policy.acceptsVideo) ctx.log(`${BENCHMARK_ID}: each video sent whole (policy ${policy.id} takes video; the server picks the frames)`);
+        else {
+          const ffmpeg = findFfmpeg(); // no ffmpeg: one clear error, not one per row
+          ctx.log(`${BENCHMARK_ID}: ${opts.frames} frames per video by ffmpeg ${ffmpeg.version} (${ffmpeg.via}), cached in ${cacheDir}`);
+        }
         const items = await parquetItems(parquetIn(root, opts.parquet), COLUMNS, (q, values) => {
           if (typeof values.dataset !== 'string' || !values.dataset) throw new Error('dataset: missing or empty');
           const video = `${values.dataset}/${q.scene}.mp4`;
@@ -59,9 +95,12 @@ export default definePlugin({
             ...q,
             media: [video],
             images: async () => sampleFrames(resolveVideo(videos, video), { count: opts.frames, cacheDir }),
+            video: async () => resolveVideo(videos, video),
           };
         });
-        return evaluateRows(policy, ctx, items, evaluationSettings(BENCHMARK_ID, opts, ctx, VSI_LAYOUT, { frames: opts.frames }));
+        const settings = evaluationSettings(BENCHMARK_ID, opts, ctx, VSI_LAYOUT, { frames: opts.frames });
+        if (opts.setting === 'lmms-eval') Object.assign(settings, LMMS_EVAL_SETTING, { inputs: { ...settings.inputs, setting: 'lmms-eval' } });
+        return evaluateRows(policy, ctx, items, settings);
       },
     };
     ladder.hooks.benchmarks.for(BENCHMARK_ID).tap(PLUGIN_NAME, () => benchmark);

@@ -1,7 +1,8 @@
 /**
  * A policy served by any OpenAI-compatible chat-completions endpoint (vLLM,
  * SGLang, hosted APIs): `POST {baseURL}/chat/completions` with the system
- * prompt and a user message of images (as `data:` URLs) then the prompt text.
+ * prompt and a user message of images (as `data:` URLs), or one video as a
+ * `video_url` (option `video`), then the prompt text.
  *
  * Bounded in every direction: at most `concurrency` requests in flight; each
  * request times out after `timeoutMs`; 408, 409, 429, 5xx answers and network
@@ -14,8 +15,9 @@
  * Inputs fail one by one: `generate` throws `GenerationErrors` holding the
  * completions of the inputs that succeeded.
  */
+import { pathToFileURL } from 'node:url';
 import { contentHash, GenerationErrors, stableJson, type Generation, type Policy, type PolicyInput, type SamplingOptions } from '../../core/index.ts';
-import { createLimiter, imageDataUrl } from '../../lib/media/index.ts';
+import { createLimiter, imageDataUrl, videoDataUrl } from '../../lib/media/index.ts';
 
 export interface OpenAISettings {
   /** e.g. "http://localhost:8000/v1" (no trailing slash needed). */
@@ -41,6 +43,10 @@ export interface OpenAISettings {
   maxTokensField: 'max_tokens' | 'max_completion_tokens';
   /** Extra request fields (e.g. vLLM's `top_k`, `repetition_penalty`). */
   extraBody: Record<string, unknown>;
+  /** Videos as sampled frames (`image_url` parts, the default) or whole (`video_url`, for vLLM and SGLang). */
+  video?: 'frames' | 'video_url';
+  /** How a `video_url` carries the video: inline `data:` URL (default) or `file://` path (server on the same filesystem). */
+  videoUrl?: 'data' | 'file';
 }
 
 /** Settings that change how requests travel, not what the model answers: left out of the fingerprint. */
@@ -53,6 +59,7 @@ const TRANSPORT_SETTINGS: readonly (keyof OpenAISettings)[] = [
   'timeoutMs',
   'rowTimeoutMs',
   'maxResponseBytes',
+  'videoUrl',
 ];
 
 /** A well-delivered answer that is wrong (too large, not JSON, a 4xx): asking again would not help. */
@@ -135,6 +142,7 @@ function describe(error: unknown, timeoutMs: number): string {
 
 export class OpenAIChatPolicy implements Policy {
   readonly id: string;
+  readonly acceptsVideo: boolean;
   private readonly url: string;
   private readonly slot: <T>(task: () => Promise<T>) => Promise<T>;
 
@@ -143,6 +151,7 @@ export class OpenAIChatPolicy implements Policy {
     private readonly log: (message: string) => void = () => undefined,
   ) {
     this.id = `openai:${settings.model}`;
+    this.acceptsVideo = settings.video === 'video_url';
     this.url = `${settings.baseURL.replace(/\/+$/, '')}/chat/completions`;
     this.slot = createLimiter(settings.concurrency);
   }
@@ -193,11 +202,11 @@ export class OpenAIChatPolicy implements Policy {
   }
 
   private async messages(input: PolicyInput): Promise<unknown[]> {
-    const images = await Promise.all(input.images.map(imageDataUrl));
-    const user = {
-      role: 'user',
-      content: [...images.map((url) => ({ type: 'image_url', image_url: { url } })), { type: 'text', text: input.prompt }],
-    };
+    const media =
+      input.video && this.acceptsVideo
+        ? [{ type: 'video_url', video_url: { url: this.settings.videoUrl === 'file' ? pathToFileURL(input.video).href : await videoDataUrl(input.video) } }]
+        : (await Promise.all(input.images.map(imageDataUrl))).map((url) => ({ type: 'image_url', image_url: { url } }));
+    const user = { role: 'user', content: [...media, { type: 'text', text: input.prompt }] };
     return input.system ? [{ role: 'system', content: input.system }, user] : [user];
   }
 

@@ -32,6 +32,10 @@ const options = z.strictObject({
   maxResponseBytes: z.number().int().positive().default(8 * 1024 * 1024),
   maxTokensField: z.enum(['max_tokens', 'max_completion_tokens']).default('max_tokens'),
   extraBody: z.record(z.string(), z.unknown()).default({}),
+  /** Benchmark videos as sampled frames (`image_url` parts; the default) or whole as `video_url` (vLLM, SGLang: the server samples the frames). */
+  video: z.enum(['frames', 'video_url']).optional(),
+  /** A `video_url` as an inline `data:` URL (the default), or a `file://` URL (the server reads the path: vLLM --allowed-local-media-path). */
+  videoUrl: z.enum(['data', 'file']).optional(),
 });
 
 /** Settings from config options, then the environment; a missing model, or a key for OpenAI's own API, is a config error. */
@@ -56,9 +60,10 @@ export default definePlugin({
       id: MODEL_ID,
       async create(given, ctx) {
         const settings = resolveSettings(ladder.validate(options, { ...defaults, ...given }, 'model.options'));
+        const video = settings.video === 'video_url' ? `; benchmark videos sent whole as video_url (${settings.videoUrl ?? 'data'} URLs)` : '';
         ctx.log(
           `${PLUGIN_NAME}: ${settings.model} at ${settings.baseURL} (${settings.concurrency} requests at a time; ` +
-            `per request ${settings.timeoutMs / 1000}s, ${settings.maxRetries} retries waiting at most ${settings.retryMaxMs / 1000}s, ${settings.rowTimeoutMs / 1000}s per input)`,
+            `per request ${settings.timeoutMs / 1000}s, ${settings.maxRetries} retries waiting at most ${settings.retryMaxMs / 1000}s, ${settings.rowTimeoutMs / 1000}s per input${video})`,
         );
         return new OpenAIChatPolicy(settings, ctx.log);
       },

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLadder, evaluateBenchmark, type Policy, type PolicyInput } from '../../../core/index.ts';
+import { createLadder, evaluateBenchmark, type Policy, type PolicyInput, type SamplingOptions } from '../../../core/index.ts';
 import { QUESTION_TYPES, VSI_LAYOUT } from '../../../lib/scoring/index.ts';
 import { tempDir } from '../../helpers/temp.ts';
 import { benchRows, writeBenchParquet, writeVideo } from '../../lib/scoring/benchmark-files.ts';
@@ -91,4 +91,75 @@ test('the root must exist', async (t) => {
   const dir = tempDir(t);
   await t.throwsAsync(evaluate(dir, { root: join(dir, 'nowhere') }, 'oracle', join(dir, 'out')), { message: /benchmark-vsi: option root: .*nowhere does not exist/ });
   await t.throwsAsync(createLadder({ plugins: [['benchmark-vsi', {}]] }, { defaults: [] }), { message: /options\.root/ });
+});
+
+/** Answers what lmms-eval's parser reads as right, and records what it was asked and how. */
+class Asked implements Policy {
+  readonly seen: { input: PolicyInput; sampling: SamplingOptions }[] = [];
+  constructor(
+    readonly id = 'asked',
+    readonly acceptsVideo = false,
+    private readonly write = (answer: string) => `${answer}. because`,
+  ) {}
+  /** The same for frames and video: the recorded media alone keeps their predictions apart. */
+  fingerprint() {
+    return `asked:${this.id}`;
+  }
+  async generate(inputs: PolicyInput[], sampling: SamplingOptions) {
+    this.seen.push(...inputs.map((input) => ({ input, sampling })));
+    return inputs.map((input) => [{ text: this.write(input.reference!.answer) }]);
+  }
+}
+
+test("setting 'lmms-eval' asks exactly as lmms-eval's VSI-Bench task: pre-prompt, post prompts, 16 tokens, greedy, its parser", async (t) => {
+  const dir = tempDir(t);
+  const root = join(dir, 'vsi');
+  const rows = writeVsi(root, 12);
+  const policy = new Asked();
+  const report = await evaluate(dir, { root, frames: 4, setting: 'lmms-eval' }, policy, join(dir, 'lmms'));
+  // lmms-eval's vsibench_doc_to_text: NA "pre\nquestion\npost"; MCA "\n".join([pre, question, "Options:\n" + options, post])
+  for (const { input, sampling } of policy.seen) {
+    const row = rows.find((r) => String(r.id) === input.reference!.id)!;
+    const expected = row.options
+      ? ['These are frames of a video.', row.question, `Options:\n${row.options.join('\n')}`, "Answer with the option's letter from the given choices directly."].join('\n')
+      : `These are frames of a video.\n${row.question}\nPlease answer the question using a single word or phrase.`;
+    t.is(input.prompt, expected);
+    t.is(input.system, 'You are a helpful assistant.');
+    t.like(sampling, { maxTokens: 16, temperature: 0, topP: 1 });
+  }
+  // "B. because": the parser takes "B." -> "B"; "3.5 because" -> 3.5: all right
+  t.is(report.avg, 100);
+  t.like(report.settings, { prompt: 'lmms-eval', extraction: 'vsi-bench', maxTokens: 16, temperature: 0, setting: 'lmms-eval' });
+  // "<answer>B</answer>": lmms-eval's parser does not read tags (0), this project's default does (100)
+  const tagged = (answer: string) => `<answer>${answer}</answer>`;
+  t.is((await evaluate(dir, { root, frames: 4, setting: 'lmms-eval' }, new Asked('tagged', false, tagged), join(dir, 'tagged'))).avg, 0);
+  const ladder = await evaluate(dir, { root, frames: 4 }, new Asked('tagged', false, tagged), join(dir, 'ladder'));
+  t.is(ladder.avg, 100);
+  t.like(ladder.settings, { prompt: 'direct', extraction: 'spec', maxTokens: 128 });
+
+  for (const [option, value] of [['prePrompt', 'Frames:'], ['maxTokens', 32], ['temperature', 0.7], ['extraction', 'spec'], ['prompt', 'think']] as const)
+    await t.throwsAsync(evaluate(dir, { root, setting: 'lmms-eval', [option]: value }, 'oracle', join(dir, 'x')), {
+      message: new RegExp(`benchmark-vsi: option ${option}: .* conflicts with setting 'lmms-eval'`),
+    });
+  const same = await evaluate(dir, { root, frames: 4, setting: 'lmms-eval', extraction: 'vsi-bench', maxTokens: 16 }, 'oracle', join(dir, 'same'));
+  t.is(same.avg, 100, 'options equal to the setting\'s are allowed');
+});
+
+test('a policy that takes video gets each row\'s video file, not frames; predictions of the two kinds never mix', async (t) => {
+  const dir = tempDir(t);
+  const root = join(dir, 'vsi');
+  writeVsi(root, 6);
+  const policy = new Asked('video-policy', true);
+  const report = await evaluate(dir, { root, frames: 4, setting: 'lmms-eval' }, policy, join(dir, 'out'));
+  t.is(report.avg, 100);
+  t.is(report.settings!.media, 'video');
+  for (const { input } of policy.seen) {
+    t.deepEqual(input.images, []);
+    t.true(existsSync(input.video!));
+    t.regex(input.video!, /vsi\/(scannet|arkitscenes)\/(scene0011_00|42446540)\.mp4$/);
+  }
+  t.false(existsSync(join(dir, 'cache', 'frames')), 'no frames were sampled');
+  await t.throwsAsync(evaluate(dir, { root, frames: 4, setting: 'lmms-eval' }, new Asked('video-policy'), join(dir, 'out')), {
+    message: /holds predictions of another evaluation \(media: "video" there, \(not recorded\) now\)/,
+  });
 });

@@ -1,0 +1,137 @@
+/**
+ * bench/engine: what training through an external engine costs. One function
+ * per figure:
+ *   - reward_server_completions_per_s: completions rewarded per second
+ *     through the whole remote path TRL uses: Python's ladder_rewards.py
+ *     (format, accuracy, iou reward functions, called per batch as
+ *     GRPOTrainer calls them) -> HTTP -> `ladder serve rewards` (the real
+ *     CLI, a separate process). Baseline, same run (before and after, averaged):
+ *     the same rewards called in-process (this thread), batch by batch. All
+ *     three pinned to core 0 when taskset exists. Target >= 5,000/s.
+ *   - reward_identity_max_diff: largest |in-process - through Python and the
+ *     server| over every reward and the weighted total of the identity test's
+ *     completions. Must be 0.
+ * Completions: the identity test's cases (test/lib/reward-server/reward-cases.ts):
+ * real samples of the dataset builder, crafted completions.
+ *
+ *   npm run bench -- engine [--batch 256] [--rounds 40]     (last line: one JSON object)
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createLadder, type Reward } from '../core/index.ts';
+import { startRewardServer } from '../lib/reward-server/index.ts';
+import { totalReward } from '../lib/scoring/index.ts';
+import { realSamples, rewardCases, type RewardCases } from '../test/lib/reward-server/reward-cases.ts';
+import { runDriver } from '../test/plugins/engine-trl/reward-driver.ts';
+
+const TARGET_COMPLETIONS_PER_S = 5000;
+const IDS = ['format', 'accuracy', 'iou'];
+const WEIGHTS: Record<string, number> = { format: 0.5, accuracy: 1, iou: 2 };
+const root = fileURLToPath(new URL('..', import.meta.url));
+const { values } = parseArgs({ options: { batch: { type: 'string', default: '256' }, rounds: { type: 'string', default: '40' } } });
+const batch = Number(values.batch);
+const rounds = Number(values.rounds);
+
+async function rewardPlugins(): Promise<Record<string, Reward>> {
+  const ladder = await createLadder({ plugins: IDS.map((id) => `reward-${id}`) }, { defaults: [] });
+  return Object.fromEntries(IDS.map((id) => [id, ladder.get('rewards', id)]));
+}
+const entries = (rewards: Record<string, Reward>) => Object.fromEntries(IDS.map((id) => [id, { reward: rewards[id]!, weight: WEIGHTS[id]! }]));
+
+/** `ladder serve rewards` in its own process (optionally pinned); resolves with its URL and a stop function. */
+async function serveRewards(dir: string, pin: string[]): Promise<{ url: string; stop: () => Promise<void> }> {
+  const config = join(dir, 'ladder.config.json');
+  writeFileSync(config, JSON.stringify({ plugins: [...IDS.map((id) => `reward-${id}`), 'serve-rewards'], rewards: WEIGHTS }));
+  const [program, ...args] = [...pin, process.execPath, join(root, 'core', 'bin.mjs'), 'serve', 'rewards', '--json', '-c', config];
+  const child = spawn(program!, args, { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (c) => {
+      out += c;
+      if (out.includes('\n')) resolve((JSON.parse(out.split('\n')[0]!) as { url: string }).url);
+    });
+    child.on('exit', (code) => reject(new Error(`ladder serve rewards exited ${code}`)));
+  });
+  return { url, stop: () => (child.kill('SIGTERM'), exited) };
+}
+
+/** Completions per second of the same rewards called in this thread, batch by batch as the client sends them. */
+async function inProcessRate(cases: RewardCases): Promise<number> {
+  const rewards = entries(await rewardPlugins());
+  const n = cases.completions.length;
+  const batchOf = (r: number) => Array.from({ length: batch }, (_, k) => (r * batch + k) % n);
+  await totalReward(cases.completions, cases.samples, rewards); // warm-up
+  const start = performance.now();
+  for (let r = 0; r < rounds; r++) {
+    const idx = batchOf(r);
+    await totalReward(idx.map((i) => cases.completions[i]!), idx.map((i) => cases.samples[i]!), rewards);
+  }
+  return (batch * rounds) / ((performance.now() - start) / 1000);
+}
+
+/** Completions per second through Python -> HTTP -> the CLI's server, against the same rewards in-process. */
+async function rewardServerThroughput(cases: RewardCases, dir: string) {
+  // server, client and the in-process baseline (this thread) all on core 0
+  const pin = spawnSync('taskset', ['-p', '-c', '0', String(process.pid)]).status === 0 ? ['taskset', '-c', '0'] : [];
+  const server = await serveRewards(dir, pin);
+  try {
+    const job = { url: server.url, ids: IDS, completions: cases.completions, samples: cases.samples.map((s) => JSON.stringify(s)), mode: 'throughput' as const, batch };
+    await runDriver({ ...job, rounds: 20 }, pin); // warm-up: the server's JIT
+    const before = await inProcessRate(cases);
+    const remote = await runDriver<{ completions: number; seconds: number; requests: number }>({ ...job, rounds }, pin);
+    const local = (before + (await inProcessRate(cases))) / 2; // the baseline around the remote run: the machine's load drifts
+    if (remote.requests !== rounds) throw new Error(`expected one request per batch, the client made ${remote.requests} for ${rounds} batches`);
+    const perSecond = remote.completions / remote.seconds;
+    console.log(`reward server (${pin.length ? 'server, client and baseline pinned to core 0' : 'unpinned: no taskset'}; Python client, batches of ${batch}, ${rounds} batches, 3 rewards):`);
+    console.log(`  through Python + HTTP: ${Math.round(perSecond)} completions/s (target >= ${TARGET_COMPLETIONS_PER_S})`);
+    console.log(`  in-process baseline:  ${Math.round(local)} completions/s; ratio ${(perSecond / local).toFixed(3)}`);
+    return {
+      reward_server_completions_per_s: Math.round(perSecond),
+      reward_server_batch: batch,
+      reward_server_pinned_one_core: pin.length > 0,
+      reward_in_process_completions_per_s: Math.round(local),
+      reward_server_ratio: +(perSecond / local).toFixed(3),
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+/** Largest difference between in-process rewards and the same rewards through Python and the server (must be 0). */
+async function rewardIdentity(cases: RewardCases) {
+  const rewards = await rewardPlugins();
+  const local = await totalReward(cases.completions, cases.samples, entries(rewards));
+  const server = await startRewardServer({ rewards, weights: WEIGHTS });
+  try {
+    const remote = await runDriver<{ values: Record<string, string[]> }>({
+      url: server.url,
+      ids: IDS,
+      completions: cases.completions,
+      samples: cases.samples.map((s) => JSON.stringify(s)),
+      mode: 'identity',
+    });
+    const total = ((await (await fetch(`${server.url}/v1/rewards`, { method: 'POST', body: JSON.stringify(cases) })).json()) as { total: number[] }).total;
+    const fromHex = (hex: string) => Buffer.from(hex, 'hex').readDoubleBE(0);
+    let max = 0;
+    for (const id of IDS) remote.values[id]!.forEach((hex, i) => (max = Math.max(max, Math.abs(fromHex(hex) - local.parts[id]![i]!))));
+    total.forEach((v, i) => (max = Math.max(max, Math.abs(v - local.total[i]!))));
+    console.log(`reward identity: ${cases.completions.length} completions x ${IDS.length} rewards + total, in-process vs Python client + server: max |diff| ${max}`);
+    return { reward_identity_completions: cases.completions.length, reward_identity_max_diff: max };
+  } finally {
+    await server.close();
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'bench-engine-'));
+try {
+  const cases = rewardCases(await realSamples(dir));
+  const figures = { bench: 'engine', ...(await rewardServerThroughput(cases, dir)), ...(await rewardIdentity(cases)) };
+  console.log(JSON.stringify(figures));
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
