@@ -9,12 +9,12 @@
 import { cosmiconfig, defaultLoaders, type Loader } from 'cosmiconfig';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { ConfigError, closest, messageOf } from './errors.ts';
 import { MODALITIES, type DataSelection, type StageEntry } from './types.ts';
 import type { Plugin, Preset } from './plugin.ts';
 import { variantSchema, type CurriculumVariant } from './ablation.ts';
+import { importFile } from './modules.ts';
 
 // ---------------------------------------------------------------------------
 // Schema
@@ -188,7 +188,7 @@ export interface LoadOptions {
 }
 
 const importLoader: Loader = async (filepath) => {
-  const module = (await import(pathToFileURL(filepath).href)) as { default?: unknown };
+  const module = (await importFile(filepath)) as { default?: unknown };
   return module.default ?? module;
 };
 

@@ -14,11 +14,13 @@
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve as resolvePath } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { ConfigError, closest, messageOf } from './errors.ts';
 import { configSchema, validate, type PluginEntry } from './config.ts';
 import { isPlugin, type Plugin, type Preset } from './plugin.ts';
+import { importFile, MODULE_EXTENSION } from './modules.ts';
 
+/** Where core/, plugins/ and presets/ are: the repository, or the installed package's dist/. */
 export const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Plugins every run gets unless disabled with `[name, false]`. */
 export const CORE_DEFAULT_PLUGINS = ['reporter'];
@@ -96,7 +98,7 @@ function findPackage(name: string, starts: string[]): string | undefined {
 function builtinNames(kind: Kind): string[] {
   const dir = join(PACKAGE_ROOT, BUILTIN_DIR[kind]);
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((name) => existsSync(join(dir, name, 'index.ts')));
+  return readdirSync(dir).filter((name) => existsSync(join(dir, name, `index${MODULE_EXTENSION}`)));
 }
 
 /** Package name a short request stands for. */
@@ -121,7 +123,7 @@ function locate(request: string, kind: Kind, baseDir: string): Located {
     }
   } else {
     if (!request.startsWith('module:') && !request.includes('/')) {
-      const builtin = join(PACKAGE_ROOT, BUILTIN_DIR[kind], request, 'index.ts');
+      const builtin = join(PACKAGE_ROOT, BUILTIN_DIR[kind], request, `index${MODULE_EXTENSION}`);
       if (existsSync(builtin)) return { file: builtin, request };
       tried.push(`built-in ${BUILTIN_DIR[kind]}/${request}`);
     }
@@ -139,7 +141,7 @@ function locate(request: string, kind: Kind, baseDir: string): Located {
 
 async function importDefault(file: string, what: string): Promise<unknown> {
   try {
-    const module = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    const module = (await importFile(file)) as { default?: unknown };
     return module.default ?? module;
   } catch (error) {
     throw new ConfigError(`${what}: cannot load ${file}: ${messageOf(error)}`, { cause: error });
