@@ -4,7 +4,8 @@
  * compiled to JavaScript in `dist/` (the npm package). A file a config names
  * in TypeScript (`ladder.config.ts`, a plugin's `.ts`) loads through tsx,
  * registered the first time one is needed, so users of the package do not
- * install a TypeScript loader themselves.
+ * install a TypeScript loader themselves. Both of tsx's hooks are needed: in
+ * a project without `"type": "module"` a `.ts` file is CommonJS.
  */
 import { pathToFileURL } from 'node:url';
 
@@ -16,6 +17,22 @@ let tsx: Promise<void> | undefined;
 
 /** Import a file by path; TypeScript loads through tsx. */
 export async function importFile(file: string): Promise<unknown> {
-  if (MODULE_EXTENSION === '.js' && TYPESCRIPT.test(file)) await (tsx ??= import('tsx/esm/api').then((api) => void api.register()));
+  if (MODULE_EXTENSION === '.js' && TYPESCRIPT.test(file))
+    await (tsx ??= Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]).then(([esm, cjs]) => {
+      esm.register();
+      cjs.register();
+    }));
   return import(pathToFileURL(file).href);
+}
+
+/**
+ * A file's default export: an ES module's `default` (else the module), a
+ * CommonJS module's `module.exports`, or its `exports.default` when it was
+ * compiled from an ES module (`__esModule`).
+ */
+export async function importDefault(file: string): Promise<unknown> {
+  const module = (await importFile(file)) as { default?: unknown };
+  const value = module.default ?? module;
+  const compiled = value as { __esModule?: boolean; default?: unknown } | null;
+  return compiled && typeof compiled === 'object' && compiled.__esModule && 'default' in compiled ? compiled.default : value;
 }
