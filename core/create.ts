@@ -18,12 +18,12 @@ export interface Scaffold {
 }
 
 /** Write `ladder-plugin-<name>/` (or `dir`); refuses a folder that is not empty. */
-export async function createPlugin(request: string, opts: { dir?: string; cwd?: string } = {}): Promise<Scaffold> {
+export async function createPlugin(request: string, opts: { dir?: string } = {}): Promise<Scaffold> {
   const packageName = expandName(request, 'plugin');
   const short = basename(request).replace(/^ladder-plugin-/, '');
   if (!/^[a-z][a-z0-9-]*$/.test(short) || (request.includes('/') && !/^@[a-z0-9][\w.-]*\/[^/]+$/.test(request)))
     throw new UsageError(`create plugin ${request}: expected a name of lowercase letters, digits and "-" (e.g. object-height), optionally @scope/name`);
-  const dir = resolve(opts.cwd ?? process.cwd(), opts.dir ?? `ladder-plugin-${short}`);
+  const dir = resolve(opts.dir ?? `ladder-plugin-${short}`);
   if (existsSync(dir) && readdirSync(dir).length) throw new UsageError(`create plugin ${request}: ${dir} exists and is not empty`);
   const listed = request.startsWith('@') ? `${request.split('/')[0]}/${short}` : short;
   const files: Record<string, string> = {
@@ -141,9 +141,9 @@ test('a bad option fails with its name', async () => {
 
 const readme = (packageName: string, short: string, listed: string) => `# ${packageName}
 
-A spatial-ladder plugin that adds
-the \`${short}\` question task: the height of an object, in centimetres, asked in
-every modality (single image, multi-view, video).
+A spatial-ladder plugin that adds the \`${short}\` question task: the height of
+an object, in centimetres, asked in every modality (single image, multi-view,
+video).
 
 ## Use
 
