@@ -47,7 +47,7 @@ export default defineConfig({
   plugins: [['object-height', { minCm: 20 }]],
   name: 'consumer',
   cacheDir: 'cache',
-  data: { candidates: 8, workers: 1 },
+  data: { candidates: 8, workers: 2 },
   model: { id: 'tiny-vlm', options: { dim: 32, layers: 1, heads: 2, ffn: 64, visionDim: 16, imageWidth: 28, imageHeight: 28 } },
   curriculum: [{ name: 'understanding', kind: 'sft', data: { tasks: ['object-height', ...SPATIAL_TASKS] }, options: steps }],
   evaluate: { limit: 12, at: ['base', 'understanding'] },
@@ -108,7 +108,8 @@ test('the packed package installs in a project of its own, whose TypeScript conf
   t.is(pluginTest.code, 0, pluginTest.out);
   t.regex(pluginTest.stdout, /# pass 3\n# fail 0/);
 
-  // 4. a TypeScript config lists the plugin by its short name: data build, then run
+  // 4. a TypeScript config lists the plugin by its short name: data build (two worker threads, each
+  // loading the config and plugins from the compiled package), then run
   writeFileSync(join(project, 'ladder.config.ts'), CONFIG);
   const build = sh(t, npx, ['ladder', 'data', 'build'], project);
   t.is(build.code, 0, build.out);
