@@ -54,7 +54,7 @@ let copied = 0;
 const copyAssets = (dir) => {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
-    if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
+    if (entry.name.startsWith('.') || entry.name === 'node_modules' || entry.name === '__pycache__') continue;
     if (entry.isDirectory()) copyAssets(path);
     else if (!/\.(ts|mjs)$/.test(entry.name)) {
       cpSync(path, join(root, 'dist', relative(root, path)));
