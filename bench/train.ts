@@ -12,7 +12,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../plugins/model-tiny-vlm/tf.ts';
 import { tinyVlmBackend, type TinyVlmPolicy } from '../plugins/model-tiny-vlm/index.ts';
 import { forwardFlops } from '../plugins/model-tiny-vlm/model.ts';
 import { samplePrompt } from '../lib/prompts/index.ts';

@@ -3,7 +3,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { loadConfig, type LoadedConfig, type UserConfig } from './config.ts';
 import { LadderError, UsageError, messageOf } from './errors.ts';
 import { policyIdentity, shortHash } from './fingerprint.ts';
@@ -14,7 +14,8 @@ import { applyVariant, parseOrder, summarizeAblation, variantEvaluationPoints, t
 import type { Plugin } from './plugin.ts';
 import { buildDataset, checkOptions, evaluateBenchmark, loadPolicy, preflight, resolveCurriculum, runCurriculum, tooManyErrors, type RunSummary } from './runner.ts';
 import { writeJsonAtomic, writeFileAtomic } from './files.ts';
-import { PACKAGE_ROOT } from './resolve.ts';
+import { PACKAGE_ROOT, PACKAGE_VERSION } from './resolve.ts';
+import { createPlugin } from './create.ts';
 
 interface CommonOptions {
   config?: string;
@@ -308,6 +309,14 @@ async function inspectCommand(opts: CommonOptions & { json?: boolean }): Promise
   }
 }
 
+async function createCommand(kind: string, name: string, opts: { dir?: string }): Promise<void> {
+  if (kind !== 'plugin') throw new UsageError(`ladder create ${kind}: unknown kind; expected \`ladder create plugin <name>\``);
+  const scaffold = await createPlugin(name, opts);
+  const dir = relative(process.cwd(), scaffold.dir) || '.';
+  print(`created ${scaffold.packageName} in ${dir}/: ${scaffold.files.join(', ')}`);
+  print(`next: cd ${dir} && npm install && npm test; in a project: npm install ${dir.startsWith('.') || dir.startsWith('/') ? dir : `./${dir}`} (README.md says more)`);
+}
+
 const relativeToPackage = (path: string) => (path.startsWith(PACKAGE_ROOT) ? path.slice(PACKAGE_ROOT.length) : path);
 
 // ---------------------------------------------------------------------------
@@ -315,7 +324,7 @@ const relativeToPackage = (path: string) => (path.startsWith(PACKAGE_ROOT) ? pat
 export function buildProgram(): Command {
   const program = new Command('ladder')
     .description('Curriculum training of vision-language models for spatial reasoning (SpatialLadder)')
-    .version(process.env.npm_package_version ?? '0.1.0')
+    .version(PACKAGE_VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   program.addHelpText(
@@ -369,6 +378,13 @@ export function buildProgram(): Command {
     .option('--seeds <n>', 'run each variant with n seeds (seed, seed+1, ...) and report mean and spread', '1')
     .option('--out <dir>', 'where the comparison goes (default: <runsDir>/<name>-ablation)')
     .action(async (opts) => ablateCommand(opts));
+  program
+    .command('create')
+    .description('scaffold a community package: `ladder create plugin <name>` writes ladder-plugin-<name>/ (a question task in plain JavaScript, its test, README and package.json)')
+    .argument('<kind>', 'what to create: plugin')
+    .argument('<name>', 'the short name users list it by, e.g. object-height (or @scope/name)')
+    .option('--dir <path>', 'where the package goes (default: ./ladder-plugin-<name>)')
+    .action(async (kind: string, name: string, opts: { dir?: string }) => createCommand(kind, name, opts));
   withCommon(program.command('inspect'))
     .description('print the resolved config and every plugin: where it was loaded from and the hooks it tapped')
     .addOption(new Option('--json', 'print JSON'))

@@ -9,12 +9,12 @@
 import { cosmiconfig, defaultLoaders, type Loader } from 'cosmiconfig';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { ConfigError, closest, messageOf } from './errors.ts';
 import { MODALITIES, type DataSelection, type StageEntry } from './types.ts';
 import type { Plugin, Preset } from './plugin.ts';
 import { variantSchema, type CurriculumVariant } from './ablation.ts';
+import { importDefault } from './modules.ts';
 
 // ---------------------------------------------------------------------------
 // Schema
@@ -187,10 +187,7 @@ export interface LoadOptions {
   command?: string;
 }
 
-const importLoader: Loader = async (filepath) => {
-  const module = (await import(pathToFileURL(filepath).href)) as { default?: unknown };
-  return module.default ?? module;
-};
+const importLoader: Loader = (filepath) => importDefault(filepath);
 
 /** Every loader reports the file it failed on (a syntax error names its file). */
 const reporting =

@@ -9,11 +9,12 @@ export type { LadderHooks, RegistryName, RegistryTypes, RunInfo, MetricEvent, Pr
 export { Ladder, createLadder, type LoadedPlugin, type CreateLadderOptions, type LadderOrigin } from './ladder.ts';
 export { definePlugin, definePreset, isPlugin, type Plugin, type PluginFactory, type Preset, type PresetFactory } from './plugin.ts';
 export { loadConfig, applyOverrides, validate, keyPath, configSchema, DEFAULT_CONFIG, type UserConfig, type LadderConfig, type PluginEntry } from './config.ts';
-export { resolveEntries, expandName, PACKAGE_ROOT } from './resolve.ts';
+export { resolveEntries, expandName, PACKAGE_ROOT, PACKAGE_VERSION } from './resolve.ts';
 export { runFilters } from './filters.ts';
 export { datasetRequest, datasetSeed, sourceContext, loadScene, loadScenes, DEFAULT_SOURCE, type LoadOptions, type SkippedScene } from './scenes.ts';
 export { runCurriculum, buildDataset, evaluateBenchmark, loadPolicy, preflight, checkOptions, resolveCurriculum, stageRewardWeights, tooManyErrors, type RunOptions, type RunSummary } from './runner.ts';
 export { selectSamples, mixStages, orderStages, evaluationPoints, parseStageOptions } from './curriculum.ts';
+export { importFile, importDefault, MODULE_EXTENSION } from './modules.ts';
 export { applyVariant, parseOrder, summarizeAblation, meanStd, variantEvaluationPoints, variantSchema, type CurriculumVariant, type AblationRun, type AblationSummary, type AblationVariantSummary } from './ablation.ts';
 export { RunDirectory, eventKey, type RunState, type OpenMode } from './run-directory.ts';
 export { markdownTable, benchmarkTable, benchmarkMarkdown, describePolicy, noRowsScored, modalityTable, evaluationTable, checkpointTable } from './report.ts';

@@ -13,13 +13,18 @@
  * `[name, false]` disables a preset's plugin or preset of that name.
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve as resolvePath } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { ConfigError, closest, messageOf } from './errors.ts';
 import { configSchema, validate, type PluginEntry } from './config.ts';
 import { isPlugin, type Plugin, type Preset } from './plugin.ts';
+import { importDefault, MODULE_EXTENSION } from './modules.ts';
 
+/** Where core/, plugins/ and presets/ are: the repository, or the installed package's dist/. */
 export const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** This package's version, from its package.json (found by name, from the sources and from dist/). */
+export const PACKAGE_VERSION = (createRequire(import.meta.url)('spatial-ladder/package.json') as { version: string }).version;
 /** Plugins every run gets unless disabled with `[name, false]`. */
 export const CORE_DEFAULT_PLUGINS = ['reporter'];
 
@@ -96,7 +101,7 @@ function findPackage(name: string, starts: string[]): string | undefined {
 function builtinNames(kind: Kind): string[] {
   const dir = join(PACKAGE_ROOT, BUILTIN_DIR[kind]);
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((name) => existsSync(join(dir, name, 'index.ts')));
+  return readdirSync(dir).filter((name) => existsSync(join(dir, name, `index${MODULE_EXTENSION}`)));
 }
 
 /** Package name a short request stands for. */
@@ -121,7 +126,7 @@ function locate(request: string, kind: Kind, baseDir: string): Located {
     }
   } else {
     if (!request.startsWith('module:') && !request.includes('/')) {
-      const builtin = join(PACKAGE_ROOT, BUILTIN_DIR[kind], request, 'index.ts');
+      const builtin = join(PACKAGE_ROOT, BUILTIN_DIR[kind], request, `index${MODULE_EXTENSION}`);
       if (existsSync(builtin)) return { file: builtin, request };
       tried.push(`built-in ${BUILTIN_DIR[kind]}/${request}`);
     }
@@ -137,10 +142,9 @@ function locate(request: string, kind: Kind, baseDir: string): Located {
   );
 }
 
-async function importDefault(file: string, what: string): Promise<unknown> {
+async function load(file: string, what: string): Promise<unknown> {
   try {
-    const module = (await import(pathToFileURL(file).href)) as { default?: unknown };
-    return module.default ?? module;
+    return await importDefault(file);
   } catch (error) {
     throw new ConfigError(`${what}: cannot load ${file}: ${messageOf(error)}`, { cause: error });
   }
@@ -219,7 +223,7 @@ export async function resolveEntries(
         }
         request = target;
         from = locate(target, 'preset', baseDir).file;
-        exported = await importDefault(from, where);
+        exported = await load(from, where);
       } else request = '(inline preset)';
       const identity = { id: from === 'inline' ? target : from, label: from === 'inline' ? request : from.replace(PACKAGE_ROOT, '') };
       if (stack.some((s) => s.id === identity.id))
@@ -267,7 +271,7 @@ export async function resolveEntries(
     if (typeof target === 'string') {
       request = target;
       from = locate(target, 'plugin', baseDir).file;
-      exported = await importDefault(from, where);
+      exported = await load(from, where);
     } else if (typeof target !== 'function' && !isPlugin(target)) {
       throw new ConfigError(
         `${where}: not a plugin entry: expected a name, a path, [name, options], [name, false] or a plugin object { name, apply(ladder) }, got ${describe(target)}`,

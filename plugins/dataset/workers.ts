@@ -5,13 +5,16 @@
  * one at a time. Scene results go to disk (`scenes/<scene>.json`), so the
  * output is the same whatever the number of workers.
  *
- * Workers load TypeScript through tsx's ESM API, registered inside the
- * worker: on Node 20 a worker's `execArgv: ['--import', tsx]` does not
- * install the loader hooks (measured: ERR_UNKNOWN_FILE_EXTENSION).
+ * Running from the TypeScript sources, a worker registers tsx's ESM API
+ * itself (with the repository's tsconfig.json, as `core/bin.mjs` does): on
+ * Node 20 a worker's `execArgv: ['--import', tsx]` does not install the
+ * loader hooks (measured: ERR_UNKNOWN_FILE_EXTENSION). Compiled, it imports
+ * worker.js directly (a TypeScript config still loads through tsx).
  */
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Ladder, LadderOrigin } from '../../core/index.ts';
-import { LadderError } from '../../core/index.ts';
+import { LadderError, MODULE_EXTENSION } from '../../core/index.ts';
 
 /** True when a value is plain data a worker can rebuild from (no functions or class instances). */
 export function isPlainData(value: unknown): boolean {
@@ -50,8 +53,12 @@ export type WorkerMessage =
 
 const BOOT = `
 const { workerData } = require('node:worker_threads');
-import(workerData.tsx).then((tsx) => { tsx.register(); return import(workerData.entry); });
+(workerData.tsx ? import(workerData.tsx.api).then((tsx) => tsx.register({ tsconfig: workerData.tsx.tsconfig })) : Promise.resolve())
+  .then(() => import(workerData.entry));
 `;
+const ENTRY = new URL(`./worker${MODULE_EXTENSION}`, import.meta.url).href;
+const TSX =
+  MODULE_EXTENSION === '.ts' ? { api: import.meta.resolve('tsx/esm/api'), tsconfig: fileURLToPath(new URL('../../tsconfig.json', import.meta.url)) } : undefined;
 
 /**
  * Process `scenes` on `count` workers; `onDone` is called per finished scene.
@@ -76,7 +83,7 @@ export async function runInWorkers(
       const start = () => {
         const worker = new Worker(BOOT, {
           eval: true,
-          workerData: { tsx: import.meta.resolve('tsx/esm/api'), entry: new URL('./worker.ts', import.meta.url).href, setup },
+          workerData: { tsx: TSX, entry: ENTRY, setup },
         });
         workers.push(worker);
         let busy: string | undefined;

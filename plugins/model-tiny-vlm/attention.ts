@@ -13,7 +13,7 @@
  *
  * The 1/sqrt(head size) scale is applied to q before this op.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.ts';
 
 /**
  * Rows [offset, offset + length) of the packed batch. A segment with a

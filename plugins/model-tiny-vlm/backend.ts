@@ -1,13 +1,16 @@
 /**
- * The TensorFlow.js backend, chosen once per process in DESIGN.md's order:
+ * The TensorFlow.js backend, chosen once per process, fastest first:
  * `@tensorflow/tfjs-node-gpu` (when installed and a GPU is visible) ->
  * `@tensorflow/tfjs-node` -> `@tensorflow/tfjs-backend-wasm` (SIMD) -> the
- * pure-JS `cpu` backend. The native packages are optional dependencies that
- * are absent where their install script could not download libtensorflow;
- * each is tried with a guarded dynamic import.
+ * pure-JS `cpu` backend. `@tensorflow/tfjs-node` is an optional dependency
+ * whose install script downloads libtensorflow: npm drops it where the
+ * download fails. `-node-gpu` is installed by hand on a CUDA machine. Each is
+ * tried with a guarded dynamic import; what was passed over, and why, is one
+ * line of the run log: `tiny-vlm: TensorFlow.js backend "wasm"
+ * (tfjs-node-gpu: no GPU visible; tfjs-node: not installed)`.
  */
 import { existsSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.ts';
 
 export type BackendChoice = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 
@@ -23,12 +26,15 @@ let chosen: Promise<BackendInfo> | undefined;
 const gpuVisible = () =>
   process.env.CUDA_VISIBLE_DEVICES !== '' && process.env.CUDA_VISIBLE_DEVICES !== '-1' && existsSync('/dev/nvidiactl');
 
-async function tryImport(name: string, notes: string[]): Promise<boolean> {
+/** Import an optional backend package; why it is unavailable goes to `notes` in a few words. */
+export async function tryImport(name: string, notes: string[]): Promise<boolean> {
   try {
     await import(name);
     return true;
   } catch (error) {
-    notes.push(`${name} not available (${(error as Error).message.split('\n')[0]})`);
+    const { code, message } = error as NodeJS.ErrnoException;
+    const absent = code === 'ERR_MODULE_NOT_FOUND' && message.includes(`'${name}'`);
+    notes.push(`${name.replace('@tensorflow/', '')}: ${absent ? 'not installed' : `failed to load (${message.split('\n')[0]})`}`);
     return false;
   }
 }
@@ -37,14 +43,14 @@ async function select(choice: BackendChoice): Promise<BackendInfo> {
   const notes: string[] = [];
   const want = (c: BackendChoice) => choice === 'auto' || choice === c;
   if (want('tensorflow-gpu')) {
-    if (!gpuVisible()) notes.push('@tensorflow/tfjs-node-gpu skipped (no GPU visible)');
+    if (!gpuVisible()) notes.push('tfjs-node-gpu: no GPU visible');
     else if ((await tryImport('@tensorflow/tfjs-node-gpu', notes)) && (await tf.setBackend('tensorflow')))
       return { name: 'tensorflow-gpu', notes };
   }
   if (want('tensorflow') && (await tryImport('@tensorflow/tfjs-node', notes)) && (await tf.setBackend('tensorflow')))
     return { name: 'tensorflow', notes };
   if (want('wasm') && (await tryImport('@tensorflow/tfjs-backend-wasm', notes))) {
-    if (await tf.setBackend('wasm').catch((e: Error) => void notes.push(`wasm failed to start (${e.message})`))) return { name: 'wasm', notes };
+    if (await tf.setBackend('wasm').catch((e: Error) => void notes.push(`wasm: failed to start (${e.message})`))) return { name: 'wasm', notes };
   }
   if (choice !== 'auto' && choice !== 'cpu') throw new Error(`tfjs backend "${choice}" is not available: ${notes.join('; ')}`);
   await tf.setBackend('cpu');

@@ -7,7 +7,7 @@
  * per (input, sample), so the same seed gives the same completions whatever
  * the batch size.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.ts';
 import { createRandom, type Random } from '../../core/index.ts';
 import type { EncodedPrompt, TinyVlm } from './model.ts';
 import { rmsNorm } from './ops.ts';

@@ -12,7 +12,7 @@
  * Weights are initialised from (seed, config, tokenizer) alone, so every run
  * with those starts from the same weights whatever data a stage sees.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.ts';
 import { createRandom } from '../../core/index.ts';
 import type { PolicyInput } from '../../core/index.ts';
 import { attention, type Segment } from './attention.ts';

@@ -5,7 +5,7 @@
  * (~10x slower there), and row gathers whose gradient is a scatter-add done in
  * JavaScript (wasm has no gradient for `gather`).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.ts';
 
 type Grad = (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[];
 /** tf.customGrad with the argument types tfjs's typings cannot express. */

@@ -5,7 +5,7 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.ts';
 import { contentHash, stableJson, writeJsonAtomic } from '../../core/index.ts';
 import type {
   AccumulateResult,

@@ -1,0 +1,38 @@
+/**
+ * How the package loads code. It runs from its TypeScript sources in the
+ * repository (through tsx, which `core/bin.mjs` and the tests register) or
+ * compiled to JavaScript in `dist/` (the npm package). A file a config names
+ * in TypeScript (`ladder.config.ts`, a plugin's `.ts`) loads through tsx,
+ * registered the first time one is needed, so users of the package do not
+ * install a TypeScript loader themselves. Both of tsx's hooks are needed: in
+ * a project without `"type": "module"` a `.ts` file is CommonJS.
+ */
+import { pathToFileURL } from 'node:url';
+
+/** Extension of the package's own modules: ".ts" running from the sources, ".js" compiled. */
+export const MODULE_EXTENSION = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+
+const TYPESCRIPT = /\.[cm]?tsx?$/;
+let tsx: Promise<void> | undefined;
+
+/** Import a file by path; TypeScript loads through tsx. */
+export async function importFile(file: string): Promise<unknown> {
+  if (MODULE_EXTENSION === '.js' && TYPESCRIPT.test(file))
+    await (tsx ??= Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]).then(([esm, cjs]) => {
+      esm.register();
+      cjs.register();
+    }));
+  return import(pathToFileURL(file).href);
+}
+
+/**
+ * A file's default export: an ES module's `default` (else the module), a
+ * CommonJS module's `module.exports`, or its `exports.default` when it was
+ * compiled from an ES module (`__esModule`).
+ */
+export async function importDefault(file: string): Promise<unknown> {
+  const module = (await importFile(file)) as { default?: unknown };
+  const value = module.default ?? module;
+  const compiled = value as { __esModule?: boolean; default?: unknown } | null;
+  return compiled && typeof compiled === 'object' && compiled.__esModule && 'default' in compiled ? compiled.default : value;
+}
