@@ -1,0 +1,451 @@
+/**
+ * The compute kernels of tiny-vlm: matrix products and the attention of one
+ * packed sequence (forward, backward, and one decoding step against a KV
+ * cache). Everything else (norms, residuals, gathers, the output softmax)
+ * runs in JavaScript in engine.ts.
+ *
+ * Two implementations with one contract:
+ * - `onnxruntime`: each kernel is a small ONNX graph with symbolic shapes run
+ *   by onnxruntime-node's CPU provider (its MLAS matrix products run at
+ *   ~100 GFLOP/s on one core here, and take transposed operands natively),
+ *   one thread per session: parallelism comes from the worker threads.
+ * - `js`: plain loops, the reference the fast path is tested against, and
+ *   the fallback where no onnxruntime binary exists for the platform.
+ *
+ * Layouts: `qkv` is the packed [positions, 3 x dim] projection (q already
+ * scaled by 1/sqrt(head size)), heads are column blocks of each third;
+ * attention weights are [heads, T, S] for a segment of T rows seeing S.
+ */
+import { createRequire } from 'node:module';
+import { Graph } from './onnx.ts';
+
+/**
+ * Rows [offset, offset + length) of the packed batch. A segment with a
+ * `prefix` continues those rows (a prompt shared by several completions, as
+ * GRPO's G samples): it attends to all of them, then causally to itself.
+ */
+export interface Segment {
+  offset: number;
+  length: number;
+  prefix?: { offset: number; length: number };
+}
+
+export interface GemmOptions {
+  /** A is given as [k, m]. */
+  transA?: boolean;
+  /** B is given as [n, k]. */
+  transB?: boolean;
+  /** Write the [m, n] result here (else a new array). */
+  out?: Float32Array;
+}
+
+/** Keys and values of the prompts and of the generated rows, per layer, for decoding. */
+export interface DecodeCache {
+  prompts: number;
+  rowsPerPrompt: number;
+  /** Longest prompt and most generated tokens (the cache widths). */
+  promptLength: number;
+  steps: number;
+  /** [prompts, promptLength]: 0 for a prompt's positions, -1e9 for padding. */
+  promptMask: Float32Array;
+  /** Per layer: prompt keys transposed [prompts, heads, dh, promptLength] and values [prompts, heads, promptLength, dh]. */
+  promptKeys: Float32Array[];
+  promptValues: Float32Array[];
+  /** Per layer: generated keys and values, time-major [steps, rows, dim]. */
+  ownKeys: Float32Array[];
+  ownValues: Float32Array[];
+}
+
+export interface Kernels {
+  readonly name: string;
+  /** C [m, n] = op(A) op(B). */
+  gemm(a: Float32Array, b: Float32Array, m: number, k: number, n: number, options?: GemmOptions): Float32Array;
+  /** Attend one segment: writes its rows of `out` [positions, dim]; returns the attention weights [heads, T, S]. */
+  attend(qkv: Float32Array, seg: Segment, out: Float32Array): Float32Array;
+  /** Backward of `attend`: adds the segment's gradient into `dQkv` (its own rows' q, k, v; its prefix rows' k, v). */
+  attendBackward(qkv: Float32Array, seg: Segment, weights: Float32Array, dOut: Float32Array, dQkv: Float32Array): void;
+  /** One decoding step of layer `layer`: q [rows, dim] against the prompt and the first `filled` generated entries. */
+  decodeAttend(q: Float32Array, cache: DecodeCache, layer: number, filled: number): Float32Array;
+}
+
+export interface AttentionShape {
+  dim: number;
+  heads: number;
+}
+
+const masks = new Map<string, Float32Array>();
+/** [T, P + T]: the first P columns (a prefix) open, then causal. */
+export function causalMask(T: number, P: number): Float32Array {
+  const key = `${T}:${P}`;
+  let m = masks.get(key);
+  if (!m) {
+    const width = P + T;
+    m = new Float32Array(T * width);
+    for (let i = 0; i < T; i++) m.fill(-1e9, i * width + P + i + 1, (i + 1) * width);
+    if (masks.size > 512) masks.clear();
+    masks.set(key, m);
+  }
+  return m;
+}
+
+/** The rows a segment attends to: its prefix's, then its own. */
+function contextRows(seg: Segment): number[] {
+  const rows: number[] = [];
+  if (seg.prefix) for (let r = 0; r < seg.prefix.length; r++) rows.push(seg.prefix.offset + r);
+  for (let r = 0; r < seg.length; r++) rows.push(seg.offset + r);
+  return rows;
+}
+
+// -- plain JavaScript ----------------------------------------------------------
+
+export function jsKernels({ dim, heads }: AttentionShape): Kernels {
+  const dh = dim / heads;
+  const width = 3 * dim;
+  return {
+    name: 'js',
+    gemm(a, b, m, k, n, { transA = false, transB = false, out } = {}) {
+      const c = out ?? new Float32Array(m * n);
+      c.fill(0, 0, m * n);
+      for (let i = 0; i < m; i++)
+        for (let p = 0; p < k; p++) {
+          const x = transA ? a[p * m + i]! : a[i * k + p]!;
+          if (x === 0) continue;
+          const row = i * n;
+          if (transB) for (let j = 0; j < n; j++) c[row + j]! += x * b[j * k + p]!;
+          else for (let j = 0, from = p * n; j < n; j++) c[row + j]! += x * b[from + j]!;
+        }
+      return c;
+    },
+    attend(qkv, seg, out) {
+      const T = seg.length;
+      const ctx = contextRows(seg);
+      const S = ctx.length;
+      const mask = causalMask(T, S - T);
+      const weights = new Float32Array(heads * T * S);
+      for (let h = 0; h < heads; h++)
+        for (let i = 0; i < T; i++) {
+          const q = (seg.offset + i) * width + h * dh;
+          const w = weights.subarray((h * T + i) * S, (h * T + i + 1) * S);
+          let max = -Infinity;
+          for (let j = 0; j < S; j++) {
+            const k = ctx[j]! * width + dim + h * dh;
+            let s = mask[i * S + j]!;
+            for (let c = 0; c < dh; c++) s += qkv[q + c]! * qkv[k + c]!;
+            w[j] = s;
+            if (s > max) max = s;
+          }
+          let total = 0;
+          for (let j = 0; j < S; j++) total += w[j] = Math.exp(w[j]! - max);
+          const o = (seg.offset + i) * dim + h * dh;
+          for (let c = 0; c < dh; c++) out[o + c] = 0;
+          for (let j = 0; j < S; j++) {
+            const p = (w[j]! /= total);
+            const v = ctx[j]! * width + 2 * dim + h * dh;
+            for (let c = 0; c < dh; c++) out[o + c]! += p * qkv[v + c]!;
+          }
+        }
+      return weights;
+    },
+    attendBackward(qkv, seg, weights, dOut, dQkv) {
+      const T = seg.length;
+      const ctx = contextRows(seg);
+      const S = ctx.length;
+      const dP = new Float32Array(S);
+      for (let h = 0; h < heads; h++)
+        for (let i = 0; i < T; i++) {
+          const w = weights.subarray((h * T + i) * S, (h * T + i + 1) * S);
+          const dO = (seg.offset + i) * dim + h * dh;
+          let dot = 0;
+          for (let j = 0; j < S; j++) {
+            const v = ctx[j]! * width + 2 * dim + h * dh;
+            const dv = ctx[j]! * width + 2 * dim + h * dh;
+            let s = 0;
+            for (let c = 0; c < dh; c++) {
+              s += dOut[dO + c]! * qkv[v + c]!;
+              dQkv[dv + c]! += w[j]! * dOut[dO + c]!;
+            }
+            dP[j] = s;
+            dot += s * w[j]!;
+          }
+          const q = (seg.offset + i) * width + h * dh;
+          for (let j = 0; j < S; j++) {
+            const ds = w[j]! * (dP[j]! - dot);
+            if (ds === 0) continue;
+            const k = ctx[j]! * width + dim + h * dh;
+            for (let c = 0; c < dh; c++) {
+              dQkv[q + c]! += ds * qkv[k + c]!;
+              dQkv[k + c]! += ds * qkv[q + c]!;
+            }
+          }
+        }
+    },
+    decodeAttend(q, cache, layer, filled) {
+      const { rowsPerPrompt: R, promptLength: P, promptMask } = cache;
+      const kp = cache.promptKeys[layer]!;
+      const vp = cache.promptValues[layer]!;
+      const ko = cache.ownKeys[layer]!;
+      const vo = cache.ownValues[layer]!;
+      const rows = cache.prompts * R;
+      const out = new Float32Array(rows * dim);
+      const s = new Float32Array(P + filled);
+      for (let r = 0; r < rows; r++) {
+        const p = Math.floor(r / R);
+        for (let h = 0; h < heads; h++) {
+          const qo = r * dim + h * dh;
+          let max = -Infinity;
+          for (let j = 0; j < P; j++) {
+            let x = promptMask[p * P + j]!;
+            for (let c = 0; c < dh; c++) x += q[qo + c]! * kp[((p * heads + h) * dh + c) * P + j]!;
+            s[j] = x;
+            if (x > max) max = x;
+          }
+          for (let j = 0; j < filled; j++) {
+            let x = 0;
+            for (let c = 0; c < dh; c++) x += q[qo + c]! * ko[(j * rows + r) * dim + h * dh + c]!;
+            s[P + j] = x;
+            if (x > max) max = x;
+          }
+          let total = 0;
+          for (let j = 0; j < s.length; j++) total += s[j] = Math.exp(s[j]! - max);
+          for (let j = 0; j < P; j++) {
+            const w = s[j]! / total;
+            for (let c = 0; c < dh; c++) out[qo + c]! += w * vp[((p * heads + h) * P + j) * dh + c]!;
+          }
+          for (let j = 0; j < filled; j++) {
+            const w = s[P + j]! / total;
+            for (let c = 0; c < dh; c++) out[qo + c]! += w * vo[(j * rows + r) * dim + h * dh + c]!;
+          }
+        }
+      }
+      return out;
+    },
+  };
+}
+
+// -- onnxruntime ---------------------------------------------------------------
+
+interface OrtTensor {
+  data: Float32Array;
+}
+type OrtTensorConstructor = new (type: 'float32' | 'int64', data: Float32Array | BigInt64Array, dims: readonly number[]) => OrtTensor;
+interface OrtSession {
+  loadModel(buffer: ArrayBuffer, byteOffset: number, byteLength: number, options: object): void;
+  run(feeds: Record<string, OrtTensor>, fetches: Record<string, OrtTensor | null>, options: object): Record<string, OrtTensor>;
+}
+interface OrtModule {
+  binding: { InferenceSession: new () => OrtSession };
+  initOrt: () => void;
+  Tensor: OrtTensorConstructor;
+}
+
+let ortModule: OrtModule | undefined;
+/**
+ * onnxruntime-node's native session, used synchronously (its public `run`
+ * only wraps this call in a promise): kernels run inside synchronous math.
+ * Throws when the package or its binary for this platform is missing.
+ */
+export function loadOrt(): OrtModule {
+  if (!ortModule) {
+    const require = createRequire(import.meta.url);
+    const { binding, initOrt } = require('onnxruntime-node/dist/binding.js') as Pick<OrtModule, 'binding' | 'initOrt'>;
+    const { Tensor } = require('onnxruntime-node') as { Tensor: OrtTensorConstructor };
+    initOrt();
+    ortModule = { binding, initOrt, Tensor };
+  }
+  return ortModule;
+}
+
+const SESSION_OPTIONS = { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' };
+
+function session(graph: Graph): OrtSession {
+  const bytes = graph.toBytes();
+  const s = new (loadOrt().binding.InferenceSession)();
+  s.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, SESSION_OPTIONS);
+  return s;
+}
+
+function gemmGraph(transA: boolean, transB: boolean): Graph {
+  const g = new Graph();
+  const a = g.input('a', transA ? ['k', 'm'] : ['m', 'k']);
+  const b = g.input('b', transB ? ['n', 'k'] : ['k', 'n']);
+  g.output(g.node('Gemm', [a, b], { transA: transA ? 1 : 0, transB: transB ? 1 : 0 }), 'c', ['m', 'n']);
+  return g;
+}
+
+/** [rows, parts x dim] -> per part [heads, rows, dh]. */
+function splitHeads(g: Graph, x: string, parts: number, heads: number, dh: number): string[] {
+  const t = g.transpose(g.reshape(x, [0, parts, heads, dh]), [1, 2, 0, 3]);
+  return Array.from({ length: parts }, (_, i) => g.pick(t, i, 0));
+}
+
+/** Per part [heads, rows, dh] -> [rows, parts x dim]. */
+function joinHeads(g: Graph, xs: string[], dim: number): string {
+  const stacked = xs.length === 1 ? g.node('Unsqueeze', [xs[0]!, g.ints([0])]) : g.concat(xs.map((x) => g.node('Unsqueeze', [x, g.ints([0])])), 0);
+  return g.reshape(g.transpose(stacked, [2, 0, 1, 3]), [0, xs.length * dim]);
+}
+
+/** Inputs: own rows x [T, 3D], prefix rows p [P, 3D] (when `prefixed`), mask [T, S]. Outputs: o [T, D], w [H, T, S]. */
+function attendGraph({ dim, heads }: AttentionShape, prefixed: boolean): Graph {
+  const g = new Graph();
+  const dh = dim / heads;
+  const x = g.input('x', ['T', 3 * dim]);
+  const [q, k, v] = splitHeads(g, x, 3, heads, dh);
+  let keys = k!;
+  let values = v!;
+  if (prefixed) {
+    const [pk, pv] = splitHeads(g, g.node('Slice', [g.input('p', ['P', 3 * dim]), g.ints([dim]), g.ints([3 * dim]), g.ints([1])]), 2, heads, dh);
+    keys = g.concat([pk!, k!], 1);
+    values = g.concat([pv!, v!], 1);
+  }
+  const mask = g.input('mask', ['T', 'S']);
+  const w = g.softmax(g.add(g.matmul(q!, g.transpose(keys, [0, 2, 1])), mask));
+  g.output(w, 'w', [heads, 'T', 'S']);
+  g.output(joinHeads(g, [g.matmul(w, values)], dim), 'o', ['T', dim]);
+  return g;
+}
+
+/**
+ * dV = W^T dO, dW = dO V^T, dS = W * (dW - rowsum(dW * W)), dQ = dS K, dK = dS^T Q.
+ * Outputs: own [T, 3D] (dq, dk, dv) and, when `prefixed`, prefix [P, 2D] (dk, dv).
+ */
+function attendBackwardGraph({ dim, heads }: AttentionShape, prefixed: boolean): Graph {
+  const g = new Graph();
+  const dh = dim / heads;
+  const x = g.input('x', ['T', 3 * dim]);
+  const [q, k, v] = splitHeads(g, x, 3, heads, dh);
+  let keys = k!;
+  let values = v!;
+  const p = prefixed ? g.input('p', ['P', 3 * dim]) : '';
+  if (prefixed) {
+    const [pk, pv] = splitHeads(g, g.node('Slice', [p, g.ints([dim]), g.ints([3 * dim]), g.ints([1])]), 2, heads, dh);
+    keys = g.concat([pk!, k!], 1);
+    values = g.concat([pv!, v!], 1);
+  }
+  const w = g.input('w', [heads, 'T', 'S']);
+  const dO = g.transpose(g.reshape(g.input('dout', ['T', dim]), [0, heads, dh]), [1, 0, 2]);
+  const dV = g.matmul(g.transpose(w, [0, 2, 1]), dO);
+  const dW = g.matmul(dO, g.transpose(values, [0, 2, 1]));
+  const dS = g.mul(w, g.sub(dW, g.rowSum(g.mul(dW, w))));
+  const dQ = g.matmul(dS, keys);
+  const dK = g.matmul(g.transpose(dS, [0, 2, 1]), q!);
+  if (!prefixed) {
+    g.output(joinHeads(g, [dQ, dK, dV], dim), 'own', ['T', 3 * dim]);
+    return g;
+  }
+  const sizes = g.concat([g.node('Shape', [p], { end: 1 }), g.node('Shape', [x], { end: 1 })], 0);
+  const [pdK, odK] = g.multi('Split', [dK, sizes], 2, { axis: 1 });
+  const [pdV, odV] = g.multi('Split', [dV, sizes], 2, { axis: 1 });
+  g.output(joinHeads(g, [dQ, odK!, odV!], dim), 'own', ['T', 3 * dim]);
+  g.output(joinHeads(g, [pdK!, pdV!], dim), 'prefix', ['P', 2 * dim]);
+  return g;
+}
+
+/**
+ * One decoding step. Inputs: q [n, D] (rows prompt-major), shape = [prompts, R, H, dh];
+ * prompt keys^T [np, H, dh, P], values [np, H, P, dh], mask [np, 1, 1, P];
+ * the rows' own keys and values, time-major [t, n, H, dh] (only the filled
+ * steps are passed, so they need no mask). Output o [n, D].
+ */
+function decodeGraph({ dim, heads }: AttentionShape): Graph {
+  const g = new Graph();
+  const dh = dim / heads;
+  const q = g.input('q', ['n', dim]);
+  const shape = g.input('shape', [4], 'int64');
+  const pk = g.input('pk', ['np', heads, dh, 'P']);
+  const pv = g.input('pv', ['np', heads, 'P', dh]);
+  const pmask = g.input('pmask', ['np', 1, 1, 'P']);
+  const ok = g.input('ok', ['t', 'n', heads, dh]);
+  const ov = g.input('ov', ['t', 'n', heads, dh]);
+  // against the prompt: [np, H, R, dh] x [np, H, dh, P]
+  const sp = g.add(g.matmul(g.transpose(g.node('Reshape', [q, shape]), [0, 2, 1, 3]), pk), pmask);
+  // against the row's own tokens: sum over dh of q [1, n, H, dh] * k [t, n, H, dh] -> [t, n, H] -> [np, H, R, t]
+  const byRow = g.node('ReduceSum', [g.mul(g.reshape(q, [1, -1, heads, dh]), ok), g.ints([3])], { keepdims: 0 });
+  const rowsShape = g.concat([g.node('Slice', [shape, g.ints([0]), g.ints([3]), g.ints([0])]), g.ints([-1])], 0);
+  const so = g.transpose(g.node('Reshape', [g.transpose(byRow, [1, 2, 0]), rowsShape]), [0, 2, 1, 3]);
+  const sizes = g.concat([g.node('Shape', [pk], { start: 3 }), g.node('Shape', [ok], { end: 1 })], 0);
+  const [wp, wo] = g.multi('Split', [g.softmax(g.concat([sp, so], 3)), sizes], 2, { axis: 3 });
+  const fromPrompt = g.reshape(g.transpose(g.matmul(wp!, pv), [0, 2, 1, 3]), [-1, dim]);
+  // [np, H, R, t] -> [t, n, H, 1] weights the own values, summed over t
+  const woRows = g.reshape(g.transpose(wo!, [3, 0, 2, 1]), [0, -1, heads, 1]);
+  const fromOwn = g.reshape(g.node('ReduceSum', [g.mul(woRows, ov), g.ints([0])], { keepdims: 0 }), [-1, dim]);
+  g.output(g.add(fromPrompt, fromOwn), 'o', ['n', dim]);
+  return g;
+}
+
+export function ortKernels(shape: AttentionShape): Kernels {
+  const { Tensor } = loadOrt();
+  const { dim, heads } = shape;
+  const gemms = new Map<string, OrtSession>();
+  const gemmSession = (transA: boolean, transB: boolean) => {
+    const key = `${transA}${transB}`;
+    let s = gemms.get(key);
+    if (!s) gemms.set(key, (s = session(gemmGraph(transA, transB))));
+    return s;
+  };
+  const attend = [session(attendGraph(shape, false)), session(attendGraph(shape, true))];
+  const backward = [session(attendBackwardGraph(shape, false)), session(attendBackwardGraph(shape, true))];
+  const decode = session(decodeGraph(shape));
+  const dh = dim / heads;
+  const rowsOf = (data: Float32Array, offset: number, length: number, width: number) =>
+    new Tensor('float32', data.subarray(offset * width, (offset + length) * width), [length, width]);
+  return {
+    name: 'onnxruntime',
+    gemm(a, b, m, k, n, { transA = false, transB = false, out } = {}) {
+      const c = out ?? new Float32Array(m * n);
+      gemmSession(transA, transB).run(
+        { a: new Tensor('float32', a.subarray(0, m * k), transA ? [k, m] : [m, k]), b: new Tensor('float32', b.subarray(0, k * n), transB ? [n, k] : [k, n]) },
+        { c: new Tensor('float32', c.subarray(0, m * n), [m, n]) },
+        {},
+      );
+      return c;
+    },
+    attend(qkv, seg, out) {
+      const T = seg.length;
+      const P = seg.prefix?.length ?? 0;
+      const feeds: Record<string, OrtTensor> = { x: rowsOf(qkv, seg.offset, T, 3 * dim), mask: new Tensor('float32', causalMask(T, P), [T, P + T]) };
+      if (seg.prefix) feeds.p = rowsOf(qkv, seg.prefix.offset, P, 3 * dim);
+      const weights = new Float32Array(heads * T * (P + T));
+      attend[seg.prefix ? 1 : 0]!.run(feeds, { o: rowsOf(out, seg.offset, T, dim), w: new Tensor('float32', weights, [heads, T, P + T]) }, {});
+      return weights;
+    },
+    attendBackward(qkv, seg, weights, dOut, dQkv) {
+      const T = seg.length;
+      const P = seg.prefix?.length ?? 0;
+      const feeds: Record<string, OrtTensor> = {
+        x: rowsOf(qkv, seg.offset, T, 3 * dim),
+        w: new Tensor('float32', weights, [heads, T, P + T]),
+        dout: rowsOf(dOut, seg.offset, T, dim),
+      };
+      if (seg.prefix) feeds.p = rowsOf(qkv, seg.prefix.offset, P, 3 * dim);
+      const result = backward[seg.prefix ? 1 : 0]!.run(feeds, seg.prefix ? { own: null, prefix: null } : { own: null }, {});
+      addInto(dQkv, seg.offset * 3 * dim, result.own!.data);
+      if (seg.prefix) {
+        const d = result.prefix!.data;
+        for (let r = 0; r < P; r++) addInto(dQkv, (seg.prefix.offset + r) * 3 * dim + dim, d.subarray(r * 2 * dim, (r + 1) * 2 * dim));
+      }
+    },
+    decodeAttend(q, cache, layer, filled) {
+      const { prompts, rowsPerPrompt: R, promptLength: P } = cache;
+      const n = prompts * R;
+      const o = new Float32Array(n * dim);
+      decode.run(
+        {
+          q: new Tensor('float32', q, [n, dim]),
+          shape: new Tensor('int64', BigInt64Array.of(BigInt(prompts), BigInt(R), BigInt(heads), BigInt(dh)), [4]),
+          pk: new Tensor('float32', cache.promptKeys[layer]!, [prompts, heads, dh, P]),
+          pv: new Tensor('float32', cache.promptValues[layer]!, [prompts, heads, P, dh]),
+          pmask: new Tensor('float32', cache.promptMask, [prompts, 1, 1, P]),
+          ok: new Tensor('float32', cache.ownKeys[layer]!.subarray(0, filled * n * dim), [filled, n, heads, dh]),
+          ov: new Tensor('float32', cache.ownValues[layer]!.subarray(0, filled * n * dim), [filled, n, heads, dh]),
+        },
+        { o: new Tensor('float32', o, [n, dim]) },
+        {},
+      );
+      return o;
+    },
+  };
+}
+
+function addInto(dst: Float32Array, at: number, src: Float32Array): void {
+  for (let i = 0; i < src.length; i++) dst[at + i]! += src[i]!;
+}
