@@ -1,6 +1,7 @@
 import test from 'ava';
-import * as tf from '@tensorflow/tfjs';
 import { tinyVlmBackend, type TinyVlmPolicy } from '../../../plugins/model-tiny-vlm/index.ts';
+import { Engine } from '../../../plugins/model-tiny-vlm/engine.ts';
+import { jsKernels } from '../../../plugins/model-tiny-vlm/kernels.ts';
 import { evenlySpaced } from '../../../plugins/model-tiny-vlm/model.ts';
 import { samplePrompt } from '../../../lib/prompts/index.ts';
 import { nllObjective, readTensorFile } from '../../../lib/training/index.ts';
@@ -160,15 +161,14 @@ test.serial('KV-cache decoding matches recomputing the whole sequence, with batc
   const batched = await policy.generate(inputs, { maxTokens: 6, temperature: 0, topP: 1, seed: 0 });
   const eos = policy.tokenizer.id('<eos>');
   for (const [i, input] of inputs.entries()) {
-    // greedy by full recomputation: argmax of the last row at every step
+    // greedy by full recomputation on the plain path (JavaScript kernels, no cache): argmax of the last row at every step
+    const plain = new Engine(policy.model.config, policy.model.vocab, policy.model.specs, policy.values, jsKernels(policy.model.config));
     const ids: number[] = [];
     for (let step = 0; step < 6; step++) {
-      const batch = await policy.model.batch([{ prompt: policy.model.encode(input), completions: [[...ids, 0]] }]);
-      const next = tf.tidy(() => {
-        const hidden = policy.model.forward(batch);
-        const row = tf.slice(hidden, [batch.rows.at(-1)!, 0], [1, TINY.dim]);
-        return tf.argMax(tf.matMul(row, policy.model.weight('head') as tf.Tensor2D), 1).dataSync()[0]!;
-      });
+      const prompt = policy.model.encode(input);
+      const batch = await policy.model.batch([{ prompt: { ...prompt, ids: [...prompt.ids, ...ids] }, completions: [] }]);
+      const logits = plain.prefill(batch, () => {});
+      const next = logits.indexOf(Math.max(...logits));
       ids.push(next);
       if (next === eos) break;
     }

@@ -1,0 +1,371 @@
+/**
+ * The tiny VLM's math over flat Float32Arrays: the forward pass of a packed
+ * batch, its backward pass written out by hand (no autodiff: the model is
+ * fixed, and every gradient below is checked against finite differences in
+ * the tests), prefill and one decoding step with a KV cache. Matrix products
+ * and attention go to the kernels (kernels.ts); norms, residuals, gathers and
+ * the output softmax are loops here.
+ *
+ * Parameters live in one flat array in `paramSpecs` order (`paramOffsets`),
+ * gradients in another of the same layout, so a data-parallel replica adds
+ * its whole gradient in one pass and AdamW walks one array.
+ */
+import type { DecodeCache, Kernels, Segment } from './kernels.ts';
+import type { Batch, ParamSpec, TinyVlmConfig } from './model.ts';
+import { patchSize, patchesPerImage } from './vision.ts';
+
+const EPS = 1e-6;
+
+/** Start of each parameter in the flat array, and the total size. */
+export function paramOffsets(specs: ParamSpec[]): { offsets: Map<string, [number, number]>; size: number } {
+  const offsets = new Map<string, [number, number]>();
+  let at = 0;
+  for (const s of specs) {
+    const size = s.shape.reduce((a, b) => a * b, 1);
+    offsets.set(s.name, [at, size]);
+    at += size;
+  }
+  return { offsets, size: at };
+}
+
+/** Receives each sequence's keys and values ([length, dim] row-major) of every layer from a forward pass. */
+export type KvCapture = (layer: number, segment: number, keys: Float32Array, values: Float32Array) => void;
+
+interface LayerTape {
+  input: Float32Array;
+  inv1: Float32Array;
+  normed1: Float32Array;
+  qkv: Float32Array;
+  weights: Float32Array[];
+  attended: Float32Array;
+  mid: Float32Array;
+  inv2: Float32Array;
+  normed2: Float32Array;
+  hidden: Float32Array;
+}
+
+interface VisionTape {
+  pixels: Float32Array;
+  embedded: Float32Array;
+  inv: Float32Array;
+  normed: Float32Array;
+  hidden: Float32Array;
+  out: Float32Array;
+}
+
+/** What the backward pass needs from a forward pass. */
+export interface Tape {
+  batch: Batch;
+  vision?: VisionTape;
+  layers: LayerTape[];
+  final: Float32Array;
+  invFinal: Float32Array;
+  picked: Float32Array;
+  probs: Float32Array;
+}
+
+export class Engine {
+  private readonly views = new Map<string, Float32Array>();
+  private readonly offsets: Map<string, [number, number]>;
+  private readonly dh: number;
+
+  constructor(
+    readonly config: TinyVlmConfig,
+    readonly vocab: number,
+    specs: ParamSpec[],
+    readonly values: Float32Array,
+    readonly kernels: Kernels,
+  ) {
+    this.offsets = paramOffsets(specs).offsets;
+    for (const [name, [at, size]] of this.offsets) this.views.set(name, values.subarray(at, at + size));
+    this.dh = config.dim / config.heads;
+  }
+
+  private w(name: string): Float32Array {
+    return this.views.get(name)!;
+  }
+
+  /** The gradient of parameter `name` inside a flat gradient array. */
+  private g(grads: Float32Array, name: string): Float32Array {
+    const [at, size] = this.offsets.get(name)!;
+    return grads.subarray(at, at + size);
+  }
+
+  private gemm(a: Float32Array, b: Float32Array, m: number, k: number, n: number, transA = false, transB = false): Float32Array {
+    return this.kernels.gemm(a, b, m, k, n, { transA, transB });
+  }
+
+  /** grad += a^T b (a [m, k], b [m, n]): a weight's gradient. */
+  private addWeightGrad(grad: Float32Array, a: Float32Array, b: Float32Array, m: number, k: number, n: number): void {
+    addInto(grad, this.gemm(a, b, k, m, n, true, false));
+  }
+
+  // -- forward ------------------------------------------------------------------
+
+  private vision(pixels: Float32Array, images: number): VisionTape {
+    const { image, visionDim: vd, dim } = this.config;
+    const patches = patchesPerImage(image);
+    const rows = images * patches;
+    const embedded = this.gemm(pixels, this.w('vision.patch'), rows, patchSize(image), vd);
+    const pos = this.w('vision.pos');
+    for (let r = 0; r < rows; r++) {
+      const from = (r % patches) * vd;
+      for (let c = 0; c < vd; c++) embedded[r * vd + c]! += pos[from + c]!;
+    }
+    const { out: normed, inv } = rmsNorm(embedded, rows, vd, this.w('vision.norm'));
+    const merged = rows / 4;
+    const hidden = relu(this.gemm(normed, this.w('vision.merge1'), merged, 4 * vd, dim));
+    const out = this.gemm(hidden, this.w('vision.merge2'), merged, dim, dim);
+    return { pixels, embedded, inv, normed, hidden, out };
+  }
+
+  private embed(b: Batch, vision?: VisionTape): Float32Array {
+    const D = this.config.dim;
+    const n = b.table.length;
+    const h = new Float32Array(n * D);
+    const embed = this.w('embed');
+    const pos = this.w('pos');
+    for (let i = 0; i < n; i++) {
+      const row = b.table[i]!;
+      const src = row < this.vocab ? embed.subarray(row * D, (row + 1) * D) : vision!.out.subarray((row - this.vocab) * D, (row - this.vocab + 1) * D);
+      const p = b.positions[i]! * D;
+      for (let c = 0; c < D; c++) h[i * D + c] = src[c]! + pos[p + c]!;
+    }
+    return h;
+  }
+
+  private scaleQueries(qkv: Float32Array, n: number): void {
+    const D = this.config.dim;
+    const s = 1 / Math.sqrt(this.dh);
+    for (let i = 0; i < n; i++) for (let c = 0, at = i * 3 * D; c < D; c++) qkv[at + c]! *= s;
+  }
+
+  private layer(l: number, h: Float32Array, segments: Segment[], capture?: KvCapture): { out: Float32Array; tape: LayerTape } {
+    const { dim: D, ffn } = this.config;
+    const n = h.length / D;
+    const { out: normed1, inv: inv1 } = rmsNorm(h, n, D, this.w(`l${l}.norm1`));
+    const qkv = this.gemm(normed1, this.w(`l${l}.qkv`), n, D, 3 * D);
+    this.scaleQueries(qkv, n);
+    const attended = new Float32Array(n * D);
+    const weights = segments.map((seg, s) => {
+      if (capture) capture(l, s, columns(qkv, 3 * D, seg.offset, seg.length, D, D), columns(qkv, 3 * D, seg.offset, seg.length, 2 * D, D));
+      return this.kernels.attend(qkv, seg, attended);
+    });
+    const mid = this.gemm(attended, this.w(`l${l}.out`), n, D, D);
+    addInto(mid, h);
+    const { out: normed2, inv: inv2 } = rmsNorm(mid, n, D, this.w(`l${l}.norm2`));
+    const hidden = relu(this.gemm(normed2, this.w(`l${l}.up`), n, D, ffn));
+    const out = this.gemm(hidden, this.w(`l${l}.down`), n, ffn, D);
+    addInto(out, mid);
+    return { out, tape: { input: h, inv1, normed1, qkv, weights, attended, mid, inv2, normed2, hidden } };
+  }
+
+  /** Hidden states after the final norm [positions, dim], and what backward needs. */
+  private trunk(b: Batch, capture?: KvCapture): Omit<Tape, 'picked' | 'probs'> & { normed: Float32Array } {
+    const vision = b.pixels ? this.vision(b.pixels, b.imageCount) : undefined;
+    let h = this.embed(b, vision);
+    const layers: LayerTape[] = [];
+    for (let l = 0; l < this.config.layers; l++) {
+      const { out, tape } = this.layer(l, h, b.segments, capture);
+      layers.push(tape);
+      h = out;
+    }
+    const { out: normed, inv } = rmsNorm(h, h.length / this.config.dim, this.config.dim, this.w('final.norm'));
+    return { batch: b, vision, layers, final: h, invFinal: inv, normed };
+  }
+
+  /** Log-probabilities of the batch's targets; with `keep`, the tape for `backward`. */
+  forward(b: Batch, keep = false): { logp: Float32Array; tape?: Tape } {
+    const D = this.config.dim;
+    const V = this.vocab;
+    const trunk = this.trunk(b);
+    const R = b.rows.length;
+    const picked = new Float32Array(R * D);
+    for (let i = 0; i < R; i++) picked.set(trunk.normed.subarray(b.rows[i]! * D, (b.rows[i]! + 1) * D), i * D);
+    const probs = this.gemm(picked, this.w('head'), R, D, V);
+    const logp = new Float32Array(R);
+    for (let i = 0; i < R; i++) {
+      const row = probs.subarray(i * V, (i + 1) * V);
+      let max = -Infinity;
+      for (let j = 0; j < V; j++) if (row[j]! > max) max = row[j]!;
+      let total = 0;
+      for (let j = 0; j < V; j++) total += row[j] = Math.exp(row[j]! - max);
+      logp[i] = Math.log(row[b.targets[i]!]! / total);
+      for (let j = 0; j < V; j++) row[j]! /= total;
+    }
+    return { logp, tape: keep ? { ...trunk, picked, probs } : undefined };
+  }
+
+  // -- backward -----------------------------------------------------------------
+
+  /** Add d(sum_i coef_i x logp_i)/d(parameters) into `grads` (flat, parameter layout). */
+  backward(tape: Tape, coef: Float32Array, grads: Float32Array): void {
+    const { dim: D, ffn, layers } = this.config;
+    const V = this.vocab;
+    const b = tape.batch;
+    const n = b.table.length;
+    const R = b.rows.length;
+    // logp_i = logit_i[t_i] - logsumexp: d/dlogits = coef_i (onehot - p)
+    const dLogits = new Float32Array(R * V);
+    for (let i = 0; i < R; i++) {
+      const c = coef[i]!;
+      for (let j = 0; j < V; j++) dLogits[i * V + j] = -c * tape.probs[i * V + j]!;
+      dLogits[i * V + b.targets[i]!]! += c;
+    }
+    this.addWeightGrad(this.g(grads, 'head'), tape.picked, dLogits, R, D, V);
+    const dPicked = this.gemm(dLogits, this.w('head'), R, V, D, false, true);
+    const dNormed = new Float32Array(n * D);
+    for (let i = 0; i < R; i++) addInto(dNormed, dPicked.subarray(i * D, (i + 1) * D), b.rows[i]! * D);
+    let dh = new Float32Array(n * D);
+    rmsNormBackward(tape.final, tape.invFinal, this.w('final.norm'), dNormed, n, D, dh, this.g(grads, 'final.norm'));
+
+    for (let l = layers - 1; l >= 0; l--) {
+      const t = tape.layers[l]!;
+      // out = mid + relu(normed2 up) down
+      this.addWeightGrad(this.g(grads, `l${l}.down`), t.hidden, dh, n, ffn, D);
+      const dHidden = this.gemm(dh, this.w(`l${l}.down`), n, D, ffn, false, true);
+      for (let i = 0; i < dHidden.length; i++) if (t.hidden[i]! <= 0) dHidden[i] = 0;
+      this.addWeightGrad(this.g(grads, `l${l}.up`), t.normed2, dHidden, n, D, ffn);
+      const dNormed2 = this.gemm(dHidden, this.w(`l${l}.up`), n, ffn, D, false, true);
+      const dMid = dh;
+      rmsNormBackward(t.mid, t.inv2, this.w(`l${l}.norm2`), dNormed2, n, D, dMid, this.g(grads, `l${l}.norm2`));
+      // mid = input + attention(qkv) out
+      this.addWeightGrad(this.g(grads, `l${l}.out`), t.attended, dMid, n, D, D);
+      const dAttended = this.gemm(dMid, this.w(`l${l}.out`), n, D, D, false, true);
+      const dQkv = new Float32Array(n * 3 * D);
+      b.segments.forEach((seg, s) => this.kernels.attendBackward(t.qkv, seg, t.weights[s]!, dAttended, dQkv));
+      this.scaleQueries(dQkv, n);
+      this.addWeightGrad(this.g(grads, `l${l}.qkv`), t.normed1, dQkv, n, D, 3 * D);
+      const dNormed1 = this.gemm(dQkv, this.w(`l${l}.qkv`), n, 3 * D, D, false, true);
+      rmsNormBackward(t.input, t.inv1, this.w(`l${l}.norm1`), dNormed1, n, D, dMid, this.g(grads, `l${l}.norm1`));
+      dh = dMid;
+    }
+
+    // embeddings: token rows, vision rows, positions
+    const dEmbed = this.g(grads, 'embed');
+    const dPos = this.g(grads, 'pos');
+    const dVision = tape.vision ? new Float32Array(tape.vision.out.length) : undefined;
+    for (let i = 0; i < n; i++) {
+      const row = b.table[i]!;
+      const src = dh.subarray(i * D, (i + 1) * D);
+      if (row < V) addInto(dEmbed, src, row * D);
+      else addInto(dVision!, src, (row - V) * D);
+      addInto(dPos, src, b.positions[i]! * D);
+    }
+    if (tape.vision) this.visionBackward(tape.vision, dVision!, b.imageCount, grads);
+  }
+
+  private visionBackward(t: VisionTape, dOut: Float32Array, images: number, grads: Float32Array): void {
+    const { image, visionDim: vd, dim } = this.config;
+    const patches = patchesPerImage(image);
+    const rows = images * patches;
+    const merged = rows / 4;
+    this.addWeightGrad(this.g(grads, 'vision.merge2'), t.hidden, dOut, merged, dim, dim);
+    const dHidden = this.gemm(dOut, this.w('vision.merge2'), merged, dim, dim, false, true);
+    for (let i = 0; i < dHidden.length; i++) if (t.hidden[i]! <= 0) dHidden[i] = 0;
+    this.addWeightGrad(this.g(grads, 'vision.merge1'), t.normed, dHidden, merged, 4 * vd, dim);
+    const dNormed = this.gemm(dHidden, this.w('vision.merge1'), merged, dim, 4 * vd, false, true);
+    const dEmbedded = new Float32Array(rows * vd);
+    rmsNormBackward(t.embedded, t.inv, this.w('vision.norm'), dNormed, rows, vd, dEmbedded, this.g(grads, 'vision.norm'));
+    const dPos = this.g(grads, 'vision.pos');
+    for (let r = 0; r < rows; r++) addInto(dPos, dEmbedded.subarray(r * vd, (r + 1) * vd), (r % patches) * vd);
+    this.addWeightGrad(this.g(grads, 'vision.patch'), t.pixels, dEmbedded, rows, patchSize(image), vd);
+  }
+
+  // -- generation -----------------------------------------------------------------
+
+  /** Logits [groups, vocab] at each group's last prompt position; `capture` receives keys and values. */
+  prefill(b: Batch, capture: KvCapture): Float32Array {
+    const D = this.config.dim;
+    const { normed } = this.trunk(b, capture);
+    const last = new Float32Array(b.promptEnds.length * D);
+    b.promptEnds.forEach((row, i) => last.set(normed.subarray(row * D, (row + 1) * D), i * D));
+    return this.gemm(last, this.w('head'), b.promptEnds.length, D, this.vocab);
+  }
+
+  /**
+   * One decoding step for every row: embed `tokens` at `positions`, write
+   * their keys and values at step `step` of the cache, attend, and return
+   * the next logits [rows, vocab].
+   */
+  decodeStep(tokens: Int32Array, positions: Int32Array, cache: DecodeCache, step: number): Float32Array {
+    const { dim: D, ffn, layers } = this.config;
+    const n = tokens.length;
+    const embed = this.w('embed');
+    const pos = this.w('pos');
+    const x = new Float32Array(n * D);
+    for (let r = 0; r < n; r++)
+      for (let c = 0, e = tokens[r]! * D, p = positions[r]! * D; c < D; c++) x[r * D + c] = embed[e + c]! + pos[p + c]!;
+    const q = new Float32Array(n * D);
+    for (let l = 0; l < layers; l++) {
+      const { out: normed1 } = rmsNorm(x, n, D, this.w(`l${l}.norm1`));
+      const qkv = this.gemm(normed1, this.w(`l${l}.qkv`), n, D, 3 * D);
+      this.scaleQueries(qkv, n);
+      const keys = cache.ownKeys[l]!;
+      const values = cache.ownValues[l]!;
+      for (let r = 0; r < n; r++) {
+        const from = r * 3 * D;
+        const to = (step * n + r) * D;
+        q.set(qkv.subarray(from, from + D), r * D);
+        keys.set(qkv.subarray(from + D, from + 2 * D), to);
+        values.set(qkv.subarray(from + 2 * D, from + 3 * D), to);
+      }
+      const attended = this.kernels.decodeAttend(q, cache, l, step + 1);
+      addInto(x, this.gemm(attended, this.w(`l${l}.out`), n, D, D));
+      const { out: normed2 } = rmsNorm(x, n, D, this.w(`l${l}.norm2`));
+      addInto(x, this.gemm(relu(this.gemm(normed2, this.w(`l${l}.up`), n, D, ffn)), this.w(`l${l}.down`), n, ffn, D));
+    }
+    const { out } = rmsNorm(x, n, D, this.w('final.norm'));
+    return this.gemm(out, this.w('head'), n, D, this.vocab);
+  }
+}
+
+// -- loops ----------------------------------------------------------------------
+
+/** dst[at..] += src. */
+export function addInto(dst: Float32Array, src: Float32Array, at = 0): void {
+  for (let i = 0; i < src.length; i++) dst[at + i]! += src[i]!;
+}
+
+function relu(x: Float32Array): Float32Array {
+  for (let i = 0; i < x.length; i++) if (x[i]! < 0) x[i] = 0;
+  return x;
+}
+
+/** Columns [col0, col0 + width) of rows [row0, row0 + rows) of a row-major matrix with `stride` columns. */
+function columns(src: Float32Array, stride: number, row0: number, rows: number, col0: number, width: number): Float32Array {
+  const out = new Float32Array(rows * width);
+  for (let r = 0; r < rows; r++) out.set(src.subarray((row0 + r) * stride + col0, (row0 + r) * stride + col0 + width), r * width);
+  return out;
+}
+
+/** y = x / rms(x) * gain per row; `inv` = 1 / rms per row. */
+function rmsNorm(x: Float32Array, rows: number, width: number, gain: Float32Array): { out: Float32Array; inv: Float32Array } {
+  const out = new Float32Array(rows * width);
+  const inv = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const at = r * width;
+    let ss = 0;
+    for (let c = 0; c < width; c++) ss += x[at + c]! * x[at + c]!;
+    const s = 1 / Math.sqrt(ss / width + EPS);
+    inv[r] = s;
+    for (let c = 0; c < width; c++) out[at + c] = x[at + c]! * s * gain[c]!;
+  }
+  return { out, inv };
+}
+
+/** dx += inv (dy gain) - x inv^3 mean(dy gain x); dgain += sum over rows of dy x inv. */
+function rmsNormBackward(x: Float32Array, inv: Float32Array, gain: Float32Array, dy: Float32Array, rows: number, width: number, dx: Float32Array, dGain: Float32Array): void {
+  for (let r = 0; r < rows; r++) {
+    const at = r * width;
+    const s = inv[r]!;
+    let dot = 0;
+    for (let c = 0; c < width; c++) {
+      const z = dy[at + c]! * gain[c]!;
+      dot += z * x[at + c]!;
+      dGain[c]! += dy[at + c]! * x[at + c]! * s;
+    }
+    const k = (s * s * s * dot) / width;
+    for (let c = 0; c < width; c++) dx[at + c]! += s * dy[at + c]! * gain[c]! - x[at + c]! * k;
+  }
+}
