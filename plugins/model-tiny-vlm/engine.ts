@@ -10,11 +10,10 @@
  * gradients in another of the same layout, so a data-parallel replica adds
  * its whole gradient in one pass and AdamW walks one array.
  */
-import type { DecodeCache, Kernels, Segment } from './kernels.ts';
+import type { DecodeCache, Kernels, LayerOut, LayerWeights, Segment } from './kernels.ts';
+import { addInto, relu, rmsNorm, rmsNormBackward } from './loops.ts';
 import type { Batch, ParamSpec, TinyVlmConfig } from './model.ts';
 import { patchSize, patchesPerImage } from './vision.ts';
-
-const EPS = 1e-6;
 
 /** Start of each parameter in the flat array, and the total size. */
 export function paramOffsets(specs: ParamSpec[]): { offsets: Map<string, [number, number]>; size: number } {
@@ -33,15 +32,11 @@ export type KvCapture = (layer: number, segment: number, keys: Float32Array, val
 
 interface LayerTape {
   input: Float32Array;
-  inv1: Float32Array;
-  normed1: Float32Array;
   qkv: Float32Array;
+  /** Attention weights per segment. */
   weights: Float32Array[];
   attended: Float32Array;
-  mid: Float32Array;
-  inv2: Float32Array;
-  normed2: Float32Array;
-  hidden: Float32Array;
+  kept: LayerOut;
 }
 
 interface VisionTape {
@@ -134,30 +129,22 @@ export class Engine {
     return h;
   }
 
-  private scaleQueries(qkv: Float32Array, n: number): void {
-    const D = this.config.dim;
-    const s = 1 / Math.sqrt(this.dh);
-    for (let i = 0; i < n; i++) for (let c = 0, at = i * 3 * D; c < D; c++) qkv[at + c]! *= s;
+  private layerWeights(l: number): LayerWeights {
+    const w = (part: string) => this.w(`l${l}.${part}`);
+    return { norm1: w('norm1'), qkv: w('qkv'), out: w('out'), norm2: w('norm2'), up: w('up'), down: w('down') };
   }
 
   private layer(l: number, h: Float32Array, segments: Segment[], capture?: KvCapture): { out: Float32Array; tape: LayerTape } {
-    const { dim: D, ffn } = this.config;
-    const n = h.length / D;
-    const { out: normed1, inv: inv1 } = rmsNorm(h, n, D, this.w(`l${l}.norm1`));
-    const qkv = this.gemm(normed1, this.w(`l${l}.qkv`), n, D, 3 * D);
-    this.scaleQueries(qkv, n);
-    const attended = new Float32Array(n * D);
+    const D = this.config.dim;
+    const w = this.layerWeights(l);
+    const qkv = this.kernels.layerIn(h, w);
+    const attended = new Float32Array(h.length);
     const weights = segments.map((seg, s) => {
       if (capture) capture(l, s, columns(qkv, 3 * D, seg.offset, seg.length, D, D), columns(qkv, 3 * D, seg.offset, seg.length, 2 * D, D));
       return this.kernels.attend(qkv, seg, attended);
     });
-    const mid = this.gemm(attended, this.w(`l${l}.out`), n, D, D);
-    addInto(mid, h);
-    const { out: normed2, inv: inv2 } = rmsNorm(mid, n, D, this.w(`l${l}.norm2`));
-    const hidden = relu(this.gemm(normed2, this.w(`l${l}.up`), n, D, ffn));
-    const out = this.gemm(hidden, this.w(`l${l}.down`), n, ffn, D);
-    addInto(out, mid);
-    return { out, tape: { input: h, inv1, normed1, qkv, weights, attended, mid, inv2, normed2, hidden } };
+    const kept = this.kernels.layerOut(h, attended, w);
+    return { out: kept.out, tape: { input: h, qkv, weights, attended, kept } };
   }
 
   /** Hidden states after the final norm [positions, dim], and what backward needs. */
@@ -200,7 +187,7 @@ export class Engine {
 
   /** Add d(sum_i coef_i x logp_i)/d(parameters) into `grads` (flat, parameter layout). */
   backward(tape: Tape, coef: Float32Array, grads: Float32Array): void {
-    const { dim: D, ffn, layers } = this.config;
+    const { dim: D, layers } = this.config;
     const V = this.vocab;
     const b = tape.batch;
     const n = b.table.length;
@@ -216,29 +203,18 @@ export class Engine {
     const dPicked = this.gemm(dLogits, this.w('head'), R, V, D, false, true);
     const dNormed = new Float32Array(n * D);
     for (let i = 0; i < R; i++) addInto(dNormed, dPicked.subarray(i * D, (i + 1) * D), b.rows[i]! * D);
-    let dh = new Float32Array(n * D);
+    let dh: Float32Array = new Float32Array(n * D);
     rmsNormBackward(tape.final, tape.invFinal, this.w('final.norm'), dNormed, n, D, dh, this.g(grads, 'final.norm'));
 
     for (let l = layers - 1; l >= 0; l--) {
       const t = tape.layers[l]!;
-      // out = mid + relu(normed2 up) down
-      this.addWeightGrad(this.g(grads, `l${l}.down`), t.hidden, dh, n, ffn, D);
-      const dHidden = this.gemm(dh, this.w(`l${l}.down`), n, D, ffn, false, true);
-      for (let i = 0; i < dHidden.length; i++) if (t.hidden[i]! <= 0) dHidden[i] = 0;
-      this.addWeightGrad(this.g(grads, `l${l}.up`), t.normed2, dHidden, n, D, ffn);
-      const dNormed2 = this.gemm(dHidden, this.w(`l${l}.up`), n, ffn, D, false, true);
-      const dMid = dh;
-      rmsNormBackward(t.mid, t.inv2, this.w(`l${l}.norm2`), dNormed2, n, D, dMid, this.g(grads, `l${l}.norm2`));
-      // mid = input + attention(qkv) out
-      this.addWeightGrad(this.g(grads, `l${l}.out`), t.attended, dMid, n, D, D);
-      const dAttended = this.gemm(dMid, this.w(`l${l}.out`), n, D, D, false, true);
+      const w = this.layerWeights(l);
+      const back = this.kernels.layerOutBackward(dh, t.attended, t.kept, w);
       const dQkv = new Float32Array(n * 3 * D);
-      b.segments.forEach((seg, s) => this.kernels.attendBackward(t.qkv, seg, t.weights[s]!, dAttended, dQkv));
-      this.scaleQueries(dQkv, n);
-      this.addWeightGrad(this.g(grads, `l${l}.qkv`), t.normed1, dQkv, n, D, 3 * D);
-      const dNormed1 = this.gemm(dQkv, this.w(`l${l}.qkv`), n, 3 * D, D, false, true);
-      rmsNormBackward(t.input, t.inv1, this.w(`l${l}.norm1`), dNormed1, n, D, dMid, this.g(grads, `l${l}.norm1`));
-      dh = dMid;
+      b.segments.forEach((seg, s) => this.kernels.attendBackward(t.qkv, seg, t.weights[s]!, back.dAttended, dQkv));
+      const front = this.kernels.layerInBackward(dQkv, t.input, back.dMid, w);
+      for (const [part, g] of Object.entries({ ...back.grads, ...front.grads })) addInto(this.g(grads, `l${l}.${part}`), g);
+      dh = front.dh;
     }
 
     // embeddings: token rows, vision rows, positions
@@ -289,18 +265,18 @@ export class Engine {
    * the next logits [rows, vocab].
    */
   decodeStep(tokens: Int32Array, positions: Int32Array, cache: DecodeCache, step: number): Float32Array {
-    const { dim: D, ffn, layers } = this.config;
+    const { dim: D, layers } = this.config;
     const n = tokens.length;
     const embed = this.w('embed');
     const pos = this.w('pos');
-    const x = new Float32Array(n * D);
+    const h = new Float32Array(n * D);
     for (let r = 0; r < n; r++)
-      for (let c = 0, e = tokens[r]! * D, p = positions[r]! * D; c < D; c++) x[r * D + c] = embed[e + c]! + pos[p + c]!;
+      for (let c = 0, e = tokens[r]! * D, p = positions[r]! * D; c < D; c++) h[r * D + c] = embed[e + c]! + pos[p + c]!;
+    let x: Float32Array = h;
     const q = new Float32Array(n * D);
     for (let l = 0; l < layers; l++) {
-      const { out: normed1 } = rmsNorm(x, n, D, this.w(`l${l}.norm1`));
-      const qkv = this.gemm(normed1, this.w(`l${l}.qkv`), n, D, 3 * D);
-      this.scaleQueries(qkv, n);
+      const w = this.layerWeights(l);
+      const qkv = this.kernels.layerIn(x, w);
       const keys = cache.ownKeys[l]!;
       const values = cache.ownValues[l]!;
       for (let r = 0; r < n; r++) {
@@ -310,10 +286,7 @@ export class Engine {
         keys.set(qkv.subarray(from + D, from + 2 * D), to);
         values.set(qkv.subarray(from + 2 * D, from + 3 * D), to);
       }
-      const attended = this.kernels.decodeAttend(q, cache, l, step + 1);
-      addInto(x, this.gemm(attended, this.w(`l${l}.out`), n, D, D));
-      const { out: normed2 } = rmsNorm(x, n, D, this.w(`l${l}.norm2`));
-      addInto(x, this.gemm(relu(this.gemm(normed2, this.w(`l${l}.up`), n, D, ffn)), this.w(`l${l}.down`), n, ffn, D));
+      x = this.kernels.layerOut(x, this.kernels.decodeAttend(q, cache, l, step + 1), w).out;
     }
     const { out } = rmsNorm(x, n, D, this.w('final.norm'));
     return this.gemm(out, this.w('head'), n, D, this.vocab);
@@ -322,50 +295,9 @@ export class Engine {
 
 // -- loops ----------------------------------------------------------------------
 
-/** dst[at..] += src. */
-export function addInto(dst: Float32Array, src: Float32Array, at = 0): void {
-  for (let i = 0; i < src.length; i++) dst[at + i]! += src[i]!;
-}
-
-function relu(x: Float32Array): Float32Array {
-  for (let i = 0; i < x.length; i++) if (x[i]! < 0) x[i] = 0;
-  return x;
-}
-
 /** Columns [col0, col0 + width) of rows [row0, row0 + rows) of a row-major matrix with `stride` columns. */
 function columns(src: Float32Array, stride: number, row0: number, rows: number, col0: number, width: number): Float32Array {
   const out = new Float32Array(rows * width);
   for (let r = 0; r < rows; r++) out.set(src.subarray((row0 + r) * stride + col0, (row0 + r) * stride + col0 + width), r * width);
   return out;
-}
-
-/** y = x / rms(x) * gain per row; `inv` = 1 / rms per row. */
-function rmsNorm(x: Float32Array, rows: number, width: number, gain: Float32Array): { out: Float32Array; inv: Float32Array } {
-  const out = new Float32Array(rows * width);
-  const inv = new Float32Array(rows);
-  for (let r = 0; r < rows; r++) {
-    const at = r * width;
-    let ss = 0;
-    for (let c = 0; c < width; c++) ss += x[at + c]! * x[at + c]!;
-    const s = 1 / Math.sqrt(ss / width + EPS);
-    inv[r] = s;
-    for (let c = 0; c < width; c++) out[at + c] = x[at + c]! * s * gain[c]!;
-  }
-  return { out, inv };
-}
-
-/** dx += inv (dy gain) - x inv^3 mean(dy gain x); dgain += sum over rows of dy x inv. */
-function rmsNormBackward(x: Float32Array, inv: Float32Array, gain: Float32Array, dy: Float32Array, rows: number, width: number, dx: Float32Array, dGain: Float32Array): void {
-  for (let r = 0; r < rows; r++) {
-    const at = r * width;
-    const s = inv[r]!;
-    let dot = 0;
-    for (let c = 0; c < width; c++) {
-      const z = dy[at + c]! * gain[c]!;
-      dot += z * x[at + c]!;
-      dGain[c]! += dy[at + c]! * x[at + c]! * s;
-    }
-    const k = (s * s * s * dot) / width;
-    for (let c = 0; c < width; c++) dx[at + c]! += s * dy[at + c]! * gain[c]! - x[at + c]! * k;
-  }
 }

@@ -1,8 +1,10 @@
 /**
- * The compute kernels of tiny-vlm: matrix products and the attention of one
- * packed sequence (forward, backward, and one decoding step against a KV
- * cache). Everything else (norms, residuals, gathers, the output softmax)
- * runs in JavaScript in engine.ts.
+ * The compute kernels of tiny-vlm: matrix products, a transformer layer's
+ * dense blocks (norm + qkv projection; output projection + norm + MLP, with
+ * residuals) forward and backward, and the attention of one packed sequence
+ * (forward, backward, and one decoding step against a KV cache). The rest
+ * (gathers, the vision tower's glue, the output softmax) runs in JavaScript
+ * in engine.ts.
  *
  * Two implementations with one contract:
  * - `onnxruntime`: each kernel is a small ONNX graph with symbolic shapes run
@@ -17,6 +19,7 @@
  * attention weights are [heads, T, S] for a segment of T rows seeing S.
  */
 import { createRequire } from 'node:module';
+import { addInto, relu, rmsNorm, rmsNormBackward } from './loops.ts';
 import { Graph } from './onnx.ts';
 
 /**
@@ -56,8 +59,35 @@ export interface DecodeCache {
   ownValues: Float32Array[];
 }
 
+/** One transformer layer's weights (views into the flat parameters). */
+export interface LayerWeights {
+  norm1: Float32Array;
+  qkv: Float32Array;
+  out: Float32Array;
+  norm2: Float32Array;
+  up: Float32Array;
+  down: Float32Array;
+}
+
+/** What the dense part after attention keeps for its backward pass. */
+export interface LayerOut {
+  out: Float32Array;
+  /** The residual stream after attention, [N, dim]. */
+  mid: Float32Array;
+  /** The MLP's hidden activations after ReLU, [N, ffn]. */
+  hidden: Float32Array;
+}
+
 export interface Kernels {
   readonly name: string;
+  /** qkv [N, 3D] = rmsNorm(h) W_qkv, queries scaled by 1/sqrt(head size). */
+  layerIn(h: Float32Array, w: LayerWeights): Float32Array;
+  /** mid = h + attended W_out; out = mid + relu(rmsNorm(mid) W_up) W_down. */
+  layerOut(h: Float32Array, attended: Float32Array, w: LayerWeights): LayerOut;
+  /** Backward of `layerOut`: dMid (the gradient reaching h through the residual), dAttended, weight gradients. */
+  layerOutBackward(dOut: Float32Array, attended: Float32Array, kept: LayerOut, w: LayerWeights): { dMid: Float32Array; dAttended: Float32Array; grads: Pick<LayerWeights, 'out' | 'norm2' | 'up' | 'down'> };
+  /** Backward of `layerIn` plus the residual: dh = dMid + d(layerIn)/dh . dQkv. */
+  layerInBackward(dQkv: Float32Array, h: Float32Array, dMid: Float32Array, w: LayerWeights): { dh: Float32Array; grads: Pick<LayerWeights, 'norm1' | 'qkv'> };
   /** C [m, n] = op(A) op(B). */
   gemm(a: Float32Array, b: Float32Array, m: number, k: number, n: number, options?: GemmOptions): Float32Array;
   /** Attend one segment: writes its rows of `out` [positions, dim]; returns the attention weights [heads, T, S]. */
@@ -68,9 +98,10 @@ export interface Kernels {
   decodeAttend(q: Float32Array, cache: DecodeCache, layer: number, filled: number): Float32Array;
 }
 
-export interface AttentionShape {
+export interface ModelShape {
   dim: number;
   heads: number;
+  ffn: number;
 }
 
 const masks = new Map<string, Float32Array>();
@@ -98,11 +129,56 @@ function contextRows(seg: Segment): number[] {
 
 // -- plain JavaScript ----------------------------------------------------------
 
-export function jsKernels({ dim, heads }: AttentionShape): Kernels {
+export function jsKernels({ dim, heads, ffn }: ModelShape): Kernels {
   const dh = dim / heads;
   const width = 3 * dim;
-  return {
+  const scale = 1 / Math.sqrt(dh);
+  const rowsOf = (x: Float32Array, cols: number) => x.length / cols;
+  const gemm: Kernels['gemm'] = (a, b, m, k, n, options) => kernels.gemm(a, b, m, k, n, options);
+  const kernels: Kernels = {
     name: 'js',
+    layerIn(h, w) {
+      const n = rowsOf(h, dim);
+      const qkv = gemm(rmsNorm(h, n, dim, w.norm1).out, w.qkv, n, dim, width);
+      for (let i = 0; i < n; i++) for (let c = 0; c < dim; c++) qkv[i * width + c]! *= scale;
+      return qkv;
+    },
+    layerOut(h, attended, w) {
+      const n = rowsOf(h, dim);
+      const mid = gemm(attended, w.out, n, dim, dim);
+      addInto(mid, h);
+      const hidden = relu(gemm(rmsNorm(mid, n, dim, w.norm2).out, w.up, n, dim, ffn));
+      const out = gemm(hidden, w.down, n, ffn, dim);
+      addInto(out, mid);
+      return { out, mid, hidden };
+    },
+    layerOutBackward(dOut, attended, { mid, hidden }, w) {
+      const n = rowsOf(dOut, dim);
+      const down = gemm(hidden, dOut, ffn, n, dim, { transA: true });
+      const dHidden = gemm(dOut, w.down, n, dim, ffn, { transB: true });
+      for (let i = 0; i < dHidden.length; i++) if (hidden[i]! <= 0) dHidden[i] = 0;
+      const { out: normed2, inv } = rmsNorm(mid, n, dim, w.norm2);
+      const up = gemm(normed2, dHidden, dim, n, ffn, { transA: true });
+      const dNormed2 = gemm(dHidden, w.up, n, ffn, dim, { transB: true });
+      const dMid = Float32Array.from(dOut);
+      const norm2 = new Float32Array(dim);
+      rmsNormBackward(mid, inv, w.norm2, dNormed2, n, dim, dMid, norm2);
+      const out = gemm(attended, dMid, dim, n, dim, { transA: true });
+      const dAttended = gemm(dMid, w.out, n, dim, dim, { transB: true });
+      return { dMid, dAttended, grads: { out, norm2, up, down } };
+    },
+    layerInBackward(dQkv, h, dMid, w) {
+      const n = rowsOf(h, dim);
+      const dq = Float32Array.from(dQkv);
+      for (let i = 0; i < n; i++) for (let c = 0; c < dim; c++) dq[i * width + c]! *= scale;
+      const { out: normed1, inv } = rmsNorm(h, n, dim, w.norm1);
+      const qkv = gemm(normed1, dq, dim, n, width, { transA: true });
+      const dNormed1 = gemm(dq, w.qkv, n, width, dim, { transB: true });
+      const dh = Float32Array.from(dMid);
+      const norm1 = new Float32Array(dim);
+      rmsNormBackward(h, inv, w.norm1, dNormed1, n, dim, dh, norm1);
+      return { dh, grads: { norm1, qkv } };
+    },
     gemm(a, b, m, k, n, { transA = false, transB = false, out } = {}) {
       const c = out ?? new Float32Array(m * n);
       c.fill(0, 0, m * n);
@@ -220,6 +296,7 @@ export function jsKernels({ dim, heads }: AttentionShape): Kernels {
       return out;
     },
   };
+  return kernels;
 }
 
 // -- onnxruntime ---------------------------------------------------------------
@@ -272,6 +349,76 @@ function gemmGraph(transA: boolean, transB: boolean): Graph {
   return g;
 }
 
+/** rmsNorm(x) gain, and 1 / rms per row ([N, 1]). */
+function rmsNormGraph(g: Graph, x: string, gain: string): { y: string; inv: string } {
+  const inv = g.node('Reciprocal', [g.node('Sqrt', [g.add(g.node('ReduceMean', [g.mul(x, x)], { axes: [-1], keepdims: 1 }), g.scalar(1e-6))])]);
+  return { y: g.mul(g.mul(x, inv), gain), inv };
+}
+
+/** dx = inv (dy gain) - x inv^3 rowsum(dy gain x) / width; dgain = column sums of dy x inv. */
+function rmsNormBackwardGraph(g: Graph, x: string, inv: string, gain: string, dy: string, width: number): { dx: string; dGain: string } {
+  const z = g.mul(dy, gain);
+  const k = g.mul(g.mul(g.mul(inv, inv), inv), g.mul(g.rowSum(g.mul(z, x)), g.scalar(1 / width)));
+  const dx = g.sub(g.mul(inv, z), g.mul(x, k));
+  const dGain = g.node('ReduceSum', [g.mul(g.mul(dy, x), inv), g.ints([0])], { keepdims: 0 });
+  return { dx, dGain };
+}
+
+const tA = (g: Graph, a: string, b: string) => g.node('Gemm', [a, b], { transA: 1 });
+const tB = (g: Graph, a: string, b: string) => g.node('Gemm', [a, b], { transB: 1 });
+
+function layerInGraph({ dim }: ModelShape): Graph {
+  const g = new Graph();
+  const { y } = rmsNormGraph(g, g.input('h', ['N', dim]), g.input('norm1', [dim]));
+  g.output(g.mul(g.matmul(y, g.input('qkv', [dim, 3 * dim])), g.input('scale', [3 * dim])), 'y', ['N', 3 * dim]);
+  return g;
+}
+
+function layerOutGraph({ dim, ffn }: ModelShape): Graph {
+  const g = new Graph();
+  const h = g.input('h', ['N', dim]);
+  const mid = g.add(h, g.matmul(g.input('attended', ['N', dim]), g.input('out', [dim, dim])));
+  const { y } = rmsNormGraph(g, mid, g.input('norm2', [dim]));
+  const hidden = g.node('Relu', [g.matmul(y, g.input('up', [dim, ffn]))]);
+  g.output(g.add(mid, g.matmul(hidden, g.input('down', [ffn, dim]))), 'y', ['N', dim]);
+  g.output(mid, 'mid', ['N', dim]);
+  g.output(hidden, 'hidden', ['N', ffn]);
+  return g;
+}
+
+function layerOutBackwardGraph({ dim, ffn }: ModelShape): Graph {
+  const g = new Graph();
+  const dOut = g.input('dout', ['N', dim]);
+  const attended = g.input('attended', ['N', dim]);
+  const mid = g.input('mid', ['N', dim]);
+  const hidden = g.input('hidden', ['N', ffn]);
+  const [wOut, norm2, up, down] = [g.input('out', [dim, dim]), g.input('norm2', [dim]), g.input('up', [dim, ffn]), g.input('down', [ffn, dim])];
+  const dHidden = g.mul(tB(g, dOut, down), g.node('Sign', [hidden]));
+  const { y: normed2, inv } = rmsNormGraph(g, mid, norm2);
+  const { dx, dGain } = rmsNormBackwardGraph(g, mid, inv, norm2, tB(g, dHidden, up), dim);
+  const dMid = g.add(dOut, dx);
+  g.output(dMid, 'dmid', ['N', dim]);
+  g.output(tB(g, dMid, wOut), 'dattended', ['N', dim]);
+  g.output(tA(g, attended, dMid), 'gout', [dim, dim]);
+  g.output(dGain, 'gnorm2', [dim]);
+  g.output(tA(g, normed2, dHidden), 'gup', [dim, ffn]);
+  g.output(tA(g, hidden, dOut), 'gdown', [ffn, dim]);
+  return g;
+}
+
+function layerInBackwardGraph({ dim }: ModelShape): Graph {
+  const g = new Graph();
+  const dq = g.mul(g.input('dqkv', ['N', 3 * dim]), g.input('scale', [3 * dim]));
+  const h = g.input('h', ['N', dim]);
+  const norm1 = g.input('norm1', [dim]);
+  const { y: normed1, inv } = rmsNormGraph(g, h, norm1);
+  const { dx, dGain } = rmsNormBackwardGraph(g, h, inv, norm1, tB(g, dq, g.input('qkv', [dim, 3 * dim])), dim);
+  g.output(g.add(g.input('dmid', ['N', dim]), dx), 'dh', ['N', dim]);
+  g.output(dGain, 'gnorm1', [dim]);
+  g.output(tA(g, normed1, dq), 'gqkv', [dim, 3 * dim]);
+  return g;
+}
+
 /** [rows, parts x dim] -> per part [heads, rows, dh]. */
 function splitHeads(g: Graph, x: string, parts: number, heads: number, dh: number): string[] {
   const t = g.transpose(g.reshape(x, [0, parts, heads, dh]), [1, 2, 0, 3]);
@@ -285,7 +432,7 @@ function joinHeads(g: Graph, xs: string[], dim: number): string {
 }
 
 /** Inputs: own rows x [T, 3D], prefix rows p [P, 3D] (when `prefixed`), mask [T, S]. Outputs: o [T, D], w [H, T, S]. */
-function attendGraph({ dim, heads }: AttentionShape, prefixed: boolean): Graph {
+function attendGraph({ dim, heads }: ModelShape, prefixed: boolean): Graph {
   const g = new Graph();
   const dh = dim / heads;
   const x = g.input('x', ['T', 3 * dim]);
@@ -308,7 +455,7 @@ function attendGraph({ dim, heads }: AttentionShape, prefixed: boolean): Graph {
  * dV = W^T dO, dW = dO V^T, dS = W * (dW - rowsum(dW * W)), dQ = dS K, dK = dS^T Q.
  * Outputs: own [T, 3D] (dq, dk, dv) and, when `prefixed`, prefix [P, 2D] (dk, dv).
  */
-function attendBackwardGraph({ dim, heads }: AttentionShape, prefixed: boolean): Graph {
+function attendBackwardGraph({ dim, heads }: ModelShape, prefixed: boolean): Graph {
   const g = new Graph();
   const dh = dim / heads;
   const x = g.input('x', ['T', 3 * dim]);
@@ -346,7 +493,7 @@ function attendBackwardGraph({ dim, heads }: AttentionShape, prefixed: boolean):
  * the rows' own keys and values, time-major [t, n, H, dh] (only the filled
  * steps are passed, so they need no mask). Output o [n, D].
  */
-function decodeGraph({ dim, heads }: AttentionShape): Graph {
+function decodeGraph({ dim, heads }: ModelShape): Graph {
   const g = new Graph();
   const dh = dim / heads;
   const q = g.input('q', ['n', dim]);
@@ -372,9 +519,9 @@ function decodeGraph({ dim, heads }: AttentionShape): Graph {
   return g;
 }
 
-export function ortKernels(shape: AttentionShape): Kernels {
+export function ortKernels(shape: ModelShape): Kernels {
   const { Tensor } = loadOrt();
-  const { dim, heads } = shape;
+  const { dim, heads, ffn } = shape;
   const gemms = new Map<string, OrtSession>();
   const gemmSession = (transA: boolean, transB: boolean) => {
     const key = `${transA}${transB}`;
@@ -388,8 +535,60 @@ export function ortKernels(shape: AttentionShape): Kernels {
   const dh = dim / heads;
   const rowsOf = (data: Float32Array, offset: number, length: number, width: number) =>
     new Tensor('float32', data.subarray(offset * width, (offset + length) * width), [length, width]);
+  const blocks = {
+    layerIn: session(layerInGraph(shape)),
+    layerOut: session(layerOutGraph(shape)),
+    layerOutBackward: session(layerOutBackwardGraph(shape)),
+    layerInBackward: session(layerInBackwardGraph(shape)),
+  };
+  const scale = new Float32Array(3 * dim).fill(1).fill(1 / Math.sqrt(dim / heads), 0, dim);
+  const t = (data: Float32Array, ...dims: number[]) => new Tensor('float32', data, dims);
+  const weights = (w: LayerWeights) => ({
+    norm1: t(w.norm1, dim),
+    qkv: t(w.qkv, dim, 3 * dim),
+    out: t(w.out, dim, dim),
+    norm2: t(w.norm2, dim),
+    up: t(w.up, dim, ffn),
+    down: t(w.down, ffn, dim),
+  });
   return {
     name: 'onnxruntime',
+    layerIn(h, w) {
+      const n = h.length / dim;
+      const y = new Float32Array(n * 3 * dim);
+      blocks.layerIn.run({ h: t(h, n, dim), norm1: t(w.norm1, dim), qkv: t(w.qkv, dim, 3 * dim), scale: t(scale, 3 * dim) }, { y: t(y, n, 3 * dim) }, {});
+      return y;
+    },
+    layerOut(h, attended, w) {
+      const n = h.length / dim;
+      const { norm2, out, up, down } = weights(w);
+      const result = { out: new Float32Array(n * dim), mid: new Float32Array(n * dim), hidden: new Float32Array(n * ffn) };
+      blocks.layerOut.run(
+        { h: t(h, n, dim), attended: t(attended, n, dim), out, norm2, up, down },
+        { y: t(result.out, n, dim), mid: t(result.mid, n, dim), hidden: t(result.hidden, n, ffn) },
+        {},
+      );
+      return result;
+    },
+    layerOutBackward(dOut, attended, kept, w) {
+      const n = dOut.length / dim;
+      const { norm2, out, up, down } = weights(w);
+      const r = blocks.layerOutBackward.run(
+        { dout: t(dOut, n, dim), attended: t(attended, n, dim), mid: t(kept.mid, n, dim), hidden: t(kept.hidden, n, ffn), out, norm2, up, down },
+        { dmid: null, dattended: null, gout: null, gnorm2: null, gup: null, gdown: null },
+        {},
+      );
+      return { dMid: r.dmid!.data, dAttended: r.dattended!.data, grads: { out: r.gout!.data, norm2: r.gnorm2!.data, up: r.gup!.data, down: r.gdown!.data } };
+    },
+    layerInBackward(dQkv, h, dMid, w) {
+      const n = h.length / dim;
+      const r = blocks.layerInBackward.run(
+        { dqkv: t(dQkv, n, 3 * dim), scale: t(scale, 3 * dim), h: t(h, n, dim), norm1: t(w.norm1, dim), qkv: t(w.qkv, dim, 3 * dim), dmid: t(dMid, n, dim) },
+        { dh: null, gnorm1: null, gqkv: null },
+        {},
+      );
+      return { dh: r.dh!.data, grads: { norm1: r.gnorm1!.data, qkv: r.gqkv!.data } };
+    },
     gemm(a, b, m, k, n, { transA = false, transB = false, out } = {}) {
       const c = out ?? new Float32Array(m * n);
       gemmSession(transA, transB).run(
@@ -418,10 +617,10 @@ export function ortKernels(shape: AttentionShape): Kernels {
       };
       if (seg.prefix) feeds.p = rowsOf(qkv, seg.prefix.offset, P, 3 * dim);
       const result = backward[seg.prefix ? 1 : 0]!.run(feeds, seg.prefix ? { own: null, prefix: null } : { own: null }, {});
-      addInto(dQkv, seg.offset * 3 * dim, result.own!.data);
+      addInto(dQkv, result.own!.data, seg.offset * 3 * dim);
       if (seg.prefix) {
         const d = result.prefix!.data;
-        for (let r = 0; r < P; r++) addInto(dQkv, (seg.prefix.offset + r) * 3 * dim + dim, d.subarray(r * 2 * dim, (r + 1) * 2 * dim));
+        for (let r = 0; r < P; r++) addInto(dQkv, d.subarray(r * 2 * dim, (r + 1) * 2 * dim), (seg.prefix.offset + r) * 3 * dim + dim);
       }
     },
     decodeAttend(q, cache, layer, filled) {
@@ -446,6 +645,3 @@ export function ortKernels(shape: AttentionShape): Kernels {
   };
 }
 
-function addInto(dst: Float32Array, at: number, src: Float32Array): void {
-  for (let i = 0; i < src.length; i++) dst[at + i]! += src[i]!;
-}

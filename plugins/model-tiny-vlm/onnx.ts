@@ -113,6 +113,11 @@ export class Graph {
     return this.constant(t);
   }
 
+  /** A constant float scalar. */
+  scalar(value: number): string {
+    return this.constant(new Proto().int(2, FLOAT).float(4, value));
+  }
+
   private constant(tensor: Proto): string {
     const out = `c${this.count++}`;
     this.nodes.push(new Proto().string(2, out).string(4, 'Constant').message(5, new Proto().string(1, 'value').message(5, tensor).int(20, 4)));

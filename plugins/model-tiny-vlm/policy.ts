@@ -22,7 +22,8 @@ import type {
   TrainExample,
 } from '../../core/index.ts';
 import { readTensorFile, writeTensorFile } from '../../lib/training/index.ts';
-import { addInto, paramOffsets } from './engine.ts';
+import { paramOffsets } from './engine.ts';
+import { addInto } from './loops.ts';
 import type { GenerateJob } from './generate.ts';
 import { TinyVlm, type Batch, type EncodedPrompt, type ParamSpec, type SequenceGroup, type TinyVlmConfig } from './model.ts';
 import { getPool, type Pool } from './pool.ts';

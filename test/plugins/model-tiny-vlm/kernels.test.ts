@@ -2,7 +2,7 @@ import test from 'ava';
 import { createRandom } from '../../../core/index.ts';
 import { jsKernels, ortKernels, type DecodeCache, type Segment } from '../../../plugins/model-tiny-vlm/kernels.ts';
 
-const SHAPE = { dim: 16, heads: 4 };
+const SHAPE = { dim: 16, heads: 4, ffn: 24 };
 const js = jsKernels(SHAPE);
 const ort = ortKernels(SHAPE);
 
@@ -83,4 +83,34 @@ test('onnxruntime decoding attention equals the plain loops (prompts of differen
   };
   const q = normals(n * dim, 'q');
   t.true(maxDiff(js.decodeAttend(q, cache, 0, filled), ort.decodeAttend(q, cache, 0, filled)) < 1e-5);
+});
+
+test('onnxruntime layer blocks (norm + qkv; output projection + norm + MLP) and their backward passes equal the plain loops', (t) => {
+  const { dim, ffn } = SHAPE;
+  const N = 6;
+  const w = {
+    norm1: normals(dim, 'g1').map((x) => 1 + x / 4),
+    qkv: normals(dim * 3 * dim, 'wqkv'),
+    out: normals(dim * dim, 'wout'),
+    norm2: normals(dim, 'g2').map((x) => 1 + x / 4),
+    up: normals(dim * ffn, 'wup'),
+    down: normals(ffn * dim, 'wdown'),
+  };
+  const h = normals(N * dim, 'h');
+  const attended = normals(N * dim, 'att');
+  const dOut = normals(N * dim, 'dout');
+  const dQkv = normals(N * 3 * dim, 'dqkv');
+  const [a, b] = [js, ort].map((k) => {
+    const kept = k.layerOut(h, attended, w);
+    const back = k.layerOutBackward(dOut, attended, kept, w);
+    return { qkv: k.layerIn(h, w), kept, back, front: k.layerInBackward(dQkv, h, back.dMid, w) };
+  });
+  const close = (x: Float32Array, y: Float32Array, what: string) => t.true(maxDiff(x, y) < 1e-4 * Math.max(1, ...y.map(Math.abs)), `${what}: ${maxDiff(x, y)}`);
+  close(a!.qkv, b!.qkv, 'qkv');
+  for (const key of ['out', 'mid', 'hidden'] as const) close(a!.kept[key], b!.kept[key], key);
+  close(a!.back.dMid, b!.back.dMid, 'dMid');
+  close(a!.back.dAttended, b!.back.dAttended, 'dAttended');
+  for (const key of ['out', 'norm2', 'up', 'down'] as const) close(a!.back.grads[key], b!.back.grads[key], `grad ${key}`);
+  close(a!.front.dh, b!.front.dh, 'dh');
+  for (const key of ['norm1', 'qkv'] as const) close(a!.front.grads[key], b!.front.grads[key], `grad ${key}`);
 });
