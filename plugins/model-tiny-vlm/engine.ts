@@ -265,8 +265,10 @@ export class Engine {
    * the next logits [rows, vocab].
    */
   decodeStep(tokens: Int32Array, positions: Int32Array, cache: DecodeCache, step: number): Float32Array {
-    const { dim: D, layers } = this.config;
+    const { dim: D, layers, heads } = this.config;
+    const dh = this.dh;
     const n = tokens.length;
+    cache.ownMask[step] = 0;
     const embed = this.w('embed');
     const pos = this.w('pos');
     const h = new Float32Array(n * D);
@@ -279,13 +281,14 @@ export class Engine {
       const qkv = this.kernels.layerIn(x, w);
       const keys = cache.ownKeys[l]!;
       const values = cache.ownValues[l]!;
-      for (let r = 0; r < n; r++) {
-        const from = r * 3 * D;
-        const to = (step * n + r) * D;
-        q.set(qkv.subarray(from, from + D), r * D);
-        keys.set(qkv.subarray(from + D, from + 2 * D), to);
-        values.set(qkv.subarray(from + 2 * D, from + 3 * D), to);
-      }
+      const { steps } = cache;
+      for (let r = 0; r < n; r++)
+        for (let c = 0; c < D; c++) {
+          const from = r * 3 * D + c;
+          q[r * D + c] = qkv[from]!;
+          keys[(r * D + c) * steps + step] = qkv[from + D]!;
+          values[((r * heads + Math.floor(c / dh)) * steps + step) * dh + (c % dh)] = qkv[from + 2 * D]!;
+        }
       x = this.kernels.layerOut(x, this.kernels.decodeAttend(q, cache, l, step + 1), w).out;
     }
     const { out } = rmsNorm(x, n, D, this.w('final.norm'));

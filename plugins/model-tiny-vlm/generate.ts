@@ -2,9 +2,10 @@
  * Generation with a KV cache. Prompts are prefilled with the training forward
  * pass; their keys and values are stored once per prompt (shared by its
  * rows, padded to the longest prompt), and each row's generated keys and
- * values go to a cache preallocated for every step (time-major, so the
- * filled steps are one contiguous block). All rows decode together, one
- * token per step: one decoding-attention kernel call per layer.
+ * values go to a cache preallocated for every step (a mask hides the steps
+ * not yet filled). All rows decode together, one token per step: per layer,
+ * one kernel call for the dense part before attention, one for attention,
+ * one for the dense part after it.
  *
  * Sampling: temperature, then top-p (nucleus): the smallest set of the most
  * probable tokens (ties: lower id first) holding at least `topP` of the mass,
@@ -40,11 +41,15 @@ export interface GenerateJob {
 /** A seeded stream per (input, sample). */
 export const rowRandom = (seed: number, input: number, sample: number) => createRandom(seed, `tiny-vlm/sample/${input}/${sample}`);
 
-/** Unnormalised probabilities exp((x - max) / temperature). */
+let scratch = new Float64Array(0);
+/** Unnormalised probabilities exp((x - max) / temperature), in a buffer reused by the next call. */
 function weightsOf(logits: Float32Array, temperature: number): Float64Array {
+  if (scratch.length !== logits.length) scratch = new Float64Array(logits.length);
   let max = -Infinity;
-  for (const x of logits) if (x > max) max = x;
-  return Float64Array.from(logits, (x) => Math.exp((x - max) / temperature));
+  for (let i = 0; i < logits.length; i++) if (logits[i]! > max) max = logits[i]!;
+  const k = 1 / temperature;
+  for (let i = 0; i < logits.length; i++) scratch[i] = Math.exp((logits[i]! - max) * k);
+  return scratch;
 }
 
 /** Walk the kept tokens in id order with a uniform draw scaled by their mass. */
@@ -104,7 +109,7 @@ export function sampleToken(logits: Float32Array, { temperature, topP }: DecodeO
 /** The same sampler by sorting the whole vocabulary: the reference `sampleToken` is tested against. */
 export function sampleTokenBySort(logits: Float32Array, { temperature, topP }: DecodeOptions, random: Random): number {
   if (temperature <= 0) return sampleToken(logits, { temperature, topP, maxTokens: 0 }, random);
-  const p = weightsOf(logits, temperature);
+  const p = Float64Array.from(weightsOf(logits, temperature));
   const total = p.reduce((s, x) => s + x, 0);
   const order = [...p.keys()].sort((a, b) => p[b]! - p[a]! || a - b);
   const kept = new Uint8Array(p.length);
@@ -141,6 +146,7 @@ export function decode(engine: Engine, job: GenerateJob): number[][] {
     promptValues: layer(np * D * P),
     ownKeys: layer(steps * n * D),
     ownValues: layer(steps * n * D),
+    ownMask: new Float32Array(steps).fill(-1e9),
   };
   const first = engine.prefill(job.batch, (l, s, k, v) => {
     const pk = cache.promptKeys[l]!;

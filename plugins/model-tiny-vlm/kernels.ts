@@ -54,9 +54,11 @@ export interface DecodeCache {
   /** Per layer: prompt keys transposed [prompts, heads, dh, promptLength] and values [prompts, heads, promptLength, dh]. */
   promptKeys: Float32Array[];
   promptValues: Float32Array[];
-  /** Per layer: generated keys and values, time-major [steps, rows, dim]. */
+  /** Per layer: generated keys transposed [rows, heads, dh, steps] and values [rows, heads, steps, dh]. */
   ownKeys: Float32Array[];
   ownValues: Float32Array[];
+  /** [steps]: 0 for the filled steps, -1e9 for the rest. */
+  ownMask: Float32Array;
 }
 
 /** One transformer layer's weights (views into the flat parameters). */
@@ -94,7 +96,7 @@ export interface Kernels {
   attend(qkv: Float32Array, seg: Segment, out: Float32Array): Float32Array;
   /** Backward of `attend`: adds the segment's gradient into `dQkv` (its own rows' q, k, v; its prefix rows' k, v). */
   attendBackward(qkv: Float32Array, seg: Segment, weights: Float32Array, dOut: Float32Array, dQkv: Float32Array): void;
-  /** One decoding step of layer `layer`: q [rows, dim] against the prompt and the first `filled` generated entries. */
+  /** One decoding step of layer `layer`: q [rows, dim] against the prompt and the first `filled` generated entries (those `ownMask` opens). */
   decodeAttend(q: Float32Array, cache: DecodeCache, layer: number, filled: number): Float32Array;
 }
 
@@ -256,7 +258,7 @@ export function jsKernels({ dim, heads, ffn }: ModelShape): Kernels {
         }
     },
     decodeAttend(q, cache, layer, filled) {
-      const { rowsPerPrompt: R, promptLength: P, promptMask } = cache;
+      const { rowsPerPrompt: R, promptLength: P, steps, promptMask } = cache;
       const kp = cache.promptKeys[layer]!;
       const vp = cache.promptValues[layer]!;
       const ko = cache.ownKeys[layer]!;
@@ -277,7 +279,7 @@ export function jsKernels({ dim, heads, ffn }: ModelShape): Kernels {
           }
           for (let j = 0; j < filled; j++) {
             let x = 0;
-            for (let c = 0; c < dh; c++) x += q[qo + c]! * ko[(j * rows + r) * dim + h * dh + c]!;
+            for (let c = 0; c < dh; c++) x += q[qo + c]! * ko[(r * dim + h * dh + c) * steps + j]!;
             s[P + j] = x;
             if (x > max) max = x;
           }
@@ -289,7 +291,7 @@ export function jsKernels({ dim, heads, ffn }: ModelShape): Kernels {
           }
           for (let j = 0; j < filled; j++) {
             const w = s[P + j]! / total;
-            for (let c = 0; c < dh; c++) out[qo + c]! += w * vo[(j * rows + r) * dim + h * dh + c]!;
+            for (let c = 0; c < dh; c++) out[qo + c]! += w * vo[((r * heads + h) * steps + j) * dh + c]!;
           }
         }
       }
@@ -490,8 +492,8 @@ function attendBackwardGraph({ dim, heads }: ModelShape, prefixed: boolean): Gra
 /**
  * One decoding step. Inputs: q [n, D] (rows prompt-major), shape = [prompts, R, H, dh];
  * prompt keys^T [np, H, dh, P], values [np, H, P, dh], mask [np, 1, 1, P];
- * the rows' own keys and values, time-major [t, n, H, dh] (only the filled
- * steps are passed, so they need no mask). Output o [n, D].
+ * the rows' own keys^T [n, H, dh, steps], values [n, H, steps, dh], mask [steps].
+ * Output o [n, D].
  */
 function decodeGraph({ dim, heads }: ModelShape): Graph {
   const g = new Graph();
@@ -499,22 +501,18 @@ function decodeGraph({ dim, heads }: ModelShape): Graph {
   const q = g.input('q', ['n', dim]);
   const shape = g.input('shape', [4], 'int64');
   const pk = g.input('pk', ['np', heads, dh, 'P']);
-  const pv = g.input('pv', ['np', heads, 'P', dh]);
-  const pmask = g.input('pmask', ['np', 1, 1, 'P']);
-  const ok = g.input('ok', ['t', 'n', heads, dh]);
-  const ov = g.input('ov', ['t', 'n', heads, dh]);
+  const ok = g.input('ok', ['n', heads, dh, 'S']);
   // against the prompt: [np, H, R, dh] x [np, H, dh, P]
-  const sp = g.add(g.matmul(g.transpose(g.node('Reshape', [q, shape]), [0, 2, 1, 3]), pk), pmask);
-  // against the row's own tokens: sum over dh of q [1, n, H, dh] * k [t, n, H, dh] -> [t, n, H] -> [np, H, R, t]
-  const byRow = g.node('ReduceSum', [g.mul(g.reshape(q, [1, -1, heads, dh]), ok), g.ints([3])], { keepdims: 0 });
-  const rowsShape = g.concat([g.node('Slice', [shape, g.ints([0]), g.ints([3]), g.ints([0])]), g.ints([-1])], 0);
-  const so = g.transpose(g.node('Reshape', [g.transpose(byRow, [1, 2, 0]), rowsShape]), [0, 2, 1, 3]);
-  const sizes = g.concat([g.node('Shape', [pk], { start: 3 }), g.node('Shape', [ok], { end: 1 })], 0);
-  const [wp, wo] = g.multi('Split', [g.softmax(g.concat([sp, so], 3)), sizes], 2, { axis: 3 });
-  const fromPrompt = g.reshape(g.transpose(g.matmul(wp!, pv), [0, 2, 1, 3]), [-1, dim]);
-  // [np, H, R, t] -> [t, n, H, 1] weights the own values, summed over t
-  const woRows = g.reshape(g.transpose(wo!, [3, 0, 2, 1]), [0, -1, heads, 1]);
-  const fromOwn = g.reshape(g.node('ReduceSum', [g.mul(woRows, ov), g.ints([0])], { keepdims: 0 }), [-1, dim]);
+  const sp = g.add(g.matmul(g.transpose(g.node('Reshape', [q, shape]), [0, 2, 1, 3]), pk), g.input('pmask', ['np', 1, 1, 'P']));
+  // against the row's own tokens: [n, H, 1, dh] x [n, H, dh, S] -> [np, H, R, S]
+  const so = g.add(g.matmul(g.reshape(q, [-1, heads, 1, dh]), ok), g.input('omask', ['S']));
+  const byPrompt = g.concat([g.node('Slice', [shape, g.ints([0]), g.ints([3]), g.ints([0])]), g.ints([-1])], 0);
+  const soP = g.transpose(g.node('Reshape', [so, byPrompt]), [0, 2, 1, 3]);
+  const sizes = g.concat([g.node('Shape', [pk], { start: 3 }), g.node('Shape', [ok], { start: 3 })], 0);
+  const [wp, wo] = g.multi('Split', [g.softmax(g.concat([sp, soP], 3)), sizes], 2, { axis: 3 });
+  const fromPrompt = g.reshape(g.transpose(g.matmul(wp!, g.input('pv', ['np', heads, 'P', dh])), [0, 2, 1, 3]), [-1, dim]);
+  const woRows = g.reshape(g.transpose(wo!, [0, 2, 1, 3]), [-1, heads, 1, 0]);
+  const fromOwn = g.reshape(g.matmul(woRows, g.input('ov', ['n', heads, 'S', dh])), [-1, dim]);
   g.output(g.add(fromPrompt, fromOwn), 'o', ['n', dim]);
   return g;
 }
@@ -623,7 +621,7 @@ export function ortKernels(shape: ModelShape): Kernels {
         for (let r = 0; r < P; r++) addInto(dQkv, d.subarray(r * 2 * dim, (r + 1) * 2 * dim), (seg.prefix.offset + r) * 3 * dim + dim);
       }
     },
-    decodeAttend(q, cache, layer, filled) {
+    decodeAttend(q, cache, layer) {
       const { prompts, rowsPerPrompt: R, promptLength: P } = cache;
       const n = prompts * R;
       const o = new Float32Array(n * dim);
@@ -634,8 +632,9 @@ export function ortKernels(shape: ModelShape): Kernels {
           pk: new Tensor('float32', cache.promptKeys[layer]!, [prompts, heads, dh, P]),
           pv: new Tensor('float32', cache.promptValues[layer]!, [prompts, heads, P, dh]),
           pmask: new Tensor('float32', cache.promptMask, [prompts, 1, 1, P]),
-          ok: new Tensor('float32', cache.ownKeys[layer]!.subarray(0, filled * n * dim), [filled, n, heads, dh]),
-          ov: new Tensor('float32', cache.ownValues[layer]!.subarray(0, filled * n * dim), [filled, n, heads, dh]),
+          ok: new Tensor('float32', cache.ownKeys[layer]!, [n, heads, dh, cache.steps]),
+          ov: new Tensor('float32', cache.ownValues[layer]!, [n, heads, cache.steps, dh]),
+          omask: new Tensor('float32', cache.ownMask, [cache.steps]),
         },
         { o: new Tensor('float32', o, [n, dim]) },
         {},

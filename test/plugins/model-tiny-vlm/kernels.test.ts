@@ -80,6 +80,7 @@ test('onnxruntime decoding attention equals the plain loops (prompts of differen
     promptValues: [normals(prompts * heads * P * dh, 'pv')],
     ownKeys: [normals(steps * n * dim, 'ok')],
     ownValues: [normals(steps * n * dim, 'ov')],
+    ownMask: new Float32Array(steps).fill(-1e9).fill(0, 0, filled),
   };
   const q = normals(n * dim, 'q');
   t.true(maxDiff(js.decodeAttend(q, cache, 0, filled), ort.decodeAttend(q, cache, 0, filled)) < 1e-5);
