@@ -189,7 +189,7 @@ def main():
                 say({"loss": model.nll(b).item() / len(b["targets"])})
         elif cmd["cmd"] == "sft":
             tokens = 0
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             for _ in range(cmd["steps"]):
                 b = batches[cursor % len(batches)]
                 cursor += 1
@@ -199,11 +199,11 @@ def main():
                 opt.step()
                 opt.zero_grad(set_to_none=False)
                 tokens += b["tokens"]
-            say({"seconds": time.perf_counter() - start, "tokens": tokens})
+            say({"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu, "tokens": tokens})
         elif cmd["cmd"] == "rollout":
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             generated = rollout(model, meta, tensors)
-            say({"seconds": time.perf_counter() - start, "tokens": generated})
+            say({"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu, "tokens": generated})
         else:
             break
 

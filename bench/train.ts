@@ -12,7 +12,9 @@
  * rollouts (8 think prompts x 8 samples x 64 tokens, temperature 1, top-p 1)
  * on both. Ratios are medians over rounds of ours / PyTorch within a round,
  * so machine load shared by both sides cancels. `cores_busy` is the process's
- * CPU time (all threads) over wall time during our SFT steps.
+ * CPU time (all threads) over wall time during our SFT steps. The `*_cpu_ratio`
+ * figures compare tokens per CPU-second (all threads of each side): the work
+ * each side spends per token, whatever the load.
  *
  * PyTorch: `--python PATH`, else $LADDER_PYTHON, else the venvs under
  * ~/.cache/spatial-ladder/, else python3; the first that imports torch. The
@@ -151,9 +153,11 @@ try {
     return { seconds, tokens, flops, cores: (used.user + used.system) / 1e6 / seconds };
   };
   const generate = async () => {
+    const cpu = process.cpuUsage();
     const start = performance.now();
     const out = await policy.generate(prompts, { ...rollout, seed: 5 });
-    return { seconds: (performance.now() - start) / 1000, tokens: out.flat().reduce((s, g) => s + (g.tokens ?? 0), 0) };
+    const used = process.cpuUsage(cpu);
+    return { seconds: (performance.now() - start) / 1000, cpu: (used.user + used.system) / 1e6, tokens: out.flat().reduce((s, g) => s + (g.tokens ?? 0), 0) };
   };
   await sft(); // warm-up: sessions, image cache, JIT
   await generate();
@@ -179,6 +183,8 @@ try {
       row.torchRollout = Number(theirGen.tokens) / Number(theirGen.seconds);
       row.sftRatio = row.sft! / row.torchSft;
       row.rolloutRatio = row.rollout! / row.torchRollout;
+      row.sftCpuRatio = ours.tokens / (ours.cores * ours.seconds) / (Number(theirs.tokens) / Number(theirs.cpu));
+      row.rolloutCpuRatio = gen.tokens / gen.cpu / (Number(theirGen.tokens) / Number(theirGen.cpu));
     }
     rows.push(row);
     console.log(
@@ -207,6 +213,8 @@ try {
       torch_rollout_tokens_per_s: Math.round(col('torchRollout')),
       sft_ratio: round(col('sftRatio')),
       rollout_ratio: round(col('rolloutRatio')),
+      sft_cpu_ratio: round(col('sftCpuRatio')),
+      rollout_cpu_ratio: round(col('rolloutCpuRatio')),
       torch_initial_loss: round(torchLoss!, 6),
     });
   }
@@ -214,7 +222,10 @@ try {
   console.log(`tiny-vlm: ${figures.parameters} parameters (dim ${config.dim}, ${config.layers} layers, ${config.heads} heads, images ${config.image.width}x${config.image.height})`);
   console.log(`initial loss (SFT batch 0): ours ${loss.toFixed(6)}${torchLoss !== undefined ? `, PyTorch ${torchLoss.toFixed(6)}` : ''}`);
   console.log(`medians of ${ROUNDS} rounds: SFT ${figures.sft_tokens_per_s} tokens/s (${figures.sft_gflops} GFLOP/s of model FLOPs), ${figures.cores_busy} cores busy; rollouts ${figures.rollout_tokens_per_s} tokens/s`);
-  if (anchor) console.log(`ours / PyTorch (one thread): SFT ${figures.sft_ratio}x (target >= 0.6), rollouts ${figures.rollout_ratio}x (target >= 1.0)`);
+  if (anchor) {
+    console.log(`ours / PyTorch (one thread): SFT ${figures.sft_ratio}x (target >= 0.6), rollouts ${figures.rollout_ratio}x (target >= 1.0)`);
+    console.log(`tokens per CPU-second, ours (all threads) / PyTorch: SFT ${figures.sft_cpu_ratio}x, rollouts ${figures.rollout_cpu_ratio}x`);
+  }
   await policy.dispose();
   if (torchLoss !== undefined && Math.abs(torchLoss - loss) > 1e-3 * Math.abs(loss)) {
     console.log(JSON.stringify(figures));

@@ -46,7 +46,7 @@ class Proto {
 }
 
 export type Dim = number | string;
-export type Attribute = number | number[] | { float: number };
+export type Attribute = number | number[];
 
 const FLOAT = 1;
 const INT64 = 7;
@@ -61,11 +61,8 @@ function valueInfo(name: string, dims: Dim[], type: number): Proto {
 function attribute(name: string, value: Attribute): Proto {
   const a = new Proto().string(1, name);
   if (typeof value === 'number') return a.int(3, value).int(20, 2);
-  if (Array.isArray(value)) {
-    for (const v of value) a.int(8, v);
-    return a.int(20, 7);
-  }
-  return a.float(2, value.float).int(20, 1);
+  for (const v of value) a.int(8, v);
+  return a.int(20, 7);
 }
 
 /**

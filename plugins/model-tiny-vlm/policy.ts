@@ -232,10 +232,7 @@ export class TinyVlmPolicy implements Policy, PolicyTrainer {
       return Float32Array.from(c);
     });
     await Promise.all(coefs.map((c, w) => this.pool.call(w, 'backward', [this.key, c], [c.buffer as ArrayBuffer])));
-    for (const slot of this.slots) {
-      addInto(this.grads, slot);
-      slot.fill(0);
-    }
+    sumSlots(this.grads, this.slots);
     return { loss, logProbs, tokens, completionTokens };
   }
 
@@ -243,6 +240,22 @@ export class TinyVlmPolicy implements Policy, PolicyTrainer {
     Atomics.add(this.version, 0, 1);
     this.grads.fill(0);
   }
+}
+
+/** grads += the replicas' slots, added in replica order; the slots are zeroed. One pass. */
+function sumSlots(grads: Float32Array, slots: Float32Array[]): void {
+  if (slots.length === 1) {
+    addInto(grads, slots[0]!);
+    slots[0]!.fill(0);
+    return;
+  }
+  const [a, b, ...rest] = slots as [Float32Array, Float32Array, ...Float32Array[]];
+  for (let j = 0; j < grads.length; j++) {
+    let g = grads[j]! + a[j]! + b[j]!;
+    for (const slot of rest) g += slot[j]!;
+    grads[j] = g;
+  }
+  for (const slot of slots) slot.fill(0);
 }
 
 /** Tokens a group occupies in a batch (its prompt once, every completion). */
