@@ -6,7 +6,8 @@ layers on the packed rows, attention with scaled_dot_product_attention on
 the sequences padded to the longest, AdamW and gradient clipping from
 torch. Generation uses the same algorithm as tiny-vlm (prompt keys and
 values computed once and shared by the prompt's rows, a preallocated cache
-for the generated tokens, plain multinomial sampling at top-p 1).
+for the generated tokens, plain multinomial sampling at top-p 1, rows
+stopping at <eos>), on the initial weights.
 
     python bench/torch_anchor.py EXCHANGE.bin
 
@@ -51,31 +52,33 @@ class Model:
         self.c = config
         self.vocab = vocab
         self.p = {n: tensors["param/" + n].clone().requires_grad_(True) for n in names}
+        # rollouts use the initial weights, as tiny-vlm's side does
+        self.frozen = {n: tensors["param/" + n].clone() for n in names}
         self.heads = config["heads"]
         self.dh = config["dim"] // self.heads
 
-    def vision(self, pixels, images):
-        c, p = self.c, self.p
+    def vision(self, pixels, images, p=None):
+        c, p = self.c, p or self.p
         patches = (c["image"]["width"] // c["image"]["patch"]) * (c["image"]["height"] // c["image"]["patch"])
         x = pixels @ p["vision.patch"]
         x = (x.view(images, patches, -1) + p["vision.pos"]).view(images * patches, -1)
         x = rms_norm(x, p["vision.norm"]).view(images * patches // 4, -1)
         return torch.relu(x @ p["vision.merge1"]) @ p["vision.merge2"]
 
-    def embed(self, b):
-        p = self.p
+    def embed(self, b, p=None):
+        p = p or self.p
         table = p["embed"]
         if b["images"]:
-            table = torch.cat([table, self.vision(b["pixels"], b["images"])], 0)
+            table = torch.cat([table, self.vision(b["pixels"], b["images"], p)], 0)
         return table[b["table"]] + p["pos"][b["positions"]]
 
-    def qkv_heads(self, h, l):
-        p = self.p
+    def qkv_heads(self, h, l, p=None):
+        p = p or self.p
         qkv = rms_norm(h, p[f"l{l}.norm1"]) @ p[f"l{l}.qkv"]
         return qkv.split(self.c["dim"], -1)
 
-    def mlp(self, h, l, attended):
-        p = self.p
+    def mlp(self, h, l, attended, p=None):
+        p = p or self.p
         h = h + attended @ p[f"l{l}.out"]
         return h + torch.relu(rms_norm(h, p[f"l{l}.norm2"]) @ p[f"l{l}.up"]) @ p[f"l{l}.down"]
 
@@ -123,7 +126,7 @@ def sft_batch(meta, tensors, i):
 @torch.no_grad()
 def rollout(model, meta, tensors):
     r = meta["rollout"]
-    c, p = model.c, model.p
+    c, p = model.c, model.frozen
     D, H, dh, L = c["dim"], model.heads, model.dh, c["layers"]
     n, steps = r["samples"], r["maxTokens"]
     lengths = r["lengths"]
@@ -137,11 +140,11 @@ def rollout(model, meta, tensors):
     for s, T in enumerate(lengths):
         g = lambda k: tensors[f"prompt{s}/{k}"]
         b = {"table": g("table").long(), "positions": g("positions").long(), "images": r["images"][s], "pixels": g("pixels") if r["images"][s] else None}
-        h = model.embed(b)
+        h = model.embed(b, p)
         for l in range(L):
-            q, k, v = (t.view(T, H, dh).transpose(0, 1) for t in model.qkv_heads(h, l))
+            q, k, v = (t.view(T, H, dh).transpose(0, 1) for t in model.qkv_heads(h, l, p))
             kp[l, s, :, :T], vp[l, s, :, :T] = k, v
-            h = model.mlp(h, l, F.scaled_dot_product_attention(q, k, v, is_causal=True).transpose(0, 1).reshape(T, D))
+            h = model.mlp(h, l, F.scaled_dot_product_attention(q, k, v, is_causal=True).transpose(0, 1).reshape(T, D), p)
         first.append(rms_norm(h[-1:], p["final.norm"]) @ p["head"])
         pmask[s, ..., :T] = 0
     logits = torch.cat(first).repeat_interleave(n, 0)
@@ -149,15 +152,17 @@ def rollout(model, meta, tensors):
     vo = torch.zeros(L, rows, H, steps, dh)
     position = torch.tensor(lengths).repeat_interleave(n)
     generated = 0
+    done = torch.zeros(rows, dtype=torch.bool)
     gen = torch.Generator().manual_seed(5)
     for step in range(steps):
         tokens = torch.multinomial(torch.softmax(logits, -1), 1, generator=gen).squeeze(1)
-        generated += rows
-        if step == steps - 1:
+        generated += int((~done).sum())
+        done |= tokens == r["eos"]
+        if bool(done.all()) or step == steps - 1:
             break
         x = p["embed"][tokens] + p["pos"][position + step]
         for l in range(L):
-            q, k, v = (t.view(rows, H, dh) for t in model.qkv_heads(x, l))
+            q, k, v = (t.view(rows, H, dh) for t in model.qkv_heads(x, l, p))
             ko[l, :, :, step], vo[l, :, :, step] = k, v
             # against the shared prompt: [np, H, n, dh] x [np, H, dh, P]
             qp = q.view(np_, n, H, dh).transpose(1, 2) / math.sqrt(dh)
@@ -167,7 +172,7 @@ def rollout(model, meta, tensors):
             wp, wo = w[..., :P], w[..., P:]
             o = (wp @ vp[l]).transpose(1, 2).reshape(rows, D)
             o = o + (wo.transpose(1, 2).reshape(rows, H, 1, step + 1) @ vo[l, :, :, : step + 1]).view(rows, D)
-            x = model.mlp(x, l, o)
+            x = model.mlp(x, l, o, p)
         logits = rms_norm(x, p["final.norm"]) @ p["head"]
     return generated
 

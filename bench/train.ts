@@ -9,8 +9,8 @@
  * model (seed 42). Each round times, back to back: `--steps` SFT steps on
  * understanding-stage batches of 8 (direct prompts; AdamW, clipping), then the
  * same steps in PyTorch (one thread, bench/torch_anchor.py), then GRPO-shaped
- * rollouts (8 think prompts x 8 samples x 64 tokens, temperature 1, top-p 1)
- * on both. Ratios are medians over rounds of ours / PyTorch within a round,
+ * rollouts (8 think prompts x 8 samples x at most 64 tokens, temperature 1,
+ * top-p 1, on the initial weights) on both. Ratios are medians over rounds of ours / PyTorch within a round,
  * so machine load shared by both sides cancels. `cores_busy` is the process's
  * CPU time (all threads) over wall time during our SFT steps. The `*_cpu_ratio`
  * figures compare tokens per CPU-second (all threads of each side): the work
@@ -119,7 +119,7 @@ try {
     params: policy.parameters().map((p) => p.name),
     optimizer: OPTIMIZER,
     sft: layouts.map((b) => ({ images: b.imageCount, segments: b.segments })),
-    rollout: { samples: rollout.n, maxTokens: rollout.maxTokens, lengths: promptLayouts.map((b) => b.table.length), images: promptLayouts.map((b) => b.imageCount) },
+    rollout: { samples: rollout.n, maxTokens: rollout.maxTokens, eos: policy.tokenizer.id('<eos>'), lengths: promptLayouts.map((b) => b.table.length), images: promptLayouts.map((b) => b.imageCount) },
   });
 
   const python = findPython();
@@ -131,6 +131,8 @@ try {
   const loss = -lp.flat().reduce((s, x) => s + x, 0) / lp.flat().length;
   const torchLoss = anchor ? Number((await anchor.ask({ cmd: 'loss' })).loss) : undefined;
 
+  // rollouts on the initial weights on both sides (training makes completions end early at different steps)
+  const frozen = await policy.snapshot();
   const optimizer = new AdamW(policy.parameters(), OPTIMIZER);
   let cursor = 0;
   const sft = async () => {
@@ -155,7 +157,7 @@ try {
   const generate = async () => {
     const cpu = process.cpuUsage();
     const start = performance.now();
-    const out = await policy.generate(prompts, { ...rollout, seed: 5 });
+    const out = await frozen.generate(prompts, { ...rollout, seed: 5 });
     const used = process.cpuUsage(cpu);
     return { seconds: (performance.now() - start) / 1000, cpu: (used.user + used.system) / 1e6, tokens: out.flat().reduce((s, g) => s + (g.tokens ?? 0), 0) };
   };
@@ -227,6 +229,7 @@ try {
     console.log(`tokens per CPU-second, ours (all threads) / PyTorch: SFT ${figures.sft_cpu_ratio}x, rollouts ${figures.rollout_cpu_ratio}x`);
   }
   await policy.dispose();
+  await frozen.dispose?.();
   if (torchLoss !== undefined && Math.abs(torchLoss - loss) > 1e-3 * Math.abs(loss)) {
     console.log(JSON.stringify(figures));
     throw new Error(`initial losses disagree (ours ${loss}, PyTorch ${torchLoss}): the two sides do not compute the same model`);
