@@ -11,7 +11,7 @@
  * its whole gradient in one pass and AdamW walks one array.
  */
 import type { DecodeCache, Kernels, LayerOut, LayerWeights, Segment } from './kernels.ts';
-import { addInto, relu, rmsNorm, rmsNormBackward } from './loops.ts';
+import { addInto, Arena, relu, rmsNorm, rmsNormBackward, type Alloc } from './loops.ts';
 import type { Batch, ParamSpec, TinyVlmConfig } from './model.ts';
 import { patchSize, patchesPerImage } from './vision.ts';
 
@@ -48,8 +48,9 @@ interface VisionTape {
   out: Float32Array;
 }
 
-/** What the backward pass needs from a forward pass. */
+/** What the backward pass needs from a forward pass (arrays in the engine's arena from `mark` on). */
 export interface Tape {
+  mark: number;
   batch: Batch;
   vision?: VisionTape;
   layers: LayerTape[];
@@ -63,14 +64,20 @@ export class Engine {
   private readonly views = new Map<string, Float32Array>();
   private readonly offsets: Map<string, [number, number]>;
   private readonly dh: number;
+  private readonly alloc: Alloc;
+  /** The arena mark of the tape kept for `backward`, if any. */
+  private kept?: number;
 
+  /** `kernels` allocate from `arena` (the engine releases what a call took when the call no longer needs it). */
   constructor(
     readonly config: TinyVlmConfig,
     readonly vocab: number,
     specs: ParamSpec[],
     readonly values: Float32Array,
     readonly kernels: Kernels,
+    private readonly arena = new Arena(),
   ) {
+    this.alloc = arena.take;
     this.offsets = paramOffsets(specs).offsets;
     for (const [name, [at, size]] of this.offsets) this.views.set(name, values.subarray(at, at + size));
     this.dh = config.dim / config.heads;
@@ -87,7 +94,17 @@ export class Engine {
   }
 
   private gemm(a: Float32Array, b: Float32Array, m: number, k: number, n: number, transA = false, transB = false): Float32Array {
-    return this.kernels.gemm(a, b, m, k, n, { transA, transB });
+    return this.kernels.gemm(a, b, m, k, n, { transA, transB, out: this.alloc(m * n) });
+  }
+
+  /** Run `f` with arena arrays released afterwards (its result must not live in the arena). */
+  private scoped<T>(f: () => T): T {
+    const mark = this.arena.mark();
+    try {
+      return f();
+    } finally {
+      this.arena.release(mark);
+    }
   }
 
   /** grad += a^T b (a [m, k], b [m, n]): a weight's gradient. */
@@ -107,7 +124,7 @@ export class Engine {
       const from = (r % patches) * vd;
       for (let c = 0; c < vd; c++) embedded[r * vd + c]! += pos[from + c]!;
     }
-    const { out: normed, inv } = rmsNorm(embedded, rows, vd, this.w('vision.norm'));
+    const { out: normed, inv } = rmsNorm(embedded, rows, vd, this.w('vision.norm'), this.alloc);
     const merged = rows / 4;
     const hidden = relu(this.gemm(normed, this.w('vision.merge1'), merged, 4 * vd, dim));
     const out = this.gemm(hidden, this.w('vision.merge2'), merged, dim, dim);
@@ -117,7 +134,7 @@ export class Engine {
   private embed(b: Batch, vision?: VisionTape): Float32Array {
     const D = this.config.dim;
     const n = b.table.length;
-    const h = new Float32Array(n * D);
+    const h = this.alloc(n * D);
     const embed = this.w('embed');
     const pos = this.w('pos');
     for (let i = 0; i < n; i++) {
@@ -138,9 +155,9 @@ export class Engine {
     const D = this.config.dim;
     const w = this.layerWeights(l);
     const qkv = this.kernels.layerIn(h, w);
-    const attended = new Float32Array(h.length);
+    const attended = this.alloc(h.length);
     const weights = segments.map((seg, s) => {
-      if (capture) capture(l, s, columns(qkv, 3 * D, seg.offset, seg.length, D, D), columns(qkv, 3 * D, seg.offset, seg.length, 2 * D, D));
+      if (capture) capture(l, s, columns(qkv, 3 * D, seg.offset, seg.length, D, D, this.alloc), columns(qkv, 3 * D, seg.offset, seg.length, 2 * D, D, this.alloc));
       return this.kernels.attend(qkv, seg, attended);
     });
     const kept = this.kernels.layerOut(h, attended, w);
@@ -157,17 +174,19 @@ export class Engine {
       layers.push(tape);
       h = out;
     }
-    const { out: normed, inv } = rmsNorm(h, h.length / this.config.dim, this.config.dim, this.w('final.norm'));
-    return { batch: b, vision, layers, final: h, invFinal: inv, normed };
+    const { out: normed, inv } = rmsNorm(h, h.length / this.config.dim, this.config.dim, this.w('final.norm'), this.alloc);
+    return { mark: 0, batch: b, vision, layers, final: h, invFinal: inv, normed };
   }
 
   /** Log-probabilities of the batch's targets; with `keep`, the tape for `backward`. */
   forward(b: Batch, keep = false): { logp: Float32Array; tape?: Tape } {
+    if (this.kept !== undefined) this.arena.release(this.kept);
+    const mark = this.arena.mark();
     const D = this.config.dim;
     const V = this.vocab;
     const trunk = this.trunk(b);
     const R = b.rows.length;
-    const picked = new Float32Array(R * D);
+    const picked = this.alloc(R * D);
     for (let i = 0; i < R; i++) picked.set(trunk.normed.subarray(b.rows[i]! * D, (b.rows[i]! + 1) * D), i * D);
     const probs = this.gemm(picked, this.w('head'), R, D, V);
     const logp = new Float32Array(R);
@@ -180,7 +199,12 @@ export class Engine {
       logp[i] = Math.log(row[b.targets[i]!]! / total);
       for (let j = 0; j < V; j++) row[j]! /= total;
     }
-    return { logp, tape: keep ? { ...trunk, picked, probs } : undefined };
+    if (!keep) {
+      this.arena.release(mark);
+      return { logp };
+    }
+    this.kept = mark;
+    return { logp, tape: { ...trunk, mark, picked, probs } };
   }
 
   // -- backward -----------------------------------------------------------------
@@ -193,7 +217,7 @@ export class Engine {
     const n = b.table.length;
     const R = b.rows.length;
     // logp_i = logit_i[t_i] - logsumexp: d/dlogits = coef_i (onehot - p)
-    const dLogits = new Float32Array(R * V);
+    const dLogits = this.alloc(R * V);
     for (let i = 0; i < R; i++) {
       const c = coef[i]!;
       for (let j = 0; j < V; j++) dLogits[i * V + j] = -c * tape.probs[i * V + j]!;
@@ -201,16 +225,16 @@ export class Engine {
     }
     this.addWeightGrad(this.g(grads, 'head'), tape.picked, dLogits, R, D, V);
     const dPicked = this.gemm(dLogits, this.w('head'), R, V, D, false, true);
-    const dNormed = new Float32Array(n * D);
+    const dNormed = this.alloc(n * D);
     for (let i = 0; i < R; i++) addInto(dNormed, dPicked.subarray(i * D, (i + 1) * D), b.rows[i]! * D);
-    let dh: Float32Array = new Float32Array(n * D);
+    let dh = this.alloc(n * D);
     rmsNormBackward(tape.final, tape.invFinal, this.w('final.norm'), dNormed, n, D, dh, this.g(grads, 'final.norm'));
 
     for (let l = layers - 1; l >= 0; l--) {
       const t = tape.layers[l]!;
       const w = this.layerWeights(l);
       const back = this.kernels.layerOutBackward(dh, t.attended, t.kept, w);
-      const dQkv = new Float32Array(n * 3 * D);
+      const dQkv = this.alloc(n * 3 * D);
       b.segments.forEach((seg, s) => this.kernels.attendBackward(t.qkv, seg, t.weights[s]!, back.dAttended, dQkv));
       const front = this.kernels.layerInBackward(dQkv, t.input, back.dMid, w);
       for (const [part, g] of Object.entries({ ...back.grads, ...front.grads })) addInto(this.g(grads, `l${l}.${part}`), g);
@@ -220,7 +244,7 @@ export class Engine {
     // embeddings: token rows, vision rows, positions
     const dEmbed = this.g(grads, 'embed');
     const dPos = this.g(grads, 'pos');
-    const dVision = tape.vision ? new Float32Array(tape.vision.out.length) : undefined;
+    const dVision = tape.vision ? this.alloc(tape.vision.out.length) : undefined;
     for (let i = 0; i < n; i++) {
       const row = b.table[i]!;
       const src = dh.subarray(i * D, (i + 1) * D);
@@ -229,6 +253,8 @@ export class Engine {
       addInto(dPos, src, b.positions[i]! * D);
     }
     if (tape.vision) this.visionBackward(tape.vision, dVision!, b.imageCount, grads);
+    this.arena.release(tape.mark);
+    this.kept = undefined;
   }
 
   private visionBackward(t: VisionTape, dOut: Float32Array, images: number, grads: Float32Array): void {
@@ -241,7 +267,7 @@ export class Engine {
     for (let i = 0; i < dHidden.length; i++) if (t.hidden[i]! <= 0) dHidden[i] = 0;
     this.addWeightGrad(this.g(grads, 'vision.merge1'), t.normed, dHidden, merged, 4 * vd, dim);
     const dNormed = this.gemm(dHidden, this.w('vision.merge1'), merged, dim, 4 * vd, false, true);
-    const dEmbedded = new Float32Array(rows * vd);
+    const dEmbedded = this.alloc(rows * vd);
     rmsNormBackward(t.embedded, t.inv, this.w('vision.norm'), dNormed, rows, vd, dEmbedded, this.g(grads, 'vision.norm'));
     const dPos = this.g(grads, 'vision.pos');
     for (let r = 0; r < rows; r++) addInto(dPos, dEmbedded.subarray(r * vd, (r + 1) * vd), (r % patches) * vd);
@@ -252,11 +278,13 @@ export class Engine {
 
   /** Logits [groups, vocab] at each group's last prompt position; `capture` receives keys and values. */
   prefill(b: Batch, capture: KvCapture): Float32Array {
-    const D = this.config.dim;
-    const { normed } = this.trunk(b, capture);
-    const last = new Float32Array(b.promptEnds.length * D);
-    b.promptEnds.forEach((row, i) => last.set(normed.subarray(row * D, (row + 1) * D), i * D));
-    return this.gemm(last, this.w('head'), b.promptEnds.length, D, this.vocab);
+    return this.scoped(() => {
+      const D = this.config.dim;
+      const { normed } = this.trunk(b, capture);
+      const last = this.alloc(b.promptEnds.length * D);
+      b.promptEnds.forEach((row, i) => last.set(normed.subarray(row * D, (row + 1) * D), i * D));
+      return this.gemm(last, this.w('head'), b.promptEnds.length, D, this.vocab).slice();
+    });
   }
 
   /**
@@ -265,17 +293,21 @@ export class Engine {
    * the next logits [rows, vocab].
    */
   decodeStep(tokens: Int32Array, positions: Int32Array, cache: DecodeCache, step: number): Float32Array {
+    return this.scoped(() => this.decodeStepIn(tokens, positions, cache, step));
+  }
+
+  private decodeStepIn(tokens: Int32Array, positions: Int32Array, cache: DecodeCache, step: number): Float32Array {
     const { dim: D, layers, heads } = this.config;
     const dh = this.dh;
     const n = tokens.length;
     cache.ownMask[step] = 0;
     const embed = this.w('embed');
     const pos = this.w('pos');
-    const h = new Float32Array(n * D);
+    const h = this.alloc(n * D);
     for (let r = 0; r < n; r++)
       for (let c = 0, e = tokens[r]! * D, p = positions[r]! * D; c < D; c++) h[r * D + c] = embed[e + c]! + pos[p + c]!;
     let x: Float32Array = h;
-    const q = new Float32Array(n * D);
+    const q = this.alloc(n * D);
     for (let l = 0; l < layers; l++) {
       const w = this.layerWeights(l);
       const qkv = this.kernels.layerIn(x, w);
@@ -291,16 +323,16 @@ export class Engine {
         }
       x = this.kernels.layerOut(x, this.kernels.decodeAttend(q, cache, l, step + 1), w).out;
     }
-    const { out } = rmsNorm(x, n, D, this.w('final.norm'));
-    return this.gemm(out, this.w('head'), n, D, this.vocab);
+    const { out } = rmsNorm(x, n, D, this.w('final.norm'), this.alloc);
+    return this.gemm(out, this.w('head'), n, D, this.vocab).slice();
   }
 }
 
 // -- loops ----------------------------------------------------------------------
 
 /** Columns [col0, col0 + width) of rows [row0, row0 + rows) of a row-major matrix with `stride` columns. */
-function columns(src: Float32Array, stride: number, row0: number, rows: number, col0: number, width: number): Float32Array {
-  const out = new Float32Array(rows * width);
+function columns(src: Float32Array, stride: number, row0: number, rows: number, col0: number, width: number, alloc: Alloc): Float32Array {
+  const out = alloc(rows * width);
   for (let r = 0; r < rows; r++) out.set(src.subarray((row0 + r) * stride + col0, (row0 + r) * stride + col0 + width), r * width);
   return out;
 }

@@ -19,7 +19,7 @@
  * attention weights are [heads, T, S] for a segment of T rows seeing S.
  */
 import { createRequire } from 'node:module';
-import { addInto, relu, rmsNorm, rmsNormBackward } from './loops.ts';
+import { addInto, fresh, relu, rmsNorm, rmsNormBackward, type Alloc } from './loops.ts';
 import { Graph } from './onnx.ts';
 
 /**
@@ -517,28 +517,49 @@ function decodeGraph({ dim, heads }: ModelShape): Graph {
   return g;
 }
 
-export function ortKernels(shape: ModelShape): Kernels {
+interface Sessions {
+  /** [transA][transB]. */
+  gemm: OrtSession[][];
+  /** [without prefix, with prefix]. */
+  attend: OrtSession[];
+  backward: OrtSession[];
+  decode: OrtSession;
+  layerIn: OrtSession;
+  layerOut: OrtSession;
+  layerOutBackward: OrtSession;
+  layerInBackward: OrtSession;
+}
+const sessionCache = new Map<string, Sessions>();
+
+/** The sessions of one model shape, made once per thread and shared by every model of that shape. */
+function sessionsOf(shape: ModelShape): Sessions {
+  const key = `${shape.dim}/${shape.heads}/${shape.ffn}`;
+  let s = sessionCache.get(key);
+  if (!s)
+    sessionCache.set(
+      key,
+      (s = {
+        gemm: [false, true].map((transA) => [false, true].map((transB) => session(gemmGraph(transA, transB)))),
+        attend: [session(attendGraph(shape, false)), session(attendGraph(shape, true))],
+        backward: [session(attendBackwardGraph(shape, false)), session(attendBackwardGraph(shape, true))],
+        decode: session(decodeGraph(shape)),
+        layerIn: session(layerInGraph(shape)),
+        layerOut: session(layerOutGraph(shape)),
+        layerOutBackward: session(layerOutBackwardGraph(shape)),
+        layerInBackward: session(layerInBackwardGraph(shape)),
+      }),
+    );
+  return s;
+}
+
+/** Kernels on onnxruntime; every output array comes from `alloc`. */
+export function ortKernels(shape: ModelShape, alloc: Alloc = fresh): Kernels {
   const { Tensor } = loadOrt();
   const { dim, heads, ffn } = shape;
-  const gemms = new Map<string, OrtSession>();
-  const gemmSession = (transA: boolean, transB: boolean) => {
-    const key = `${transA}${transB}`;
-    let s = gemms.get(key);
-    if (!s) gemms.set(key, (s = session(gemmGraph(transA, transB))));
-    return s;
-  };
-  const attend = [session(attendGraph(shape, false)), session(attendGraph(shape, true))];
-  const backward = [session(attendBackwardGraph(shape, false)), session(attendBackwardGraph(shape, true))];
-  const decode = session(decodeGraph(shape));
+  const { gemm: gemms, attend, backward, decode, ...blocks } = sessionsOf(shape);
   const dh = dim / heads;
   const rowsOf = (data: Float32Array, offset: number, length: number, width: number) =>
     new Tensor('float32', data.subarray(offset * width, (offset + length) * width), [length, width]);
-  const blocks = {
-    layerIn: session(layerInGraph(shape)),
-    layerOut: session(layerOutGraph(shape)),
-    layerOutBackward: session(layerOutBackwardGraph(shape)),
-    layerInBackward: session(layerInBackwardGraph(shape)),
-  };
   const scale = new Float32Array(3 * dim).fill(1).fill(1 / Math.sqrt(dim / heads), 0, dim);
   const t = (data: Float32Array, ...dims: number[]) => new Tensor('float32', data, dims);
   const weights = (w: LayerWeights) => ({
@@ -553,14 +574,14 @@ export function ortKernels(shape: ModelShape): Kernels {
     name: 'onnxruntime',
     layerIn(h, w) {
       const n = h.length / dim;
-      const y = new Float32Array(n * 3 * dim);
+      const y = alloc(n * 3 * dim);
       blocks.layerIn.run({ h: t(h, n, dim), norm1: t(w.norm1, dim), qkv: t(w.qkv, dim, 3 * dim), scale: t(scale, 3 * dim) }, { y: t(y, n, 3 * dim) }, {});
       return y;
     },
     layerOut(h, attended, w) {
       const n = h.length / dim;
       const { norm2, out, up, down } = weights(w);
-      const result = { out: new Float32Array(n * dim), mid: new Float32Array(n * dim), hidden: new Float32Array(n * ffn) };
+      const result = { out: alloc(n * dim), mid: alloc(n * dim), hidden: alloc(n * ffn) };
       blocks.layerOut.run(
         { h: t(h, n, dim), attended: t(attended, n, dim), out, norm2, up, down },
         { y: t(result.out, n, dim), mid: t(result.mid, n, dim), hidden: t(result.hidden, n, ffn) },
@@ -571,25 +592,27 @@ export function ortKernels(shape: ModelShape): Kernels {
     layerOutBackward(dOut, attended, kept, w) {
       const n = dOut.length / dim;
       const { norm2, out, up, down } = weights(w);
-      const r = blocks.layerOutBackward.run(
+      const r = { dMid: alloc(n * dim), dAttended: alloc(n * dim), grads: { out: alloc(dim * dim), norm2: alloc(dim), up: alloc(dim * ffn), down: alloc(ffn * dim) } };
+      blocks.layerOutBackward.run(
         { dout: t(dOut, n, dim), attended: t(attended, n, dim), mid: t(kept.mid, n, dim), hidden: t(kept.hidden, n, ffn), out, norm2, up, down },
-        { dmid: null, dattended: null, gout: null, gnorm2: null, gup: null, gdown: null },
+        { dmid: t(r.dMid, n, dim), dattended: t(r.dAttended, n, dim), gout: t(r.grads.out, dim, dim), gnorm2: t(r.grads.norm2, dim), gup: t(r.grads.up, dim, ffn), gdown: t(r.grads.down, ffn, dim) },
         {},
       );
-      return { dMid: r.dmid!.data, dAttended: r.dattended!.data, grads: { out: r.gout!.data, norm2: r.gnorm2!.data, up: r.gup!.data, down: r.gdown!.data } };
+      return r;
     },
     layerInBackward(dQkv, h, dMid, w) {
       const n = h.length / dim;
-      const r = blocks.layerInBackward.run(
+      const r = { dh: alloc(n * dim), grads: { norm1: alloc(dim), qkv: alloc(dim * 3 * dim) } };
+      blocks.layerInBackward.run(
         { dqkv: t(dQkv, n, 3 * dim), scale: t(scale, 3 * dim), h: t(h, n, dim), norm1: t(w.norm1, dim), qkv: t(w.qkv, dim, 3 * dim), dmid: t(dMid, n, dim) },
-        { dh: null, gnorm1: null, gqkv: null },
+        { dh: t(r.dh, n, dim), gnorm1: t(r.grads.norm1, dim), gqkv: t(r.grads.qkv, dim, 3 * dim) },
         {},
       );
-      return { dh: r.dh!.data, grads: { norm1: r.gnorm1!.data, qkv: r.gqkv!.data } };
+      return r;
     },
     gemm(a, b, m, k, n, { transA = false, transB = false, out } = {}) {
-      const c = out ?? new Float32Array(m * n);
-      gemmSession(transA, transB).run(
+      const c = out ?? alloc(m * n);
+      gemms[transA ? 1 : 0]![transB ? 1 : 0]!.run(
         { a: new Tensor('float32', a.subarray(0, m * k), transA ? [k, m] : [m, k]), b: new Tensor('float32', b.subarray(0, k * n), transB ? [n, k] : [k, n]) },
         { c: new Tensor('float32', c.subarray(0, m * n), [m, n]) },
         {},
@@ -601,7 +624,7 @@ export function ortKernels(shape: ModelShape): Kernels {
       const P = seg.prefix?.length ?? 0;
       const feeds: Record<string, OrtTensor> = { x: rowsOf(qkv, seg.offset, T, 3 * dim), mask: new Tensor('float32', causalMask(T, P), [T, P + T]) };
       if (seg.prefix) feeds.p = rowsOf(qkv, seg.prefix.offset, P, 3 * dim);
-      const weights = new Float32Array(heads * T * (P + T));
+      const weights = alloc(heads * T * (P + T));
       attend[seg.prefix ? 1 : 0]!.run(feeds, { o: rowsOf(out, seg.offset, T, dim), w: new Tensor('float32', weights, [heads, T, P + T]) }, {});
       return weights;
     },
@@ -614,17 +637,21 @@ export function ortKernels(shape: ModelShape): Kernels {
         dout: rowsOf(dOut, seg.offset, T, dim),
       };
       if (seg.prefix) feeds.p = rowsOf(qkv, seg.prefix.offset, P, 3 * dim);
-      const result = backward[seg.prefix ? 1 : 0]!.run(feeds, seg.prefix ? { own: null, prefix: null } : { own: null }, {});
-      addInto(dQkv, result.own!.data, seg.offset * 3 * dim);
+      const own = alloc(T * 3 * dim);
+      const prefix = alloc(P * 2 * dim);
+      const fetches: Record<string, OrtTensor> = { own: t(own, T, 3 * dim) };
+      if (seg.prefix) fetches.prefix = t(prefix, P, 2 * dim);
+      backward[seg.prefix ? 1 : 0]!.run(feeds, fetches, {});
+      addInto(dQkv, own, seg.offset * 3 * dim);
       if (seg.prefix) {
-        const d = result.prefix!.data;
+        const d = prefix;
         for (let r = 0; r < P; r++) addInto(dQkv, d.subarray(r * 2 * dim, (r + 1) * 2 * dim), (seg.prefix.offset + r) * 3 * dim + dim);
       }
     },
     decodeAttend(q, cache, layer) {
       const { prompts, rowsPerPrompt: R, promptLength: P } = cache;
       const n = prompts * R;
-      const o = new Float32Array(n * dim);
+      const o = alloc(n * dim);
       decode.run(
         {
           q: new Tensor('float32', q, [n, dim]),

@@ -2,6 +2,43 @@
 
 export const EPS = 1e-6;
 
+/** Where an array of `length` floats comes from: a fresh one, or an arena's (see Arena). */
+export type Alloc = (length: number) => Float32Array;
+export const fresh: Alloc = (length) => new Float32Array(length);
+
+/** Quarter-octave size classes: at most 19% of an arena array is unused. */
+const sizeClass = (length: number) => Math.max(256, Math.ceil(2 ** (Math.ceil(4 * Math.log2(length)) / 4)));
+
+/**
+ * Scratch memory reused across training steps: `take` hands out arrays until
+ * `release(mark)` returns every array taken since `mark()`. Allocating the
+ * tape of each step afresh left the garbage collector a fifth of the time.
+ */
+export class Arena {
+  private readonly free = new Map<number, Float32Array[]>();
+  private readonly taken: Float32Array[] = [];
+
+  /** `length` floats, zeroed; valid until released. */
+  readonly take: Alloc = (length) => {
+    const size = sizeClass(length);
+    const buf = this.free.get(size)?.pop() ?? new Float32Array(size);
+    this.taken.push(buf);
+    return buf.subarray(0, length).fill(0);
+  };
+
+  mark(): number {
+    return this.taken.length;
+  }
+
+  release(mark: number): void {
+    for (const buf of this.taken.splice(mark)) {
+      let list = this.free.get(buf.length);
+      if (!list) this.free.set(buf.length, (list = []));
+      list.push(buf);
+    }
+  }
+}
+
 /** dst[at..] += src. */
 export function addInto(dst: Float32Array, src: Float32Array, at = 0): void {
   for (let i = 0; i < src.length; i++) dst[at + i]! += src[i]!;
@@ -13,9 +50,9 @@ export function relu(x: Float32Array): Float32Array {
 }
 
 /** y = x / rms(x) * gain per row; `inv` = 1 / rms per row. */
-export function rmsNorm(x: Float32Array, rows: number, width: number, gain: Float32Array): { out: Float32Array; inv: Float32Array } {
-  const out = new Float32Array(rows * width);
-  const inv = new Float32Array(rows);
+export function rmsNorm(x: Float32Array, rows: number, width: number, gain: Float32Array, alloc = fresh): { out: Float32Array; inv: Float32Array } {
+  const out = alloc(rows * width);
+  const inv = alloc(rows);
   for (let r = 0; r < rows; r++) {
     const at = r * width;
     let ss = 0;

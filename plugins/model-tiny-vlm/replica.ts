@@ -12,7 +12,8 @@
  */
 import { decode, type GenerateJob } from './generate.ts';
 import { Engine, type Tape } from './engine.ts';
-import { jsKernels, loadOrt, ortKernels, type Kernels } from './kernels.ts';
+import { jsKernels, loadOrt, ortKernels } from './kernels.ts';
+import { Arena } from './loops.ts';
 import type { Batch, ParamSpec, TinyVlmConfig } from './model.ts';
 
 export type KernelChoice = 'onnxruntime' | 'js';
@@ -53,7 +54,6 @@ interface Registered {
 
 export class Replica {
   private readonly models = new Map<number, Registered>();
-  private readonly kernels = new Map<string, Kernels>();
 
   constructor(
     readonly kernelChoice: KernelChoice,
@@ -61,16 +61,11 @@ export class Replica {
     private readonly copyWeights: boolean,
   ) {}
 
-  private kernelsFor(config: TinyVlmConfig): Kernels {
-    const key = `${config.dim}/${config.heads}`;
-    let k = this.kernels.get(key);
-    if (!k) this.kernels.set(key, (k = this.kernelChoice === 'onnxruntime' ? ortKernels(config) : jsKernels(config)));
-    return k;
-  }
-
   register(reg: ModelRegistration): void {
     const values = this.copyWeights ? new Float32Array(reg.values.length) : reg.values;
-    const engine = new Engine(reg.config, reg.vocab, reg.specs, values, this.kernelsFor(reg.config));
+    const arena = new Arena();
+    const kernels = this.kernelChoice === 'onnxruntime' ? ortKernels(reg.config, arena.take) : jsKernels(reg.config);
+    const engine = new Engine(reg.config, reg.vocab, reg.specs, values, kernels, arena);
     this.models.set(reg.id, { reg, engine, seen: this.copyWeights ? Number.NaN : -1 });
   }
 
