@@ -97,11 +97,11 @@ export class Engine {
     return this.kernels.gemm(a, b, m, k, n, { transA, transB, out: this.alloc(m * n) });
   }
 
-  /** Run `f` with arena arrays released afterwards (its result must not live in the arena). */
-  private scoped<T>(f: () => T): T {
+  /** Run `f` with scratch arrays from the engine's arena, released afterwards (its result must not live there). */
+  scoped<T>(f: (alloc: Alloc) => T): T {
     const mark = this.arena.mark();
     try {
-      return f();
+      return f(this.alloc);
     } finally {
       this.arena.release(mark);
     }
@@ -315,11 +315,13 @@ export class Engine {
       const values = cache.ownValues[l]!;
       const { steps } = cache;
       for (let r = 0; r < n; r++)
-        for (let c = 0; c < D; c++) {
-          const from = r * 3 * D + c;
-          q[r * D + c] = qkv[from]!;
-          keys[(r * D + c) * steps + step] = qkv[from + D]!;
-          values[((r * heads + Math.floor(c / dh)) * steps + step) * dh + (c % dh)] = qkv[from + 2 * D]!;
+        for (let h = 0; h < heads; h++) {
+          const from = r * 3 * D + h * dh;
+          const k = (r * D + h * dh) * steps + step;
+          const v = ((r * heads + h) * steps + step) * dh;
+          q.set(qkv.subarray(from, from + dh), r * D + h * dh);
+          values.set(qkv.subarray(from + 2 * D, from + 2 * D + dh), v);
+          for (let c = 0; c < dh; c++) keys[k + c * steps] = qkv[from + D + c]!;
         }
       x = this.kernels.layerOut(x, this.kernels.decodeAttend(q, cache, l, step + 1), w).out;
     }

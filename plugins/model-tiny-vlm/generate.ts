@@ -123,6 +123,10 @@ export function sampleTokenBySort(logits: Float32Array, { temperature, topP }: D
 
 /** Completion token ids per row of the job (with <eos> when a row ended by itself). */
 export function decode(engine: Engine, job: GenerateJob): number[][] {
+  return engine.scoped((alloc) => decodeWith(engine, job, alloc));
+}
+
+function decodeWith(engine: Engine, job: GenerateJob, alloc: (length: number) => Float32Array): number[][] {
   const { dim: D, heads, layers, maxLength } = engine.config;
   const dh = D / heads;
   const { lengths, perPrompt: R, rows, options } = job;
@@ -133,9 +137,9 @@ export function decode(engine: Engine, job: GenerateJob): number[][] {
   const np = lengths.length;
   const n = rows.length;
   if (n !== np * R) throw new Error(`internal: ${n} decoding rows for ${np} prompts x ${R}`);
-  const promptMask = new Float32Array(np * P);
+  const promptMask = alloc(np * P);
   lengths.forEach((T, s) => promptMask.fill(-1e9, s * P + T, (s + 1) * P));
-  const layer = (size: number) => Array.from({ length: layers }, () => new Float32Array(size));
+  const layer = (size: number) => Array.from({ length: layers }, () => alloc(size));
   const cache: DecodeCache = {
     prompts: np,
     rowsPerPrompt: R,
@@ -146,7 +150,7 @@ export function decode(engine: Engine, job: GenerateJob): number[][] {
     promptValues: layer(np * D * P),
     ownKeys: layer(steps * n * D),
     ownValues: layer(steps * n * D),
-    ownMask: new Float32Array(steps).fill(-1e9),
+    ownMask: alloc(steps).fill(-1e9),
   };
   const first = engine.prefill(job.batch, (l, s, k, v) => {
     const pk = cache.promptKeys[l]!;
