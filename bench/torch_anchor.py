@@ -11,9 +11,8 @@ stopping at <eos>), on the initial weights.
 
     python bench/torch_anchor.py EXCHANGE.bin
 
-EXCHANGE.bin is a tiny-vlm tensor file (lib/training/tensor-file.ts) written
-by bench/train.ts: the model config in its meta, every parameter, and the
-batches. Commands arrive as JSON lines on stdin, answers leave as JSON lines
+EXCHANGE.bin is a safetensors file written by bench/train.ts: every parameter
+and the batches, and in its metadata the model config and batch layouts. Commands arrive as JSON lines on stdin, answers leave as JSON lines
 on stdout: {"cmd": "loss"} (mean NLL of SFT batch 0, no update),
 {"cmd": "sft", "steps": k} (k optimizer steps on the next batches),
 {"cmd": "rollout"} (generate), {"cmd": "quit"}. One thread.
@@ -33,14 +32,15 @@ EPS = 1e-6
 
 
 def read_tensor_file(path):
+    """A safetensors file of F32 tensors; the bench's description is the JSON in metadata["bench"]."""
     with open(path, "rb") as f:
         data = f.read()
-    (length,) = struct.unpack_from("<I", data, 0)
-    header = json.loads(data[4 : 4 + length])
-    start = 4 + length
-    body = torch.frombuffer(bytearray(data[start:]), dtype=torch.float32)
-    tensors = {t["name"]: body[t["offset"] : t["offset"] + t["length"]].clone().reshape(t["shape"]) for t in header["tensors"]}
-    return header["meta"], tensors
+    (length,) = struct.unpack_from("<Q", data, 0)
+    header = json.loads(data[8 : 8 + length])
+    body = torch.frombuffer(bytearray(data[8 + length :]), dtype=torch.float32)
+    meta = json.loads(header.pop("__metadata__")["bench"])
+    tensors = {name: body[t["data_offsets"][0] // 4 : t["data_offsets"][1] // 4].clone().reshape(t["shape"]) for name, t in header.items()}
+    return meta, tensors
 
 
 def rms_norm(x, gain):

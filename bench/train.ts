@@ -113,14 +113,15 @@ try {
     ]),
   ];
   const exchange = join(work, 'exchange.bin');
-  await writeTensorFile(exchange, tensors, {
+  const about = {
     config,
     vocab: policy.model.vocab,
     params: policy.parameters().map((p) => p.name),
     optimizer: OPTIMIZER,
     sft: layouts.map((b) => ({ images: b.imageCount, segments: b.segments })),
     rollout: { samples: rollout.n, maxTokens: rollout.maxTokens, eos: policy.tokenizer.id('<eos>'), lengths: promptLayouts.map((b) => b.table.length), images: promptLayouts.map((b) => b.imageCount) },
-  });
+  };
+  await writeTensorFile(exchange, tensors, { bench: JSON.stringify(about) });
 
   const python = findPython();
   const anchor = python ? await startAnchor(python, exchange).catch((e: Error) => void console.log(`PyTorch anchor failed to start: ${e.message}`)) : undefined;

@@ -46,7 +46,14 @@ export const tinyVlmOptions = z
     /** Rows decoded together by `generate`. */
     decodeRows: z.number().int().positive().default(32),
   })
-  .refine((o) => o.dim % o.heads === 0, { message: 'dim must be a multiple of heads', path: ['dim'] });
+  .refine((o) => o.dim % o.heads === 0, { message: 'dim must be a multiple of heads', path: ['dim'] })
+  .superRefine((o, ctx) => {
+    try {
+      checkGeometry({ width: o.imageWidth, height: o.imageHeight, patch: o.patch });
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message, path: ['imageWidth'] });
+    }
+  });
 
 export type TinyVlmOptions = z.output<typeof tinyVlmOptions>;
 
@@ -61,8 +68,9 @@ export function* datasetText(dataset: Dataset): Generator<string> {
   }
 }
 
+/** The architecture of validated options (the schema has checked the image geometry). */
 export function configOf(o: TinyVlmOptions): TinyVlmConfig {
-  const config: TinyVlmConfig = {
+  return {
     dim: o.dim,
     layers: o.layers,
     heads: o.heads,
@@ -73,12 +81,6 @@ export function configOf(o: TinyVlmOptions): TinyVlmConfig {
     maxImages: o.maxImages,
     initStd: o.initStd,
   };
-  try {
-    checkGeometry(config.image);
-  } catch (error) {
-    throw new ConfigError(`model.options: ${(error as Error).message}`);
-  }
-  return config;
 }
 
 /** Runtime settings from the options; logs where the model computes. */
@@ -89,9 +91,19 @@ function runtime(o: TinyVlmOptions, ctx: PolicyBackendContext): RuntimeLimits {
   return { batchTokens: o.batchTokens, decodeRows: o.decodeRows, workers: o.workers, kernels: kernels.name };
 }
 
+/** TensorFlow.js backends that checkpoints of earlier releases may name: they load with the default kernels. */
+const TFJS_BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+
+/** Options of a checkpoint written before options were recorded (policy.json format 1): its architecture, default runtime options. */
+function legacyOptions(config: TinyVlmConfig): TinyVlmOptions {
+  const { image, ...rest } = config;
+  return tinyVlmOptions.parse({ ...rest, imageWidth: image.width, imageHeight: image.height, patch: image.patch });
+}
+
 export function tinyVlmBackend(): PolicyBackend {
   return {
     id: BACKEND_ID,
+    options: tinyVlmOptions,
     async create(raw, ctx) {
       const options = validate(tinyVlmOptions, raw, 'model.options');
       if (!ctx.dataset) throw new ConfigError('tiny-vlm builds its tokenizer from the dataset, but none was given to create()');
@@ -99,15 +111,31 @@ export function tinyVlmBackend(): PolicyBackend {
       const tokenizer = Tokenizer.build(datasetText(ctx.dataset), { minCount: options.minTokenCount, maxVocab: options.maxVocab });
       const specs = paramSpecs(config, tokenizer.size);
       const values = specs.map((s) => initialValues(s, ctx.seed));
-      return TinyVlmPolicy.create(config, tokenizer, specs, values, runtime(options, ctx));
+      return TinyVlmPolicy.create(config, options, tokenizer, specs, values, runtime(options, ctx));
     },
+    /** Rebuild the policy with the options the checkpoint records (kernels, workers and batching included). */
     async load(dir, ctx) {
-      const manifest = JSON.parse(await readFile(join(dir, 'policy.json'), 'utf8')) as PolicyManifest;
-      if (manifest.backend !== BACKEND_ID || manifest.format !== 1) throw new ConfigError(`${dir}/policy.json: not a tiny-vlm checkpoint (format 1)`);
+      const file = join(dir, 'policy.json');
+      const manifest = JSON.parse(await readFile(file, 'utf8')) as PolicyManifest | { backend: string; format: 1; config: TinyVlmConfig };
+      if (manifest.backend !== BACKEND_ID) throw new ConfigError(`${file}: not a tiny-vlm checkpoint (backend "${manifest.backend}")`);
+      let options: TinyVlmOptions;
+      if (manifest.format === 2) {
+        const saved = { ...manifest.options } as Record<string, unknown>;
+        if (TFJS_BACKENDS.includes(saved.backend as string)) {
+          ctx.log(`tiny-vlm: ${file} was saved with the TensorFlow.js backend "${saved.backend}", which this release no longer has: loading it with the default kernels`);
+          delete saved.backend;
+        }
+        options = validate(tinyVlmOptions, saved, file, ['options']);
+      }
+      else if (manifest.format === 1) {
+        options = legacyOptions(manifest.config);
+        ctx.log(`tiny-vlm: ${file} was written by an earlier release (format 1, weights.bin) and records no runtime options: loading it with the defaults (backend "${options.backend}"); this format is read for one more release`);
+      } else throw new ConfigError(`${file}: tiny-vlm checkpoint format ${String((manifest as { format: unknown }).format)}; this release reads formats 1 and 2`);
+      const config = configOf(options);
       const tokenizer = Tokenizer.fromJson(JSON.parse(await readFile(join(dir, 'tokenizer.json'), 'utf8')) as TokenizerJson);
-      const specs = paramSpecs(manifest.config, tokenizer.size);
+      const specs = paramSpecs(config, tokenizer.size);
       const values = await readWeights(dir, specs);
-      return TinyVlmPolicy.create(manifest.config, tokenizer, specs, values, runtime(tinyVlmOptions.parse({}), ctx));
+      return TinyVlmPolicy.create(config, options, tokenizer, specs, values, runtime(options, ctx));
     },
   };
 }

@@ -9,7 +9,7 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeJsonAtomic } from '../../core/index.ts';
+import { contentHash, stableJson, writeJsonAtomic } from '../../core/index.ts';
 import type {
   AccumulateResult,
   Generation,
@@ -21,7 +21,7 @@ import type {
   TrainableParameter,
   TrainExample,
 } from '../../core/index.ts';
-import { readTensorFile, writeTensorFile } from '../../lib/training/index.ts';
+import { checkpointFile, readTensorFile, writeTensorFile } from '../../lib/training/index.ts';
 import { paramOffsets } from './engine.ts';
 import { addInto } from './loops.ts';
 import type { GenerateJob } from './generate.ts';
@@ -29,6 +29,7 @@ import { TinyVlm, type Batch, type EncodedPrompt, type ParamSpec, type SequenceG
 import { getPool, type Pool } from './pool.ts';
 import type { KernelChoice } from './replica.ts';
 import { Tokenizer, type TokenizerJson } from './tokenizer.ts';
+import type { TinyVlmOptions } from './index.ts';
 import { ImageCache } from './vision.ts';
 
 export const BACKEND_ID = 'tiny-vlm';
@@ -38,15 +39,28 @@ export interface RuntimeLimits {
   batchTokens: number;
   decodeRows: number;
   workers: number;
+  /** The kernels that run (`auto` resolved). */
   kernels: KernelChoice;
 }
 
-/** policy.json: what core's loadPolicy reads, plus everything to rebuild the model. */
+/** The weights file of a checkpoint (safetensors), and the name an earlier release used. */
+export const WEIGHTS_FILE = 'model.safetensors';
+const LEGACY_WEIGHTS_FILE = 'weights.bin';
+
+/**
+ * policy.json: what core's loadPolicy reads (`backend`), and everything to
+ * rebuild the policy as it was: every model option (runtime ones such as the
+ * kernels and workers included: `load` applies them all) and the architecture.
+ */
 export interface PolicyManifest {
   backend: typeof BACKEND_ID;
-  format: 1;
+  format: 2;
+  options: TinyVlmOptions;
   config: TinyVlmConfig;
   parameters: number;
+  /** The kernels that computed when it was saved (informative; `options.backend` is what loading asks for). */
+  device: string;
+  weights: typeof WEIGHTS_FILE;
 }
 
 let policyCounter = 0;
@@ -69,6 +83,8 @@ export class TinyVlmPolicy implements Policy, PolicyTrainer {
 
   private constructor(
     readonly model: TinyVlm,
+    /** The options it was made with (saved in every checkpoint). */
+    readonly options: TinyVlmOptions,
     values: Float32Array[],
     readonly limits: RuntimeLimits,
     trainable: boolean,
@@ -85,8 +101,16 @@ export class TinyVlmPolicy implements Policy, PolicyTrainer {
     this.ready = Promise.all(this.slots.map((_, w) => this.pool.call(w, 'register', [reg(w)]))).then(() => undefined);
   }
 
-  static async create(config: TinyVlmConfig, tokenizer: Tokenizer, specs: ParamSpec[], values: Float32Array[], limits: RuntimeLimits, trainable = true): Promise<TinyVlmPolicy> {
-    const policy = new TinyVlmPolicy(new TinyVlm(config, tokenizer, specs, new ImageCache(config.image)), values, limits, trainable);
+  static async create(
+    config: TinyVlmConfig,
+    options: TinyVlmOptions,
+    tokenizer: Tokenizer,
+    specs: ParamSpec[],
+    values: Float32Array[],
+    limits: RuntimeLimits,
+    trainable = true,
+  ): Promise<TinyVlmPolicy> {
+    const policy = new TinyVlmPolicy(new TinyVlm(config, tokenizer, specs, new ImageCache(config.image)), options, values, limits, trainable);
     await policy.ready;
     return policy;
   }
@@ -162,12 +186,29 @@ export class TinyVlmPolicy implements Policy, PolicyTrainer {
     return ungroup(groups, members, shards, flat);
   }
 
+  /**
+   * sha256 of what decides the answers: architecture, tokenizer, every
+   * weight and the kernels that compute. The same for the policy trained in
+   * memory and for its checkpoint loaded with those kernels.
+   */
+  fingerprint(): string {
+    const weights = new Uint8Array(this.values.buffer, this.values.byteOffset, this.values.byteLength);
+    return contentHash(stableJson({ backend: BACKEND_ID, format: 1, config: this.model.config, device: this.device }), stableJson(this.tokenizer.toJson()), weights);
+  }
+
   async save(dir: string): Promise<void> {
     await mkdir(dir, { recursive: true });
-    const values = this.parameters().map((p) => p.value);
-    await writeTensorFile(join(dir, 'weights.bin'), this.model.specs.map((s, i) => ({ name: s.name, shape: s.shape, data: values[i]! })));
+    await writeTensorFile(join(dir, WEIGHTS_FILE), this.parameters().map((p) => ({ name: p.name, shape: p.shape, data: p.value })), { backend: BACKEND_ID });
     await writeJsonAtomic(join(dir, 'tokenizer.json'), this.tokenizer.toJson());
-    const manifest: PolicyManifest = { backend: BACKEND_ID, format: 1, config: this.model.config, parameters: this.values.length };
+    const manifest: PolicyManifest = {
+      backend: BACKEND_ID,
+      format: 2,
+      options: this.options,
+      config: this.model.config,
+      parameters: this.values.length,
+      device: this.device,
+      weights: WEIGHTS_FILE,
+    };
     await writeJsonAtomic(join(dir, 'policy.json'), manifest);
   }
 
@@ -179,7 +220,7 @@ export class TinyVlmPolicy implements Policy, PolicyTrainer {
 
   async snapshot(): Promise<Policy> {
     const values = this.parameters().map((p) => Float32Array.from(p.value));
-    return TinyVlmPolicy.create(this.model.config, this.tokenizer, this.model.specs, values, this.limits, false);
+    return TinyVlmPolicy.create(this.model.config, this.options, this.tokenizer, this.model.specs, values, this.limits, false);
   }
 
   saveState(dir: string): Promise<void> {
@@ -306,7 +347,7 @@ function ungroup(groups: SequenceGroup[], members: number[][], shards: number[][
 
 /** Weights of a checkpoint in `specs` order, checked against the specs' shapes. */
 export async function readWeights(dir: string, specs: ParamSpec[]): Promise<Float32Array[]> {
-  const file = join(dir, 'weights.bin');
+  const file = checkpointFile(dir, WEIGHTS_FILE, LEGACY_WEIGHTS_FILE);
   const { tensors } = await readTensorFile(file);
   return specs.map((s) => {
     const data = tensors.get(s.name);
