@@ -268,7 +268,7 @@ export class TinyVlmPolicy implements Policy, PolicyTrainer {
           const i = members[g]![j]!;
           const gi = grads[i];
           if (!gi || gi.length !== completion.length) throw new Error(`objective returned ${gi?.length ?? 'no'} gradients for example ${i}, expected ${completion.length}`);
-          c.push(...gi);
+          for (const x of gi) c.push(x);
         });
       return Float32Array.from(c);
     });
