@@ -14,7 +14,7 @@ export { runFilters } from './filters.ts';
 export { datasetRequest, datasetSeed, sourceContext, loadScene, loadScenes, DEFAULT_SOURCE, type LoadOptions, type SkippedScene } from './scenes.ts';
 export { runCurriculum, buildDataset, evaluateBenchmark, loadPolicy, preflight, checkOptions, resolveCurriculum, stageRewardWeights, tooManyErrors, type RunOptions, type RunSummary } from './runner.ts';
 export { selectSamples, mixStages, orderStages, evaluationPoints, parseStageOptions } from './curriculum.ts';
-export { importFile, importDefault, MODULE_EXTENSION } from './modules.ts';
+export { importFile, importDefault, moduleWorker, MODULE_EXTENSION } from './modules.ts';
 export { applyVariant, parseOrder, summarizeAblation, meanStd, variantEvaluationPoints, variantSchema, type CurriculumVariant, type AblationRun, type AblationSummary, type AblationVariantSummary } from './ablation.ts';
 export { RunDirectory, eventKey, type RunState, type OpenMode } from './run-directory.ts';
 export { markdownTable, benchmarkTable, benchmarkMarkdown, describePolicy, noRowsScored, modalityTable, evaluationTable, checkpointTable } from './report.ts';

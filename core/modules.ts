@@ -7,7 +7,8 @@
  * install a TypeScript loader themselves. Both of tsx's hooks are needed: in
  * a project without `"type": "module"` a `.ts` file is CommonJS.
  */
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 
 /** Extension of the package's own modules: ".ts" running from the sources, ".js" compiled. */
 export const MODULE_EXTENSION = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
@@ -35,4 +36,24 @@ export async function importDefault(file: string): Promise<unknown> {
   const value = module.default ?? module;
   const compiled = value as { __esModule?: boolean; default?: unknown } | null;
   return compiled && typeof compiled === 'object' && compiled.__esModule && 'default' in compiled ? compiled.default : value;
+}
+
+/** Loads the entry in a worker: through tsx (with the repository's tsconfig) when running from the sources. */
+const BOOT = `
+const { workerData } = require('node:worker_threads');
+const { tsx, entry } = workerData.__module;
+(tsx ? import(tsx.api).then((api) => api.register({ tsconfig: tsx.tsconfig })) : Promise.resolve()).then(() => import(entry));
+`;
+
+/**
+ * A worker thread running the package module `<name><ext>` beside `from`
+ * (a module's `import.meta.url`). Running from the TypeScript sources the
+ * worker registers tsx's ESM API itself, as `core/bin.mjs` does: on Node 20 a
+ * worker's `execArgv: ['--import', tsx]` does not install the loader hooks
+ * (ERR_UNKNOWN_FILE_EXTENSION). Compiled, it imports `<name>.js` directly.
+ */
+export function moduleWorker(from: string, name: string, options: WorkerOptions = {}): Worker {
+  const entry = new URL(`./${name}${MODULE_EXTENSION}`, from).href;
+  const tsx = MODULE_EXTENSION === '.ts' ? { api: import.meta.resolve('tsx/esm/api'), tsconfig: fileURLToPath(new URL('../tsconfig.json', import.meta.url)) } : undefined;
+  return new Worker(BOOT, { ...options, eval: true, workerData: { ...(options.workerData as object), __module: { tsx, entry } } });
 }

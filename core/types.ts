@@ -378,7 +378,7 @@ export interface PolicyTrainer {
   accumulate(examples: TrainExample[], objective: TokenObjective): Promise<AccumulateResult>;
   /** Take the (updated) parameter values into the model and zero the gradients. */
   commit(): void;
-  /** Backend that computes, for logs ("wasm", "tensorflow", ...). */
+  /** Backend that computes, for logs ("onnxruntime", "js", ...). */
   readonly device: string;
 }
 

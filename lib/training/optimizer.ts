@@ -36,20 +36,24 @@ export class AdamW {
   step(lr: number): void {
     const { beta1, beta2, eps, weightDecay } = this.options;
     this.steps += 1;
-    const c1 = 1 - beta1 ** this.steps;
-    const c2 = 1 - beta2 ** this.steps;
-    this.params.forEach((p, i) => {
+    // bias corrections folded into the step size and the second moment's scale
+    const stepSize = lr / (1 - beta1 ** this.steps);
+    const secondScale = 1 / (1 - beta2 ** this.steps);
+    const [keep1, keep2] = [1 - beta1, 1 - beta2];
+    for (let i = 0; i < this.params.length; i++) {
       const m = this.m[i]!;
       const v = this.v[i]!;
-      const { value, grad } = p;
-      const decay = p.decay ? 1 - lr * weightDecay : 1;
+      const { value, grad, decay: decays } = this.params[i]!;
+      const decay = decays ? 1 - lr * weightDecay : 1;
       for (let j = 0; j < value.length; j++) {
         const g = grad[j]!;
-        m[j] = beta1 * m[j]! + (1 - beta1) * g;
-        v[j] = beta2 * v[j]! + (1 - beta2) * g * g;
-        value[j] = value[j]! * decay - (lr * (m[j]! / c1)) / (Math.sqrt(v[j]! / c2) + eps);
+        const mj = beta1 * m[j]! + keep1 * g;
+        const vj = beta2 * v[j]! + keep2 * g * g;
+        m[j] = mj;
+        v[j] = vj;
+        value[j] = value[j]! * decay - (stepSize * mj) / (Math.sqrt(vj * secondScale) + eps);
       }
-    });
+    }
   }
 
   async save(file: string): Promise<void> {

@@ -4,17 +4,12 @@
  * arrives at the same dataset hash, then processes the scenes it is handed
  * one at a time. Scene results go to disk (`scenes/<scene>.json`), so the
  * output is the same whatever the number of workers.
- *
- * Running from the TypeScript sources, a worker registers tsx's ESM API
- * itself (with the repository's tsconfig.json, as `core/bin.mjs` does): on
- * Node 20 a worker's `execArgv: ['--import', tsx]` does not install the
- * loader hooks (measured: ERR_UNKNOWN_FILE_EXTENSION). Compiled, it imports
- * worker.js directly (a TypeScript config still loads through tsx).
+ * Workers start through core's `moduleWorker` (TypeScript sources or
+ * compiled JavaScript alike).
  */
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Ladder, LadderOrigin } from '../../core/index.ts';
-import { LadderError, MODULE_EXTENSION } from '../../core/index.ts';
+import { LadderError, moduleWorker } from '../../core/index.ts';
 
 /** True when a value is plain data a worker can rebuild from (no functions or class instances). */
 export function isPlainData(value: unknown): boolean {
@@ -51,15 +46,6 @@ export type WorkerMessage =
   | { type: 'error'; scene?: string; message: string }
   | { type: 'log'; message: string };
 
-const BOOT = `
-const { workerData } = require('node:worker_threads');
-(workerData.tsx ? import(workerData.tsx.api).then((tsx) => tsx.register({ tsconfig: workerData.tsx.tsconfig })) : Promise.resolve())
-  .then(() => import(workerData.entry));
-`;
-const ENTRY = new URL(`./worker${MODULE_EXTENSION}`, import.meta.url).href;
-const TSX =
-  MODULE_EXTENSION === '.ts' ? { api: import.meta.resolve('tsx/esm/api'), tsconfig: fileURLToPath(new URL('../../tsconfig.json', import.meta.url)) } : undefined;
-
 /**
  * Process `scenes` on `count` workers; `onDone` is called per finished scene.
  * The first error stops every worker and rejects, naming the scene.
@@ -81,10 +67,7 @@ export async function runInWorkers(
         failed = true;
       };
       const start = () => {
-        const worker = new Worker(BOOT, {
-          eval: true,
-          workerData: { tsx: TSX, entry: ENTRY, setup },
-        });
+        const worker = moduleWorker(import.meta.url, 'worker', { workerData: { setup } });
         workers.push(worker);
         let busy: string | undefined;
         let idle = false;

@@ -1,22 +1,23 @@
 /**
- * Generation with a KV cache: prompts are prefilled with the training forward
- * pass (keys and values kept per layer), then all rows decode together, one
- * token per step, attending to their own cache (batched matmuls over
- * [rows, heads, ...]; padding between prompts of different lengths is masked).
- * Sampling: temperature and top-p (nucleus) in JavaScript with a seeded stream
- * per (input, sample), so the same seed gives the same completions whatever
- * the batch size.
+ * Generation with a KV cache. Prompts are prefilled with the training forward
+ * pass; their keys and values are stored once per prompt (shared by its
+ * rows, padded to the longest prompt), and each row's generated keys and
+ * values go to a cache preallocated for every step (a mask hides the steps
+ * not yet filled). All rows decode together, one token per step: per layer,
+ * one kernel call for the dense part before attention, one for attention,
+ * one for the dense part after it.
+ *
+ * Sampling: temperature, then top-p (nucleus): the smallest set of the most
+ * probable tokens (ties: lower id first) holding at least `topP` of the mass,
+ * found with a heap (no sort of the vocabulary; at top-p 1 the set is every
+ * token and nothing is selected); a uniform draw from a seeded stream per
+ * (input, sample) then walks the set in token-id order. The same seed gives
+ * the same completions whatever the batch.
  */
-import * as tf from './tf.ts';
 import { createRandom, type Random } from '../../core/index.ts';
-import type { EncodedPrompt, TinyVlm } from './model.ts';
-import { rmsNorm } from './ops.ts';
-
-export interface DecodeRow {
-  /** Index of the prompt in the batch. */
-  prompt: number;
-  random: Random;
-}
+import type { Engine } from './engine.ts';
+import type { DecodeCache } from './kernels.ts';
+import type { Batch } from './model.ts';
 
 export interface DecodeOptions {
   maxTokens: number;
@@ -24,131 +25,161 @@ export interface DecodeOptions {
   topP: number;
 }
 
-/** Pick a token from logits: greedy at temperature 0, else nucleus sampling. */
+/** A decoding call: prompts laid out as a batch, `perPrompt` rows per prompt (prompt-major). */
+export interface GenerateJob {
+  batch: Batch;
+  /** Prompt lengths (tokens). */
+  lengths: number[];
+  perPrompt: number;
+  /** Per row: the random stream's (input, sample) indices. */
+  rows: { input: number; sample: number }[];
+  seed: number;
+  eos: number;
+  options: DecodeOptions;
+}
+
+/** A seeded stream per (input, sample). */
+export const rowRandom = (seed: number, input: number, sample: number) => createRandom(seed, `tiny-vlm/sample/${input}/${sample}`);
+
+let scratch = new Float64Array(0);
+/** Unnormalised probabilities exp((x - max) / temperature), in a buffer reused by the next call. */
+function weightsOf(logits: Float32Array, temperature: number): Float64Array {
+  if (scratch.length !== logits.length) scratch = new Float64Array(logits.length);
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) if (logits[i]! > max) max = logits[i]!;
+  const k = 1 / temperature;
+  for (let i = 0; i < logits.length; i++) scratch[i] = Math.exp((logits[i]! - max) * k);
+  return scratch;
+}
+
+/** Walk the kept tokens in id order with a uniform draw scaled by their mass. */
+function draw(p: Float64Array, kept: Uint8Array | undefined, mass: number, random: Random): number {
+  let u = random.next() * mass;
+  let last = -1;
+  for (let i = 0; i < p.length; i++) {
+    if (kept && !kept[i]) continue;
+    last = i;
+    u -= p[i]!;
+    if (u <= 0) return i;
+  }
+  return last;
+}
+
+/** Pick a token from logits: greedy at temperature 0, else temperature + nucleus sampling (see above). */
 export function sampleToken(logits: Float32Array, { temperature, topP }: DecodeOptions, random: Random): number {
   if (temperature <= 0) {
     let best = 0;
     for (let i = 1; i < logits.length; i++) if (logits[i]! > logits[best]!) best = i;
     return best;
   }
-  let max = -Infinity;
-  for (const x of logits) if (x > max) max = x;
-  const probs = Array.from(logits, (x, i) => ({ i, p: Math.exp((x - max) / temperature) }));
-  const total = probs.reduce((s, e) => s + e.p, 0);
-  probs.sort((a, b) => b.p - a.p || a.i - b.i);
-  let kept = 0;
+  const p = weightsOf(logits, temperature);
+  let total = 0;
+  for (const x of p) total += x;
+  if (topP >= 1) return draw(p, undefined, total, random);
+  // max-heap of token ids by (probability desc, id asc); pop until the mass reaches topP
+  const before = (a: number, b: number) => p[a]! > p[b]! || (p[a] === p[b] && a < b);
+  const heap = Int32Array.from(p.keys());
+  const sift = (from: number, size: number) => {
+    let i = from;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let top = i;
+      if (l < size && before(heap[l]!, heap[top]!)) top = l;
+      if (r < size && before(heap[r]!, heap[top]!)) top = r;
+      if (top === i) return;
+      [heap[i], heap[top]] = [heap[top]!, heap[i]!];
+      i = top;
+    }
+  };
+  let size = heap.length;
+  for (let i = (size >> 1) - 1; i >= 0; i--) sift(i, size);
+  const kept = new Uint8Array(p.length);
   let mass = 0;
-  while (kept < probs.length && (kept === 0 || mass < topP * total)) mass += probs[kept++]!.p;
-  let u = random.next() * mass;
-  for (let k = 0; k < kept; k++) {
-    u -= probs[k]!.p;
-    if (u <= 0) return probs[k]!.i;
+  while (size > 0 && (mass === 0 || mass < topP * total)) {
+    const id = heap[0]!;
+    kept[id] = 1;
+    mass += p[id]!;
+    heap[0] = heap[--size]!;
+    sift(0, size);
   }
-  return probs[kept - 1]!.i;
+  return draw(p, kept, mass, random);
 }
 
-/**
- * Completion token ids per row (with <eos> when a row ended by itself). Rows
- * are prompt-major: `perPrompt` consecutive rows per prompt.
- *
- * The cache is split: each prompt's keys and values are computed once and
- * shared by its rows; the rows' generated tokens go to a small cache per
- * prompt that grows by one column per step. (Growing one big per-row cache
- * copies all of it every step, and wasm's slice and batched matmul are slow:
- * those dominated decoding.) Scores against a prompt are one 2-D matmul: each
- * row's query is spread over `heads` rows, one per head (`headMask`).
- */
-export async function decode(model: TinyVlm, prompts: EncodedPrompt[], perPrompt: number, rows: DecodeRow[], options: DecodeOptions): Promise<number[][]> {
-  const { dim, heads, layers, maxLength } = model.config;
-  const dh = dim / heads;
-  const eos = model.tokenizer.id('<eos>');
-  const lengths = prompts.map((p) => p.ids.length);
-  const steps = Math.min(options.maxTokens, maxLength - Math.max(...lengths));
+/** The same sampler by sorting the whole vocabulary: the reference `sampleToken` is tested against. */
+export function sampleTokenBySort(logits: Float32Array, { temperature, topP }: DecodeOptions, random: Random): number {
+  if (temperature <= 0) return sampleToken(logits, { temperature, topP, maxTokens: 0 }, random);
+  const p = Float64Array.from(weightsOf(logits, temperature));
+  const total = p.reduce((s, x) => s + x, 0);
+  const order = [...p.keys()].sort((a, b) => p[b]! - p[a]! || a - b);
+  const kept = new Uint8Array(p.length);
+  let mass = 0;
+  for (let k = 0; k < order.length && (k === 0 || mass < Math.min(topP, 1) * total); k++) {
+    kept[order[k]!] = 1;
+    mass += p[order[k]!]!;
+  }
+  return draw(p, topP >= 1 ? undefined : kept, topP >= 1 ? total : mass, random);
+}
+
+/** Completion token ids per row of the job (with <eos> when a row ended by itself). */
+export function decode(engine: Engine, job: GenerateJob): number[][] {
+  return engine.scoped((alloc) => decodeWith(engine, job, alloc));
+}
+
+function decodeWith(engine: Engine, job: GenerateJob, alloc: (length: number) => Float32Array): number[][] {
+  const { dim: D, heads, layers, maxLength } = engine.config;
+  const dh = D / heads;
+  const { lengths, perPrompt: R, rows, options } = job;
+  const P = Math.max(...lengths);
+  const steps = Math.min(options.maxTokens, maxLength - P);
   const out: number[][] = rows.map(() => []);
   if (steps <= 0) return out;
+  const np = lengths.length;
   const n = rows.length;
-  const np = prompts.length;
-  const batch = await model.batch(prompts.map((prompt) => ({ prompt, completions: [] })));
-
-  // Prefill: per prompt and layer, keys transposed [dim, length] and values [length, dim].
-  const promptKeys: tf.Tensor2D[][] = prompts.map(() => []);
-  const promptValues: tf.Tensor2D[][] = prompts.map(() => []);
-  const first = tf.tidy(() => {
-    const hidden = model.forward(batch, (l, s, k, v) => {
-      const T = lengths[s]!;
-      const kT = new Float32Array(dim * T);
-      for (let t = 0; t < T; t++) for (let c = 0; c < dim; c++) kT[c * T + t] = k[t * dim + c]!;
-      promptKeys[s]![l] = tf.keep(tf.tensor2d(kT, [dim, T]));
-      promptValues[s]![l] = tf.keep(tf.tensor2d(v, [T, dim]));
-    });
-    const last = Int32Array.from(rows, (r) => batch.promptEnds[r.prompt]!);
-    return tf.matMul(tf.gather(hidden, tf.tensor1d(last, 'int32')), model.weight('head') as tf.Tensor2D).dataSync() as Float32Array;
-  });
-  // headMask[h, c] = 1 when column c belongs to head h: spreads a row's query over `heads` rows, one per head,
-  // so one 2-D matmul with the prompt's keys gives every head's scores (the off-head products are zeroed).
-  const headMask = tf.tensor3d(Array.from({ length: heads * dim }, (_, i) => (Math.floor((i % dim) / dh) === Math.floor(i / dim) ? 1 : 0)), [1, heads, dim]);
-  /** Per prompt and layer: the rows' generated keys [perPrompt, heads, dh, step + 1] and values [perPrompt, heads, step + 1, dh]. */
-  let ownKeys: tf.Tensor4D[][] = prompts.map(() => []);
-  let ownValues: tf.Tensor4D[][] = prompts.map(() => []);
-
-  const vocab = model.vocab;
-  const done = new Array<boolean>(n).fill(false);
-  let logits = first;
-  try {
-    for (let step = 0; step < steps; step++) {
-      const tokens = new Int32Array(n);
-      for (let r = 0; r < n; r++) {
-        if (done[r]) continue;
-        const token = sampleToken(logits.subarray(r * vocab, (r + 1) * vocab), options, rows[r]!.random);
-        tokens[r] = token;
-        out[r]!.push(token);
-        if (token === eos) done[r] = true;
-      }
-      if (done.every(Boolean) || step === steps - 1) break;
-      const positions = Int32Array.from(rows, (r) => lengths[r.prompt]! + step);
-      const next = tf.tidy(() => {
-        let x = tf.add(tf.gather(model.weight('embed'), tf.tensor1d(tokens, 'int32')), tf.gather(model.weight('pos'), tf.tensor1d(positions, 'int32'))) as tf.Tensor2D;
-        const keys: tf.Tensor4D[][] = prompts.map(() => []);
-        const values: tf.Tensor4D[][] = prompts.map(() => []);
-        for (let l = 0; l < layers; l++) {
-          const a = rmsNorm(x, model.weight(`l${l}.norm1`));
-          const qkv = tf.mul(tf.matMul(a, model.weight(`l${l}.qkv`) as tf.Tensor2D), model.qkvColumnScale) as tf.Tensor2D;
-          const attended = prompts.map((_, pi) => {
-            const [q, k, v] = tf.split(np === 1 ? qkv : tf.slice(qkv, [pi * perPrompt, 0], [perPrompt, 3 * dim]), 3, 1) as tf.Tensor2D[];
-            const kNew = k!.reshape([perPrompt, heads, dh, 1]);
-            const vNew = v!.reshape([perPrompt, heads, 1, dh]);
-            const kc = (step ? tf.concat([ownKeys[pi]![l]!, kNew], 3) : kNew) as tf.Tensor4D;
-            const vc = (step ? tf.concat([ownValues[pi]![l]!, vNew], 2) : vNew) as tf.Tensor4D;
-            keys[pi]!.push(kc);
-            values[pi]!.push(vc);
-            const spread = tf.mul(q!.reshape([perPrompt, 1, dim]), headMask).reshape([perPrompt * heads, dim]) as tf.Tensor2D;
-            const sp = tf.matMul(spread, promptKeys[pi]![l]!);
-            const so = tf.matMul(q!.reshape([perPrompt, heads, 1, dh]), kc).reshape([perPrompt * heads, step + 1]);
-            const p = tf.softmax(tf.concat([sp, so], 1));
-            const [pp, po] = tf.split(p, [lengths[pi]!, step + 1], 1);
-            const fromPrompt = tf.sum(tf.mul(tf.matMul(pp as tf.Tensor2D, promptValues[pi]![l]!).reshape([perPrompt, heads, dim]), headMask), 1);
-            const fromOwn = tf.matMul(po!.reshape([perPrompt, heads, 1, step + 1]), vc).reshape([perPrompt, dim]);
-            return tf.add(fromPrompt, fromOwn);
-          });
-          const mixed = (np === 1 ? attended[0]! : tf.concat(attended, 0)) as tf.Tensor2D;
-          x = tf.add(x, tf.matMul(mixed, model.weight(`l${l}.out`) as tf.Tensor2D)) as tf.Tensor2D;
-          const m = rmsNorm(x, model.weight(`l${l}.norm2`));
-          x = tf.add(x, tf.matMul(tf.relu(tf.matMul(m, model.weight(`l${l}.up`) as tf.Tensor2D)), model.weight(`l${l}.down`) as tf.Tensor2D)) as tf.Tensor2D;
+  if (n !== np * R) throw new Error(`internal: ${n} decoding rows for ${np} prompts x ${R}`);
+  const promptMask = alloc(np * P);
+  lengths.forEach((T, s) => promptMask.fill(-1e9, s * P + T, (s + 1) * P));
+  const layer = (size: number) => Array.from({ length: layers }, () => alloc(size));
+  const cache: DecodeCache = {
+    prompts: np,
+    rowsPerPrompt: R,
+    promptLength: P,
+    steps,
+    promptMask,
+    promptKeys: layer(np * D * P),
+    promptValues: layer(np * D * P),
+    ownKeys: layer(steps * n * D),
+    ownValues: layer(steps * n * D),
+    ownMask: alloc(steps).fill(-1e9),
+  };
+  const first = engine.prefill(job.batch, (l, s, k, v) => {
+    const pk = cache.promptKeys[l]!;
+    const pv = cache.promptValues[l]!;
+    for (let t = 0; t < lengths[s]!; t++)
+      for (let h = 0; h < heads; h++)
+        for (let c = 0; c < dh; c++) {
+          pk[((s * heads + h) * dh + c) * P + t] = k[t * D + h * dh + c]!;
+          pv[((s * heads + h) * P + t) * dh + c] = v[t * D + h * dh + c]!;
         }
-        const h = rmsNorm(x, model.weight('final.norm'));
-        return { logits: tf.matMul(h, model.weight('head') as tf.Tensor2D), keys, values };
-      });
-      for (const t of [...ownKeys.flat(), ...ownValues.flat()]) t.dispose();
-      ownKeys = next.keys;
-      ownValues = next.values;
-      logits = next.logits.dataSync() as Float32Array;
-      next.logits.dispose();
+  });
+  const V = engine.vocab;
+  const randoms = rows.map((r) => rowRandom(job.seed, r.input, r.sample));
+  const done = new Array<boolean>(n).fill(false);
+  const positions = new Int32Array(n);
+  let logits = first;
+  for (let step = 0; step < steps; step++) {
+    const tokens = new Int32Array(n);
+    for (let r = 0; r < n; r++) {
+      if (done[r]) continue;
+      const at = step === 0 ? Math.floor(r / R) : r;
+      const token = sampleToken(logits.subarray(at * V, (at + 1) * V), options, randoms[r]!);
+      tokens[r] = token;
+      out[r]!.push(token);
+      if (token === job.eos) done[r] = true;
     }
-  } finally {
-    for (const t of [...promptKeys.flat(), ...promptValues.flat(), ...ownKeys.flat(), ...ownValues.flat(), headMask]) t.dispose();
+    if (done.every(Boolean) || step === steps - 1) break;
+    for (let r = 0; r < n; r++) positions[r] = lengths[Math.floor(r / R)]! + step;
+    logits = engine.decodeStep(tokens, positions, cache, step);
   }
   return out;
 }
-
-/** A seeded stream per (input, sample). */
-export const rowRandom = (seed: number, input: number, sample: number) => createRandom(seed, `tiny-vlm/sample/${input}/${sample}`);

@@ -1,8 +1,9 @@
 /**
  * model-tiny-vlm: registers the `tiny-vlm` policy backend, a compact
- * vision-language model trained from scratch on TensorFlow.js (see model.ts
- * for the architecture, tokenizer.ts for the vocabulary, backend.ts for the
- * backend order). `create` builds the tokenizer from the whole dataset and
+ * vision-language model trained from scratch on the CPU (see model.ts for the
+ * architecture, engine.ts for its forward and backward passes, kernels.ts for
+ * the onnxruntime kernels, pool.ts for the worker threads, tokenizer.ts for
+ * the vocabulary). `create` builds the tokenizer from the whole dataset and
  * initialises weights from (seed, options, tokenizer) alone; `load` reads a
  * checkpoint written by `save`.
  */
@@ -10,16 +11,15 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError, definePlugin, validate, z, type Dataset, type PolicyBackend, type PolicyBackendContext } from '../../core/index.ts';
 import { promptText, SYSTEM_PROMPT, type PromptStyle } from '../../lib/prompts/index.ts';
-import { initBackend, type BackendChoice } from './backend.ts';
 import { initialValues, paramSpecs, type TinyVlmConfig } from './model.ts';
-import { BACKEND_ID, readWeights, TinyVlmPolicy, type PolicyManifest } from './policy.ts';
+import { BACKEND_ID, readWeights, TinyVlmPolicy, type PolicyManifest, type RuntimeLimits } from './policy.ts';
+import { resolveKernels } from './replica.ts';
 import { Tokenizer, type TokenizerJson } from './tokenizer.ts';
 import { checkGeometry } from './vision.ts';
 
 export const PLUGIN_NAME = 'model-tiny-vlm';
 export { TinyVlmPolicy, BACKEND_ID } from './policy.ts';
 export { Tokenizer } from './tokenizer.ts';
-export { initBackend } from './backend.ts';
 
 export const tinyVlmOptions = z
   .strictObject({
@@ -37,7 +37,10 @@ export const tinyVlmOptions = z
     /** Words seen fewer times than this in the dataset are spelled by characters. */
     minTokenCount: z.number().int().positive().default(2),
     maxVocab: z.number().int().min(200).default(4096),
-    backend: z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+    /** Compute kernels: onnxruntime-node (CPU), or plain JavaScript (slow; the reference). */
+    backend: z.enum(['auto', 'onnxruntime', 'js']).default('auto'),
+    /** Replicas computing in parallel (worker threads; 1: the main thread). Results are reproducible per worker count. */
+    workers: z.number().int().positive().default(2),
     /** Tokens per inference forward pass (logProbs, prefill). */
     batchTokens: z.number().int().positive().default(4096),
     /** Rows decoded together by `generate`. */
@@ -80,11 +83,16 @@ export function configOf(o: TinyVlmOptions): TinyVlmConfig {
   };
 }
 
-async function device(choice: BackendChoice, ctx: PolicyBackendContext): Promise<string> {
-  const info = await initBackend(choice);
-  ctx.log(`tiny-vlm: TensorFlow.js backend "${info.name}"${info.notes.length ? ` (${info.notes.join('; ')})` : ''}`);
-  return info.name;
+/** Runtime settings from the options; logs where the model computes. */
+function runtime(o: TinyVlmOptions, ctx: PolicyBackendContext): RuntimeLimits {
+  const kernels = resolveKernels(o.backend);
+  const threads = o.workers > 1 ? `${o.workers} worker threads` : 'the main thread';
+  ctx.log(`tiny-vlm: ${kernels.name} kernels on ${threads}${kernels.note ? ` (${kernels.note})` : ''}`);
+  return { batchTokens: o.batchTokens, decodeRows: o.decodeRows, workers: o.workers, kernels: kernels.name };
 }
+
+/** TensorFlow.js backends that checkpoints of earlier releases may name: they load with the default kernels. */
+const TFJS_BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 
 /** Options of a checkpoint written before options were recorded (policy.json format 1): its architecture, default runtime options. */
 function legacyOptions(config: TinyVlmConfig): TinyVlmOptions {
@@ -103,16 +111,22 @@ export function tinyVlmBackend(): PolicyBackend {
       const tokenizer = Tokenizer.build(datasetText(ctx.dataset), { minCount: options.minTokenCount, maxVocab: options.maxVocab });
       const specs = paramSpecs(config, tokenizer.size);
       const values = specs.map((s) => initialValues(s, ctx.seed));
-      const name = await device(options.backend, ctx);
-      return TinyVlmPolicy.fromValues(config, options, tokenizer, specs, values, name);
+      return TinyVlmPolicy.create(config, options, tokenizer, specs, values, runtime(options, ctx));
     },
-    /** Rebuild the policy with the options the checkpoint records (the tfjs backend and batching included). */
+    /** Rebuild the policy with the options the checkpoint records (kernels, workers and batching included). */
     async load(dir, ctx) {
       const file = join(dir, 'policy.json');
       const manifest = JSON.parse(await readFile(file, 'utf8')) as PolicyManifest | { backend: string; format: 1; config: TinyVlmConfig };
       if (manifest.backend !== BACKEND_ID) throw new ConfigError(`${file}: not a tiny-vlm checkpoint (backend "${manifest.backend}")`);
       let options: TinyVlmOptions;
-      if (manifest.format === 2) options = validate(tinyVlmOptions, manifest.options, file, ['options']);
+      if (manifest.format === 2) {
+        const saved = { ...manifest.options } as Record<string, unknown>;
+        if (TFJS_BACKENDS.includes(saved.backend as string)) {
+          ctx.log(`tiny-vlm: ${file} was saved with the TensorFlow.js backend "${saved.backend}", which this release no longer has: loading it with the default kernels`);
+          delete saved.backend;
+        }
+        options = validate(tinyVlmOptions, saved, file, ['options']);
+      }
       else if (manifest.format === 1) {
         options = legacyOptions(manifest.config);
         ctx.log(`tiny-vlm: ${file} was written by an earlier release (format 1, weights.bin) and records no runtime options: loading it with the defaults (backend "${options.backend}"); this format is read for one more release`);
@@ -121,8 +135,7 @@ export function tinyVlmBackend(): PolicyBackend {
       const tokenizer = Tokenizer.fromJson(JSON.parse(await readFile(join(dir, 'tokenizer.json'), 'utf8')) as TokenizerJson);
       const specs = paramSpecs(config, tokenizer.size);
       const values = await readWeights(dir, specs);
-      const name = await device(options.backend, ctx);
-      return TinyVlmPolicy.fromValues(config, options, tokenizer, specs, values, name);
+      return TinyVlmPolicy.create(config, options, tokenizer, specs, values, runtime(options, ctx));
     },
   };
 }

@@ -12,11 +12,9 @@
  * Weights are initialised from (seed, config, tokenizer) alone, so every run
  * with those starts from the same weights whatever data a stage sees.
  */
-import * as tf from './tf.ts';
 import { createRandom } from '../../core/index.ts';
 import type { PolicyInput } from '../../core/index.ts';
-import { attention, type Segment } from './attention.ts';
-import { gatherRows, mm, rmsNorm } from './ops.ts';
+import type { Segment } from './kernels.ts';
 import type { Tokenizer } from './tokenizer.ts';
 import { ImageCache, normalisePixels, patchSize, patchesPerImage, tokensPerImage, type ImageGeometry } from './vision.ts';
 
@@ -127,30 +125,17 @@ export function evenlySpaced<T>(items: T[], k: number): T[] {
   return Array.from({ length: k }, (_, i) => items[Math.round((i * (items.length - 1)) / (k - 1))]!);
 }
 
-/** tfjs variable names are global: each model instance gets its own prefix. */
-let modelCounter = 0;
-
+/**
+ * The model's description and data layout: config, tokenizer, parameter
+ * specs, and how inputs become packed batches (the math is in engine.ts).
+ */
 export class TinyVlm {
-  readonly variables: tf.Variable[];
-  private readonly byName: Map<string, tf.Variable>;
-  private qkvScale?: tf.Tensor1D;
-
   constructor(
     readonly config: TinyVlmConfig,
     readonly tokenizer: Tokenizer,
     readonly specs: ParamSpec[],
-    values: Float32Array[],
     readonly images: ImageCache,
-    trainable: boolean,
-  ) {
-    modelCounter += 1;
-    this.variables = specs.map((s, i) => tf.variable(tf.tensor(values[i]!, s.shape), trainable, `tiny-vlm/${modelCounter}/${s.name}`));
-    this.byName = new Map(specs.map((s, i) => [s.name, this.variables[i]!]));
-  }
-
-  private v(name: string): tf.Variable {
-    return this.byName.get(name)!;
-  }
+  ) {}
 
   get vocab(): number {
     return this.tokenizer.size;
@@ -211,7 +196,8 @@ export class TinyVlm {
     if (paths.length) {
       const size = patchSize(image) * patchesPerImage(image);
       pixels = new Float32Array(paths.length * size);
-      for (const [i, path] of paths.entries()) normalisePixels(await this.images.load(path), pixels, i * size);
+      const decoded = await Promise.all(paths.map((path) => this.images.load(path)));
+      decoded.forEach((bytes, i) => normalisePixels(bytes, pixels!, i * size));
     }
     return {
       table: Int32Array.from(table),
@@ -223,69 +209,6 @@ export class TinyVlm {
       rows: Int32Array.from(rows),
       targets: Int32Array.from(targets),
     };
-  }
-
-  private vision(pixels: Float32Array, count: number): tf.Tensor2D {
-    const { image, visionDim } = this.config;
-    const patches = patchesPerImage(image);
-    const x = tf.tensor2d(pixels, [count * patches, patchSize(image)]);
-    let h = mm(x, this.v('vision.patch')).reshape([count, patches, visionDim]).add(this.v('vision.pos'));
-    h = rmsNorm(h.reshape([count * patches, visionDim]), this.v('vision.norm'));
-    const merged = h.reshape([(count * patches) / 4, 4 * visionDim]) as tf.Tensor2D;
-    return mm(tf.relu(mm(merged, this.v('vision.merge1'))), this.v('vision.merge2'));
-  }
-
-  private scale(): tf.Tensor1D {
-    if (!this.qkvScale) {
-      const d = this.config.dim;
-      const s = new Float32Array(3 * d).fill(1);
-      s.fill(1 / Math.sqrt(d / this.config.heads), 0, d);
-      this.qkvScale = tf.keep(tf.tensor1d(s));
-    }
-    return this.qkvScale;
-  }
-
-  /**
-   * Hidden states after the final norm, [positions, dim]. `capture` receives
-   * the keys and values of every layer and sequence ([length, dim] each).
-   */
-  forward(b: Batch, capture?: (layer: number, segment: number, keys: Float32Array, values: Float32Array) => void): tf.Tensor2D {
-    const { heads, layers } = this.config;
-    let table = this.v('embed') as tf.Tensor2D;
-    if (b.pixels) table = tf.concat([table, this.vision(b.pixels, b.imageCount)], 0);
-    let h = tf.add(gatherRows(table, b.table), gatherRows(this.v('pos') as tf.Tensor2D, b.positions)) as tf.Tensor2D;
-    for (let l = 0; l < layers; l++) {
-      const a = rmsNorm(h, this.v(`l${l}.norm1`));
-      const qkv = tf.mul(mm(a, this.v(`l${l}.qkv`)), this.scale()) as tf.Tensor2D;
-      const attended = attention(qkv, b.segments, heads, capture && ((seg, k, v) => capture(l, seg, k, v)));
-      h = tf.add(h, mm(attended, this.v(`l${l}.out`))) as tf.Tensor2D;
-      const m = rmsNorm(h, this.v(`l${l}.norm2`));
-      h = tf.add(h, mm(tf.relu(mm(m, this.v(`l${l}.up`))), this.v(`l${l}.down`))) as tf.Tensor2D;
-    }
-    return rmsNorm(h, this.v('final.norm'));
-  }
-
-  /** Log-probabilities [rows] of `targets` from hidden rows `rows`. */
-  tokenLogProbs(hidden: tf.Tensor2D, rows: Int32Array, targets: Int32Array): tf.Tensor1D {
-    const logits = mm(gatherRows(hidden, rows), this.v('head'));
-    const logp = tf.logSoftmax(logits);
-    const flat = new Int32Array(targets.length);
-    targets.forEach((t, i) => (flat[i] = i * this.vocab + t));
-    return gatherRows(logp.reshape([targets.length * this.vocab, 1]), flat).reshape([targets.length]);
-  }
-
-  /** The weights of layer `l` and the tables, for the decoding loop. */
-  weight(name: string): tf.Tensor {
-    return this.v(name);
-  }
-
-  get qkvColumnScale(): tf.Tensor1D {
-    return this.scale();
-  }
-
-  dispose(): void {
-    for (const v of this.variables) v.dispose();
-    this.qkvScale?.dispose();
   }
 }
 

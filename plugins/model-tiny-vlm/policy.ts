@@ -1,11 +1,14 @@
 /**
  * TinyVlmPolicy: the `Policy` (generate, logProbs, save) and `PolicyTrainer`
  * (accumulate gradients of a per-token objective, expose parameters as plain
- * arrays, commit updates) of the tiny VLM.
+ * arrays, commit updates) of the tiny VLM. The computing is done by the
+ * replicas of a pool (pool.ts): a batch is split by prompt groups across
+ * them, their log-probabilities are gathered for the objective, and their
+ * gradients summed in replica order (the same worker count gives the same
+ * weights, bit for bit).
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as tf from './tf.ts';
 import { contentHash, stableJson, writeJsonAtomic } from '../../core/index.ts';
 import type {
   AccumulateResult,
@@ -19,18 +22,25 @@ import type {
   TrainExample,
 } from '../../core/index.ts';
 import { checkpointFile, readTensorFile, writeTensorFile } from '../../lib/training/index.ts';
-import { decode, rowRandom } from './generate.ts';
-import { TinyVlm, type EncodedPrompt, type ParamSpec, type SequenceGroup, type TinyVlmConfig } from './model.ts';
+import { paramOffsets } from './engine.ts';
+import { addInto } from './loops.ts';
+import type { GenerateJob } from './generate.ts';
+import { TinyVlm, type Batch, type EncodedPrompt, type ParamSpec, type SequenceGroup, type TinyVlmConfig } from './model.ts';
+import { getPool, type Pool } from './pool.ts';
+import type { KernelChoice } from './replica.ts';
 import { Tokenizer, type TokenizerJson } from './tokenizer.ts';
 import type { TinyVlmOptions } from './index.ts';
 import { ImageCache } from './vision.ts';
 
 export const BACKEND_ID = 'tiny-vlm';
 
-/** How much one forward pass may hold (inference batching), and rows decoded together. */
+/** How much one forward pass may hold (inference batching), rows decoded together, and where it computes. */
 export interface RuntimeLimits {
   batchTokens: number;
   decodeRows: number;
+  workers: number;
+  /** The kernels that run (`auto` resolved). */
+  kernels: KernelChoice;
 }
 
 /** The weights file of a checkpoint (safetensors), and the name an earlier release used. */
@@ -40,7 +50,7 @@ const LEGACY_WEIGHTS_FILE = 'weights.bin';
 /**
  * policy.json: what core's loadPolicy reads (`backend`), and everything to
  * rebuild the policy as it was: every model option (runtime ones such as the
- * tfjs backend included: `load` applies them all) and the architecture.
+ * kernels and workers included: `load` applies them all) and the architecture.
  */
 export interface PolicyManifest {
   backend: typeof BACKEND_ID;
@@ -48,32 +58,66 @@ export interface PolicyManifest {
   options: TinyVlmOptions;
   config: TinyVlmConfig;
   parameters: number;
-  /** The tfjs backend that computed when it was saved (informative; `options.backend` is what loading asks for). */
+  /** The kernels that computed when it was saved (informative; `options.backend` is what loading asks for). */
   device: string;
   weights: typeof WEIGHTS_FILE;
 }
 
+let policyCounter = 0;
+
+/** A Float32Array in shared memory when the pool runs worker threads. */
+const floats = (pool: Pool, length: number) => new Float32Array(pool.threaded ? new SharedArrayBuffer(4 * length) : new ArrayBuffer(4 * length));
+
 export class TinyVlmPolicy implements Policy, PolicyTrainer {
   readonly id = BACKEND_ID;
   readonly trainer?: PolicyTrainer;
+  /** All parameters, flat in spec order (engine.ts's layout). */
+  readonly values: Float32Array;
+  private readonly grads: Float32Array;
+  private readonly slots: Float32Array[];
+  private readonly version: Int32Array;
+  private readonly key = ++policyCounter;
+  private readonly pool: Pool;
+  private readonly ready: Promise<void>;
   private params?: TrainableParameter[];
 
-  readonly limits: RuntimeLimits;
-
-  constructor(
+  private constructor(
     readonly model: TinyVlm,
-    readonly device: string,
     /** The options it was made with (saved in every checkpoint). */
     readonly options: TinyVlmOptions,
+    values: Float32Array[],
+    readonly limits: RuntimeLimits,
     trainable: boolean,
   ) {
-    this.limits = { batchTokens: options.batchTokens, decodeRows: options.decodeRows };
     if (trainable) this.trainer = this;
+    this.pool = getPool(limits.workers, limits.kernels);
+    const { offsets, size } = paramOffsets(model.specs);
+    this.values = floats(this.pool, size);
+    model.specs.forEach((s, i) => this.values.set(values[i]!, offsets.get(s.name)![0]));
+    this.grads = new Float32Array(size);
+    this.slots = Array.from({ length: this.pool.size }, () => floats(this.pool, trainable ? size : 0));
+    this.version = new Int32Array(this.pool.threaded ? new SharedArrayBuffer(4) : new ArrayBuffer(4));
+    const reg = (w: number) => ({ id: this.key, config: model.config, vocab: model.vocab, specs: model.specs, values: this.values, version: this.version, grads: this.slots[w]! });
+    this.ready = Promise.all(this.slots.map((_, w) => this.pool.call(w, 'register', [reg(w)]))).then(() => undefined);
   }
 
-  static fromValues(config: TinyVlmConfig, options: TinyVlmOptions, tokenizer: Tokenizer, specs: ParamSpec[], values: Float32Array[], device: string, trainable = true): TinyVlmPolicy {
-    const model = new TinyVlm(config, tokenizer, specs, values, new ImageCache(config.image), trainable);
-    return new TinyVlmPolicy(model, device, options, trainable);
+  static async create(
+    config: TinyVlmConfig,
+    options: TinyVlmOptions,
+    tokenizer: Tokenizer,
+    specs: ParamSpec[],
+    values: Float32Array[],
+    limits: RuntimeLimits,
+    trainable = true,
+  ): Promise<TinyVlmPolicy> {
+    const policy = new TinyVlmPolicy(new TinyVlm(config, tokenizer, specs, new ImageCache(config.image)), options, values, limits, trainable);
+    await policy.ready;
+    return policy;
+  }
+
+  /** Where it computes, for logs: the kernels ("onnxruntime", "js"). */
+  get device(): string {
+    return this.limits.kernels;
   }
 
   get tokenizer(): Tokenizer {
@@ -85,78 +129,98 @@ export class TinyVlmPolicy implements Policy, PolicyTrainer {
     return tokenIds ?? [...this.tokenizer.encode(text), this.tokenizer.id('<eos>')];
   }
 
+  /** Send a batch to replica `w` (its pixels move to the worker thread). */
+  private forward(w: number, batch: Batch, keep: boolean): Promise<Float32Array> {
+    return this.pool.call<Float32Array>(w, 'forward', [this.key, batch, keep], batch.pixels ? [batch.pixels.buffer as ArrayBuffer] : []);
+  }
+
+  /** Run `jobs` on the replicas, each taking the next job when it is free; results in job order. */
+  private async spread<J, R>(jobs: J[], run: (job: J, w: number) => Promise<R>): Promise<R[]> {
+    const results = new Array<R>(jobs.length);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(this.pool.size, jobs.length) }, async (_, w) => {
+        while (next < jobs.length) {
+          const j = next++;
+          results[j] = await run(jobs[j]!, w);
+        }
+      }),
+    );
+    return results;
+  }
+
   // -- Policy -----------------------------------------------------------------
 
   async generate(inputs: PolicyInput[], sampling: SamplingOptions): Promise<Generation[][]> {
+    await this.ready;
     const n = sampling.n ?? 1;
-    const out: Generation[][] = inputs.map(() => []);
     const eos = this.tokenizer.id('<eos>');
     const perChunk = Math.max(1, Math.floor(this.limits.decodeRows / n));
-    for (let start = 0; start < inputs.length; start += perChunk) {
-      const chunk = inputs.slice(start, start + perChunk);
-      const prompts = chunk.map((input) => this.model.encode(input));
-      const rows = chunk.flatMap((_, i) => Array.from({ length: n }, (_, j) => ({ prompt: i, random: rowRandom(sampling.seed, start + i, j) })));
-      const ids = await decode(this.model, prompts, n, rows, sampling);
-      rows.forEach((row, r) => {
-        const tokens = ids[r]!;
+    const starts = Array.from({ length: Math.ceil(inputs.length / perChunk) }, (_, c) => c * perChunk);
+    const options = { maxTokens: sampling.maxTokens, temperature: sampling.temperature, topP: sampling.topP };
+    const ids = await this.spread(starts, async (start, w) => {
+      const prompts = inputs.slice(start, start + perChunk).map((input) => this.model.encode(input));
+      const batch = await this.model.batch(prompts.map((prompt) => ({ prompt, completions: [] })));
+      const rows = prompts.flatMap((_, i) => Array.from({ length: n }, (_, j) => ({ input: start + i, sample: j })));
+      const job: GenerateJob = { batch, lengths: prompts.map((p) => p.ids.length), perPrompt: n, rows, seed: sampling.seed, eos, options };
+      return this.pool.call<number[][]>(w, 'generate', [this.key, job], batch.pixels ? [batch.pixels.buffer as ArrayBuffer] : []);
+    });
+    const out: Generation[][] = inputs.map(() => []);
+    ids.forEach((chunk, c) =>
+      chunk.forEach((tokens, r) => {
         const text = this.tokenizer.decode(tokens.at(-1) === eos ? tokens.slice(0, -1) : tokens);
-        out[start + row.prompt]!.push({ text, tokens: tokens.length, tokenIds: tokens });
-      });
-    }
+        out[starts[c]! + Math.floor(r / n)]!.push({ text, tokens: tokens.length, tokenIds: tokens });
+      }),
+    );
     return out;
   }
 
   async logProbs(inputs: PolicyInput[], completions: string[], tokenIds?: (number[] | undefined)[]): Promise<number[][]> {
+    await this.ready;
     const items = inputs.map((input, i) => ({ prompt: this.model.encode(input), completion: this.completionIds(completions[i]!, tokenIds?.[i]) }));
-    const out: number[][] = new Array(items.length);
-    for (const chunk of this.chunks(items)) {
-      const { groups, order } = groupByPrompt(chunk.map((i) => items[i]!));
-      const batch = await this.model.batch(groups);
-      const flat = tf.tidy(() => this.model.tokenLogProbs(this.model.forward(batch), batch.rows, batch.targets).dataSync() as Float32Array);
-      splitByCompletion(flat, groups).forEach((lp, k) => (out[chunk[order[k]!]!] = lp));
-    }
-    return out;
+    const { groups, members } = groupByPrompt(items);
+    const tokens = groups.reduce((s, g) => s + groupTokens(g), 0);
+    const parts = Math.max(1, Math.ceil(tokens / this.limits.batchTokens / this.pool.size)) * this.pool.size;
+    const shards = shardGroups(groups, parts);
+    const flat = await this.spread(shards, async (shard, w) => this.forward(w, await this.model.batch(shard.map((g) => groups[g]!)), false));
+    return ungroup(groups, members, shards, flat);
   }
 
   /**
    * sha256 of what decides the answers: architecture, tokenizer, every
-   * weight and the TensorFlow.js backend that computes. The same for the
-   * policy trained in memory and for its checkpoint loaded on that backend.
+   * weight and the kernels that compute. The same for the policy trained in
+   * memory and for its checkpoint loaded with those kernels.
    */
   fingerprint(): string {
-    const weights = this.model.variables.map((v) => {
-      const data = v.dataSync() as Float32Array;
-      return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    });
-    return contentHash(stableJson({ backend: BACKEND_ID, format: 1, config: this.model.config, device: this.device }), stableJson(this.tokenizer.toJson()), ...weights);
+    const weights = new Uint8Array(this.values.buffer, this.values.byteOffset, this.values.byteLength);
+    return contentHash(stableJson({ backend: BACKEND_ID, format: 1, config: this.model.config, device: this.device }), stableJson(this.tokenizer.toJson()), weights);
   }
 
   async save(dir: string): Promise<void> {
     await mkdir(dir, { recursive: true });
-    const values = this.model.variables.map((v) => v.dataSync() as Float32Array);
-    await writeTensorFile(join(dir, WEIGHTS_FILE), this.model.specs.map((s, i) => ({ name: s.name, shape: s.shape, data: values[i]! })), { backend: BACKEND_ID });
+    await writeTensorFile(join(dir, WEIGHTS_FILE), this.parameters().map((p) => ({ name: p.name, shape: p.shape, data: p.value })), { backend: BACKEND_ID });
     await writeJsonAtomic(join(dir, 'tokenizer.json'), this.tokenizer.toJson());
     const manifest: PolicyManifest = {
       backend: BACKEND_ID,
       format: 2,
       options: this.options,
       config: this.model.config,
-      parameters: values.reduce((s, v) => s + v.length, 0),
+      parameters: this.values.length,
       device: this.device,
       weights: WEIGHTS_FILE,
     };
     await writeJsonAtomic(join(dir, 'policy.json'), manifest);
   }
 
-  dispose(): void {
-    this.model.dispose();
+  dispose(): Promise<void> {
+    return this.pool.all('drop', [this.key]);
   }
 
   // -- PolicyTrainer ------------------------------------------------------------
 
   async snapshot(): Promise<Policy> {
-    const values = this.model.variables.map((v) => Float32Array.from(v.dataSync() as Float32Array));
-    return TinyVlmPolicy.fromValues(this.model.config, this.options, this.tokenizer, this.model.specs, values, this.device, false);
+    const values = this.parameters().map((p) => Float32Array.from(p.value));
+    return TinyVlmPolicy.create(this.model.config, this.options, this.tokenizer, this.model.specs, values, this.limits, false);
   }
 
   saveState(dir: string): Promise<void> {
@@ -172,86 +236,93 @@ export class TinyVlmPolicy implements Policy, PolicyTrainer {
     this.commit();
   }
 
+  /** Views into the flat parameter and gradient arrays, in spec order. */
   parameters(): TrainableParameter[] {
-    this.params ??= this.model.specs.map((s, i) => {
-      const value = Float32Array.from(this.model.variables[i]!.dataSync() as Float32Array);
-      return { name: s.name, shape: s.shape, decay: s.decay, value, grad: new Float32Array(value.length) };
-    });
+    if (!this.params) {
+      const { offsets } = paramOffsets(this.model.specs);
+      this.params = this.model.specs.map((s) => {
+        const [at, size] = offsets.get(s.name)!;
+        return { name: s.name, shape: s.shape, decay: s.decay, value: this.values.subarray(at, at + size), grad: this.grads.subarray(at, at + size) };
+      });
+    }
     return this.params;
   }
 
   async accumulate(examples: TrainExample[], objective: TokenObjective): Promise<AccumulateResult> {
-    const params = this.parameters();
+    await this.ready;
     const items = examples.map((e) => ({ prompt: this.model.encode(e.input), completion: this.completionIds(e.completion, e.tokenIds) }));
-    const { groups, order } = groupByPrompt(items);
-    const batch = await this.model.batch(groups);
-    // per-token log-probs come out grouped; `order[k]` is the example of the k-th grouped completion
-    let outcome: { loss: number; logProbs: number[][] } = { loss: 0, logProbs: examples.map(() => []) };
-    if (batch.targets.length) {
-      const { value, grads } = tf.variableGrads(() => {
-        const logp = this.model.tokenLogProbs(this.model.forward(batch), batch.rows, batch.targets);
-        const grouped = splitByCompletion(logp.dataSync() as Float32Array, groups);
-        const logProbs = new Array<number[]>(examples.length);
-        grouped.forEach((lp, k) => (logProbs[order[k]!] = lp));
-        const { loss, grads: g } = objective(logProbs);
-        const flat = new Float32Array(batch.targets.length);
-        let at = 0;
-        grouped.forEach((lp, k) => {
-          const gi = g[order[k]!];
-          if (!gi || gi.length !== lp.length) throw new Error(`objective returned ${gi?.length ?? 'no'} gradients for example ${order[k]}, expected ${lp.length}`);
-          flat.set(gi, at);
-          at += lp.length;
+    const { groups, members } = groupByPrompt(items);
+    const shards = shardGroups(groups, this.pool.size);
+    const batches = await Promise.all(shards.map((shard) => this.model.batch(shard.map((g) => groups[g]!))));
+    const tokens = batches.reduce((s, b) => s + b.table.length, 0);
+    const completionTokens = batches.reduce((s, b) => s + b.targets.length, 0);
+    if (!completionTokens) return { loss: 0, logProbs: examples.map(() => []), tokens, completionTokens };
+    const flat = await Promise.all(batches.map((b, w) => this.forward(w, b, true)));
+    const logProbs = ungroup(groups, members, shards, flat);
+    const { loss, grads } = objective(logProbs);
+    // per shard, the objective's gradients in that shard's batch order
+    const coefs = shards.map((shard) => {
+      const c: number[] = [];
+      for (const g of shard)
+        groups[g]!.completions.forEach((completion, j) => {
+          const i = members[g]![j]!;
+          const gi = grads[i];
+          if (!gi || gi.length !== completion.length) throw new Error(`objective returned ${gi?.length ?? 'no'} gradients for example ${i}, expected ${completion.length}`);
+          for (const x of gi) c.push(x);
         });
-        outcome = { loss, logProbs };
-        return tf.sum(tf.mul(logp, tf.tensor1d(flat)));
-      }, this.model.variables);
-      value.dispose();
-      this.model.variables.forEach((variable, i) => {
-        const g = grads[variable.name];
-        if (!g) return;
-        const data = g.dataSync();
-        const into = params[i]!.grad;
-        for (let j = 0; j < into.length; j++) into[j]! += data[j]!;
-        g.dispose();
-      });
-    }
-    return { ...outcome, tokens: batch.table.length, completionTokens: batch.targets.length };
+      return Float32Array.from(c);
+    });
+    await Promise.all(coefs.map((c, w) => this.pool.call(w, 'backward', [this.key, c], [c.buffer as ArrayBuffer])));
+    sumSlots(this.grads, this.slots);
+    return { loss, logProbs, tokens, completionTokens };
   }
 
   commit(): void {
-    this.parameters().forEach((p, i) => {
-      const fresh = tf.tensor(p.value, p.shape);
-      this.model.variables[i]!.assign(fresh);
-      fresh.dispose();
-      p.grad.fill(0);
-    });
+    Atomics.add(this.version, 0, 1);
+    this.grads.fill(0);
   }
+}
 
-  /** Item indices in chunks of at most `batchTokens` tokens (an item alone may exceed it). */
-  private chunks(items: { prompt: EncodedPrompt; completion: number[] }[]): number[][] {
-    const out: number[][] = [];
-    let chunk: number[] = [];
-    let tokens = 0;
-    items.forEach((item, i) => {
-      const size = item.prompt.ids.length + item.completion.length;
-      if (chunk.length && tokens + size > this.limits.batchTokens) {
-        out.push(chunk);
-        chunk = [];
-        tokens = 0;
-      }
-      chunk.push(i);
-      tokens += size;
-    });
-    if (chunk.length) out.push(chunk);
-    return out;
+/** grads += the replicas' slots, added in replica order; the slots are zeroed. One pass. */
+function sumSlots(grads: Float32Array, slots: Float32Array[]): void {
+  if (slots.length === 1) {
+    addInto(grads, slots[0]!);
+    slots[0]!.fill(0);
+    return;
   }
+  const [a, b, ...rest] = slots as [Float32Array, Float32Array, ...Float32Array[]];
+  for (let j = 0; j < grads.length; j++) {
+    let g = grads[j]! + a[j]! + b[j]!;
+    for (const slot of rest) g += slot[j]!;
+    grads[j] = g;
+  }
+  for (const slot of slots) slot.fill(0);
+}
+
+/** Tokens a group occupies in a batch (its prompt once, every completion). */
+const groupTokens = (g: SequenceGroup) => g.prompt.ids.length + g.completions.reduce((s, c) => s + c.length, 0);
+
+/**
+ * Split groups into `parts` shards of similar token counts (largest first,
+ * each to the lightest shard; ties to the lower index). Deterministic; empty
+ * shards are dropped. Each shard lists group indices in ascending order.
+ */
+export function shardGroups(groups: SequenceGroup[], parts: number): number[][] {
+  const shards = Array.from({ length: parts }, () => ({ groups: [] as number[], tokens: 0 }));
+  const bySize = [...groups.keys()].sort((a, b) => groupTokens(groups[b]!) - groupTokens(groups[a]!) || a - b);
+  for (const g of bySize) {
+    const lightest = shards.reduce((best, s) => (s.tokens < best.tokens ? s : best), shards[0]!);
+    lightest.groups.push(g);
+    lightest.tokens += groupTokens(groups[g]!);
+  }
+  return shards.filter((s) => s.groups.length).map((s) => s.groups.sort((a, b) => a - b));
 }
 
 /**
  * Group items that share a prompt (same tokens and images), keeping first
- * appearance order; `order[k]` is the item index of the k-th grouped completion.
+ * appearance order; `members[g][j]` is the item index of group g's j-th completion.
  */
-export function groupByPrompt(items: { prompt: EncodedPrompt; completion: number[] }[]): { groups: SequenceGroup[]; order: number[] } {
+export function groupByPrompt(items: { prompt: EncodedPrompt; completion: number[] }[]): { groups: SequenceGroup[]; members: number[][] } {
   const byKey = new Map<string, { group: SequenceGroup; members: number[] }>();
   items.forEach((item, i) => {
     const key = `${item.prompt.ids.join(',')}|${item.prompt.images.join('|')}`;
@@ -261,13 +332,17 @@ export function groupByPrompt(items: { prompt: EncodedPrompt; completion: number
     entry.members.push(i);
   });
   const entries = [...byKey.values()];
-  return { groups: entries.map((e) => e.group), order: entries.flatMap((e) => e.members) };
+  return { groups: entries.map((e) => e.group), members: entries.map((e) => e.members) };
 }
 
-/** Per-completion slices of the flat log-probs (groups and completions in batch order). */
-export function splitByCompletion(flat: Float32Array, groups: SequenceGroup[]): number[][] {
-  let at = 0;
-  return groups.flatMap((g) => g.completions.map((c) => Array.from(flat.subarray(at, (at += c.length)))));
+/** Per-item log-probs from each shard's flat output (groups and completions in batch order). */
+function ungroup(groups: SequenceGroup[], members: number[][], shards: number[][], flat: Float32Array[]): number[][] {
+  const out: number[][] = [];
+  shards.forEach((shard, s) => {
+    let at = 0;
+    for (const g of shard) groups[g]!.completions.forEach((c, j) => (out[members[g]![j]!] = Array.from(flat[s]!.subarray(at, (at += c.length)))));
+  });
+  return out;
 }
 
 /** Weights of a checkpoint in `specs` order, checked against the specs' shapes. */

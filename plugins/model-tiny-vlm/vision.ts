@@ -46,28 +46,34 @@ export function patchify(rgb: Uint8Array, g: ImageGeometry): Uint8Array {
   return out;
 }
 
-/** Loads images as patch rows (bytes), caching by path. */
+/** Loads images as patch rows (bytes), caching by path; concurrent loads of one path share one decode. */
 export class ImageCache {
-  private readonly cache = new Map<string, Uint8Array>();
+  private readonly cache = new Map<string, Promise<Uint8Array>>();
 
   constructor(
     readonly geometry: ImageGeometry,
     private readonly limit = 4096,
   ) {}
 
-  async load(path: string): Promise<Uint8Array> {
-    const hit = this.cache.get(path);
-    if (hit) return hit;
+  load(path: string): Promise<Uint8Array> {
+    let hit = this.cache.get(path);
+    if (!hit) {
+      if (this.cache.size >= this.limit) this.cache.delete(this.cache.keys().next().value!);
+      hit = this.decode(path);
+      hit.catch(() => this.cache.delete(path));
+      this.cache.set(path, hit);
+    }
+    return hit;
+  }
+
+  private async decode(path: string): Promise<Uint8Array> {
     let rgb: Buffer;
     try {
       rgb = await sharp(path).resize(this.geometry.width, this.geometry.height, { fit: 'fill' }).removeAlpha().toColourspace('srgb').raw().toBuffer();
     } catch (error) {
       throw new Error(`cannot read image ${path}: ${(error as Error).message}`);
     }
-    const patches = patchify(new Uint8Array(rgb.buffer, rgb.byteOffset, rgb.length), this.geometry);
-    if (this.cache.size >= this.limit) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(path, patches);
-    return patches;
+    return patchify(new Uint8Array(rgb.buffer, rgb.byteOffset, rgb.length), this.geometry);
   }
 }
 

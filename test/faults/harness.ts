@@ -18,8 +18,8 @@ const BIN = join(ROOT, 'core/bin.mjs');
 export const RUN = 'fault';
 
 const TINY = { dim: 32, layers: 1, heads: 2, ffn: 64, visionDim: 16, imageWidth: 28, imageHeight: 28, maxLength: 512 };
-/** Every runtime option away from its default: a resume that applied defaults would train on another backend. */
-export const NON_DEFAULT = { ...TINY, backend: 'cpu', batchTokens: 700, decodeRows: 5, maxImages: 6 };
+/** Every runtime option away from its default: a resume that applied defaults would train with other kernels and workers. */
+export const NON_DEFAULT = { ...TINY, backend: 'js', workers: 1, batchTokens: 700, decodeRows: 5, maxImages: 6 };
 export const DEFAULT = TINY;
 
 /** Write the run's config into `dir` (runs and cache inside it); returns its path. */

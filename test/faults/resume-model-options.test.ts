@@ -1,15 +1,15 @@
 /**
- * The same with every runtime model option away from its default (the cpu
- * tfjs backend, batching, decode rows, images) and two dataset workers: a
- * resume that loaded a checkpoint with default options would train on
- * another backend and end with other weights.
+ * The same with every runtime model option away from its default (plain
+ * JavaScript kernels on the main thread, batching, decode rows, images) and
+ * two dataset workers: a resume that loaded a checkpoint with default options
+ * would train with other kernels and workers and end with other weights.
  */
 import test from 'ava';
 import { tempDir } from '../helpers/temp.ts';
 import { copyCache, killAndResume, NON_DEFAULT, referenceRun, writeConfig } from './harness.ts';
 
-// the cpu backend really ran (`auto` would pick wasm)
-const reference = referenceRun(NON_DEFAULT, 2, /TensorFlow\.js backend "cpu"/);
+// the plain kernels really ran on the main thread (`auto` would pick onnxruntime on 2 worker threads)
+const reference = referenceRun(NON_DEFAULT, 2, /tiny-vlm: js kernels on the main thread/);
 
 const scenario = (title: string, kills: string[], opts: { freshCache?: boolean } = {}) =>
   test.serial(title, async (t) => {

@@ -1,6 +1,7 @@
 import test from 'ava';
-import * as tf from '../../../plugins/model-tiny-vlm/tf.ts';
 import { tinyVlmBackend, type TinyVlmPolicy } from '../../../plugins/model-tiny-vlm/index.ts';
+import { Engine } from '../../../plugins/model-tiny-vlm/engine.ts';
+import { jsKernels } from '../../../plugins/model-tiny-vlm/kernels.ts';
 import { evenlySpaced } from '../../../plugins/model-tiny-vlm/model.ts';
 import { samplePrompt } from '../../../lib/prompts/index.ts';
 import { nllObjective, readTensorFile } from '../../../lib/training/index.ts';
@@ -90,8 +91,8 @@ test.serial('initial weights depend only on (seed, options, tokenizer); save/loa
 test.serial('a checkpoint records every model option and loading applies them, not the defaults', async (t) => {
   const dir = tempDir(t);
   const dataset = await writeToyDataset(dir, { count: 4, images: [1, 2] });
-  // non-default runtime options (batching, decode rows, the tfjs backend choice) beside the architecture
-  const options = { ...TINY, batchTokens: 300, decodeRows: 3, maxImages: 5, backend: 'wasm' };
+  // non-default runtime options (batching, decode rows, kernels, workers) beside the architecture
+  const options = { ...TINY, batchTokens: 300, decodeRows: 3, maxImages: 5, backend: 'js', workers: 1 };
   const policy = (await tinyVlmBackend().create(options, { seed: 3, dataset, log })) as TinyVlmPolicy;
   await policy.save(`${dir}/ckpt`);
   const manifest = JSON.parse(readFileSync(`${dir}/ckpt/policy.json`, 'utf8'));
@@ -100,12 +101,18 @@ test.serial('a checkpoint records every model option and loading applies them, n
   t.is(manifest.weights, 'model.safetensors');
   const loaded = (await tinyVlmBackend().load!(`${dir}/ckpt`, { seed: 0, log })) as TinyVlmPolicy;
   t.deepEqual(loaded.options, policy.options);
-  t.deepEqual(loaded.limits, { batchTokens: 300, decodeRows: 3 });
+  t.deepEqual(loaded.limits, { batchTokens: 300, decodeRows: 3, workers: 1, kernels: 'js' });
   t.is(loaded.model.config.maxImages, 5);
   // the same generations as the saved policy (decodeRows 3 splits 4 inputs into chunks the same way)
   const inputs = dataset.samples.map((s) => samplePrompt(s, dir, 'direct'));
   const sampling = { maxTokens: 4, temperature: 1, topP: 0.9, seed: 5, n: 2 };
   t.deepEqual(await loaded.generate(inputs, sampling), await policy.generate(inputs, sampling));
+  // a checkpoint saved with a TensorFlow.js backend (an earlier release) loads with the default kernels, and says so
+  writeFileSync(`${dir}/ckpt/policy.json`, JSON.stringify({ ...manifest, options: { ...manifest.options, backend: 'wasm' } }));
+  const logs: string[] = [];
+  const old = (await tinyVlmBackend().load!(`${dir}/ckpt`, { seed: 0, log: (m) => void logs.push(m) })) as TinyVlmPolicy;
+  t.is(old.options.backend, 'auto');
+  t.regex(logs.join('\n'), /saved with the TensorFlow\.js backend "wasm", which this release no longer has/);
 });
 
 test.serial('a checkpoint of the earlier format (policy.json format 1, weights.bin) loads, with a warning that its runtime options are the defaults', async (t) => {
@@ -160,15 +167,14 @@ test.serial('KV-cache decoding matches recomputing the whole sequence, with batc
   const batched = await policy.generate(inputs, { maxTokens: 6, temperature: 0, topP: 1, seed: 0 });
   const eos = policy.tokenizer.id('<eos>');
   for (const [i, input] of inputs.entries()) {
-    // greedy by full recomputation: argmax of the last row at every step
+    // greedy by full recomputation on the plain path (JavaScript kernels, no cache): argmax of the last row at every step
+    const plain = new Engine(policy.model.config, policy.model.vocab, policy.model.specs, policy.values, jsKernels(policy.model.config));
     const ids: number[] = [];
     for (let step = 0; step < 6; step++) {
-      const batch = await policy.model.batch([{ prompt: policy.model.encode(input), completions: [[...ids, 0]] }]);
-      const next = tf.tidy(() => {
-        const hidden = policy.model.forward(batch);
-        const row = tf.slice(hidden, [batch.rows.at(-1)!, 0], [1, TINY.dim]);
-        return tf.argMax(tf.matMul(row, policy.model.weight('head') as tf.Tensor2D), 1).dataSync()[0]!;
-      });
+      const prompt = policy.model.encode(input);
+      const batch = await policy.model.batch([{ prompt: { ...prompt, ids: [...prompt.ids, ...ids] }, completions: [] }]);
+      const logits = plain.prefill(batch, () => {});
+      const next = logits.indexOf(Math.max(...logits));
       ids.push(next);
       if (next === eos) break;
     }

@@ -1,0 +1,340 @@
+/**
+ * The tiny VLM's math over flat Float32Arrays: the forward pass of a packed
+ * batch, its backward pass written out by hand (no autodiff: the model is
+ * fixed, and every gradient below is checked against finite differences in
+ * the tests), prefill and one decoding step with a KV cache. Matrix products
+ * and attention go to the kernels (kernels.ts); norms, residuals, gathers and
+ * the output softmax are loops here.
+ *
+ * Parameters live in one flat array in `paramSpecs` order (`paramOffsets`),
+ * gradients in another of the same layout, so a data-parallel replica adds
+ * its whole gradient in one pass and AdamW walks one array.
+ */
+import type { DecodeCache, Kernels, LayerOut, LayerWeights, Segment } from './kernels.ts';
+import { addInto, Arena, relu, rmsNorm, rmsNormBackward, type Alloc } from './loops.ts';
+import type { Batch, ParamSpec, TinyVlmConfig } from './model.ts';
+import { patchSize, patchesPerImage } from './vision.ts';
+
+/** Start of each parameter in the flat array, and the total size. */
+export function paramOffsets(specs: ParamSpec[]): { offsets: Map<string, [number, number]>; size: number } {
+  const offsets = new Map<string, [number, number]>();
+  let at = 0;
+  for (const s of specs) {
+    const size = s.shape.reduce((a, b) => a * b, 1);
+    offsets.set(s.name, [at, size]);
+    at += size;
+  }
+  return { offsets, size: at };
+}
+
+/** Receives each sequence's keys and values ([length, dim] row-major) of every layer from a forward pass. */
+export type KvCapture = (layer: number, segment: number, keys: Float32Array, values: Float32Array) => void;
+
+interface LayerTape {
+  input: Float32Array;
+  qkv: Float32Array;
+  /** Attention weights per segment. */
+  weights: Float32Array[];
+  attended: Float32Array;
+  kept: LayerOut;
+}
+
+interface VisionTape {
+  pixels: Float32Array;
+  embedded: Float32Array;
+  inv: Float32Array;
+  normed: Float32Array;
+  hidden: Float32Array;
+  out: Float32Array;
+}
+
+/** What the backward pass needs from a forward pass (arrays in the engine's arena from `mark` on). */
+export interface Tape {
+  mark: number;
+  batch: Batch;
+  vision?: VisionTape;
+  layers: LayerTape[];
+  final: Float32Array;
+  invFinal: Float32Array;
+  picked: Float32Array;
+  probs: Float32Array;
+}
+
+export class Engine {
+  private readonly views = new Map<string, Float32Array>();
+  private readonly offsets: Map<string, [number, number]>;
+  private readonly dh: number;
+  private readonly alloc: Alloc;
+  /** The arena mark of the tape kept for `backward`, if any. */
+  private kept?: number;
+
+  /** `kernels` allocate from `arena` (the engine releases what a call took when the call no longer needs it). */
+  constructor(
+    readonly config: TinyVlmConfig,
+    readonly vocab: number,
+    specs: ParamSpec[],
+    readonly values: Float32Array,
+    readonly kernels: Kernels,
+    private readonly arena = new Arena(),
+  ) {
+    this.alloc = arena.take;
+    this.offsets = paramOffsets(specs).offsets;
+    for (const [name, [at, size]] of this.offsets) this.views.set(name, values.subarray(at, at + size));
+    this.dh = config.dim / config.heads;
+  }
+
+  private w(name: string): Float32Array {
+    return this.views.get(name)!;
+  }
+
+  /** The gradient of parameter `name` inside a flat gradient array. */
+  private g(grads: Float32Array, name: string): Float32Array {
+    const [at, size] = this.offsets.get(name)!;
+    return grads.subarray(at, at + size);
+  }
+
+  private gemm(a: Float32Array, b: Float32Array, m: number, k: number, n: number, transA = false, transB = false): Float32Array {
+    return this.kernels.gemm(a, b, m, k, n, { transA, transB, out: this.alloc(m * n) });
+  }
+
+  /** Run `f` with scratch arrays from the engine's arena, released afterwards (its result must not live there). */
+  scoped<T>(f: (alloc: Alloc) => T): T {
+    const mark = this.arena.mark();
+    try {
+      return f(this.alloc);
+    } finally {
+      this.arena.release(mark);
+    }
+  }
+
+  /** grad += a^T b (a [m, k], b [m, n]): a weight's gradient. */
+  private addWeightGrad(grad: Float32Array, a: Float32Array, b: Float32Array, m: number, k: number, n: number): void {
+    addInto(grad, this.gemm(a, b, k, m, n, true, false));
+  }
+
+  // -- forward ------------------------------------------------------------------
+
+  private vision(pixels: Float32Array, images: number): VisionTape {
+    const { image, visionDim: vd, dim } = this.config;
+    const patches = patchesPerImage(image);
+    const rows = images * patches;
+    const embedded = this.gemm(pixels, this.w('vision.patch'), rows, patchSize(image), vd);
+    const pos = this.w('vision.pos');
+    for (let r = 0; r < rows; r++) {
+      const from = (r % patches) * vd;
+      for (let c = 0; c < vd; c++) embedded[r * vd + c]! += pos[from + c]!;
+    }
+    const { out: normed, inv } = rmsNorm(embedded, rows, vd, this.w('vision.norm'), this.alloc);
+    const merged = rows / 4;
+    const hidden = relu(this.gemm(normed, this.w('vision.merge1'), merged, 4 * vd, dim));
+    const out = this.gemm(hidden, this.w('vision.merge2'), merged, dim, dim);
+    return { pixels, embedded, inv, normed, hidden, out };
+  }
+
+  private embed(b: Batch, vision?: VisionTape): Float32Array {
+    const D = this.config.dim;
+    const n = b.table.length;
+    const h = this.alloc(n * D);
+    const embed = this.w('embed');
+    const pos = this.w('pos');
+    for (let i = 0; i < n; i++) {
+      const row = b.table[i]!;
+      const src = row < this.vocab ? embed.subarray(row * D, (row + 1) * D) : vision!.out.subarray((row - this.vocab) * D, (row - this.vocab + 1) * D);
+      const p = b.positions[i]! * D;
+      for (let c = 0; c < D; c++) h[i * D + c] = src[c]! + pos[p + c]!;
+    }
+    return h;
+  }
+
+  private layerWeights(l: number): LayerWeights {
+    const w = (part: string) => this.w(`l${l}.${part}`);
+    return { norm1: w('norm1'), qkv: w('qkv'), out: w('out'), norm2: w('norm2'), up: w('up'), down: w('down') };
+  }
+
+  private layer(l: number, h: Float32Array, segments: Segment[], capture?: KvCapture): { out: Float32Array; tape: LayerTape } {
+    const D = this.config.dim;
+    const w = this.layerWeights(l);
+    const qkv = this.kernels.layerIn(h, w);
+    const attended = this.alloc(h.length);
+    const weights = segments.map((seg, s) => {
+      if (capture) capture(l, s, columns(qkv, 3 * D, seg.offset, seg.length, D, D, this.alloc), columns(qkv, 3 * D, seg.offset, seg.length, 2 * D, D, this.alloc));
+      return this.kernels.attend(qkv, seg, attended);
+    });
+    const kept = this.kernels.layerOut(h, attended, w);
+    return { out: kept.out, tape: { input: h, qkv, weights, attended, kept } };
+  }
+
+  /** Hidden states after the final norm [positions, dim], and what backward needs. */
+  private trunk(b: Batch, capture?: KvCapture): Omit<Tape, 'picked' | 'probs'> & { normed: Float32Array } {
+    const vision = b.pixels ? this.vision(b.pixels, b.imageCount) : undefined;
+    let h = this.embed(b, vision);
+    const layers: LayerTape[] = [];
+    for (let l = 0; l < this.config.layers; l++) {
+      const { out, tape } = this.layer(l, h, b.segments, capture);
+      layers.push(tape);
+      h = out;
+    }
+    const { out: normed, inv } = rmsNorm(h, h.length / this.config.dim, this.config.dim, this.w('final.norm'), this.alloc);
+    return { mark: 0, batch: b, vision, layers, final: h, invFinal: inv, normed };
+  }
+
+  /** Log-probabilities of the batch's targets; with `keep`, the tape for `backward`. */
+  forward(b: Batch, keep = false): { logp: Float32Array; tape?: Tape } {
+    if (this.kept !== undefined) this.arena.release(this.kept);
+    const mark = this.arena.mark();
+    const D = this.config.dim;
+    const V = this.vocab;
+    const trunk = this.trunk(b);
+    const R = b.rows.length;
+    const picked = this.alloc(R * D);
+    for (let i = 0; i < R; i++) picked.set(trunk.normed.subarray(b.rows[i]! * D, (b.rows[i]! + 1) * D), i * D);
+    const probs = this.gemm(picked, this.w('head'), R, D, V);
+    const logp = new Float32Array(R);
+    for (let i = 0; i < R; i++) {
+      const row = probs.subarray(i * V, (i + 1) * V);
+      let max = -Infinity;
+      for (let j = 0; j < V; j++) if (row[j]! > max) max = row[j]!;
+      let total = 0;
+      for (let j = 0; j < V; j++) total += row[j] = Math.exp(row[j]! - max);
+      logp[i] = Math.log(row[b.targets[i]!]! / total);
+      for (let j = 0; j < V; j++) row[j]! /= total;
+    }
+    if (!keep) {
+      this.arena.release(mark);
+      return { logp };
+    }
+    this.kept = mark;
+    return { logp, tape: { ...trunk, mark, picked, probs } };
+  }
+
+  // -- backward -----------------------------------------------------------------
+
+  /** Add d(sum_i coef_i x logp_i)/d(parameters) into `grads` (flat, parameter layout). */
+  backward(tape: Tape, coef: Float32Array, grads: Float32Array): void {
+    const { dim: D, layers } = this.config;
+    const V = this.vocab;
+    const b = tape.batch;
+    const n = b.table.length;
+    const R = b.rows.length;
+    // logp_i = logit_i[t_i] - logsumexp: d/dlogits = coef_i (onehot - p)
+    const dLogits = this.alloc(R * V);
+    for (let i = 0; i < R; i++) {
+      const c = coef[i]!;
+      for (let j = 0; j < V; j++) dLogits[i * V + j] = -c * tape.probs[i * V + j]!;
+      dLogits[i * V + b.targets[i]!]! += c;
+    }
+    this.addWeightGrad(this.g(grads, 'head'), tape.picked, dLogits, R, D, V);
+    const dPicked = this.gemm(dLogits, this.w('head'), R, V, D, false, true);
+    const dNormed = this.alloc(n * D);
+    for (let i = 0; i < R; i++) addInto(dNormed, dPicked.subarray(i * D, (i + 1) * D), b.rows[i]! * D);
+    let dh = this.alloc(n * D);
+    rmsNormBackward(tape.final, tape.invFinal, this.w('final.norm'), dNormed, n, D, dh, this.g(grads, 'final.norm'));
+
+    for (let l = layers - 1; l >= 0; l--) {
+      const t = tape.layers[l]!;
+      const w = this.layerWeights(l);
+      const back = this.kernels.layerOutBackward(dh, t.attended, t.kept, w);
+      const dQkv = this.alloc(n * 3 * D);
+      b.segments.forEach((seg, s) => this.kernels.attendBackward(t.qkv, seg, t.weights[s]!, back.dAttended, dQkv));
+      const front = this.kernels.layerInBackward(dQkv, t.input, back.dMid, w);
+      for (const [part, g] of Object.entries({ ...back.grads, ...front.grads })) addInto(this.g(grads, `l${l}.${part}`), g);
+      dh = front.dh;
+    }
+
+    // embeddings: token rows, vision rows, positions
+    const dEmbed = this.g(grads, 'embed');
+    const dPos = this.g(grads, 'pos');
+    const dVision = tape.vision ? this.alloc(tape.vision.out.length) : undefined;
+    for (let i = 0; i < n; i++) {
+      const row = b.table[i]!;
+      const src = dh.subarray(i * D, (i + 1) * D);
+      if (row < V) addInto(dEmbed, src, row * D);
+      else addInto(dVision!, src, (row - V) * D);
+      addInto(dPos, src, b.positions[i]! * D);
+    }
+    if (tape.vision) this.visionBackward(tape.vision, dVision!, b.imageCount, grads);
+    this.arena.release(tape.mark);
+    this.kept = undefined;
+  }
+
+  private visionBackward(t: VisionTape, dOut: Float32Array, images: number, grads: Float32Array): void {
+    const { image, visionDim: vd, dim } = this.config;
+    const patches = patchesPerImage(image);
+    const rows = images * patches;
+    const merged = rows / 4;
+    this.addWeightGrad(this.g(grads, 'vision.merge2'), t.hidden, dOut, merged, dim, dim);
+    const dHidden = this.gemm(dOut, this.w('vision.merge2'), merged, dim, dim, false, true);
+    for (let i = 0; i < dHidden.length; i++) if (t.hidden[i]! <= 0) dHidden[i] = 0;
+    this.addWeightGrad(this.g(grads, 'vision.merge1'), t.normed, dHidden, merged, 4 * vd, dim);
+    const dNormed = this.gemm(dHidden, this.w('vision.merge1'), merged, dim, 4 * vd, false, true);
+    const dEmbedded = this.alloc(rows * vd);
+    rmsNormBackward(t.embedded, t.inv, this.w('vision.norm'), dNormed, rows, vd, dEmbedded, this.g(grads, 'vision.norm'));
+    const dPos = this.g(grads, 'vision.pos');
+    for (let r = 0; r < rows; r++) addInto(dPos, dEmbedded.subarray(r * vd, (r + 1) * vd), (r % patches) * vd);
+    this.addWeightGrad(this.g(grads, 'vision.patch'), t.pixels, dEmbedded, rows, patchSize(image), vd);
+  }
+
+  // -- generation -----------------------------------------------------------------
+
+  /** Logits [groups, vocab] at each group's last prompt position; `capture` receives keys and values. */
+  prefill(b: Batch, capture: KvCapture): Float32Array {
+    return this.scoped(() => {
+      const D = this.config.dim;
+      const { normed } = this.trunk(b, capture);
+      const last = this.alloc(b.promptEnds.length * D);
+      b.promptEnds.forEach((row, i) => last.set(normed.subarray(row * D, (row + 1) * D), i * D));
+      return this.gemm(last, this.w('head'), b.promptEnds.length, D, this.vocab).slice();
+    });
+  }
+
+  /**
+   * One decoding step for every row: embed `tokens` at `positions`, write
+   * their keys and values at step `step` of the cache, attend, and return
+   * the next logits [rows, vocab].
+   */
+  decodeStep(tokens: Int32Array, positions: Int32Array, cache: DecodeCache, step: number): Float32Array {
+    return this.scoped(() => this.decodeStepIn(tokens, positions, cache, step));
+  }
+
+  private decodeStepIn(tokens: Int32Array, positions: Int32Array, cache: DecodeCache, step: number): Float32Array {
+    const { dim: D, layers, heads } = this.config;
+    const dh = this.dh;
+    const n = tokens.length;
+    cache.ownMask[step] = 0;
+    const embed = this.w('embed');
+    const pos = this.w('pos');
+    const h = this.alloc(n * D);
+    for (let r = 0; r < n; r++)
+      for (let c = 0, e = tokens[r]! * D, p = positions[r]! * D; c < D; c++) h[r * D + c] = embed[e + c]! + pos[p + c]!;
+    let x: Float32Array = h;
+    const q = this.alloc(n * D);
+    for (let l = 0; l < layers; l++) {
+      const w = this.layerWeights(l);
+      const qkv = this.kernels.layerIn(x, w);
+      const keys = cache.ownKeys[l]!;
+      const values = cache.ownValues[l]!;
+      const { steps } = cache;
+      for (let r = 0; r < n; r++)
+        for (let h = 0; h < heads; h++) {
+          const from = r * 3 * D + h * dh;
+          const k = (r * D + h * dh) * steps + step;
+          const v = ((r * heads + h) * steps + step) * dh;
+          q.set(qkv.subarray(from, from + dh), r * D + h * dh);
+          values.set(qkv.subarray(from + 2 * D, from + 2 * D + dh), v);
+          for (let c = 0; c < dh; c++) keys[k + c * steps] = qkv[from + D + c]!;
+        }
+      x = this.kernels.layerOut(x, this.kernels.decodeAttend(q, cache, l, step + 1), w).out;
+    }
+    const { out } = rmsNorm(x, n, D, this.w('final.norm'), this.alloc);
+    return this.gemm(out, this.w('head'), n, D, this.vocab).slice();
+  }
+}
+
+// -- loops ----------------------------------------------------------------------
+
+/** Columns [col0, col0 + width) of rows [row0, row0 + rows) of a row-major matrix with `stride` columns. */
+function columns(src: Float32Array, stride: number, row0: number, rows: number, col0: number, width: number, alloc: Alloc): Float32Array {
+  const out = alloc(rows * width);
+  for (let r = 0; r < rows; r++) out.set(src.subarray((row0 + r) * stride + col0, (row0 + r) * stride + col0 + width), r * width);
+  return out;
+}

@@ -1,0 +1,117 @@
+import test from 'ava';
+import { createRandom } from '../../../core/index.ts';
+import { jsKernels, ortKernels, type DecodeCache, type Segment } from '../../../plugins/model-tiny-vlm/kernels.ts';
+
+const SHAPE = { dim: 16, heads: 4, ffn: 24 };
+const js = jsKernels(SHAPE);
+const ort = ortKernels(SHAPE);
+
+function normals(n: number, label: string): Float32Array {
+  const r = createRandom(3, label);
+  return Float32Array.from({ length: n }, () => r.next() * 2 - 1);
+}
+
+function maxDiff(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return Infinity;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i]! - b[i]!));
+  return d;
+}
+
+test('onnxruntime gemm equals the plain loops for every transpose flag, into a given array', (t) => {
+  const [m, k, n] = [7, 5, 9];
+  for (const transA of [false, true])
+    for (const transB of [false, true]) {
+      const a = normals(m * k, `a${transA}`);
+      const b = normals(k * n, `b${transB}`);
+      const out = new Float32Array(m * n + 3).fill(7);
+      ort.gemm(a, b, m, k, n, { transA, transB, out });
+      const expected = js.gemm(a, b, m, k, n, { transA, transB });
+      t.true(maxDiff(out.subarray(0, m * n), expected) < 1e-5, `transA ${transA} transB ${transB}`);
+      t.deepEqual([...out.subarray(m * n)], [7, 7, 7]);
+    }
+});
+
+test('onnxruntime attention (forward and backward, with and without a shared prefix) equals the plain loops', (t) => {
+  const { dim, heads } = SHAPE;
+  // a prompt of 5 rows, a plain sequence of 4 rows, two completions (3 and 2 rows) continuing the prompt
+  const segments: Segment[] = [
+    { offset: 0, length: 5 },
+    { offset: 5, length: 4 },
+    { offset: 9, length: 3, prefix: { offset: 0, length: 5 } },
+    { offset: 12, length: 2, prefix: { offset: 0, length: 5 } },
+  ];
+  const N = 14;
+  const qkv = normals(N * 3 * dim, 'qkv');
+  const dOut = normals(N * dim, 'dout');
+  const outs = [js, ort].map((kernels) => {
+    const out = new Float32Array(N * dim);
+    const dQkv = new Float32Array(N * 3 * dim);
+    const weights = segments.map((seg) => kernels.attend(qkv, seg, out));
+    segments.forEach((seg, i) => kernels.attendBackward(qkv, seg, weights[i]!, dOut, dQkv));
+    return { out, dQkv, weights };
+  });
+  t.true(maxDiff(outs[0]!.out, outs[1]!.out) < 1e-5);
+  outs[0]!.weights.forEach((w, i) => t.true(maxDiff(w, outs[1]!.weights[i]!) < 1e-5, `weights of segment ${i}`));
+  t.true(maxDiff(outs[0]!.dQkv, outs[1]!.dQkv) < 1e-5);
+  // the prefix rows received key/value gradients from both completions, and no query gradient from them
+  t.true(outs[1]!.dQkv.subarray(dim, 3 * dim).some((x) => x !== 0));
+  t.is(heads, 4);
+});
+
+test('onnxruntime decoding attention equals the plain loops (prompts of different lengths, padded)', (t) => {
+  const { dim, heads } = SHAPE;
+  const dh = dim / heads;
+  const prompts = 2;
+  const R = 3;
+  const P = 6;
+  const steps = 5;
+  const filled = 3;
+  const n = prompts * R;
+  const promptMask = new Float32Array(prompts * P);
+  promptMask.fill(-1e9, P + 4, 2 * P); // the second prompt has 4 positions
+  const cache: DecodeCache = {
+    prompts,
+    rowsPerPrompt: R,
+    promptLength: P,
+    steps,
+    promptMask,
+    promptKeys: [normals(prompts * heads * dh * P, 'pk')],
+    promptValues: [normals(prompts * heads * P * dh, 'pv')],
+    ownKeys: [normals(steps * n * dim, 'ok')],
+    ownValues: [normals(steps * n * dim, 'ov')],
+    ownMask: new Float32Array(steps).fill(-1e9).fill(0, 0, filled),
+  };
+  const q = normals(n * dim, 'q');
+  t.true(maxDiff(js.decodeAttend(q, cache, 0, filled), ort.decodeAttend(q, cache, 0, filled)) < 1e-5);
+});
+
+test('onnxruntime layer blocks (norm + qkv; output projection + norm + MLP) and their backward passes equal the plain loops', (t) => {
+  const { dim, ffn } = SHAPE;
+  const N = 6;
+  const w = {
+    norm1: normals(dim, 'g1').map((x) => 1 + x / 4),
+    qkv: normals(dim * 3 * dim, 'wqkv'),
+    out: normals(dim * dim, 'wout'),
+    norm2: normals(dim, 'g2').map((x) => 1 + x / 4),
+    up: normals(dim * ffn, 'wup'),
+    down: normals(ffn * dim, 'wdown'),
+  };
+  const h = normals(N * dim, 'h');
+  const attended = normals(N * dim, 'att');
+  const dOut = normals(N * dim, 'dout');
+  const dQkv = normals(N * 3 * dim, 'dqkv');
+  const [a, b] = [js, ort].map((k) => {
+    const kept = k.layerOut(h, attended, w);
+    const back = k.layerOutBackward(dOut, attended, kept, w);
+    return { qkv: k.layerIn(h, w), kept, back, front: k.layerInBackward(dQkv, h, back.dMid, w) };
+  });
+  const close = (x: Float32Array, y: Float32Array, what: string) => t.true(maxDiff(x, y) < 1e-4 * Math.max(1, ...y.map(Math.abs)), `${what}: ${maxDiff(x, y)}`);
+  close(a!.qkv, b!.qkv, 'qkv');
+  for (const key of ['out', 'mid', 'hidden'] as const) close(a!.kept[key], b!.kept[key], key);
+  close(a!.back.dMid, b!.back.dMid, 'dMid');
+  close(a!.back.dAttended, b!.back.dAttended, 'dAttended');
+  for (const key of ['out', 'norm2', 'up', 'down'] as const) close(a!.back.grads[key], b!.back.grads[key], `grad ${key}`);
+  close(a!.front.dh, b!.front.dh, 'dh');
+  for (const key of ['norm1', 'qkv'] as const) close(a!.front.grads[key], b!.front.grads[key], `grad ${key}`);
+});
