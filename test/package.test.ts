@@ -27,7 +27,8 @@ const env = {
   ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.toLowerCase().startsWith('npm_'))),
   CI: 'true',
   FORCE_COLOR: '0',
-  TFJS_NODE_BASE_URI: 'http://127.0.0.1:9/',
+  // as README's Install section says: onnxruntime-node's CPU binary ships in the package; skip its CUDA download
+  ONNXRUNTIME_NODE_INSTALL: 'skip',
   FFMPEG_BINARIES_URL: 'http://127.0.0.1:9',
 };
 

@@ -39,7 +39,8 @@ test('a slow server: each request is cut at timeoutMs, also while the body trick
   });
   const slow = await elapsed(new OpenAIChatPolicy(settings(baseURL, { timeoutMs: 300, maxRetries: 1 })).generate(one, sampling));
   t.regex(slow.error!.message, /no complete answer within 0\.3s \(timeoutMs\) \(gave up after 2 attempts\)/);
-  t.is(requests.length, 2);
+  // the server counts a request once its body arrived: on a loaded machine the second may be cut before that
+  t.true(requests.length >= 1 && requests.length <= 2, `${requests.length} requests`);
   t.true(slow.ms < 20_000, `${slow.ms} ms (unbounded: 2 x 60 s)`);
   const trickle = await elapsed(new OpenAIChatPolicy(settings(baseURL, { model: 'trickle', timeoutMs: 300, maxRetries: 0 })).generate(one, sampling));
   t.regex(trickle.error!.message, /no complete answer within 0\.3s/);
@@ -81,7 +82,8 @@ test('a row\'s attempts and waits stop at rowTimeoutMs', async (t) => {
   });
   const run = await elapsed(new OpenAIChatPolicy(settings(baseURL, { maxRetries: 100, retryMaxMs: 1000, rowTimeoutMs: 1000 })).generate(one, sampling));
   t.regex(run.error!.message, /HTTP 503: overloaded \(gave up after \d attempts: the input's time budget of 1\.0s \(rowTimeoutMs\) is spent\)/);
-  t.true(requests.length >= 2 && requests.length <= 4, `${requests.length} requests (unbounded: 101)`);
+  // 1 when a loaded machine spends the budget on the first attempt; never the unbounded 101
+  t.true(requests.length >= 1 && requests.length <= 4, `${requests.length} requests (unbounded: 101)`);
   t.true(run.ms < 20_000, `${run.ms} ms (unbounded: 100 x 0.3 s)`);
 });
 
