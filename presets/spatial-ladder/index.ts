@@ -28,7 +28,7 @@ const DATA_PLUGINS: PluginEntry[] = [
 ];
 
 /** The trainable model, the three stage kinds (SPEC section 5) and the default cold-start teacher. */
-const TRAINING_PLUGINS: PluginEntry[] = ['model-tiny-vlm', 'stage-sft', 'stage-cold-start', 'stage-grpo', 'teacher-metadata'];
+const TRAINING_PLUGINS: PluginEntry[] = ['model-tiny-vlm', 'stage-sft', 'stage-cold-start', 'stage-grpo', 'teacher-metadata', 'engine-trl'];
 
 /** Rewards (SPEC section 6) and `ladder serve rewards`, the held-out benchmark and the reference policies for `ladder eval`. */
 const SCORING_PLUGINS: PluginEntry[] = [
