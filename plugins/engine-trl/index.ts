@@ -17,6 +17,7 @@
 import { parseArgs } from 'node:util';
 import { definePlugin, UsageError, z, type Ladder } from '../../core/index.ts';
 import { setupEnvironment } from './python.ts';
+import { tinyModelCommand } from './tiny-model.ts';
 
 export const PLUGIN_NAME = 'engine-trl';
 export { enginePython, venvDir, cacheHome, setupEnvironment, REQUIREMENTS, RUNNER_DIR } from './python.ts';
@@ -61,5 +62,10 @@ export default definePlugin({
   options: z.strictObject({}),
   apply(ladder) {
     ladder.hooks.commands.for('setup trl').tap(PLUGIN_NAME, () => setupCommand(ladder));
+    ladder.hooks.commands.for('hf tiny-model').tap(PLUGIN_NAME, () =>
+      tinyModelCommand(ladder, (argv) =>
+        parseCommandArgs('hf tiny-model', argv, { out: { type: 'string' }, vocab: { type: 'string' }, hidden: { type: 'string' }, layers: { type: 'string' }, force: { type: 'boolean' } }),
+      ),
+    );
   },
 });
