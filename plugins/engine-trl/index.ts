@@ -16,11 +16,19 @@
  */
 import { parseArgs } from 'node:util';
 import { definePlugin, UsageError, z, type Ladder } from '../../core/index.ts';
+import { accelerateSchema } from './launch.ts';
+import { hfBackend, BACKEND_ID } from './policy.ts';
 import { setupEnvironment } from './python.ts';
+import { trlStages } from './stages.ts';
 import { tinyModelCommand } from './tiny-model.ts';
 
 export const PLUGIN_NAME = 'engine-trl';
 export { enginePython, venvDir, cacheHome, setupEnvironment, REQUIREMENTS, RUNNER_DIR } from './python.ts';
+export { HfPolicy, hfBackend, hfOptions, BACKEND_ID } from './policy.ts';
+export { accelerateArgs, accelerateSchema, runPython, DEEPSPEED_CONFIGS, type AccelerateSettings } from './launch.ts';
+export { trlSftOptions, trlColdStartOptions } from './stages.ts';
+
+export const ENGINE_ID = 'trl';
 
 const print = (text: string) => void process.stdout.write(`${text}\n`);
 
@@ -59,8 +67,13 @@ function setupCommand(ladder: Ladder) {
 
 export default definePlugin({
   name: PLUGIN_NAME,
-  options: z.strictObject({}),
-  apply(ladder) {
+  options: z.strictObject({
+    /** accelerate settings of every TRL stage (a stage's `options.accelerate` overrides keys). */
+    accelerate: accelerateSchema.default(accelerateSchema.parse({})),
+  }),
+  apply(ladder, { accelerate }) {
+    ladder.hooks.engines.for(ENGINE_ID).tap(PLUGIN_NAME, () => ({ id: ENGINE_ID, stages: trlStages(ladder, () => accelerate) }));
+    ladder.hooks.models.for(BACKEND_ID).tap(PLUGIN_NAME, () => hfBackend());
     ladder.hooks.commands.for('setup trl').tap(PLUGIN_NAME, () => setupCommand(ladder));
     ladder.hooks.commands.for('hf tiny-model').tap(PLUGIN_NAME, () =>
       tinyModelCommand(ladder, (argv) =>

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 
 export const SMALL_PROCEDURAL = { scenes: 5, frames: 12, width: 160, height: 120, depthWidth: 80, depthHeight: 60 };
 
-export function writeSmallConfig(dir: string, extra: Record<string, unknown> = {}): string {
-  const file = join(dir, 'ladder.config.json');
+export function writeSmallConfig(dir: string, extra: Record<string, unknown> = {}, name = 'ladder.config.json'): string {
+  const file = join(dir, name);
   const config = {
     presets: [['spatial-ladder', { procedural: SMALL_PROCEDURAL }]],
     runsDir: join(dir, 'runs'),

@@ -74,6 +74,12 @@ def _image_only(processor_class):
                 return None
             return super().check_argument_for_proper_class(argument_name, argument)
 
+        def save_pretrained(self, save_directory, **kwargs):
+            # what from_pretrained reads back: the tokenizer (with the chat template) and the image processor
+            self.tokenizer.save_pretrained(save_directory)
+            self.image_processor.save_pretrained(save_directory)
+            return []
+
     return ImageOnlyProcessor
 
 

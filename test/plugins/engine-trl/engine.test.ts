@@ -1,0 +1,141 @@
+/**
+ * The TRL engine end to end on CPU, on a tiny Qwen2.5-VL made by `ladder hf
+ * tiny-model` from a small procedural dataset: the whole ladder (perception
+ * -> understanding -> cold start -> GRPO) with evaluations through the hf
+ * policy, a SIGKILL mid-stage resumed with --resume, and two gloo processes
+ * against one at the same global batch. Real processes throughout: the CLI,
+ * accelerate, TRL, the reward server on 127.0.0.1.
+ */
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readJsonLines, SPATIAL_TASKS, type MetricEvent } from '../../../core/index.ts';
+import { engineConfig, ladder, ladderAsync, makeTinyModel, requirePython } from '../../helpers/engine-trl.ts';
+
+const steps = (dir: string, name: string, stage?: string) =>
+  readJsonLines<MetricEvent>(join(dir, 'runs', name, 'metrics.jsonl')).filter((m) => m.event === 'step' && typeof m.loss === 'number' && (!stage || m.stage === stage));
+
+const dir = mkdtempSync(join(tmpdir(), 'ladder-trl-'));
+test.before((t) => makeTinyModel(t, dir));
+test.after.always(() => rmSync(dir, { recursive: true, force: true }));
+
+test.serial('hf tiny-model: a Qwen2.5-VL saved with save_pretrained that from_pretrained loads back, special tokens at ids 0-21', (t) => {
+  const python = requirePython(t);
+  const model = join(dir, 'model');
+  for (const file of ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'chat_template.jinja', 'preprocessor_config.json']) t.true(existsSync(join(model, file)), file);
+  const check = spawnSync(
+    python,
+    [
+      '-c',
+      `import json, sys; sys.path.insert(0, ${JSON.stringify(join(dir, '..'))})
+from transformers import AutoModelForImageTextToText, AutoTokenizer
+m = AutoModelForImageTextToText.from_pretrained(${JSON.stringify(model)})
+tok = AutoTokenizer.from_pretrained(${JSON.stringify(model)})
+print(json.dumps({"type": m.config.model_type, "params": sum(p.numel() for p in m.parameters()), "image": m.config.image_token_id, "im_end": tok.convert_tokens_to_ids("<|im_end|>"), "eos": tok.eos_token}))`,
+    ],
+    { encoding: 'utf8' },
+  );
+  t.is(check.status, 0, check.stderr);
+  const info = JSON.parse(check.stdout.trim().split('\n').at(-1)!) as { type: string; params: number; image: number; im_end: number; eos: string };
+  t.is(info.type, 'qwen2_5_vl');
+  t.is(info.image, 12, '<|image_pad|> at its fixed id');
+  t.is(info.im_end, 2);
+  t.is(info.eos, '<|im_end|>');
+  t.true(info.params > 100_000 && info.params < 5_000_000, `${info.params} parameters`);
+});
+
+test.serial('the whole ladder through TRL: four stages, metrics with the embedded keys, each final checkpoint starts the next, evaluations through the hf policy', (t) => {
+  requirePython(t);
+  const few = { maxSteps: 2, batchSize: 2, gradAccum: 1, lr: 1e-3, checkpointEvery: 0 };
+  const config = engineConfig(dir, {
+    name: 'ladder',
+    curriculum: [
+      { name: 'perception', kind: 'sft', data: { tasks: ['localization'] }, options: few },
+      { name: 'understanding', kind: 'sft', data: { tasks: [...SPATIAL_TASKS], limit: 8 }, options: few },
+      { name: 'cold-start', kind: 'cold-start', data: { tasks: [...SPATIAL_TASKS], limit: 8 }, options: { ...few, generations: 2 }, evaluate: false },
+      { name: 'reasoning', kind: 'grpo', data: { tasks: [...SPATIAL_TASKS], limit: 8 }, options: { ...few, generations: 2, maxTokens: 12, lr: 1e-4 } },
+    ],
+    evaluate: { benchmarks: ['held-out'], at: ['base', 'reasoning'], limit: 4 },
+  });
+  const run = ladder(dir, ['run', '-c', config]);
+  t.is(run.status, 0, run.stderr.slice(-4000));
+  t.regex(run.stdout, /\| base +\| +\d+\.\d \|/);
+  t.regex(run.stdout, /\| reasoning +\| +\d+\.\d \|/);
+
+  const out = join(dir, 'runs', 'ladder');
+  const state = JSON.parse(readFileSync(join(out, 'state.json'), 'utf8')) as { stages: { name: string; result: { checkpoint: string } }[] };
+  t.deepEqual(state.stages.map((s) => s.name), ['perception', 'understanding', 'cold-start', 'reasoning']);
+  const metrics = readJsonLines<MetricEvent>(join(out, 'metrics.jsonl'));
+  t.deepEqual(metrics.filter((m) => m.event === 'stage-start').map((m) => m.engine), ['trl', 'trl', 'trl', 'trl']);
+  for (const stage of ['perception', 'understanding', 'cold-start', 'reasoning']) {
+    const lines = steps(dir, 'ladder', stage);
+    t.deepEqual(lines.map((m) => m.step), [1, 2], `${stage}: one line per step`);
+    for (const key of ['loss', 'lr', 'grad_norm', 'tokens_per_s', 'backend']) t.true(key in lines[1]!, `${stage} logs ${key}`);
+  }
+  const grpo = steps(dir, 'ladder', 'reasoning');
+  for (const key of ['reward_mean', 'reward_std', 'reward_format', 'reward_accuracy', 'kl', 'completion_length']) t.true(key in grpo[0]!, `GRPO logs ${key}`);
+  t.true(grpo.every((m) => Number(m.completion_length) <= 12));
+
+  // each stage's final checkpoint is a Hugging Face model folder, and the next stage trained from it
+  for (const [i, s] of state.stages.entries()) {
+    t.true(existsSync(join(s.result.checkpoint, 'model.safetensors')), `${s.name} final`);
+    const job = JSON.parse(readFileSync(join(out, 'stages', `${i + 1}-${s.name}`, 'trl', 'job.json'), 'utf8')) as { model: string };
+    t.is(job.model, i === 0 ? join(dir, 'model') : state.stages[i - 1]!.result.checkpoint);
+    t.deepEqual(readdirSync(join(out, 'stages', `${i + 1}-${s.name}`, 'trl')).filter((n) => n.startsWith('checkpoint-')), [], 'step checkpoints removed once final is written');
+  }
+  const kept = readJsonLines(join(out, 'stages', '3-cold-start', 'cold-start.jsonl'));
+  t.true(kept.length > 0, 'the cold start fine-tuned on kept teacher completions');
+  t.true(existsSync(join(out, 'eval', 'reasoning', 'held-out', 'predictions.jsonl')));
+});
+
+test.serial('SIGKILL mid-stage, then --resume: TRL continues from its newest checkpoint and the curve equals an uninterrupted run', async (t) => {
+  requirePython(t);
+  const stage = (name: string) => ({
+    name,
+    curriculum: [{ name: 'understanding', kind: 'sft', data: { tasks: ['object-counting', 'object-size'], limit: 24 }, options: { maxSteps: 6, batchSize: 2, gradAccum: 1, lr: 1e-3, checkpointEvery: 2 } }],
+  });
+  const whole = ladder(dir, ['train', '-c', engineConfig(dir, stage('whole'), 'whole.json')]);
+  t.is(whole.status, 0, whole.stderr.slice(-3000));
+
+  const config = engineConfig(dir, stage('killed'), 'killed.json');
+  const child = ladderAsync(dir, ['train', '-c', config]);
+  const metrics = join(dir, 'runs', 'killed', 'metrics.jsonl');
+  const started = Date.now();
+  while (!(existsSync(metrics) && steps(dir, 'killed').some((m) => m.step === 3)) && Date.now() - started < 300_000) await new Promise((r) => setTimeout(r, 200));
+  child.kill('SIGKILL');
+  // the runner notices its framework process is gone and stops (no orphan keeps training)
+  const job = join(dir, 'runs', 'killed', 'stages', '1-understanding', 'trl', 'job.json');
+  const alive = () => spawnSync('pgrep', ['-f', job]).status === 0;
+  while (alive() && Date.now() - started < 360_000) await new Promise((r) => setTimeout(r, 200));
+  t.false(alive(), 'the runner stopped after the kill');
+
+  const resumed = ladder(dir, ['train', '-c', config, '--resume']);
+  t.is(resumed.status, 0, resumed.stderr.slice(-3000));
+  t.regex(resumed.stderr, /resuming from .*checkpoint-2/);
+  const curve = (name: string) => new Map(steps(dir, name).map((m) => [m.step, m.loss as number]));
+  const a = curve('whole');
+  const b = curve('killed');
+  t.deepEqual([...b.keys()].sort(), [1, 2, 3, 4, 5, 6]);
+  for (const [step, loss] of a) t.true(Math.abs(loss - b.get(step)!) < 1e-5, `step ${step}: ${loss} vs ${b.get(step)}`);
+  const weights = (name: string) => readFileSync(join(dir, 'runs', name, 'stages', '1-understanding', 'final', 'model.safetensors'));
+  t.true(weights('whole').equals(weights('killed')), 'the same final weights');
+});
+
+test.serial('2 processes (gloo, accelerate) follow the loss curve of 1 process at the same global batch', (t) => {
+  requirePython(t);
+  const run = (name: string, batchSize: number, accelerate: Record<string, unknown>) => {
+    const options = { maxSteps: 4, batchSize, gradAccum: 1, lr: 1e-3, checkpointEvery: 0, accelerate };
+    const config = engineConfig(dir, { name, curriculum: [{ name: 'understanding', kind: 'sft', data: { tasks: ['object-counting', 'object-size'], limit: 32 }, options }] }, `${name}.json`);
+    const result = ladder(dir, ['train', '-c', config]);
+    t.is(result.status, 0, result.stderr.slice(-3000));
+    return steps(dir, name).map((m) => m.loss as number);
+  };
+  const one = run('one-process', 4, { numProcesses: 1 });
+  const two = run('two-processes', 2, { numProcesses: 2 });
+  t.is(two.length, 4);
+  const diffs = one.map((loss, i) => Math.abs(loss - two[i]!) / loss);
+  t.log(`loss 1 process: ${one.map((l) => l.toFixed(5)).join(' ')}; 2 processes: ${two.map((l) => l.toFixed(5)).join(' ')}`);
+  t.true(Math.max(...diffs) < 1e-4, `relative differences ${diffs.map((d) => d.toExponential(1)).join(', ')} (tolerance 1e-4)`);
+});
