@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ConfigError, LadderError, writeJsonAtomic, z, type Generation, type Policy, type PolicyBackend, type PolicyInput, type SamplingOptions } from '../../core/index.ts';
+import { ConfigError, LadderError, validate, writeJsonAtomic, z, type Generation, type Policy, type PolicyBackend, type PolicyInput, type SamplingOptions } from '../../core/index.ts';
 import { RUNNER_DIR, enginePython } from './python.ts';
 
 export const BACKEND_ID = 'hf';
@@ -193,10 +193,9 @@ export class HfPolicy implements Policy {
 export function hfBackend(defaults: { minPixels?: number; maxPixels?: number } = {}): PolicyBackend {
   return {
     id: BACKEND_ID,
+    options: hfOptions,
     async create(raw, ctx) {
-      const parsed = hfOptions.safeParse(raw);
-      if (!parsed.success) throw new ConfigError(`model.options: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; ')} (the hf model needs { path: a hub id or a model folder })`);
-      const { path, ...options } = parsed.data;
+      const { path, ...options } = validate(hfOptions, raw, 'model.options');
       const pixels = (ctx.dataset?.manifest.settings as { pixels?: { min: number; max: number } } | undefined)?.pixels;
       return new HfPolicy(modelLocation(path), { ...options, minPixels: options.minPixels ?? pixels?.min ?? defaults.minPixels, maxPixels: options.maxPixels ?? pixels?.max ?? defaults.maxPixels }, ctx.log);
     },

@@ -198,6 +198,7 @@ export function trlStages(ladder: Ladder, accelerate: () => AccelerateSettings):
   return {
     sft: {
       kind: 'sft',
+      options: trlSftOptions,
       async run(ctx) {
         const o = stageOptions(trlSftOptions, ctx);
         const style = o.style ?? supervisedStyle(ctx.samples);
@@ -208,6 +209,7 @@ export function trlStages(ladder: Ladder, accelerate: () => AccelerateSettings):
     'cold-start': {
       kind: 'cold-start',
       usesRewards: true,
+      options: trlColdStartOptions,
       async run(ctx) {
         const o = stageOptions(trlColdStartOptions, ctx);
         const { kept, summary } = await coldStartData(ladder, ctx, o);

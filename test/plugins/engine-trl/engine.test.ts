@@ -13,6 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readJsonLines, SPATIAL_TASKS, type MetricEvent } from '../../../core/index.ts';
 import { engineConfig, ladder, ladderAsync, makeTinyModel, requirePython } from '../../helpers/engine-trl.ts';
+import { QUESTION_TYPES } from '../../../lib/scoring/index.ts';
+import { benchRows, SPBENCH_MV_TYPES, writeBenchParquet, writeSpbench, writeVideo } from '../../lib/scoring/benchmark-files.ts';
 
 const steps = (dir: string, name: string, stage?: string) =>
   readJsonLines<MetricEvent>(join(dir, 'runs', name, 'metrics.jsonl')).filter((m) => m.event === 'step' && typeof m.loss === 'number' && (!stage || m.stage === stage));
@@ -44,6 +46,40 @@ print(json.dumps({"type": m.config.model_type, "params": sum(p.numel() for p in 
   t.is(info.im_end, 2);
   t.is(info.eos, '<|im_end|>');
   t.true(info.params > 100_000 && info.params < 5_000_000, `${info.params} parameters`);
+});
+
+test.serial('ladder eval --model hf:<dir> on held-out, vsi-bench and spbench-mv through the Python worker; a second run resumes every row', async (t) => {
+  requirePython(t);
+  await writeSpbench(join(dir, 'SPBench-MV'), benchRows(4, SPBENCH_MV_TYPES, QUESTION_TYPES), 3);
+  const vsi = join(dir, 'VSI-Bench');
+  const rows = benchRows(3, ['object_counting', 'object_rel_distance', 'room_size_estimation'], QUESTION_TYPES, ['scene0011_00']);
+  writeBenchParquet(join(vsi, 'test.parquet'), rows.map((r) => ({ ...r, dataset: 'scannet' })));
+  writeVideo(join(vsi, 'scannet', 'scene0011_00.mp4'), { frames: 30 });
+  const config = engineConfig(
+    dir,
+    {
+      name: 'eval',
+      plugins: [
+        ['benchmark-held-out', { maxTokens: 6 }],
+        ['benchmark-vsi', { root: vsi, frames: 4, maxTokens: 6 }],
+        ['benchmark-spbench', { mv: join(dir, 'SPBench-MV'), maxTokens: 6 }],
+      ],
+    },
+    'eval.json',
+  );
+  const args = ['eval', '-c', config, '--model', `hf:${join(dir, 'model')}`, '--benchmark', 'held-out,vsi-bench,spbench-mv', '--limit', '4', '--out', join(dir, 'eval')];
+  const first = ladder(dir, args);
+  t.is(first.status, 0, first.stderr.slice(-3000));
+  t.regex(first.stderr, /hf policy: .*model on cpu/);
+  for (const [benchmark, count] of [['held-out', 4], ['vsi-bench', 3], ['spbench-mv', 4]] as const) {
+    const predictions = readJsonLines<{ prediction?: string; error?: string }>(join(dir, 'eval', benchmark, 'predictions.jsonl'));
+    t.is(predictions.length, count, benchmark);
+    t.true(predictions.every((p) => typeof p.prediction === 'string' && !p.error), `${benchmark}: every row answered`);
+  }
+  const second = ladder(dir, args);
+  t.is(second.status, 0, second.stderr.slice(-3000));
+  t.notRegex(second.stderr, /hf policy: .* on cpu/, 'nothing left to ask: the worker never started');
+  t.is(readJsonLines(join(dir, 'eval', 'held-out', 'predictions.jsonl')).length, 4);
 });
 
 test.serial('the whole ladder through TRL: four stages, metrics with the embedded keys, each final checkpoint starts the next, evaluations through the hf policy', (t) => {
