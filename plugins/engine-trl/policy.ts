@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ConfigError, LadderError, validate, writeJsonAtomic, z, type Generation, type Policy, type PolicyBackend, type PolicyInput, type SamplingOptions } from '../../core/index.ts';
+import { ConfigError, LadderError, stableJson, validate, writeJsonAtomic, z, type Generation, type Policy, type PolicyBackend, type PolicyInput, type SamplingOptions } from '../../core/index.ts';
 import { RUNNER_DIR, enginePython } from './python.ts';
 
 export const BACKEND_ID = 'hf';
