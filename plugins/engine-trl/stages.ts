@@ -151,6 +151,7 @@ export async function runTrl(ctx: StageContext, accelerate: AccelerateSettings, 
   let progress: ReturnType<StageContext['progress']> | undefined;
   let at = 0;
   let history: Record<string, number>[] = [];
+  let runtime: number | undefined;
   await runPython(enginePython(), accelerateArgs(accelerate, runnerScript('train.py'), [jobFile]), {
     logFile: join(ctx.dir, 'runner.log'),
     signal: ctx.signal,
@@ -167,7 +168,10 @@ export async function runTrl(ctx: StageContext, accelerate: AccelerateSettings, 
         const step = Number(event.step);
         progress?.tick(step - at, typeof event.loss === 'number' ? `loss ${event.loss.toFixed(3)}` : undefined);
         at = step;
-      } else if (event.event === 'done') history = event.history as Record<string, number>[];
+      } else if (event.event === 'done') {
+        history = event.history as Record<string, number>[];
+        runtime = (event.metrics as { train_runtime?: number }).train_runtime;
+      }
     },
   });
   progress?.done();
@@ -179,6 +183,7 @@ export async function runTrl(ctx: StageContext, accelerate: AccelerateSettings, 
     examples: job.rows.length,
     ...(losses.length ? { loss_first: losses[0]!, loss: losses.at(-1)! } : {}),
     ...(rewards.length ? { reward_mean_first: rewards[0]!, reward_mean_last: mean(rewards.slice(-5)) } : {}),
+    ...(runtime !== undefined ? { train_runtime: runtime } : {}),
     ...job.extra,
   };
   await writeJsonAtomic(join(final, 'policy.json'), { backend: BACKEND_ID, format: 1, base: policy.path, promptStyle: job.style, options: policy.options });

@@ -75,8 +75,10 @@ def make_callback(device):
             if tokens is not None:
                 # a fresh start counts from zero; after a resume the first log has no baseline
                 before = self.last_tokens if self.last_tokens is not None else (0 if state.global_step <= args.logging_steps else None)
-                if before is not None and now > self.last_time:
-                    metrics["tokens_per_s"] = (tokens - before) / (now - self.last_time)
+                if before is not None:
+                    metrics["tokens"] = tokens - before
+                    if now > self.last_time:
+                        metrics["tokens_per_s"] = (tokens - before) / (now - self.last_time)
                 self.last_tokens = tokens
             self.last_time = now
             emit("step", step=state.global_step, total=state.max_steps, backend=f"trl/{device}", **metrics)
