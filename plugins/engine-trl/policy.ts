@@ -30,6 +30,8 @@ export const hfOptions = z.strictObject({
   /** Image pixel budget given to the processor (default: the dataset's, else the model's own). */
   minPixels: z.number().int().positive().optional(),
   maxPixels: z.number().int().positive().optional(),
+  /** The model's attention kernel (transformers' attn_implementation): "sdpa" (default), "eager", "flash_attention_2" (the paper's; needs the flash-attn package and a GPU). */
+  attnImplementation: z.enum(['sdpa', 'eager', 'flash_attention_2']).optional(),
 });
 export type HfOptions = z.output<typeof hfOptions>;
 
@@ -145,6 +147,7 @@ export class HfPolicy implements Policy {
     const args = [join(RUNNER_DIR, 'policy_worker.py'), '--model', this.path, '--batch-size', String(this.options.batchSize)];
     if (this.options.minPixels) args.push('--min-pixels', String(this.options.minPixels));
     if (this.options.maxPixels) args.push('--max-pixels', String(this.options.maxPixels));
+    if (this.options.attnImplementation) args.push('--attn', this.options.attnImplementation);
     const child = spawn(enginePython(), args, {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env, PYTHONUNBUFFERED: '1', LADDER_PARENT_PID: String(process.pid), TOKENIZERS_PARALLELISM: 'false' },

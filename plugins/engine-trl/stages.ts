@@ -142,6 +142,7 @@ export async function runTrl(ctx: StageContext, accelerate: AccelerateSettings, 
     seed: ctx.seed,
     resume: ctx.resume,
     pixels: { min: policy.options.minPixels ?? min, max: policy.options.maxPixels ?? max },
+    attn_implementation: policy.options.attnImplementation ?? null,
     options: { ...job.arguments, ...job.options.trl },
     rewards: job.rewards,
   });

@@ -121,10 +121,11 @@ def vision_token_ids(tokenizer):
     return [vocab[t] for t in VISION_TOKENS if t in vocab]
 
 
-def load_model(path, dtype):
+def load_model(path, dtype, attn_implementation=None):
     from transformers import AutoModelForImageTextToText
 
-    return AutoModelForImageTextToText.from_pretrained(path, dtype=dtype)
+    extra = {"attn_implementation": attn_implementation} if attn_implementation else {}
+    return AutoModelForImageTextToText.from_pretrained(path, dtype=dtype, **extra)
 
 
 def read_json(path):

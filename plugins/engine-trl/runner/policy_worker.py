@@ -33,6 +33,7 @@ def main():
     p.add_argument("--min-pixels", type=int)
     p.add_argument("--max-pixels", type=int)
     p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--attn", help="attn_implementation: sdpa, eager, flash_attention_2")
     a = p.parse_args()
     watch_parent()
 
@@ -42,7 +43,7 @@ def main():
     device, dtype, _ = device_settings()
     processor = load_processor(a.model, a.min_pixels, a.max_pixels)
     processor.tokenizer.padding_side = "left"
-    model = load_model(a.model, dtype).to(device).eval()
+    model = load_model(a.model, dtype, a.attn).to(device).eval()
     suppress = vision_token_ids(processor.tokenizer)
     emit("ready", device=device, dtype=str(dtype).replace("torch.", ""), parameters=sum(x.numel() for x in model.parameters()))
 

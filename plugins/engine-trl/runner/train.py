@@ -134,7 +134,7 @@ def main():
     # the Trainer's own resume loads the state dict as saved and, for Qwen2.5-VL in transformers 5.17, matches
     # no key (it warns and trains on from the base weights). Optimizer, scheduler, RNG and data position still
     # come from the Trainer's resume below.
-    model = load_model(resume or job["model"], dtype)
+    model = load_model(resume or job["model"], dtype, job.get("attn_implementation"))
     model.config.use_cache = False
     dataset = load_rows(job["train_file"])
     options = dict(job["options"])
