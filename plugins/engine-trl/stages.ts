@@ -148,12 +148,17 @@ export async function runTrl(ctx: StageContext, accelerate: AccelerateSettings, 
   });
 
   await policy.release(); // the evaluation worker's memory goes to training
+  const args = accelerateArgs(accelerate, runnerScript('train.py'), [jobFile]);
+  if (accelerate.numMachines > 1) {
+    const command = [enginePython(), ...args].join(' ').replace(`--machine_rank ${accelerate.machineRank}`, '--machine_rank <k>');
+    ctx.log(`${ctx.entry.name}: machine ${accelerate.machineRank} of ${accelerate.numMachines}; start each other machine k (same paths, shared file system) with: ${command}`);
+  }
   const label = `${ctx.entry.name} (trl ${job.kind})`;
   let progress: ReturnType<StageContext['progress']> | undefined;
   let at = 0;
   let history: Record<string, number>[] = [];
   let runtime: number | undefined;
-  await runPython(enginePython(), accelerateArgs(accelerate, runnerScript('train.py'), [jobFile]), {
+  await runPython(enginePython(), args, {
     logFile: join(ctx.dir, 'runner.log'),
     signal: ctx.signal,
     onEvent(event) {
