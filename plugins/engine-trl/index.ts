@@ -27,6 +27,7 @@ export { enginePython, venvDir, cacheHome, setupEnvironment, REQUIREMENTS, RUNNE
 export { HfPolicy, hfBackend, hfOptions, BACKEND_ID } from './policy.ts';
 export { accelerateArgs, accelerateSchema, runPython, DEEPSPEED_CONFIGS, type AccelerateSettings } from './launch.ts';
 export { trlSftOptions, trlColdStartOptions } from './stages.ts';
+export { trlGrpoOptions } from './grpo.ts';
 
 export const ENGINE_ID = 'trl';
 
@@ -72,7 +73,7 @@ export default definePlugin({
     accelerate: accelerateSchema.default(accelerateSchema.parse({})),
   }),
   apply(ladder, { accelerate }) {
-    ladder.hooks.engines.for(ENGINE_ID).tap(PLUGIN_NAME, () => ({ id: ENGINE_ID, stages: trlStages(ladder, () => accelerate) }));
+    ladder.hooks.engines.for(ENGINE_ID).tap(PLUGIN_NAME, () => ({ id: ENGINE_ID, stages: trlStages(ladder, accelerate) }));
     ladder.hooks.models.for(BACKEND_ID).tap(PLUGIN_NAME, () => hfBackend());
     ladder.hooks.commands.for('setup trl').tap(PLUGIN_NAME, () => setupCommand(ladder));
     ladder.hooks.commands.for('hf tiny-model').tap(PLUGIN_NAME, () =>

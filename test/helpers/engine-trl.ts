@@ -28,7 +28,8 @@ export function requirePython(t: Context): string {
 export const ladder = (cwd: string, args: string[], env: Record<string, string> = {}): SpawnSyncReturns<string> =>
   spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: 'true', ...env } });
 
-export const ladderAsync = (cwd: string, args: string[]) => spawn(process.execPath, [BIN, ...args], { cwd, stdio: 'ignore', env: { ...process.env, CI: 'true' } });
+export const ladderAsync = (cwd: string, args: string[], stderr: 'ignore' | 'pipe' = 'ignore') =>
+  spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'ignore', stderr], env: { ...process.env, CI: 'true' } });
 
 /** Plugins of the engine tests: short completions in evaluation. */
 export const SHORT_EVAL = [['benchmark-held-out', { maxTokens: 8 }]];

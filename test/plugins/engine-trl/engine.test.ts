@@ -126,7 +126,7 @@ test.serial('the whole ladder through TRL: four stages, metrics with the embedde
   t.true(existsSync(join(out, 'eval', 'reasoning', 'held-out', 'predictions.jsonl')));
 });
 
-test.serial('SIGKILL mid-stage, then --resume: TRL continues from its newest checkpoint and the curve equals an uninterrupted run', async (t) => {
+test.serial('SIGINT is forwarded to the runner; SIGKILL mid-stage, then --resume: TRL continues from its newest checkpoint and the curve equals an uninterrupted run', async (t) => {
   requirePython(t);
   const stage = (name: string) => ({
     name,
@@ -136,16 +136,33 @@ test.serial('SIGKILL mid-stage, then --resume: TRL continues from its newest che
   t.is(whole.status, 0, whole.stderr.slice(-3000));
 
   const config = engineConfig(dir, stage('killed'), 'killed.json');
-  const child = ladderAsync(dir, ['train', '-c', config]);
-  const metrics = join(dir, 'runs', 'killed', 'metrics.jsonl');
-  const started = Date.now();
-  while (!(existsSync(metrics) && steps(dir, 'killed').some((m) => m.step === 3)) && Date.now() - started < 300_000) await new Promise((r) => setTimeout(r, 200));
-  child.kill('SIGKILL');
-  // the runner notices its framework process is gone and stops (no orphan keeps training)
   const job = join(dir, 'runs', 'killed', 'stages', '1-understanding', 'trl', 'job.json');
-  const alive = () => spawnSync('pgrep', ['-f', job]).status === 0;
-  while (alive() && Date.now() - started < 360_000) await new Promise((r) => setTimeout(r, 200));
-  t.false(alive(), 'the runner stopped after the kill');
+  const runnerAlive = () => spawnSync('pgrep', ['-f', job]).status === 0;
+  const until = async (done: () => boolean, what: string) => {
+    const started = Date.now();
+    while (!done()) {
+      if (Date.now() - started > 300_000) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+  const reached = (step: number) => () => existsSync(join(dir, 'runs', 'killed', 'metrics.jsonl')) && steps(dir, 'killed').some((m) => m.step === step);
+
+  // SIGINT (Ctrl-C) reaches accelerate's whole process group; the run stops, resumable
+  const interrupted = ladderAsync(dir, ['train', '-c', config], 'pipe');
+  let stderr = '';
+  interrupted.stderr!.on('data', (chunk) => (stderr += chunk));
+  const exited = new Promise<number | null>((resolve) => interrupted.on('close', resolve));
+  await until(reached(1), 'step 1');
+  interrupted.kill('SIGINT');
+  t.is(await exited, 1);
+  t.regex(stderr, /interrupted by SIGINT/);
+  t.false(runnerAlive(), 'no runner process outlives the interrupted run');
+
+  // SIGKILL leaves no chance to forward anything: the runner notices its framework process is gone and stops
+  const killed = ladderAsync(dir, ['train', '-c', config, '--resume']);
+  await until(reached(3), 'step 3');
+  killed.kill('SIGKILL');
+  await until(() => !runnerAlive(), 'the runner to stop after the kill');
 
   const resumed = ladder(dir, ['train', '-c', config, '--resume']);
   t.is(resumed.status, 0, resumed.stderr.slice(-3000));
