@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { LadderError, z } from '../../core/index.ts';
-import { RUNNER_DIR } from './python.ts';
+import { PLUGIN_DIR, RUNNER_DIR } from './python.ts';
 
 const EVENT_PREFIX = '@ladder ';
 
@@ -141,8 +141,8 @@ export const accelerateSchema = z.strictObject({
 export type AccelerateSettings = z.output<typeof accelerateSchema>;
 
 export const DEEPSPEED_CONFIGS: Record<string, string> = {
-  zero2: join(RUNNER_DIR, '..', 'deepspeed', 'zero2.json'),
-  zero3: join(RUNNER_DIR, '..', 'deepspeed', 'zero3.json'),
+  zero2: join(PLUGIN_DIR, 'deepspeed', 'zero2.json'),
+  zero3: join(PLUGIN_DIR, 'deepspeed', 'zero3.json'),
 };
 
 /** `python -m accelerate.commands.launch ... script args`: the arguments after the interpreter. */

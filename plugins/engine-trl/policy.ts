@@ -12,9 +12,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, readFileSync } from 'node:fs';
-import { copyFile, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ConfigError, LadderError, stableJson, validate, writeJsonAtomic, z, type Generation, type Policy, type PolicyBackend, type PolicyInput, type SamplingOptions } from '../../core/index.ts';
+import { ConfigError, LadderError, stableJson, validate, z, type Generation, type Policy, type PolicyBackend, type PolicyInput, type SamplingOptions } from '../../core/index.ts';
 import { RUNNER_DIR, enginePython } from './python.ts';
 
 export const BACKEND_ID = 'hf';
@@ -46,7 +45,7 @@ export interface HfManifest {
 }
 
 /** A local folder holding a Hugging Face model (resolved), or the hub id as given. */
-export const modelLocation = (path: string, baseDir = process.cwd()) => (existsSync(resolve(baseDir, path)) ? resolve(baseDir, path) : path);
+const modelLocation = (path: string, baseDir = process.cwd()) => (existsSync(resolve(baseDir, path)) ? resolve(baseDir, path) : path);
 
 class Worker {
   private pending = new Map<number, { resolve: (g: Generation[][]) => void; reject: (e: Error) => void }>();
@@ -179,28 +178,19 @@ export class HfPolicy implements Policy {
     this.path = dir;
   }
 
-  /** Copy the model folder (when local) and write policy.json. */
-  async save(dir: string): Promise<void> {
-    await mkdir(dir, { recursive: true });
-    if (existsSync(this.path) && resolve(this.path) !== resolve(dir))
-      for (const name of readdirSync(this.path)) if (!name.startsWith('.')) await copyFile(join(this.path, name), join(dir, name));
-    const manifest: HfManifest = { backend: BACKEND_ID, format: 1, base: this.path, options: this.options };
-    await writeJsonAtomic(join(dir, 'policy.json'), manifest);
-  }
-
   dispose(): Promise<void> {
     return this.release();
   }
 }
 
-export function hfBackend(defaults: { minPixels?: number; maxPixels?: number } = {}): PolicyBackend {
+export function hfBackend(): PolicyBackend {
   return {
     id: BACKEND_ID,
     options: hfOptions,
     async create(raw, ctx) {
       const { path, ...options } = validate(hfOptions, raw, 'model.options');
       const pixels = (ctx.dataset?.manifest.settings as { pixels?: { min: number; max: number } } | undefined)?.pixels;
-      return new HfPolicy(modelLocation(path), { ...options, minPixels: options.minPixels ?? pixels?.min ?? defaults.minPixels, maxPixels: options.maxPixels ?? pixels?.max ?? defaults.maxPixels }, ctx.log);
+      return new HfPolicy(modelLocation(path), { ...options, minPixels: options.minPixels ?? pixels?.min, maxPixels: options.maxPixels ?? pixels?.max }, ctx.log);
     },
     async load(dir, ctx) {
       const manifest = JSON.parse(readFileSync(join(dir, 'policy.json'), 'utf8')) as HfManifest;

@@ -17,7 +17,7 @@ import { LadderError, writeFileAtomic, writeJsonAtomic, z, type StageContext, ty
 import type { TrlRow } from '../../lib/formats/index.ts';
 import { mean, writeCurves } from '../../lib/training/index.ts';
 import { accelerateArgs, accelerateSchema, runPython, runnerScript, type AccelerateSettings } from './launch.ts';
-import { BACKEND_ID, HfPolicy, STAGE_RECORD } from './policy.ts';
+import { BACKEND_ID, HfPolicy, STAGE_RECORD, type HfManifest } from './policy.ts';
 import { enginePython } from './python.ts';
 import { pixelBudget } from './tiny-model.ts';
 
@@ -40,7 +40,7 @@ export const trlSchema = {
   gradientCheckpointing: z.boolean().default(false),
   /** accelerate settings for this stage, over the plugin's. */
   accelerate: accelerateSchema.partial().optional(),
-  /** More SFTConfig / GRPOConfig fields, verbatim (their names), e.g. { attn_implementation: 'flash_attention_2' }. */
+  /** More SFTConfig / GRPOConfig fields, verbatim (their names), e.g. { optim: 'adamw_torch_fused' }. */
   trl: z.record(z.string(), z.unknown()).default({}),
 };
 
@@ -172,7 +172,7 @@ export async function runTrl(ctx: StageContext, accelerate: AccelerateSettings, 
     ...(runtime !== undefined ? { train_runtime: runtime } : {}),
     ...job.extra,
   };
-  await writeJsonAtomic(join(final, 'policy.json'), { backend: BACKEND_ID, format: 1, base: policy.path, promptStyle: job.style, options: policy.options });
+  await writeJsonAtomic(join(final, 'policy.json'), { backend: BACKEND_ID, format: 1, base: policy.path, promptStyle: job.style, options: policy.options } satisfies HfManifest);
   await writeCurves(ctx.dir, history, ctx.entry.name);
   await writeJsonAtomic(record, { kind: ctx.entry.kind, stage: ctx.entry.name, step: result.steps!, history, result } satisfies TrlStageRecord);
   // the final model is complete: TRL's step checkpoints (optimizer states included) are no longer needed

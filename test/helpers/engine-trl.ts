@@ -3,9 +3,8 @@
  * never skips, when `npx ladder setup trl` has not run), the CLI, a small
  * dataset and a tiny Qwen2.5-VL made by `ladder hf tiny-model`.
  */
-import type { ExecutionContext } from 'ava';
 
-type Context = Pick<ExecutionContext, 'fail'>;
+type Context = { fail(message?: string): void };
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
