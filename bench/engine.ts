@@ -17,12 +17,12 @@
  *     (bench/trl_sft_plain.py under the same `accelerate launch`) training
  *     the same rows of the same tiny Qwen2.5-VL with the same settings and
  *     seed. Tokens per wall-clock second of the whole command, dataset
- *     cached; runs interleaved (ladder, plain, ladder, plain, ...), the
- *     median of the pairs' ratios. Target >= 0.9. Needs `npx ladder setup trl`.
+ *     cached; pairs interleaved in ABBA order (ladder then plain, plain then
+ *     ladder, ...), the median of the pairs' ratios. Target >= 0.9. Needs `npx ladder setup trl`.
  * Completions: the identity test's cases (test/lib/reward-server/reward-cases.ts):
  * real samples of the dataset builder, crafted completions.
  *
- *   npm run bench -- engine [--batch 256] [--rounds 40] [--pairs 3] [--steps 30]     (last line: one JSON object)
+ *   npm run bench -- engine [--batch 256] [--rounds 40] [--pairs 4] [--steps 30]     (last line: one JSON object)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -44,7 +44,7 @@ const IDS = ['format', 'accuracy', 'iou'];
 const WEIGHTS: Record<string, number> = { format: 0.5, accuracy: 1, iou: 2 };
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
-  options: { batch: { type: 'string', default: '256' }, rounds: { type: 'string', default: '40' }, pairs: { type: 'string', default: '3' }, steps: { type: 'string', default: '30' } },
+  options: { batch: { type: 'string', default: '256' }, rounds: { type: 'string', default: '40' }, pairs: { type: 'string', default: '4' }, steps: { type: 'string', default: '30' } },
 });
 const batch = Number(values.batch);
 const rounds = Number(values.rounds);
@@ -164,11 +164,15 @@ async function trlWrapperRatio(dir: string) {
   const stage = join(dir, 'runs', 'wrapped', 'stages', '1-understanding');
   const pairs: { ladder: number; plain: number; tokens: number; ladderLoop: number; plainLoop: number }[] = [];
   for (let pair = 0; pair < Number(values.pairs); pair++) {
+    // ABBA: every other pair runs the plain script first, so a machine getting busier or quieter favours neither
+    const runPlain = () => timed(python, accelerateArgs(accelerateSchema.parse({}), join(root, 'bench', 'trl_sft_plain.py'), [join(stage, 'trl', 'job.json'), join(dir, 'plain')]), dir);
+    const plainFirst = pair % 2 === 1;
+    const early = plainFirst ? runPlain() : undefined;
     const wrapped = ladder(['train', '-c', config, '--force']);
     const steps = readJsonLines<MetricEvent>(join(dir, 'runs', 'wrapped', 'metrics.jsonl')).filter((m) => m.event === 'step');
     const tokens = steps.reduce((sum, m) => sum + Number(m.tokens ?? 0), 0);
     const record = JSON.parse(readFileSync(join(stage, 'final', 'trl-stage.json'), 'utf8')) as { result: { train_runtime: number } };
-    const plain = timed(python, accelerateArgs(accelerateSchema.parse({}), join(root, 'bench', 'trl_sft_plain.py'), [join(stage, 'trl', 'job.json'), join(dir, 'plain')]), dir);
+    const plain = early ?? runPlain();
     const result = JSON.parse(plain.stdout.trim().split('\n').at(-1)!) as { tokens: number; train_runtime: number };
     if (result.tokens !== tokens) throw new Error(`the two runs trained on different tokens (${tokens} vs ${result.tokens})`);
     pairs.push({ ladder: tokens / wrapped.seconds, plain: tokens / plain.seconds, tokens, ladderLoop: tokens / record.result.train_runtime, plainLoop: tokens / result.train_runtime });
