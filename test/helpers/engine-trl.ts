@@ -24,11 +24,13 @@ export function requirePython(t: Context): string {
   }
 }
 
-export const ladder = (cwd: string, args: string[], env: Record<string, string> = {}): SpawnSyncReturns<string> =>
-  spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: 'true', ...env } });
+/** One PyTorch thread per process: the rest of the suite runs beside these tests on 2 cores. */
+const ENV = { ...process.env, CI: 'true', OMP_NUM_THREADS: '1' };
+
+export const ladder = (cwd: string, args: string[]): SpawnSyncReturns<string> => spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: ENV });
 
 export const ladderAsync = (cwd: string, args: string[], stderr: 'ignore' | 'pipe' = 'ignore') =>
-  spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'ignore', stderr], env: { ...process.env, CI: 'true' } });
+  spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'ignore', stderr], env: ENV });
 
 /** Plugins of the engine tests: short completions in evaluation. */
 export const SHORT_EVAL = [['benchmark-held-out', { maxTokens: 8 }]];
