@@ -48,6 +48,41 @@ print(json.dumps({"type": m.config.model_type, "params": sum(p.numel() for p in 
   t.true(info.params > 100_000 && info.params < 5_000_000, `${info.params} parameters`);
 });
 
+test.serial("ladder data export --format trl: Hugging Face datasets loads every config by the card, and the card's snippet opens the images", (t) => {
+  const python = requirePython(t);
+  const out = join(dir, 'export-trl');
+  const run = ladder(dir, ['data', 'export', '-c', join(dir, 'tiny.config.json'), '--format', 'trl', '--out', out, '--json']);
+  t.is(run.status, 0, run.stderr.slice(-3000));
+  const { rows } = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { rows: Record<string, Record<string, number>> };
+  const load = spawnSync(
+    python,
+    [
+      '-c',
+      `import json, sys
+from datasets import load_dataset, Image, List
+root = sys.argv[1]
+out = {}
+for config in ["perception", "understanding", "reasoning"]:
+    ds = load_dataset(root, config)
+    ds = ds.map(lambda r: {"images": [f"{root}/{p}" for p in r["images"]]}).cast_column("images", List(Image()))
+    first = ds["train"][0]
+    out[config] = {"splits": {k: v.num_rows for k, v in ds.items()}, "columns": ds["train"].column_names, "image": list(first["images"][0].size), "roles": [m["role"] for m in first["prompt"]]}
+print(json.dumps(out))`,
+      out,
+    ],
+    { encoding: 'utf8' },
+  );
+  t.is(load.status, 0, load.stderr.slice(-3000));
+  const loaded = JSON.parse(load.stdout.trim().split('\n').at(-1)!) as Record<string, { splits: Record<string, number>; columns: string[]; image: number[]; roles: string[] }>;
+  for (const [config, splits] of Object.entries(rows)) {
+    t.deepEqual(loaded[config]!.splits, splits, config);
+    t.deepEqual(loaded[config]!.roles, ['system', 'user']);
+    t.true(loaded[config]!.image[0]! % 28 === 0 && loaded[config]!.image[1]! % 28 === 0, `${config}: the resized images (sides multiples of 28)`);
+  }
+  t.true(loaded.understanding!.columns.includes('completion'));
+  t.true(loaded.reasoning!.columns.includes('solution') && !loaded.reasoning!.columns.includes('completion'));
+});
+
 test.serial('ladder eval --model hf:<dir> on held-out, vsi-bench and spbench-mv through the Python worker; a second run resumes every row', async (t) => {
   requirePython(t);
   await writeSpbench(join(dir, 'SPBench-MV'), benchRows(4, SPBENCH_MV_TYPES, QUESTION_TYPES), 3);
