@@ -18,7 +18,11 @@
  *     the same rows of the same tiny Qwen2.5-VL with the same settings and
  *     seed. Tokens per wall-clock second of the whole command, dataset
  *     cached; pairs interleaved in ABBA order (ladder then plain, plain then
- *     ladder, ...), the median of the pairs' ratios. Target >= 0.9. Needs `npx ladder setup trl`.
+ *     ladder, ...), the median of the pairs' ratios. Target >= 0.9. Also
+ *     printed: the same ratio per CPU second of each command's process tree
+ *     (trl_cpu_ratio: the wrapper's extra work, whatever else the machine
+ *     runs) and inside TRL's training loop (trl_loop_ratio). Needs `npx
+ *     ladder setup trl`.
  * Completions: the identity test's cases (test/lib/reward-server/reward-cases.ts):
  * real samples of the dataset builder, crafted completions.
  *
@@ -142,11 +146,14 @@ async function rewardIdentity(cases: RewardCases) {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-function timed(command: string, args: string[], cwd: string): { seconds: number; stdout: string } {
+/** Run a command; its wall-clock seconds and the CPU seconds of its whole process tree (bash's `times`). */
+function timed(command: string, args: string[], cwd: string): { seconds: number; cpu: number; stdout: string } {
   const start = performance.now();
-  const run = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, CI: 'true' }, maxBuffer: 1 << 26 });
+  const script = '"$@"; code=$?; times >&2; exit $code';
+  const run = spawnSync('bash', ['-c', script, 'bash', command, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: 'true' }, maxBuffer: 1 << 26 });
   if (run.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${run.stderr.slice(-3000)}`);
-  return { seconds: (performance.now() - start) / 1000, stdout: run.stdout };
+  const [user, system] = [...run.stderr.trim().split('\n').at(-1)!.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+  return { seconds: (performance.now() - start) / 1000, cpu: user! + system!, stdout: run.stdout };
 }
 
 /** Ladder-driven TRL SFT against a plain TRL script on the same rows, model and settings. */
@@ -162,7 +169,7 @@ async function trlWrapperRatio(dir: string) {
   });
   ladder(['hf', 'tiny-model', '-c', config, '--out', join(dir, 'model')]);
   const stage = join(dir, 'runs', 'wrapped', 'stages', '1-understanding');
-  const pairs: { ladder: number; plain: number; tokens: number; ladderLoop: number; plainLoop: number }[] = [];
+  const pairs: { ladder: number; plain: number; tokens: number; ladderCpu: number; plainCpu: number; ladderLoop: number; plainLoop: number }[] = [];
   for (let pair = 0; pair < Number(values.pairs); pair++) {
     // ABBA: every other pair runs the plain script first, so a machine getting busier or quieter favours neither
     const runPlain = () => timed(python, accelerateArgs(accelerateSchema.parse({}), join(root, 'bench', 'trl_sft_plain.py'), [join(stage, 'trl', 'job.json'), join(dir, 'plain')]), dir);
@@ -175,9 +182,19 @@ async function trlWrapperRatio(dir: string) {
     const plain = early ?? runPlain();
     const result = JSON.parse(plain.stdout.trim().split('\n').at(-1)!) as { tokens: number; train_runtime: number };
     if (result.tokens !== tokens) throw new Error(`the two runs trained on different tokens (${tokens} vs ${result.tokens})`);
-    pairs.push({ ladder: tokens / wrapped.seconds, plain: tokens / plain.seconds, tokens, ladderLoop: tokens / record.result.train_runtime, plainLoop: tokens / result.train_runtime });
+    pairs.push({
+      ladder: tokens / wrapped.seconds,
+      plain: tokens / plain.seconds,
+      tokens,
+      ladderCpu: tokens / wrapped.cpu,
+      plainCpu: tokens / plain.cpu,
+      ladderLoop: tokens / record.result.train_runtime,
+      plainLoop: tokens / result.train_runtime,
+    });
     const p = pairs.at(-1)!;
-    console.log(`pair ${pair + 1}: ladder ${p.ladder.toFixed(0)} tokens/s (${wrapped.seconds.toFixed(1)} s), plain TRL ${p.plain.toFixed(0)} tokens/s (${plain.seconds.toFixed(1)} s), ratio ${(p.ladder / p.plain).toFixed(3)}; inside the training loop ${p.ladderLoop.toFixed(0)} vs ${p.plainLoop.toFixed(0)}`);
+    console.log(
+      `pair ${pair + 1}: ladder ${p.ladder.toFixed(0)} tokens/s (${wrapped.seconds.toFixed(1)} s), plain TRL ${p.plain.toFixed(0)} tokens/s (${plain.seconds.toFixed(1)} s), ratio ${(p.ladder / p.plain).toFixed(3)}; per CPU second ${(p.ladderCpu / p.plainCpu).toFixed(3)} (${wrapped.cpu.toFixed(1)} vs ${plain.cpu.toFixed(1)} CPU s); inside the training loop ${(p.ladderLoop / p.plainLoop).toFixed(3)}`,
+    );
   }
   const ratio = median(pairs.map((p) => p.ladder / p.plain));
   console.log(`trl_wrapper_ratio ${ratio.toFixed(3)} (median of ${pairs.length} interleaved pairs, ${pairs[0]!.tokens} tokens per run; target >= ${TARGET_WRAPPER_RATIO})`);
@@ -185,6 +202,7 @@ async function trlWrapperRatio(dir: string) {
     trl_wrapper_ratio: +ratio.toFixed(3),
     trl_ladder_tokens_per_s: Math.round(median(pairs.map((p) => p.ladder))),
     trl_plain_tokens_per_s: Math.round(median(pairs.map((p) => p.plain))),
+    trl_cpu_ratio: +median(pairs.map((p) => p.ladderCpu / p.plainCpu)).toFixed(3),
     trl_loop_ratio: +median(pairs.map((p) => p.ladderLoop / p.plainLoop)).toFixed(3),
     trl_tokens_per_run: pairs[0]!.tokens,
   };
