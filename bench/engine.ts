@@ -26,7 +26,7 @@
  * Completions: the identity test's cases (test/lib/reward-server/reward-cases.ts):
  * real samples of the dataset builder, crafted completions.
  *
- *   npm run bench -- engine [--batch 256] [--rounds 40] [--pairs 4] [--steps 30]     (last line: one JSON object)
+ *   npm run bench -- engine [--batch 256] [--rounds 40] [--pairs 4] [--steps 100]     (last line: one JSON object)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -48,7 +48,7 @@ const IDS = ['format', 'accuracy', 'iou'];
 const WEIGHTS: Record<string, number> = { format: 0.5, accuracy: 1, iou: 2 };
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
-  options: { batch: { type: 'string', default: '256' }, rounds: { type: 'string', default: '40' }, pairs: { type: 'string', default: '4' }, steps: { type: 'string', default: '30' } },
+  options: { batch: { type: 'string', default: '256' }, rounds: { type: 'string', default: '40' }, pairs: { type: 'string', default: '4' }, steps: { type: 'string', default: '100' } },
 });
 const batch = Number(values.batch);
 const rounds = Number(values.rounds);

@@ -39,6 +39,8 @@ def main():
     )
     trainer = SFTTrainer(model=model, args=args, train_dataset=rows, processing_class=processor)
     result = trainer.train()
+    trainer.save_model(sys.argv[2])  # as the ladder's stage does: the trained model on disk
+    processor.save_pretrained(sys.argv[2])
     tokens = max((h.get("num_tokens", 0) for h in trainer.state.log_history), default=0)
     print(json.dumps({"tokens": tokens, "train_runtime": result.metrics["train_runtime"], "steps": trainer.state.global_step}))
 
