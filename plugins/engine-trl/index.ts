@@ -33,9 +33,9 @@ export const ENGINE_ID = 'trl';
 
 const print = (text: string) => void process.stdout.write(`${text}\n`);
 
-export function parseCommandArgs<T extends Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>>(command: string, argv: string[], options: T) {
+function parseCommandArgs<T extends Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>>(command: string, argv: string[], options: T): Record<string, string | boolean | undefined> {
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
   } catch (error) {
     throw new UsageError(`ladder ${command}: ${(error as Error).message}`);
   }
@@ -59,7 +59,7 @@ function setupCommand(ladder: Ladder) {
     ].join('\n'),
     async run(argv: string[], ctx: { json: boolean }) {
       const opts = parseCommandArgs('setup trl', argv, { force: { type: 'boolean' }, 'index-url': { type: 'string' } });
-      const result = await setupEnvironment({ progress: ladder.progress.bind(ladder), log: (m) => ladder.log(m), force: !!opts.force, indexUrl: opts['index-url'] });
+      const result = await setupEnvironment({ progress: ladder.progress.bind(ladder), log: (m) => ladder.log(m), force: !!opts.force, indexUrl: opts['index-url'] as string | undefined });
       if (ctx.json) print(JSON.stringify(result));
       else print(`${result.installed ? 'installed' : 'ready (already installed)'}: ${result.dir}\npython: ${result.python}\n${result.freeze.filter((l) => /^(torch|transformers|trl|accelerate|datasets|peft)==/.test(l)).join('  ')}`);
     },
