@@ -124,14 +124,19 @@ async function evalCommand(opts: EvalOptions): Promise<void> {
   for (const id of benchmarks) ladder.get('benchmarks', id); // fail fast on an unknown id
 
   const checkpoint = existsSync(modelSpec) && statSync(modelSpec).isDirectory() ? resolve(modelSpec) : undefined;
+  // `<model id>:<path>`: that backend with options { path } (e.g. hf:runs/x/stages/2-understanding/final, hf:Qwen/Qwen2.5-VL-3B-Instruct)
+  const withPath = checkpoint ? undefined : /^([\w-]+):(.+)$/.exec(modelSpec);
+  if (withPath && !ladder.has('models', withPath[1]!)) throw new UsageError(`--model ${modelSpec}: no model backend "${withPath[1]}" (registered: ${ladder.ids('models').join(', ')})`);
   const needsData = benchmarks.some((id) => ladder.get('benchmarks', id).usesDataset);
   const dataset = needsData ? await buildDataset(ladder) : undefined;
   const ctx = { seed: config.seed, dataset, log: (m: string) => ladder.log(m) };
+  const modelId = withPath ? withPath[1]! : modelSpec;
+  const options = modelId === config.model.id ? config.model.options : {};
   const policy = checkpoint
     ? await loadPolicy(ladder, checkpoint, ctx)
-    : await ladder.get('models', modelSpec).create(modelSpec === config.model.id ? config.model.options : {}, ctx);
+    : await ladder.get('models', modelId).create(withPath ? { ...options, path: withPath[2]! } : options, ctx);
   const identity = await policyIdentity(policy, checkpoint);
-  const label = checkpoint ? basename(checkpoint) : modelSpec;
+  const label = checkpoint ? basename(checkpoint) : withPath ? `${modelId}-${basename(withPath[2]!)}` : modelSpec;
   const folder = identity.fingerprint ? `${label}-${shortHash(identity.fingerprint)}` : label;
   // a checkpoint may say how it was trained to be asked (policy.json `promptStyle`)
   const promptStyle = checkpoint ? checkpointPromptStyle(checkpoint) : undefined;
@@ -349,7 +354,7 @@ export function buildProgram(): Command {
     .description(
       'evaluate a policy (a model id or a checkpoint directory) on benchmarks; resumable: saved predictions are reused only for the same policy content, rows and settings. Exit 1 when rows could not be scored (beyond --max-errors), after writing the reports',
     )
-    .option('-m, --model <policy>', 'model id ("oracle", "chance", "openai", ...) or checkpoint directory (default: the config\'s model)')
+    .option('-m, --model <policy>', 'model id ("oracle", "chance", "openai", ...), checkpoint directory, or <id>:<path> (e.g. hf:DIR or hf:Qwen/Qwen2.5-VL-3B-Instruct) (default: the config\'s model)')
     .option('-b, --benchmark <id>', 'benchmark id, repeatable or comma-separated (default: evaluate.benchmarks)', collect)
     .option('--limit <n>', 'score a seeded random subset of n rows (default: all)')
     .option('--batch-size <n>', 'rows per policy call')

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, closest, messageOf } from './errors.ts';
-import { MODALITIES, type DataSelection, type StageEntry } from './types.ts';
+import { EMBEDDED_ENGINE, MODALITIES, type DataSelection, type StageEntry } from './types.ts';
 import type { Plugin, Preset } from './plugin.ts';
 import { variantSchema, type CurriculumVariant } from './ablation.ts';
 import { importDefault } from './modules.ts';
@@ -39,6 +39,8 @@ const options = z.record(z.string(), z.unknown());
 const stageEntry = z.strictObject({
   name: z.string().regex(/^[\w.+-]+$/, 'expected a name of letters, digits, "_", ".", "+" or "-"'),
   kind: z.string().min(1),
+  /** "embedded" or an `engines` id ("trl"); default: the top-level `engine`. */
+  engine: z.string().min(1).optional(),
   data: z.union([selection, z.array(selection).min(1)]).optional(),
   options: options.optional(),
   evaluate: z.boolean().optional(),
@@ -54,6 +56,8 @@ export const configSchema = z.strictObject({
   data: options.optional(),
   model: z.union([z.string().min(1), z.strictObject({ id: z.string().min(1), options: options.optional() })]).optional(),
   curriculum: z.array(stageEntry).optional(),
+  /** The engine stages train on unless an entry says otherwise: "embedded" (default) or an `engines` id ("trl"). */
+  engine: z.string().min(1).optional(),
   /** Reward id -> weight in the total reward R. */
   rewards: z.record(z.string(), z.number()).optional(),
   evaluate: z
@@ -83,6 +87,8 @@ export interface LadderConfig {
   data: Record<string, unknown>;
   model: { id: string; options: Record<string, unknown> };
   curriculum: StageEntry[];
+  /** Default engine of the curriculum entries that name none. */
+  engine: string;
   rewards: Record<string, number>;
   evaluate: { benchmarks: string[]; at?: string[]; limit?: number; batchSize: number; strict: boolean; maxErrors: number };
   ablations: Record<string, CurriculumVariant>;
@@ -337,6 +343,7 @@ export function finalizeConfig(merged: ParsedConfig, where: string): LadderConfi
     return {
       name: stage.name,
       kind: stage.kind,
+      ...(stage.engine ? { engine: stage.engine } : {}),
       data: data as DataSelection[],
       options: stage.options ?? {},
       evaluate: stage.evaluate ?? true,
@@ -349,6 +356,7 @@ export function finalizeConfig(merged: ParsedConfig, where: string): LadderConfi
     data: merged.data ?? {},
     model: { id: model?.id ?? '', options: model?.options ?? {} },
     curriculum,
+    engine: merged.engine ?? EMBEDDED_ENGINE,
     rewards: merged.rewards ?? { ...CORE_DEFAULTS.rewards },
     evaluate: {
       benchmarks: merged.evaluate?.benchmarks ?? [],

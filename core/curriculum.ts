@@ -48,10 +48,13 @@ export function mixStages(curriculum: StageEntry[], names: string[], mixed: Part
   });
   const kinds = new Set(parts.map((p) => p.kind));
   if (kinds.size > 1) throw new ConfigError(`cannot mix stages of different kinds (${[...kinds].join(', ')}) into one`);
+  const engines = new Set(parts.map((p) => p.engine));
+  if (engines.size > 1) throw new ConfigError(`cannot mix stages on different engines (${[...engines].map((e) => e ?? 'the default').join(', ')}) into one`);
   const last = parts.at(-1)!;
   const entry: StageEntry = {
     name: names.join('+'),
     kind: last.kind,
+    ...(last.engine ? { engine: last.engine } : {}),
     data: parts.flatMap((p) => p.data),
     options: { ...last.options },
     evaluate: last.evaluate,

@@ -32,6 +32,7 @@ import type {
   Candidate,
   Dataset,
   DatasetRequest,
+  Engine,
   FilterContext,
   PolicyBackend,
   Reward,
@@ -126,8 +127,10 @@ export function createHooks() {
     sources: registry<SceneSource>('sources'),
     /** Task generators: "localization", "object-size", ... */
     tasks: registry<TaskGenerator>('tasks'),
-    /** Training stage kinds: "sft", "cold-start", "grpo". */
+    /** Training stage kinds: "sft", "cold-start", "grpo" (the embedded engine). */
     stages: registry<Stage>('stages'),
+    /** Other training engines ("trl"), chosen per curriculum entry with `engine`. */
+    engines: registry<Engine>('engines'),
     /** Rewards: "format", "accuracy", "iou". */
     rewards: registry<Reward>('rewards'),
     /** Policy backends: "tiny-vlm", "openai", "oracle", ... */
@@ -172,11 +175,12 @@ export function createHooks() {
 
 export type LadderHooks = ReturnType<typeof createHooks>;
 /** Names of the registries (the HookMaps). */
-export type RegistryName = 'sources' | 'tasks' | 'stages' | 'rewards' | 'models' | 'benchmarks' | 'commands';
+export type RegistryName = 'sources' | 'tasks' | 'stages' | 'engines' | 'rewards' | 'models' | 'benchmarks' | 'commands';
 export const REGISTRIES: readonly RegistryName[] = [
   'sources',
   'tasks',
   'stages',
+  'engines',
   'rewards',
   'models',
   'benchmarks',
@@ -187,6 +191,7 @@ export interface RegistryTypes {
   sources: SceneSource;
   tasks: TaskGenerator;
   stages: Stage;
+  engines: Engine;
   rewards: Reward;
   models: PolicyBackend;
   benchmarks: Benchmark;

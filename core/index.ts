@@ -12,7 +12,7 @@ export { loadConfig, applyOverrides, validate, keyPath, configSchema, DEFAULT_CO
 export { resolveEntries, expandName, PACKAGE_ROOT, PACKAGE_VERSION } from './resolve.ts';
 export { runFilters } from './filters.ts';
 export { datasetRequest, datasetSeed, sourceContext, loadScene, loadScenes, DEFAULT_SOURCE, type LoadOptions, type SkippedScene } from './scenes.ts';
-export { runCurriculum, buildDataset, evaluateBenchmark, loadPolicy, preflight, checkOptions, resolveCurriculum, stageRewardWeights, tooManyErrors, type RunOptions, type RunSummary } from './runner.ts';
+export { runCurriculum, buildDataset, evaluateBenchmark, loadPolicy, preflight, checkOptions, resolveCurriculum, stageRewardWeights, tooManyErrors, stageFor, engineOf, type RunOptions, type RunSummary } from './runner.ts';
 export { selectSamples, mixStages, orderStages, evaluationPoints, parseStageOptions } from './curriculum.ts';
 export { importFile, importDefault, moduleWorker, MODULE_EXTENSION } from './modules.ts';
 export { applyVariant, parseOrder, summarizeAblation, meanStd, variantEvaluationPoints, variantSchema, type CurriculumVariant, type AblationRun, type AblationSummary, type AblationVariantSummary } from './ablation.ts';

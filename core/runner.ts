@@ -17,7 +17,7 @@ import { checkpointTable, evaluationTable } from './report.ts';
 import type { Ladder } from './ladder.ts';
 import type { MetricEvent, RunInfo } from './hooks.ts';
 import { policyIdentity } from './fingerprint.ts';
-import type { BenchmarkContext, BenchmarkReport, Dataset, Policy, PolicyBackendContext, PolicyIdentity, Reward, StageEntry } from './types.ts';
+import { EMBEDDED_ENGINE, type BenchmarkContext, type BenchmarkReport, type Dataset, type Policy, type PolicyBackendContext, type PolicyIdentity, type Reward, type Stage, type StageEntry } from './types.ts';
 
 export interface RunOptions extends OpenMode {
   /** Train the curriculum (default true; `ladder eval` style runs pass false). */
@@ -52,13 +52,31 @@ export function preflight(ladder: Ladder, curriculum: StageEntry[], opts: RunOpt
   if (opts.train !== false) {
     if (!curriculum.length) missing.push('a curriculum: `curriculum` is empty');
     for (const entry of curriculum) {
-      need('stages', entry.kind, `stage kind (curriculum stage "${entry.name}")`);
-      if (ladder.has('stages', entry.kind) && ladder.get('stages', entry.kind).usesRewards)
-        for (const id of Object.keys(stageRewardWeights(ladder, entry))) need('rewards', id, `reward (stage "${entry.name}")`);
+      const engine = engineOf(ladder, entry);
+      if (engine === EMBEDDED_ENGINE) need('stages', entry.kind, `stage kind (curriculum stage "${entry.name}")`);
+      else {
+        need('engines', engine, `engine (curriculum stage "${entry.name}")`);
+        if (ladder.has('engines', engine) && !ladder.get('engines', engine).stages[entry.kind])
+          missing.push(`stage kind "${entry.kind}" on engine "${engine}" (curriculum stage "${entry.name}"): the engine runs ${Object.keys(ladder.get('engines', engine).stages).join(', ')}`);
+      }
+      const stage = missing.length ? undefined : stageFor(ladder, entry);
+      if (stage?.usesRewards) for (const id of Object.keys(stageRewardWeights(ladder, entry))) need('rewards', id, `reward (stage "${entry.name}")`);
     }
   }
   if (opts.evaluate !== false) for (const id of config.evaluate.benchmarks) need('benchmarks', id, 'benchmark');
   return missing;
+}
+
+/** The engine a curriculum entry trains on: its own `engine`, else the config's. */
+export const engineOf = (ladder: Ladder, entry: StageEntry): string => entry.engine ?? ladder.config.engine;
+
+/** The stage that runs a curriculum entry: the `stages` registry (embedded engine) or the entry's engine. */
+export function stageFor(ladder: Ladder, entry: StageEntry): Stage {
+  const engine = engineOf(ladder, entry);
+  if (engine === EMBEDDED_ENGINE) return ladder.get('stages', entry.kind);
+  const stage = ladder.get('engines', engine).stages[entry.kind];
+  if (!stage) throw new ConfigError(`curriculum stage "${entry.name}": engine "${engine}" does not run stage kind "${entry.kind}"`);
+  return stage;
 }
 
 /** Reward id -> weight for a stage: its `options.rewards`, else the config's `rewards`. */
@@ -172,7 +190,7 @@ export function checkOptions(ladder: Ladder, curriculum: StageEntry[], opts: Run
   if (model) attempt(() => validate(model, config.model.options, ladder.where, ['model', 'options']));
   if (opts.train !== false)
     for (const entry of curriculum) {
-      const schema = ladder.get('stages', entry.kind).options;
+      const schema = stageFor(ladder, entry).options;
       if (schema) attempt(() => parseStageOptions(schema, entry));
     }
   if (problems.length) throw new ConfigError(problems.join('\n'));
@@ -259,9 +277,9 @@ async function walk(ladder: Ladder, curriculum: StageEntry[], run: RunDirectory,
           continue;
         }
         await ladder.hooks.beforeStage.promise(entry, info);
-        const start = { event: 'stage-start', stage: entry.name, kind: entry.kind };
+        const stage = stageFor(ladder, entry);
+        const start = { event: 'stage-start', stage: entry.name, kind: entry.kind, engine: engineOf(ladder, entry) };
         if (!run.recorded(start)) emit(start); // a stage resumed mid-way started once
-        const stage = ladder.get('stages', entry.kind);
         const random = createRandom(config.seed, `stage:${entry.name}`);
         const dir = run.stageDir(index, entry.name);
         const samples = selectSamples(dataset.samples, entry.data, random);

@@ -419,6 +419,11 @@ export interface StageEntry {
   name: string;
   /** Stage kind: a key of the `stages` hook ("sft", "cold-start", "grpo"). */
   kind: string;
+  /**
+   * The engine that trains it: "embedded" (the `stages` registry, the default)
+   * or an `engines` id ("trl"). Unset: the config's top-level `engine`.
+   */
+  engine?: string;
   /** One selection, or several trained jointly (a mixed stage). */
   data: DataSelection[];
   options: Record<string, unknown>;
@@ -466,6 +471,20 @@ export interface Stage {
   /** The stage reads `ctx.rewards`; the runner then checks every configured reward exists before starting. */
   usesRewards?: boolean;
   run(ctx: StageContext): Promise<StageResult>;
+}
+
+/** The engine every stage runs on unless the config names another. */
+export const EMBEDDED_ENGINE = 'embedded';
+
+/**
+ * A training engine other than the embedded one (e.g. "trl": Hugging Face TRL
+ * on PyTorch, run by a Python process). It provides its own implementation of
+ * the stage kinds it supports; a curriculum entry picks it with `engine`.
+ */
+export interface Engine {
+  id: string;
+  /** Stage kind ("sft", "cold-start", "grpo") -> the stage as this engine runs it. */
+  stages: Record<string, Stage>;
 }
 
 export interface BenchmarkScore {

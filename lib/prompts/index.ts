@@ -57,6 +57,12 @@ export function promptText(q: PromptQuestion, style: PromptStyle): string {
   return parts.join('\n');
 }
 
+/** How an SFT stage prompts by default: plainly for localization alone (stage 1), else for a direct answer. */
+export function supervisedStyle(samples: readonly Sample[]): 'plain' | 'direct' {
+  const tasks = new Set(samples.map((s) => s.task));
+  return tasks.size === 1 && tasks.has('localization') ? 'plain' : 'direct';
+}
+
 /**
  * A policy input for a sample: system prompt, user prompt, absolute image
  * paths (media paths are relative to `mediaRoot`), and the reference

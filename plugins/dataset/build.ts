@@ -5,7 +5,7 @@
  *     manifest.json       source, settings, generator and filter plugins, seed, scene split, counts, hash
  *     samples.jsonl       one Sample per line (core/types.ts), scene by scene
  *     media/<scene>/      resized colour images (<frame>.jpg) and the scene video
- *     export/<split>/     the released SpatialLadder-26k files (export.ts)
+ *     export/<split>/     the released SpatialLadder-26k files (lib/formats)
  *     stats.json, *.png   statistics (stats.ts)
  *
  * The hash covers everything that decides the content (settings.ts), so a
@@ -46,7 +46,7 @@ import {
   MODALITIES,
 } from '../../core/index.ts';
 import { balanceLetters } from '../../lib/tasks/index.ts';
-import { writeExport } from './export.ts';
+import { writeSpatialLadderFiles } from '../../lib/formats/index.ts';
 import { datasetPlan, type DatasetPlan } from './settings.ts';
 import { processScene, safeName, sceneDone, sceneResultPath, type SceneJob, type SceneResult } from './scene-work.ts';
 import { splitScenes, type SceneSplit } from './split.ts';
@@ -207,7 +207,7 @@ async function build(ladder: Ladder, request: DatasetRequest, plan: DatasetPlan,
   }
   const lines = samples.map((s) => `${JSON.stringify(s)}\n`).join('');
   await writeFileAtomic(join(partial, 'samples.jsonl'), lines);
-  const exported = settings.export ? await writeExport(partial, samples) : [];
+  const exported = settings.export ? await writeSpatialLadderFiles(partial, samples) : [];
   const manifest = {
     format: plan.inputs.format,
     hash: plan.hash,

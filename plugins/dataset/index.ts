@@ -1,14 +1,17 @@
 /**
  * dataset: builds the dataset the curriculum trains on (the `dataset` hook)
  * from a scene source, the task generators and the quality filters, cached
- * by content (build.ts), and adds `ladder data build | stats | check`.
+ * by content (build.ts), and adds `ladder data build | stats | check | export`.
  * Settings live under the config key `data` (settings.ts, README.md).
  */
+import { existsSync, readdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { datasetRequest, definePlugin, UsageError, z, type Dataset, type Ladder } from '../../core/index.ts';
 import { buildCachedDataset, loadDataset, type BuildOptions, type BuiltDataset } from './build.ts';
 import { checkDataset, enabledCells } from './check.ts';
 import { computeStats, formatStats, writeStats } from './stats.ts';
+import { EXPORT_FORMATS, exportDataset, type ExportFormat } from '../../lib/formats/index.ts';
 
 const PLUGIN_NAME = 'dataset';
 
@@ -17,7 +20,6 @@ export { checkDataset, coverageProblems, enabledCells, sampleProblems } from './
 export { computeStats, formatStats, writeStats, type DatasetStats } from './stats.ts';
 export { datasetPlan, resolveSettings, type DataSettings } from './settings.ts';
 export { splitScenes } from './split.ts';
-export { QUESTION_TYPES, DATA_TYPES, EXPORT_FILES, groundingRows, spatialRows } from './export.ts';
 
 function args<T extends Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>>(action: string, argv: string[], options: T) {
   try {
@@ -65,6 +67,35 @@ export default definePlugin({
         const files = await writeStats(out, stats);
         if (ctx.json) print(JSON.stringify(stats));
         else print(`${formatStats(stats)}\n\nwrote ${files.join(', ')} to ${out}`);
+      },
+    }));
+
+    ladder.hooks.commands.for('data export').tap(PLUGIN_NAME, () => ({
+      description: 'write the dataset as another trainer reads it (trl, vlm-r1, spatialladder), with its images and a Hugging Face dataset card',
+      usage: `--format ${EXPORT_FORMATS.join('|')} --out DIR [--dir DATASET] [--force]`,
+      help: [
+        '  trl            conversational prompt/completion rows with images, as TRL\'s SFTTrainer and GRPOTrainer read them:',
+        '                 configs perception (localization), understanding (direct answers), reasoning (think prompt, for GRPO)',
+        "  vlm-r1         VLM-R1's JSON Lines (image, conversations with <image> tokens): configs grounding, spatial",
+        '  spatialladder  the released SpatialLadder-26k files (spld_grounding_data.jsonl, spld_spatial_data.jsonl)',
+        'Every format names the resized images the model sees (copied or hard-linked into DIR/media), localization',
+        'boxes in their pixels, splits train and held_out (by scene), and README.md with the dataset card.',
+      ].join('\n'),
+      async run(argv, ctx) {
+        const opts = args('export', argv, { format: { type: 'string' }, out: { type: 'string' }, dir: { type: 'string' }, force: { type: 'boolean' } });
+        if (!opts.format || !(EXPORT_FORMATS as readonly string[]).includes(opts.format)) throw new UsageError(`ladder data export: --format ${opts.format ?? '(missing)'}: expected one of ${EXPORT_FORMATS.join(', ')}`);
+        if (!opts.out) throw new UsageError('ladder data export: --out DIR is required');
+        const out = resolve(opts.out);
+        if (existsSync(out) && readdirSync(out).length && !opts.force) throw new UsageError(`ladder data export: ${out} is not empty (pass --force to write into it)`);
+        const dataset = await target(ladder, opts.dir);
+        let ticker: ReturnType<Ladder['progress']> | undefined;
+        const written = await exportDataset(dataset, opts.format as ExportFormat, out, (done, total) => {
+          ticker ??= ladder.progress('export media', total);
+          ticker.tick(1);
+          if (done === total) ticker.done();
+        });
+        if (ctx.json) print(JSON.stringify({ out, format: opts.format, ...written }));
+        else print(`exported ${dataset.dir} as ${opts.format} -> ${out}\n${Object.entries(written.rows).map(([config, splits]) => `  ${config}: ${Object.entries(splits).map(([s, n]) => `${n} ${s}`).join(', ')}`).join('\n')}`);
       },
     }));
 

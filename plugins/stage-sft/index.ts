@@ -3,8 +3,8 @@
  * supervised fine-tuning on each selected sample's prompt -> answer, loss on
  * the answer tokens only.
  */
-import { definePlugin, z, type Stage, type StageContext } from '../../core/index.ts';
-import { samplePrompt } from '../../lib/prompts/index.ts';
+import { definePlugin, z, type Stage } from '../../core/index.ts';
+import { samplePrompt, supervisedStyle } from '../../lib/prompts/index.ts';
 import { promptStyleSchema, stageOptions, supervisedSchema, trainSupervised } from '../../lib/training/index.ts';
 
 export const PLUGIN_NAME = 'stage-sft';
@@ -23,18 +23,12 @@ export const sftOptions = z.strictObject({
   style: promptStyleSchema.optional(),
 });
 
-/** Stage 1 (localization only) asks plainly; otherwise the direct-answer prompt. */
-export function defaultStyle(ctx: StageContext): 'plain' | 'direct' {
-  const tasks = new Set(ctx.samples.map((s) => s.task));
-  return tasks.size === 1 && tasks.has('localization') ? 'plain' : 'direct';
-}
-
 export const sftStage: Stage = {
   kind: 'sft',
   options: sftOptions,
   async run(ctx) {
     const options = stageOptions(sftOptions, ctx);
-    const style = options.style ?? defaultStyle(ctx);
+    const style = options.style ?? supervisedStyle(ctx.samples);
     const examples = ctx.samples.map((sample) => ({ input: samplePrompt(sample, ctx.dataset.dir, style), completion: sample.answer }));
     return trainSupervised(ctx, examples, { ...options, style });
   },

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readJsonLines, SPATIAL_TASKS, type MetricEvent } from '../../core/index.ts';
+import { checkOptions, createLadder, preflight, readJsonLines, resolveCurriculum, SPATIAL_TASKS, stageFor, type MetricEvent } from '../../core/index.ts';
 import { tempDir } from '../helpers/temp.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -56,4 +56,21 @@ test('the spatial-ladder preset runs the whole ladder: data, four stages, three 
     t.true(key in grpo[0]!, `GRPO metrics carry ${key}`);
   for (const plot of ['loss.png', 'reward_mean.png', 'reward_std.png']) t.true(existsSync(join(out, 'plots', plot)), plot);
   t.true(existsSync(join(out, 'stages', '4-reasoning', 'final', 'policy.json')));
+});
+
+test("the preset's trl variant: the paper's per-stage settings on the hf model, every stage on the trl engine, options valid", async (t) => {
+  const ladder = await createLadder({ presets: [['spatial-ladder', { engine: 'trl', hfModel: '/models/qwen' }]] });
+  const { config } = ladder;
+  t.is(config.engine, 'trl');
+  t.deepEqual(config.model, { id: 'hf', options: { path: '/models/qwen' } });
+  const curriculum = resolveCurriculum(ladder);
+  t.deepEqual(curriculum.map((e) => stageFor(ladder, e).kind), ['sft', 'sft', 'cold-start', 'grpo']);
+  t.deepEqual(preflight(ladder, curriculum), []);
+  t.notThrows(() => checkOptions(ladder, curriculum));
+  t.like(curriculum[0]!.options, { lr: 1e-5, batchSize: 1, gradAccum: 8, epochs: 1, warmupRatio: 0.1 });
+  t.like(curriculum[3]!.options, { generations: 8, batchSize: 2, gradAccum: 4, beta: 0.01 });
+  // the embedded default is unchanged
+  const embedded = await createLadder({ presets: ['spatial-ladder'] });
+  t.is(embedded.config.engine, 'embedded');
+  t.is(embedded.config.model.id, 'tiny-vlm');
 });

@@ -2,7 +2,7 @@ import test from 'ava';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Sample } from '../../../core/index.ts';
-import { computeStats, formatStats, groundingRows, spatialRows, writeStats } from '../../../plugins/dataset/index.ts';
+import { computeStats, formatStats, writeStats } from '../../../plugins/dataset/index.ts';
 import { histogram } from '../../../plugins/dataset/stats.ts';
 import { tempDir } from '../../helpers/temp.ts';
 
@@ -35,25 +35,6 @@ const samples: Sample[] = [
   sample({ id: 'd', task: 'room-size', modality: 'video', answer: '23.5', split: 'held-out' }),
   sample({ id: 'e', task: 'relative-direction', modality: 'single-image', options: ['A. left-front', 'B. left-back', 'C. right-front', 'D. right-back'], answer: 'A', answerKind: 'choice' }),
 ];
-
-test('SpatialLadder-26k export: the released field names and question_type vocabulary', (t) => {
-  t.deepEqual(groundingRows(samples), [
-    { question_id: 0, question: 'q', answer: [{ bbox_2d: [100, 50, 300, 250], label: 'chair' }], image: ['media/room/0.jpg'], data_type: 'single_image' },
-  ]);
-  const spatial = spatialRows(samples);
-  t.deepEqual(spatial.map((r) => r.question_type), ['object size', 'relative direction', 'object count', 'room size', 'relative direction']);
-  t.deepEqual(spatial.map((r) => r.data_type), ['single_image', 'multi_view', 'video', 'video', 'single_image']);
-  t.deepEqual(spatial[1], {
-    question_id: 1,
-    question: 'q',
-    options: ['A. front-left', 'B. back-left', 'C. back-right', 'D. front-right'],
-    answer: 'C',
-    image: ['1.jpg', '2.jpg'],
-    question_type: 'relative direction',
-    data_type: 'multi_view',
-  });
-  t.is(spatial[0]!.options, null, 'numeric questions have null options');
-});
 
 test('histograms use round bins; integer answers get integer bins', (t) => {
   t.deepEqual(histogram([1, 2, 2, 3, 7]).bins.map((b) => [b.from, b.count]), [[1, 1], [2, 2], [3, 1], [4, 0], [5, 0], [6, 0], [7, 1]]);
