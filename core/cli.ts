@@ -64,7 +64,7 @@ async function* ladders(loaded: LoadedConfig): AsyncGenerator<Ladder> {
     const file = loaded.filepath
       ? { path: loaded.filepath, overrides: loaded.overrides, command: loaded.command, cwd: loaded.cwd, index: i }
       : undefined;
-    yield await createLadder(named, { baseDir: loaded.baseDir, where: label, file });
+    yield await createLadder(named, { baseDir: loaded.baseDir, where: label, file, overrides: loaded.afterPresets[i] });
   }
 }
 

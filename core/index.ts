@@ -8,7 +8,7 @@ export { createHooks, REGISTRIES, COMMAND_GROUPS } from './hooks.ts';
 export type { LadderHooks, RegistryName, RegistryTypes, RunInfo, MetricEvent, ProgressEvent, LogEvent, PluginCommand, CommandContext, CommandGroup, OrderOption } from './hooks.ts';
 export { Ladder, createLadder, type LoadedPlugin, type CreateLadderOptions, type LadderOrigin } from './ladder.ts';
 export { definePlugin, definePreset, isPlugin, type Plugin, type PluginFactory, type Preset, type PresetFactory } from './plugin.ts';
-export { loadConfig, applyOverrides, validate, keyPath, configSchema, DEFAULT_CONFIG, type UserConfig, type LadderConfig, type PluginEntry } from './config.ts';
+export { loadConfig, applyOverrides, splitOverrides, validate, keyPath, configSchema, DEFAULT_CONFIG, type UserConfig, type LadderConfig, type PluginEntry } from './config.ts';
 export { resolveEntries, expandName, PACKAGE_ROOT, PACKAGE_VERSION } from './resolve.ts';
 export { runFilters } from './filters.ts';
 export { datasetRequest, datasetSeed, sourceContext, loadScene, loadScenes, DEFAULT_SOURCE, type LoadOptions, type SkippedScene } from './scenes.ts';

@@ -72,6 +72,33 @@ test('a config with a wrong key exits 2 and names the key path', (t) => {
   t.regex(set.stderr, /evaluate\.limt: unknown key \(did you mean "limit"\?\)/);
 });
 
+test('--set edits entries of the curriculum the default preset provides: the README\'s and --help\'s examples', (t) => {
+  const cwd = tempDir(t); // no config file: the spatial-ladder preset
+  const readme = readFileSync(join(root, 'README.md'), 'utf8').match(/`--set (curriculum\[1\]\.options\.lr=[^`]+)`/)![1]!;
+  const help = ladder(['--help']).stdout.match(/--set (curriculum\[0\]\.options\.epochs=\S+)/)![1]!;
+  t.is(readme, 'curriculum[1].options.lr=1e-4');
+  t.is(help, 'curriculum[0].options.epochs=2');
+  const preset = JSON.parse(ladder(['inspect', '--json'], cwd).stdout).ladders[0].config.curriculum;
+  const out = ladder(['inspect', '--json', '--set', readme, '--set', help, '--set', 'curriculum[3].options.maxSteps=7'], cwd);
+  t.is(out.code, 0, out.stderr);
+  const curriculum = JSON.parse(out.stdout).ladders[0].config.curriculum;
+  t.deepEqual(curriculum, [
+    { ...preset[0], options: { ...preset[0].options, epochs: 2 } },
+    { ...preset[1], options: { ...preset[1].options, lr: 1e-4 } },
+    preset[2],
+    { ...preset[3], options: { ...preset[3].options, maxSteps: 7 } },
+  ]);
+  const typo = ladder(['inspect', '--set', 'curriculum[0].optons.epochs=2'], cwd);
+  t.is(typo.code, 2);
+  t.regex(typo.stderr, /with --set curriculum\[0\]\.optons\.epochs=2: curriculum\[0\]\.optons: unknown key \(did you mean "options"\?\)/);
+});
+
+test('--set far past the end of an array is a usage error at once, naming the key and the length', (t) => {
+  const out = ladder(['run', '--set', 'curriculum[10000000].name=x'], tempDir(t));
+  t.is(out.code, 2);
+  t.is(out.stderr, 'ladder: --set curriculum[10000000].name=x: index 10000000 is past the end of curriculum (4 entries); use 0-3 to change an entry or 4 to append one\n');
+});
+
 test('a plugin throwing inside a hook fails the run (exit 1) naming the plugin and hook', (t) => {
   const out = ladder(['run', '-c', join(fixtures, 'throwing-plugin', 'ladder.config.json')]);
   t.is(out.code, 1);
