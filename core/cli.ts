@@ -10,9 +10,8 @@ import { policyIdentity, shortHash } from './fingerprint.ts';
 import { createLadder, type Ladder } from './ladder.ts';
 import { COMMAND_GROUPS, REGISTRIES, type CommandGroup } from './hooks.ts';
 import { evaluationTable, benchmarkMarkdown, benchmarkTable, describePolicy } from './report.ts';
-import { applyVariant, parseOrder, summarizeAblation, variantEvaluationPoints, type AblationRun, type CurriculumVariant } from './ablation.ts';
-import type { Plugin } from './plugin.ts';
-import { buildDataset, checkOptions, evaluateBenchmark, loadPolicy, preflight, resolveCurriculum, runCurriculum, tooManyErrors, type RunSummary } from './runner.ts';
+import { runAblation } from './ablation.ts';
+import { buildDataset, evaluateBenchmark, loadPolicy, runCurriculum, tooManyErrors, type RunSummary } from './runner.ts';
 import { writeJsonAtomic, writeFileAtomic } from './files.ts';
 import { PACKAGE_ROOT, PACKAGE_VERSION } from './resolve.ts';
 import { createPlugin } from './create.ts';
@@ -219,71 +218,17 @@ interface AblateOptions extends CommonOptions {
   seeds?: string;
 }
 
-/**
- * Variants come from a sweep config (one per entry) or from the config's
- * `ablations` (the spatial-ladder preset defines the paper's), plus any
- * `--order`. Each runs once per seed; a variant's curriculum is rewritten by
- * an inline plugin on the `curriculum` waterfall, after every other tap.
- */
 async function ablateCommand(opts: AblateOptions): Promise<void> {
   const loaded = await load(opts, 'ablate');
-  const seeds = positiveInt(opts.seeds ?? '1', '--seeds');
-  const base = loaded.sweep ? undefined : await single(loaded, 'ablate');
-  type Plan = { variant: string; config: UserConfig; spec?: CurriculumVariant };
-  let plans: Plan[];
-  if (!base) {
-    if (opts.variants || opts.order?.length) throw new UsageError('--variants and --order apply to a single config, not a sweep');
-    plans = loaded.configs.map((config, i) => ({ variant: config.name ?? `variant-${i}`, config }));
-  } else {
-    const defined = base.config.ablations;
-    const wanted = opts.variants ? opts.variants.split(',').map((v) => v.trim()) : Object.keys(defined);
-    const unknown = wanted.filter((v) => !(v in defined));
-    if (unknown.length)
-      throw new UsageError(`--variants: unknown ${unknown.join(', ')}; the config defines ${Object.keys(defined).join(', ') || 'none (config key `ablations`)'}`);
-    const custom = (opts.order ?? []).map((order) => ({ variant: order.replace(/,/g, '>'), spec: parseOrder(order) }));
-    plans = [...wanted.map((variant) => ({ variant, spec: defined[variant] })), ...custom].map((p) => ({ ...p, config: loaded.configs[0]! }));
-    if (!plans.length) throw new UsageError('nothing to ablate: the config defines no `ablations` and no --order was given');
-  }
-
-  // Build (or find cached) the shared dataset once, from the plain base config, so every variant reuses it.
-  if (base && preflight(base, resolveCurriculum(base), { train: false, evaluate: false }).length === 0) {
-    checkOptions(base, resolveCurriculum(base)); // a bad stage or model option stops here, before the dataset is built
-    await buildDataset(base);
-  }
-  const runs: AblationRun[] = [];
-  let first: Ladder | undefined = base;
-  for (const plan of plans) {
-    for (let i = 0; i < seeds; i++) {
-      const seed = (plan.config.seed ?? base?.config.seed ?? 42) + i;
-      const name = `${base ? `${base.config.name}-` : ''}${plan.variant}${seeds > 1 ? `-seed${seed}` : ''}`.replace(/[^\w.-]/g, '_');
-      const rewrite: Plugin = {
-        name: 'ablation-variant',
-        apply: (l) => l.hooks.curriculum.tap({ name: 'ablation-variant', order: 'post' }, (stages) => applyVariant(stages, plan.spec!)),
-      };
-      // every seed trains on the same dataset: the data seed stays the base config's
-      const data = { ...plan.config.data, seed: plan.config.data?.seed ?? base?.config.data.seed ?? base?.config.seed ?? plan.config.seed };
-      const config: UserConfig = { ...plan.config, name, seed, data, plugins: [...(plan.config.plugins ?? []), ...(plan.spec ? [rewrite] : [])] };
-      const ladder = await createLadder(config, { baseDir: loaded.baseDir, where: loaded.filepath ?? 'default config' });
-      first ??= ladder;
-      ladder.config.evaluate.at = variantEvaluationPoints(ladder.config.evaluate.at, resolveCurriculum(ladder));
-      const summary = await runCurriculum(ladder, { resume: opts.resume && 'if-present', force: opts.force });
-      const points = Object.keys(summary.state.evaluations);
-      runs.push({
-        variant: plan.variant,
-        seed,
-        name,
-        dir: summary.dir,
-        stages: summary.state.stages.map((s) => s.name),
-        final: summary.state.evaluations[points.at(-1) ?? ''] ?? {},
-      });
-    }
-  }
-  const out = resolve(opts.out ?? join(first!.config.runsDir, `${base ? `${base.config.name}-` : ''}ablation`));
-  const summary = summarizeAblation(runs, out);
-  await writeJsonAtomic(join(out, 'comparison.json'), { variants: summary.variants, runs: summary.runs });
-  await writeFileAtomic(join(out, 'comparison.md'), `${summary.table}\n`);
-  await first!.hooks.compare.promise(summary);
-  print(`\nablation: ${out}\n${summary.table}`);
+  const summary = await runAblation(loaded, {
+    variants: opts.variants?.split(',').map((v) => v.trim()),
+    orders: opts.order,
+    seeds: positiveInt(opts.seeds ?? '1', '--seeds'),
+    out: opts.out,
+    resume: opts.resume,
+    force: opts.force,
+  });
+  print(`\nablation: ${summary.dir}\n${summary.table}`);
 }
 
 async function inspectCommand(opts: CommonOptions & { json?: boolean }): Promise<void> {

@@ -13,7 +13,6 @@ import { z } from 'zod';
 import { ConfigError, closest, messageOf } from './errors.ts';
 import { EMBEDDED_ENGINE, MODALITIES, type DataSelection, type StageEntry } from './types.ts';
 import type { Plugin, Preset } from './plugin.ts';
-import { variantSchema, type CurriculumVariant } from './ablation.ts';
 import { importDefault } from './modules.ts';
 
 // ---------------------------------------------------------------------------
@@ -36,13 +35,35 @@ const selection = z.strictObject({
 
 const options = z.record(z.string(), z.unknown());
 
+/** A curriculum variant (config key `ablations`, plugin stage-order): drop, mix and reorder stages by name (`applyVariant`). */
+export const variantSchema = z.strictObject({
+  /** Stage names to remove. */
+  drop: z.array(z.string()).default([]),
+  /** Groups of stage names, each replaced by one stage training on their data jointly ("a+b"). */
+  mix: z.array(z.array(z.string()).min(2)).default([]),
+  /** The stages to keep, in this order (after drop and mix). */
+  order: z.array(z.string()).optional(),
+});
+export type CurriculumVariant = z.input<typeof variantSchema>;
+
+/** Reward id -> weight in the total reward R = sum of weight x reward. */
+const rewardWeights = z.record(z.string().min(1), z.number().finite());
+
 const stageEntry = z.strictObject({
   name: z.string().regex(/^[\w.+-]+$/, 'expected a name of letters, digits, "_", ".", "+" or "-"'),
   kind: z.string().min(1),
   /** "embedded" or an `engines` id ("trl"); default: the top-level `engine`. */
   engine: z.string().min(1).optional(),
   data: z.union([selection, z.array(selection).min(1)]).optional(),
-  options: options.optional(),
+  /** This stage's reward weights (stages that use rewards: cold-start, grpo); absent: the config's `rewards`. */
+  rewards: rewardWeights.optional(),
+  /** Options of the stage kind, validated by the stage when it starts. */
+  options: options
+    .refine((o) => !('rewards' in o), {
+      path: ['rewards'],
+      message: "a stage's reward weights moved out of `options`: give them as the entry's `rewards`, beside `options` ({ name, kind, data, rewards: { format: 1, accuracy: 2 }, options })",
+    })
+    .optional(),
   evaluate: z.boolean().optional(),
 });
 
@@ -58,8 +79,8 @@ export const configSchema = z.strictObject({
   curriculum: z.array(stageEntry).optional(),
   /** The engine stages train on unless an entry says otherwise: "embedded" (default) or an `engines` id ("trl"). */
   engine: z.string().min(1).optional(),
-  /** Reward id -> weight in the total reward R. */
-  rewards: z.record(z.string(), z.number()).optional(),
+  /** Reward id -> weight in the total reward R; a curriculum entry's own `rewards` replaces it for that stage. */
+  rewards: rewardWeights.optional(),
   evaluate: z
     .strictObject({
       benchmarks: z.array(z.string().min(1)).optional(),
@@ -412,6 +433,7 @@ export function finalizeConfig(merged: ParsedConfig, where: string): LadderConfi
       kind: stage.kind,
       ...(stage.engine ? { engine: stage.engine } : {}),
       data: data as DataSelection[],
+      ...(stage.rewards ? { rewards: stage.rewards } : {}),
       options: stage.options ?? {},
       evaluate: stage.evaluate ?? true,
     };

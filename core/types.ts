@@ -426,6 +426,13 @@ export interface StageEntry {
   engine?: string;
   /** One selection, or several trained jointly (a mixed stage). */
   data: DataSelection[];
+  /**
+   * Reward id -> weight for this stage (R = sum of weight x reward), read by
+   * stages that use rewards; absent: the config's `rewards`. The runner
+   * resolves it into `StageContext.rewards`.
+   */
+  rewards?: Record<string, number>;
+  /** Options of the stage kind, validated by the stage. */
   options: Record<string, unknown>;
   /** Evaluate benchmarks after this stage (default true). */
   evaluate: boolean;

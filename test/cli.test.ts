@@ -99,6 +99,27 @@ test('--set far past the end of an array is a usage error at once, naming the ke
   t.is(out.stderr, 'ladder: --set curriculum[10000000].name=x: index 10000000 is past the end of curriculum (4 entries); use 0-3 to change an entry or 4 to append one\n');
 });
 
+test('the README\'s curriculum example: a stage weighs its own rewards; the old options.rewards form says where the key moved', (t) => {
+  const dir = tempDir(t);
+  const block = readFileSync(join(root, 'README.md'), 'utf8').match(/```ts\ncurriculum: (\[[\s\S]*?\n\])\n```/)![1]!;
+  const curriculum = new Function(`return ${block}`)() as { name: string; rewards?: object; options?: Record<string, unknown> }[];
+  writeFileSync(join(dir, 'ladder.config.json'), JSON.stringify({ presets: ['spatial-ladder'], curriculum }));
+  const out = ladder(['inspect', '--json'], dir);
+  t.is(out.code, 0, out.stderr);
+  const resolved = JSON.parse(out.stdout).ladders[0].config;
+  t.deepEqual(resolved.curriculum.map((e: { name: string; rewards?: object }) => [e.name, e.rewards]), [['perception', undefined], ['mixed', undefined], ['reasoning', { format: 1, accuracy: 2 }]]);
+  t.deepEqual(resolved.rewards, { format: 1, accuracy: 1 }, 'the other stages keep the config\'s weights');
+
+  const old = curriculum.map((e) => (e.rewards ? { name: e.name, kind: 'grpo', options: { rewards: e.rewards, ...e.options } } : e));
+  writeFileSync(join(dir, 'ladder.config.json'), JSON.stringify({ presets: ['spatial-ladder'], curriculum: old }));
+  const rejected = ladder(['inspect'], dir);
+  t.is(rejected.code, 2);
+  t.is(
+    rejected.stderr,
+    `ladder: ${join(dir, 'ladder.config.json')}: curriculum[2].options.rewards: a stage's reward weights moved out of \`options\`: give them as the entry's \`rewards\`, beside \`options\` ({ name, kind, data, rewards: { format: 1, accuracy: 2 }, options })\n`,
+  );
+});
+
 test('a plugin throwing inside a hook fails the run (exit 1) naming the plugin and hook', (t) => {
   const out = ladder(['run', '-c', join(fixtures, 'throwing-plugin', 'ladder.config.json')]);
   t.is(out.code, 1);

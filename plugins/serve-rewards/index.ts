@@ -1,7 +1,7 @@
 /**
  * serve-rewards: `ladder serve rewards`, the config's reward plugins over
  * HTTP (lib/reward-server), weighted as the config's `rewards` (or one
- * curriculum stage's `options.rewards`). A trainer in another process (TRL
+ * curriculum stage's own `rewards`). A trainer in another process (TRL
  * through plugins/engine-trl/runner/ladder_rewards.py, OpenRLHF) is then
  * rewarded by exactly the code the embedded trainer runs.
  *
@@ -24,7 +24,7 @@ const HELP = `Options:
   --token <t>            require "Authorization: Bearer <t>" on every request
   --token-file <path>    the same, the token read from a file (not visible in the process list);
                          default: $${TOKEN_ENV} when set, else no token
-  --stage <name>         serve the weights of this curriculum stage (its options.rewards)
+  --stage <name>         serve the weights of this curriculum stage (its rewards, else the config's)
                          instead of the config's \`rewards\`
   --max-body-bytes <n>   largest request body (default ${DEFAULT_MAX_BODY_BYTES})
   --timeout-ms <n>       time to receive and score one request (default ${DEFAULT_TIMEOUT_MS})

@@ -30,7 +30,7 @@ function config(dir: string): string {
     JSON.stringify({
       plugins: ['reward-format', 'reward-accuracy', 'reward-iou', 'serve-rewards'],
       rewards: { format: 1, accuracy: 1 },
-      curriculum: [{ name: 'reasoning', kind: 'grpo', options: { rewards: { format: 0.5, accuracy: 2, iou: 1 } } }],
+      curriculum: [{ name: 'reasoning', kind: 'grpo', rewards: { format: 0.5, accuracy: 2, iou: 1 } }],
     }),
   );
   return file;
