@@ -202,3 +202,63 @@ test('ablate runs the config\'s named variants and --order variants over several
   t.is(bad.code, 2);
   t.regex(bad.stderr, /--variants: unknown nope; the config defines full, no-second, mixed/);
 });
+
+/** stdout parsed as one JSON document (JSON.parse fails on anything more or less). */
+const parsed = (out: { code: number | null; stdout: string; stderr: string }) => JSON.parse(out.stdout) as Record<string, any>;
+
+test('--json: run, train, eval, ablate and inspect print exactly one JSON document on stdout; logs go to stderr', (t) => {
+  const runs = tempDir(t);
+  const config = join(fixtures, 'toy', 'ladder.config.json');
+  const set = ['--set', `runsDir=${JSON.stringify(runs)}`];
+  const run = ladder(['run', '-c', config, ...set, '--json']);
+  t.is(run.code, 0, run.stderr);
+  t.regex(run.stderr, /== stage first \(memorize\) ==/, 'progress and logs still show, on stderr');
+  const result = parsed(run);
+  t.deepEqual(result.runs.map((r: any) => [r.name, r.status, r.stages.map((s: any) => s.name), Object.keys(r.evaluations)]), [['toy', 'done', ['first', 'second'], ['base', 'first', 'second']]]);
+  t.is(result.runs[0].evaluations.second.exact.avg, 100);
+  t.is(result.runs[0].dir, join(runs, 'toy'));
+
+  const train = parsed(ladder(['train', '-c', config, ...set, '--name', 'trained', '--json']));
+  t.deepEqual(train.runs[0].stages.map((s: any) => [s.name, s.metrics.learned]), [['first', 3], ['second', 3]]);
+  t.deepEqual(train.runs[0].evaluations, {});
+
+  const evaluated = parsed(ladder(['eval', '-c', config, ...set, '--model', join(runs, 'toy', 'stages', '2-second'), '--benchmark', 'exact', '--json']));
+  t.is(evaluated.model, '2-second');
+  t.is(evaluated.checkpoint, join(runs, 'toy', 'stages', '2-second'));
+  t.deepEqual(evaluated.reports.map((r: any) => [r.benchmark, r.avg, r.dir]), [['exact', 100, join(runs, 'toy', 'eval', '2-second', 'exact')]]);
+
+  const ablated = parsed(ladder(['ablate', '-c', join(fixtures, 'toy', 'sweep.config.mjs'), ...set, '--json']));
+  t.is(ablated.dir, join(runs, 'ablation'));
+  t.deepEqual(ablated.variants.map((v: any) => [v.variant, v.avg.exact.mean]), [['both', 100], ['only-first', 50]]);
+  t.deepEqual(ablated.runs.map((r: any) => r.name), ['both', 'only-first']);
+
+  t.is(parsed(ladder(['inspect', '-c', config, '--json'])).ladders[0].config.name, 'toy');
+});
+
+test('--json: the data actions print one JSON document; an action without JSON output refuses --json', (t) => {
+  const dir = tempDir(t);
+  const fixture = join(root, 'test', 'plugins', 'dataset', 'fixture-source.ts');
+  const tasks = ['localization', 'object-counting', 'absolute-distance', 'object-size', 'room-size', 'relative-distance', 'relative-direction', 'appearance-order'];
+  const file = join(dir, 'ladder.config.json');
+  writeFileSync(file, JSON.stringify({ presets: [], seed: 7, cacheDir: join(dir, 'cache'), plugins: [[fixture, { dir: join(dir, 'images'), scenes: 3 }], 'scenes', 'dataset', ...tasks.map((task) => `task-${task}`)], data: { source: 'fixture', workers: 0 } }));
+  const scenes = ladder(['data', 'scenes', '-c', file, '--json']);
+  t.is(scenes.code, 0, scenes.stderr);
+  t.deepEqual(parsed(scenes).scenes.map((s: any) => s.id), ['room00', 'room01', 'room02']);
+  const built = parsed(ladder(['data', 'build', '-c', file, '--json']));
+  t.false(built.cached);
+  t.true(built.samples > 0);
+  const again = ladder(['data', 'build', '--json', '-c', file]);
+  t.like(parsed(again), { cached: true, hash: built.hash, dir: built.dir });
+  t.regex(again.stderr, /.+/, 'the build still logs, on stderr');
+  t.is(parsed(ladder(['data', 'stats', '-c', file, '--json'])).samples, built.samples);
+  const check = ladder(['data', 'check', '-c', file, '--json']);
+  t.like(parsed(check), { dir: built.dir });
+  t.is(check.code, parsed(check).ok ? 0 : 1);
+
+  const project = tempDir(t);
+  cpSync(join(root, 'examples', 'ladder-plugin-hello'), join(project, 'node_modules', 'ladder-plugin-hello'), { recursive: true });
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'my-study', ladder: { presets: [], plugins: ['hello'] } }));
+  const hello = ladder(['data', 'hello', '--json'], project);
+  t.is(hello.code, 2);
+  t.regex(hello.stderr, /ladder data hello: this action has no --json output/);
+});

@@ -58,6 +58,17 @@ test('the spatial-ladder preset runs the whole ladder: data, four stages, three 
   for (const step of grpo) t.true(Math.abs((step.reward_mean as number) - ((step.reward_format as number) + 2 * (step.reward_accuracy as number))) < 1e-9, 'R = 1 x format + 2 x accuracy');
   for (const plot of ['loss.png', 'reward_mean.png', 'reward_std.png']) t.true(existsSync(join(out, 'plots', plot)), plot);
   t.true(existsSync(join(out, 'stages', '4-reasoning', 'final', 'policy.json')));
+
+  // --json with the TensorFlow.js model loaded: stdout is the one document, whatever the backend prints
+  const evaluated = spawnSync(
+    process.execPath,
+    [join(root, 'core', 'bin.mjs'), 'eval', '-c', join(dir, 'ladder.config.json'), '--model', join(out, 'stages', '4-reasoning', 'final'), '--benchmark', 'held-out', '--limit', '4', '--json'],
+    { cwd: dir, encoding: 'utf8', env: { ...process.env, CI: 'true' } },
+  );
+  t.is(evaluated.status, 0, evaluated.stderr.slice(-3000));
+  const { model, reports } = JSON.parse(evaluated.stdout);
+  t.is(model, 'final');
+  t.deepEqual(reports.map((r: { benchmark: string; scores: { count: number }[] }) => [r.benchmark, r.scores.reduce((n, s) => n + s.count, 0)]), [['held-out', 4]]);
 });
 
 test("the preset's trl variant: the paper's per-stage settings on the hf model, every stage on the trl engine, options valid", async (t) => {
