@@ -19,6 +19,7 @@ export { runAblation, parseOrder, summarizeAblation, meanStd, variantEvaluationP
 export { RunDirectory, eventKey, type RunState, type OpenMode } from './run-directory.ts';
 export { markdownTable, benchmarkTable, benchmarkMarkdown, describePolicy, noRowsScored, modalityTable, evaluationTable, checkpointTable } from './report.ts';
 export { contentHash, policyIdentity, shortHash, stableJson } from './fingerprint.ts';
+export { tapTracker, type Tracker, type TrackerOptions } from './tracker.ts';
 export { createRandom, hash32 } from './random.ts';
 export { writeFileAtomic, writeFileAtomicSync, writeJsonAtomic, appendJsonLine, readJsonLines, dropTornLine, fileSizes, tempName, tempOwner } from './files.ts';
 export { LadderError, ConfigError, UsageError, PluginError, GenerationErrors } from './errors.ts';

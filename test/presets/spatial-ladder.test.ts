@@ -68,7 +68,7 @@ test('the spatial-ladder preset runs the whole ladder: data, four stages, three 
   t.is(evaluated.status, 0, evaluated.stderr.slice(-3000));
   const { model, reports } = JSON.parse(evaluated.stdout);
   t.is(model, 'final');
-  t.deepEqual(reports.map((r: { benchmark: string; scores: { count: number }[] }) => [r.benchmark, r.scores.reduce((n, s) => n + s.count, 0)]), [['held-out', 4]]);
+  t.deepEqual(reports.map((r: { benchmark: string; byModality: { count: number }[] }) => [r.benchmark, r.byModality.reduce((n, s) => n + s.count, 0)]), [['held-out', 4]], 'the 4 rows asked, localization included');
 });
 
 test("the preset's trl variant: the paper's per-stage settings on the hf model, every stage on the trl engine, options valid", async (t) => {
