@@ -1,5 +1,5 @@
 /**
- * stage-cold-start: the `cold-start` stage kind (SPEC section 5, paper B.2
+ * stage-cold-start: the `cold-start` stage kind (docs/method.md#cold-start, paper B.2
  * eq. 4). Rejection sampling: a teacher policy (any model id; default the
  * metadata teacher) writes G chain-of-thought completions per question, each
  * is scored with the stage's rewards (R = sum of weight x reward), and a

@@ -1,5 +1,5 @@
 /**
- * stage-grpo: the `grpo` stage kind (curriculum stage 3, SPEC section 5):
+ * stage-grpo: the `grpo` stage kind (curriculum stage 3; docs/method.md#grpo):
  * for each question sample G completions from the current policy, score them
  * with the configured rewards (R = sum of weight x reward, from `ctx.rewards`),
  * normalise within the group, and optimise the clipped surrogate minus
