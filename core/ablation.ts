@@ -135,7 +135,6 @@ export async function runAblation(loaded: LoadedConfig, opts: AblationOptions = 
     if (opts.variants || opts.orders?.length) throw new UsageError('--variants and --order apply to a single config, not a sweep');
     plans = loaded.configs.map((config, index) => ({ variant: config.name ?? `variant-${index}`, index }));
   } else {
-    if (loaded.configs.length !== 1) throw new UsageError(`${where}: expected one config`);
     base = await make(loaded.configs[0]!, 0);
     const defined = base.config.ablations;
     const wanted = opts.variants ?? Object.keys(defined);

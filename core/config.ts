@@ -332,13 +332,13 @@ const isIndex = (key: string) => /^\d+$/.test(key);
 export function applyOverrides<T extends object>(config: T, overrides: string[]): T {
   const out = structuredCloneConfig(config);
   for (const { text, path, value } of overrides.map(parseOverride)) {
+    const at = (n: number) => keyPath(path.slice(0, n).map((k) => (isIndex(k) ? Number(k) : k)));
     let node = out as Record<string, unknown>;
     path.forEach((key, i) => {
-      const where = keyPath(path.slice(0, i).map((k) => (isIndex(k) ? Number(k) : k)));
       if (Array.isArray(node) && isIndex(key) && Number(key) > node.length) {
         const change = node.length ? `${node.length === 1 ? '0' : `0-${node.length - 1}`} to change an entry or ` : '';
         throw new ConfigError(
-          `--set ${text}: index ${key} is past the end of ${where} (${node.length} ${node.length === 1 ? 'entry' : 'entries'}); use ${change}${node.length} to append one`,
+          `--set ${text}: index ${key} is past the end of ${at(i)} (${node.length} ${node.length === 1 ? 'entry' : 'entries'}); use ${change}${node.length} to append one`,
         );
       }
       if (i === path.length - 1) {
@@ -347,7 +347,7 @@ export function applyOverrides<T extends object>(config: T, overrides: string[])
       }
       const next = node[key];
       if (next === undefined || next === null) node[key] = isIndex(path[i + 1]!) ? [] : {};
-      else if (typeof next !== 'object') throw new ConfigError(`--set ${text}: ${keyPath([...(where ? [where] : []), key])} is a ${typeof next}, not an object`);
+      else if (typeof next !== 'object') throw new ConfigError(`--set ${text}: ${at(i + 1)} is a ${typeof next}, not an object`);
       node = node[key] as Record<string, unknown>;
     });
   }

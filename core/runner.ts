@@ -94,7 +94,8 @@ export function resolveCurriculum(ladder: Ladder, variant?: CurriculumVariant): 
   const curriculum = variant ? applyVariant(rewritten, variant) : rewritten;
   const names = new Set<string>();
   for (const entry of curriculum) {
-    if (names.has(entry.name)) throw new ConfigError(`curriculum: stage name "${entry.name}" appears twice after the curriculum plugins ran`);
+    if (names.has(entry.name))
+      throw new ConfigError(`curriculum: stage name "${entry.name}" appears twice after the curriculum plugins${variant ? ' and the variant' : ''} ran`);
     names.add(entry.name);
   }
   return curriculum;
