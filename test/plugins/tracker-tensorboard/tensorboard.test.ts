@@ -20,8 +20,11 @@ ea.Reload()
 print(json.dumps({'version': ea.file_version, 'scalars': {t: [[e.wall_time, e.step, e.value] for e in ea.Scalars(t)] for t in ea.Tags()['scalars']}}))
 `;
 
+/** The TensorBoard release the files are checked against (the latest on the package index when written). */
+const TENSORBOARD = 'tensorboard==2.21.0';
+
 type Read = { version: number; scalars: Record<string, [number, number, number][]> };
-const read = (dir: string): Read => JSON.parse(runPython(pythonWith('tensorboard'), READ, [dir])) as Read;
+const read = async (dir: string): Promise<Read> => JSON.parse(runPython(await pythonWith('tensorboard', TENSORBOARD), READ, [dir])) as Read;
 
 test('CRC-32C and the TFRecord framing follow the published format', (t) => {
   t.is(crc32c(Buffer.from('123456789')), 0xe3069283, 'the CRC-32C check value');
@@ -34,7 +37,7 @@ test('CRC-32C and the TFRecord framing follow the published format', (t) => {
   t.is(record.readUInt32LE(15), maskedCrc32c(data));
 });
 
-test('TensorBoard reads hand-encoded events: file version, wall times, steps past 2^32, float32 values; a bad CRC ends the file', (t) => {
+test('TensorBoard reads hand-encoded events: file version, wall times, steps past 2^32, float32 values; a bad CRC ends the file', async (t) => {
   const dir = tempDir(t);
   const good = join(dir, 'good');
   mkdirSync(good);
@@ -44,7 +47,7 @@ test('TensorBoard reads hand-encoded events: file version, wall times, steps pas
     ...steps.map((step, i) => tfRecord(scalarEvent(1_700_000_001.5 + i, step, [['stage/loss', 1 / (i + 3)], ['stage/lr', -1e-4 * i]]))),
   ];
   writeFileSync(join(good, 'events.out.tfevents.1.test'), Buffer.concat(records));
-  const { version, scalars } = read(good);
+  const { version, scalars } = await read(good);
   t.is(version, 2);
   t.deepEqual(scalars['stage/loss'], steps.map((step, i) => [1_700_000_001.5 + i, step, Math.fround(1 / (i + 3))]));
   t.deepEqual(scalars['stage/lr']!.map((s) => s[2]), steps.map((_, i) => Math.fround(-1e-4 * i)));
@@ -54,7 +57,7 @@ test('TensorBoard reads hand-encoded events: file version, wall times, steps pas
   const broken = Buffer.concat(records);
   broken[broken.length - 1]! ^= 1; // the last record's data CRC
   writeFileSync(join(bad, 'events.out.tfevents.1.test'), broken);
-  t.deepEqual(read(bad).scalars['stage/loss']!.map((s) => s[1]), steps.slice(0, -1), 'the reader checks the CRC we wrote');
+  t.deepEqual((await read(bad)).scalars['stage/loss']!.map((s) => s[1]), steps.slice(0, -1), 'the reader checks the CRC we wrote');
 });
 
 test('a run with tracker-tensorboard: every numeric metric of metrics.jsonl is a TensorBoard scalar at its step; evaluations at their point', async (t) => {
@@ -64,7 +67,7 @@ test('a run with tracker-tensorboard: every numeric metric of metrics.jsonl is a
   await runCurriculum(await createLadder(config, { defaults: [] }));
   const dir = join(runs, 'toy', 'tensorboard');
   t.is(readdirSync(dir).filter((f) => f.startsWith('events.out.tfevents.')).length, 1);
-  const { scalars } = read(dir);
+  const { scalars } = await read(dir);
 
   const metrics = readJsonLines<MetricEvent>(join(runs, 'toy', 'metrics.jsonl'));
   const expected: Record<string, [number, number, number][]> = {};
@@ -87,7 +90,7 @@ test('logDir puts each run in <logDir>/<run name>/, so one TensorBoard compares 
     await runCurriculum(await createLadder(config as never, { defaults: [] }));
   }
   t.deepEqual(readdirSync(logDir).sort(), ['a', 'b']);
-  t.deepEqual(read(join(logDir, 'b')).scalars['second/loss']!.map((s) => s[2]), [2, 1, 0]);
+  t.deepEqual((await read(join(logDir, 'b'))).scalars['second/loss']!.map((s) => s[2]), [2, 1, 0]);
   t.false(readdirSync(join(root, 'runs', 'a')).includes('tensorboard'));
   t.true(readFileSync(join(root, 'runs', 'a', 'config.json'), 'utf8').includes('tracker-tensorboard'));
 });
