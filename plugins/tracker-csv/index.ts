@@ -9,12 +9,14 @@
  *
  * `stage` is the event's stage (for `evaluate` events, the evaluation point);
  * `metric` is the field name, prefixed by the benchmark for `evaluate` events.
- * A resumed run appends to the same file.
+ * A resumed run appends to the same file; an event it repeats (the steps
+ * after the last checkpoint) replaces the earlier rows of that event and
+ * everything after them, as metrics.jsonl does.
  */
-import { existsSync, statSync } from 'node:fs';
-import { appendFile, mkdir } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { appendFile, mkdir, truncate } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { definePlugin, tapTracker, z, type MetricEvent } from '../../core/index.ts';
+import { definePlugin, tapTracker, z, type MetricEvent, type Tracker } from '../../core/index.ts';
 
 const PLUGIN_NAME = 'tracker-csv';
 
@@ -38,6 +40,53 @@ export function csvRows(event: MetricEvent): string {
     .join('');
 }
 
+/** What makes rows the same event again: event, stage (or point), step, benchmark; the row's first five fields up to the metric's name. */
+const keyOfRow = (row: string) => {
+  const [, event, stage, step, metric] = row.split(',');
+  return [event, stage, step, metric?.includes('/') ? metric.slice(0, metric.lastIndexOf('/')) : ''].join(',');
+};
+
+/**
+ * Append to `path` (the header first when it is new). Rows an earlier process
+ * wrote are indexed by event; when this process writes one of those events
+ * again, the file is cut back to its first row, as metrics.jsonl is.
+ */
+export async function openCsv(path: string): Promise<Tracker> {
+  await mkdir(dirname(path), { recursive: true });
+  const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  /** earlier event key -> byte offset of its first row */
+  const earlier = new Map<string, number>();
+  let size = 0;
+  for (const line of text.split(/(?<=\n)/)) {
+    if (!line.endsWith('\n')) break; // a torn last row (a killed process) is cut below
+    if (size > 0) {
+      const key = keyOfRow(line);
+      if (!earlier.has(key)) earlier.set(key, size);
+    }
+    size += Buffer.byteLength(line);
+  }
+  if (size < Buffer.byteLength(text)) await truncate(path, size);
+  if (size === 0) await appendFile(path, `${CSV_HEADER}\n`);
+  return {
+    async write(events) {
+      let out = '';
+      for (const event of events) {
+        const lines = csvRows(event);
+        if (!lines) continue;
+        const at = earlier.get(keyOfRow(lines.slice(0, lines.indexOf('\n'))));
+        if (at !== undefined) {
+          // an event an earlier process wrote (after its last checkpoint): it and everything after it are written anew
+          await truncate(path, at);
+          out = '';
+          for (const [key, offset] of earlier) if (offset >= at) earlier.delete(key);
+        }
+        out += lines;
+      }
+      if (out) await appendFile(path, out);
+    },
+  };
+}
+
 export default definePlugin({
   name: PLUGIN_NAME,
   options: z.strictObject({
@@ -45,11 +94,6 @@ export default definePlugin({
     file: z.string().min(1).default('metrics.csv'),
   }),
   apply(ladder, { file }) {
-    tapTracker(ladder, PLUGIN_NAME, async (run) => {
-      const path = resolve(run.dir, file);
-      await mkdir(dirname(path), { recursive: true });
-      if (!existsSync(path) || statSync(path).size === 0) await appendFile(path, `${CSV_HEADER}\n`);
-      return { write: (events) => appendFile(path, events.map(csvRows).join('')) };
-    });
+    tapTracker(ladder, PLUGIN_NAME, (run) => openCsv(resolve(run.dir, file)));
   },
 });

@@ -95,3 +95,68 @@ export function scalarEvent(wallTime: number, step: number, scalars: [tag: strin
   const values = scalars.map(([tag, value]) => bytesField(1, Buffer.concat([bytesField(1, Buffer.from(tag, 'utf8')), floatField(2, value)])));
   return Buffer.concat([doubleField(1, wallTime), int64Field(2, step), bytesField(5, Buffer.concat(values))]);
 }
+
+// -- reading back what this module wrote ------------------------------------
+
+/** One complete, CRC-checked record of an event file: its byte offset, step and summary tags. */
+export interface EventRecord {
+  offset: number;
+  step: number;
+  tags: string[];
+}
+
+/** Protobuf fields of one message: field number -> raw value (varint as bigint, bytes as Buffer). */
+function fields(bytes: Buffer): [number, bigint | Buffer][] {
+  const out: [number, bigint | Buffer][] = [];
+  let i = 0;
+  const varintAt = (): bigint => {
+    let value = 0n;
+    for (let shift = 0n; ; shift += 7n) {
+      const byte = bytes[i++];
+      if (byte === undefined) throw new Error('truncated varint');
+      value |= BigInt(byte & 0x7f) << shift;
+      if (!(byte & 0x80)) return value;
+    }
+  };
+  while (i < bytes.length) {
+    const tag = Number(varintAt());
+    const wire = tag & 7;
+    if (wire === WIRE.varint) out.push([tag >> 3, varintAt()]);
+    else if (wire === WIRE.bytes) {
+      const length = Number(varintAt());
+      out.push([tag >> 3, bytes.subarray(i, i + length)]);
+      i += length;
+    } else i += wire === WIRE.fixed64 ? 8 : wire === WIRE.fixed32 ? 4 : Infinity;
+  }
+  if (i > bytes.length) throw new Error('truncated field');
+  return out;
+}
+
+/**
+ * The records of an event file up to the first incomplete or corrupt one
+ * (a killed writer), and the length of that valid prefix.
+ */
+export function readRecords(file: Buffer): { records: EventRecord[]; validLength: number } {
+  const records: EventRecord[] = [];
+  let offset = 0;
+  while (offset + 12 <= file.length) {
+    const length = Number(file.readBigUInt64LE(offset));
+    const end = offset + 12 + length + 4;
+    if (end > file.length || file.readUInt32LE(offset + 8) !== maskedCrc32c(file.subarray(offset, offset + 8))) break;
+    const data = file.subarray(offset + 12, offset + 12 + length);
+    if (file.readUInt32LE(offset + 12 + length) !== maskedCrc32c(data)) break;
+    try {
+      const event = fields(data);
+      const step = Number(event.find(([n]) => n === 2)?.[1] ?? 0n);
+      const summary = event.find(([n]) => n === 5)?.[1];
+      const tags = summary instanceof Buffer
+        ? fields(summary).flatMap(([n, value]) => (n === 1 && value instanceof Buffer ? fields(value).filter(([m]) => m === 1).map(([, t]) => String(t)) : []))
+        : [];
+      records.push({ offset, step, tags });
+    } catch {
+      break;
+    }
+    offset = end;
+  }
+  return { records, validLength: offset };
+}

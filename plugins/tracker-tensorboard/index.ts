@@ -9,13 +9,14 @@
  *
  * Files go to `<run dir>/tensorboard/`, or to `<logDir>/<run name>/` when
  * `logDir` is set, so that `tensorboard --logdir <logDir>` compares runs.
- * Each process writes its own file (a resumed run adds one).
+ * A resumed run continues the run's file (`openEventFile`).
  */
 import { hostname } from 'node:os';
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdir, open, truncate, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { definePlugin, tapTracker, z, type MetricEvent, type RunInfo, type Tracker } from '../../core/index.ts';
-import { fileVersionEvent, scalarEvent, tfRecord } from './event-file.ts';
+import { fileVersionEvent, readRecords, scalarEvent, tfRecord } from './event-file.ts';
 
 const PLUGIN_NAME = 'tracker-tensorboard';
 
@@ -38,18 +39,41 @@ export function scalarsOf(event: MetricEvent, run: RunInfo): [number, [string, n
   return undefined;
 }
 
-async function openEventFile(dir: string, run: RunInfo): Promise<Tracker> {
+/** What makes records the same event again: the tags' group (the stage, or `eval/<benchmark>`) and the step. */
+const eventKey = (step: number, tags: readonly string[]) => `${tags[0]!.slice(0, tags[0]!.lastIndexOf('/'))}@${step}`;
+
+/**
+ * The run's event file in `dir`: the one an earlier process of the run wrote
+ * (resumed: a torn last record is cut, and an event written again replaces
+ * its earlier record and everything after it, as in metrics.jsonl, so every
+ * reader sees each step once), else a new one.
+ */
+export async function openEventFile(dir: string, run: RunInfo): Promise<Tracker> {
   await mkdir(dir, { recursive: true });
-  const now = Date.now() / 1000;
-  const file: FileHandle = await open(join(dir, `events.out.tfevents.${Math.floor(now)}.${hostname()}.${process.pid}`), 'a');
-  await file.write(tfRecord(fileVersionEvent(now)));
+  const existing = readdirSync(dir).filter((f) => f.startsWith('events.out.tfevents.')).sort().at(-1);
+  const path = join(dir, existing ?? `events.out.tfevents.${Math.floor(Date.now() / 1000)}.${hostname()}.${process.pid}`);
+  /** earlier event key -> byte offset of its record */
+  const earlier = new Map<string, number>();
+  const { records, validLength } = existing ? readRecords(readFileSync(path)) : { records: [], validLength: 0 };
+  if (existing) await truncate(path, validLength);
+  for (const r of records) if (r.tags.length && !earlier.has(eventKey(r.step, r.tags))) earlier.set(eventKey(r.step, r.tags), r.offset);
+  const file: FileHandle = await open(path, 'a');
+  if (!records.length) await file.write(tfRecord(fileVersionEvent(Date.now() / 1000)));
   return {
     async write(events) {
-      const records = events.flatMap((event) => {
+      let out: Buffer[] = [];
+      for (const event of events) {
         const scalars = scalarsOf(event, run);
-        return scalars ? [tfRecord(scalarEvent(event.time, ...scalars))] : [];
-      });
-      if (records.length) await file.write(Buffer.concat(records));
+        if (!scalars) continue;
+        const at = earlier.get(eventKey(scalars[0], scalars[1].map(([tag]) => tag)));
+        if (at !== undefined) {
+          await file.truncate(at);
+          out = [];
+          for (const [key, offset] of earlier) if (offset >= at) earlier.delete(key);
+        }
+        out.push(tfRecord(scalarEvent(event.time, ...scalars)));
+      }
+      if (out.length) await file.write(Buffer.concat(out));
     },
     close: () => file.close(),
   };

@@ -1,8 +1,8 @@
 import test from 'ava';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLadder, readJsonLines, runCurriculum, type MetricEvent } from '../../../core/index.ts';
-import { CSV_HEADER, csvRows } from '../../../plugins/tracker-csv/index.ts';
+import { CSV_HEADER, csvRows, openCsv } from '../../../plugins/tracker-csv/index.ts';
 import { tempDir } from '../../helpers/temp.ts';
 import { toyConfig, toyPlugins } from '../../helpers/toy-ladder.ts';
 
@@ -34,4 +34,19 @@ test('a run with tracker-csv writes metrics.csv holding every number of metrics.
   );
   t.deepEqual(rows, expected);
   t.deepEqual(rows.filter((r) => r[4] === 'loss').map((r) => [r[2], r[3], r[5]]), [['first', '1', '2'], ['first', '2', '1'], ['first', '3', '0'], ['second', '1', '2'], ['second', '2', '1'], ['second', '3', '0']]);
+});
+
+test('a resumed run that repeats events (the steps after its last checkpoint) rewrites them, as metrics.jsonl does; a torn row is cut', async (t) => {
+  const file = join(tempDir(t), 'metrics.csv');
+  const step = (n: number, loss: number): MetricEvent => ({ event: 'step', stage: 'sft', step: n, time: n, loss, lr: 0.1 });
+  const first = await openCsv(file);
+  await first.write([{ event: 'stage-start', stage: 'sft', time: 0 }, step(1, 4), step(2, 3), step(3, 2)]);
+  appendFileSync(file, '4,step,sft,4,lo'); // killed mid-row
+  const resumed = await openCsv(file); // the checkpoint was at step 1: steps 2 and 3 come again
+  await resumed.write([step(2, 3.5), step(3, 2.5)]);
+  await resumed.write([step(4, 1.5)]);
+  t.is(
+    readFileSync(file, 'utf8'),
+    `${CSV_HEADER}\n1,step,sft,1,loss,4\n1,step,sft,1,lr,0.1\n2,step,sft,2,loss,3.5\n2,step,sft,2,lr,0.1\n3,step,sft,3,loss,2.5\n3,step,sft,3,lr,0.1\n4,step,sft,4,loss,1.5\n4,step,sft,4,lr,0.1\n`,
+  );
 });

@@ -3,11 +3,11 @@
  * verifies the record CRCs), run in Python.
  */
 import test from 'ava';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLadder, readJsonLines, runCurriculum, type MetricEvent } from '../../../core/index.ts';
-import { crc32c, fileVersionEvent, maskedCrc32c, scalarEvent, tfRecord } from '../../../plugins/tracker-tensorboard/event-file.ts';
-import { scalarsOf } from '../../../plugins/tracker-tensorboard/index.ts';
+import { crc32c, fileVersionEvent, maskedCrc32c, readRecords, scalarEvent, tfRecord } from '../../../plugins/tracker-tensorboard/event-file.ts';
+import { openEventFile, scalarsOf } from '../../../plugins/tracker-tensorboard/index.ts';
 import { pythonWith, runPython } from '../../helpers/python.ts';
 import { tempDir } from '../../helpers/temp.ts';
 import { toyConfig, toyPlugins } from '../../helpers/toy-ladder.ts';
@@ -93,6 +93,26 @@ test('logDir puts each run in <logDir>/<run name>/, so one TensorBoard compares 
   t.deepEqual((await read(join(logDir, 'b'))).scalars['second/loss']!.map((s) => s[2]), [2, 1, 0]);
   t.false(readdirSync(join(root, 'runs', 'a')).includes('tensorboard'));
   t.true(readFileSync(join(root, 'runs', 'a', 'config.json'), 'utf8').includes('tracker-tensorboard'));
+});
+
+test('a resumed run continues the file: repeated steps replace their earlier records, a torn record is cut, TensorBoard sees each step once', async (t) => {
+  const dir = tempDir(t);
+  const run = { name: 'r', dir, seed: 1, curriculum: [{ name: 'sft', kind: 'sft', data: [{}], options: {}, evaluate: true }] };
+  const step = (n: number, loss: number): MetricEvent => ({ event: 'step', stage: 'sft', step: n, time: 1_700_000_000 + n, loss });
+  const first = await openEventFile(dir, run);
+  await first.write([step(1, 4), step(2, 3), step(3, 2)]);
+  await first.close!();
+  const [file] = readdirSync(dir);
+  appendFileSync(join(dir, file!), tfRecord(scalarEvent(1, 4, [['sft/loss', 9]])).subarray(0, 20)); // killed mid-record
+  const resumed = await openEventFile(dir, run); // the last checkpoint was at step 1: steps 2 and 3 come again
+  await resumed.write([step(2, 3.5), step(3, 2.5)]);
+  await resumed.write([step(4, 1.5), { event: 'evaluate', point: 'sft', benchmark: 'b', nq: 1, mcq: 2, avg: 1.5, time: 1_700_000_009 }]);
+  await resumed.close!();
+  t.deepEqual(readdirSync(dir), [file]);
+  const { scalars } = await read(dir);
+  t.deepEqual(scalars['sft/loss']!.map((s) => [s[1], s[2]]), [[1, 4], [2, 3.5], [3, 2.5], [4, 1.5]]);
+  t.deepEqual(scalars['eval/b/Avg']!.map((s) => [s[1], s[2]]), [[1, 1.5]]);
+  t.deepEqual(readRecords(readFileSync(join(dir, file!))).records.map((r) => r.step), [0, 1, 2, 3, 4, 1]);
 });
 
 test('scalars of a training step: every numeric field, strings left out', (t) => {
