@@ -4,6 +4,7 @@ import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from './helpers/temp.ts';
+import { shortHash } from '../core/index.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const fixtures = join(root, 'test', 'fixtures', 'configs');
@@ -225,7 +226,9 @@ test('--json: run, train, eval, ablate and inspect print exactly one JSON docume
   const evaluated = parsed(ladder(['eval', '-c', config, ...set, '--model', join(runs, 'toy', 'stages', '2-second'), '--benchmark', 'exact', '--json']));
   t.is(evaluated.model, '2-second');
   t.is(evaluated.checkpoint, join(runs, 'toy', 'stages', '2-second'));
-  t.deepEqual(evaluated.reports.map((r: any) => [r.benchmark, r.avg, r.dir]), [['exact', 100, join(runs, 'toy', 'eval', '2-second', 'exact')]]);
+  t.deepEqual(evaluated.reports.map((r: any) => [r.benchmark, r.avg]), [['exact', 100]]);
+  t.is(evaluated.reports[0].dir, join(runs, 'toy', 'eval', `2-second-${shortHash(evaluated.policy.fingerprint)}`, 'exact'));
+  t.deepEqual(evaluated.reports[0].policy, evaluated.policy, 'the report names the policy it scored');
 
   const ablated = parsed(ladder(['ablate', '-c', join(fixtures, 'toy', 'sweep.config.mjs'), ...set, '--json']));
   t.is(ablated.dir, join(runs, 'ablation'));
