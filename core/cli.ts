@@ -297,9 +297,10 @@ async function inspectCommand(opts: CommonOptions & { json?: boolean }): Promise
   }
 }
 
-async function createCommand(kind: string, name: string, opts: { dir?: string }): Promise<void> {
+async function createCommand(kind: string, name: string, opts: { dir?: string; json?: boolean }): Promise<void> {
   if (kind !== 'plugin') throw new UsageError(`ladder create ${kind}: unknown kind; expected \`ladder create plugin <name>\``);
   const scaffold = await createPlugin(name, opts);
+  if (opts.json) return printJson({ package: scaffold.packageName, dir: scaffold.dir, files: scaffold.files });
   const dir = relative(process.cwd(), scaffold.dir) || '.';
   print(`created ${scaffold.packageName} in ${dir}/: ${scaffold.files.join(', ')}`);
   print(`next: cd ${dir} && npm install && npm test; in a project: npm install ${dir.startsWith('.') || dir.startsWith('/') ? dir : `./${dir}`} (README.md says more)`);
@@ -367,13 +368,12 @@ export function buildProgram(): Command {
     .option('--seeds <n>', 'run each variant with n seeds (seed, seed+1, ...) and report mean and spread', '1')
     .option('--out <dir>', 'where the comparison goes (default: <runsDir>/<name>-ablation)')
     .action(async (opts) => diverted(opts.json, () => ablateCommand(opts)));
-  program
-    .command('create')
+  json(program.command('create'), 'what was created (package, folder, files)')
     .description('scaffold a community package: `ladder create plugin <name>` writes ladder-plugin-<name>/ (a question task in plain JavaScript, its test, README and package.json)')
     .argument('<kind>', 'what to create: plugin')
     .argument('<name>', 'the short name users list it by, e.g. object-height (or @scope/name)')
     .option('--dir <path>', 'where the package goes (default: ./ladder-plugin-<name>)')
-    .action(async (kind: string, name: string, opts: { dir?: string }) => createCommand(kind, name, opts));
+    .action(async (kind: string, name: string, opts: { dir?: string; json?: boolean }) => diverted(opts.json, () => createCommand(kind, name, opts)));
   json(withCommon(program.command('inspect')), 'the resolved config and plugins')
     .description('print the resolved config and every plugin: where it was loaded from and the hooks it tapped')
     .action(async (opts) => diverted(opts.json, () => inspectCommand(opts)));
