@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
-const SKIP_DIRS = new Set(['node_modules', 'runs', 'fixtures']);
+const SKIP_DIRS = new Set(['node_modules', 'runs', 'fixtures', 'dist']); // dist: the build's copy of the sources
 
 function sources(dir = root): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
