@@ -1,5 +1,5 @@
 /**
- * The cold start's data (SPEC section 5, paper B.2 eq. 4): rejection sampling
+ * The cold start's data (paper B.2 eq. 4; docs/method.md#cold-start): rejection sampling
  * from a teacher policy. The teacher writes G chain-of-thought completions
  * per question, each is scored with the stage's rewards, and a completion is
  * kept only when its format is right and its accuracy above lambda (`keeps`).

@@ -73,6 +73,7 @@ export default definePlugin({
     ladder.hooks.commands.for('data export').tap(PLUGIN_NAME, () => ({
       description: 'write the dataset as another trainer reads it (trl, vlm-r1, spatialladder), with its images and a Hugging Face dataset card',
       usage: `--format ${EXPORT_FORMATS.join('|')} --out DIR [--dir DATASET] [--force]`,
+      json: true,
       help: [
         '  trl            conversational prompt/completion rows with images, as TRL\'s SFTTrainer and GRPOTrainer read them:',
         '                 configs perception (localization), understanding (direct answers), reasoning (think prompt, for GRPO)',
@@ -94,8 +95,8 @@ export default definePlugin({
           ticker.tick(1);
           if (done === total) ticker.done();
         });
-        if (ctx.json) print(JSON.stringify({ out, format: opts.format, ...written }));
-        else print(`exported ${dataset.dir} as ${opts.format} -> ${out}\n${Object.entries(written.rows).map(([config, splits]) => `  ${config}: ${Object.entries(splits).map(([s, n]) => `${n} ${s}`).join(', ')}`).join('\n')}`);
+        if (ctx.json) ctx.print(JSON.stringify({ out, format: opts.format, ...written }));
+        else ctx.print(`exported ${dataset.dir} as ${opts.format} -> ${out}\n${Object.entries(written.rows).map(([config, splits]) => `  ${config}: ${Object.entries(splits).map(([s, n]) => `${n} ${s}`).join(', ')}`).join('\n')}`);
       },
     }));
 

@@ -1,14 +1,17 @@
 /**
  * Event files checked by TensorBoard's own reader (EventAccumulator, which
- * verifies the record CRCs), run in Python.
+ * verifies the record CRCs), run in Python: the interpreter of the TRL
+ * engine's environment (`npx ladder setup trl`, whose pinned requirements
+ * include tensorboard); a test fails saying so when it is not set up.
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
+import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLadder, readJsonLines, runCurriculum, type MetricEvent } from '../../../core/index.ts';
 import { crc32c, fileVersionEvent, maskedCrc32c, readRecords, scalarEvent, tfRecord } from '../../../plugins/tracker-tensorboard/event-file.ts';
 import { openEventFile, scalarsOf } from '../../../plugins/tracker-tensorboard/index.ts';
-import { pythonWith, runPython } from '../../helpers/python.ts';
+import { requirePython } from '../../helpers/engine-trl.ts';
 import { tempDir } from '../../helpers/temp.ts';
 import { toyConfig, toyPlugins } from '../../helpers/toy-ladder.ts';
 
@@ -20,11 +23,15 @@ ea.Reload()
 print(json.dumps({'version': ea.file_version, 'scalars': {t: [[e.wall_time, e.step, e.value] for e in ea.Scalars(t)] for t in ea.Tags()['scalars']}}))
 `;
 
-/** The TensorBoard release the files are checked against (the latest on the package index when written). */
-const TENSORBOARD = 'tensorboard==2.21.0';
-
 type Read = { version: number; scalars: Record<string, [number, number, number][]> };
-const read = async (dir: string): Promise<Read> => JSON.parse(runPython(await pythonWith('tensorboard', TENSORBOARD), READ, [dir])) as Read;
+let python: string | undefined;
+/** The event files of `dir` as TensorBoard reads them. */
+const read = (t: ExecutionContext, dir: string): Read => {
+  python ??= requirePython(t);
+  const run = spawnSync(python, ['-c', READ, dir], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (run.status !== 0) t.fail(`TensorBoard could not read ${dir}:\n${run.stderr}`);
+  return JSON.parse(run.stdout) as Read;
+};
 
 test('CRC-32C and the TFRecord framing follow the published format', (t) => {
   t.is(crc32c(Buffer.from('123456789')), 0xe3069283, 'the CRC-32C check value');
@@ -47,7 +54,7 @@ test('TensorBoard reads hand-encoded events: file version, wall times, steps pas
     ...steps.map((step, i) => tfRecord(scalarEvent(1_700_000_001.5 + i, step, [['stage/loss', 1 / (i + 3)], ['stage/lr', -1e-4 * i]]))),
   ];
   writeFileSync(join(good, 'events.out.tfevents.1.test'), Buffer.concat(records));
-  const { version, scalars } = await read(good);
+  const { version, scalars } = read(t, good);
   t.is(version, 2);
   t.deepEqual(scalars['stage/loss'], steps.map((step, i) => [1_700_000_001.5 + i, step, Math.fround(1 / (i + 3))]));
   t.deepEqual(scalars['stage/lr']!.map((s) => s[2]), steps.map((_, i) => Math.fround(-1e-4 * i)));
@@ -57,7 +64,7 @@ test('TensorBoard reads hand-encoded events: file version, wall times, steps pas
   const broken = Buffer.concat(records);
   broken[broken.length - 1]! ^= 1; // the last record's data CRC
   writeFileSync(join(bad, 'events.out.tfevents.1.test'), broken);
-  t.deepEqual((await read(bad)).scalars['stage/loss']!.map((s) => s[1]), steps.slice(0, -1), 'the reader checks the CRC we wrote');
+  t.deepEqual(read(t, bad).scalars['stage/loss']!.map((s) => s[1]), steps.slice(0, -1), 'the reader checks the CRC we wrote');
 });
 
 test('a run with tracker-tensorboard: every numeric metric of metrics.jsonl is a TensorBoard scalar at its step; evaluations at their point', async (t) => {
@@ -67,7 +74,7 @@ test('a run with tracker-tensorboard: every numeric metric of metrics.jsonl is a
   await runCurriculum(await createLadder(config, { defaults: [] }));
   const dir = join(runs, 'toy', 'tensorboard');
   t.is(readdirSync(dir).filter((f) => f.startsWith('events.out.tfevents.')).length, 1);
-  const { scalars } = await read(dir);
+  const { scalars } = read(t, dir);
 
   const metrics = readJsonLines<MetricEvent>(join(runs, 'toy', 'metrics.jsonl'));
   const expected: Record<string, [number, number, number][]> = {};
@@ -90,7 +97,7 @@ test('logDir puts each run in <logDir>/<run name>/, so one TensorBoard compares 
     await runCurriculum(await createLadder(config as never, { defaults: [] }));
   }
   t.deepEqual(readdirSync(logDir).sort(), ['a', 'b']);
-  t.deepEqual((await read(join(logDir, 'b'))).scalars['second/loss']!.map((s) => s[2]), [2, 1, 0]);
+  t.deepEqual(read(t, join(logDir, 'b')).scalars['second/loss']!.map((s) => s[2]), [2, 1, 0]);
   t.false(readdirSync(join(root, 'runs', 'a')).includes('tensorboard'));
   t.true(readFileSync(join(root, 'runs', 'a', 'config.json'), 'utf8').includes('tracker-tensorboard'));
 });
@@ -109,7 +116,7 @@ test('a resumed run continues the file: repeated steps replace their earlier rec
   await resumed.write([step(4, 1.5), { event: 'evaluate', point: 'sft', benchmark: 'b', nq: 1, mcq: 2, avg: 1.5, time: 1_700_000_009 }]);
   await resumed.close!();
   t.deepEqual(readdirSync(dir), [file]);
-  const { scalars } = await read(dir);
+  const { scalars } = read(t, dir);
   t.deepEqual(scalars['sft/loss']!.map((s) => [s[1], s[2]]), [[1, 4], [2, 3.5], [3, 2.5], [4, 1.5]]);
   t.deepEqual(scalars['eval/b/Avg']!.map((s) => [s[1], s[2]]), [[1, 1.5]]);
   t.deepEqual(readRecords(readFileSync(join(dir, file!))).records.map((r) => r.step), [0, 1, 2, 3, 4, 1]);
