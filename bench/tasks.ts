@@ -1,6 +1,6 @@
 /**
  * bench/tasks: candidate questions per second from cached scene metadata, on
- * one core (this thread), through every task generator of SPEC section 4;
+ * one core (this thread), through every task generator (docs/method.md#tasks-and-modalities);
  * then the same candidates through the quality filters. Target: at least
  * 2,000 candidates/s.
  *

@@ -2,37 +2,29 @@
  * Curriculum ablations: named variants of the curriculum (drop, mix, reorder
  * stages), each run from the same initial weights and seeds on the same cached
  * dataset, compared on their final benchmark scores (mean and spread over seeds).
+ *
+ * `runAblation` does the whole job for `ladder ablate`: it plans the runs,
+ * builds the shared dataset once, runs every (variant, seed), writes the
+ * comparison and fires the `compare` hook. Each run gets its own ladder made
+ * from the user's config with its name and seed set; no ladder's config is
+ * changed afterwards.
  */
-import { z } from 'zod';
-import { ConfigError } from './errors.ts';
-import { mixStages, orderStages } from './curriculum.ts';
+import { join, resolve } from 'node:path';
+import { UsageError } from './errors.ts';
+import { applyVariant } from './curriculum.ts';
+import { createLadder, type Ladder } from './ladder.ts';
+import type { CurriculumVariant, LoadedConfig, UserConfig } from './config.ts';
+import { writeFileAtomic, writeJsonAtomic } from './files.ts';
 import { markdownTable } from './report.ts';
+import { buildDataset, checkOptions, preflight, resolveCurriculum, runCurriculum } from './runner.ts';
 import type { BenchmarkReport, StageEntry } from './types.ts';
-
-export const variantSchema = z.strictObject({
-  /** Stage names to remove. */
-  drop: z.array(z.string()).default([]),
-  /** Groups of stage names, each replaced by one stage training on their data jointly ("a+b"). */
-  mix: z.array(z.array(z.string()).min(2)).default([]),
-  /** The stages to keep, in this order (after drop and mix). */
-  order: z.array(z.string()).optional(),
-});
-export type CurriculumVariant = z.input<typeof variantSchema>;
-
-/** Apply a variant: drop, then mix, then order. */
-export function applyVariant(curriculum: StageEntry[], variant: CurriculumVariant): StageEntry[] {
-  const { drop, mix, order } = variantSchema.parse(variant);
-  let out = curriculum.filter((s) => !drop.includes(s.name));
-  for (const group of mix) out = mixStages(out, group);
-  return order ? orderStages(out, order) : out;
-}
 
 /**
  * Where a variant is evaluated: the configured points its curriculum still has
  * (a dropped stage is no point), and always after its last stage, so that
  * variants are compared on what they end with.
  */
-export function variantEvaluationPoints(at: string[] | undefined, curriculum: StageEntry[]): string[] | undefined {
+export function variantEvaluationPoints(at: string[] | undefined, curriculum: StageEntry[]): string[] {
   const names = curriculum.map((e) => e.name);
   const last = names.at(-1) ?? 'base';
   const kept = (at ?? ['base', ...curriculum.filter((e) => e.evaluate).map((e) => e.name)]).filter((p) => p === 'base' || names.includes(p));
@@ -42,7 +34,7 @@ export function variantEvaluationPoints(at: string[] | undefined, curriculum: St
 /** `--order "perception+understanding,reasoning"`: commas separate stages, "+" mixes. */
 export function parseOrder(text: string): CurriculumVariant {
   const steps = text.split(',').map((s) => s.trim()).filter(Boolean);
-  if (!steps.length) throw new ConfigError(`--order "${text}": expected stage names separated by commas`);
+  if (!steps.length) throw new UsageError(`--order "${text}": expected stage names separated by commas`);
   return { mix: steps.filter((s) => s.includes('+')).map((s) => s.split('+')), order: steps };
 }
 
@@ -102,4 +94,99 @@ export function summarizeAblation(runs: AblationRun[], dir: string): AblationSum
     variants.map((v) => [v.variant, v.curriculum, String(v.seeds.length), ...benchmarks.map((b) => cell(v, b))]),
   );
   return { dir, benchmarks, variants, runs, table };
+}
+
+export interface AblationOptions {
+  /** Variant names from the config's `ablations` (default: all of them); not with a sweep. */
+  variants?: string[];
+  /** Extra variants given as stage orders (`parseOrder`), named by the order ("a>b"); not with a sweep. */
+  orders?: string[];
+  /** Runs per variant, with seeds seed .. seed + seeds - 1 (default 1). */
+  seeds?: number;
+  /** Where the comparison goes (default `<runsDir>/<name>-ablation`, or `<runsDir>/ablation` for a sweep). */
+  out?: string;
+  /** Continue every run that exists and start the others (`ladder ablate --resume`). */
+  resume?: boolean;
+  force?: boolean;
+}
+
+/** One planned variant: which config entry it runs and how its curriculum changes. */
+interface Plan {
+  variant: string;
+  /** Index into `loaded.configs` (a sweep's entry, or 0). */
+  index: number;
+  spec?: CurriculumVariant;
+}
+
+/**
+ * Run every variant of a loaded config and compare them. Variants come from a
+ * sweep (one per entry) or from the config's `ablations` plus `orders`. Every
+ * run of a variant keeps the config's data seed, so all seeds train on one
+ * dataset; the run seed is the config's seed plus the repetition index.
+ */
+export async function runAblation(loaded: LoadedConfig, opts: AblationOptions = {}): Promise<AblationSummary> {
+  const where = loaded.filepath ?? 'default config';
+  const make = (config: UserConfig, index: number) =>
+    createLadder(config, { baseDir: loaded.baseDir, where, overrides: loaded.afterPresets[index] });
+  const seeds = opts.seeds ?? 1;
+  let base: Ladder | undefined;
+  let plans: Plan[];
+  if (loaded.sweep) {
+    if (opts.variants || opts.orders?.length) throw new UsageError('--variants and --order apply to a single config, not a sweep');
+    plans = loaded.configs.map((config, index) => ({ variant: config.name ?? `variant-${index}`, index }));
+  } else {
+    base = await make(loaded.configs[0]!, 0);
+    const defined = base.config.ablations;
+    const wanted = opts.variants ?? Object.keys(defined);
+    const unknown = wanted.filter((v) => !(v in defined));
+    if (unknown.length)
+      throw new UsageError(`--variants: unknown ${unknown.join(', ')}; the config defines ${Object.keys(defined).join(', ') || 'none (config key `ablations`)'}`);
+    const custom = (opts.orders ?? []).map((order) => ({ variant: order.replace(/,/g, '>'), index: 0, spec: parseOrder(order) }));
+    plans = [...wanted.map((variant) => ({ variant, index: 0, spec: defined[variant] })), ...custom];
+    if (!plans.length) throw new UsageError('nothing to ablate: the config defines no `ablations` and no --order was given');
+    // the shared dataset, built (or found cached) once; a missing piece is reported by the first run instead
+    if (!preflight(base, [], { train: false, evaluate: false }).length) {
+      checkOptions(base, base.config.curriculum); // a bad stage or model option stops here, before the dataset is built
+      await buildDataset(base);
+    }
+  }
+
+  const runs: AblationRun[] = [];
+  let first = base;
+  for (const plan of plans) {
+    const template = base ?? (await make(loaded.configs[plan.index]!, plan.index));
+    first ??= template;
+    const user = loaded.configs[plan.index]!;
+    const { seed: firstSeed, name: baseName } = template.config;
+    // every seed trains on the same dataset: the data seed stays the config's
+    const dataSeed = typeof template.config.data.seed === 'number' ? template.config.data.seed : firstSeed;
+    for (let i = 0; i < seeds; i++) {
+      const seed = firstSeed + i;
+      const name = `${base ? `${baseName}-` : ''}${plan.variant}${seeds > 1 ? `-seed${seed}` : ''}`.replace(/[^\w.-]/g, '_');
+      const ladder = await make({ ...user, name, seed, data: { ...user.data, seed: dataSeed } }, plan.index);
+      const curriculum = resolveCurriculum(ladder, plan.spec);
+      const summary = await runCurriculum(ladder, {
+        // an ablation continued with --resume starts the runs it had not reached
+        resume: opts.resume && 'if-present',
+        force: opts.force,
+        curriculum,
+        evaluateAt: variantEvaluationPoints(ladder.config.evaluate.at, curriculum),
+      });
+      const points = Object.keys(summary.state.evaluations);
+      runs.push({
+        variant: plan.variant,
+        seed,
+        name,
+        dir: summary.dir,
+        stages: summary.state.stages.map((s) => s.name),
+        final: summary.state.evaluations[points.at(-1) ?? ''] ?? {},
+      });
+    }
+  }
+  const out = resolve(opts.out ?? join(first!.config.runsDir, `${base ? `${base.config.name}-` : ''}ablation`));
+  const summary = summarizeAblation(runs, out);
+  await writeJsonAtomic(join(out, 'comparison.json'), { variants: summary.variants, runs: summary.runs });
+  await writeFileAtomic(join(out, 'comparison.md'), `${summary.table}\n`);
+  await first!.hooks.compare.promise(summary);
+  return summary;
 }

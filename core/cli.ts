@@ -1,7 +1,7 @@
 /**
  * The `ladder` command. Exit codes: 0 ok, 1 run failure, 2 usage or config error.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { loadConfig, type LoadedConfig, type UserConfig } from './config.ts';
@@ -10,9 +10,9 @@ import { policyIdentity, shortHash } from './fingerprint.ts';
 import { createLadder, type Ladder } from './ladder.ts';
 import { COMMAND_GROUPS, REGISTRIES, type CommandGroup } from './hooks.ts';
 import { evaluationTable, benchmarkMarkdown, benchmarkTable, describePolicy } from './report.ts';
-import { applyVariant, parseOrder, summarizeAblation, variantEvaluationPoints, type AblationRun, type CurriculumVariant } from './ablation.ts';
-import type { Plugin } from './plugin.ts';
-import { buildDataset, checkOptions, evaluateBenchmark, loadPolicy, preflight, resolveCurriculum, runCurriculum, tooManyErrors, type RunSummary } from './runner.ts';
+import type { BenchmarkReport } from './types.ts';
+import { runAblation } from './ablation.ts';
+import { buildDataset, evaluateBenchmark, loadPolicy, runCurriculum, tooManyErrors, type RunSummary } from './runner.ts';
 import { writeJsonAtomic, writeFileAtomic } from './files.ts';
 import { PACKAGE_ROOT, PACKAGE_VERSION } from './resolve.ts';
 import { createPlugin } from './create.ts';
@@ -64,7 +64,7 @@ async function* ladders(loaded: LoadedConfig): AsyncGenerator<Ladder> {
     const file = loaded.filepath
       ? { path: loaded.filepath, overrides: loaded.overrides, command: loaded.command, cwd: loaded.cwd, index: i }
       : undefined;
-    yield await createLadder(named, { baseDir: loaded.baseDir, where: label, file });
+    yield await createLadder(named, { baseDir: loaded.baseDir, where: label, file, overrides: loaded.afterPresets[i] });
   }
 }
 
@@ -76,19 +76,51 @@ async function single(loaded: LoadedConfig, command: string): Promise<Ladder> {
   return value as Ladder;
 }
 
-const print = (text: string): void => void process.stdout.write(`${text}\n`);
+/** Writes a command's output to stdout (the real one, also while `--json` diverts other writes). */
+let print = (text: string): void => void process.stdout.write(`${text}\n`);
+
+/**
+ * With `--json`, stdout carries exactly one JSON document: while the command
+ * runs, anything else written to stdout (by a plugin or a library) goes to
+ * stderr, beside the logs and progress.
+ */
+async function diverted<T>(json: boolean | undefined, command: () => Promise<T>): Promise<T> {
+  if (!json) return command();
+  const { write } = process.stdout;
+  const previous = print;
+  const real = write.bind(process.stdout);
+  print = (text) => void real(`${text}\n`);
+  process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
+  try {
+    return await command();
+  } finally {
+    process.stdout.write = write;
+    print = previous;
+  }
+}
+
+const printJson = (value: unknown) => print(JSON.stringify(value, null, 2));
+
+/** What `--json` prints about a run. */
+const runJson = (summary: RunSummary) => ({
+  name: summary.name,
+  dir: summary.dir,
+  status: summary.state.status,
+  stages: summary.state.stages.map(({ name, result }) => ({ name, ...result })),
+  evaluations: summary.state.evaluations,
+});
 
 // ---------------------------------------------------------------------------
 
-async function runCommand(opts: CommonOptions & { resume?: boolean; force?: boolean }, mode: 'run' | 'train'): Promise<RunSummary[]> {
+async function runCommand(opts: CommonOptions & { resume?: boolean; force?: boolean; json?: boolean }, mode: 'run' | 'train'): Promise<void> {
   const loaded = await load(opts, mode);
   const summaries: RunSummary[] = [];
   for await (const ladder of ladders(loaded)) {
     const summary = await runCurriculum(ladder, { resume: opts.resume, force: opts.force, evaluate: mode === 'run' });
     summaries.push(summary);
-    print(`\n${summary.name}: ${summary.dir}\n${mode === 'run' ? summary.table : `trained ${summary.state.stages.length} stage(s)`}`);
+    if (!opts.json) print(`\n${summary.name}: ${summary.dir}\n${mode === 'run' ? summary.table : `trained ${summary.state.stages.length} stage(s)`}`);
   }
-  return summaries;
+  if (opts.json) printJson({ runs: summaries.map(runJson) });
 }
 
 interface EvalOptions extends CommonOptions {
@@ -100,6 +132,7 @@ interface EvalOptions extends CommonOptions {
   maxErrors?: string;
   out?: string;
   fresh?: boolean;
+  json?: boolean;
 }
 
 /**
@@ -141,7 +174,7 @@ async function evalCommand(opts: EvalOptions): Promise<void> {
   // a checkpoint may say how it was trained to be asked (policy.json `promptStyle`)
   const promptStyle = checkpoint ? checkpointPromptStyle(checkpoint) : undefined;
   ladder.log(`scoring ${describePolicy(identity)}`);
-  const reports = [];
+  const reports: { report: BenchmarkReport; dir: string }[] = [];
   for (const id of benchmarks) {
     const dir = opts.out ? resolve(opts.out, id) : join(resolve(config.runsDir), config.name, 'eval', folder, id);
     const report = await evaluateBenchmark(ladder, policy, id, dir, { dataset, limit, promptStyle, identity, existing: opts.fresh ? 'fresh' : 'refuse' });
@@ -149,9 +182,10 @@ async function evalCommand(opts: EvalOptions): Promise<void> {
     await writeFileAtomic(join(dir, 'report.md'), benchmarkMarkdown(report));
     await ladder.hooks.evaluate.promise(report, label, { name: config.name, dir, seed: config.seed, curriculum: [] });
     reports.push({ report, dir });
-    print(`\n${id} (${label}): ${dir}\nscored: ${describePolicy(identity)}\n${benchmarkTable(report)}`);
+    if (!opts.json) print(`\n${id} (${label}): ${dir}\nscored: ${describePolicy(identity)}\n${benchmarkTable(report)}`);
   }
-  if (reports.length > 1) print(`\n${evaluationTable({ [label]: Object.fromEntries(reports.map(({ report }) => [report.benchmark, report])) })}`);
+  if (opts.json) printJson({ model: label, ...(checkpoint && { checkpoint }), policy: identity, reports: reports.map(({ report, dir }) => ({ ...report, dir })) });
+  else if (reports.length > 1) print(`\n${evaluationTable({ [label]: Object.fromEntries(reports.map(({ report }) => [report.benchmark, report])) })}`);
   await policy.dispose?.();
   const failed = reports.flatMap(({ report, dir }) => {
     const problem = tooManyErrors(report, config.evaluate.maxErrors);
@@ -206,8 +240,9 @@ async function groupCommand(group: CommandGroup, action: string | undefined, arg
     print(`Usage: ladder ${group} ${action} ${command.usage ?? ''}\n\n${command.description}${command.help ? `\n\n${command.help}` : ''}`);
     return 0;
   }
+  if (opts.json && !command.json) throw new UsageError(`ladder ${group} ${action}: this action has no --json output`);
   const { seed, cacheDir, runsDir } = ladder.config;
-  return (await command.run(args, { seed, cacheDir, runsDir, json: !!opts.json })) ?? 0;
+  return (await command.run(args, { seed, cacheDir, runsDir, json: !!opts.json, print })) ?? 0;
 }
 
 interface AblateOptions extends CommonOptions {
@@ -217,73 +252,21 @@ interface AblateOptions extends CommonOptions {
   variants?: string;
   order?: string[];
   seeds?: string;
+  json?: boolean;
 }
 
-/**
- * Variants come from a sweep config (one per entry) or from the config's
- * `ablations` (the spatial-ladder preset defines the paper's), plus any
- * `--order`. Each runs once per seed; a variant's curriculum is rewritten by
- * an inline plugin on the `curriculum` waterfall, after every other tap.
- */
 async function ablateCommand(opts: AblateOptions): Promise<void> {
   const loaded = await load(opts, 'ablate');
-  const seeds = positiveInt(opts.seeds ?? '1', '--seeds');
-  const base = loaded.sweep ? undefined : await single(loaded, 'ablate');
-  type Plan = { variant: string; config: UserConfig; spec?: CurriculumVariant };
-  let plans: Plan[];
-  if (!base) {
-    if (opts.variants || opts.order?.length) throw new UsageError('--variants and --order apply to a single config, not a sweep');
-    plans = loaded.configs.map((config, i) => ({ variant: config.name ?? `variant-${i}`, config }));
-  } else {
-    const defined = base.config.ablations;
-    const wanted = opts.variants ? opts.variants.split(',').map((v) => v.trim()) : Object.keys(defined);
-    const unknown = wanted.filter((v) => !(v in defined));
-    if (unknown.length)
-      throw new UsageError(`--variants: unknown ${unknown.join(', ')}; the config defines ${Object.keys(defined).join(', ') || 'none (config key `ablations`)'}`);
-    const custom = (opts.order ?? []).map((order) => ({ variant: order.replace(/,/g, '>'), spec: parseOrder(order) }));
-    plans = [...wanted.map((variant) => ({ variant, spec: defined[variant] })), ...custom].map((p) => ({ ...p, config: loaded.configs[0]! }));
-    if (!plans.length) throw new UsageError('nothing to ablate: the config defines no `ablations` and no --order was given');
-  }
-
-  // Build (or find cached) the shared dataset once, from the plain base config, so every variant reuses it.
-  if (base && preflight(base, resolveCurriculum(base), { train: false, evaluate: false }).length === 0) {
-    checkOptions(base, resolveCurriculum(base)); // a bad stage or model option stops here, before the dataset is built
-    await buildDataset(base);
-  }
-  const runs: AblationRun[] = [];
-  let first: Ladder | undefined = base;
-  for (const plan of plans) {
-    for (let i = 0; i < seeds; i++) {
-      const seed = (plan.config.seed ?? base?.config.seed ?? 42) + i;
-      const name = `${base ? `${base.config.name}-` : ''}${plan.variant}${seeds > 1 ? `-seed${seed}` : ''}`.replace(/[^\w.-]/g, '_');
-      const rewrite: Plugin = {
-        name: 'ablation-variant',
-        apply: (l) => l.hooks.curriculum.tap({ name: 'ablation-variant', order: 'post' }, (stages) => applyVariant(stages, plan.spec!)),
-      };
-      // every seed trains on the same dataset: the data seed stays the base config's
-      const data = { ...plan.config.data, seed: plan.config.data?.seed ?? base?.config.data.seed ?? base?.config.seed ?? plan.config.seed };
-      const config: UserConfig = { ...plan.config, name, seed, data, plugins: [...(plan.config.plugins ?? []), ...(plan.spec ? [rewrite] : [])] };
-      const ladder = await createLadder(config, { baseDir: loaded.baseDir, where: loaded.filepath ?? 'default config' });
-      first ??= ladder;
-      ladder.config.evaluate.at = variantEvaluationPoints(ladder.config.evaluate.at, resolveCurriculum(ladder));
-      const summary = await runCurriculum(ladder, { resume: opts.resume && 'if-present', force: opts.force });
-      const points = Object.keys(summary.state.evaluations);
-      runs.push({
-        variant: plan.variant,
-        seed,
-        name,
-        dir: summary.dir,
-        stages: summary.state.stages.map((s) => s.name),
-        final: summary.state.evaluations[points.at(-1) ?? ''] ?? {},
-      });
-    }
-  }
-  const out = resolve(opts.out ?? join(first!.config.runsDir, `${base ? `${base.config.name}-` : ''}ablation`));
-  const summary = summarizeAblation(runs, out);
-  await writeJsonAtomic(join(out, 'comparison.json'), { variants: summary.variants, runs: summary.runs });
-  await writeFileAtomic(join(out, 'comparison.md'), `${summary.table}\n`);
-  await first!.hooks.compare.promise(summary);
-  print(`\nablation: ${out}\n${summary.table}`);
+  const summary = await runAblation(loaded, {
+    variants: opts.variants?.split(',').map((v) => v.trim()),
+    orders: opts.order,
+    seeds: positiveInt(opts.seeds ?? '1', '--seeds'),
+    out: opts.out,
+    resume: opts.resume,
+    force: opts.force,
+  });
+  if (opts.json) printJson({ dir: summary.dir, benchmarks: summary.benchmarks, variants: summary.variants, runs: summary.runs });
+  else print(`\nablation: ${summary.dir}\n${summary.table}`);
 }
 
 async function inspectCommand(opts: CommonOptions & { json?: boolean }): Promise<void> {
@@ -303,7 +286,7 @@ async function inspectCommand(opts: CommonOptions & { json?: boolean }): Promise
     });
   }
   const result = { file: loaded.filepath ?? null, sweep: loaded.sweep, ladders: out };
-  if (opts.json) return print(JSON.stringify(result, null, 2));
+  if (opts.json) return printJson(result);
   for (const entry of out) {
     print(`config: ${entry.where}`);
     print(`presets: ${entry.presets.map((p) => `${p.name} (${relativeToPackage(p.from)}, ${p.via})`).join('; ') || '(none)'}`);
@@ -314,9 +297,10 @@ async function inspectCommand(opts: CommonOptions & { json?: boolean }): Promise
   }
 }
 
-async function createCommand(kind: string, name: string, opts: { dir?: string }): Promise<void> {
+async function createCommand(kind: string, name: string, opts: { dir?: string; json?: boolean }): Promise<void> {
   if (kind !== 'plugin') throw new UsageError(`ladder create ${kind}: unknown kind; expected \`ladder create plugin <name>\``);
   const scaffold = await createPlugin(name, opts);
+  if (opts.json) return printJson({ package: scaffold.packageName, dir: scaffold.dir, files: scaffold.files });
   const dir = relative(process.cwd(), scaffold.dir) || '.';
   print(`created ${scaffold.packageName} in ${dir}/: ${scaffold.files.join(', ')}`);
   print(`next: cd ${dir} && npm install && npm test; in a project: npm install ${dir.startsWith('.') || dir.startsWith('/') ? dir : `./${dir}`} (README.md says more)`);
@@ -343,14 +327,15 @@ export function buildProgram(): Command {
     command
       .option('--resume', resume)
       .option('--force', 'replace an existing run directory of the same name (never one that another process is running: a run is held by one process)');
+  const json = (command: Command, what: string) => command.option('--json', `print ${what} as one JSON document on stdout (logs and progress go to stderr)`);
 
-  runOptions(withCommon(program.command('run')))
+  json(runOptions(withCommon(program.command('run'))), 'each run (stages, evaluations)')
     .description('build the dataset, train every curriculum stage, evaluate benchmarks at each evaluation point')
-    .action(async (opts) => void (await runCommand(opts, 'run')));
-  runOptions(withCommon(program.command('train')))
+    .action(async (opts) => diverted(opts.json, () => runCommand(opts, 'run')));
+  json(runOptions(withCommon(program.command('train'))), 'each run (stages)')
     .description('build the dataset and train the curriculum, without benchmarks')
-    .action(async (opts) => void (await runCommand(opts, 'train')));
-  withCommon(program.command('eval'))
+    .action(async (opts) => diverted(opts.json, () => runCommand(opts, 'train')));
+  json(withCommon(program.command('eval')), 'the reports')
     .description(
       'evaluate a policy (a model id or a checkpoint directory) on benchmarks; resumable: saved predictions are reused only for the same policy content, rows and settings. Exit 1 when rows could not be scored (beyond --max-errors), after writing the reports',
     )
@@ -362,19 +347,19 @@ export function buildProgram(): Command {
     .option('--max-errors <n>', 'rows per benchmark that may fail to be scored before the command exits 1 (default: evaluate.maxErrors, 0)')
     .option('--out <dir>', 'where predictions and reports go (default: <runsDir>/<name>/eval/<model>-<fingerprint>/<benchmark>)')
     .option('--fresh', 'discard predictions already in the output folder and predict every row again')
-    .action(async (opts) => evalCommand(opts));
+    .action(async (opts) => diverted(opts.json, () => evalCommand(opts)));
   for (const [group, description] of Object.entries(COMMAND_GROUPS) as [CommandGroup, string][])
     withCommon(program.command(group))
       .description(`${description}; \`ladder ${group}\` lists the actions of the loaded plugins`)
       .argument('[action]', 'the action')
       .argument('[args...]', 'options passed to the action (`ladder ' + group + ' <action> --help` lists them)')
-      .option('--json', 'machine-readable output where the action supports it')
+      .option('--json', 'print the result as one JSON document on stdout, where the action supports it (logs and progress go to stderr)')
       .allowUnknownOption()
       .helpOption(false)
       .action(async (action, args, opts) => {
-        process.exitCode = await groupCommand(group, action, args, opts);
+        process.exitCode = await diverted(opts.json, () => groupCommand(group, action, args, opts));
       });
-  runOptions(withCommon(program.command('ablate')), 'continue an interrupted ablation: finished variant runs are kept, interrupted ones resume, the others start')
+  json(runOptions(withCommon(program.command('ablate')), 'continue an interrupted ablation: finished variant runs are kept, interrupted ones resume, the others start'), 'the comparison (variants, runs)')
     .description(
       'run curriculum variants from the same initial weights and seeds on the same cached dataset, and compare their final benchmark scores; variants come from the config key `ablations` (the spatial-ladder preset defines the paper\'s), from --order, or from a sweep config',
     )
@@ -382,18 +367,16 @@ export function buildProgram(): Command {
     .option('--order <stages>', 'add a variant with this stage order; "+" trains stages jointly, e.g. "perception+understanding,cold-start,reasoning" (repeatable)', collect)
     .option('--seeds <n>', 'run each variant with n seeds (seed, seed+1, ...) and report mean and spread', '1')
     .option('--out <dir>', 'where the comparison goes (default: <runsDir>/<name>-ablation)')
-    .action(async (opts) => ablateCommand(opts));
-  program
-    .command('create')
+    .action(async (opts) => diverted(opts.json, () => ablateCommand(opts)));
+  json(program.command('create'), 'what was created (package, folder, files)')
     .description('scaffold a community package: `ladder create plugin <name>` writes ladder-plugin-<name>/ (a question task in plain JavaScript, its test, README and package.json)')
     .argument('<kind>', 'what to create: plugin')
     .argument('<name>', 'the short name users list it by, e.g. object-height (or @scope/name)')
     .option('--dir <path>', 'where the package goes (default: ./ladder-plugin-<name>)')
-    .action(async (kind: string, name: string, opts: { dir?: string }) => createCommand(kind, name, opts));
-  withCommon(program.command('inspect'))
+    .action(async (kind: string, name: string, opts: { dir?: string; json?: boolean }) => diverted(opts.json, () => createCommand(kind, name, opts)));
+  json(withCommon(program.command('inspect')), 'the resolved config and plugins')
     .description('print the resolved config and every plugin: where it was loaded from and the hooks it tapped')
-    .addOption(new Option('--json', 'print JSON'))
-    .action(async (opts) => inspectCommand(opts));
+    .action(async (opts) => diverted(opts.json, () => inspectCommand(opts)));
   return program;
 }
 

@@ -13,7 +13,6 @@ import { z } from 'zod';
 import { ConfigError, closest, messageOf } from './errors.ts';
 import { EMBEDDED_ENGINE, MODALITIES, type DataSelection, type StageEntry } from './types.ts';
 import type { Plugin, Preset } from './plugin.ts';
-import { variantSchema, type CurriculumVariant } from './ablation.ts';
 import { importDefault } from './modules.ts';
 
 // ---------------------------------------------------------------------------
@@ -36,13 +35,35 @@ const selection = z.strictObject({
 
 const options = z.record(z.string(), z.unknown());
 
+/** A curriculum variant (config key `ablations`, plugin stage-order): drop, mix and reorder stages by name (`applyVariant`). */
+export const variantSchema = z.strictObject({
+  /** Stage names to remove. */
+  drop: z.array(z.string()).default([]),
+  /** Groups of stage names, each replaced by one stage training on their data jointly ("a+b"). */
+  mix: z.array(z.array(z.string()).min(2)).default([]),
+  /** The stages to keep, in this order (after drop and mix). */
+  order: z.array(z.string()).optional(),
+});
+export type CurriculumVariant = z.input<typeof variantSchema>;
+
+/** Reward id -> weight in the total reward R = sum of weight x reward. */
+const rewardWeights = z.record(z.string().min(1), z.number().finite());
+
 const stageEntry = z.strictObject({
   name: z.string().regex(/^[\w.+-]+$/, 'expected a name of letters, digits, "_", ".", "+" or "-"'),
   kind: z.string().min(1),
   /** "embedded" or an `engines` id ("trl"); default: the top-level `engine`. */
   engine: z.string().min(1).optional(),
   data: z.union([selection, z.array(selection).min(1)]).optional(),
-  options: options.optional(),
+  /** This stage's reward weights (stages that use rewards: cold-start, grpo); absent: the config's `rewards`. */
+  rewards: rewardWeights.optional(),
+  /** Options of the stage kind, validated by the stage when it starts. */
+  options: options
+    .refine((o) => !('rewards' in o), {
+      path: ['rewards'],
+      message: "a stage's reward weights moved out of `options`: give them as the entry's `rewards`, beside `options` ({ name, kind, data, rewards: { format: 1, accuracy: 2 }, options })",
+    })
+    .optional(),
   evaluate: z.boolean().optional(),
 });
 
@@ -58,8 +79,8 @@ export const configSchema = z.strictObject({
   curriculum: z.array(stageEntry).optional(),
   /** The engine stages train on unless an entry says otherwise: "embedded" (default) or an `engines` id ("trl"). */
   engine: z.string().min(1).optional(),
-  /** Reward id -> weight in the total reward R. */
-  rewards: z.record(z.string(), z.number()).optional(),
+  /** Reward id -> weight in the total reward R; a curriculum entry's own `rewards` replaces it for that stage. */
+  rewards: rewardWeights.optional(),
   evaluate: z
     .strictObject({
       benchmarks: z.array(z.string().min(1)).optional(),
@@ -171,8 +192,14 @@ function unwrap(node: z.ZodType | undefined): z.ZodType | undefined {
 // ---------------------------------------------------------------------------
 
 export interface LoadedConfig {
-  /** One config, or several for a sweep. */
+  /** One config, or several for a sweep, with the `--set` overrides that fit them applied. */
   configs: UserConfig[];
+  /**
+   * Per config, the overrides of values that presets provide (e.g.
+   * `curriculum[1].options.lr` when a preset sets `curriculum`): pass them to
+   * `createLadder` as `overrides`, which applies them after merging the presets.
+   */
+  afterPresets: string[][];
   /** The file it came from; undefined when no config file was found. */
   filepath?: string;
   /** Directory relative paths in the config resolve from. */
@@ -242,15 +269,18 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<LoadedConfig> 
   const sweep = Array.isArray(raw);
   const list = sweep ? (raw as unknown[]) : [raw];
   if (list.length === 0) throw new ConfigError(`${where}: the sweep is empty`);
+  const afterPresets: string[][] = [];
   const configs = list.map((config, i) => {
     const label = sweep ? `${where} [sweep ${i}]` : where;
     validate(configSchema, config, label);
-    if (!opts.overrides?.length) return config as UserConfig;
-    const overridden = applyOverrides(config as UserConfig, opts.overrides);
-    return validate(configSchema, overridden, `${label} with --set ${opts.overrides.join(' ')}`) as UserConfig;
+    const { now, afterPresets: later } = splitOverrides(config as object, opts.overrides ?? []);
+    afterPresets.push(later);
+    if (!now.length) return config as UserConfig;
+    return validate(configSchema, applyOverrides(config as UserConfig, now), `${label} with --set ${now.join(' ')}`) as UserConfig;
   });
   return {
     configs,
+    afterPresets,
     filepath: found?.filepath,
     baseDir: found ? dirname(found.filepath) : cwd,
     sweep,
@@ -267,35 +297,93 @@ function rethrowAsConfigError(where: string) {
   };
 }
 
-/** Apply `a.b[0].c=value` (or `a.b.0.c=value`) overrides; values parse as JSON when they can. */
+/** One `--set key.path=value`: the path's keys (array indexes as digit strings) and the value (JSON when it parses). */
+interface Override {
+  text: string;
+  path: string[];
+  value: unknown;
+}
+
+function parseOverride(text: string): Override {
+  const eq = text.indexOf('=');
+  if (eq <= 0) throw new ConfigError(`--set ${text}: expected key.path=value`);
+  const path = text
+    .slice(0, eq)
+    .replace(/\[(\d+)\]/g, '.$1')
+    .split('.')
+    .filter(Boolean);
+  let value: unknown = text.slice(eq + 1);
+  try {
+    value = JSON.parse(value as string);
+  } catch {
+    // a bare string
+  }
+  return { text, path, value };
+}
+
+const isIndex = (key: string) => /^\d+$/.test(key);
+
+/**
+ * Apply `a.b[0].c=value` (or `a.b.0.c=value`) overrides; values parse as JSON
+ * when they can. Missing objects and arrays on the way are created; an array
+ * index may change an entry or append one (index = length), and anything past
+ * that is an error naming the key and the array's length.
+ */
 export function applyOverrides<T extends object>(config: T, overrides: string[]): T {
   const out = structuredCloneConfig(config);
-  for (const override of overrides) {
-    const eq = override.indexOf('=');
-    if (eq <= 0) throw new ConfigError(`--set ${override}: expected key.path=value`);
-    const path = override
-      .slice(0, eq)
-      .replace(/\[(\d+)\]/g, '.$1')
-      .split('.')
-      .filter(Boolean);
-    const text = override.slice(eq + 1);
-    let value: unknown = text;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      // a bare string
-    }
+  for (const { text, path, value } of overrides.map(parseOverride)) {
+    const at = (n: number) => keyPath(path.slice(0, n).map((k) => (isIndex(k) ? Number(k) : k)));
     let node = out as Record<string, unknown>;
-    path.slice(0, -1).forEach((key, i) => {
+    path.forEach((key, i) => {
+      if (Array.isArray(node) && isIndex(key) && Number(key) > node.length) {
+        const change = node.length ? `${node.length === 1 ? '0' : `0-${node.length - 1}`} to change an entry or ` : '';
+        throw new ConfigError(
+          `--set ${text}: index ${key} is past the end of ${at(i)} (${node.length} ${node.length === 1 ? 'entry' : 'entries'}); use ${change}${node.length} to append one`,
+        );
+      }
+      if (i === path.length - 1) {
+        node[key] = value;
+        return;
+      }
       const next = node[key];
-      if (next === undefined || next === null) node[key] = /^\d+$/.test(path[i + 1]!) ? [] : {};
-      else if (typeof next !== 'object')
-        throw new ConfigError(`--set ${override}: ${path.slice(0, i + 1).join('.')} is a ${typeof next}, not an object`);
+      if (next === undefined || next === null) node[key] = isIndex(path[i + 1]!) ? [] : {};
+      else if (typeof next !== 'object') throw new ConfigError(`--set ${text}: ${at(i + 1)} is a ${typeof next}, not an object`);
       node = node[key] as Record<string, unknown>;
     });
-    node[path.at(-1)!] = value;
   }
   return out;
+}
+
+/** Keys resolved from the user's config alone (they choose the presets and plugins): overrides there never wait for presets. */
+const RESOLVED_FIRST = new Set(['presets', 'plugins']);
+
+/**
+ * Which overrides apply to the user's config itself and which to the config
+ * after the presets' settings are merged in. An override goes to the user's
+ * config when every key above the one it sets is there (or it sets a
+ * top-level key); otherwise the value it edits comes from a preset (e.g.
+ * `curriculum[1].options.lr` when the preset provides `curriculum`), so it is
+ * applied after the merge. An override touching a key a deferred one touched
+ * is deferred too, so overrides still apply in the order given.
+ */
+export function splitOverrides(config: object, overrides: string[]): { now: string[]; afterPresets: string[] } {
+  const now: string[] = [];
+  const afterPresets: string[] = [];
+  const deferred: string[][] = [];
+  const overlaps = (a: string[], b: string[]) => a.slice(0, b.length).every((k, i) => k === b[i]) || b.slice(0, a.length).every((k, i) => k === a[i]);
+  for (const override of overrides) {
+    const { path } = parseOverride(override);
+    let node: unknown = config;
+    const parentsThere = path.slice(0, -1).every((key) => {
+      node = node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined;
+      return node !== undefined && node !== null;
+    });
+    if (!RESOLVED_FIRST.has(path[0]!) && (!parentsThere || deferred.some((d) => overlaps(d, path)))) {
+      afterPresets.push(override);
+      deferred.push(path);
+    } else now.push(override);
+  }
+  return { now, afterPresets };
 }
 
 /** Deep copy of plain data; plugin objects and functions are kept by reference. */
@@ -345,6 +433,7 @@ export function finalizeConfig(merged: ParsedConfig, where: string): LadderConfi
       kind: stage.kind,
       ...(stage.engine ? { engine: stage.engine } : {}),
       data: data as DataSelection[],
+      ...(stage.rewards ? { rewards: stage.rewards } : {}),
       options: stage.options ?? {},
       evaluate: stage.evaluate ?? true,
     };

@@ -5,7 +5,7 @@
  * waterfall with the helpers below.
  */
 import type { z } from 'zod';
-import { validate } from './config.ts';
+import { validate, variantSchema, type CurriculumVariant } from './config.ts';
 import { ConfigError } from './errors.ts';
 import type { DataSelection, Random, Sample, StageEntry } from './types.ts';
 
@@ -56,6 +56,7 @@ export function mixStages(curriculum: StageEntry[], names: string[], mixed: Part
     kind: last.kind,
     ...(last.engine ? { engine: last.engine } : {}),
     data: parts.flatMap((p) => p.data),
+    ...(last.rewards ? { rewards: { ...last.rewards } } : {}),
     options: { ...last.options },
     evaluate: last.evaluate,
     ...mixed,
@@ -83,4 +84,12 @@ export function evaluationPoints(at: string[] | undefined, curriculum: StageEntr
   if (unknown.length)
     throw new ConfigError(`evaluate.at: unknown point ${unknown.join(', ')}; expected "base" or a stage name (${[...known].join(', ')})`);
   return at;
+}
+
+/** Apply a variant: drop, then mix, then order. */
+export function applyVariant(curriculum: StageEntry[], variant: CurriculumVariant): StageEntry[] {
+  const { drop, mix, order } = variantSchema.parse(variant);
+  let out = curriculum.filter((s) => !drop.includes(s.name));
+  for (const group of mix) out = mixStages(out, group);
+  return order ? orderStages(out, order) : out;
 }

@@ -100,8 +100,14 @@ export interface CommandContext {
   seed: number;
   cacheDir: string;
   runsDir: string;
-  /** `--json` was given: print machine-readable output. */
+  /** `--json` was given: print the result as one JSON document with `print` (only for commands declaring `json: true`). */
   json: boolean;
+  /**
+   * Write the command's output to stdout, a line at a time. Under `--json`
+   * this is the only way to stdout: whatever else the process writes there
+   * goes to stderr, so the output stays one parseable document.
+   */
+  print(text: string): void;
 }
 
 /** An action a plugin adds under a command group (e.g. `ladder data scenes`). */
@@ -111,6 +117,8 @@ export interface PluginCommand {
   usage?: string;
   /** Longer help (options with defaults, examples), shown by `ladder <group> <action> --help`. */
   help?: string;
+  /** The action prints its result as one JSON document (through `ctx.print`) when `ctx.json` is set; others refuse `--json`. */
+  json?: boolean;
   /** Returns the exit code (default 0). */
   run(args: string[], ctx: CommandContext): Promise<number | void>;
 }

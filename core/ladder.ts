@@ -9,6 +9,7 @@ import { ConfigError, PluginError, UsageError } from './errors.ts';
 import { countFilterDrops } from './filters.ts';
 import { createHooks, REGISTRIES, type LadderHooks, type RegistryName, type RegistryTypes } from './hooks.ts';
 import {
+  applyOverrides,
   configSchema,
   finalizeConfig,
   mergeLayers,
@@ -46,6 +47,8 @@ export interface LadderOrigin {
   where: string;
   /** Core default plugins it was made with (undefined: the usual ones). */
   defaults?: string[];
+  /** `--set` overrides applied after the presets' settings were merged (CreateLadderOptions.overrides). */
+  overrides?: string[];
   /** The config file, the overrides applied to it, and which entry of a sweep this ladder is. */
   file?: { path: string; overrides: string[]; command: string; cwd: string; index: number };
 }
@@ -235,6 +238,11 @@ export interface CreateLadderOptions {
   defaults?: string[];
   /** The config file this config was loaded from (recorded in `ladder.origin`). */
   file?: LadderOrigin['file'];
+  /**
+   * `--set key.path=value` overrides of values the presets provide, applied
+   * after their settings are merged (`LoadedConfig.afterPresets`).
+   */
+  overrides?: string[];
 }
 
 /** Resolve presets and plugins, merge settings, validate, and apply every plugin. */
@@ -243,8 +251,21 @@ export async function createLadder(user: UserConfig, opts: CreateLadderOptions =
   validate(configSchema, user, where);
   const resolved = await resolveEntries(user, { baseDir: opts.baseDir ?? process.cwd(), where, defaults: opts.defaults });
   const { presets: _p, plugins: _q, ...userSettings } = user;
-  const merged = validate(configSchema, mergeLayers([userSettings, ...resolved.settings]), `${where} (merged with presets)`);
-  const origin: LadderOrigin = { config: user, baseDir: opts.baseDir ?? process.cwd(), where, defaults: opts.defaults, file: opts.file };
+  let settings = mergeLayers([userSettings, ...resolved.settings]);
+  let label = `${where} (merged with presets)`;
+  if (opts.overrides?.length) {
+    settings = applyOverrides(settings, opts.overrides);
+    label += ` with --set ${opts.overrides.join(' ')}`;
+  }
+  const merged = validate(configSchema, settings, label);
+  const origin: LadderOrigin = {
+    config: user,
+    baseDir: opts.baseDir ?? process.cwd(),
+    where,
+    defaults: opts.defaults,
+    ...(opts.overrides?.length ? { overrides: opts.overrides } : {}),
+    file: opts.file,
+  };
   const ladder = new Ladder(finalizeConfig(merged, where), { where, presets: resolved.presets, skipped: resolved.skipped, origin });
   for (const { plugin, info } of resolved.plugins) await ladder.use(plugin, info);
   return ladder;

@@ -8,8 +8,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { ConfigError, LadderError, messageOf } from './errors.ts';
-import { evaluationPoints, parseStageOptions, selectSamples } from './curriculum.ts';
-import { validate } from './config.ts';
+import { applyVariant, evaluationPoints, parseStageOptions, selectSamples } from './curriculum.ts';
+import { validate, type CurriculumVariant } from './config.ts';
 import { createRandom } from './random.ts';
 import { datasetRequest } from './scenes.ts';
 import { RunDirectory, type OpenMode, type RunState } from './run-directory.ts';
@@ -24,6 +24,10 @@ export interface RunOptions extends OpenMode {
   train?: boolean;
   /** Run benchmarks at the evaluation points (default true; `ladder train` passes false). */
   evaluate?: boolean;
+  /** The curriculum to train, when the caller has resolved it (`resolveCurriculum`); default: the config's, through the `curriculum` waterfall. */
+  curriculum?: StageEntry[];
+  /** Evaluation points instead of the config's `evaluate.at` (ablations: each variant after its last stage). */
+  evaluateAt?: string[];
   signal?: AbortSignal;
 }
 
@@ -79,17 +83,19 @@ export function stageFor(ladder: Ladder, entry: StageEntry): Stage {
   return stage;
 }
 
-/** Reward id -> weight for a stage: its `options.rewards`, else the config's `rewards`. */
+/** A stage's reward weights: the curriculum entry's own `rewards`, else the config's. */
 export function stageRewardWeights(ladder: Ladder, entry: StageEntry): Record<string, number> {
-  return (entry.options.rewards as Record<string, number> | undefined) ?? ladder.config.rewards;
+  return entry.rewards ?? ladder.config.rewards;
 }
 
-/** The curriculum after the `curriculum` waterfall, checked. */
-export function resolveCurriculum(ladder: Ladder): StageEntry[] {
-  const curriculum = ladder.hooks.curriculum.call(structuredClone(ladder.config.curriculum));
+/** The curriculum after the `curriculum` waterfall (and a variant, for ablations), checked. */
+export function resolveCurriculum(ladder: Ladder, variant?: CurriculumVariant): StageEntry[] {
+  const rewritten = ladder.hooks.curriculum.call(structuredClone(ladder.config.curriculum));
+  const curriculum = variant ? applyVariant(rewritten, variant) : rewritten;
   const names = new Set<string>();
   for (const entry of curriculum) {
-    if (names.has(entry.name)) throw new ConfigError(`curriculum: stage name "${entry.name}" appears twice after the curriculum plugins ran`);
+    if (names.has(entry.name))
+      throw new ConfigError(`curriculum: stage name "${entry.name}" appears twice after the curriculum plugins${variant ? ' and the variant' : ''} ran`);
     names.add(entry.name);
   }
   return curriculum;
@@ -158,7 +164,7 @@ export function tooManyErrors(report: BenchmarkReport, maxErrors: number): strin
 
 export async function runCurriculum(ladder: Ladder, opts: RunOptions = {}): Promise<RunSummary> {
   const { config } = ladder;
-  const curriculum = resolveCurriculum(ladder);
+  const curriculum = opts.curriculum ?? resolveCurriculum(ladder);
   const missing = preflight(ladder, curriculum, opts);
   if (missing.length)
     throw new ConfigError(
@@ -209,7 +215,7 @@ function checkSameModel(run: RunDirectory, ladder: Ladder): void {
 
 async function walk(ladder: Ladder, curriculum: StageEntry[], run: RunDirectory, opts: RunOptions): Promise<RunSummary> {
   const { config } = ladder;
-  const points = opts.evaluate === false || !config.evaluate.benchmarks.length ? [] : evaluationPoints(config.evaluate.at, curriculum);
+  const points = opts.evaluate === false || !config.evaluate.benchmarks.length ? [] : evaluationPoints(opts.evaluateAt ?? config.evaluate.at, curriculum);
   const state = run.open(opts);
   if (opts.resume) checkSameModel(run, ladder);
   state.status = 'running';
@@ -217,7 +223,7 @@ async function walk(ladder: Ladder, curriculum: StageEntry[], run: RunDirectory,
   ladder.hooks.log.tap('run-directory', ({ level, message }) => run.log(`${level} ${message}`));
   run.writeJson('config.json', {
     where: ladder.where,
-    config: { ...config, curriculum },
+    config: { ...config, curriculum, evaluate: { ...config.evaluate, at: opts.evaluateAt ?? config.evaluate.at } },
     presets: ladder.presets,
     plugins: ladder.plugins,
   });

@@ -2,7 +2,7 @@
  * The public domain types of spatial-ladder. Every plugin talks to the core and
  * to other plugins through these shapes; nothing here depends on a backend.
  *
- * Conventions (SPEC section 2): metres, world +Z up, camera in OpenCV
+ * Conventions (docs/method.md#conventions): metres, world +Z up, camera in OpenCV
  * convention (x right, y down, z forward), matrices row-major.
  */
 import type { z } from 'zod';
@@ -13,12 +13,12 @@ export type Mat4 = number[];
 /** Pixel box [x1, y1, x2, y2], x right, y down. */
 export type Box2D = [number, number, number, number];
 
-/** The three input modalities of SPEC section 4. */
+/** The three input modalities (docs/method.md#tasks-and-modalities). */
 export type Modality = 'single-image' | 'multi-view' | 'video';
 export const MODALITIES: readonly Modality[] = ['single-image', 'multi-view', 'video'];
 
 /**
- * Task ids of the seven spatial dimensions (SPEC section 4), in the column
+ * Task ids of the seven spatial dimensions (docs/method.md#tasks-and-modalities), in the column
  * order of the paper's Table 6: numeric dimensions, then multiple choice.
  * Localization ("localization") is the perception task beside them.
  */
@@ -33,7 +33,7 @@ export const SPATIAL_TASKS = [
 ] as const;
 
 // ---------------------------------------------------------------------------
-// Scenes: the unified metadata every task generator reads (SPEC section 3)
+// Scenes: the unified metadata every task generator reads (docs/method.md#scene-facts)
 // ---------------------------------------------------------------------------
 
 export interface OrientedBox {
@@ -137,7 +137,7 @@ export interface SceneSource {
 }
 
 // ---------------------------------------------------------------------------
-// Samples and task generators (SPEC section 4)
+// Samples and task generators (docs/method.md#tasks-and-modalities)
 // ---------------------------------------------------------------------------
 
 export type AnswerKind = 'choice' | 'number' | 'boxes';
@@ -231,7 +231,7 @@ export interface DatasetRequest {
 }
 
 // ---------------------------------------------------------------------------
-// Policies (the model side, DESIGN "The model side")
+// Policies (docs/architecture.md#the-model-side)
 // ---------------------------------------------------------------------------
 
 export interface PolicyInput {
@@ -426,6 +426,13 @@ export interface StageEntry {
   engine?: string;
   /** One selection, or several trained jointly (a mixed stage). */
   data: DataSelection[];
+  /**
+   * Reward id -> weight for this stage (R = sum of weight x reward), read by
+   * stages that use rewards; absent: the config's `rewards`. The runner
+   * resolves it into `StageContext.rewards`.
+   */
+  rewards?: Record<string, number>;
+  /** Options of the stage kind, validated by the stage. */
   options: Record<string, unknown>;
   /** Evaluate benchmarks after this stage (default true). */
   evaluate: boolean;

@@ -4,6 +4,7 @@ import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from './helpers/temp.ts';
+import { shortHash } from '../core/index.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const fixtures = join(root, 'test', 'fixtures', 'configs');
@@ -70,6 +71,54 @@ test('a config with a wrong key exits 2 and names the key path', (t) => {
   const set = ladder(['inspect', '-c', join(fixtures, 'yaml', '.ladderrc.yaml'), '--set', 'evaluate.limt=3']);
   t.is(set.code, 2);
   t.regex(set.stderr, /evaluate\.limt: unknown key \(did you mean "limit"\?\)/);
+});
+
+test('--set edits entries of the curriculum the default preset provides: the README\'s and --help\'s examples', (t) => {
+  const cwd = tempDir(t); // no config file: the spatial-ladder preset
+  const readme = readFileSync(join(root, 'README.md'), 'utf8').match(/`--set (curriculum\[1\]\.options\.lr=[^`]+)`/)![1]!;
+  const help = ladder(['--help']).stdout.match(/--set (curriculum\[0\]\.options\.epochs=\S+)/)![1]!;
+  t.is(readme, 'curriculum[1].options.lr=1e-4');
+  t.is(help, 'curriculum[0].options.epochs=2');
+  const preset = JSON.parse(ladder(['inspect', '--json'], cwd).stdout).ladders[0].config.curriculum;
+  const out = ladder(['inspect', '--json', '--set', readme, '--set', help, '--set', 'curriculum[3].options.maxSteps=7'], cwd);
+  t.is(out.code, 0, out.stderr);
+  const curriculum = JSON.parse(out.stdout).ladders[0].config.curriculum;
+  t.deepEqual(curriculum, [
+    { ...preset[0], options: { ...preset[0].options, epochs: 2 } },
+    { ...preset[1], options: { ...preset[1].options, lr: 1e-4 } },
+    preset[2],
+    { ...preset[3], options: { ...preset[3].options, maxSteps: 7 } },
+  ]);
+  const typo = ladder(['inspect', '--set', 'curriculum[0].optons.epochs=2'], cwd);
+  t.is(typo.code, 2);
+  t.regex(typo.stderr, /with --set curriculum\[0\]\.optons\.epochs=2: curriculum\[0\]\.optons: unknown key \(did you mean "options"\?\)/);
+});
+
+test('--set far past the end of an array is a usage error at once, naming the key and the length', (t) => {
+  const out = ladder(['run', '--set', 'curriculum[10000000].name=x'], tempDir(t));
+  t.is(out.code, 2);
+  t.is(out.stderr, 'ladder: --set curriculum[10000000].name=x: index 10000000 is past the end of curriculum (4 entries); use 0-3 to change an entry or 4 to append one\n');
+});
+
+test('the README\'s curriculum example: a stage weighs its own rewards; the old options.rewards form says where the key moved', (t) => {
+  const dir = tempDir(t);
+  const block = readFileSync(join(root, 'README.md'), 'utf8').match(/```ts\ncurriculum: (\[[\s\S]*?\n\])\n```/)![1]!;
+  const curriculum = new Function(`return ${block}`)() as { name: string; rewards?: object; options?: Record<string, unknown> }[];
+  writeFileSync(join(dir, 'ladder.config.json'), JSON.stringify({ presets: ['spatial-ladder'], curriculum }));
+  const out = ladder(['inspect', '--json'], dir);
+  t.is(out.code, 0, out.stderr);
+  const resolved = JSON.parse(out.stdout).ladders[0].config;
+  t.deepEqual(resolved.curriculum.map((e: { name: string; rewards?: object }) => [e.name, e.rewards]), [['perception', undefined], ['mixed', undefined], ['reasoning', { format: 1, accuracy: 2 }]]);
+  t.deepEqual(resolved.rewards, { format: 1, accuracy: 1 }, 'the other stages keep the config\'s weights');
+
+  const old = curriculum.map((e) => (e.rewards ? { name: e.name, kind: 'grpo', options: { rewards: e.rewards, ...e.options } } : e));
+  writeFileSync(join(dir, 'ladder.config.json'), JSON.stringify({ presets: ['spatial-ladder'], curriculum: old }));
+  const rejected = ladder(['inspect'], dir);
+  t.is(rejected.code, 2);
+  t.is(
+    rejected.stderr,
+    `ladder: ${join(dir, 'ladder.config.json')}: curriculum[2].options.rewards: a stage's reward weights moved out of \`options\`: give them as the entry's \`rewards\`, beside \`options\` ({ name, kind, data, rewards: { format: 1, accuracy: 2 }, options })\n`,
+  );
 });
 
 test('a plugin throwing inside a hook fails the run (exit 1) naming the plugin and hook', (t) => {
@@ -153,4 +202,66 @@ test('ablate runs the config\'s named variants and --order variants over several
   const bad = ladder(['ablate', '-c', config, ...set, '--variants', 'full,nope']);
   t.is(bad.code, 2);
   t.regex(bad.stderr, /--variants: unknown nope; the config defines full, no-second, mixed/);
+});
+
+/** stdout parsed as one JSON document (JSON.parse fails on anything more or less). */
+const parsed = (out: { code: number | null; stdout: string; stderr: string }) => JSON.parse(out.stdout) as Record<string, any>;
+
+test('--json: run, train, eval, ablate and inspect print exactly one JSON document on stdout; logs go to stderr', (t) => {
+  const runs = tempDir(t);
+  const config = join(fixtures, 'toy', 'ladder.config.json');
+  const set = ['--set', `runsDir=${JSON.stringify(runs)}`];
+  const run = ladder(['run', '-c', config, ...set, '--json']);
+  t.is(run.code, 0, run.stderr);
+  t.regex(run.stderr, /== stage first \(memorize\) ==/, 'progress and logs still show, on stderr');
+  const result = parsed(run);
+  t.deepEqual(result.runs.map((r: any) => [r.name, r.status, r.stages.map((s: any) => s.name), Object.keys(r.evaluations)]), [['toy', 'done', ['first', 'second'], ['base', 'first', 'second']]]);
+  t.is(result.runs[0].evaluations.second.exact.avg, 100);
+  t.is(result.runs[0].dir, join(runs, 'toy'));
+
+  const train = parsed(ladder(['train', '-c', config, ...set, '--name', 'trained', '--json']));
+  t.deepEqual(train.runs[0].stages.map((s: any) => [s.name, s.metrics.learned]), [['first', 3], ['second', 3]]);
+  t.deepEqual(train.runs[0].evaluations, {});
+
+  const evaluated = parsed(ladder(['eval', '-c', config, ...set, '--model', join(runs, 'toy', 'stages', '2-second'), '--benchmark', 'exact', '--json']));
+  t.is(evaluated.model, '2-second');
+  t.is(evaluated.checkpoint, join(runs, 'toy', 'stages', '2-second'));
+  t.deepEqual(evaluated.reports.map((r: any) => [r.benchmark, r.avg]), [['exact', 100]]);
+  t.is(evaluated.reports[0].dir, join(runs, 'toy', 'eval', `2-second-${shortHash(evaluated.policy.fingerprint)}`, 'exact'));
+  t.deepEqual(evaluated.reports[0].policy, evaluated.policy, 'the report names the policy it scored');
+
+  const ablated = parsed(ladder(['ablate', '-c', join(fixtures, 'toy', 'sweep.config.mjs'), ...set, '--json']));
+  t.is(ablated.dir, join(runs, 'ablation'));
+  t.deepEqual(ablated.variants.map((v: any) => [v.variant, v.avg.exact.mean]), [['both', 100], ['only-first', 50]]);
+  t.deepEqual(ablated.runs.map((r: any) => r.name), ['both', 'only-first']);
+
+  t.is(parsed(ladder(['inspect', '-c', config, '--json'])).ladders[0].config.name, 'toy');
+});
+
+test('--json: the data actions print one JSON document; an action without JSON output refuses --json', (t) => {
+  const dir = tempDir(t);
+  const fixture = join(root, 'test', 'plugins', 'dataset', 'fixture-source.ts');
+  const tasks = ['localization', 'object-counting', 'absolute-distance', 'object-size', 'room-size', 'relative-distance', 'relative-direction', 'appearance-order'];
+  const file = join(dir, 'ladder.config.json');
+  writeFileSync(file, JSON.stringify({ presets: [], seed: 7, cacheDir: join(dir, 'cache'), plugins: [[fixture, { dir: join(dir, 'images'), scenes: 3 }], 'scenes', 'dataset', ...tasks.map((task) => `task-${task}`)], data: { source: 'fixture', workers: 0 } }));
+  const scenes = ladder(['data', 'scenes', '-c', file, '--json']);
+  t.is(scenes.code, 0, scenes.stderr);
+  t.deepEqual(parsed(scenes).scenes.map((s: any) => s.id), ['room00', 'room01', 'room02']);
+  const built = parsed(ladder(['data', 'build', '-c', file, '--json']));
+  t.false(built.cached);
+  t.true(built.samples > 0);
+  const again = ladder(['data', 'build', '--json', '-c', file]);
+  t.like(parsed(again), { cached: true, hash: built.hash, dir: built.dir });
+  t.regex(again.stderr, /.+/, 'the build still logs, on stderr');
+  t.is(parsed(ladder(['data', 'stats', '-c', file, '--json'])).samples, built.samples);
+  const check = ladder(['data', 'check', '-c', file, '--json']);
+  t.like(parsed(check), { dir: built.dir });
+  t.is(check.code, parsed(check).ok ? 0 : 1);
+
+  const project = tempDir(t);
+  cpSync(join(root, 'examples', 'ladder-plugin-hello'), join(project, 'node_modules', 'ladder-plugin-hello'), { recursive: true });
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'my-study', ladder: { presets: [], plugins: ['hello'] } }));
+  const hello = ladder(['data', 'hello', '--json'], project);
+  t.is(hello.code, 2);
+  t.regex(hello.stderr, /ladder data hello: this action has no --json output/);
 });

@@ -11,7 +11,7 @@ export default function hello(options = {}) {
       ladder.hooks.commands.for('data hello').tap(PLUGIN_NAME, () => ({
         description: 'print a greeting and the run seed',
         async run(args, ctx) {
-          console.log(`${greeting}, ${args[0] ?? 'ladder'}! (seed ${ctx.seed})`);
+          ctx.print(`${greeting}, ${args[0] ?? 'ladder'}! (seed ${ctx.seed})`);
         },
       }));
     },

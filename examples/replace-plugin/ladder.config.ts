@@ -9,7 +9,7 @@ export default defineConfig({
   presets: ['spatial-ladder'],
   name: 'strict-visibility',
   plugins: [
-    // the preset keeps objects at least 40% visible (SPEC); this study keeps 60%
+    // the preset keeps objects at least 40% visible (docs/method.md#quality-filters); this study keeps 60%
     ['filter-visibility', { min: 0.6 }],
     // and drops the per-scene caps altogether
     ['filter-caps', false],

@@ -1,5 +1,5 @@
 /**
- * The minimum distance between two oriented boxes (SPEC section 4: absolute
+ * The minimum distance between two oriented boxes (docs/method.md#answer-rules: absolute
  * distance is measured between closest points, not centroids).
  *
  * Exact for boxes with a yaw about +Z. Such a box is a prism R x [z0, z1]

@@ -1,5 +1,5 @@
 /**
- * Oriented boxes with a yaw about +Z (SPEC section 3): corners, footprints,
+ * Oriented boxes with a yaw about +Z (docs/method.md#scene-facts): corners, footprints,
  * and the minimum-area fit to a point set.
  */
 import type { OrientedBox, Vec3 } from '../../core/index.ts';

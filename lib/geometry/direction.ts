@@ -1,5 +1,5 @@
 /**
- * Relative direction on the horizontal plane (SPEC section 4, multi-view and
+ * Relative direction on the horizontal plane (docs/method.md#answer-rules, multi-view and
  * video): standing at P and facing O, where is Q?
  */
 

@@ -1,5 +1,5 @@
 /**
- * Room floor area, deterministic (SPEC section 4, room size: the reference
+ * Room floor area, deterministic (docs/method.md#scene-facts, room size: the reference
  * code samples random points without a seed; this does not sample).
  *
  * 1. Occupancy: mark each cell (side `cell` metres) of a grid on the XY plane

@@ -1,7 +1,7 @@
 /**
  * geometry: pure math shared by the scene sources and the task generators
  * (not a plugin: it taps no hook). Metres, world +Z up, cameras in the OpenCV
- * convention, matrices row-major (SPEC section 2).
+ * convention, matrices row-major (docs/method.md#conventions).
  */
 export { IDENTITY, multiply, transformPoint, transformPoints, invertRigid, yawTransform, yawOf, isFiniteMatrix, roundTo } from './transform.ts';
 export { project, unproject, scaleIntrinsics, intrinsicsFromMatrix, intrinsicsMatrix } from './camera.ts';

@@ -1,5 +1,5 @@
 /**
- * Visibility of an object in one view (SPEC section 3): the fraction of its
+ * Visibility of an object in one view (docs/method.md#scene-facts): the fraction of its
  * surface samples that fall inside the colour image and are not occluded.
  *
  * A sample (world point) is visible when it is in front of the camera

@@ -1,5 +1,5 @@
 /**
- * prompts: the prompts of SPEC section 5 (paper B.2), shared by stages,
+ * prompts: the prompts of paper B.2 (docs/method.md#prompts), shared by stages,
  * benchmarks and teachers so that training and evaluation ask the same way.
  * A library, not a plugin.
  *

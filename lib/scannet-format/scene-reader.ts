@@ -1,6 +1,6 @@
 /**
  * Reading one ScanNet v2 scan directory into the unified metadata (a Scene,
- * SPEC section 3). Two steps: `planScene` finds the files and frames (cheap:
+ * docs/method.md#scene-facts). Two steps: `planScene` finds the files and frames (cheap:
  * directory listings and stats, which also key the metadata cache), and
  * `readScene` does the work, streaming frames so memory stays bounded by one
  * scene's mesh plus a few frames in flight.

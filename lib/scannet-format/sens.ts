@@ -1,5 +1,5 @@
 /**
- * ScanNet `.sens` files (SPEC section 2), read as a stream: the header, then
+ * ScanNet `.sens` files (docs/method.md#scannet-files), read as a stream: the header, then
  * per frame a camera-to-world pose, timestamps, a JPEG colour image and a
  * zlib-compressed uint16 depth image. Frames not asked for are skipped with
  * a seek, so a multi-gigabyte file is never held in memory.

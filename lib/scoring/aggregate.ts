@@ -1,5 +1,5 @@
 /**
- * Per-type aggregation (SPEC section 7), computed in the same order and with
+ * Per-type aggregation (docs/method.md#benchmarks-and-scores), computed in the same order and with
  * the same float arithmetic as lmms-eval's `vsibench_aggregate_results`:
  *
  * 1. each question type's score is the mean of its rows (pandas: numpy's

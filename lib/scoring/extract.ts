@@ -2,7 +2,7 @@
  * Answer extraction: what a completion answers, before it is scored.
  *
  * Two modes (see README.md for every difference):
- * - `spec` (SPEC section 7): the text inside the last `<answer>...</answer>`
+ * - `spec` (docs/method.md#answer-extraction): the text inside the last `<answer>...</answer>`
  *   when there is one, else the whole text; multiple choice: its first token
  *   when that is an option letter, optionally followed by "."; numbers: the
  *   first number in it.
@@ -58,7 +58,7 @@ export function extractNumber(completion: string, mode: ExtractionMode): number 
 }
 
 /**
- * Whether an extracted choice equals the ground-truth letter. `spec`: SPEC
+ * Whether an extracted choice equals the ground-truth letter. `spec`: the
  * section 6 (letters compared case-insensitively, a trailing "." removed).
  * `vsi-bench`: lmms-eval's `exact_match` (`pred.lower() == target.lower()`).
  */

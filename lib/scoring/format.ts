@@ -1,5 +1,5 @@
 /**
- * The format reward (SPEC section 6, paper eq. 5): 1 when the whole output is
+ * The format reward (paper eq. 5; docs/method.md#rewards): 1 when the whole output is
  * exactly one `<think>...</think>` followed by one `<answer>...</answer>`,
  * with only whitespace between them, and no other think/answer tag anywhere
  * (nested, repeated or stray); else 0. Nothing may precede `<think>` or

@@ -1,5 +1,5 @@
 /**
- * Localization scoring (SPEC section 6, stage-1 evaluation): mean IoU of
+ * Localization scoring (docs/method.md#rewards, stage-1 evaluation): mean IoU of
  * predicted boxes matched to ground-truth boxes by label.
  *
  * Answers use Qwen2.5-VL's grounding form, a JSON list of

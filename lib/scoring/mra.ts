@@ -1,5 +1,5 @@
 /**
- * Mean relative accuracy (SPEC section 6, paper eq. 6), exactly as
+ * Mean relative accuracy (paper eq. 6; docs/method.md#rewards), exactly as
  * VSI-Bench's evaluation computes it: ten thresholds from numpy's
  * `linspace(0.5, 0.95, 10)` and `|pred - gt| / gt <= 1 - t` in float64.
  */

@@ -15,7 +15,7 @@ export const evaluationOptions = {
    * checkpoint was last trained (`BenchmarkContext.promptStyle`), else direct.
    */
   prompt: z.enum(['auto', 'direct', 'think']).default('auto'),
-  /** "spec" (default): SPEC section 7; "vsi-bench": lmms-eval's VSI-Bench parser, exactly. */
+  /** "spec" (default): docs/method.md#answer-extraction; "vsi-bench": lmms-eval's VSI-Bench parser, exactly. */
   extraction: z.enum(EXTRACTION_MODES as ['spec', 'vsi-bench']).optional(),
   /** Text before each question (default none; lmms-eval's VSI-Bench prompt starts with "These are frames of a video."). */
   prePrompt: z.string().optional(),

@@ -1,5 +1,5 @@
 /**
- * The verifiable rewards of SPEC section 6, TRL style: one score per
+ * The verifiable rewards (docs/method.md#rewards), TRL style: one score per
  * completion, `completions[i]` answering `samples[i]` (a GRPO group repeats
  * its sample G times). Pure functions; the reward plugins register them.
  */
@@ -21,7 +21,7 @@ export const formatReward: Reward = (completions, samples) => {
 /**
  * Multiple choice: 1 for the right letter, else 0. Numbers: mean relative
  * accuracy. Localization samples (answer kind "boxes"): mean IoU. The answer
- * is extracted per SPEC section 7 (inside `<answer>` when present).
+ * is extracted per docs/method.md#answer-extraction (inside `<answer>` when present).
  */
 export const accuracyReward: Reward = (completions, samples) => {
   paired(completions, samples, 'accuracy');
@@ -44,7 +44,7 @@ export interface TotalReward {
 }
 
 /**
- * The total reward R (SPEC section 6: R = w_format * format + w_accuracy *
+ * The total reward R (docs/method.md#rewards: R = w_format * format + w_accuracy *
  * accuracy), over the rewards a stage receives in `ctx.rewards`.
  */
 export async function totalReward(

@@ -1,5 +1,5 @@
 /**
- * The geometric facts the spatial questions are computed from (SPEC section 4):
+ * The geometric facts the spatial questions are computed from (docs/method.md#answer-rules):
  * closest distance between oriented boxes and the quadrant angle of
  * multi-view relative direction (from the geometry library), and the
  * camera-frame direction label of single-image relative direction.
@@ -18,7 +18,7 @@ export {
   type Quadrant,
 } from '../geometry/index.ts';
 
-/** Single-image labels, SPEC section 4. */
+/** Single-image labels (docs/method.md#answer-rules). */
 export const CAMERA_DIRECTIONS = ['left-front', 'left-back', 'right-front', 'right-back'] as const;
 export type CameraDirection = (typeof CAMERA_DIRECTIONS)[number];
 

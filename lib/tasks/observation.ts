@@ -1,5 +1,5 @@
 /**
- * What a question "sees" of a scene in each modality (SPEC section 4):
+ * What a question "sees" of a scene in each modality (docs/method.md#tasks-and-modalities):
  *
  *   single-image  one view; objects present in it
  *   multi-view    a set of N views (default 8) picked with the seeded
@@ -104,7 +104,7 @@ export function categoryCounts(index: SceneIndex, frames: readonly number[]): Ma
 
 /** The modality settings every generator shares (dataset config `views`, `viewSets`, `frames`). */
 export interface ModalitySettings {
-  /** Views per multi-view question (SPEC: 8). */
+  /** Views per multi-view question (the paper's 8). */
   views: number;
   /** Multi-view view sets drawn per scene. */
   viewSets: number;

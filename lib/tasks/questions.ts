@@ -1,5 +1,5 @@
 /**
- * Question templates (paper Table 5, SPEC section 4) and multiple-choice
+ * Question templates (paper Table 5; docs/method.md#question-templates) and multiple-choice
  * options. Templates are the question alone: the options lines and answer
  * instructions are added later by lib/prompts.
  *

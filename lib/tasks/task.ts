@@ -24,7 +24,7 @@ import {
 import { longestSide, round } from './geometry.ts';
 import { modalitySettings, observations, sceneIndex, type Observation, type SceneIndex } from './observation.ts';
 
-/** SPEC section 4's table: the modalities of each spatial dimension, in Table 6's column order. */
+/** The task x modality table (docs/method.md#tasks-and-modalities): the modalities of each spatial dimension, in Table 6's column order. */
 export const SPATIAL_CELLS: Readonly<Record<string, readonly Modality[]>> = {
   'object-counting': ['multi-view', 'video'],
   'absolute-distance': MODALITIES,

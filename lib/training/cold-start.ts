@@ -1,15 +1,16 @@
 /**
- * The cold start's data (SPEC section 5, paper B.2 eq. 4): rejection sampling
+ * The cold start's data (paper B.2 eq. 4; docs/method.md#cold-start): rejection sampling
  * from a teacher policy. The teacher writes G chain-of-thought completions
  * per question, each is scored with the stage's rewards, and a completion is
- * kept only when R(o, y) = sum of weight x reward > 1 + lambda. The kept set
+ * kept only when its format is right and its accuracy above lambda (`keeps`).
+ * The kept set
  * is written to `cold-start.jsonl` in the stage directory (with a summary in
  * `cold-start.json`) and reused on resume. Shared by every engine's
  * `cold-start` stage: only the SFT on the kept completions differs.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hash32, readJsonLines, writeFileAtomic, writeJsonAtomic, z, type Ladder, type StageContext } from '../../core/index.ts';
+import { ConfigError, hash32, readJsonLines, writeFileAtomic, writeJsonAtomic, z, type Ladder, type StageContext } from '../../core/index.ts';
 import { samplePrompt } from '../prompts/index.ts';
 import { promptStyleSchema } from './options.ts';
 import { scoreGenerations } from './rewards.ts';
@@ -22,8 +23,8 @@ export const teacherSchema = {
   teacherOptions: z.record(z.string(), z.unknown()).default({}),
   /** Teacher completions per question (G). */
   generations: z.number().int().positive().default(4),
-  /** Keep when R > 1 + lambda. */
-  lambda: z.number().default(0.5),
+  /** Keep when format = 1 and accuracy > lambda (with weights 1: R > 1 + lambda). */
+  lambda: z.number().min(0).lt(1).default(0.5),
   /** Kept completions per question, at most (the first that pass). */
   keepPerQuestion: z.number().int().positive().default(1),
   temperature: z.number().min(0).default(1),
@@ -41,10 +42,33 @@ export interface KeptCompletion {
   reward: number;
 }
 
+/** The rewards the keep rule reads; both must be among the stage's rewards with a positive weight. */
+const KEEP_REWARDS = ['format', 'accuracy'] as const;
+
+/**
+ * The keep rule, through the stage's weights: the format term w_format x format
+ * is at its full weight (format = 1) and the accuracy term is above
+ * lambda x w_accuracy (accuracy > lambda); so R > w_format + lambda x w_accuracy,
+ * which with the default weights (1, 1) is the paper's R > 1 + lambda. The two
+ * terms are tested, not R alone, so that a large accuracy weight cannot pay
+ * for a broken format (or another reward's weight for a wrong answer).
+ */
+export function keeps(ctx: StageContext, lambda: number): (parts: Record<string, number[]>, i: number) => boolean {
+  for (const id of KEEP_REWARDS) {
+    const weight = ctx.rewards[id]?.weight;
+    if (!(weight !== undefined && weight > 0))
+      throw new ConfigError(
+        `curriculum stage "${ctx.entry.name}" (cold-start): the keep rule needs the "${id}" reward with a positive weight; the stage's rewards are ${JSON.stringify(Object.fromEntries(Object.entries(ctx.rewards).map(([k, r]) => [k, r.weight])))} (set \`rewards\` on the curriculum entry or in the config)`,
+      );
+  }
+  return (parts, i) => parts.format![i]! >= 1 && parts.accuracy![i]! > lambda;
+}
+
 const KEPT_FILE = 'cold-start.jsonl';
 const SUMMARY_FILE = 'cold-start.json';
 
 async function rejectionSample(ladder: Ladder, ctx: StageContext, o: TeacherOptions): Promise<{ kept: KeptCompletion[]; summary: Record<string, number> }> {
+  const keep = keeps(ctx, o.lambda);
   const teacher = await ladder.get('models', o.teacher).create(o.teacherOptions, { seed: ctx.seed, dataset: ctx.dataset, log: ctx.log });
   const kept: KeptCompletion[] = [];
   const totals: number[] = [];
@@ -63,7 +87,7 @@ async function rejectionSample(ladder: Ladder, ctx: StageContext, o: TeacherOpti
       const perQuestion = new Map<number, number>();
       scored.flat.forEach(({ gen, q }, i) => {
         const reward = scored.total[i]!;
-        if (reward > 1 + o.lambda && (perQuestion.get(q) ?? 0) < o.keepPerQuestion) {
+        if (keep(scored.parts, i) && (perQuestion.get(q) ?? 0) < o.keepPerQuestion) {
           perQuestion.set(q, (perQuestion.get(q) ?? 0) + 1);
           kept.push({ id: samples[q]!.id, completion: gen.text, reward });
         }
@@ -105,6 +129,6 @@ export async function coldStartData(ladder: Ladder, ctx: StageContext, o: Teache
     await writeFileAtomic(keptFile, result.kept.map((k) => JSON.stringify(k)).join('\n') + (result.kept.length ? '\n' : ''));
     await writeJsonAtomic(summaryFile, result.summary);
   }
-  ctx.log(`${ctx.entry.name}: kept ${result.summary.kept} of ${result.summary.candidates} teacher completions (R > 1 + ${o.lambda})`);
+  ctx.log(`${ctx.entry.name}: kept ${result.summary.kept} of ${result.summary.candidates} teacher completions (format = 1 and accuracy > ${o.lambda})`);
   return result;
 }

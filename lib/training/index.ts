@@ -13,4 +13,4 @@ export { stageOptions, promptStyleSchema, optimizerSchema, checkpointSchema, sup
 export { mean, std } from './stats.ts';
 export { createOrder } from './order.ts';
 export { scoreGenerations } from './rewards.ts';
-export { coldStartData, teacherSchema, type TeacherOptions, type KeptCompletion } from './cold-start.ts';
+export { coldStartData, keeps, teacherSchema, type TeacherOptions, type KeptCompletion } from './cold-start.ts';

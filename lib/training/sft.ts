@@ -1,5 +1,5 @@
 /**
- * Supervised fine-tuning (SPEC section 5, paper B.2 eq. 3): cross-entropy on
+ * Supervised fine-tuning (paper B.2 eq. 3; docs/method.md#supervised-fine-tuning): cross-entropy on
  * the completion tokens only (prompt and image positions are context), AdamW,
  * cosine schedule with warmup, gradient accumulation and clipping. The loss
  * of an optimizer step is the mean negative log-likelihood over all

@@ -281,7 +281,7 @@ async function generateScenes(
     const origin = ladder.origin!;
     await runInWorkers(
       {
-        origin: { baseDir: origin.baseDir, where: origin.where, defaults: origin.defaults, file: origin.file, ...(isPlainData(origin.config) ? { config: origin.config } : {}) },
+        origin: { baseDir: origin.baseDir, where: origin.where, defaults: origin.defaults, overrides: origin.overrides, file: origin.file, ...(isPlainData(origin.config) ? { config: origin.config } : {}) },
         data: request.config,
         seed: request.seed,
         cacheDir: request.cacheDir,

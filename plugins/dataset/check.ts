@@ -7,7 +7,7 @@
  * - Samples: unique ids, answers valid for their kind (a letter among the
  *   options, a finite number, grounding JSON with boxes inside the image),
  *   media files present, localization pairs intact.
- * - Coverage: every enabled (dimension, modality) cell of SPEC's table has
+ * - Coverage: every enabled (dimension, modality) cell of the task x modality table has
  *   training samples, and no answer letter of a multiple-choice task exceeds
  *   its even share by more than `letterSlack` (10 points: 35% for four
  *   options, 60% for relative distance's two).
@@ -33,7 +33,7 @@ function scenesBySplit(samples: readonly Sample[]): { train: Set<string>; heldOu
 
 /**
  * Cells without training samples and tasks whose answer letters are
- * unbalanced. `cells` defaults to SPEC's table.
+ * unbalanced. `cells` defaults to that table (docs/method.md#tasks-and-modalities).
  */
 export function coverageProblems(
   samples: readonly Sample[],
@@ -145,7 +145,7 @@ export function checkDataset(
   return { ok: problems.length === 0, problems, scenes: { train: [...train].sort(), heldOut: [...heldOut].sort() } };
 }
 
-/** The cells a dataset was built to cover: SPEC's table narrowed to the manifest's tasks and modalities. */
+/** The cells a dataset was built to cover: the task x modality table narrowed to the manifest's tasks and modalities. */
 export function enabledCells(manifest: Record<string, unknown>): Record<string, Modality[]> {
   const tasks = (manifest.tasks ?? []) as { id: string; modalities: Modality[] }[];
   return Object.fromEntries(

@@ -29,8 +29,6 @@ function args<T extends Record<string, { type: 'string' | 'boolean'; multiple?: 
   }
 }
 
-const print = (text: string) => void process.stdout.write(`${text}\n`);
-
 /** The dataset at `--dir`, or the current config's (built if needed; a no-op when cached). */
 async function target(ladder: Ladder, dir: string | undefined, options: BuildOptions = {}): Promise<Dataset | BuiltDataset> {
   return dir ? loadDataset(dir) : buildCachedDataset(ladder, datasetRequest(ladder), options);
@@ -45,34 +43,37 @@ export default definePlugin({
     ladder.hooks.commands.for('data build').tap(PLUGIN_NAME, () => ({
       description: 'build the dataset of this config (cached by content: a second build with the same inputs does nothing)',
       usage: '[--force] [--workers N]',
+      json: true,
       async run(argv, ctx) {
         const opts = args('build', argv, { force: { type: 'boolean' }, workers: { type: 'string' } });
         const workers = opts.workers === undefined ? undefined : Number(opts.workers);
         if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0)) throw new UsageError(`--workers ${opts.workers}: expected a non-negative integer`);
         const dataset = await buildCachedDataset(ladder, datasetRequest(ladder), { force: !!opts.force, workers });
         const stats = computeStats(dataset.samples, dataset.manifest);
-        if (ctx.json) print(JSON.stringify({ dir: dataset.dir, hash: dataset.hash, cached: dataset.cached, samples: stats.samples, split: stats.split, skipped: stats.skipped }));
-        else print(`${dataset.cached ? 'up to date (cached)' : 'built'}: ${dataset.dir}\n\n${formatStats(stats)}`);
+        if (ctx.json) ctx.print(JSON.stringify({ dir: dataset.dir, hash: dataset.hash, cached: dataset.cached, samples: stats.samples, split: stats.split, skipped: stats.skipped }));
+        else ctx.print(`${dataset.cached ? 'up to date (cached)' : 'built'}: ${dataset.dir}\n\n${formatStats(stats)}`);
       },
     }));
 
     ladder.hooks.commands.for('data stats').tap(PLUGIN_NAME, () => ({
       description: 'print the dataset statistics (paper Table 6 layout, filter drops, answer letters, numeric answers) and write them as JSON and PNG',
       usage: '[--dir DATASET] [--out DIR]',
+      json: true,
       async run(argv, ctx) {
         const opts = args('stats', argv, { dir: { type: 'string' }, out: { type: 'string' } });
         const dataset = await target(ladder, opts.dir);
         const stats = computeStats(dataset.samples, dataset.manifest);
         const out = opts.out ?? dataset.dir;
         const files = await writeStats(out, stats);
-        if (ctx.json) print(JSON.stringify(stats));
-        else print(`${formatStats(stats)}\n\nwrote ${files.join(', ')} to ${out}`);
+        if (ctx.json) ctx.print(JSON.stringify(stats));
+        else ctx.print(`${formatStats(stats)}\n\nwrote ${files.join(', ')} to ${out}`);
       },
     }));
 
     ladder.hooks.commands.for('data export').tap(PLUGIN_NAME, () => ({
       description: 'write the dataset as another trainer reads it (trl, vlm-r1, spatialladder), with its images and a Hugging Face dataset card',
       usage: `--format ${EXPORT_FORMATS.join('|')} --out DIR [--dir DATASET] [--force]`,
+      json: true,
       help: [
         '  trl            conversational prompt/completion rows with images, as TRL\'s SFTTrainer and GRPOTrainer read them:',
         '                 configs perception (localization), understanding (direct answers), reasoning (think prompt, for GRPO)',
@@ -94,26 +95,27 @@ export default definePlugin({
           ticker.tick(1);
           if (done === total) ticker.done();
         });
-        if (ctx.json) print(JSON.stringify({ out, format: opts.format, ...written }));
-        else print(`exported ${dataset.dir} as ${opts.format} -> ${out}\n${Object.entries(written.rows).map(([config, splits]) => `  ${config}: ${Object.entries(splits).map(([s, n]) => `${n} ${s}`).join(', ')}`).join('\n')}`);
+        if (ctx.json) ctx.print(JSON.stringify({ out, format: opts.format, ...written }));
+        else ctx.print(`exported ${dataset.dir} as ${opts.format} -> ${out}\n${Object.entries(written.rows).map(([config, splits]) => `  ${config}: ${Object.entries(splits).map(([s, n]) => `${n} ${s}`).join(', ')}`).join('\n')}`);
       },
     }));
 
     ladder.hooks.commands.for('data check').tap(PLUGIN_NAME, () => ({
       description: 'prove that no scene is in both the training and the held-out split (also against other datasets), and check samples, media and coverage',
       usage: '[--dir DATASET] [--against DATASET ...]',
+      json: true,
       async run(argv, ctx) {
         const opts = args('check', argv, { dir: { type: 'string' }, against: { type: 'string', multiple: true } });
         const dataset = await target(ladder, opts.dir);
         const others = (opts.against ?? []).map(loadDataset);
         const report = checkDataset(dataset, others, enabledCells(dataset.manifest));
-        if (ctx.json) print(JSON.stringify({ dir: dataset.dir, ...report }));
+        if (ctx.json) ctx.print(JSON.stringify({ dir: dataset.dir, ...report }));
         else {
-          print(`dataset ${dataset.dir}`);
-          print(`  train scenes (${report.scenes.train.length}): ${report.scenes.train.join(', ')}`);
-          print(`  held-out scenes (${report.scenes.heldOut.length}): ${report.scenes.heldOut.join(', ')}`);
-          for (const other of others) print(`  checked against ${other.dir}`);
-          print(report.ok ? `ok: no scene is in both splits; ${dataset.samples.length} samples valid; every cell covered` : `${report.problems.length} problem(s):\n${report.problems.map((p) => `  - ${p}`).join('\n')}`);
+          ctx.print(`dataset ${dataset.dir}`);
+          ctx.print(`  train scenes (${report.scenes.train.length}): ${report.scenes.train.join(', ')}`);
+          ctx.print(`  held-out scenes (${report.scenes.heldOut.length}): ${report.scenes.heldOut.join(', ')}`);
+          for (const other of others) ctx.print(`  checked against ${other.dir}`);
+          ctx.print(report.ok ? `ok: no scene is in both splits; ${dataset.samples.length} samples valid; every cell covered` : `${report.problems.length} problem(s):\n${report.problems.map((p) => `  - ${p}`).join('\n')}`);
         }
         return report.ok ? 0 : 1;
       },

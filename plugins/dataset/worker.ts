@@ -15,7 +15,7 @@ const post = (message: WorkerMessage) => port.postMessage(message);
 const messageOfError = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 async function rebuild(origin: WorkerSetup['origin']): Promise<Ladder> {
-  const options = { baseDir: origin.baseDir, where: origin.where, defaults: origin.defaults, file: origin.file };
+  const options = { baseDir: origin.baseDir, where: origin.where, defaults: origin.defaults, file: origin.file, overrides: origin.overrides };
   if (origin.config) return createLadder(origin.config, options);
   const file = origin.file!;
   const loaded = await loadConfig({ configPath: file.path, overrides: file.overrides, command: file.command, cwd: file.cwd });

@@ -32,7 +32,7 @@ export function workerObstacle(ladder: Ladder): string | undefined {
 
 /** What a worker needs: how to rebuild the ladder and which build it serves. */
 export interface WorkerSetup {
-  origin: Pick<LadderOrigin, 'baseDir' | 'where' | 'file' | 'defaults'> & { config?: LadderOrigin['config'] };
+  origin: Pick<LadderOrigin, 'baseDir' | 'where' | 'file' | 'defaults' | 'overrides'> & { config?: LadderOrigin['config'] };
   data: Record<string, unknown>;
   seed: number;
   cacheDir: string;

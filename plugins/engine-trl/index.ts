@@ -15,7 +15,7 @@
  * commands runs, so the embedded default needs no Python.
  */
 import { parseArgs } from 'node:util';
-import { definePlugin, UsageError, z, type Ladder } from '../../core/index.ts';
+import { definePlugin, UsageError, z, type CommandContext, type Ladder } from '../../core/index.ts';
 import { accelerateSchema } from './launch.ts';
 import { hfBackend, BACKEND_ID } from './policy.ts';
 import { setupEnvironment } from './python.ts';
@@ -30,8 +30,6 @@ export { trlSftOptions, trlColdStartOptions } from './stages.ts';
 export { trlGrpoOptions } from './grpo.ts';
 
 export const ENGINE_ID = 'trl';
-
-const print = (text: string) => void process.stdout.write(`${text}\n`);
 
 function parseCommandArgs<T extends Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>>(command: string, argv: string[], options: T): Record<string, string | boolean | undefined> {
   try {
@@ -57,11 +55,12 @@ function setupCommand(ladder: Ladder) {
       'Environment: LADDER_BASE_PYTHON (the interpreter the venv is made from, default python3),',
       'LADDER_CACHE_HOME (the parent folder), LADDER_PYTHON (skip the venv: use this interpreter).',
     ].join('\n'),
-    async run(argv: string[], ctx: { json: boolean }) {
+    json: true,
+    async run(argv: string[], ctx: CommandContext) {
       const opts = parseCommandArgs('setup trl', argv, { force: { type: 'boolean' }, 'index-url': { type: 'string' } });
       const result = await setupEnvironment({ progress: ladder.progress.bind(ladder), log: (m) => ladder.log(m), force: !!opts.force, indexUrl: opts['index-url'] as string | undefined });
-      if (ctx.json) print(JSON.stringify(result));
-      else print(`${result.installed ? 'installed' : 'ready (already installed)'}: ${result.dir}\npython: ${result.python}\n${result.freeze.filter((l) => /^(torch|transformers|trl|accelerate|datasets|peft)==/.test(l)).join('  ')}`);
+      if (ctx.json) ctx.print(JSON.stringify(result));
+      else ctx.print(`${result.installed ? 'installed' : 'ready (already installed)'}: ${result.dir}\npython: ${result.python}\n${result.freeze.filter((l) => /^(torch|transformers|trl|accelerate|datasets|peft)==/.test(l)).join('  ')}`);
     },
   };
 }

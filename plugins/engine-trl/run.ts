@@ -23,7 +23,7 @@ import { pixelBudget } from './tiny-model.ts';
 
 /** Settings of every TRL stage (paper Table 7 defaults: batch 1 x accumulation 8, cosine, warmup 0.1, one epoch). */
 export const trlSchema = {
-  /** 1e-5: the SFT rate of the paper's recipe (SPEC). */
+  /** 1e-5: the SFT rate of the paper's recipe (paper Table 7; docs/method.md#supervised-fine-tuning). */
   lr: z.number().positive().default(1e-5),
   warmupRatio: z.number().min(0).max(1).default(0.1),
   weightDecay: z.number().min(0).default(0),

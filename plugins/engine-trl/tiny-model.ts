@@ -80,6 +80,7 @@ export function tinyModelCommand(ladder: Ladder, parse: (argv: string[]) => Reco
       '  --layers N    text layers (default 2)',
       'The seed is the config\'s (--seed).',
     ].join('\n'),
+    json: true,
     async run(argv, ctx) {
       const opts = parse(argv);
       if (typeof opts.out !== 'string') throw new UsageError('hf tiny-model: --out DIR is required');
@@ -98,7 +99,7 @@ export function tinyModelCommand(ladder: Ladder, parse: (argv: string[]) => Reco
         },
         (m) => ladder.log(m),
       );
-      process.stdout.write(`${ctx.json ? JSON.stringify({ out, ...made }) : `wrote ${out} (${made.parameters.toLocaleString('en-US')} parameters)`}\n`);
+      ctx.print(ctx.json ? JSON.stringify({ out, ...made }) : `wrote ${out} (${made.parameters.toLocaleString('en-US')} parameters)`);
     },
   };
 }

@@ -1,5 +1,5 @@
 /**
- * Appearance gap filter (SPEC section 4): an appearance-order question is
+ * Appearance gap filter (docs/method.md#quality-filters): an appearance-order question is
  * kept only when its categories' first appearances are pairwise more than
  * `seconds` (default 1) apart, and when the sample's frame list shows them
  * in the same order, each in a different frame (so the frames alone

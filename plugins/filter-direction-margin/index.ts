@@ -1,5 +1,5 @@
 /**
- * Direction margin filter (SPEC section 4): drops relative-direction
+ * Direction margin filter (docs/method.md#quality-filters): drops relative-direction
  * questions too close to call.
  *
  * - single image: |d.x| or |d.z| below `metres` (d = centroid(object 1) -

@@ -1,5 +1,5 @@
 /**
- * Distance filter (SPEC section 4, paper B.1), on closest-point distances
+ * Distance filter (paper B.1; docs/method.md#quality-filters), on closest-point distances
  * between 3D boxes:
  *
  * - absolute distance: keep only pairs whose distance exceeds the smaller

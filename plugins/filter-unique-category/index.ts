@@ -1,5 +1,5 @@
 /**
- * Category uniqueness filter (paper B.1, SPEC section 4): a question that
+ * Category uniqueness filter (paper B.1; docs/method.md#quality-filters): a question that
  * names "the chair" is kept only when exactly one chair is present in the
  * views it uses (single image: the view; multi-view: the 8 views; video: the
  * whole capture). Counting and appearance order name categories, not

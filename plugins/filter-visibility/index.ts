@@ -1,5 +1,5 @@
 /**
- * Visibility filter (paper B.1, SPEC section 4): every object a candidate
+ * Visibility filter (paper B.1; docs/method.md#quality-filters): every object a candidate
  * refers to must reach a visibility ratio of at least `min` (default 0.40) in
  * at least one of the frames the sample shows.
  */

@@ -2,7 +2,7 @@
  * A word-level tokenizer with a character fallback, built from a dataset's
  * text and saved with every checkpoint.
  *
- * Why words, not characters or BPE: the prompts of SPEC section 5 are long
+ * Why words, not characters or BPE: the prompts (docs/method.md#prompts) are long
  * fixed instructions (the thinking prompt alone is ~600 characters); as words
  * they are ~5x shorter sequences, which is what a CPU-trained model can
  * afford. Digits are always single tokens ("3.1" -> "3" "." "1") so numeric

@@ -1,8 +1,8 @@
 /**
- * reward-accuracy: the accuracy reward "accuracy" (SPEC section 6, paper
+ * reward-accuracy: the accuracy reward "accuracy" (docs/method.md#rewards, paper
  * eq. 6-7): multiple choice 1 for the right letter, numbers the mean relative
  * accuracy, localization samples the mean IoU; the answer is read from
- * `<answer>` when present (SPEC section 7).
+ * `<answer>` when present (docs/method.md#answer-extraction).
  */
 import { definePlugin } from '../../core/index.ts';
 import { accuracyReward } from '../../lib/scoring/index.ts';

@@ -1,5 +1,5 @@
 /**
- * reward-format: the format reward "format" (SPEC section 6, paper eq. 5):
+ * reward-format: the format reward "format" (paper eq. 5; docs/method.md#rewards):
  * 1 when a completion is exactly `<think>...</think>` then
  * `<answer>...</answer>` (whitespace allowed between), else 0.
  *

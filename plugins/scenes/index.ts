@@ -17,6 +17,7 @@ import {
   sourceContext,
   UsageError,
   z,
+  type CommandContext,
   type Ladder,
   type SkippedScene,
 } from '../../core/index.ts';
@@ -66,7 +67,7 @@ function parseArgs(args: string[]): Args {
   return out;
 }
 
-async function scenesCommand(ladder: Ladder, argv: string[], json: boolean): Promise<number> {
+async function scenesCommand(ladder: Ladder, argv: string[], { json, print }: CommandContext): Promise<number> {
   const args = parseArgs(argv);
   const data = ladder.validate(dataOptions, ladder.config.data, 'data');
   const source = ladder.get('sources', data.source);
@@ -99,7 +100,7 @@ async function scenesCommand(ladder: Ladder, argv: string[], json: boolean): Pro
   }
   const metadata = dirname(path('x'));
   if (json) {
-    process.stdout.write(`${JSON.stringify({ source: data.source, metadata, scenes: rows, skipped }, null, 2)}\n`);
+    print(JSON.stringify({ source: data.source, metadata, scenes: rows, skipped }, null, 2));
     return 0;
   }
   const table = markdownTable(
@@ -108,7 +109,7 @@ async function scenesCommand(ladder: Ladder, argv: string[], json: boolean): Pro
   );
   const lines = [table, '', `${rows.length} scene(s) from "${data.source}"; metadata (one JSON per scene): ${metadata}`];
   for (const s of skipped) lines.push(`skipped ${s.id}: ${s.error}`);
-  process.stdout.write(`${lines.join('\n')}\n`);
+  print(lines.join('\n'));
   return 0;
 }
 
@@ -119,7 +120,8 @@ export default definePlugin({
     ladder.hooks.commands.for('data scenes').tap(PLUGIN_NAME, () => ({
       description: 'load the scenes of data.source, write their metadata (one JSON per scene) and print a summary',
       usage: USAGE,
-      run: (args, ctx) => scenesCommand(ladder, args, ctx.json),
+      json: true,
+      run: (args, ctx) => scenesCommand(ladder, args, ctx),
     }));
   },
 });

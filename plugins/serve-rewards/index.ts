@@ -1,7 +1,7 @@
 /**
  * serve-rewards: `ladder serve rewards`, the config's reward plugins over
  * HTTP (lib/reward-server), weighted as the config's `rewards` (or one
- * curriculum stage's `options.rewards`). A trainer in another process (TRL
+ * curriculum stage's own `rewards`). A trainer in another process (TRL
  * through plugins/engine-trl/runner/ladder_rewards.py, OpenRLHF) is then
  * rewarded by exactly the code the embedded trainer runs.
  *
@@ -9,7 +9,7 @@
  *   ladder serve rewards --port 8000 --token-file ~/.ladder-token --stage reasoning
  */
 import { readFileSync } from 'node:fs';
-import { definePlugin, resolveCurriculum, stageRewardWeights, UsageError, z, type Ladder } from '../../core/index.ts';
+import { definePlugin, resolveCurriculum, stageRewardWeights, UsageError, z, type CommandContext, type Ladder } from '../../core/index.ts';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT_MS, ENDPOINTS, isLoopback, startRewardServer } from '../../lib/reward-server/index.ts';
 
 const PLUGIN_NAME = 'serve-rewards';
@@ -24,7 +24,7 @@ const HELP = `Options:
   --token <t>            require "Authorization: Bearer <t>" on every request
   --token-file <path>    the same, the token read from a file (not visible in the process list);
                          default: $${TOKEN_ENV} when set, else no token
-  --stage <name>         serve the weights of this curriculum stage (its options.rewards)
+  --stage <name>         serve the weights of this curriculum stage (its rewards, else the config's)
                          instead of the config's \`rewards\`
   --max-body-bytes <n>   largest request body (default ${DEFAULT_MAX_BODY_BYTES})
   --timeout-ms <n>       time to receive and score one request (default ${DEFAULT_TIMEOUT_MS})
@@ -115,7 +115,7 @@ const stopSignal = () =>
     process.on('SIGTERM', stop);
   });
 
-async function serveRewards(ladder: Ladder, argv: string[], json: boolean): Promise<number> {
+async function serveRewards(ladder: Ladder, argv: string[], { json, print }: CommandContext): Promise<number> {
   const args = parseArgs(argv);
   const token = readToken(args);
   const weights = servedWeights(ladder, args.stage);
@@ -132,7 +132,7 @@ async function serveRewards(ladder: Ladder, argv: string[], json: boolean): Prom
   const weighted = Object.entries(weights).map(([id, w]) => `${w} x ${id}`).join(' + ');
   if (json) {
     const endpoints = Object.fromEntries(Object.entries(ENDPOINTS).map(([name, e]) => [name, `${e.method} ${server.url}${e.path}`]));
-    process.stdout.write(`${JSON.stringify({ url: server.url, host: server.host, port: server.port, weights, token: token !== undefined, endpoints })}\n`);
+    print(JSON.stringify({ url: server.url, host: server.host, port: server.port, weights, token: token !== undefined, endpoints }));
   } else {
     const lines = [
       `reward server: ${server.url}${isLoopback(server.host) ? '' : ` (listening on ${server.host}:${server.port})`}`,
@@ -141,7 +141,7 @@ async function serveRewards(ladder: Ladder, argv: string[], json: boolean): Prom
       `  token: ${token === undefined ? 'none' : 'required (Authorization: Bearer <token>, or ?token= in the URL)'}; limits per request: ${bytes(args.maxBodyBytes)}, ${args.timeoutMs / 1000} s`,
       '  Ctrl-C stops it',
     ];
-    process.stdout.write(`${lines.join('\n')}\n`);
+    print(lines.join('\n'));
   }
   if (!isLoopback(server.host))
     process.stderr.write(
@@ -161,7 +161,8 @@ export default definePlugin({
       description: "serve the config's reward plugins over HTTP (JSON protocol and OpenRLHF's), for trainers in other processes",
       usage: USAGE,
       help: HELP,
-      run: (args, ctx) => serveRewards(ladder, args, ctx.json),
+      json: true,
+      run: (args, ctx) => serveRewards(ladder, args, ctx),
     }));
   },
 });

@@ -1,7 +1,7 @@
 /**
  * source-scannet: reads ScanNet v2 (`scans/<scene>/`: mesh, annotations,
  * exported frames or the .sens stream) into the unified metadata every task
- * generator reads (SPEC sections 2-3), cached per scene.
+ * generator reads (docs/method.md#scannet-files, #scene-facts), cached per scene.
  *
  *   plugins: [['source-scannet', { root: '/data/scannet', split: 'scannetv2_train.txt' }]]
  *   data: { source: 'scannet' }

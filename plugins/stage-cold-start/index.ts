@@ -1,10 +1,10 @@
 /**
- * stage-cold-start: the `cold-start` stage kind (SPEC section 5, paper B.2
+ * stage-cold-start: the `cold-start` stage kind (docs/method.md#cold-start, paper B.2
  * eq. 4). Rejection sampling: a teacher policy (any model id; default the
  * metadata teacher) writes G chain-of-thought completions per question, each
- * is scored with the configured rewards, and a completion is kept only when
- * R(o, y) = sum of weight x reward > 1 + lambda (format correct and accuracy
- * above lambda with the default weights); lib/training's `coldStartData`.
+ * is scored with the stage's rewards (R = sum of weight x reward), and a
+ * completion is kept only when its format is right and its accuracy is above
+ * lambda (lib/training's `coldStartData` and `keeps`).
  * Then SFT on the kept completions with the thinking prompt. The kept set is
  * written to `cold-start.jsonl` in the stage directory (and reused on resume).
  */

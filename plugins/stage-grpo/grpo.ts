@@ -1,5 +1,5 @@
 /**
- * The GRPO objective (paper eq. 2, SPEC section 5) as a function of per-token
+ * The GRPO objective (paper eq. 2; docs/method.md#grpo) as a function of per-token
  * log-probabilities, so any trainable backend can optimise it.
  *
  * Per completion o_i of a group: advantage A_i = (r_i - mean r) / std r, with

@@ -1,5 +1,5 @@
 /**
- * stage-grpo: the `grpo` stage kind (curriculum stage 3, SPEC section 5):
+ * stage-grpo: the `grpo` stage kind (curriculum stage 3; docs/method.md#grpo):
  * for each question sample G completions from the current policy, score them
  * with the configured rewards (R = sum of weight x reward, from `ctx.rewards`),
  * normalise within the group, and optimise the clipped surrogate minus
@@ -47,7 +47,7 @@ export const grpoStage: Stage = {
   options: grpoOptions,
   async run(ctx) {
     const o = stageOptions(grpoOptions, ctx);
-    if (!Object.keys(ctx.rewards).length) throw new Error(`stage "${ctx.entry.name}": GRPO needs at least one reward (config \`rewards\`)`);
+    if (!Object.keys(ctx.rewards).length) throw new Error(`stage "${ctx.entry.name}": GRPO needs at least one reward (\`rewards\` on the curriculum entry or in the config)`);
     const label = ctx.entry.name;
     const perStep = o.batchSize * o.gradAccum;
     const rolloutsPerEpoch = Math.ceil(ctx.samples.length / perStep);

@@ -1,5 +1,5 @@
 /**
- * stage-sft: the `sft` stage kind (curriculum stages 1 and 2, SPEC section 5):
+ * stage-sft: the `sft` stage kind (curriculum stages 1 and 2; docs/method.md#supervised-fine-tuning):
  * supervised fine-tuning on each selected sample's prompt -> answer, loss on
  * the answer tokens only.
  */
@@ -15,7 +15,7 @@ export const PLUGIN_NAME = 'stage-sft';
  * 1e-5 fine-tunes a pretrained 3B model). Higher rates fit stage 2's
  * one-token answers faster but collapse a from-scratch model onto the answer
  * prior (hidden states of all positions align), after which the cold start
- * cannot learn its format; measured in docs-notes/training.md.
+ * cannot learn its format (measured during development; plugins/stage-sft/README.md).
  */
 export const sftOptions = z.strictObject({
   ...supervisedSchema,

@@ -1,5 +1,5 @@
 /**
- * Absolute distance (SPEC section 4): the distance between the closest
+ * Absolute distance (docs/method.md#answer-rules): the distance between the closest
  * points of two objects' 3D boxes, in metres, one decimal. Single image,
  * multi-view, video. The rule "keep only pairs farther apart than the
  * smaller object's size" is `filter-distance-ratio`'s.

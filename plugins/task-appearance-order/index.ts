@@ -1,5 +1,5 @@
 /**
- * Appearance order (SPEC section 4): four categories ordered by the first
+ * Appearance order (docs/method.md#answer-rules): four categories ordered by the first
  * time any instance of each becomes visible in the video (the source's
  * `video.firstSeen`, else the first view that shows it). Video only; a video
  * with fewer than four categories asks nothing. The options are the true

@@ -1,5 +1,5 @@
 /**
- * Object localization (SPEC section 4, paper B.1): the grounding twin of
+ * Object localization (paper B.1; docs/method.md#localization-answers): the grounding twin of
  * every single-image spatial question. Its question is the localization
  * template around the spatial question; its answer is the Qwen2.5-VL
  * grounding JSON, `[{"bbox_2d": [x1, y1, x2, y2], "label": "chair"}, ...]`,

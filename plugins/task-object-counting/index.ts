@@ -1,5 +1,5 @@
 /**
- * Object counting (SPEC section 4): how many distinct instances of a
+ * Object counting (docs/method.md#answer-rules): how many distinct instances of a
  * category the views show (multi-view: any of the 8 views; video: anywhere in
  * the capture). Every instance is a reference, so `filter-visibility` drops a
  * count that includes an instance the sample's frames barely show.

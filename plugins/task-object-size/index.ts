@@ -1,5 +1,5 @@
 /**
- * Object size (SPEC section 4): the longest side of the object's 3D box, in
+ * Object size (docs/method.md#answer-rules): the longest side of the object's 3D box, in
  * centimetres, rounded to an integer. Single image, multi-view, video.
  * Human-scale limits are the `filter-human-scale` plugin's job.
  */

@@ -1,5 +1,5 @@
 /**
- * Relative direction (SPEC section 4).
+ * Relative direction (docs/method.md#answer-rules).
  *
  * Single image: where object 1 is relative to object 2 from the camera,
  * with d = centroid(1) - centroid(2) in the camera frame: left/right by d.x,

@@ -1,5 +1,5 @@
 /**
- * Relative distance (SPEC section 4): a target and two candidates; the
+ * Relative distance (docs/method.md#answer-rules): a target and two candidates; the
  * answer is the candidate whose 3D box comes closer to the target's
  * (closest points). Single image, multi-view, video. An exact tie names the
  * first-listed candidate; `filter-distance-ratio` drops ties and every pair

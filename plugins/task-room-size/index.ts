@@ -1,5 +1,5 @@
 /**
- * Room size (SPEC section 4): the room's floor area in square metres, one
+ * Room size (docs/method.md#answer-rules): the room's floor area in square metres, one
  * decimal, as the source computed it (deterministically). Video only: one
  * question per scene, over the scene's frame list.
  */

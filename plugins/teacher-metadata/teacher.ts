@@ -1,6 +1,6 @@
 /**
  * The metadata teacher: writes a short chain of thought from a sample's
- * facts (what is where), then the answer, in the format of SPEC section 6:
+ * facts (what is where), then the answer, in the format the format reward asks for (docs/method.md#rewards):
  * `<think>...</think><answer>...</answer>`. It reads `input.reference`, so it
  * is a teacher and an oracle, never a model under test. At a configurable
  * rate it answers wrongly or breaks the format, seeded per (seed, sample,
@@ -19,7 +19,7 @@ export interface TeacherOptions {
   measurements: boolean;
 }
 
-// Phrases from the thinking prompt's own words (SPEC section 5), each word written the way the prompt writes it
+// Phrases from the thinking prompt's own words (docs/method.md#prompts), each word written the way the prompt writes it
 // (after a space), so a word-level tokenizer built from the prompts has every word ("so", "(longest" would be spelled
 // by characters, which a small model learns as noise and, under GRPO, degenerates into).
 const OPENERS = ['Hmm, let me think.', "Hmm, let's break it down.", 'let me think.', 'wait, let me think.'];

@@ -1,12 +1,12 @@
 /**
- * The SpatialLadder recipe (SPEC.md): procedural ScanNet-format scenes by
+ * The SpatialLadder recipe (docs/method.md): procedural ScanNet-format scenes by
  * default (ScanNet by option), every task generator and quality filter, the
  * curriculum perception -> understanding -> cold start -> reasoning, the
  * format and accuracy rewards, and the held-out benchmark.
  */
 import { definePreset, SPATIAL_TASKS, z, type PluginEntry } from '../../core/index.ts';
 
-/** Task generators and quality filters of SPEC section 4 (paper B.1), with the paper's thresholds. */
+/** Task generators and quality filters (paper B.1; docs/method.md#quality-filters), with the paper's thresholds. */
 const DATA_PLUGINS: PluginEntry[] = [
   'dataset',
   'task-localization',
@@ -27,10 +27,10 @@ const DATA_PLUGINS: PluginEntry[] = [
   ['filter-caps', { perScene: 40, perCategory: 12 }],
 ];
 
-/** The trainable model, the three stage kinds (SPEC section 5) and the default cold-start teacher. */
+/** The trainable model, the three stage kinds (docs/method.md#training-stages) and the default cold-start teacher. */
 const TRAINING_PLUGINS: PluginEntry[] = ['model-tiny-vlm', 'stage-sft', 'stage-cold-start', 'stage-grpo', 'teacher-metadata', 'engine-trl'];
 
-/** Rewards (SPEC section 6) and `ladder serve rewards`, the held-out benchmark and the reference policies for `ladder eval`. */
+/** Rewards (docs/method.md#rewards) and `ladder serve rewards`, the held-out benchmark and the reference policies for `ladder eval`. */
 const SCORING_PLUGINS: PluginEntry[] = [
   'reward-format',
   'reward-accuracy',

@@ -1,5 +1,23 @@
 import test from 'ava';
-import { applyVariant, meanStd, parseOrder, summarizeAblation, variantEvaluationPoints, type AblationRun, type StageEntry } from '../../core/index.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  applyVariant,
+  meanStd,
+  parseOrder,
+  runAblation,
+  summarizeAblation,
+  UsageError,
+  variantEvaluationPoints,
+  type AblationRun,
+  type Ladder,
+  type LoadedConfig,
+  type Plugin,
+  type StageEntry,
+  type UserConfig,
+} from '../../core/index.ts';
+import { tempDir } from '../helpers/temp.ts';
+import { toyConfig, toyPlugins } from '../helpers/toy-ladder.ts';
 
 const entry = (name: string): StageEntry => ({ name, kind: 'sft', data: [{ tasks: [name] }], options: {}, evaluate: true });
 const curriculum = ['perception', 'understanding', 'reasoning'].map(entry);
@@ -45,4 +63,65 @@ test('summarizeAblation groups runs by variant, averaging each benchmark over se
   ]);
   t.is(summary.variants[0]!.avg['held-out']!.std, Math.sqrt(8));
   t.regex(summary.table, /\| progressive +\| perception -> understanding \| +2 \| 52\.0 ± 2\.8 +\|/);
+});
+
+/** A loaded config as `loadConfig` returns it, for a config given inline. */
+const loadedOf = (configs: UserConfig[], sweep = false): LoadedConfig => ({
+  configs,
+  afterPresets: configs.map(() => []),
+  sweep,
+  baseDir: process.cwd(),
+  overrides: [],
+  command: 'ablate',
+  cwd: process.cwd(),
+});
+
+test('runAblation runs each (variant, seed) once from the config\'s seed, the waterfall once per run, no ladder\'s config changed', async (t) => {
+  const runsDir = tempDir(t);
+  const counters = { stageRuns: [] as string[], evaluations: [] as string[], failOnce: new Set<string>() };
+  const ladders: Ladder[] = [];
+  let waterfalls = 0;
+  const watcher: Plugin = {
+    name: 'watcher',
+    apply(ladder) {
+      ladders.push(ladder);
+      ladder.hooks.curriculum.tap('watcher', (stages) => (waterfalls++, stages));
+    },
+  };
+  const config: UserConfig = {
+    ...toyConfig(runsDir),
+    seed: 7,
+    plugins: [watcher, ...toyPlugins(counters), ['reporter', false]],
+    evaluate: { benchmarks: ['exact'], at: ['base', 'second'] },
+    ablations: { full: {}, 'no-second': { drop: ['second'] } },
+  };
+  const summary = await runAblation(loadedOf([config]), { seeds: 2, orders: ['second,first'] });
+  t.deepEqual(summary.runs.map((r) => [r.name, r.seed, r.stages.join('>')]), [
+    ['toy-full-seed7', 7, 'first>second'],
+    ['toy-full-seed8', 8, 'first>second'],
+    ['toy-no-second-seed7', 7, 'first'],
+    ['toy-no-second-seed8', 8, 'first'],
+    ['toy-second_first-seed7', 7, 'second>first'],
+    ['toy-second_first-seed8', 8, 'second>first'],
+  ]);
+  t.is(waterfalls, 6, 'one curriculum waterfall per run');
+  t.is(ladders.length, 7, 'the base ladder and one per run');
+  for (const ladder of ladders) t.deepEqual(ladder.config.evaluate.at, ['base', 'second'], `${ladder.config.name}: evaluate.at unchanged`);
+  // a variant without "second" is still evaluated after its last stage, and the run records where it was evaluated
+  const noSecond = JSON.parse(readFileSync(join(runsDir, 'toy-no-second-seed7', 'config.json'), 'utf8')).config;
+  t.deepEqual(noSecond.evaluate.at, ['base', 'first']);
+  t.deepEqual(Object.keys(summary.runs[2]!.final), ['exact']);
+  t.true(existsSync(join(runsDir, 'toy-ablation', 'comparison.json')));
+});
+
+test('runAblation of a sweep takes each entry\'s seed from its presets, not a fixed default', async (t) => {
+  const runsDir = tempDir(t);
+  const counters = { stageRuns: [] as string[], evaluations: [] as string[], failOnce: new Set<string>() };
+  const preset = { name: 'seeded', settings: { seed: 5 } };
+  const entry = (name: string): UserConfig => ({ ...toyConfig(runsDir), name, presets: [preset], plugins: [...toyPlugins(counters), ['reporter', false]] });
+  const summary = await runAblation(loadedOf([entry('a'), { ...entry('b'), curriculum: toyConfig(runsDir).curriculum.slice(0, 1) }], true), { seeds: 2 });
+  t.deepEqual(summary.runs.map((r) => [r.name, r.seed]), [['a-seed5', 5], ['a-seed6', 6], ['b-seed5', 5], ['b-seed6', 6]]);
+  const dataSeeds = summary.runs.map((r) => JSON.parse(readFileSync(join(r.dir, 'config.json'), 'utf8')).config.data.seed);
+  t.deepEqual(dataSeeds, [5, 5, 5, 5], 'every seed of a variant trains on the dataset of the config\'s data seed');
+  await t.throwsAsync(runAblation(loadedOf([entry('a')], true), { variants: ['x'] }), { instanceOf: UsageError, message: /--variants and --order apply to a single config/ });
 });

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { applyOverrides, ConfigError, loadConfig, validate, configSchema } from '../../core/index.ts';
+import { applyOverrides, ConfigError, createLadder, loadConfig, splitOverrides, validate, configSchema } from '../../core/index.ts';
 
 const fixtures = fileURLToPath(new URL('../fixtures/configs/', import.meta.url));
 
@@ -77,6 +77,36 @@ test('--set overrides single keys, parsing JSON values and creating missing obje
   t.is(config.seed, 1, 'the original is untouched');
   t.throws(() => applyOverrides(config, ['seed']), { message: /--set seed: expected key\.path=value/ });
   t.throws(() => applyOverrides(config, ['seed.x=1']), { message: /seed is a number, not an object/ });
+});
+
+test('--set appends at the end of an array; an index past the end names the key and the length, at once', (t) => {
+  const config = { curriculum: [{ name: 'a', kind: 'sft' }] };
+  t.deepEqual(applyOverrides(config, ['curriculum[1]={"name":"b","kind":"sft"}']).curriculum.map((e) => e.name), ['a', 'b']);
+  t.throws(() => applyOverrides(config, ['curriculum[10000000].name=x']), {
+    instanceOf: ConfigError,
+    message: '--set curriculum[10000000].name=x: index 10000000 is past the end of curriculum (1 entry); use 0 to change an entry or 1 to append one',
+  });
+  t.throws(() => applyOverrides({}, ['evaluate.at[2]=base']), { message: /index 2 is past the end of evaluate\.at \(0 entries\); use 0 to append one/ });
+});
+
+test('overrides of values a preset provides wait for the presets; the rest apply to the config itself', (t) => {
+  const user = { presets: ['spatial-ladder'], seed: 3, data: { split: { heldOut: 0.2 } } };
+  t.deepEqual(
+    splitOverrides(user, ['seed=5', 'curriculum[1].options.lr=1e-4', 'data.split.heldOut=0.3', 'evaluate.at[0]=base', 'plugins[0]=x', 'curriculum=[]']),
+    { now: ['seed=5', 'data.split.heldOut=0.3', 'plugins[0]=x'], afterPresets: ['curriculum[1].options.lr=1e-4', 'evaluate.at[0]=base', 'curriculum=[]'] },
+    'curriculum=[] touches what a deferred override touched, so it stays after it',
+  );
+});
+
+test('createLadder applies preset-value overrides after merging the presets, and records them for workers', async (t) => {
+  const preset = { settings: { curriculum: [{ name: 'a', kind: 'sft', options: { lr: 1 } }, { name: 'b', kind: 'sft' }] } };
+  const ladder = await createLadder({ presets: [preset] }, { defaults: [], overrides: ['curriculum[1].options.lr=0.5', 'curriculum[0].evaluate=false'] });
+  t.deepEqual(ladder.config.curriculum.map((e) => [e.name, e.options, e.evaluate]), [['a', { lr: 1 }, false], ['b', { lr: 0.5 }, true]]);
+  t.deepEqual(ladder.origin?.overrides, ['curriculum[1].options.lr=0.5', 'curriculum[0].evaluate=false']);
+  const past = await t.throwsAsync(createLadder({ presets: [preset] }, { defaults: [], overrides: ['curriculum[10000000].name=x'] }), { instanceOf: ConfigError });
+  t.regex(past!.message, /index 10000000 is past the end of curriculum \(2 entries\); use 0-1 to change an entry or 2 to append one/);
+  const bad = await t.throwsAsync(createLadder({ presets: [preset] }, { defaults: [], overrides: ['curriculum[2].name=c'] }), { instanceOf: ConfigError });
+  t.regex(bad!.message, /\(merged with presets\) with --set curriculum\[2\]\.name=c: curriculum\[2\]\.kind: expected string/);
 });
 
 test('an override that breaks the schema names the override', async (t) => {

@@ -30,6 +30,12 @@ test('a scoped name gives @scope/ladder-plugin-<name>, listed as @scope/<name>; 
   t.is(JSON.parse(readFileSync(join(dir, 'pkgs', 'rh', 'package.json'), 'utf8')).name, '@acme/ladder-plugin-room-height');
   t.regex(readFileSync(join(dir, 'pkgs', 'rh', 'index.js'), 'utf8'), /name: '@acme\/room-height',/);
   t.regex(readFileSync(join(dir, 'pkgs', 'rh', 'README.md'), 'utf8'), /npm publish --access public/);
+  const json = ladder(['create', 'plugin', 'door-width', '--json'], dir);
+  t.deepEqual(JSON.parse(json.stdout), {
+    package: 'ladder-plugin-door-width',
+    dir: join(dir, 'ladder-plugin-door-width'),
+    files: ['package.json', 'index.js', 'index.test.js', 'README.md'],
+  });
 });
 
 test('a bad name, an unknown kind or a folder that is not empty exit 2 and write nothing', (t) => {

@@ -1,5 +1,5 @@
 /**
- * Format and accuracy rewards written for the training tests (SPEC section 6),
+ * Format and accuracy rewards written for the training tests (docs/method.md#rewards),
  * as real `Reward` functions. The project's reward plugins live elsewhere;
  * these follow the same rules so stage tests need no other plugin.
  */

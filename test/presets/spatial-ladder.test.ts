@@ -27,7 +27,8 @@ test('the spatial-ladder preset runs the whole ladder: data, four stages, three 
       { name: 'perception', kind: 'sft', data: { tasks: ['localization'] }, options: steps },
       { name: 'understanding', kind: 'sft', data: { tasks: [...SPATIAL_TASKS] }, options: steps },
       { name: 'cold-start', kind: 'cold-start', data: { tasks: [...SPATIAL_TASKS], limit: 16 }, options: { ...steps, generations: 2 }, evaluate: false },
-      { name: 'reasoning', kind: 'grpo', data: { tasks: [...SPATIAL_TASKS] }, options: { ...steps, generations: 2, batchSize: 2, gradAccum: 1, maxTokens: 16 } },
+      // the stage's own reward weights (README: { name, kind, data, rewards, options })
+      { name: 'reasoning', kind: 'grpo', data: { tasks: [...SPATIAL_TASKS] }, rewards: { format: 1, accuracy: 2 }, options: { ...steps, generations: 2, batchSize: 2, gradAccum: 1, maxTokens: 16 } },
     ],
     evaluate: { limit: 12 },
   };
@@ -54,8 +55,20 @@ test('the spatial-ladder preset runs the whole ladder: data, four stages, three 
   const grpo = steps_.filter((m) => m.stage === 'reasoning');
   for (const key of ['loss', 'lr', 'grad_norm', 'reward_mean', 'reward_std', 'reward_format', 'reward_accuracy', 'kl', 'completion_length', 'tokens_per_s', 'backend'])
     t.true(key in grpo[0]!, `GRPO metrics carry ${key}`);
+  for (const step of grpo) t.true(Math.abs((step.reward_mean as number) - ((step.reward_format as number) + 2 * (step.reward_accuracy as number))) < 1e-9, 'R = 1 x format + 2 x accuracy');
   for (const plot of ['loss.png', 'reward_mean.png', 'reward_std.png']) t.true(existsSync(join(out, 'plots', plot)), plot);
   t.true(existsSync(join(out, 'stages', '4-reasoning', 'final', 'policy.json')));
+
+  // --json with the TensorFlow.js model loaded: stdout is the one document, whatever the backend prints
+  const evaluated = spawnSync(
+    process.execPath,
+    [join(root, 'core', 'bin.mjs'), 'eval', '-c', join(dir, 'ladder.config.json'), '--model', join(out, 'stages', '4-reasoning', 'final'), '--benchmark', 'held-out', '--limit', '4', '--json'],
+    { cwd: dir, encoding: 'utf8', env: { ...process.env, CI: 'true' } },
+  );
+  t.is(evaluated.status, 0, evaluated.stderr.slice(-3000));
+  const { model, reports } = JSON.parse(evaluated.stdout);
+  t.is(model, 'final');
+  t.deepEqual(reports.map((r: { benchmark: string; byModality: { count: number }[] }) => [r.benchmark, r.byModality.reduce((n, s) => n + s.count, 0)]), [['held-out', 4]], 'the 4 rows asked, localization included');
 });
 
 test("the preset's trl variant: the paper's per-stage settings on the hf model, every stage on the trl engine, options valid", async (t) => {

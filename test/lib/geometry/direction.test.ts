@@ -1,7 +1,7 @@
 import test from 'ava';
 import { boundaryDistance, quadrantAngle, quadrantOf, type Quadrant } from '../../../lib/geometry/index.ts';
 
-test("SPEC section 4 test vectors: P=(0,0), O=(0,1)", (t) => {
+test("the documented test vectors (docs/method.md#answer-rules): P=(0,0), O=(0,1)", (t) => {
   const P = [0, 0];
   const O = [0, 1];
   const cases: [number[], number, Quadrant][] = [

@@ -55,7 +55,7 @@ test('longest side', (t) => {
   t.is(longestSide({ center: [0, 0, 0], size: [0.4, 1.25, 0.9], yaw: 2 }), 1.25);
 });
 
-test('SPEC test vectors: P=(0,0), O=(0,1)', (t) => {
+test('the documented test vectors (docs/method.md#answer-rules): P=(0,0), O=(0,1)', (t) => {
   const p = [0, 0];
   const o = [0, 1];
   t.is(quadrantOf(quadrantAngle(p, o, [-1, 1])), 'front-left');

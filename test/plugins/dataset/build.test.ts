@@ -31,7 +31,7 @@ const request = (ladder: Awaited<ReturnType<typeof fixtureLadder>>['ladder']) =>
   log: (m: string) => ladder.log(m),
 });
 
-test('a build covers every cell of SPEC table, balances letters, pairs localization and writes valid media', async (t) => {
+test('a build covers every cell of the task x modality table, balances letters, pairs localization and writes valid media', async (t) => {
   const root = tempDir(t);
   const { ladder } = await fixtureLadder({ images: join(root, 'images'), cacheDir: join(root, 'cache'), fixture: { video: true } });
   const dataset = await buildDataset(ladder);

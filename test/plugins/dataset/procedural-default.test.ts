@@ -1,6 +1,6 @@
 /**
  * Issue #4 item 6: the default dataset from the embedded procedural scenes
- * covers every (dimension, modality) cell of SPEC's table with balanced
+ * covers every (dimension, modality) cell of the task x modality table (docs/method.md#tasks-and-modalities) with balanced
  * answer letters, at a size the whole ladder trains on in minutes on CPU.
  * Needs plugins/source-procedural (issue #3); registered as skipped until it
  * is in the tree.
@@ -16,7 +16,7 @@ import { PLUGINS } from './helpers.ts';
 
 const available = existsSync(join(PACKAGE_ROOT, 'plugins', 'source-procedural', 'index.ts'));
 
-(available ? test : test.skip)('the default procedural dataset covers SPEC table with balanced letters', async (t) => {
+(available ? test : test.skip)('the default procedural dataset covers the task x modality table with balanced letters', async (t) => {
   const ladder = await createLadder({ cacheDir: tempDir(t), plugins: ['source-procedural', ...PLUGINS] }, { defaults: [] });
   const dataset = await buildDataset(ladder);
   t.deepEqual(enabledCells(dataset.manifest), SPATIAL_CELLS);

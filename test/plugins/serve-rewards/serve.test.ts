@@ -30,7 +30,7 @@ function config(dir: string): string {
     JSON.stringify({
       plugins: ['reward-format', 'reward-accuracy', 'reward-iou', 'serve-rewards'],
       rewards: { format: 1, accuracy: 1 },
-      curriculum: [{ name: 'reasoning', kind: 'grpo', options: { rewards: { format: 0.5, accuracy: 2, iou: 1 } } }],
+      curriculum: [{ name: 'reasoning', kind: 'grpo', rewards: { format: 0.5, accuracy: 2, iou: 1 } }],
     }),
   );
   return file;
@@ -124,7 +124,7 @@ test('bad options are usage errors (exit 2) that name the option', async (t) => 
     [['--port', String(taken)], new RegExp(`--port ${taken}: already in use on 127.0.0.1`)],
   ];
   for (const [args, message] of cases) {
-    const error = await t.throwsAsync(command.run(args, { seed: 1, cacheDir: dir, runsDir: dir, json: false }), { message });
+    const error = await t.throwsAsync(command.run(args, { seed: 1, cacheDir: dir, runsDir: dir, json: false, print: () => {} }), { message });
     t.is((error as UsageError).exitCode, 2, args.join(' '));
   }
   // through the CLI: exit code 2 and the message on stderr; --help lists the options and endpoints

@@ -44,7 +44,7 @@ test('minCount and maxCount bound the counts asked about', async (t) => {
   t.deepEqual(answers(await generate('object-counting', scene, 'video', {}, { maxCount: 2 })), { 'How many table(s) appear?': '1' });
 });
 
-test('no single-image counting (SPEC table)', async (t) => {
+test('no single-image counting (the task x modality table)', async (t) => {
   t.deepEqual(await generate('object-counting', scene, 'single-image'), []);
 });
 
