@@ -136,3 +136,16 @@ test('a preset with options gets them validated', async (t) => {
   });
   t.regex(error!.message, /presets\[0\]: options\.source: Invalid option: expected one of "procedural"\|"scannet"/);
 });
+
+test('libraries are not plugins: a bare library name resolves to the community package of that name, and never appears in hints', async (t) => {
+  const project = tempDir(t);
+  mkdirSync(join(project, 'node_modules', 'ladder-plugin-geometry'), { recursive: true });
+  writeFileSync(join(project, 'node_modules', 'ladder-plugin-geometry', 'package.json'), JSON.stringify({ name: 'ladder-plugin-geometry', type: 'module', main: 'main.js' }));
+  writeFileSync(join(project, 'node_modules', 'ladder-plugin-geometry', 'main.js'), `export default { name: 'geometry', apply() {} };`);
+  const resolved = await resolveEntries({ plugins: ['geometry'] }, { baseDir: project, where: 'test', defaults: [] });
+  t.is(resolved.plugins[0]!.info.from, join(project, 'node_modules', 'ladder-plugin-geometry', 'main.js'));
+
+  const error = await t.throwsAsync(resolveEntries({ plugins: ['scorin'] }, { baseDir: tempDir(t), where: 'test', defaults: [] }), { instanceOf: ConfigError });
+  t.notRegex(error!.message, /Did you mean "scoring"/, 'lib/scoring is a library, not a plugin to suggest');
+  t.regex(error!.message, /built-in plugins\/scorin/);
+});
