@@ -15,8 +15,8 @@
  *     (`ladder train`, engine "trl": the framework, accelerate launch, the
  *     runner streaming metrics) divided by a plain TRL script
  *     (bench/trl_sft_plain.py under the same `accelerate launch`) training
- *     the same rows of the same tiny Qwen2.5-VL with the same settings and
- *     seed. Tokens per wall-clock second of the whole command, dataset
+ *     the same rows of the same tiny Qwen2.5-VL with the same settings,
+ *     precision (TRL's own default is bf16 autocast, even on a CPU) and seed. Tokens per wall-clock second of the whole command, dataset
  *     cached; pairs interleaved in ABBA order (ladder then plain, plain then
  *     ladder, ...), the median of the pairs' ratios. Target >= 0.9. Also
  *     printed: the same ratio per CPU second of each command's process tree

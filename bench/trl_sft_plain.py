@@ -10,7 +10,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "plugins", "engine-trl", "runner"))
-from ladder_hf import load_processor  # noqa: E402  the same processor (image-only without torchvision)
+from ladder_hf import device_settings, load_processor  # noqa: E402  the same processor (image-only without torchvision), the same precision
 
 
 def main():
@@ -22,12 +22,16 @@ def main():
     from trl import SFTConfig, SFTTrainer
 
     processor = load_processor(job["model"], job["pixels"]["min"], job["pixels"]["max"])
-    model = AutoModelForImageTextToText.from_pretrained(job["model"])
+    # TRL's SFTConfig defaults to bf16=True, which autocasts on CPUs with bf16 support; the stage trains
+    # in float32 on the CPU and in bf16 on GPUs that support it: compare at the same precision
+    _, dtype, bf16 = device_settings()
+    model = AutoModelForImageTextToText.from_pretrained(job["model"], dtype=dtype)
     rows = load_dataset("json", data_files=job["train_file"], split="train").cast_column("images", List(Image()))
     args = SFTConfig(
         output_dir=sys.argv[2],
         seed=job["seed"],
         use_cpu=not torch.cuda.is_available(),
+        bf16=bf16,
         report_to="none",
         logging_steps=1,
         save_strategy="no",
