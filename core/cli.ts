@@ -2,7 +2,7 @@
  * The `ladder` command. Exit codes: 0 ok, 1 run failure, 2 usage or config error.
  */
 import { Command, CommanderError } from 'commander';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { loadConfig, type LoadedConfig, type UserConfig } from './config.ts';
 import { LadderError, UsageError, messageOf } from './errors.ts';
@@ -11,8 +11,9 @@ import { createLadder, type Ladder } from './ladder.ts';
 import { COMMAND_GROUPS, REGISTRIES, type CommandGroup } from './hooks.ts';
 import { evaluationTable, benchmarkMarkdown, benchmarkTable, describePolicy } from './report.ts';
 import type { BenchmarkReport } from './types.ts';
+import { analysisCommand } from './analysis.ts';
 import { runAblation } from './ablation.ts';
-import { buildDataset, evaluateBenchmark, loadPolicy, runCurriculum, tooManyErrors, type RunSummary } from './runner.ts';
+import { buildDataset, checkpointPromptStyle, evaluateBenchmark, loadPolicy, runCurriculum, tooManyErrors, type RunSummary } from './runner.ts';
 import { writeJsonAtomic, writeFileAtomic } from './files.ts';
 import { PACKAGE_ROOT, PACKAGE_VERSION } from './resolve.ts';
 import { createPlugin } from './create.ts';
@@ -195,15 +196,6 @@ async function evalCommand(opts: EvalOptions): Promise<void> {
     throw new LadderError(`${failed.join('\n  ')}\n(allow unscored rows with --max-errors <n> or evaluate.maxErrors; a rerun asks only the failed rows again)`);
 }
 
-function checkpointPromptStyle(dir: string): string | undefined {
-  try {
-    const style = (JSON.parse(readFileSync(join(dir, 'policy.json'), 'utf8')) as { promptStyle?: unknown }).promptStyle;
-    return typeof style === 'string' ? style : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function positiveInt(text: string, option: string): number {
   if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError(`${option} ${text}: expected a positive integer`);
   return Number(text);
@@ -218,15 +210,19 @@ function nonNegativeInt(text: string, option: string): number {
 async function groupCommand(group: CommandGroup, action: string | undefined, args: string[], opts: CommonOptions & { json?: boolean }): Promise<number> {
   const loaded = await load(opts, group);
   const ladder = await single(loaded, group);
-  const actions = ladder.ids('commands').filter((id) => id.startsWith(`${group} `)).map((id) => id.slice(group.length + 1));
+  // `analyze` also lists the `analyses` registry; a command registered under the same name wins
+  const registered = ladder.ids('commands').filter((id) => id.startsWith(`${group} `)).map((id) => id.slice(group.length + 1));
+  const analyses = group === 'analyze' ? ladder.ids('analyses').filter((id) => !registered.includes(id)) : [];
+  const actions = [...registered, ...analyses];
+  const commandOf = (id: string) => (analyses.includes(id) ? analysisCommand(ladder, ladder.get('analyses', id)) : ladder.get('commands', `${group} ${id}`));
   const wantsHelp = args.includes('--help') || args.includes('-h');
   if (!action || action === 'help' || action === '--help' || action === '-h') {
     print(
       actions.length
         ? `Usage: ladder ${group} <action> [options]   (${COMMAND_GROUPS[group]})\n\nActions (from the loaded plugins; \`ladder ${group} <action> --help\` for one):\n${actions
             .map((id) => {
-              const command = ladder.get('commands', `${group} ${id}`);
-              return `  ${id.padEnd(12)} ${command.description}${command.usage ? `\n  ${' '.repeat(12)} ${command.usage}` : ''}`;
+              const command = commandOf(id);
+              return `  ${id.padEnd(16)} ${command.description}${command.usage ? `\n  ${' '.repeat(16)} ${command.usage}` : ''}`;
             })
             .join('\n')}\n\nCommon options: -c/--config, --set, --seed, --name, --json`
         : `No plugin of this config adds \`ladder ${group}\` actions.`,
@@ -235,7 +231,7 @@ async function groupCommand(group: CommandGroup, action: string | undefined, arg
   }
   if (!actions.includes(action))
     throw new UsageError(`ladder ${group} ${action}: unknown action; available: ${actions.join(', ') || `(none: no plugin adds ${group} actions)`}`);
-  const command = ladder.get('commands', `${group} ${action}`);
+  const command = commandOf(action);
   if (wantsHelp) {
     print(`Usage: ladder ${group} ${action} ${command.usage ?? ''}\n\n${command.description}${command.help ? `\n\n${command.help}` : ''}`);
     return 0;

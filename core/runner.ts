@@ -117,6 +117,16 @@ export async function loadPolicy(ladder: Ladder, dir: string, ctx: PolicyBackend
   return backend.load(dir, ctx);
 }
 
+/** The prompt style a checkpoint records in policy.json (`promptStyle`: how it was trained to be asked), if any. */
+export function checkpointPromptStyle(dir: string): string | undefined {
+  try {
+    const style = (JSON.parse(readFileSync(join(dir, 'policy.json'), 'utf8')) as { promptStyle?: unknown }).promptStyle;
+    return typeof style === 'string' ? style : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Score `policy` on one benchmark into `dir`. `identity` (computed when
  * absent) is what the benchmark records beside its predictions and in the
