@@ -10,8 +10,9 @@ export interface GridCell {
 const escape = (text: string) => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 /**
- * Rows of cells (`rows[r][c]`), each image scaled into `cell` x `cell`
- * pixels (aspect kept), its caption below it, column headings on top.
+ * Rows of cells (`rows[r][c]`), each image scaled into a cell `cell`
+ * pixels wide with the first image's aspect ratio (others fit inside it),
+ * its caption below it, column headings on top.
  */
 export async function imageGrid(rows: GridCell[][], opts: { cell?: number; headings?: string[]; title?: string } = {}): Promise<Buffer> {
   const cell = opts.cell ?? 224;
@@ -20,7 +21,9 @@ export async function imageGrid(rows: GridCell[][], opts: { cell?: number; headi
   const pad = 8;
   const top = (opts.title ? 26 : 0) + (opts.headings ? 20 : 0);
   const cols = Math.max(1, ...rows.map((r) => r.length), opts.headings?.length ?? 0);
-  const cellH = cell + captionLines * lineHeight + pad;
+  const first = rows.flat()[0] ? await sharp(rows.flat()[0]!.image).metadata() : undefined;
+  const imageH = first?.width && first.height ? Math.round((cell * first.height) / first.width) : cell;
+  const cellH = imageH + captionLines * lineHeight + pad;
   const width = cols * (cell + pad) + pad;
   const height = top + rows.length * cellH + pad;
   const text: string[] = [];
@@ -31,7 +34,7 @@ export async function imageGrid(rows: GridCell[][], opts: { cell?: number; headi
     for (const [c, { image, caption }] of row.entries()) {
       const x = pad + c * (cell + pad);
       const y = top + r * cellH;
-      const scaled = await sharp(image).resize(cell, cell, { fit: 'contain', background: '#ffffff' }).png().toBuffer();
+      const scaled = await sharp(image).resize(cell, imageH, { fit: 'contain', background: '#ffffff' }).png().toBuffer();
       composites.push({ input: scaled, left: Math.round(x), top: Math.round(y) });
       // wrap the caption into lines of about cell / 6.5 characters
       const words = (caption ?? '').split(/\s+/).filter(Boolean);
@@ -40,7 +43,7 @@ export async function imageGrid(rows: GridCell[][], opts: { cell?: number; headi
         if (lines.length && (lines.at(-1)! + ' ' + word).length <= cell / 6.5) lines[lines.length - 1] += ` ${word}`;
         else lines.push(word);
       }
-      lines.slice(0, captionLines).forEach((line, i) => text.push(`<text x="${x}" y="${y + cell + (i + 1) * lineHeight}" font-size="11">${escape(line)}</text>`));
+      lines.slice(0, captionLines).forEach((line, i) => text.push(`<text x="${x}" y="${y + imageH + (i + 1) * lineHeight}" font-size="11">${escape(line)}</text>`));
     }
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><g font-family="DejaVu Sans, sans-serif">${text.join('')}</g></svg>`;
   return sharp({ create: { width, height, channels: 3, background: '#ffffff' } })
