@@ -26,7 +26,9 @@
  *             "base", the initial weights made again from the run's seed,
  *             then every finished stage's checkpoint from state.json;
  *             `--points` picks some), or one policy (`--model <id|dir>`)
- *   runs      the run directories named by `--run a,b` (metrics, state)
+ *   runs      the run directories named by `--run a,b` (metrics, state); a
+ *             name may be an ablation's folder (`ladder ablate`'s
+ *             `<name>-ablation`, holding comparison.json): its variants' runs
  *   training  the analysis trains runs of its own, named after `--run`
  *
  * `--run` defaults to the config's `name`, so `ladder analyze <id>` studies
@@ -45,7 +47,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { isDeepStrictEqual } from 'node:util';
 import { ConfigError, UsageError } from './errors.ts';
 import { appendJsonLine, readJsonLines, writeFileAtomic, writeJsonAtomic } from './files.ts';
 import { contentHash, policyIdentity, shortHash, stableJson } from './fingerprint.ts';
@@ -110,6 +111,8 @@ export interface AnalysisPoint {
 /** A run directory named by `--run`. */
 export interface AnalysisRun {
   name: string;
+  /** How reports name it: the run's name, or `<variant>` (`<variant> seed <n>`) for a run of an ablation. */
+  label: string;
   dir: string;
   /** state.json, when the run has one. */
   state?: RunState;
@@ -151,7 +154,7 @@ export interface AnalysisContext {
 function commonOptions(target: Analysis['target']): Option[] {
   const run =
     target === 'runs'
-      ? new Option('--run <names>', 'runs to read, comma-separated or repeated (default: the config\'s name)').argParser(listOf)
+      ? new Option('--run <names>', "runs to read, comma-separated or repeated; an ablation's folder (<name>-ablation) stands for its variants' runs (default: the config's name)").argParser(listOf)
       : target === 'training'
         ? new Option('--run <name>', "name of the study: its runs are <name>-<suffix>, its output <runsDir>/<name>/analysis (default: the config's name)")
         : new Option('--run <name>', "the run whose checkpoints to analyse, from <runsDir>/<name>/state.json (default: the config's name)");
@@ -308,7 +311,7 @@ export async function runAnalysis(
     }
     if (run.state!.status !== 'done') ladder.log(`run ${name} is ${run.state!.status}: analysing its ${points.length} finished checkpoint(s)`);
   } else if (analysis.target === 'runs') {
-    runs = names.map((n) => readRun(runsDir, n, analysis.id, false));
+    runs = names.flatMap((n) => (existsSync(join(runsDir, n, 'comparison.json')) ? ablationRuns(runsDir, n, analysis.id) : [readRun(runsDir, n, analysis.id, false)]));
   }
   if (request.out) dir = resolve(request.out);
 
@@ -368,10 +371,21 @@ function readRun(runsDir: string, name: string, id: string, needState = true): A
   const read = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   return {
     name,
+    label: name,
     dir,
     state: existsSync(stateFile) ? (read(stateFile) as unknown as RunState) : undefined,
     config: existsSync(configFile) ? (read(configFile).config as Record<string, unknown> | undefined) : undefined,
   };
+}
+
+/** The runs of an ablation folder (comparison.json), labelled by variant (and seed when it has several). */
+function ablationRuns(runsDir: string, folder: string, id: string): AnalysisRun[] {
+  const file = join(runsDir, folder, 'comparison.json');
+  const { runs } = JSON.parse(readFileSync(file, 'utf8')) as { runs?: { variant: string; seed: number; name: string }[] };
+  if (!runs?.length) throw new UsageError(`ladder analyze ${id}: --run ${folder}: ${file} lists no runs`);
+  const seeds = new Map<string, number>();
+  for (const r of runs) seeds.set(r.variant, (seeds.get(r.variant) ?? 0) + 1);
+  return runs.map((r) => ({ ...readRun(runsDir, r.name, id, false), label: seeds.get(r.variant)! > 1 ? `${r.variant} seed ${r.seed}` : r.variant }));
 }
 
 /**
@@ -379,28 +393,37 @@ function readRun(runsDir: string, name: string, id: string, needState = true): A
  * these must be the ones the run recorded; a mismatch names the keys.
  */
 function checkSameRun(ladder: Ladder, run: AnalysisRun): void {
-  const recorded = run.config;
-  if (!recorded) return;
+  if (!run.config) return;
+  const differ = recordedDifferences(ladder, run.config);
+  if (differ.length)
+    throw new ConfigError(
+      `--run ${run.name}: the run was made with another ${differ.map((d) => d.key).join(', ')} than this config has ` +
+        `(${differ.map((d) => `${d.key}: ${d.recorded}`).join('; ')}, in ${join(run.dir, 'config.json')}); ` +
+        'analyse it with the config it was made with (the same -c, --seed and --set)',
+    );
+}
+
+/**
+ * Where a run's recorded config (config.json's `config`) differs from the
+ * ladder's in what makes its policies and data: `seed`, `model`, and `data`
+ * (compared as content: the dataset seed resolved, the worker count aside).
+ */
+export function recordedDifferences(ladder: Ladder, recorded: Record<string, unknown>): { key: 'seed' | 'model' | 'data'; recorded: string }[] {
   const { config } = ladder;
-  // the dataset's content: its settings with the dataset seed resolved (worker count aside)
   const data = (value: unknown, seed: number) => {
     const { workers: _, ...rest } = (value ?? {}) as Record<string, unknown>;
-    return JSON.parse(stableJson({ ...rest, seed: datasetSeed({ seed, config: rest }) })) as unknown;
+    return { ...rest, seed: datasetSeed({ seed, config: rest }) };
   };
   const seed = typeof recorded.seed === 'number' ? recorded.seed : config.seed;
-  const differ = (
+  return (
     [
       ['seed', seed, config.seed],
       ['model', recorded.model ?? config.model, config.model],
       ['data', data(recorded.data, seed), data(config.data, config.seed)],
     ] as const
-  ).filter(([, a, b]) => !isDeepStrictEqual(JSON.parse(stableJson(a)), JSON.parse(stableJson(b))));
-  if (differ.length)
-    throw new ConfigError(
-      `--run ${run.name}: the run was made with another ${differ.map(([k]) => k).join(', ')} than this config has ` +
-        `(${differ.map(([k, a]) => `${k}: ${stableJson(a)}`).join('; ')}, in ${join(run.dir, 'config.json')}); ` +
-        'analyse it with the config it was made with (the same -c, --seed and --set)',
-    );
+  )
+    .filter(([, a, b]) => stableJson(a) !== stableJson(b))
+    .map(([key, a]) => ({ key, recorded: stableJson(a) }));
 }
 
 /** base, then every finished stage with a checkpoint, in curriculum order. */
