@@ -31,6 +31,7 @@ const selection = z.strictObject({
   tasks: z.array(z.string().min(1)).min(1).optional(),
   modalities: z.array(z.enum(MODALITIES as [string, ...string[]])).min(1).optional(),
   limit: z.number().int().positive().optional(),
+  fraction: z.number().gt(0).max(1).optional(),
 });
 
 const options = z.record(z.string(), z.unknown());

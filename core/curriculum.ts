@@ -24,15 +24,16 @@ const matches = (sample: Sample, selection: DataSelection) =>
 
 /**
  * Samples a stage trains on: the training-split samples of the union of its
- * selections (each capped by its `limit`, picked with the seeded stream), in a
+ * selections (each cut to its `limit` or `fraction`: a prefix of one seeded
+ * order of the selection, so smaller cuts are inside larger ones), in a
  * seeded order.
  */
 export function selectSamples(samples: Sample[], selections: DataSelection[], random: Random): Sample[] {
   const chosen = new Map<string, Sample>();
   selections.forEach((selection, i) => {
     let picked = samples.filter((s) => matches(s, selection));
-    if (selection.limit !== undefined && picked.length > selection.limit)
-      picked = random.fork(`selection-${i}`).shuffle([...picked]).slice(0, selection.limit);
+    const keep = Math.min(selection.limit ?? Infinity, selection.fraction === undefined ? Infinity : Math.ceil(selection.fraction * picked.length));
+    if (picked.length > keep) picked = random.fork(`selection-${i}`).shuffle([...picked]).slice(0, keep);
     for (const sample of picked) chosen.set(sample.id, sample);
   });
   const ordered = samples.filter((s) => chosen.has(s.id));

@@ -449,6 +449,12 @@ export interface DataSelection {
   modalities?: Modality[];
   /** Use at most this many samples of the selection. */
   limit?: number;
+  /**
+   * Use this share of the selection, in (0, 1] (rounded up; with `limit`,
+   * the smaller of the two). Drawn from one seeded order of the selection, so
+   * a smaller fraction's samples are among a larger one's (data scaling).
+   */
+  fraction?: number;
 }
 
 /** One entry of the curriculum (config key `curriculum`). */

@@ -28,6 +28,16 @@ test('selection: limit picks a seeded subset and the order is seeded', (t) => {
   t.true(orders.size > 1, 'different seeds give different orders');
 });
 
+test('selection: fraction takes that share (rounded up) of one seeded order, so smaller fractions are inside larger ones', (t) => {
+  const many = Array.from({ length: 40 }, (_, i) => sample(`s${i}`, 'object-size', 'video'));
+  const pick = (fraction: number, limit?: number) => new Set(selectSamples(many, [{ fraction, limit }], createRandom(7, 'stage:x')).map((s) => s.id));
+  const [q, h, t3, all] = [pick(0.25), pick(0.5), pick(0.75), pick(1)];
+  t.deepEqual([q.size, h.size, t3.size, all.size], [10, 20, 30, 40]);
+  t.true([...q].every((id) => h.has(id)) && [...h].every((id) => t3.has(id)), 'nested');
+  t.is(pick(0.01).size, 1, 'rounded up: never empty');
+  t.deepEqual(pick(0.5, 3), new Set([...selectSamples(many, [{ limit: 3 }], createRandom(7, 'stage:x')).map((s) => s.id)]), 'the smaller of limit and fraction, from the same order');
+});
+
 test('mixStages replaces a group by one stage with the union of its data, in the first one\'s place', (t) => {
   const curriculum = [entry('perception', 'sft', [{ tasks: ['localization'] }]), entry('understanding', 'sft', [{ tasks: ['object-size'] }]), entry('reasoning', 'grpo')];
   const mixed = mixStages(curriculum, ['perception', 'understanding']);
