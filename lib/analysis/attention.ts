@@ -6,10 +6,10 @@
  *   IoU_att = sum_{i in box} a_i / sum_j a_j,  a = min-max normalised weights
  *   H_att   = -sum_i p_i ln p_i / ln N,        p = the weights normalised to sum 1
  *
- * A token's membership of the box is the fraction of its cell (the part of
- * the image it covers) that lies inside the box: 0 or 1 for cells wholly
- * outside or inside, fractional on the box's edge, so coarse grids are not
- * rounded to whole cells. Entropy is divided by ln N (N visual tokens): 0
+ * A token's membership of the boxes is the fraction of its cell (the part
+ * of the image it covers) inside their union: 0 or 1 for cells wholly
+ * outside or inside, fractional on an edge, so coarse grids are not rounded
+ * to whole cells. Entropy is divided by ln N (N visual tokens): 0
  * when all attention is on one token, 1 when it is uniform.
  */
 import type { AttentionMap, Box2D, ImageTokenGrid } from '../../core/index.ts';
@@ -35,28 +35,41 @@ export interface ImageBox {
 }
 
 /**
- * Per visual token, the fraction of its cell inside any of the boxes (boxes
- * on the same image are unioned cell by cell: max of their coverages;
- * pixel boxes span [x1, x2 + 1) as pixel indices).
+ * Per visual token, the fraction of its cell inside the union of the boxes
+ * on its image (pixel boxes span [x1, x2 + 1) x [y1, y2 + 1)).
  */
 export function boxCoverage(grids: readonly ImageTokenGrid[], boxes: readonly ImageBox[]): Float64Array {
   const out = new Float64Array(grids.reduce((s, g) => s + g.rows * g.cols, 0));
   let offset = 0;
   for (const grid of grids) {
-    for (const { box, width, height } of boxes.filter((b) => b.image === grid.image)) {
-      const cw = width / grid.cols;
-      const ch = height / grid.rows;
+    const mine = boxes.filter((b) => b.image === grid.image);
+    if (mine.length) {
+      const cw = mine[0]!.width / grid.cols;
+      const ch = mine[0]!.height / grid.rows;
+      const spans = mine.map(({ box }) => [box[0], box[1], box[2] + 1, box[3] + 1] as const);
       for (let r = 0; r < grid.rows; r++)
-        for (let c = 0; c < grid.cols; c++) {
-          const w = Math.max(0, Math.min(box[2] + 1, (c + 1) * cw) - Math.max(box[0], c * cw));
-          const h = Math.max(0, Math.min(box[3] + 1, (r + 1) * ch) - Math.max(box[1], r * ch));
-          const i = offset + r * grid.cols + c;
-          out[i] = Math.max(out[i]!, (w * h) / (cw * ch));
-        }
+        for (let c = 0; c < grid.cols; c++)
+          out[offset + r * grid.cols + c] = unionArea(spans, [c * cw, r * ch, (c + 1) * cw, (r + 1) * ch]) / (cw * ch);
     }
     offset += grid.rows * grid.cols;
   }
   return out;
+}
+
+/** Area of the union of rectangles [x1, y1, x2, y2) inside `clip`: exact, over the grid their edges make. */
+function unionArea(rects: readonly (readonly [number, number, number, number])[], clip: readonly [number, number, number, number]): number {
+  const clipped = rects
+    .map(([x1, y1, x2, y2]) => [Math.max(x1, clip[0]), Math.max(y1, clip[1]), Math.min(x2, clip[2]), Math.min(y2, clip[3])] as const)
+    .filter(([x1, y1, x2, y2]) => x2 > x1 && y2 > y1);
+  const xs = [...new Set(clipped.flatMap((r) => [r[0], r[2]]))].sort((a, b) => a - b);
+  const ys = [...new Set(clipped.flatMap((r) => [r[1], r[3]]))].sort((a, b) => a - b);
+  let area = 0;
+  for (let i = 0; i + 1 < xs.length; i++)
+    for (let j = 0; j + 1 < ys.length; j++) {
+      const [x, y] = [(xs[i]! + xs[i + 1]!) / 2, (ys[j]! + ys[j + 1]!) / 2];
+      if (clipped.some(([x1, y1, x2, y2]) => x >= x1 && x < x2 && y >= y1 && y < y2)) area += (xs[i + 1]! - xs[i]!) * (ys[j + 1]! - ys[j]!);
+    }
+  return area;
 }
 
 /** Min-max normalised weights (all zero when every weight is equal: no token stands out). */

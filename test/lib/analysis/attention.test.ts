@@ -46,3 +46,11 @@ test('meanAttention averages layers and heads per visual token, and checks the s
   t.true(close(mean[0]!, (0.5 + 0.3 + 0.1 + 0.1) / 4, 1e-7) && close(mean[1]!, (0.1 + 0.3 + 0.5 + 0.1) / 4, 1e-7));
   t.throws(() => meanAttention({ ...map, heads: 3 }), { message: /8 weights for 2 layers x 3 heads x 2 visual tokens/ });
 });
+
+test('two boxes in one cell count their union, not the larger one', (t) => {
+  // one 10 x 10 cell; boxes 0..3 x 0..9 and 6..9 x 0..9 (inclusive pixels): 40 + 40 of 100 pixels
+  const grid = [{ image: 0, rows: 1, cols: 1 }];
+  const box = (box: [number, number, number, number]) => ({ image: 0, box, width: 10, height: 10 });
+  t.deepEqual([...boxCoverage(grid, [box([0, 0, 3, 9]), box([6, 0, 9, 9])])], [0.8]);
+  t.deepEqual([...boxCoverage(grid, [box([0, 0, 5, 9]), box([4, 0, 9, 9])])], [1], 'overlapping boxes are not counted twice');
+});
