@@ -161,7 +161,7 @@ function commonOptions(target: Analysis['target']): Option[] {
   const options = [run];
   if (target === 'policies')
     options.push(
-      new Option('--model <id|dir>', 'analyse one policy instead of a run: a model id ("openai", "hf", ...) or a checkpoint directory'),
+      new Option('--model <id|dir>', 'analyse one policy instead of a run: a model id ("openai", "chance", ...), a checkpoint directory, or <id>:<path> (e.g. hf:Qwen/Qwen2.5-VL-3B-Instruct)'),
       new Option('--points <list>', 'with --run: the checkpoints to analyse, comma-separated ("base" and stage names; default: all)').argParser(listOf),
     );
   options.push(
@@ -282,7 +282,7 @@ export async function runAnalysis(
   let dir = join(runsDir, name, 'analysis', analysis.id);
   if (analysis.target === 'policies' && request.model) {
     const opened = await openModel(ladder, request.model, backendContext);
-    const label = opened.checkpoint ? basename(opened.checkpoint) : request.model;
+    const { label } = opened;
     name = join('models', `${label.replace(/[^\w.-]/g, '_')}-${opened.identity.fingerprint ? shortHash(opened.identity.fingerprint) : 'unidentified'}`);
     dir = join(runsDir, name, 'analysis', analysis.id);
     let first: Promise<OpenedPolicy> | undefined = Promise.resolve(opened);
@@ -450,12 +450,21 @@ function runPoints(ladder: Ladder, run: AnalysisRun, context: () => Promise<Poli
 let volatile = 0;
 const policyKey = (identity: PolicyIdentity) => (identity.fingerprint ? shortHash(identity.fingerprint) : `volatile-${process.pid}-${Date.now()}-${volatile++}`);
 
-async function openModel(ladder: Ladder, spec: string, context: () => Promise<PolicyBackendContext>): Promise<OpenedPolicy & { checkpoint?: string }> {
+/**
+ * `--model`: a checkpoint directory, a model id, or `<id>:<path>` (that
+ * backend with options `{ path }`, e.g. `hf:Qwen/Qwen2.5-VL-3B-Instruct`),
+ * as `ladder eval` reads it.
+ */
+async function openModel(ladder: Ladder, spec: string, context: () => Promise<PolicyBackendContext>): Promise<OpenedPolicy & { checkpoint?: string; label: string }> {
   const checkpoint = existsSync(spec) && statSync(spec).isDirectory() ? resolve(spec) : undefined;
+  const withPath = checkpoint ? undefined : /^([\w-]+):(.+)$/.exec(spec);
+  const id = withPath ? withPath[1]! : spec;
   const { config } = ladder;
+  const options = id === config.model.id ? config.model.options : {};
   const policy = checkpoint
     ? await loadPolicy(ladder, checkpoint, await context())
-    : await ladder.get('models', spec).create(spec === config.model.id ? config.model.options : {}, await context());
+    : await ladder.get('models', id).create(withPath ? { ...options, path: withPath[2]! } : options, await context());
   const identity = await policyIdentity(policy, checkpoint);
-  return { policy, identity, key: policyKey(identity), checkpoint };
+  const label = checkpoint ? basename(checkpoint) : withPath ? `${id}-${basename(withPath[2]!)}` : spec;
+  return { policy, identity, key: policyKey(identity), checkpoint, label };
 }
