@@ -222,7 +222,7 @@ async function groupCommand(group: CommandGroup, action: string | undefined, arg
         ? `Usage: ladder ${group} <action> [options]   (${COMMAND_GROUPS[group]})\n\nActions (from the loaded plugins; \`ladder ${group} <action> --help\` for one):\n${actions
             .map((id) => {
               const command = commandOf(id);
-              return `  ${id.padEnd(16)} ${command.description}${command.usage ? `\n  ${' '.repeat(16)} ${command.usage}` : ''}`;
+              return `  ${id.padEnd(18)} ${command.description}${command.usage ? `\n  ${' '.repeat(18)} ${command.usage}` : ''}`;
             })
             .join('\n')}\n\nCommon options: -c/--config, --set, --seed, --name, --json`
         : `No plugin of this config adds \`ladder ${group}\` actions.`,
