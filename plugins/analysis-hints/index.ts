@@ -13,6 +13,7 @@ import { existsSync } from 'node:fs';
 import sharp from 'sharp';
 import { basename, extname, join } from 'node:path';
 import {
+  createLadder,
   createRandom,
   datasetRequest,
   DEFAULT_SOURCE,
@@ -102,21 +103,32 @@ export function hintGeometry(sample: Sample, twin: Sample, scene: Scene, image: 
 
 /**
  * The diagnostic set: every single-image relative-direction question the
- * dataset's generators and filters make from the held-out scenes (with
- * their localization twins), built and cached like any dataset.
+ * dataset's generators and quality filters make from the held-out scenes
+ * (with their localization twins), built and cached like any dataset. The
+ * per-scene caps (`filter-caps`) balance a training set; here they would
+ * only cut the question count, so the set is built without them.
  */
 async function diagnosticSet(ladder: Ladder, dataset: Dataset): Promise<Dataset> {
   const heldOut = [...new Set(dataset.samples.filter((s) => s.split === 'held-out').map((s) => s.scene))];
   if (!heldOut.length) throw new LadderError(`${ANALYSIS_ID}: the dataset in ${dataset.dir} has no held-out scenes`);
+  const origin = ladder.origin;
+  const builder = origin
+    ? await createLadder(
+        { ...origin.config, plugins: [['filter-caps', false], ...(origin.config.plugins ?? [])] },
+        { baseDir: origin.baseDir, where: origin.where, defaults: [] }, // its progress and log go through this ladder's reporter
+      )
+    : ladder;
+  builder.hooks.progress.tap(PLUGIN_NAME, (event) => ladder.hooks.progress.call(event));
+  builder.hooks.log.tap(PLUGIN_NAME, (event) => ladder.hooks.log.call(event));
   const data = {
-    ...ladder.config.data,
+    ...builder.config.data,
     tasks: [TASK, 'localization'],
     modalities: ['single-image'],
-    candidates: Math.max(400, Number(ladder.config.data.candidates ?? 0)),
+    candidates: Math.max(400, Number(builder.config.data.candidates ?? 0)),
     split: { heldOut, train: [] },
     export: false,
   };
-  const built = await ladder.hooks.dataset.promise({ ...datasetRequest(ladder), config: data });
+  const built = await builder.hooks.dataset.promise({ ...datasetRequest(builder), config: data });
   if (!built) throw new LadderError(`${ANALYSIS_ID}: no plugin built the diagnostic set (the \`dataset\` hook returned nothing)`);
   return built;
 }
@@ -167,6 +179,8 @@ export interface PointHints {
   answered: Record<Condition, number>;
   /** Predictions per condition, by question id. */
   predictions: Record<Condition, Record<string, string>>;
+  /** Questions whose extracted answer under each hint differs from the one without (does the policy look at the hints at all?). */
+  changed: Record<'boxes' | 'full', number>;
 }
 
 async function analyse(ctx: AnalysisContext) {
@@ -190,7 +204,7 @@ async function analyse(ctx: AnalysisContext) {
     try {
       const style = promptStyleOf(point);
       const progress = ctx.progress(`${ANALYSIS_ID} ${point.label}`, questions.length * CONDITIONS.length);
-      const row: PointHints = { label: point.label, checkpoint: point.checkpoint, fingerprint: opened.identity.fingerprint, prompt: style, accuracy: {} as PointHints['accuracy'], answered: {} as PointHints['answered'], predictions: {} as PointHints['predictions'] };
+      const row: PointHints = { label: point.label, checkpoint: point.checkpoint, fingerprint: opened.identity.fingerprint, prompt: style, accuracy: {} as PointHints['accuracy'], answered: {} as PointHints['answered'], predictions: {} as PointHints['predictions'], changed: { boxes: 0, full: 0 } };
       for (const condition of CONDITIONS) {
         const items = questions.map((q) => {
           const input = samplePrompt(q.sample, root, style);
@@ -212,6 +226,12 @@ async function analyse(ctx: AnalysisContext) {
         row.predictions[condition] = Object.fromEntries(scored.map((s) => [s.id, s.text]));
       }
       progress.done();
+      const extracted = (c: Condition, q: Question) => {
+        const said = row.predictions[c][q.sample.id];
+        return said === undefined ? undefined : String(scoreAnswer(said, q.sample).extracted);
+      };
+      const changed = (c: 'boxes' | 'full') => questions.filter((q) => extracted(c, q) !== undefined && extracted('none', q) !== undefined && extracted(c, q) !== extracted('none', q)).length;
+      row.changed = { boxes: changed('boxes'), full: changed('full') };
       points.push(row);
     } finally {
       await opened.policy.dispose?.();
@@ -253,8 +273,8 @@ async function report(ctx: AnalysisContext, points: PointHints[], questions: Que
     await writeFileAtomic(join(ctx.dir, 'samples.png'), await imageGrid(rows, { headings: CONDITIONS.map((c) => CONDITION_NAMES[c]), title: 'Hinted samples (red: first object, blue: second, arrow: second -> first)' }));
   }
   const table = markdownTable(
-    ['checkpoint', 'prompt', ...CONDITIONS.map((c) => `${CONDITION_NAMES[c]} %`), 'full - none', 'chance %'],
-    points.map((p) => [p.label, p.prompt, ...CONDITIONS.map((c) => 100 * p.accuracy[c]), (100 * (p.accuracy.full - p.accuracy.none)).toFixed(1), 100 * chance]),
+    ['checkpoint', 'prompt', ...CONDITIONS.map((c) => `${CONDITION_NAMES[c]} %`), 'full - none', 'chance %', 'answers changed (boxes / full)'],
+    points.map((p) => [p.label, p.prompt, ...CONDITIONS.map((c) => 100 * p.accuracy[c]), (100 * (p.accuracy.full - p.accuracy.none)).toFixed(1), 100 * chance, `${p.changed.boxes} / ${p.changed.full} of ${questions.length}`]),
   );
   return {
     markdown: [
