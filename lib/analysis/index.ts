@@ -8,3 +8,4 @@ export { semanticEntropy, expectedEntropy } from './entropy.ts';
 export { meanAttention, boxCoverage, attentionIoU, uniformIoU, attentionEntropy, type ImageBox } from './attention.ts';
 export { askRecorded, promptStyleOf, pickSamples, failures, type AskItem, type AskOptions } from './ask.ts';
 export { percent, withChance, mean } from './numbers.ts';
+export { diagnosticSet } from './diagnostic.ts';

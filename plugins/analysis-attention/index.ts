@@ -26,7 +26,7 @@ import {
   type PolicyInput,
   type Sample,
 } from '../../core/index.ts';
-import { askRecorded, attentionEntropy, attentionIoU, boxCoverage, failures, mean, meanAttention, pickSamples, promptStyleOf, uniformIoU, type ImageBox } from '../../lib/analysis/index.ts';
+import { askRecorded, attentionEntropy, diagnosticSet, attentionIoU, boxCoverage, failures, mean, meanAttention, pickSamples, promptStyleOf, uniformIoU, type ImageBox } from '../../lib/analysis/index.ts';
 import { barChartSvg, writePng } from '../../lib/charts/index.ts';
 import { drawOverlay, imageGrid } from '../../lib/media/index.ts';
 import { samplePrompt } from '../../lib/prompts/index.ts';
@@ -66,6 +66,8 @@ export interface TaskAttention {
   iou: number;
   uniformIoU: number;
   entropy: number;
+  /** Mean share of the attention on visual tokens at all (the rest went to text). */
+  visualShare: number;
 }
 
 export interface PointAttention {
@@ -104,11 +106,14 @@ function summarize(rows: QuestionAttention[], samples: Map<string, Sample>): Tas
     iou: mean(rows.map((r) => r.iou)),
     uniformIoU: mean(rows.map((r) => r.uniformIoU)),
     entropy: mean(rows.map((r) => r.entropy)),
+    visualShare: mean(rows.map((r) => r.visualShare)),
   };
 }
 
-async function questionsOf(ctx: AnalysisContext, limit: number): Promise<{ questions: Question[]; root: string }> {
-  const dataset = await ctx.dataset();
+async function questionsOf(ctx: AnalysisContext, from: string, limit: number): Promise<{ questions: Question[]; root: string }> {
+  if (from !== 'scenes' && from !== 'held-out') throw new LadderError(`--from ${from}: expected "scenes" or "held-out"`);
+  const main = await ctx.dataset();
+  const dataset = from === 'held-out' ? main : await diagnosticSet(ctx.ladder, main);
   const byId = new Map(dataset.samples.map((s) => [s.id, s]));
   const twin = (s: Sample) => (s.pairedWith ? byId.get(s.pairedWith) : undefined);
   const eligible = (s: Sample) => s.split === 'held-out' && s.modality === 'single-image' && s.answerKind !== 'boxes' && twin(s)?.task === 'localization';
@@ -132,8 +137,8 @@ async function attend(opened: OpenedPolicy, inputs: PolicyInput[], answers: stri
 }
 
 async function analyse(ctx: AnalysisContext) {
-  const { questions: limit, maxTokens, batch, show } = ctx.options as { questions: number; maxTokens?: number; batch: number; show: number };
-  const { questions, root } = await questionsOf(ctx, limit);
+  const { questions: limit, from, maxTokens, batch, show } = ctx.options as { questions: number; from: string; maxTokens?: number; batch: number; show: number };
+  const { questions, root } = await questionsOf(ctx, from, limit);
   const samples = new Map(questions.map((q) => [q.sample.id, q.sample]));
   const points: PointAttention[] = [];
   for (const point of ctx.points) {
@@ -236,17 +241,17 @@ async function report(ctx: AnalysisContext, points: PointAttention[], questions:
     );
   }
   const table = markdownTable(
-    ['checkpoint', 'task', 'n', 'accuracy %', 'chance %', 'attention IoU %', 'even %', 'entropy', 'chance'],
+    ['checkpoint', 'task', 'n', 'accuracy %', 'chance %', 'attention IoU %', 'even %', 'entropy', 'chance', 'on image %'],
     points.flatMap((p) =>
       groups.filter((g) => of(p, g)).map((g) => {
         const t = of(p, g)!;
-        return [p.label, g, String(t.questions), 100 * t.accuracy, 100 * t.chanceAccuracy, 100 * t.iou, 100 * t.uniformIoU, t.entropy.toFixed(3), '1.000'];
+        return [p.label, g, String(t.questions), 100 * t.accuracy, 100 * t.chanceAccuracy, 100 * t.iou, 100 * t.uniformIoU, t.entropy.toFixed(3), '1.000', 100 * t.visualShare];
       }),
     ),
   );
   return {
     markdown: [
-      `Visual attention on ${questions.length} held-out single-image questions (attention from the answer's positions to the image tokens, mean over layers and heads; IoU: share of min-max normalised attention inside the objects' boxes, chance = attention spread evenly; entropy normalised to [0, 1], chance = 1):`,
+      `Visual attention on ${questions.length} held-out single-image questions (attention from the answer's positions to the image tokens, mean over layers and heads; IoU: share of min-max normalised attention inside the objects' boxes, chance = attention spread evenly; entropy normalised to [0, 1], chance = 1; on image: the share of all attention that went to image tokens):`,
       table,
       '![attention IoU](attention-iou.png)\n![attention entropy](attention-entropy.png)\n![accuracy](accuracy.png)',
       shown.length ? '![heat maps](heatmaps.png)' : '',
@@ -260,7 +265,8 @@ export const attentionAnalysis: Analysis = {
   description: 'visual attention IoU and entropy per task for policies that expose attention (paper Figure 7)',
   target: 'policies',
   options: {
-    questions: { type: 'int', default: 100, description: 'held-out single-image questions with object boxes, a seeded subset (0: all)' },
+    questions: { type: 'int', default: 200, description: 'single-image questions with object boxes, a seeded subset (0: all)' },
+    from: { type: 'string', default: 'scenes', description: '"scenes": questions made from the held-out scenes (the cached diagnostic set the hints analysis uses too); "held-out": the dataset\'s own held-out questions' },
     maxTokens: { type: 'int', description: 'completion budget (default 16 for direct prompts, 128 for think prompts)' },
     batch: { type: 'int', default: 8, description: 'questions per policy call' },
     show: { type: 'int', default: 4, description: 'questions in heatmaps.png', presentation: true },

@@ -13,7 +13,6 @@ import { existsSync } from 'node:fs';
 import sharp from 'sharp';
 import { basename, extname, join } from 'node:path';
 import {
-  createLadder,
   createRandom,
   datasetRequest,
   DEFAULT_SOURCE,
@@ -26,13 +25,11 @@ import {
   type Analysis,
   type AnalysisContext,
   type Box2D,
-  type Dataset,
-  type Ladder,
   type Sample,
   type Scene,
   type Vec3,
 } from '../../core/index.ts';
-import { askRecorded, failures, mean, pickSamples, promptStyleOf } from '../../lib/analysis/index.ts';
+import { askRecorded, diagnosticSet, failures, mean, pickSamples, promptStyleOf } from '../../lib/analysis/index.ts';
 import { barChartSvg, writePng } from '../../lib/charts/index.ts';
 import { project, scaleIntrinsics } from '../../lib/geometry/index.ts';
 import { drawOverlay, imageGrid, type Overlay } from '../../lib/media/index.ts';
@@ -99,38 +96,6 @@ export function hintGeometry(sample: Sample, twin: Sample, scene: Scene, image: 
   };
   const [a, b] = [pick(0), pick(1)];
   return { objects: [a.object, b.object], centres: [a.centre, b.centre] };
-}
-
-/**
- * The diagnostic set: every single-image relative-direction question the
- * dataset's generators and quality filters make from the held-out scenes
- * (with their localization twins), built and cached like any dataset. The
- * per-scene caps (`filter-caps`) balance a training set; here they would
- * only cut the question count, so the set is built without them.
- */
-async function diagnosticSet(ladder: Ladder, dataset: Dataset): Promise<Dataset> {
-  const heldOut = [...new Set(dataset.samples.filter((s) => s.split === 'held-out').map((s) => s.scene))];
-  if (!heldOut.length) throw new LadderError(`${ANALYSIS_ID}: the dataset in ${dataset.dir} has no held-out scenes`);
-  const origin = ladder.origin;
-  const builder = origin
-    ? await createLadder(
-        { ...origin.config, plugins: [['filter-caps', false], ...(origin.config.plugins ?? [])] },
-        { baseDir: origin.baseDir, where: origin.where, defaults: [] }, // its progress and log go through this ladder's reporter
-      )
-    : ladder;
-  builder.hooks.progress.tap(PLUGIN_NAME, (event) => ladder.hooks.progress.call(event));
-  builder.hooks.log.tap(PLUGIN_NAME, (event) => ladder.hooks.log.call(event));
-  const data = {
-    ...builder.config.data,
-    tasks: [TASK, 'localization'],
-    modalities: ['single-image'],
-    candidates: Math.max(400, Number(builder.config.data.candidates ?? 0)),
-    split: { heldOut, train: [] },
-    export: false,
-  };
-  const built = await builder.hooks.dataset.promise({ ...datasetRequest(builder), config: data });
-  if (!built) throw new LadderError(`${ANALYSIS_ID}: no plugin built the diagnostic set (the \`dataset\` hook returned nothing)`);
-  return built;
 }
 
 interface Question {

@@ -4,8 +4,9 @@
  * made in-process, with extra plugins first; and a helper that runs an
  * analysis as `ladder analyze` does after parsing.
  */
-import { readFileSync } from 'node:fs';
-import { createLadder, runAnalysis, type AnalysisReport, type AnalysisRequest, type Ladder, type Plugin, type UserConfig } from '../../core/index.ts';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createLadder, readJsonLines, runAnalysis, type AnalysisReport, type AnalysisRequest, type Ladder, type Plugin, type Sample, type UserConfig } from '../../core/index.ts';
 import { DEFAULT, writeConfig } from '../faults/harness.ts';
 
 /** The shrunk config written into `dir` (runs and cache inside it); returns its path and the parsed config. */
@@ -25,4 +26,15 @@ export async function analyze(ladder: Ladder, id: string, request: Partial<Analy
   ladder.hooks.log.tap('test', ({ message }) => void logs.push(message));
   const { seed, runsDir } = ladder.config;
   return runAnalysis(ladder, ladder.get('analyses', id), { seed, runsDir }, { runs: [], options: {}, ...request });
+}
+
+/** A sample by id from any dataset built under `dir` (the analyses' diagnostic set among them), and that dataset's folder. */
+export function findSample(dir: string, id: string): { sample: Sample; datasetDir: string; byId: Map<string, Sample> } {
+  const root = join(dir, 'cache', 'datasets');
+  for (const hash of readdirSync(root).filter((n) => /^[0-9a-f]{16}$/.test(n))) {
+    const samples = readJsonLines<Sample>(join(root, hash, 'samples.jsonl'));
+    const sample = samples.find((s) => s.id === id);
+    if (sample) return { sample, datasetDir: join(root, hash), byId: new Map(samples.map((s) => [s.id, s])) };
+  }
+  throw new Error(`no sample ${id} under ${root}`);
 }

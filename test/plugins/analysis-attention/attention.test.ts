@@ -1,10 +1,9 @@
 import test from 'ava';
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { readJsonLines, type Plugin, type Policy, type Sample } from '../../../core/index.ts';
+import type { Plugin, Policy } from '../../../core/index.ts';
 import type { PointAttention } from '../../../plugins/analysis-attention/index.ts';
-import { analyze, shrunkLadder } from '../../helpers/analysis-ladder.ts';
+import { analyze, findSample, shrunkLadder } from '../../helpers/analysis-ladder.ts';
 import { tempDir } from '../../helpers/temp.ts';
 
 /** Answers right, and looks only at the left half of the image: a 1 x 2 token grid with attention 1, 0 (one layer, one head). */
@@ -18,23 +17,18 @@ function leftLooker(): Plugin {
   return { name: 'left-looker', apply: (l) => l.hooks.models.for('left-looker').tap('left-looker', () => ({ id: 'left-looker', create: async () => policy })) };
 }
 
-/** The folder of the one dataset built under `dir`. */
-function datasetDir(dir: string): string {
-  const root = join(dir, 'cache', 'datasets');
-  return join(root, readdirSync(root).find((n) => /^[0-9a-f]{16}$/.test(n))!);
-}
 
 test('IoU and entropy per question from a constructed attention map equal pixel counts of the objects\' boxes', async (t) => {
   const dir = tempDir(t);
   const ladder = await shrunkLadder(dir, [leftLooker()]);
   const { result, markdown } = await analyze(ladder, 'attention', { model: 'left-looker', options: { questions: 0 } });
   const [point] = (result as { points: PointAttention[] }).points;
-  const samples = new Map(readJsonLines<Sample>(join(datasetDir(dir), 'samples.jsonl')).map((s) => [s.id, s]));
-  t.true(point!.perQuestion.length >= 2, `${point!.perQuestion.length} questions`);
+  t.true(point!.perQuestion.length >= 10, `${point!.perQuestion.length} questions`);
+  t.deepEqual([...new Set(point!.perQuestion.map((q) => q.task))].sort(), ['absolute-distance', 'object-size', 'relative-direction', 'relative-distance']);
   for (const q of point!.perQuestion) {
-    const sample = samples.get(q.id)!;
-    const boxes = (samples.get(sample.pairedWith!)!.facts!.objects as { bbox_2d: [number, number, number, number] }[]).map((o) => o.bbox_2d);
-    const { width, height } = await sharp(join(datasetDir(dir), sample.media.images[0]!)).metadata();
+    const { sample, datasetDir, byId } = findSample(dir, q.id);
+    const boxes = (byId.get(sample.pairedWith!)!.facts!.objects as { bbox_2d: [number, number, number, number] }[]).map((o) => o.bbox_2d);
+    const { width, height } = await sharp(join(datasetDir, sample.media.images[0]!)).metadata();
     // count the pixels of each half inside any box
     const inside = [0, 0];
     for (let y = 0; y < height!; y++)

@@ -1,11 +1,10 @@
 import test from 'ava';
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { datasetRequest, readJsonLines, sourceContext, type Sample, type Vec3 } from '../../../core/index.ts';
+import { datasetRequest, sourceContext, type Vec3 } from '../../../core/index.ts';
 import { invertRigid, project, scaleIntrinsics, transformPoint } from '../../../lib/geometry/index.ts';
 import { HINT_COLOURS, type PointHints } from '../../../plugins/analysis-hints/index.ts';
-import { analyze, shrunkLadder } from '../../helpers/analysis-ladder.ts';
+import { analyze, findSample, shrunkLadder } from '../../helpers/analysis-ladder.ts';
 import { tempDir } from '../../helpers/temp.ts';
 
 interface Result {
@@ -16,15 +15,6 @@ interface Result {
 
 const rgb = (hex: string) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
 
-/** A sample by id from any dataset built under `dir` (the hints' diagnostic set among them). */
-function findSample(dir: string, id: string): Sample {
-  const root = join(dir, 'cache', 'datasets');
-  for (const hash of readdirSync(root).filter((n) => /^[0-9a-f]{16}$/.test(n))) {
-    const found = readJsonLines<Sample>(join(root, hash, 'samples.jsonl')).find((s) => s.id === id);
-    if (found) return found;
-  }
-  throw new Error(`no sample ${id} under ${root}`);
-}
 
 test('hint boxes land on the projected boxes of the scene objects, the arrow on the first object\'s projected centroid; the oracle scores 100 under every condition', async (t) => {
   const dir = tempDir(t);
@@ -42,7 +32,7 @@ test('hint boxes land on the projected boxes of the scene objects, the arrow on 
   for (const id of Object.keys(points[0]!.predictions.boxes).slice(0, 4)) {
     const file = (condition: string) => join(out, 'images', `${id.replace(/[^\w.-]/g, '_')}-${condition}.png`);
     // the question's objects and view, from the diagnostic set's sample (its facts name them)
-    const sample = findSample(dir, id);
+    const { sample } = findSample(dir, id);
     const loaded = await source.load(sample.scene, context);
     const frame = Number(sample.media.images[0]!.match(/(\d+)\.jpg$/)![1]);
     const view = loaded.views.find((v) => v.frame === frame)!;
