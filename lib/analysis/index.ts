@@ -1,11 +1,11 @@
 /**
  * analysis: what the analysis plugins share (not a plugin: it taps no
  * hook). Semantic entropy and its chance level, visual-attention metrics,
- * resumable batched asking, and number formatting for reports that show
- * every score beside its chance level.
+ * resumable batched asking, the diagnostic question set of the held-out
+ * scenes.
  */
 export { semanticEntropy, expectedEntropy } from './entropy.ts';
 export { meanAttention, boxCoverage, attentionIoU, uniformIoU, attentionEntropy, type ImageBox } from './attention.ts';
 export { askRecorded, promptStyleOf, pickSamples, failures, type AskItem, type AskOptions } from './ask.ts';
-export { percent, withChance, mean } from './numbers.ts';
+export { mean } from './numbers.ts';
 export { diagnosticSet } from './diagnostic.ts';
