@@ -45,8 +45,8 @@
  * process at a time holds the folder.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { ConfigError, UsageError } from './errors.ts';
 import { appendJsonLine, readJsonLines, writeFileAtomic, writeJsonAtomic } from './files.ts';
 import { contentHash, policyIdentity, shortHash, stableJson } from './fingerprint.ts';
@@ -54,7 +54,7 @@ import type { CommandContext, PluginCommand } from './hooks.ts';
 import type { Ladder } from './ladder.ts';
 import { withLock } from './lock.ts';
 import type { RunState } from './run-directory.ts';
-import { buildDataset, checkpointPromptStyle, loadPolicy } from './runner.ts';
+import { buildDataset, checkpointPromptStyle, loadPolicy, modelSpec, openModel, type ModelSpec } from './runner.ts';
 import { datasetSeed } from './scenes.ts';
 import type { Dataset, Policy, PolicyBackendContext, PolicyIdentity, ProgressFactory } from './types.ts';
 
@@ -281,19 +281,20 @@ export async function runAnalysis(
   let name = names[0]!;
   let dir = join(runsDir, name, 'analysis', analysis.id);
   if (analysis.target === 'policies' && request.model) {
-    const opened = await openModel(ladder, request.model, backendContext);
-    const { label } = opened;
+    const spec = modelSpec(ladder, request.model);
+    const opened = await openNamedModel(ladder, spec, backendContext);
+    const { label } = spec;
     name = join('models', `${label.replace(/[^\w.-]/g, '_')}-${opened.identity.fingerprint ? shortHash(opened.identity.fingerprint) : 'unidentified'}`);
     dir = join(runsDir, name, 'analysis', analysis.id);
     let first: Promise<OpenedPolicy> | undefined = Promise.resolve(opened);
     points = [
       {
         label,
-        checkpoint: opened.checkpoint,
-        promptStyle: opened.checkpoint ? checkpointPromptStyle(opened.checkpoint) : undefined,
+        checkpoint: spec.checkpoint,
+        promptStyle: spec.checkpoint ? checkpointPromptStyle(spec.checkpoint) : undefined,
         // the policy opened to name the folder is handed out once; later calls open it again
         open: () => {
-          const handed = first ?? openModel(ladder, request.model!, backendContext);
+          const handed = first ?? openNamedModel(ladder, spec, backendContext);
           first = undefined;
           return handed;
         },
@@ -450,21 +451,9 @@ function runPoints(ladder: Ladder, run: AnalysisRun, context: () => Promise<Poli
 let volatile = 0;
 const policyKey = (identity: PolicyIdentity) => (identity.fingerprint ? shortHash(identity.fingerprint) : `volatile-${process.pid}-${Date.now()}-${volatile++}`);
 
-/**
- * `--model`: a checkpoint directory, a model id, or `<id>:<path>` (that
- * backend with options `{ path }`, e.g. `hf:Qwen/Qwen2.5-VL-3B-Instruct`),
- * as `ladder eval` reads it.
- */
-async function openModel(ladder: Ladder, spec: string, context: () => Promise<PolicyBackendContext>): Promise<OpenedPolicy & { checkpoint?: string; label: string }> {
-  const checkpoint = existsSync(spec) && statSync(spec).isDirectory() ? resolve(spec) : undefined;
-  const withPath = checkpoint ? undefined : /^([\w-]+):(.+)$/.exec(spec);
-  const id = withPath ? withPath[1]! : spec;
-  const { config } = ladder;
-  const options = id === config.model.id ? config.model.options : {};
-  const policy = checkpoint
-    ? await loadPolicy(ladder, checkpoint, await context())
-    : await ladder.get('models', id).create(withPath ? { ...options, path: withPath[2]! } : options, await context());
-  const identity = await policyIdentity(policy, checkpoint);
-  const label = checkpoint ? basename(checkpoint) : withPath ? `${id}-${basename(withPath[2]!)}` : spec;
-  return { policy, identity, key: policyKey(identity), checkpoint, label };
+/** `--model`, as `ladder eval` reads it (core/runner.ts `modelSpec`). */
+async function openNamedModel(ladder: Ladder, spec: ModelSpec, context: () => Promise<PolicyBackendContext>): Promise<OpenedPolicy> {
+  const policy = await openModel(ladder, spec, await context());
+  const identity = await policyIdentity(policy, spec.checkpoint);
+  return { policy, identity, key: policyKey(identity) };
 }

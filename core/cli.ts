@@ -13,7 +13,7 @@ import { evaluationTable, benchmarkMarkdown, benchmarkTable, describePolicy } fr
 import type { BenchmarkReport } from './types.ts';
 import { analysisCommand } from './analysis.ts';
 import { runAblation } from './ablation.ts';
-import { buildDataset, checkpointPromptStyle, evaluateBenchmark, loadPolicy, runCurriculum, tooManyErrors, type RunSummary } from './runner.ts';
+import { buildDataset, checkpointPromptStyle, evaluateBenchmark, loadPolicy, modelSpec, openModel, runCurriculum, tooManyErrors, type RunSummary } from './runner.ts';
 import { writeJsonAtomic, writeFileAtomic } from './files.ts';
 import { PACKAGE_ROOT, PACKAGE_VERSION } from './resolve.ts';
 import { createPlugin } from './create.ts';
@@ -147,8 +147,8 @@ async function evalCommand(opts: EvalOptions): Promise<void> {
   const loaded = await load(opts, 'eval');
   const ladder = await single(loaded, 'eval');
   const { config } = ladder;
-  const modelSpec = opts.model ?? config.model.id;
-  if (!modelSpec) throw new UsageError('--model: name a policy (a model id such as "oracle", or a checkpoint directory)');
+  const model = opts.model ?? config.model.id;
+  if (!model) throw new UsageError('--model: name a policy (a model id such as "oracle", or a checkpoint directory)');
   const benchmarks = opts.benchmark?.length ? opts.benchmark.flatMap((b) => b.split(',')) : config.evaluate.benchmarks;
   if (!benchmarks.length) throw new UsageError('--benchmark: name at least one benchmark (or set evaluate.benchmarks in the config)');
   const limit = opts.limit === undefined ? undefined : positiveInt(opts.limit, '--limit');
@@ -157,20 +157,12 @@ async function evalCommand(opts: EvalOptions): Promise<void> {
   if (opts.strict) config.evaluate.strict = true;
   for (const id of benchmarks) ladder.get('benchmarks', id); // fail fast on an unknown id
 
-  const checkpoint = existsSync(modelSpec) && statSync(modelSpec).isDirectory() ? resolve(modelSpec) : undefined;
-  // `<model id>:<path>`: that backend with options { path } (e.g. hf:runs/x/stages/2-understanding/final, hf:Qwen/Qwen2.5-VL-3B-Instruct)
-  const withPath = checkpoint ? undefined : /^([\w-]+):(.+)$/.exec(modelSpec);
-  if (withPath && !ladder.has('models', withPath[1]!)) throw new UsageError(`--model ${modelSpec}: no model backend "${withPath[1]}" (registered: ${ladder.ids('models').join(', ')})`);
+  const spec = modelSpec(ladder, model); // an unknown backend fails here, before the dataset is built
   const needsData = benchmarks.some((id) => ladder.get('benchmarks', id).usesDataset);
   const dataset = needsData ? await buildDataset(ladder) : undefined;
-  const ctx = { seed: config.seed, dataset, log: (m: string) => ladder.log(m) };
-  const modelId = withPath ? withPath[1]! : modelSpec;
-  const options = modelId === config.model.id ? config.model.options : {};
-  const policy = checkpoint
-    ? await loadPolicy(ladder, checkpoint, ctx)
-    : await ladder.get('models', modelId).create(withPath ? { ...options, path: withPath[2]! } : options, ctx);
+  const policy = await openModel(ladder, spec, { seed: config.seed, dataset, log: (m: string) => ladder.log(m) });
+  const { checkpoint, label } = spec;
   const identity = await policyIdentity(policy, checkpoint);
-  const label = checkpoint ? basename(checkpoint) : withPath ? `${modelId}-${basename(withPath[2]!)}` : modelSpec;
   const folder = identity.fingerprint ? `${label}-${shortHash(identity.fingerprint)}` : label;
   // a checkpoint may say how it was trained to be asked (policy.json `promptStyle`)
   const promptStyle = checkpoint ? checkpointPromptStyle(checkpoint) : undefined;
