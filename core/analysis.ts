@@ -47,11 +47,12 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ConfigError, UsageError } from './errors.ts';
+import { ConfigError, LadderError, UsageError } from './errors.ts';
 import { appendJsonLine, readJsonLines, writeFileAtomic, writeJsonAtomic } from './files.ts';
 import { contentHash, policyIdentity, shortHash, stableJson } from './fingerprint.ts';
 import type { CommandContext, PluginCommand } from './hooks.ts';
-import type { Ladder } from './ladder.ts';
+import type { UserConfig } from './config.ts';
+import { createLadder, type Ladder } from './ladder.ts';
 import { withLock } from './lock.ts';
 import type { RunState } from './run-directory.ts';
 import { buildDataset, checkpointPromptStyle, loadPolicy, modelSpec, openModel, type ModelSpec } from './runner.ts';
@@ -143,6 +144,14 @@ export interface AnalysisContext {
   runs: AnalysisRun[];
   /** The config's dataset (built, or found in the cache), made once. */
   dataset(): Promise<Dataset>;
+  /** `--fresh`: earlier records are gone; a `training` analysis also starts its runs anew. */
+  fresh: boolean;
+  /**
+   * `training`: a ladder made from the config this one was made from (its
+   * presets, plugins and overrides), with `changes` replacing top-level keys
+   * (`name`, `curriculum`, `evaluate`, ...).
+   */
+  derive(changes: Partial<UserConfig>): Promise<Ladder>;
   records: AnalysisRecords;
   /** Write report.md and result.json now (atomically): partial results a killed analysis leaves behind. */
   publish(report: AnalysisReport): Promise<void>;
@@ -344,6 +353,8 @@ export async function runAnalysis(
       points,
       runs,
       dataset: datasetOnce,
+      fresh: !!request.fresh,
+      derive: (changes) => deriveLadder(ladder, changes),
       records,
       publish,
       progress: ladder.progress.bind(ladder),
@@ -456,4 +467,11 @@ async function openNamedModel(ladder: Ladder, spec: ModelSpec, context: () => Pr
   const policy = await openModel(ladder, spec, await context());
   const identity = await policyIdentity(policy, spec.checkpoint);
   return { policy, identity, key: policyKey(identity) };
+}
+
+/** A ladder made from `ladder`'s origin (the user's config, its presets, plugins and overrides), with `changes` replacing top-level keys. */
+export async function deriveLadder(ladder: Ladder, changes: Partial<UserConfig>): Promise<Ladder> {
+  const { origin } = ladder;
+  if (!origin) throw new LadderError('this ladder was not made by createLadder, so no other can be made from its config');
+  return createLadder({ ...origin.config, ...changes }, { baseDir: origin.baseDir, where: origin.where, defaults: origin.defaults, file: origin.file });
 }

@@ -9,3 +9,4 @@ export { meanAttention, boxCoverage, attentionIoU, uniformIoU, attentionEntropy,
 export { askRecorded, promptStyleOf, pickSamples, failures, type AskItem, type AskOptions } from './ask.ts';
 export { mean } from './numbers.ts';
 export { diagnosticSet } from './diagnostic.ts';
+export { chanceReports } from './chance.ts';
