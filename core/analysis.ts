@@ -51,7 +51,7 @@ import { ConfigError, LadderError, UsageError } from './errors.ts';
 import { appendJsonLine, readJsonLines, writeFileAtomic, writeJsonAtomic } from './files.ts';
 import { contentHash, policyIdentity, shortHash, stableJson } from './fingerprint.ts';
 import type { CommandContext, PluginCommand } from './hooks.ts';
-import type { UserConfig } from './config.ts';
+import type { LoadedConfig, UserConfig } from './config.ts';
 import { createLadder, type Ladder } from './ladder.ts';
 import { withLock } from './lock.ts';
 import type { RunState } from './run-directory.ts';
@@ -474,4 +474,19 @@ export async function deriveLadder(ladder: Ladder, changes: Partial<UserConfig>)
   const { origin } = ladder;
   if (!origin) throw new LadderError('this ladder was not made by createLadder, so no other can be made from its config');
   return createLadder({ ...origin.config, ...changes }, { baseDir: origin.baseDir, where: origin.where, defaults: origin.defaults, file: origin.file });
+}
+
+/** `ladder`'s origin as a loaded config (for `runAblation`), with `changes` replacing top-level keys. */
+export function loadedFrom(ladder: Ladder, changes: Partial<UserConfig>): LoadedConfig {
+  const { origin } = ladder;
+  if (!origin) throw new LadderError('this ladder was not made by createLadder, so no other can be made from its config');
+  return {
+    configs: [{ ...origin.config, ...changes }],
+    filepath: origin.file?.path,
+    baseDir: origin.baseDir,
+    sweep: false,
+    overrides: origin.file?.overrides ?? [],
+    command: origin.file?.command ?? 'analyze',
+    cwd: origin.file?.cwd ?? process.cwd(),
+  };
 }
