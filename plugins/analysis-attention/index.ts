@@ -169,6 +169,12 @@ async function analyse(ctx: AnalysisContext) {
         if (!rows || rows.map((r) => r.id).join('\n') !== part.map((q) => q.sample.id).join('\n')) {
           const texts = part.map((_, i) => (answers[b * batch + i] as string[])[0]!);
           const maps = await attend(opened, items.slice(b * batch, (b + 1) * batch).map((i) => i.input), texts);
+          const single = maps.flatMap((m) => m.grids).find((g) => g.rows * g.cols < 2);
+          if (single)
+            throw new LadderError(
+              `${ANALYSIS_ID}: ${point.label}: the policy turns each image into ${single.rows * single.cols} visual token (${single.rows} x ${single.cols}): ` +
+                'attention IoU and entropy need at least 2 tokens per image to say where attention went; use a model with larger images (tiny-vlm: imageWidth, imageHeight). Nothing was measured',
+            );
           rows = part.map((q, i) => measure(q, texts[i]!, maps[i]!));
           ctx.records.put(key, rows);
         }

@@ -75,3 +75,19 @@ test('dynamics of the run: one chart per stage and metric, under runs/<name>/ana
     t.true(existsSync(join(analysisDir('dynamics'), file)), file);
   t.regex(out.output, new RegExp(`analysis dynamics: ${analysisDir('dynamics').replace(/[/.]/g, '\\$&')}`));
 });
+
+test('hints on the run\'s tiny-vlm checkpoints: every question answered under each condition, beside chance; attention refuses images of one visual token', async (t) => {
+  const hints = await ladder(['analyze', 'hints', '--questions', '6', '--points', 'base,reasoning', '-c', config]);
+  t.is(hints.code, 0, hints.output.slice(-2000));
+  const h = result(analysisDir('hints')) as { questions: number; chance: number; points: { label: string; prompt: string; answered: Record<string, number>; accuracy: Record<string, number> }[] };
+  t.is(h.questions, 6);
+  t.deepEqual(h.points.map((p) => [p.label, p.prompt]), [['base', 'direct'], ['reasoning', 'think']], 'each checkpoint asked the way it was trained');
+  for (const p of h.points) t.deepEqual(p.answered, { none: 6, boxes: 6, full: 6 }, p.label);
+  t.true(h.chance > 0.2 && h.chance <= 0.5, `chance ${h.chance}`);
+  for (const file of ['hints.png', 'samples.png']) t.true(existsSync(join(analysisDir('hints'), file)), file);
+
+  // the shrunk model's 28 x 28 images are one visual token each: nowhere to locate attention
+  const attention = await ladder(['analyze', 'attention', '--questions', '6', '--points', 'reasoning', '-c', config]);
+  t.is(attention.code, 1, attention.output.slice(-2000));
+  t.regex(attention.output, /attention: reasoning: the policy turns each image into 1 visual token \(1 x 1\): attention IoU and entropy need at least 2 tokens per image/);
+});
