@@ -473,7 +473,7 @@ async function openNamedModel(ladder: Ladder, spec: ModelSpec, context: () => Pr
 export async function deriveLadder(ladder: Ladder, changes: Partial<UserConfig>): Promise<Ladder> {
   const { origin } = ladder;
   if (!origin) throw new LadderError('this ladder was not made by createLadder, so no other can be made from its config');
-  return createLadder({ ...origin.config, ...changes }, { baseDir: origin.baseDir, where: origin.where, defaults: origin.defaults, file: origin.file });
+  return createLadder({ ...origin.config, ...changes }, { baseDir: origin.baseDir, where: origin.where, defaults: origin.defaults, file: origin.file, overrides: origin.overrides });
 }
 
 /** `ladder`'s origin as a loaded config (for `runAblation`), with `changes` replacing top-level keys. */
@@ -482,6 +482,7 @@ export function loadedFrom(ladder: Ladder, changes: Partial<UserConfig>): Loaded
   if (!origin) throw new LadderError('this ladder was not made by createLadder, so no other can be made from its config');
   return {
     configs: [{ ...origin.config, ...changes }],
+    afterPresets: [origin.overrides ?? []],
     filepath: origin.file?.path,
     baseDir: origin.baseDir,
     sweep: false,

@@ -60,26 +60,21 @@ function parseFractions(values: string[]): number[] {
 }
 
 /** The run of one share: the config's ladder under another name, its curriculum cut, evaluated only where this analysis reads it. */
-async function shareLadder(ctx: AnalysisContext, fraction: number): Promise<{ ladder: Ladder; point: string }> {
-  const { config } = ctx.ladder;
+async function shareRun(ctx: AnalysisContext, fraction: number): Promise<{ ladder: Ladder; curriculum: StageEntry[]; point: string }> {
   const name = `${ctx.name}-data${percent(fraction)}`;
-  const last = resolveCurriculum(ctx.ladder).at(-1)?.name;
-  const point = fraction === 0 || !last ? 'base' : last;
-  const ladder = await ctx.derive({
-    name,
-    curriculum: fraction === 0 ? config.curriculum : scaledCurriculum(config.curriculum, fraction),
-    evaluate: { ...config.evaluate, at: [point] },
-  });
+  const ladder = await ctx.derive({ name });
+  const curriculum = fraction === 0 ? [] : scaledCurriculum(resolveCurriculum(ladder), fraction);
+  const point = curriculum.at(-1)?.name ?? 'base';
   const recorded = join(ladder.config.runsDir, name, 'config.json');
   if (!ctx.fresh && existsSync(recorded)) {
     // a run left by an earlier invocation is continued only when it is this share of this config
     const { config: made } = JSON.parse(readFileSync(recorded, 'utf8')) as { config: Record<string, unknown> };
     const differ = recordedDifferences(ladder, made).map((d) => d.key as string);
-    if (fraction > 0 && stableJson(made.curriculum) !== stableJson(resolveCurriculum(ladder))) differ.push('curriculum');
+    if (fraction > 0 && stableJson(made.curriculum) !== stableJson(curriculum)) differ.push('curriculum');
     if (differ.length)
       throw new ConfigError(`${ANALYSIS_ID}: ${join(ladder.config.runsDir, name)} was trained with another ${differ.join(', ')} than this config gives; pass --fresh to train it again`);
   }
-  return { ladder, point };
+  return { ladder, curriculum, point };
 }
 
 async function analyse(ctx: AnalysisContext) {
@@ -91,17 +86,19 @@ async function analyse(ctx: AnalysisContext) {
   const chance = await chanceReports(ctx.ladder, benchmarks, ctx.dir, dataset);
   const points: ScalingPoint[] = [];
   for (const fraction of fractions) {
-    const { ladder, point } = await shareLadder(ctx, fraction);
-    const curriculum = resolveCurriculum(ladder);
+    const { ladder, curriculum, point } = await shareRun(ctx, fraction);
     ctx.log(`${ANALYSIS_ID}: ${percent(fraction)}% of the training data -> run ${ladder.config.name}`);
-    const summary = await runCurriculum(ladder, { train: fraction > 0, ...(ctx.fresh ? { force: true } : { resume: 'if-present' }) });
+    const summary = await runCurriculum(ladder, {
+      train: fraction > 0,
+      curriculum,
+      evaluateAt: [point],
+      ...(ctx.fresh ? { force: true } : { resume: 'if-present' }),
+    });
     const reports = summary.state.evaluations[point] ?? {};
     points.push({
       fraction,
       run: ladder.config.name,
-      samples: Object.fromEntries(
-        fraction === 0 ? [] : curriculum.map((e) => [e.name, selectSamples(dataset.samples, e.data, createRandom(ladder.config.seed, `stage:${e.name}`)).length]),
-      ),
+      samples: Object.fromEntries(curriculum.map((e) => [e.name, selectSamples(dataset.samples, e.data, createRandom(ladder.config.seed, `stage:${e.name}`)).length])),
       point,
       scores: Object.fromEntries(benchmarks.filter((b) => reports[b]).map((b) => [b, pick(reports[b]!)])),
     });

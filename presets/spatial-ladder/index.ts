@@ -43,7 +43,7 @@ const SCORING_PLUGINS: PluginEntry[] = [
 ];
 
 /** `ladder analyze <id>`: the paper's analyses (Figures 1, 4-7, 10-13). */
-const ANALYSIS_PLUGINS: PluginEntry[] = ['analysis-semantic-entropy', 'analysis-hints', 'analysis-attention', 'analysis-dynamics', 'analysis-scaling'];
+const ANALYSIS_PLUGINS: PluginEntry[] = ['analysis-semantic-entropy', 'analysis-hints', 'analysis-attention', 'analysis-dynamics', 'analysis-scaling', 'analysis-components'];
 
 export default definePreset({
   options: z.strictObject({

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { createRandom, mixStages, orderStages, selectSamples, type Sample, type StageEntry } from '../../core/index.ts';
+import { applyVariant, ConfigError, createRandom, mixStages, orderStages, selectSamples, type Sample, type StageEntry } from '../../core/index.ts';
 
 const sample = (id: string, task: string, modality: Sample['modality'], split?: Sample['split']): Sample => ({
   id, task, modality, scene: 's', question: id, answer: '1', answerKind: 'number', media: { images: [] }, split,
@@ -46,4 +46,23 @@ test('mixStages replaces a group by one stage with the union of its data, in the
   t.throws(() => mixStages(curriculum, ['understanding', 'reasoning']), { message: /different kinds \(sft, grpo\)/ });
   t.throws(() => orderStages(curriculum, ['reasoning', 'nope']), { message: /no stage "nope" in the curriculum \(it has perception, understanding, reasoning\)/ });
   t.deepEqual(orderStages(curriculum, ['reasoning', 'perception']).map((e) => e.name), ['reasoning', 'perception']);
+});
+
+test('a variant\'s stage changes: selections cut to the modalities kept, options merged, reward weights replaced; then drop', (t) => {
+  const curriculum = [
+    entry('perception', 'sft', [{ tasks: ['localization'] }]),
+    entry('understanding', 'sft', [{ tasks: ['object-size'] }, { modalities: ['single-image', 'video'] }]),
+    { ...entry('reasoning', 'grpo'), options: { lr: 1e-4, style: 'think' }, rewards: { format: 1, accuracy: 1 } },
+  ];
+  const changed = applyVariant(curriculum, {
+    stages: { understanding: { modalities: ['video'] }, reasoning: { options: { style: 'direct' }, rewards: { accuracy: 1 } } },
+    drop: ['perception'],
+  });
+  t.deepEqual(changed.map((e) => e.name), ['understanding', 'reasoning']);
+  t.deepEqual(changed[0]!.data, [{ tasks: ['object-size'], modalities: ['video'] }, { modalities: ['video'] }]);
+  t.deepEqual(selectSamples(samples, changed[0]!.data, createRandom(1, 'x')).map((s) => s.id).sort(), ['c', 'e'], 'video training samples only');
+  t.deepEqual(changed[1]!.options, { lr: 1e-4, style: 'direct' });
+  t.deepEqual(changed[1]!.rewards, { accuracy: 1 });
+  t.deepEqual(curriculum[2]!.options, { lr: 1e-4, style: 'think' }, 'the input is not changed');
+  t.throws(() => applyVariant(curriculum, { stages: { nowhere: { options: {} } } }), { instanceOf: ConfigError, message: /cannot change stage "nowhere": the curriculum has perception, understanding, reasoning/ });
 });
