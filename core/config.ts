@@ -65,7 +65,6 @@ export const variantSchema = z.strictObject({
 });
 export type CurriculumVariant = z.input<typeof variantSchema>;
 
-
 const stageEntry = z.strictObject({
   name: z.string().regex(/^[\w.+-]+$/, 'expected a name of letters, digits, "_", ".", "+" or "-"'),
   kind: z.string().min(1),
