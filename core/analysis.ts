@@ -175,7 +175,12 @@ function commonOptions(target: Analysis['target']): Option[] {
     );
   options.push(
     new Option('--out <dir>', 'output folder (default: <runsDir>/<run>/analysis/<id>)'),
-    new Option('--fresh', 'discard the records of earlier (killed) invocations and compute everything again'),
+    new Option(
+      '--fresh',
+      target === 'training'
+        ? 'discard the records of earlier (killed) invocations and train every run again (default: continue them)'
+        : 'discard the records of earlier (killed) invocations and compute everything again',
+    ),
   );
   return options;
 }
