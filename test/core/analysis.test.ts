@@ -91,3 +91,20 @@ test('hints on the run\'s tiny-vlm checkpoints: every question answered under ea
   t.is(attention.code, 1, attention.output.slice(-2000));
   t.regex(attention.output, /attention: reasoning: the policy turns each image into 1 visual token \(1 x 1\): attention IoU and entropy need at least 2 tokens per image/);
 });
+
+test('a killed scaling analysis continues its share run and ends with the result of an uninterrupted one', async (t) => {
+  const args = ['analyze', 'scaling', '--fractions', '0.5', '-c', config];
+  const straight = await ladder([...args, '--run', 'straight']);
+  t.is(straight.code, 0, straight.output.slice(-2000));
+  const killed = await ladder(args, { LADDER_TEST_KILL: 'metric:step/understanding:2' });
+  t.is(killed.signal, 'SIGKILL', killed.output.slice(-2000));
+  t.is(readJsonLines<{ event: string }>(join(dir, 'runs', 'fault-data50', 'metrics.jsonl')).filter((e) => e.event === 'stage-end').length, 1, 'killed in stage 2');
+  const resumed = await ladder(args);
+  t.is(resumed.code, 0, resumed.output.slice(-2000));
+  t.regex(resumed.output, /run fault-data50 .*resuming/);
+  type Scaling = { points: { run: string; samples: unknown; scores: unknown }[] };
+  const [a] = (result(join(dir, 'runs', 'straight', 'analysis', 'scaling')) as Scaling).points;
+  const [b] = (result(analysisDir('scaling')) as Scaling).points;
+  t.is(b!.run, 'fault-data50');
+  t.deepEqual([b!.samples, b!.scores], [a!.samples, a!.scores]);
+});
