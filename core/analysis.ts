@@ -236,6 +236,7 @@ export function analysisCommand(ladder: Ladder, analysis: Analysis): PluginComma
     description: analysis.description,
     usage: USAGE[analysis.target],
     help: [help.trimEnd(), analysis.help].filter(Boolean).join('\n\n'),
+    json: true,
     async run(args, context) {
       const command = parser(analysis);
       try {
@@ -253,7 +254,7 @@ export function analysisCommand(ladder: Ladder, analysis: Analysis): PluginComma
         fresh: !!fresh,
         options,
       });
-      process.stdout.write(context.json ? `${JSON.stringify(report.result, null, 2)}\n` : `\nanalysis ${analysis.id}: ${report.dir}\n${report.markdown}\n`);
+      context.print(context.json ? JSON.stringify({ analysis: analysis.id, dir: report.dir, result: report.result }, null, 2) : `\nanalysis ${analysis.id}: ${report.dir}\n${report.markdown}`);
       return 0;
     },
   };

@@ -5,11 +5,12 @@
  * result of an uninterrupted one.
  */
 import test from 'ava';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readJsonLines } from '../../core/index.ts';
-import { DEFAULT, ladder, runDir, writeConfig } from '../faults/harness.ts';
+import { DEFAULT, ladder, ROOT, runDir, writeConfig } from '../faults/harness.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ladder-analyze-'));
 const config = writeConfig(dir, DEFAULT);
@@ -68,12 +69,17 @@ test('a killed analysis continues from its records and ends with the uninterrupt
   t.is(readJsonLines(join(analysisDir('semantic-entropy'), 'records.jsonl')).length, 2 * 3, 'every batch recorded once');
 });
 
-test('dynamics of the run: one chart per stage and metric, under runs/<name>/analysis/dynamics', async (t) => {
+test('dynamics of the run: one chart per stage and metric, under runs/<name>/analysis/dynamics; --json prints the result alone', async (t) => {
   const out = await ladder(['analyze', 'dynamics', '-c', config]);
   t.is(out.code, 0, out.output.slice(-2000));
   for (const file of ['perception-loss.png', 'reasoning-reward_accuracy.png', 'reasoning-reward_format.png', 'reasoning-reward_std.png'])
     t.true(existsSync(join(analysisDir('dynamics'), file)), file);
   t.regex(out.output, new RegExp(`analysis dynamics: ${analysisDir('dynamics').replace(/[/.]/g, '\\$&')}`));
+  // --json: one document on stdout, the result.json's result
+  const json = spawnSync(process.execPath, [join(ROOT, 'core/bin.mjs'), 'analyze', 'dynamics', '--json', '-c', config], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+  t.is(json.status, 0, json.stderr.slice(-2000));
+  const printed = JSON.parse(json.stdout) as { analysis: string; dir: string; result: unknown };
+  t.deepEqual(printed, { analysis: 'dynamics', dir: analysisDir('dynamics'), result: result(analysisDir('dynamics')) });
 });
 
 test('hints on the run\'s tiny-vlm checkpoints: every question answered under each condition, beside chance; attention refuses images of one visual token', async (t) => {
