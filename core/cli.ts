@@ -2,7 +2,7 @@
  * The `ladder` command. Exit codes: 0 ok, 1 run failure, 2 usage or config error.
  */
 import { Command, CommanderError } from 'commander';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { loadConfig, type LoadedConfig, type UserConfig } from './config.ts';
 import { LadderError, UsageError, messageOf } from './errors.ts';
@@ -11,8 +11,9 @@ import { createLadder, type Ladder } from './ladder.ts';
 import { COMMAND_GROUPS, REGISTRIES, type CommandGroup } from './hooks.ts';
 import { evaluationTable, benchmarkMarkdown, benchmarkTable, describePolicy } from './report.ts';
 import type { BenchmarkReport } from './types.ts';
+import { analysisCommand } from './analysis.ts';
 import { runAblation } from './ablation.ts';
-import { buildDataset, evaluateBenchmark, loadPolicy, runCurriculum, tooManyErrors, type RunSummary } from './runner.ts';
+import { buildDataset, checkpointPromptStyle, evaluateBenchmark, loadPolicy, modelSpec, openModel, runCurriculum, tooManyErrors, type RunSummary } from './runner.ts';
 import { writeJsonAtomic, writeFileAtomic } from './files.ts';
 import { PACKAGE_ROOT, PACKAGE_VERSION } from './resolve.ts';
 import { createPlugin } from './create.ts';
@@ -146,8 +147,8 @@ async function evalCommand(opts: EvalOptions): Promise<void> {
   const loaded = await load(opts, 'eval');
   const ladder = await single(loaded, 'eval');
   const { config } = ladder;
-  const modelSpec = opts.model ?? config.model.id;
-  if (!modelSpec) throw new UsageError('--model: name a policy (a model id such as "oracle", or a checkpoint directory)');
+  const model = opts.model ?? config.model.id;
+  if (!model) throw new UsageError('--model: name a policy (a model id such as "oracle", or a checkpoint directory)');
   const benchmarks = opts.benchmark?.length ? opts.benchmark.flatMap((b) => b.split(',')) : config.evaluate.benchmarks;
   if (!benchmarks.length) throw new UsageError('--benchmark: name at least one benchmark (or set evaluate.benchmarks in the config)');
   const limit = opts.limit === undefined ? undefined : positiveInt(opts.limit, '--limit');
@@ -156,20 +157,12 @@ async function evalCommand(opts: EvalOptions): Promise<void> {
   if (opts.strict) config.evaluate.strict = true;
   for (const id of benchmarks) ladder.get('benchmarks', id); // fail fast on an unknown id
 
-  const checkpoint = existsSync(modelSpec) && statSync(modelSpec).isDirectory() ? resolve(modelSpec) : undefined;
-  // `<model id>:<path>`: that backend with options { path } (e.g. hf:runs/x/stages/2-understanding/final, hf:Qwen/Qwen2.5-VL-3B-Instruct)
-  const withPath = checkpoint ? undefined : /^([\w-]+):(.+)$/.exec(modelSpec);
-  if (withPath && !ladder.has('models', withPath[1]!)) throw new UsageError(`--model ${modelSpec}: no model backend "${withPath[1]}" (registered: ${ladder.ids('models').join(', ')})`);
+  const spec = modelSpec(ladder, model); // an unknown backend fails here, before the dataset is built
   const needsData = benchmarks.some((id) => ladder.get('benchmarks', id).usesDataset);
   const dataset = needsData ? await buildDataset(ladder) : undefined;
-  const ctx = { seed: config.seed, dataset, log: (m: string) => ladder.log(m) };
-  const modelId = withPath ? withPath[1]! : modelSpec;
-  const options = modelId === config.model.id ? config.model.options : {};
-  const policy = checkpoint
-    ? await loadPolicy(ladder, checkpoint, ctx)
-    : await ladder.get('models', modelId).create(withPath ? { ...options, path: withPath[2]! } : options, ctx);
+  const policy = await openModel(ladder, spec, { seed: config.seed, dataset, log: (m: string) => ladder.log(m) });
+  const { checkpoint, label } = spec;
   const identity = await policyIdentity(policy, checkpoint);
-  const label = checkpoint ? basename(checkpoint) : withPath ? `${modelId}-${basename(withPath[2]!)}` : modelSpec;
   const folder = identity.fingerprint ? `${label}-${shortHash(identity.fingerprint)}` : label;
   // a checkpoint may say how it was trained to be asked (policy.json `promptStyle`)
   const promptStyle = checkpoint ? checkpointPromptStyle(checkpoint) : undefined;
@@ -195,15 +188,6 @@ async function evalCommand(opts: EvalOptions): Promise<void> {
     throw new LadderError(`${failed.join('\n  ')}\n(allow unscored rows with --max-errors <n> or evaluate.maxErrors; a rerun asks only the failed rows again)`);
 }
 
-function checkpointPromptStyle(dir: string): string | undefined {
-  try {
-    const style = (JSON.parse(readFileSync(join(dir, 'policy.json'), 'utf8')) as { promptStyle?: unknown }).promptStyle;
-    return typeof style === 'string' ? style : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function positiveInt(text: string, option: string): number {
   if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError(`${option} ${text}: expected a positive integer`);
   return Number(text);
@@ -218,15 +202,19 @@ function nonNegativeInt(text: string, option: string): number {
 async function groupCommand(group: CommandGroup, action: string | undefined, args: string[], opts: CommonOptions & { json?: boolean }): Promise<number> {
   const loaded = await load(opts, group);
   const ladder = await single(loaded, group);
-  const actions = ladder.ids('commands').filter((id) => id.startsWith(`${group} `)).map((id) => id.slice(group.length + 1));
+  // `analyze` also lists the `analyses` registry; a command registered under the same name wins
+  const registered = ladder.ids('commands').filter((id) => id.startsWith(`${group} `)).map((id) => id.slice(group.length + 1));
+  const analyses = group === 'analyze' ? ladder.ids('analyses').filter((id) => !registered.includes(id)) : [];
+  const actions = [...registered, ...analyses];
+  const commandOf = (id: string) => (analyses.includes(id) ? analysisCommand(ladder, ladder.get('analyses', id)) : ladder.get('commands', `${group} ${id}`));
   const wantsHelp = args.includes('--help') || args.includes('-h');
   if (!action || action === 'help' || action === '--help' || action === '-h') {
     print(
       actions.length
         ? `Usage: ladder ${group} <action> [options]   (${COMMAND_GROUPS[group]})\n\nActions (from the loaded plugins; \`ladder ${group} <action> --help\` for one):\n${actions
             .map((id) => {
-              const command = ladder.get('commands', `${group} ${id}`);
-              return `  ${id.padEnd(12)} ${command.description}${command.usage ? `\n  ${' '.repeat(12)} ${command.usage}` : ''}`;
+              const command = commandOf(id);
+              return `  ${id.padEnd(18)} ${command.description}${command.usage ? `\n  ${' '.repeat(18)} ${command.usage}` : ''}`;
             })
             .join('\n')}\n\nCommon options: -c/--config, --set, --seed, --name, --json`
         : `No plugin of this config adds \`ladder ${group}\` actions.`,
@@ -235,7 +223,7 @@ async function groupCommand(group: CommandGroup, action: string | undefined, arg
   }
   if (!actions.includes(action))
     throw new UsageError(`ladder ${group} ${action}: unknown action; available: ${actions.join(', ') || `(none: no plugin adds ${group} actions)`}`);
-  const command = ladder.get('commands', `${group} ${action}`);
+  const command = commandOf(action);
   if (wantsHelp) {
     print(`Usage: ladder ${group} ${action} ${command.usage ?? ''}\n\n${command.description}${command.help ? `\n\n${command.help}` : ''}`);
     return 0;

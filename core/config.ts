@@ -31,12 +31,31 @@ const selection = z.strictObject({
   tasks: z.array(z.string().min(1)).min(1).optional(),
   modalities: z.array(z.enum(MODALITIES as [string, ...string[]])).min(1).optional(),
   limit: z.number().int().positive().optional(),
+  fraction: z.number().gt(0).max(1).optional(),
 });
 
 const options = z.record(z.string(), z.unknown());
 
-/** A curriculum variant (config key `ablations`, plugin stage-order): drop, mix and reorder stages by name (`applyVariant`). */
+/** Reward id -> weight in the total reward R = sum of weight x reward. */
+const rewardWeights = z.record(z.string().min(1), z.number().finite());
+
+/** A curriculum variant (config key `ablations`, plugin stage-order): change, drop, mix and reorder stages by name (`applyVariant`). */
 export const variantSchema = z.strictObject({
+  /**
+   * Changes to named stages, applied first: `modalities` keeps only those
+   * modalities in each of the stage's selections, `options` are merged into
+   * its options, `rewards` replace its reward weights.
+   */
+  stages: z
+    .record(
+      z.string(),
+      z.strictObject({
+        modalities: z.array(z.enum(MODALITIES as [string, ...string[]])).min(1).optional(),
+        options: options.optional(),
+        rewards: rewardWeights.optional(),
+      }),
+    )
+    .default({}),
   /** Stage names to remove. */
   drop: z.array(z.string()).default([]),
   /** Groups of stage names, each replaced by one stage training on their data jointly ("a+b"). */
@@ -45,9 +64,6 @@ export const variantSchema = z.strictObject({
   order: z.array(z.string()).optional(),
 });
 export type CurriculumVariant = z.input<typeof variantSchema>;
-
-/** Reward id -> weight in the total reward R = sum of weight x reward. */
-const rewardWeights = z.record(z.string().min(1), z.number().finite());
 
 const stageEntry = z.strictObject({
   name: z.string().regex(/^[\w.+-]+$/, 'expected a name of letters, digits, "_", ".", "+" or "-"'),
@@ -93,7 +109,7 @@ export const configSchema = z.strictObject({
       maxErrors: z.number().int().nonnegative().optional(),
     })
     .optional(),
-  /** Named curriculum variants for `ladder ablate`: { drop, mix, order } over stage names. */
+  /** Named curriculum variants for `ladder ablate`: { stages, drop, mix, order } over stage names. */
   ablations: z.record(z.string().regex(/^[\w.-]+$/, 'expected a name of letters, digits, "_", "." or "-"'), variantSchema).optional(),
   runsDir: z.string().min(1).optional(),
   cacheDir: z.string().min(1).optional(),

@@ -7,7 +7,7 @@
 import type { z } from 'zod';
 import { validate, variantSchema, type CurriculumVariant } from './config.ts';
 import { ConfigError } from './errors.ts';
-import type { DataSelection, Random, Sample, StageEntry } from './types.ts';
+import { MODALITIES, type DataSelection, type Modality, type Random, type Sample, type StageEntry } from './types.ts';
 
 /**
  * A curriculum entry's options parsed with its stage's schema; errors read
@@ -24,15 +24,16 @@ const matches = (sample: Sample, selection: DataSelection) =>
 
 /**
  * Samples a stage trains on: the training-split samples of the union of its
- * selections (each capped by its `limit`, picked with the seeded stream), in a
+ * selections (each cut to its `limit` or `fraction`: a prefix of one seeded
+ * order of the selection, so smaller cuts are inside larger ones), in a
  * seeded order.
  */
 export function selectSamples(samples: Sample[], selections: DataSelection[], random: Random): Sample[] {
   const chosen = new Map<string, Sample>();
   selections.forEach((selection, i) => {
     let picked = samples.filter((s) => matches(s, selection));
-    if (selection.limit !== undefined && picked.length > selection.limit)
-      picked = random.fork(`selection-${i}`).shuffle([...picked]).slice(0, selection.limit);
+    const keep = Math.min(selection.limit ?? Infinity, selection.fraction === undefined ? Infinity : Math.ceil(selection.fraction * picked.length));
+    if (picked.length > keep) picked = random.fork(`selection-${i}`).shuffle([...picked]).slice(0, keep);
     for (const sample of picked) chosen.set(sample.id, sample);
   });
   const ordered = samples.filter((s) => chosen.has(s.id));
@@ -86,10 +87,23 @@ export function evaluationPoints(at: string[] | undefined, curriculum: StageEntr
   return at;
 }
 
-/** Apply a variant: drop, then mix, then order. */
+/** Apply a variant: change stages, then drop, mix and order. */
 export function applyVariant(curriculum: StageEntry[], variant: CurriculumVariant): StageEntry[] {
-  const { drop, mix, order } = variantSchema.parse(variant);
-  let out = curriculum.filter((s) => !drop.includes(s.name));
+  const { stages, drop, mix, order } = variantSchema.parse(variant);
+  const unknown = Object.keys(stages).filter((name) => !curriculum.some((e) => e.name === name));
+  if (unknown.length) throw new ConfigError(`cannot change stage ${unknown.map((n) => `"${n}"`).join(', ')}: the curriculum has ${curriculum.map((e) => e.name).join(', ')}`);
+  let out = curriculum.map((entry): StageEntry => {
+    const change = stages[entry.name];
+    if (!change) return entry;
+    const keep = change.modalities as Modality[] | undefined;
+    return {
+      ...entry,
+      data: keep ? entry.data.map((s) => ({ ...s, modalities: (s.modalities ?? MODALITIES).filter((m) => keep.includes(m)) })) : entry.data,
+      options: { ...entry.options, ...change.options },
+      ...(change.rewards ? { rewards: change.rewards } : {}),
+    };
+  });
+  out = out.filter((s) => !drop.includes(s.name));
   for (const group of mix) out = mixStages(out, group);
   return order ? orderStages(out, order) : out;
 }

@@ -43,6 +43,7 @@ import type {
   TaskGenerator,
 } from './types.ts';
 import type { AblationSummary } from './ablation.ts';
+import type { Analysis } from './analysis.ts';
 
 /** Extra tap option: run before (`pre`) or after (`post`) unordered taps. */
 export interface OrderOption {
@@ -92,7 +93,7 @@ export const COMMAND_GROUPS = {
   serve: 'serve a part of the framework over HTTP (e.g. `serve rewards`)',
   setup: 'install what an engine needs (e.g. `setup trl`)',
   hf: 'Hugging Face model tools (e.g. `hf tiny-model`)',
-  analyze: "the paper's analyses of a run or a model (e.g. `analyze hints`)",
+  analyze: "the paper's analyses of a run or a model (e.g. `analyze hints`); plugins add them in the `analyses` registry",
 } as const;
 export type CommandGroup = keyof typeof COMMAND_GROUPS;
 
@@ -147,6 +148,8 @@ export function createHooks() {
     benchmarks: registry<Benchmark>('benchmarks'),
     /** Actions of the command groups: "data build", "serve rewards", ... (COMMAND_GROUPS). */
     commands: registry<PluginCommand>('commands'),
+    /** Analyses of runs and models, each `ladder analyze <id>`: "semantic-entropy", "hints", ... (core/analysis.ts). */
+    analyses: registry<Analysis>('analyses'),
 
     // -- pipelines ----------------------------------------------------------
     /** Builds (or loads from cache) the dataset the curriculum trains on. */
@@ -183,7 +186,7 @@ export function createHooks() {
 
 export type LadderHooks = ReturnType<typeof createHooks>;
 /** Names of the registries (the HookMaps). */
-export type RegistryName = 'sources' | 'tasks' | 'stages' | 'engines' | 'rewards' | 'models' | 'benchmarks' | 'commands';
+export type RegistryName = 'sources' | 'tasks' | 'stages' | 'engines' | 'rewards' | 'models' | 'benchmarks' | 'commands' | 'analyses';
 export const REGISTRIES: readonly RegistryName[] = [
   'sources',
   'tasks',
@@ -193,6 +196,7 @@ export const REGISTRIES: readonly RegistryName[] = [
   'models',
   'benchmarks',
   'commands',
+  'analyses',
 ];
 /** What each registry holds, for typed look-ups. */
 export interface RegistryTypes {
@@ -204,4 +208,5 @@ export interface RegistryTypes {
   models: PolicyBackend;
   benchmarks: Benchmark;
   commands: PluginCommand;
+  analyses: Analysis;
 }

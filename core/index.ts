@@ -12,10 +12,11 @@ export { loadConfig, applyOverrides, splitOverrides, validate, keyPath, configSc
 export { resolveEntries, expandName, PACKAGE_ROOT, PACKAGE_VERSION } from './resolve.ts';
 export { runFilters } from './filters.ts';
 export { datasetRequest, datasetSeed, sourceContext, loadScene, loadScenes, DEFAULT_SOURCE, type LoadOptions, type SkippedScene } from './scenes.ts';
-export { runCurriculum, buildDataset, evaluateBenchmark, loadPolicy, preflight, checkOptions, resolveCurriculum, stageRewardWeights, tooManyErrors, stageFor, engineOf, type RunOptions, type RunSummary } from './runner.ts';
+export { runCurriculum, buildDataset, evaluateBenchmark, loadPolicy, modelSpec, openModel, checkpointPromptStyle, preflight, checkOptions, resolveCurriculum, stageRewardWeights, tooManyErrors, stageFor, engineOf, type ModelSpec, type RunOptions, type RunSummary } from './runner.ts';
 export { selectSamples, mixStages, orderStages, evaluationPoints, parseStageOptions, applyVariant } from './curriculum.ts';
 export { importFile, importDefault, moduleWorker, MODULE_EXTENSION } from './modules.ts';
 export { runAblation, parseOrder, summarizeAblation, meanStd, variantEvaluationPoints, type AblationOptions, type AblationRun, type AblationSummary, type AblationVariantSummary } from './ablation.ts';
+export { analysisCommand, runAnalysis, recordedDifferences, deriveLadder, loadedFrom, type Analysis, type AnalysisContext, type AnalysisOption, type AnalysisPoint, type AnalysisRecords, type AnalysisReport, type AnalysisRequest, type AnalysisRun, type OpenedPolicy } from './analysis.ts';
 export { RunDirectory, eventKey, type RunState, type OpenMode } from './run-directory.ts';
 export { markdownTable, benchmarkTable, benchmarkMarkdown, describePolicy, noRowsScored, modalityTable, evaluationTable, checkpointTable } from './report.ts';
 export { contentHash, policyIdentity, shortHash, stableJson } from './fingerprint.ts';

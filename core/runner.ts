@@ -4,10 +4,10 @@
  * run directory. With `resume`, finished stages and evaluations are skipped
  * and the policy is loaded from the last finished stage's checkpoint.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { ConfigError, LadderError, messageOf } from './errors.ts';
+import { ConfigError, LadderError, UsageError, messageOf } from './errors.ts';
 import { applyVariant, evaluationPoints, parseStageOptions, selectSamples } from './curriculum.ts';
 import { validate, type CurriculumVariant } from './config.ts';
 import { createRandom } from './random.ts';
@@ -115,6 +115,49 @@ export async function loadPolicy(ladder: Ladder, dir: string, ctx: PolicyBackend
   const backend = ladder.get('models', id);
   if (!backend.load) throw new ConfigError(`model backend "${id}" cannot load checkpoints`);
   return backend.load(dir, ctx);
+}
+
+/** A policy as the command line names it (`--model`), parsed by `modelSpec`. */
+export interface ModelSpec {
+  /** The checkpoint directory, when it names one. */
+  checkpoint?: string;
+  /** The model backend id (unset for a checkpoint: its policy.json names it). */
+  id?: string;
+  /** `<id>:<path>`: the path, given to the backend as option `path`. */
+  path?: string;
+  /** How folders name it: the checkpoint folder's name, `<id>-<last part of path>`, or the id. */
+  label: string;
+}
+
+/**
+ * `--model`: a checkpoint directory, a model id, or `<id>:<path>` (that
+ * backend with options `{ path }`, e.g. `hf:runs/x/stages/2-understanding/final`,
+ * `hf:Qwen/Qwen2.5-VL-3B-Instruct`). An unknown backend is a usage error, at once.
+ */
+export function modelSpec(ladder: Ladder, spec: string): ModelSpec {
+  if (existsSync(spec) && statSync(spec).isDirectory()) return { checkpoint: resolve(spec), label: basename(resolve(spec)) };
+  const withPath = /^([\w-]+):(.+)$/.exec(spec);
+  if (withPath && !ladder.has('models', withPath[1]!))
+    throw new UsageError(`--model ${spec}: no model backend "${withPath[1]}" (registered: ${ladder.ids('models').join(', ')})`);
+  return withPath ? { id: withPath[1]!, path: withPath[2]!, label: `${withPath[1]}-${basename(withPath[2]!)}` } : { id: spec, label: spec };
+}
+
+/** Open the policy a `modelSpec` names (the config's model options apply when it names the config's model). */
+export async function openModel(ladder: Ladder, spec: ModelSpec, ctx: PolicyBackendContext): Promise<Policy> {
+  if (spec.checkpoint) return loadPolicy(ladder, spec.checkpoint, ctx);
+  const { config } = ladder;
+  const options = spec.id === config.model.id ? config.model.options : {};
+  return ladder.get('models', spec.id!).create(spec.path ? { ...options, path: spec.path } : options, ctx);
+}
+
+/** The prompt style a checkpoint records in policy.json (`promptStyle`: how it was trained to be asked), if any. */
+export function checkpointPromptStyle(dir: string): string | undefined {
+  try {
+    const style = (JSON.parse(readFileSync(join(dir, 'policy.json'), 'utf8')) as { promptStyle?: unknown }).promptStyle;
+    return typeof style === 'string' ? style : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -312,10 +312,48 @@ export interface Policy {
    * checkpoint's files, and any other policy's predictions are never reused.
    */
   fingerprint?(): string | Promise<string>;
+  /**
+   * Optional: where the answer looks. For each input, the attention of the
+   * positions that predict `completions[i]`'s tokens (the last prompt
+   * position, then each completion token but the last) to the input's image
+   * tokens, per layer and head, averaged over those positions. A backend
+   * that cannot read its attention leaves this out; the `attention`
+   * analysis then says so instead of inventing a number.
+   */
+  attention?(inputs: PolicyInput[], completions: string[]): Promise<AttentionMap[]>;
   /** Present on trainable policies. */
   trainer?: PolicyTrainer;
   save?(dir: string): Promise<void>;
   dispose?(): Promise<void> | void;
+}
+
+/**
+ * The visual tokens of one image as a grid: `rows` x `cols` tokens, row-major,
+ * each covering an equal cell of the image (a Qwen2.5-VL merged token covers
+ * 28 x 28 pixels of the resized image).
+ */
+export interface ImageTokenGrid {
+  /** Position of the image in `PolicyInput.images` (a model that drops images skips indices). */
+  image: number;
+  rows: number;
+  cols: number;
+}
+
+/** `Policy.attention`'s answer for one input. */
+export interface AttentionMap {
+  layers: number;
+  heads: number;
+  /** The images' token grids, in the order their tokens appear in `weights`. */
+  grids: ImageTokenGrid[];
+  /**
+   * Attention weights, `[layer][head][visual token]` flattened (layers x
+   * heads x tokens numbers, tokens image after image, each grid row-major):
+   * softmax rows of the attention, so a head's weights over the visual
+   * tokens sum to at most 1 (the rest went to text tokens).
+   */
+  weights: Float32Array;
+  /** Positions averaged (the completion's length, its end token included). */
+  positions: number;
 }
 
 /** One example a stage trains on: an input and the completion whose tokens are scored. */
@@ -411,6 +449,12 @@ export interface DataSelection {
   modalities?: Modality[];
   /** Use at most this many samples of the selection. */
   limit?: number;
+  /**
+   * Use this share of the selection, in (0, 1] (rounded up; with `limit`,
+   * the smaller of the two). Drawn from one seeded order of the selection, so
+   * a smaller fraction's samples are among a larger one's (data scaling).
+   */
+  fraction?: number;
 }
 
 /** One entry of the curriculum (config key `curriculum`). */

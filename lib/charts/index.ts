@@ -10,6 +10,10 @@ export interface Series {
   name: string;
   /** [x, y] points; non-finite y values are gaps. */
   points: [number, number][];
+  /** Dashed line (a reference such as the chance level). */
+  dashed?: boolean;
+  /** Draw a dot at each point (for few points, e.g. one per checkpoint). */
+  markers?: boolean;
 }
 
 export interface LineChart {
@@ -17,6 +21,10 @@ export interface LineChart {
   xLabel: string;
   yLabel: string;
   series: Series[];
+  /** Names of x = 0, 1, 2, ... (checkpoints, fractions): ticks at those positions with these labels. */
+  xLabels?: string[];
+  /** Fixed y range (default: the data's). */
+  yRange?: [number, number];
   width?: number;
   height?: number;
 }
@@ -28,6 +36,8 @@ export interface BarChart {
   groups: string[];
   /** One series per bar in each group (e.g. benchmarks). `errors` draws +-error whiskers. */
   series: { name: string; values: number[]; errors?: number[] }[];
+  /** Horizontal dashed lines across the plot (e.g. the chance level), labelled at the right. */
+  reference?: { value: number; label: string }[];
   width?: number;
   height?: number;
 }
@@ -72,13 +82,16 @@ function yAxis(lo: number, hi: number, width: number, height: number) {
   return { y, grid };
 }
 
-function legend(names: string[], width: number): string {
+function legend(names: string[], width: number, dashed: boolean[] = []): string {
   return names
     .map((name, i) => {
       const perRow = Math.max(1, Math.floor((width - MARGIN.left) / 160));
       const x = MARGIN.left + (i % perRow) * 160;
       const y = 42 + Math.floor(i / perRow) * 14;
-      return `<rect x="${x}" y="${y - 9}" width="12" height="10" fill="${PALETTE[i % PALETTE.length]}"/>${text(x + 16, y, name)}`;
+      const swatch = dashed[i]
+        ? `<line x1="${x}" x2="${x + 12}" y1="${y - 4}" y2="${y - 4}" stroke="${PALETTE[i % PALETTE.length]}" stroke-width="2" stroke-dasharray="3,2"/>`
+        : `<rect x="${x}" y="${y - 9}" width="12" height="10" fill="${PALETTE[i % PALETTE.length]}"/>`;
+      return `${swatch}${text(x + 16, y, name)}`;
     })
     .join('');
 }
@@ -86,16 +99,17 @@ function legend(names: string[], width: number): string {
 export function lineChartSvg(chart: LineChart): string {
   const { width = 720, height = 400 } = chart;
   const all = chart.series.flatMap((s) => s.points).filter(([, y]) => Number.isFinite(y));
-  const xs = all.map(([x]) => x);
+  // named positions get half a step of room on each side, so the outer labels fit
+  const xs = chart.xLabels ? [-0.5, chart.xLabels.length - 0.5] : all.map(([x]) => x);
   const ys = all.map(([, y]) => y);
   const [xLo, xHi] = xs.length ? [Math.min(...xs), Math.max(...xs)] : [0, 1];
-  let [yLo, yHi] = ys.length ? [Math.min(...ys), Math.max(...ys)] : [0, 1];
+  let [yLo, yHi] = chart.yRange ?? (ys.length ? [Math.min(...ys), Math.max(...ys)] : [0, 1]);
   if (yLo === yHi) [yLo, yHi] = [yLo - 1, yHi + 1];
   const plotW = width - MARGIN.left - MARGIN.right;
   const x = (v: number) => MARGIN.left + plotW * ((v - xLo) / (xHi - xLo || 1));
   const { y, grid } = yAxis(yLo, yHi, width, height);
-  const xTicks = ticks(xLo, xHi)
-    .map((v) => text(x(v), height - MARGIN.bottom + 16, label(v), 'text-anchor="middle"'))
+  const xTicks = (chart.xLabels ? chart.xLabels.map((name, i) => [i, name] as const) : ticks(xLo, xHi).map((v) => [v, label(v)] as const))
+    .map(([v, name]) => text(x(v), height - MARGIN.bottom + 16, name, 'text-anchor="middle"'))
     .join('');
   const lines = chart.series
     .map((s, i) => {
@@ -110,7 +124,11 @@ export function lineChartSvg(chart: LineChart): string {
         current += `${current ? 'L' : 'M'}${x(px).toFixed(1)},${y(py).toFixed(1)} `;
       }
       if (current) segments.push(current);
-      return segments.map((d) => `<path d="${d}" fill="none" stroke="${PALETTE[i % PALETTE.length]}" stroke-width="1.5"/>`).join('');
+      const colour = PALETTE[i % PALETTE.length];
+      const dots = s.markers
+        ? s.points.filter(([, py]) => Number.isFinite(py)).map(([px, py]) => `<circle cx="${x(px).toFixed(1)}" cy="${y(py).toFixed(1)}" r="3" fill="${colour}"/>`).join('')
+        : '';
+      return segments.map((d) => `<path d="${d}" fill="none" stroke="${colour}" stroke-width="1.5"${s.dashed ? ' stroke-dasharray="6,4"' : ''}/>`).join('') + dots;
     })
     .join('');
   const body = [
@@ -118,7 +136,7 @@ export function lineChartSvg(chart: LineChart): string {
     xTicks,
     text(MARGIN.left + plotW / 2, height - 18, chart.xLabel, 'text-anchor="middle"'),
     lines,
-    chart.series.length > 1 ? legend(chart.series.map((s) => s.name), width) : '',
+    chart.series.length > 1 ? legend(chart.series.map((s) => s.name), width, chart.series.map((s) => !!s.dashed)) : '',
   ].join('\n');
   return frame(width, height, chart.title, chart.yLabel, body);
 }
@@ -126,7 +144,7 @@ export function lineChartSvg(chart: LineChart): string {
 export function barChartSvg(chart: BarChart): string {
   // wide enough for the bars and for the title (bold 15 px: about 9 px a character)
   const { width = Math.max(480, 120 + chart.groups.length * 40 * Math.max(1, chart.series.length), 40 + 9 * chart.title.length), height = 400 } = chart;
-  const tops = chart.series.flatMap((s) => s.values.map((v, i) => v + (s.errors?.[i] ?? 0))).filter(Number.isFinite);
+  const tops = [...chart.series.flatMap((s) => s.values.map((v, i) => v + (s.errors?.[i] ?? 0))), ...(chart.reference ?? []).map((r) => r.value)].filter(Number.isFinite);
   const hi = Math.max(1e-9, ...tops) * 1.1;
   const { y, grid } = yAxis(0, hi, width, height);
   const plotW = width - MARGIN.left - MARGIN.right;
@@ -150,7 +168,15 @@ export function barChartSvg(chart: BarChart): string {
       return cells + text(x0 + groupW * 0.4, height - MARGIN.bottom + 16, group, 'text-anchor="middle"');
     })
     .join('\n');
-  return frame(width, height, chart.title, chart.yLabel, [grid, bars, chart.series.length > 1 ? legend(chart.series.map((s) => s.name), width) : ''].join('\n'));
+  const references = (chart.reference ?? [])
+    .filter((r) => Number.isFinite(r.value))
+    .map(
+      (r) =>
+        `<line x1="${MARGIN.left}" x2="${width - MARGIN.right}" y1="${y(r.value).toFixed(1)}" y2="${y(r.value).toFixed(1)}" stroke="#555" stroke-width="1.2" stroke-dasharray="6,4"/>` +
+        text(width - MARGIN.right - 2, y(r.value) - 4, r.label, 'text-anchor="end" font-size="10" fill="#555"'),
+    )
+    .join('');
+  return frame(width, height, chart.title, chart.yLabel, [grid, bars, references, chart.series.length > 1 ? legend(chart.series.map((s) => s.name), width) : ''].join('\n'));
 }
 
 /** Rasterise an SVG chart to a PNG file (atomically). */

@@ -9,3 +9,5 @@ export { sampleFrames, probeVideo, decodeFrames, evenlySpacedIndices, type Frame
 export { imageDataUrl, videoDataUrl } from './data-url.ts';
 export { jpegSize } from './jpeg.ts';
 export { createLimiter } from './limiter.ts';
+export { drawOverlay, overlaySvg, type Overlay, type OverlayArrow, type OverlayBox, type OverlayHeat } from './overlay.ts';
+export { imageGrid, type GridCell } from './grid.ts';

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { contentHash, stableJson, writeJsonAtomic } from '../../core/index.ts';
 import type {
   AccumulateResult,
+  AttentionMap,
   Generation,
   Policy,
   PolicyInput,
@@ -22,6 +23,7 @@ import type {
   TrainExample,
 } from '../../core/index.ts';
 import { checkpointFile, readTensorFile, writeTensorFile } from '../../lib/training/index.ts';
+import { attentionMaps } from './attention-map.ts';
 import { paramOffsets } from './engine.ts';
 import { addInto } from './loops.ts';
 import type { GenerateJob } from './generate.ts';
@@ -194,6 +196,12 @@ export class TinyVlmPolicy implements Policy, PolicyTrainer {
   fingerprint(): string {
     const weights = new Uint8Array(this.values.buffer, this.values.byteOffset, this.values.byteLength);
     return contentHash(stableJson({ backend: BACKEND_ID, format: 1, config: this.model.config, device: this.device }), stableJson(this.tokenizer.toJson()), weights);
+  }
+
+  /** Attention from the positions that produced each completion to the image tokens (attention-map.ts). */
+  async attention(inputs: PolicyInput[], completions: string[]): Promise<AttentionMap[]> {
+    await this.ready;
+    return attentionMaps(this.model, this.values, this.limits.kernels, inputs.map((input, i) => ({ input, completion: this.completionIds(completions[i]!) })));
   }
 
   async save(dir: string): Promise<void> {

@@ -1,9 +1,11 @@
 /**
  * run-report: the figures of a run and of an ablation, as PNG.
  *
- * - After a run (`done`): `<run>/plots/loss.png`, `reward_mean.png` and
- *   `reward_std.png`, one line per stage over the run's global step (the
- *   paper's Figure 4 curves), from metrics.jsonl.
+ * - After a run (`done`): `<run>/plots/loss.png` (one line per stage, the
+ *   stages end to end on the run's global step), `reward_mean.png` and
+ *   `reward_std.png` (one line per stage on the stage's own step: the
+ *   paper's Figure 4 curves), from metrics.jsonl. `ladder analyze dynamics`
+ *   draws every metric per stage, reward components apart, runs side by side.
  * - After `ladder ablate` (`compare`): `<out>/ablation.png`, one bar group per
  *   variant, one bar per benchmark, mean with +-std whiskers over seeds (the
  *   paper's Figure 13).
@@ -14,22 +16,22 @@ import { barChartSvg, lineChartSvg, writePng, type Series } from '../../lib/char
 
 const PLUGIN_NAME = 'run-report';
 
-/** Curves drawn per run: file -> metric key and title. */
+/** Curves drawn per run: file -> metric key and title; `local`: on each stage's own step. */
 const CURVES = [
-  { file: 'loss.png', key: 'loss', title: 'training loss' },
-  { file: 'reward_mean.png', key: 'reward_mean', title: 'reward mean' },
-  { file: 'reward_std.png', key: 'reward_std', title: 'reward std (within groups)' },
+  { file: 'loss.png', key: 'loss', title: 'training loss', local: false },
+  { file: 'reward_mean.png', key: 'reward_mean', title: 'reward mean', local: true },
+  { file: 'reward_std.png', key: 'reward_std', title: 'reward std (within groups)', local: true },
 ] as const;
 
-/** One series per stage, stages laid end to end on a global step axis. */
-export function stageSeries(events: MetricEvent[], key: string): Series[] {
+/** One series per stage: laid end to end on a global step axis, or each on its own steps (`local`). */
+export function stageSeries(events: MetricEvent[], key: string, local = false): Series[] {
   const series: Series[] = [];
   let offset = 0;
   for (const stage of [...new Set(events.filter((e) => e.event === 'step').map((e) => e.stage ?? ''))]) {
     const steps = events.filter((e) => e.event === 'step' && e.stage === stage && typeof e.step === 'number');
     const points = steps.filter((e) => typeof e[key] === 'number').map((e): [number, number] => [offset + e.step!, e[key] as number]);
     if (points.length) series.push({ name: stage, points });
-    offset += Math.max(0, ...steps.map((e) => e.step!));
+    if (!local) offset += Math.max(0, ...steps.map((e) => e.step!));
   }
   return series;
 }
@@ -42,9 +44,10 @@ export default definePlugin({
       const events = readJsonLines<MetricEvent>(join(run.dir, 'metrics.jsonl'));
       const written: string[] = [];
       for (const curve of CURVES) {
-        const series = stageSeries(events, curve.key);
+        const series = stageSeries(events, curve.key, curve.local);
         if (!series.length) continue;
-        await writePng(join(run.dir, 'plots', curve.file), lineChartSvg({ title: `${run.name}: ${curve.title}`, xLabel: 'step', yLabel: curve.key, series, width, height }));
+        const xLabel = curve.local ? `${series.length === 1 ? series[0]!.name : 'stage'} step` : 'step (stages end to end)';
+        await writePng(join(run.dir, 'plots', curve.file), lineChartSvg({ title: `${run.name}: ${curve.title}`, xLabel, yLabel: curve.key, series, width, height }));
         written.push(curve.file);
       }
       if (written.length) ladder.log(`plots: ${written.join(', ')} in ${join(run.dir, 'plots')}`);

@@ -42,6 +42,9 @@ const SCORING_PLUGINS: PluginEntry[] = [
   'model-openai',
 ];
 
+/** `ladder analyze <id>`: the paper's analyses (Figures 1, 4-7, 10-13). */
+const ANALYSIS_PLUGINS: PluginEntry[] = ['analysis-semantic-entropy', 'analysis-hints', 'analysis-attention', 'analysis-dynamics', 'analysis-scaling', 'analysis-components'];
+
 export default definePreset({
   options: z.strictObject({
     /** Scene source: the embedded procedural scenes, or ScanNet. */
@@ -71,6 +74,7 @@ export default definePreset({
       ...DATA_PLUGINS,
       ...TRAINING_PLUGINS,
       ...SCORING_PLUGINS,
+      ...ANALYSIS_PLUGINS,
     ],
     settings: {
       name: 'spatial-ladder',

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { createRandom, mixStages, orderStages, selectSamples, type Sample, type StageEntry } from '../../core/index.ts';
+import { applyVariant, ConfigError, createRandom, mixStages, orderStages, selectSamples, type Sample, type StageEntry } from '../../core/index.ts';
 
 const sample = (id: string, task: string, modality: Sample['modality'], split?: Sample['split']): Sample => ({
   id, task, modality, scene: 's', question: id, answer: '1', answerKind: 'number', media: { images: [] }, split,
@@ -28,6 +28,16 @@ test('selection: limit picks a seeded subset and the order is seeded', (t) => {
   t.true(orders.size > 1, 'different seeds give different orders');
 });
 
+test('selection: fraction takes that share (rounded up) of one seeded order, so smaller fractions are inside larger ones', (t) => {
+  const many = Array.from({ length: 40 }, (_, i) => sample(`s${i}`, 'object-size', 'video'));
+  const pick = (fraction: number, limit?: number) => new Set(selectSamples(many, [{ fraction, limit }], createRandom(7, 'stage:x')).map((s) => s.id));
+  const [q, h, t3, all] = [pick(0.25), pick(0.5), pick(0.75), pick(1)];
+  t.deepEqual([q.size, h.size, t3.size, all.size], [10, 20, 30, 40]);
+  t.true([...q].every((id) => h.has(id)) && [...h].every((id) => t3.has(id)), 'nested');
+  t.is(pick(0.01).size, 1, 'rounded up: never empty');
+  t.deepEqual(pick(0.5, 3), new Set([...selectSamples(many, [{ limit: 3 }], createRandom(7, 'stage:x')).map((s) => s.id)]), 'the smaller of limit and fraction, from the same order');
+});
+
 test('mixStages replaces a group by one stage with the union of its data, in the first one\'s place', (t) => {
   const curriculum = [entry('perception', 'sft', [{ tasks: ['localization'] }]), entry('understanding', 'sft', [{ tasks: ['object-size'] }]), entry('reasoning', 'grpo')];
   const mixed = mixStages(curriculum, ['perception', 'understanding']);
@@ -36,4 +46,23 @@ test('mixStages replaces a group by one stage with the union of its data, in the
   t.throws(() => mixStages(curriculum, ['understanding', 'reasoning']), { message: /different kinds \(sft, grpo\)/ });
   t.throws(() => orderStages(curriculum, ['reasoning', 'nope']), { message: /no stage "nope" in the curriculum \(it has perception, understanding, reasoning\)/ });
   t.deepEqual(orderStages(curriculum, ['reasoning', 'perception']).map((e) => e.name), ['reasoning', 'perception']);
+});
+
+test('a variant\'s stage changes: selections cut to the modalities kept, options merged, reward weights replaced; then drop', (t) => {
+  const curriculum = [
+    entry('perception', 'sft', [{ tasks: ['localization'] }]),
+    entry('understanding', 'sft', [{ tasks: ['object-size'] }, { modalities: ['single-image', 'video'] }]),
+    { ...entry('reasoning', 'grpo'), options: { lr: 1e-4, style: 'think' }, rewards: { format: 1, accuracy: 1 } },
+  ];
+  const changed = applyVariant(curriculum, {
+    stages: { understanding: { modalities: ['video'] }, reasoning: { options: { style: 'direct' }, rewards: { accuracy: 1 } } },
+    drop: ['perception'],
+  });
+  t.deepEqual(changed.map((e) => e.name), ['understanding', 'reasoning']);
+  t.deepEqual(changed[0]!.data, [{ tasks: ['object-size'], modalities: ['video'] }, { modalities: ['video'] }]);
+  t.deepEqual(selectSamples(samples, changed[0]!.data, createRandom(1, 'x')).map((s) => s.id).sort(), ['c', 'e'], 'video training samples only');
+  t.deepEqual(changed[1]!.options, { lr: 1e-4, style: 'direct' });
+  t.deepEqual(changed[1]!.rewards, { accuracy: 1 });
+  t.deepEqual(curriculum[2]!.options, { lr: 1e-4, style: 'think' }, 'the input is not changed');
+  t.throws(() => applyVariant(curriculum, { stages: { nowhere: { options: {} } } }), { instanceOf: ConfigError, message: /cannot change stage "nowhere": the curriculum has perception, understanding, reasoning/ });
 });

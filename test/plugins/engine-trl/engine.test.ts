@@ -117,6 +117,24 @@ test.serial('ladder eval --model hf:<dir> on held-out, vsi-bench and spbench-mv 
   t.is(readJsonLines(join(dir, 'eval', 'held-out', 'predictions.jsonl')).length, 4);
 });
 
+test.serial('ladder analyze semantic-entropy --model hf:<dir>: n answers at temperature 0.9 from the Python worker, entropy by the formula', (t) => {
+  requirePython(t);
+  const config = engineConfig(dir, { name: 'analyze' }, 'analyze.json');
+  const out = join(dir, 'semantic-entropy');
+  const run = ladder(dir, ['analyze', 'semantic-entropy', '-c', config, '--model', `hf:${join(dir, 'model')}`, '--questions', '3', '--samples', '3', '--max-tokens', '6', '--out', out]);
+  t.is(run.status, 0, run.stderr.slice(-3000));
+  const { result } = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as { result: { temperature: number; points: { label: string; perQuestion: { rewards: number[]; entropy: number }[] }[] } };
+  t.is(result.temperature, 0.9);
+  const [point] = result.points;
+  t.is(point!.label, 'hf-model');
+  t.is(point!.perQuestion.length, 3);
+  for (const q of point!.perQuestion) {
+    t.is(q.rewards.length, 3);
+    const counts = [...new Set(q.rewards)].map((r) => q.rewards.filter((x) => x === r).length / 3);
+    t.true(Math.abs(q.entropy + counts.reduce((s, p) => s + p * Math.log(p), 0)) < 1e-12);
+  }
+});
+
 test.serial('the whole ladder through TRL: four stages, metrics with the embedded keys, each final checkpoint starts the next, evaluations through the hf policy', (t) => {
   requirePython(t);
   const few = { maxSteps: 2, batchSize: 2, gradAccum: 1, lr: 1e-3, checkpointEvery: 0 };

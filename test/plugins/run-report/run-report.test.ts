@@ -15,6 +15,8 @@ test('stages are laid end to end on one step axis; stages without the key are le
     { name: 'reasoning', points: [[3, 1], [4, 0.5]] },
   ]);
   t.deepEqual(stageSeries(events, 'reward_mean'), [{ name: 'reasoning', points: [[3, 0.5], [4, 0.9]] }]);
+  t.deepEqual(stageSeries(events, 'reward_mean', true), [{ name: 'reasoning', points: [[1, 0.5], [2, 0.9]] }], 'local: on the stage\'s own steps');
+  t.deepEqual(stageSeries(events, 'loss', true).map((s) => s.points[0]), [[1, 3], [1, 1]]);
 });
 
 test('done writes the loss and reward PNGs; compare writes the ablation chart', async (t) => {

@@ -1,0 +1,12 @@
+/**
+ * analysis: what the analysis plugins share (not a plugin: it taps no
+ * hook). Semantic entropy and its chance level, visual-attention metrics,
+ * resumable batched asking, the diagnostic question set of the held-out
+ * scenes.
+ */
+export { semanticEntropy, expectedEntropy } from './entropy.ts';
+export { meanAttention, boxCoverage, attentionIoU, uniformIoU, attentionEntropy, type ImageBox } from './attention.ts';
+export { askRecorded, promptStyleOf, pickSamples, failures, type AskItem, type AskOptions } from './ask.ts';
+export { mean } from './numbers.ts';
+export { diagnosticSet } from './diagnostic.ts';
+export { chanceReports } from './chance.ts';
