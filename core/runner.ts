@@ -132,22 +132,32 @@ export interface ModelSpec {
 /**
  * `--model`: a checkpoint directory, a model id, or `<id>:<path>` (that
  * backend with options `{ path }`, e.g. `hf:runs/x/stages/2-understanding/final`,
- * `hf:Qwen/Qwen2.5-VL-3B-Instruct`). An unknown backend is a usage error, at once.
+ * `hf:Qwen/Qwen2.5-VL-3B-Instruct`). An unknown backend and bad options of
+ * the backend are errors at once, before any dataset is built.
  */
 export function modelSpec(ladder: Ladder, spec: string): ModelSpec {
   if (existsSync(spec) && statSync(spec).isDirectory()) return { checkpoint: resolve(spec), label: basename(resolve(spec)) };
   const withPath = /^([\w-]+):(.+)$/.exec(spec);
-  if (withPath && !ladder.has('models', withPath[1]!))
-    throw new UsageError(`--model ${spec}: no model backend "${withPath[1]}" (registered: ${ladder.ids('models').join(', ')})`);
-  return withPath ? { id: withPath[1]!, path: withPath[2]!, label: `${withPath[1]}-${basename(withPath[2]!)}` } : { id: spec, label: spec };
+  const parsed = withPath ? { id: withPath[1]!, path: withPath[2]!, label: `${withPath[1]}-${basename(withPath[2]!)}` } : { id: spec, label: spec };
+  if (!ladder.has('models', parsed.id))
+    throw new UsageError(`--model ${spec}: ${withPath ? `no model backend "${parsed.id}"` : 'neither a checkpoint directory nor a model backend'} (registered: ${ladder.ids('models').join(', ')})`);
+  backendOptions(ladder, parsed);
+  return parsed;
 }
 
-/** Open the policy a `modelSpec` names (the config's model options apply when it names the config's model). */
-export async function openModel(ladder: Ladder, spec: ModelSpec, ctx: PolicyBackendContext): Promise<Policy> {
-  if (spec.checkpoint) return loadPolicy(ladder, spec.checkpoint, ctx);
+/** The options a spec's backend is created with (the config's model options when it names the config's model), validated. */
+function backendOptions(ladder: Ladder, spec: ModelSpec): Record<string, unknown> {
   const { config } = ladder;
   const options = spec.id === config.model.id ? config.model.options : {};
-  return ladder.get('models', spec.id!).create(spec.path ? { ...options, path: spec.path } : options, ctx);
+  const schema = ladder.get('models', spec.id!).options;
+  if (schema) validate(schema, options, ladder.where, ['model', 'options']);
+  return spec.path ? { ...options, path: spec.path } : options;
+}
+
+/** Open the policy a `modelSpec` names. */
+export async function openModel(ladder: Ladder, spec: ModelSpec, ctx: PolicyBackendContext): Promise<Policy> {
+  if (spec.checkpoint) return loadPolicy(ladder, spec.checkpoint, ctx);
+  return ladder.get('models', spec.id!).create(backendOptions(ladder, spec), ctx);
 }
 
 /** The prompt style a checkpoint records in policy.json (`promptStyle`: how it was trained to be asked), if any. */

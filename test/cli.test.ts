@@ -100,6 +100,17 @@ test('--set far past the end of an array is a usage error at once, naming the ke
   t.is(out.stderr, 'ladder: --set curriculum[10000000].name=x: index 10000000 is past the end of curriculum (4 entries); use 0-3 to change an entry or 4 to append one\n');
 });
 
+test('ladder eval: an unknown --model and bad model options are usage errors before any dataset is built', (t) => {
+  const dir = tempDir(t);
+  const typo = ladder(['eval', '--model', 'runs/typo/final', '--benchmark', 'held-out'], dir);
+  t.is(typo.code, 2);
+  t.regex(typo.stderr, /--model runs\/typo\/final: neither a checkpoint directory nor a model backend \(registered: .*tiny-vlm/);
+  const bad = ladder(['eval', '--model', 'tiny-vlm', '--set', 'model.options.dim=-3', '--benchmark', 'held-out'], dir);
+  t.is(bad.code, 2);
+  t.regex(bad.stderr, /model\.options\.dim/);
+  t.false(existsSync(join(dir, '.ladder-cache')), 'nothing built');
+});
+
 test('the README\'s curriculum example: a stage weighs its own rewards; the old options.rewards form says where the key moved', (t) => {
   const dir = tempDir(t);
   const block = readFileSync(join(root, 'README.md'), 'utf8').match(/```ts\ncurriculum: (\[[\s\S]*?\n\])\n```/)![1]!;
