@@ -289,8 +289,8 @@ export class Engine {
 
   /**
    * One decoding step for every row: embed `tokens` at `positions`, write
-   * their keys and values at step `step` of the cache, attend, and return
-   * the next logits [rows, vocab].
+   * their keys and values at step `step` of the cache (which must be that
+   * wide), attend, and return the next logits [rows, vocab].
    */
   decodeStep(tokens: Int32Array, positions: Int32Array, cache: DecodeCache, step: number): Float32Array {
     return this.scoped(() => this.decodeStepIn(tokens, positions, cache, step));
@@ -300,6 +300,7 @@ export class Engine {
     const { dim: D, layers, heads } = this.config;
     const dh = this.dh;
     const n = tokens.length;
+    const W = cache.width;
     cache.ownMask[step] = 0;
     const embed = this.w('embed');
     const pos = this.w('pos');
@@ -307,23 +308,20 @@ export class Engine {
     for (let r = 0; r < n; r++)
       for (let c = 0, e = tokens[r]! * D, p = positions[r]! * D; c < D; c++) h[r * D + c] = embed[e + c]! + pos[p + c]!;
     let x: Float32Array = h;
-    const q = this.alloc(n * D);
+    let qkv = this.kernels.layerIn(x, this.layerWeights(0));
     for (let l = 0; l < layers; l++) {
-      const w = this.layerWeights(l);
-      const qkv = this.kernels.layerIn(x, w);
       const keys = cache.ownKeys[l]!;
       const values = cache.ownValues[l]!;
-      const { steps } = cache;
       for (let r = 0; r < n; r++)
         for (let h = 0; h < heads; h++) {
           const from = r * 3 * D + h * dh;
-          const k = (r * D + h * dh) * steps + step;
-          const v = ((r * heads + h) * steps + step) * dh;
-          q.set(qkv.subarray(from, from + dh), r * D + h * dh);
-          values.set(qkv.subarray(from + 2 * D, from + 2 * D + dh), v);
-          for (let c = 0; c < dh; c++) keys[k + c * steps] = qkv[from + D + c]!;
+          const k = (r * D + h * dh) * W + step;
+          values.set(qkv.subarray(from + 2 * D, from + 2 * D + dh), ((r * heads + h) * W + step) * dh);
+          for (let c = 0; c < dh; c++) keys[k + c * W] = qkv[from + D + c]!;
         }
-      x = this.kernels.layerOut(x, this.kernels.decodeAttend(q, cache, l, step + 1), w).out;
+      const next = this.kernels.decodeLayer(x, qkv, cache, l, this.layerWeights(l), l + 1 < layers ? this.layerWeights(l + 1) : undefined);
+      x = next.out;
+      qkv = next.qkv!;
     }
     const { out } = rmsNorm(x, n, D, this.w('final.norm'), this.alloc);
     return this.gemm(out, this.w('head'), n, D, this.vocab).slice();

@@ -2,10 +2,11 @@
  * Generation with a KV cache. Prompts are prefilled with the training forward
  * pass; their keys and values are stored once per prompt (shared by its
  * rows, padded to the longest prompt), and each row's generated keys and
- * values go to a cache preallocated for every step (a mask hides the steps
- * not yet filled). All rows decode together, one token per step: per layer,
- * one kernel call for the dense part before attention, one for attention,
- * one for the dense part after it.
+ * values go to a cache that grows by `CHUNK` steps (a mask hides the steps
+ * not yet filled), so attention costs what is filled, not the longest
+ * completion. All rows decode together, one token per step: one kernel call
+ * for the first layer's dense part before attention, then one per layer for
+ * attention, the dense part after it and the next layer's part before it.
  *
  * Sampling: temperature, then top-p (nucleus): the smallest set of the most
  * probable tokens (ties: lower id first) holding at least `topP` of the mass,
@@ -144,13 +145,13 @@ function decodeWith(engine: Engine, job: GenerateJob, alloc: (length: number) =>
     prompts: np,
     rowsPerPrompt: R,
     promptLength: P,
-    steps,
+    width: 0,
     promptMask,
     promptKeys: layer(np * D * P),
     promptValues: layer(np * D * P),
-    ownKeys: layer(steps * n * D),
-    ownValues: layer(steps * n * D),
-    ownMask: alloc(steps).fill(-1e9),
+    ownKeys: [],
+    ownValues: [],
+    ownMask: alloc(0),
   };
   const first = engine.prefill(job.batch, (l, s, k, v) => {
     const pk = cache.promptKeys[l]!;
@@ -179,7 +180,29 @@ function decodeWith(engine: Engine, job: GenerateJob, alloc: (length: number) =>
     }
     if (done.every(Boolean) || step === steps - 1) break;
     for (let r = 0; r < n; r++) positions[r] = lengths[Math.floor(r / R)]! + step;
+    if (step === cache.width) widen(cache, Math.min(steps, step + CHUNK), D, dh, alloc);
     logits = engine.decodeStep(tokens, positions, cache, step);
   }
   return out;
+}
+
+/** Steps the own cache grows by. */
+const CHUNK = 16;
+
+/** Re-lay the generated keys ([rows, heads, dh | width]) and values ([rows, heads, width | dh]) `width` steps wide. */
+function widen(cache: DecodeCache, width: number, dim: number, dh: number, alloc: (length: number) => Float32Array): void {
+  const old = cache.width;
+  const rows = cache.prompts * cache.rowsPerPrompt;
+  /** `blocks` runs of `old` steps of `size` floats each -> runs of `width` steps. */
+  const relay = (from: Float32Array | undefined, blocks: number, size: number) => {
+    const to = alloc(blocks * width * size);
+    if (from) for (let b = 0; b < blocks; b++) to.set(from.subarray(b * old * size, (b + 1) * old * size), b * width * size);
+    return to;
+  };
+  for (let l = 0; l < cache.promptKeys.length; l++) {
+    cache.ownKeys[l] = relay(cache.ownKeys[l], rows * dim, 1);
+    cache.ownValues[l] = relay(cache.ownValues[l], (rows * dim) / dh, dh);
+  }
+  cache.ownMask = alloc(width).fill(-1e9).fill(0, 0, old);
+  cache.width = width;
 }

@@ -46,18 +46,19 @@ export interface GemmOptions {
 export interface DecodeCache {
   prompts: number;
   rowsPerPrompt: number;
-  /** Longest prompt and most generated tokens (the cache widths). */
+  /** Longest prompt (the prompt cache width). */
   promptLength: number;
-  steps: number;
+  /** Generated steps the own cache holds now (it grows in chunks as decoding goes on: attention costs what is filled). */
+  width: number;
   /** [prompts, promptLength]: 0 for a prompt's positions, -1e9 for padding. */
   promptMask: Float32Array;
   /** Per layer: prompt keys transposed [prompts, heads, dh, promptLength] and values [prompts, heads, promptLength, dh]. */
   promptKeys: Float32Array[];
   promptValues: Float32Array[];
-  /** Per layer: generated keys transposed [rows, heads, dh, steps] and values [rows, heads, steps, dh]. */
+  /** Per layer: generated keys transposed [rows, heads, dh, width] and values [rows, heads, width, dh]. */
   ownKeys: Float32Array[];
   ownValues: Float32Array[];
-  /** [steps]: 0 for the filled steps, -1e9 for the rest. */
+  /** [width]: 0 for the filled steps, -1e9 for the rest. */
   ownMask: Float32Array;
 }
 
@@ -96,8 +97,14 @@ export interface Kernels {
   attend(qkv: Float32Array, seg: Segment, out: Float32Array): Float32Array;
   /** Backward of `attend`: adds the segment's gradient into `dQkv` (its own rows' q, k, v; its prefix rows' k, v). */
   attendBackward(qkv: Float32Array, seg: Segment, weights: Float32Array, dOut: Float32Array, dQkv: Float32Array): void;
-  /** One decoding step of layer `layer`: q [rows, dim] against the prompt and the first `filled` generated entries (those `ownMask` opens). */
-  decodeAttend(q: Float32Array, cache: DecodeCache, layer: number, filled: number): Float32Array;
+  /**
+   * One decoding step of layer `layer` after its `layerIn`: the queries of
+   * `qkv` [rows, 3 x dim] attend to the prompt and to the generated entries
+   * `ownMask` opens (this step's keys and values already in the cache), then
+   * `layerOut`; with `next`, the next layer's `layerIn` too. Returns the
+   * layer's output [rows, dim] and, with `next`, the next layer's qkv.
+   */
+  decodeLayer(h: Float32Array, qkv: Float32Array, cache: DecodeCache, layer: number, w: LayerWeights, next?: LayerWeights): { out: Float32Array; qkv?: Float32Array };
 }
 
 export interface ModelShape {
@@ -137,6 +144,50 @@ export function jsKernels({ dim, heads, ffn }: ModelShape): Kernels {
   const scale = 1 / Math.sqrt(dh);
   const rowsOf = (x: Float32Array, cols: number) => x.length / cols;
   const gemm: Kernels['gemm'] = (a, b, m, k, n, options) => kernels.gemm(a, b, m, k, n, options);
+  /** Decoding attention of the queries in `qkv` against the cache (see `decodeLayer`); the filled steps are a prefix of the own cache. */
+  const decodeAttend = (qkv: Float32Array, cache: DecodeCache, layer: number): Float32Array => {
+    const { rowsPerPrompt: R, promptLength: P, width: W, promptMask } = cache;
+    const kp = cache.promptKeys[layer]!;
+    const vp = cache.promptValues[layer]!;
+    const ko = cache.ownKeys[layer]!;
+    const vo = cache.ownValues[layer]!;
+    let filled = 0;
+    while (filled < W && cache.ownMask[filled] === 0) filled++;
+    const rows = cache.prompts * R;
+    const out = new Float32Array(rows * dim);
+    const s = new Float32Array(P + filled);
+    for (let r = 0; r < rows; r++) {
+      const p = Math.floor(r / R);
+      for (let h = 0; h < heads; h++) {
+        const qo = r * width + h * dh;
+        let max = -Infinity;
+        for (let j = 0; j < P; j++) {
+          let x = promptMask[p * P + j]!;
+          for (let c = 0; c < dh; c++) x += qkv[qo + c]! * kp[((p * heads + h) * dh + c) * P + j]!;
+          s[j] = x;
+          if (x > max) max = x;
+        }
+        for (let j = 0; j < filled; j++) {
+          let x = 0;
+          for (let c = 0; c < dh; c++) x += qkv[qo + c]! * ko[(r * dim + h * dh + c) * W + j]!;
+          s[P + j] = x;
+          if (x > max) max = x;
+        }
+        let total = 0;
+        for (let j = 0; j < s.length; j++) total += s[j] = Math.exp(s[j]! - max);
+        const o = r * dim + h * dh;
+        for (let j = 0; j < P; j++) {
+          const w = s[j]! / total;
+          for (let c = 0; c < dh; c++) out[o + c]! += w * vp[((p * heads + h) * P + j) * dh + c]!;
+        }
+        for (let j = 0; j < filled; j++) {
+          const w = s[P + j]! / total;
+          for (let c = 0; c < dh; c++) out[o + c]! += w * vo[((r * heads + h) * W + j) * dh + c]!;
+        }
+      }
+    }
+    return out;
+  };
   const kernels: Kernels = {
     name: 'js',
     layerIn(h, w) {
@@ -257,45 +308,9 @@ export function jsKernels({ dim, heads, ffn }: ModelShape): Kernels {
           }
         }
     },
-    decodeAttend(q, cache, layer, filled) {
-      const { rowsPerPrompt: R, promptLength: P, steps, promptMask } = cache;
-      const kp = cache.promptKeys[layer]!;
-      const vp = cache.promptValues[layer]!;
-      const ko = cache.ownKeys[layer]!;
-      const vo = cache.ownValues[layer]!;
-      const rows = cache.prompts * R;
-      const out = new Float32Array(rows * dim);
-      const s = new Float32Array(P + filled);
-      for (let r = 0; r < rows; r++) {
-        const p = Math.floor(r / R);
-        for (let h = 0; h < heads; h++) {
-          const qo = r * dim + h * dh;
-          let max = -Infinity;
-          for (let j = 0; j < P; j++) {
-            let x = promptMask[p * P + j]!;
-            for (let c = 0; c < dh; c++) x += q[qo + c]! * kp[((p * heads + h) * dh + c) * P + j]!;
-            s[j] = x;
-            if (x > max) max = x;
-          }
-          for (let j = 0; j < filled; j++) {
-            let x = 0;
-            for (let c = 0; c < dh; c++) x += q[qo + c]! * ko[(r * dim + h * dh + c) * steps + j]!;
-            s[P + j] = x;
-            if (x > max) max = x;
-          }
-          let total = 0;
-          for (let j = 0; j < s.length; j++) total += s[j] = Math.exp(s[j]! - max);
-          for (let j = 0; j < P; j++) {
-            const w = s[j]! / total;
-            for (let c = 0; c < dh; c++) out[qo + c]! += w * vp[((p * heads + h) * P + j) * dh + c]!;
-          }
-          for (let j = 0; j < filled; j++) {
-            const w = s[P + j]! / total;
-            for (let c = 0; c < dh; c++) out[qo + c]! += w * vo[((r * heads + h) * steps + j) * dh + c]!;
-          }
-        }
-      }
-      return out;
+    decodeLayer(h, qkv, cache, layer, w, next) {
+      const out = kernels.layerOut(h, decodeAttend(qkv, cache, layer), w).out;
+      return { out, qkv: next && kernels.layerIn(out, next) };
     },
   };
   return kernels;
@@ -369,20 +384,36 @@ function rmsNormBackwardGraph(g: Graph, x: string, inv: string, gain: string, dy
 const tA = (g: Graph, a: string, b: string) => g.node('Gemm', [a, b], { transA: 1 });
 const tB = (g: Graph, a: string, b: string) => g.node('Gemm', [a, b], { transB: 1 });
 
-function layerInGraph({ dim }: ModelShape): Graph {
+/** rmsNorm(h) W_qkv, queries scaled; the weights are inputs named `${prefix}norm1`, `${prefix}qkv`, and `scale`. */
+function layerInOps(g: Graph, { dim }: ModelShape, h: string, prefix = ''): string {
+  const { y } = rmsNormGraph(g, h, g.input(`${prefix}norm1`, [dim]));
+  return g.mul(g.matmul(y, g.input(`${prefix}qkv`, [dim, 3 * dim])), g.input('scale', [3 * dim]));
+}
+
+/**
+ * mid = h + attended W_out; y = mid + relu(rmsNorm(mid) W_up) W_down (weights: inputs `out`,
+ * `norm2`, `up`, `down`). The residual adds are Gemm's C input, written out rather than left to
+ * onnxruntime's MatMul+Add fusion, which applies only where it can prove the shapes: the same
+ * rounding whatever graph the block sits in.
+ */
+function layerOutOps(g: Graph, { dim, ffn }: ModelShape, h: string, attended: string): { y: string; mid: string; hidden: string } {
+  const mid = g.node('Gemm', [attended, g.input('out', [dim, dim]), h]);
+  const { y } = rmsNormGraph(g, mid, g.input('norm2', [dim]));
+  const hidden = g.node('Relu', [g.matmul(y, g.input('up', [dim, ffn]))]);
+  return { y: g.node('Gemm', [hidden, g.input('down', [ffn, dim]), mid]), mid, hidden };
+}
+
+function layerInGraph(shape: ModelShape): Graph {
   const g = new Graph();
-  const { y } = rmsNormGraph(g, g.input('h', ['N', dim]), g.input('norm1', [dim]));
-  g.output(g.mul(g.matmul(y, g.input('qkv', [dim, 3 * dim])), g.input('scale', [3 * dim])), 'y', ['N', 3 * dim]);
+  g.output(layerInOps(g, shape, g.input('h', ['N', shape.dim])), 'y', ['N', 3 * shape.dim]);
   return g;
 }
 
-function layerOutGraph({ dim, ffn }: ModelShape): Graph {
+function layerOutGraph(shape: ModelShape): Graph {
+  const { dim, ffn } = shape;
   const g = new Graph();
-  const h = g.input('h', ['N', dim]);
-  const mid = g.add(h, g.matmul(g.input('attended', ['N', dim]), g.input('out', [dim, dim])));
-  const { y } = rmsNormGraph(g, mid, g.input('norm2', [dim]));
-  const hidden = g.node('Relu', [g.matmul(y, g.input('up', [dim, ffn]))]);
-  g.output(g.add(mid, g.matmul(hidden, g.input('down', [ffn, dim]))), 'y', ['N', dim]);
+  const { y, mid, hidden } = layerOutOps(g, shape, g.input('h', ['N', dim]), g.input('attended', ['N', dim]));
+  g.output(y, 'y', ['N', dim]);
   g.output(mid, 'mid', ['N', dim]);
   g.output(hidden, 'hidden', ['N', ffn]);
   return g;
@@ -490,30 +521,41 @@ function attendBackwardGraph({ dim, heads }: ModelShape, prefixed: boolean): Gra
 }
 
 /**
- * One decoding step. Inputs: q [n, D] (rows prompt-major), shape = [prompts, R, H, dh];
- * prompt keys^T [np, H, dh, P], values [np, H, P, dh], mask [np, 1, 1, P];
- * the rows' own keys^T [n, H, dh, steps], values [n, H, steps, dh], mask [steps].
- * Output o [n, D].
+ * Decoding attention of q [n, D] (rows prompt-major), shape = [prompts, R, H, dh];
+ * inputs: prompt keys^T [np, H, dh, P], values [np, H, P, dh], mask [np, 1, 1, P];
+ * the rows' own keys^T [n, H, dh, W], values [n, H, W, dh], mask [W]. Returns o [n, D].
  */
-function decodeGraph({ dim, heads }: ModelShape): Graph {
-  const g = new Graph();
+function decodeAttendOps(g: Graph, { dim, heads }: ModelShape, q: string): string {
   const dh = dim / heads;
-  const q = g.input('q', ['n', dim]);
   const shape = g.input('shape', [4], 'int64');
   const pk = g.input('pk', ['np', heads, dh, 'P']);
-  const ok = g.input('ok', ['n', heads, dh, 'S']);
+  const ok = g.input('ok', ['n', heads, dh, 'W']);
   // against the prompt: [np, H, R, dh] x [np, H, dh, P]
   const sp = g.add(g.matmul(g.transpose(g.node('Reshape', [q, shape]), [0, 2, 1, 3]), pk), g.input('pmask', ['np', 1, 1, 'P']));
-  // against the row's own tokens: [n, H, 1, dh] x [n, H, dh, S] -> [np, H, R, S]
-  const so = g.add(g.matmul(g.reshape(q, [-1, heads, 1, dh]), ok), g.input('omask', ['S']));
+  // against the row's own tokens: [n, H, 1, dh] x [n, H, dh, W] -> [np, H, R, W]
+  const so = g.add(g.matmul(g.reshape(q, [-1, heads, 1, dh]), ok), g.input('omask', ['W']));
   const byPrompt = g.concat([g.node('Slice', [shape, g.ints([0]), g.ints([3]), g.ints([0])]), g.ints([-1])], 0);
   const soP = g.transpose(g.node('Reshape', [so, byPrompt]), [0, 2, 1, 3]);
   const sizes = g.concat([g.node('Shape', [pk], { start: 3 }), g.node('Shape', [ok], { start: 3 })], 0);
   const [wp, wo] = g.multi('Split', [g.softmax(g.concat([sp, soP], 3)), sizes], 2, { axis: 3 });
   const fromPrompt = g.reshape(g.transpose(g.matmul(wp!, g.input('pv', ['np', heads, 'P', dh])), [0, 2, 1, 3]), [-1, dim]);
   const woRows = g.reshape(g.transpose(wo!, [0, 2, 1, 3]), [-1, heads, 1, 0]);
-  const fromOwn = g.reshape(g.matmul(woRows, g.input('ov', ['n', heads, 'S', dh])), [-1, dim]);
-  g.output(g.add(fromPrompt, fromOwn), 'o', ['n', dim]);
+  const fromOwn = g.reshape(g.matmul(woRows, g.input('ov', ['n', heads, 'W', dh])), [-1, dim]);
+  return g.add(fromPrompt, fromOwn);
+}
+
+/**
+ * One decoding step of a layer after its layerIn (see `Kernels.decodeLayer`): inputs h [n, D],
+ * qkv [n, 3D], the cache (`decodeAttendOps`), the layer's weights, and with `next` the next
+ * layer's `next.norm1`, `next.qkv` and `scale`. Outputs y [n, D] and with `next` qkv [n, 3D].
+ */
+function decodeLayerGraph(shape: ModelShape, next: boolean): Graph {
+  const { dim } = shape;
+  const g = new Graph();
+  const q = g.node('Slice', [g.input('qkv', ['n', 3 * dim]), g.ints([0]), g.ints([dim]), g.ints([1])]);
+  const { y } = layerOutOps(g, shape, g.input('h', ['n', dim]), decodeAttendOps(g, shape, q));
+  g.output(y, 'y', ['n', dim]);
+  if (next) g.output(layerInOps(g, shape, y, 'next.'), 'nqkv', ['n', 3 * dim]);
   return g;
 }
 
@@ -523,7 +565,8 @@ interface Sessions {
   /** [without prefix, with prefix]. */
   attend: OrtSession[];
   backward: OrtSession[];
-  decode: OrtSession;
+  /** [last layer, with the next layer's layerIn]. */
+  decode: OrtSession[];
   layerIn: OrtSession;
   layerOut: OrtSession;
   layerOutBackward: OrtSession;
@@ -542,7 +585,7 @@ function sessionsOf(shape: ModelShape): Sessions {
         gemm: [false, true].map((transA) => [false, true].map((transB) => session(gemmGraph(transA, transB)))),
         attend: [session(attendGraph(shape, false)), session(attendGraph(shape, true))],
         backward: [session(attendBackwardGraph(shape, false)), session(attendBackwardGraph(shape, true))],
-        decode: session(decodeGraph(shape)),
+        decode: [session(decodeLayerGraph(shape, false)), session(decodeLayerGraph(shape, true))],
         layerIn: session(layerInGraph(shape)),
         layerOut: session(layerOutGraph(shape)),
         layerOutBackward: session(layerOutBackwardGraph(shape)),
@@ -648,25 +691,35 @@ export function ortKernels(shape: ModelShape, alloc: Alloc = fresh): Kernels {
         for (let r = 0; r < P; r++) addInto(dQkv, d.subarray(r * 2 * dim, (r + 1) * 2 * dim), (seg.prefix.offset + r) * 3 * dim + dim);
       }
     },
-    decodeAttend(q, cache, layer) {
-      const { prompts, rowsPerPrompt: R, promptLength: P } = cache;
+    decodeLayer(h, qkv, cache, layer, w, next) {
+      const { prompts, rowsPerPrompt: R, promptLength: P, width: W } = cache;
       const n = prompts * R;
-      const o = alloc(n * dim);
-      decode.run(
-        {
-          q: new Tensor('float32', q, [n, dim]),
-          shape: new Tensor('int64', BigInt64Array.of(BigInt(prompts), BigInt(R), BigInt(heads), BigInt(dh)), [4]),
-          pk: new Tensor('float32', cache.promptKeys[layer]!, [prompts, heads, dh, P]),
-          pv: new Tensor('float32', cache.promptValues[layer]!, [prompts, heads, P, dh]),
-          pmask: new Tensor('float32', cache.promptMask, [prompts, 1, 1, P]),
-          ok: new Tensor('float32', cache.ownKeys[layer]!, [n, heads, dh, cache.steps]),
-          ov: new Tensor('float32', cache.ownValues[layer]!, [n, heads, cache.steps, dh]),
-          omask: new Tensor('float32', cache.ownMask, [cache.steps]),
-        },
-        { o: new Tensor('float32', o, [n, dim]) },
-        {},
-      );
-      return o;
+      const { norm2, out, up, down } = weights(w);
+      const y = alloc(n * dim);
+      const feeds: Record<string, OrtTensor> = {
+        h: t(h, n, dim),
+        qkv: t(qkv, n, 3 * dim),
+        shape: new Tensor('int64', BigInt64Array.of(BigInt(prompts), BigInt(R), BigInt(heads), BigInt(dh)), [4]),
+        pk: t(cache.promptKeys[layer]!, prompts, heads, dh, P),
+        pv: t(cache.promptValues[layer]!, prompts, heads, P, dh),
+        pmask: t(cache.promptMask, prompts, 1, 1, P),
+        ok: t(cache.ownKeys[layer]!, n, heads, dh, W),
+        ov: t(cache.ownValues[layer]!, n, heads, W, dh),
+        omask: t(cache.ownMask, W),
+        out,
+        norm2,
+        up,
+        down,
+      };
+      const fetches: Record<string, OrtTensor> = { y: t(y, n, dim) };
+      if (!next) {
+        decode[0]!.run(feeds, fetches, {});
+        return { out: y };
+      }
+      const nqkv = alloc(n * 3 * dim);
+      Object.assign(feeds, { 'next.norm1': t(next.norm1, dim), 'next.qkv': t(next.qkv, dim, 3 * dim), scale: t(scale, 3 * dim) });
+      decode[1]!.run(feeds, { ...fetches, nqkv: t(nqkv, n, 3 * dim) }, {});
+      return { out: y, qkv: nqkv };
     },
   };
 }
