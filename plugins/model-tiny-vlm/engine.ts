@@ -151,27 +151,30 @@ export class Engine {
     return { norm1: w('norm1'), qkv: w('qkv'), out: w('out'), norm2: w('norm2'), up: w('up'), down: w('down') };
   }
 
-  private layer(l: number, h: Float32Array, segments: Segment[], capture?: KvCapture): { out: Float32Array; tape: LayerTape } {
+  /** One layer; with `keep`, what its backward pass needs. */
+  private layer(l: number, h: Float32Array, segments: Segment[], keep: boolean, capture?: KvCapture): { out: Float32Array; tape?: LayerTape } {
     const D = this.config.dim;
     const w = this.layerWeights(l);
     const qkv = this.kernels.layerIn(h, w);
     const attended = this.alloc(h.length);
-    const weights = segments.map((seg, s) => {
-      if (capture) capture(l, s, columns(qkv, 3 * D, seg.offset, seg.length, D, D, this.alloc), columns(qkv, 3 * D, seg.offset, seg.length, 2 * D, D, this.alloc));
-      return this.kernels.attend(qkv, seg, attended);
-    });
+    if (capture) segments.forEach((seg, s) => capture(l, s, columns(qkv, 3 * D, seg.offset, seg.length, D, D, this.alloc), columns(qkv, 3 * D, seg.offset, seg.length, 2 * D, D, this.alloc)));
+    if (!keep) {
+      for (const seg of segments) this.kernels.attendValue(qkv, seg, attended);
+      return { out: this.kernels.layerOutValue(h, attended, w) };
+    }
+    const weights = segments.map((seg) => this.kernels.attend(qkv, seg, attended));
     const kept = this.kernels.layerOut(h, attended, w);
     return { out: kept.out, tape: { input: h, qkv, weights, attended, kept } };
   }
 
-  /** Hidden states after the final norm [positions, dim], and what backward needs. */
-  private trunk(b: Batch, capture?: KvCapture): Omit<Tape, 'picked' | 'probs'> & { normed: Float32Array } {
+  /** Hidden states after the final norm [positions, dim], and with `keep` what backward needs. */
+  private trunk(b: Batch, keep: boolean, capture?: KvCapture): Omit<Tape, 'picked' | 'probs'> & { normed: Float32Array } {
     const vision = b.pixels ? this.vision(b.pixels, b.imageCount) : undefined;
     let h = this.embed(b, vision);
     const layers: LayerTape[] = [];
     for (let l = 0; l < this.config.layers; l++) {
-      const { out, tape } = this.layer(l, h, b.segments, capture);
-      layers.push(tape);
+      const { out, tape } = this.layer(l, h, b.segments, keep, capture);
+      if (tape) layers.push(tape);
       h = out;
     }
     const { out: normed, inv } = rmsNorm(h, h.length / this.config.dim, this.config.dim, this.w('final.norm'), this.alloc);
@@ -184,7 +187,7 @@ export class Engine {
     const mark = this.arena.mark();
     const D = this.config.dim;
     const V = this.vocab;
-    const trunk = this.trunk(b);
+    const trunk = this.trunk(b, keep);
     const R = b.rows.length;
     const picked = this.alloc(R * D);
     for (let i = 0; i < R; i++) picked.set(trunk.normed.subarray(b.rows[i]! * D, (b.rows[i]! + 1) * D), i * D);
@@ -280,7 +283,7 @@ export class Engine {
   prefill(b: Batch, capture: KvCapture): Float32Array {
     return this.scoped(() => {
       const D = this.config.dim;
-      const { normed } = this.trunk(b, capture);
+      const { normed } = this.trunk(b, false, capture);
       const last = this.alloc(b.promptEnds.length * D);
       b.promptEnds.forEach((row, i) => last.set(normed.subarray(row * D, (row + 1) * D), i * D));
       return this.gemm(last, this.w('head'), b.promptEnds.length, D, this.vocab).slice();

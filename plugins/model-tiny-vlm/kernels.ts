@@ -87,6 +87,8 @@ export interface Kernels {
   layerIn(h: Float32Array, w: LayerWeights): Float32Array;
   /** mid = h + attended W_out; out = mid + relu(rmsNorm(mid) W_up) W_down. */
   layerOut(h: Float32Array, attended: Float32Array, w: LayerWeights): LayerOut;
+  /** `layerOut`'s `out` alone, when no backward pass follows (less memory written). */
+  layerOutValue(h: Float32Array, attended: Float32Array, w: LayerWeights): Float32Array;
   /** Backward of `layerOut`: dMid (the gradient reaching h through the residual), dAttended, weight gradients. */
   layerOutBackward(dOut: Float32Array, attended: Float32Array, kept: LayerOut, w: LayerWeights): { dMid: Float32Array; dAttended: Float32Array; grads: Pick<LayerWeights, 'out' | 'norm2' | 'up' | 'down'> };
   /** Backward of `layerIn` plus the residual: dh = dMid + d(layerIn)/dh . dQkv. */
@@ -95,6 +97,8 @@ export interface Kernels {
   gemm(a: Float32Array, b: Float32Array, m: number, k: number, n: number, options?: GemmOptions): Float32Array;
   /** Attend one segment: writes its rows of `out` [positions, dim]; returns the attention weights [heads, T, S]. */
   attend(qkv: Float32Array, seg: Segment, out: Float32Array): Float32Array;
+  /** `attend` without its weights, when no backward pass follows. */
+  attendValue(qkv: Float32Array, seg: Segment, out: Float32Array): void;
   /** Backward of `attend`: adds the segment's gradient into `dQkv` (its own rows' q, k, v; its prefix rows' k, v). */
   attendBackward(qkv: Float32Array, seg: Segment, weights: Float32Array, dOut: Float32Array, dQkv: Float32Array): void;
   /**
@@ -308,8 +312,10 @@ export function jsKernels({ dim, heads, ffn }: ModelShape): Kernels {
           }
         }
     },
+    layerOutValue: (h, attended, w) => kernels.layerOut(h, attended, w).out,
+    attendValue: (qkv, seg, out) => void kernels.attend(qkv, seg, out),
     decodeLayer(h, qkv, cache, layer, w, next) {
-      const out = kernels.layerOut(h, decodeAttend(qkv, cache, layer), w).out;
+      const out = kernels.layerOutValue(h, decodeAttend(qkv, cache, layer), w);
       return { out, qkv: next && kernels.layerIn(out, next) };
     },
   };
@@ -409,13 +415,15 @@ function layerInGraph(shape: ModelShape): Graph {
   return g;
 }
 
-function layerOutGraph(shape: ModelShape): Graph {
+function layerOutGraph(shape: ModelShape, keep: boolean): Graph {
   const { dim, ffn } = shape;
   const g = new Graph();
   const { y, mid, hidden } = layerOutOps(g, shape, g.input('h', ['N', dim]), g.input('attended', ['N', dim]));
   g.output(y, 'y', ['N', dim]);
-  g.output(mid, 'mid', ['N', dim]);
-  g.output(hidden, 'hidden', ['N', ffn]);
+  if (keep) {
+    g.output(mid, 'mid', ['N', dim]);
+    g.output(hidden, 'hidden', ['N', ffn]);
+  }
   return g;
 }
 
@@ -464,8 +472,8 @@ function joinHeads(g: Graph, xs: string[], dim: number): string {
   return g.reshape(g.transpose(stacked, [2, 0, 1, 3]), [0, xs.length * dim]);
 }
 
-/** Inputs: own rows x [T, 3D], prefix rows p [P, 3D] (when `prefixed`), mask [T, S]. Outputs: o [T, D], w [H, T, S]. */
-function attendGraph({ dim, heads }: ModelShape, prefixed: boolean): Graph {
+/** Inputs: own rows x [T, 3D], prefix rows p [P, 3D] (when `prefixed`), mask [T, S]. Outputs: o [T, D] and with `keep` w [H, T, S]. */
+function attendGraph({ dim, heads }: ModelShape, prefixed: boolean, keep: boolean): Graph {
   const g = new Graph();
   const dh = dim / heads;
   const x = g.input('x', ['T', 3 * dim]);
@@ -479,7 +487,7 @@ function attendGraph({ dim, heads }: ModelShape, prefixed: boolean): Graph {
   }
   const mask = g.input('mask', ['T', 'S']);
   const w = g.softmax(g.add(g.matmul(q!, g.transpose(keys, [0, 2, 1])), mask));
-  g.output(w, 'w', [heads, 'T', 'S']);
+  if (keep) g.output(w, 'w', [heads, 'T', 'S']);
   g.output(joinHeads(g, [g.matmul(w, values)], dim), 'o', ['T', dim]);
   return g;
 }
@@ -562,13 +570,14 @@ function decodeLayerGraph(shape: ModelShape, next: boolean): Graph {
 interface Sessions {
   /** [transA][transB]. */
   gemm: OrtSession[][];
-  /** [without prefix, with prefix]. */
-  attend: OrtSession[];
+  /** [without weights, keeping them][without prefix, with prefix]. */
+  attend: OrtSession[][];
   backward: OrtSession[];
   /** [last layer, with the next layer's layerIn]. */
   decode: OrtSession[];
   layerIn: OrtSession;
-  layerOut: OrtSession;
+  /** [output only, keeping what the backward pass needs]. */
+  layerOut: OrtSession[];
   layerOutBackward: OrtSession;
   layerInBackward: OrtSession;
 }
@@ -583,11 +592,11 @@ function sessionsOf(shape: ModelShape): Sessions {
       key,
       (s = {
         gemm: [false, true].map((transA) => [false, true].map((transB) => session(gemmGraph(transA, transB)))),
-        attend: [session(attendGraph(shape, false)), session(attendGraph(shape, true))],
+        attend: [false, true].map((keep) => [false, true].map((prefixed) => session(attendGraph(shape, prefixed, keep)))),
         backward: [session(attendBackwardGraph(shape, false)), session(attendBackwardGraph(shape, true))],
         decode: [session(decodeLayerGraph(shape, false)), session(decodeLayerGraph(shape, true))],
         layerIn: session(layerInGraph(shape)),
-        layerOut: session(layerOutGraph(shape)),
+        layerOut: [false, true].map((keep) => session(layerOutGraph(shape, keep))),
         layerOutBackward: session(layerOutBackwardGraph(shape)),
         layerInBackward: session(layerInBackwardGraph(shape)),
       }),
@@ -604,6 +613,13 @@ export function ortKernels(shape: ModelShape, alloc: Alloc = fresh): Kernels {
   const rowsOf = (data: Float32Array, offset: number, length: number, width: number) =>
     new Tensor('float32', data.subarray(offset * width, (offset + length) * width), [length, width]);
   const scale = new Float32Array(3 * dim).fill(1).fill(1 / Math.sqrt(dim / heads), 0, dim);
+  const attendFeeds = (qkv: Float32Array, seg: Segment) => {
+    const T = seg.length;
+    const P = seg.prefix?.length ?? 0;
+    const feeds: Record<string, OrtTensor> = { x: rowsOf(qkv, seg.offset, T, 3 * dim), mask: new Tensor('float32', causalMask(T, P), [T, P + T]) };
+    if (seg.prefix) feeds.p = rowsOf(qkv, seg.prefix.offset, P, 3 * dim);
+    return feeds;
+  };
   const t = (data: Float32Array, ...dims: number[]) => new Tensor('float32', data, dims);
   const weights = (w: LayerWeights) => ({
     norm1: t(w.norm1, dim),
@@ -625,12 +641,18 @@ export function ortKernels(shape: ModelShape, alloc: Alloc = fresh): Kernels {
       const n = h.length / dim;
       const { norm2, out, up, down } = weights(w);
       const result = { out: alloc(n * dim), mid: alloc(n * dim), hidden: alloc(n * ffn) };
-      blocks.layerOut.run(
+      blocks.layerOut[1]!.run(
         { h: t(h, n, dim), attended: t(attended, n, dim), out, norm2, up, down },
         { y: t(result.out, n, dim), mid: t(result.mid, n, dim), hidden: t(result.hidden, n, ffn) },
         {},
       );
       return result;
+    },
+    layerOutValue(h, attended, w) {
+      const n = h.length / dim;
+      const y = alloc(n * dim);
+      blocks.layerOut[0]!.run({ h: t(h, n, dim), attended: t(attended, n, dim), ...weights(w) }, { y: t(y, n, dim) }, {});
+      return y;
     },
     layerOutBackward(dOut, attended, kept, w) {
       const n = dOut.length / dim;
@@ -665,11 +687,12 @@ export function ortKernels(shape: ModelShape, alloc: Alloc = fresh): Kernels {
     attend(qkv, seg, out) {
       const T = seg.length;
       const P = seg.prefix?.length ?? 0;
-      const feeds: Record<string, OrtTensor> = { x: rowsOf(qkv, seg.offset, T, 3 * dim), mask: new Tensor('float32', causalMask(T, P), [T, P + T]) };
-      if (seg.prefix) feeds.p = rowsOf(qkv, seg.prefix.offset, P, 3 * dim);
       const weights = alloc(heads * T * (P + T));
-      attend[seg.prefix ? 1 : 0]!.run(feeds, { o: rowsOf(out, seg.offset, T, dim), w: new Tensor('float32', weights, [heads, T, P + T]) }, {});
+      attend[1]![seg.prefix ? 1 : 0]!.run(attendFeeds(qkv, seg), { o: rowsOf(out, seg.offset, T, dim), w: new Tensor('float32', weights, [heads, T, P + T]) }, {});
       return weights;
+    },
+    attendValue(qkv, seg, out) {
+      attend[0]![seg.prefix ? 1 : 0]!.run(attendFeeds(qkv, seg), { o: rowsOf(out, seg.offset, seg.length, dim) }, {});
     },
     attendBackward(qkv, seg, weights, dOut, dQkv) {
       const T = seg.length;

@@ -32,7 +32,7 @@ test('onnxruntime gemm equals the plain loops for every transpose flag, into a g
     }
 });
 
-test('onnxruntime attention (forward and backward, with and without a shared prefix) equals the plain loops', (t) => {
+test('onnxruntime attention (forward with and without weights, backward, with and without a shared prefix) equals the plain loops', (t) => {
   const { dim, heads } = SHAPE;
   // a prompt of 5 rows, a plain sequence of 4 rows, two completions (3 and 2 rows) continuing the prompt
   const segments: Segment[] = [
@@ -49,9 +49,13 @@ test('onnxruntime attention (forward and backward, with and without a shared pre
     const dQkv = new Float32Array(N * 3 * dim);
     const weights = segments.map((seg) => kernels.attend(qkv, seg, out));
     segments.forEach((seg, i) => kernels.attendBackward(qkv, seg, weights[i]!, dOut, dQkv));
-    return { out, dQkv, weights };
+    const value = new Float32Array(N * dim);
+    for (const seg of segments) kernels.attendValue(qkv, seg, value);
+    return { out, dQkv, weights, value };
   });
   t.true(maxDiff(outs[0]!.out, outs[1]!.out) < 1e-5);
+  // without the weights (no backward pass to come): the same output, bit for bit
+  for (const o of outs) t.deepEqual([...o.value], [...o.out]);
   outs[0]!.weights.forEach((w, i) => t.true(maxDiff(w, outs[1]!.weights[i]!) < 1e-5, `weights of segment ${i}`));
   t.true(maxDiff(outs[0]!.dQkv, outs[1]!.dQkv) < 1e-5);
   // the prefix rows received key/value gradients from both completions, and no query gradient from them
@@ -111,7 +115,7 @@ test('onnxruntime decoding layer (attention to padded prompts and a partly fille
   t.deepEqual([...js.decodeLayer(h, qkv, cache, 0, w).out], [...a.out]);
 });
 
-test('onnxruntime layer blocks (norm + qkv; output projection + norm + MLP) and their backward passes equal the plain loops', (t) => {
+test('onnxruntime layer blocks (norm + qkv; output projection + norm + MLP, with and without the tape) and their backward passes equal the plain loops', (t) => {
   const { dim, ffn } = SHAPE;
   const N = 6;
   const w = layerWeights('');
@@ -127,6 +131,7 @@ test('onnxruntime layer blocks (norm + qkv; output projection + norm + MLP) and 
   const close = (x: Float32Array, y: Float32Array, what: string) => t.true(maxDiff(x, y) < 1e-4 * Math.max(1, ...y.map(Math.abs)), `${what}: ${maxDiff(x, y)}`);
   close(a!.qkv, b!.qkv, 'qkv');
   for (const key of ['out', 'mid', 'hidden'] as const) close(a!.kept[key], b!.kept[key], key);
+  for (const k of [js, ort]) t.deepEqual([...k.layerOutValue(h, attended, w)], [...k.layerOut(h, attended, w).out], `${k.name}: layerOutValue is layerOut's out`);
   close(a!.back.dMid, b!.back.dMid, 'dMid');
   close(a!.back.dAttended, b!.back.dAttended, 'dAttended');
   for (const key of ['out', 'norm2', 'up', 'down'] as const) close(a!.back.grads[key], b!.back.grads[key], `grad ${key}`);
