@@ -43,14 +43,15 @@ export interface GenerateJob {
 export const rowRandom = (seed: number, input: number, sample: number) => createRandom(seed, `tiny-vlm/sample/${input}/${sample}`);
 
 let scratch = new Float64Array(0);
-/** Unnormalised probabilities exp((x - max) / temperature), in a buffer reused by the next call. */
-function weightsOf(logits: Float32Array, temperature: number): Float64Array {
+/** Unnormalised probabilities exp((x - max) / temperature), in a buffer reused by the next call, and their sum. */
+function weightsOf(logits: Float32Array, temperature: number): { p: Float64Array; total: number } {
   if (scratch.length !== logits.length) scratch = new Float64Array(logits.length);
   let max = -Infinity;
   for (let i = 0; i < logits.length; i++) if (logits[i]! > max) max = logits[i]!;
   const k = 1 / temperature;
-  for (let i = 0; i < logits.length; i++) scratch[i] = Math.exp((logits[i]! - max) * k);
-  return scratch;
+  let total = 0;
+  for (let i = 0; i < logits.length; i++) total += scratch[i] = Math.exp((logits[i]! - max) * k);
+  return { p: scratch, total };
 }
 
 /** Walk the kept tokens in id order with a uniform draw scaled by their mass. */
@@ -73,9 +74,7 @@ export function sampleToken(logits: Float32Array, { temperature, topP }: DecodeO
     for (let i = 1; i < logits.length; i++) if (logits[i]! > logits[best]!) best = i;
     return best;
   }
-  const p = weightsOf(logits, temperature);
-  let total = 0;
-  for (const x of p) total += x;
+  const { p, total } = weightsOf(logits, temperature);
   if (topP >= 1) return draw(p, undefined, total, random);
   // max-heap of token ids by (probability desc, id asc); pop until the mass reaches topP
   const before = (a: number, b: number) => p[a]! > p[b]! || (p[a] === p[b] && a < b);
@@ -110,7 +109,7 @@ export function sampleToken(logits: Float32Array, { temperature, topP }: DecodeO
 /** The same sampler by sorting the whole vocabulary: the reference `sampleToken` is tested against. */
 export function sampleTokenBySort(logits: Float32Array, { temperature, topP }: DecodeOptions, random: Random): number {
   if (temperature <= 0) return sampleToken(logits, { temperature, topP, maxTokens: 0 }, random);
-  const p = Float64Array.from(weightsOf(logits, temperature));
+  const p = Float64Array.from(weightsOf(logits, temperature).p);
   const total = p.reduce((s, x) => s + x, 0);
   const order = [...p.keys()].sort((a, b) => p[b]! - p[a]! || a - b);
   const kept = new Uint8Array(p.length);
@@ -156,12 +155,11 @@ function decodeWith(engine: Engine, job: GenerateJob, alloc: (length: number) =>
   const first = engine.prefill(job.batch, (l, s, k, v) => {
     const pk = cache.promptKeys[l]!;
     const pv = cache.promptValues[l]!;
-    for (let t = 0; t < lengths[s]!; t++)
-      for (let h = 0; h < heads; h++)
-        for (let c = 0; c < dh; c++) {
-          pk[((s * heads + h) * dh + c) * P + t] = k[t * D + h * dh + c]!;
-          pv[((s * heads + h) * P + t) * dh + c] = v[t * D + h * dh + c]!;
-        }
+    const T = lengths[s]!;
+    for (let h = 0; h < heads; h++) {
+      for (let c = 0; c < dh; c++) for (let t = 0, to = ((s * heads + h) * dh + c) * P; t < T; t++) pk[to + t] = k[t * D + h * dh + c]!;
+      for (let t = 0; t < T; t++) pv.set(v.subarray(t * D + h * dh, t * D + (h + 1) * dh), ((s * heads + h) * P + t) * dh);
+    }
   });
   const V = engine.vocab;
   const randoms = rows.map((r) => rowRandom(job.seed, r.input, r.sample));
