@@ -319,8 +319,11 @@ export class Engine {
         for (let h = 0; h < heads; h++) {
           const from = r * 3 * D + h * dh;
           const k = (r * D + h * dh) * W + step;
-          values.set(qkv.subarray(from + 2 * D, from + 2 * D + dh), ((r * heads + h) * W + step) * dh);
-          for (let c = 0; c < dh; c++) keys[k + c * W] = qkv[from + D + c]!;
+          const v = ((r * heads + h) * W + step) * dh;
+          for (let c = 0; c < dh; c++) {
+            keys[k + c * W] = qkv[from + D + c]!;
+            values[v + c] = qkv[from + 2 * D + c]!;
+          }
         }
       const next = this.kernels.decodeLayer(x, qkv, cache, l, this.layerWeights(l), l + 1 < layers ? this.layerWeights(l + 1) : undefined);
       x = next.out;

@@ -158,7 +158,7 @@ function decodeWith(engine: Engine, job: GenerateJob, alloc: (length: number) =>
     const T = lengths[s]!;
     for (let h = 0; h < heads; h++) {
       for (let c = 0; c < dh; c++) for (let t = 0, to = ((s * heads + h) * dh + c) * P; t < T; t++) pk[to + t] = k[t * D + h * dh + c]!;
-      for (let t = 0; t < T; t++) pv.set(v.subarray(t * D + h * dh, t * D + (h + 1) * dh), ((s * heads + h) * P + t) * dh);
+      for (let t = 0, to = (s * heads + h) * P * dh; t < T; t++) for (let c = 0; c < dh; c++) pv[to + t * dh + c] = v[t * D + h * dh + c]!;
     }
   });
   const V = engine.vocab;
