@@ -529,7 +529,8 @@ function attendBackwardGraph({ dim, heads }: ModelShape, prefixed: boolean): Gra
 }
 
 /**
- * Decoding attention of q [n, D] (rows prompt-major), shape = [prompts, R, H, dh];
+ * Decoding attention of q [n, D] (rows prompt-major), shape = [prompts, R, H, dh],
+ * byPrompt = [prompts, R, H, -1], sizes = [P, W] (int64 inputs: shapes as data, no nodes);
  * inputs: prompt keys^T [np, H, dh, P], values [np, H, P, dh], mask [np, 1, 1, P];
  * the rows' own keys^T [n, H, dh, W], values [n, H, W, dh], mask [W]. Returns o [n, D].
  */
@@ -542,10 +543,8 @@ function decodeAttendOps(g: Graph, { dim, heads }: ModelShape, q: string): strin
   const sp = g.add(g.matmul(g.transpose(g.node('Reshape', [q, shape]), [0, 2, 1, 3]), pk), g.input('pmask', ['np', 1, 1, 'P']));
   // against the row's own tokens: [n, H, 1, dh] x [n, H, dh, W] -> [np, H, R, W]
   const so = g.add(g.matmul(g.reshape(q, [-1, heads, 1, dh]), ok), g.input('omask', ['W']));
-  const byPrompt = g.concat([g.node('Slice', [shape, g.ints([0]), g.ints([3]), g.ints([0])]), g.ints([-1])], 0);
-  const soP = g.transpose(g.node('Reshape', [so, byPrompt]), [0, 2, 1, 3]);
-  const sizes = g.concat([g.node('Shape', [pk], { start: 3 }), g.node('Shape', [ok], { start: 3 })], 0);
-  const [wp, wo] = g.multi('Split', [g.softmax(g.concat([sp, soP], 3)), sizes], 2, { axis: 3 });
+  const soP = g.transpose(g.node('Reshape', [so, g.input('byPrompt', [4], 'int64')]), [0, 2, 1, 3]);
+  const [wp, wo] = g.multi('Split', [g.softmax(g.concat([sp, soP], 3)), g.input('sizes', [2], 'int64')], 2, { axis: 3 });
   const fromPrompt = g.reshape(g.transpose(g.matmul(wp!, g.input('pv', ['np', heads, 'P', dh])), [0, 2, 1, 3]), [-1, dim]);
   const woRows = g.reshape(g.transpose(wo!, [0, 2, 1, 3]), [-1, heads, 1, 0]);
   const fromOwn = g.reshape(g.matmul(woRows, g.input('ov', ['n', heads, 'W', dh])), [-1, dim]);
@@ -723,6 +722,8 @@ export function ortKernels(shape: ModelShape, alloc: Alloc = fresh): Kernels {
         h: t(h, n, dim),
         qkv: t(qkv, n, 3 * dim),
         shape: new Tensor('int64', BigInt64Array.of(BigInt(prompts), BigInt(R), BigInt(heads), BigInt(dh)), [4]),
+        byPrompt: new Tensor('int64', BigInt64Array.of(BigInt(prompts), BigInt(R), BigInt(heads), -1n), [4]),
+        sizes: new Tensor('int64', BigInt64Array.of(BigInt(P), BigInt(W)), [2]),
         pk: t(cache.promptKeys[layer]!, prompts, heads, dh, P),
         pv: t(cache.promptValues[layer]!, prompts, heads, P, dh),
         pmask: t(cache.promptMask, prompts, 1, 1, P),
