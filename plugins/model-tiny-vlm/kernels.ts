@@ -620,20 +620,25 @@ export function ortKernels(shape: ModelShape, alloc: Alloc = fresh): Kernels {
     return feeds;
   };
   const t = (data: Float32Array, ...dims: number[]) => new Tensor('float32', data, dims);
-  const weights = (w: LayerWeights) => ({
-    norm1: t(w.norm1, dim),
-    qkv: t(w.qkv, dim, 3 * dim),
-    out: t(w.out, dim, dim),
-    norm2: t(w.norm2, dim),
-    up: t(w.up, dim, ffn),
-    down: t(w.down, ffn, dim),
-  });
+  const scaleTensor = t(scale, 3 * dim);
+  /** A layer's weight tensors, made once per layer (they wrap the parameters' memory, read at each run). */
+  const made = new WeakMap<Float32Array, Record<keyof LayerWeights, OrtTensor>>();
+  const weights = (w: LayerWeights) => {
+    let tensors = made.get(w.qkv);
+    if (!tensors)
+      made.set(
+        w.qkv,
+        (tensors = { norm1: t(w.norm1, dim), qkv: t(w.qkv, dim, 3 * dim), out: t(w.out, dim, dim), norm2: t(w.norm2, dim), up: t(w.up, dim, ffn), down: t(w.down, ffn, dim) }),
+      );
+    return tensors;
+  };
   return {
     name: 'onnxruntime',
     layerIn(h, w) {
       const n = h.length / dim;
       const y = alloc(n * 3 * dim);
-      blocks.layerIn.run({ h: t(h, n, dim), norm1: t(w.norm1, dim), qkv: t(w.qkv, dim, 3 * dim), scale: t(scale, 3 * dim) }, { y: t(y, n, 3 * dim) }, {});
+      const { norm1, qkv } = weights(w);
+      blocks.layerIn.run({ h: t(h, n, dim), norm1, qkv, scale: scaleTensor }, { y: t(y, n, 3 * dim) }, {});
       return y;
     },
     layerOut(h, attended, w) {
@@ -650,7 +655,8 @@ export function ortKernels(shape: ModelShape, alloc: Alloc = fresh): Kernels {
     layerOutValue(h, attended, w) {
       const n = h.length / dim;
       const y = alloc(n * dim);
-      blocks.layerOut[0]!.run({ h: t(h, n, dim), attended: t(attended, n, dim), ...weights(w) }, { y: t(y, n, dim) }, {});
+      const { norm2, out, up, down } = weights(w);
+      blocks.layerOut[0]!.run({ h: t(h, n, dim), attended: t(attended, n, dim), out, norm2, up, down }, { y: t(y, n, dim) }, {});
       return y;
     },
     layerOutBackward(dOut, attended, kept, w) {
@@ -668,7 +674,7 @@ export function ortKernels(shape: ModelShape, alloc: Alloc = fresh): Kernels {
       const n = h.length / dim;
       const r = { dh: alloc(n * dim), grads: { norm1: alloc(dim), qkv: alloc(dim * 3 * dim) } };
       blocks.layerInBackward.run(
-        { dqkv: t(dQkv, n, 3 * dim), scale: t(scale, 3 * dim), h: t(h, n, dim), norm1: t(w.norm1, dim), qkv: t(w.qkv, dim, 3 * dim), dmid: t(dMid, n, dim) },
+        { dqkv: t(dQkv, n, 3 * dim), scale: scaleTensor, h: t(h, n, dim), norm1: weights(w).norm1, qkv: weights(w).qkv, dmid: t(dMid, n, dim) },
         { dh: t(r.dh, n, dim), gnorm1: t(r.grads.norm1, dim), gqkv: t(r.grads.qkv, dim, 3 * dim) },
         {},
       );
@@ -741,7 +747,7 @@ export function ortKernels(shape: ModelShape, alloc: Alloc = fresh): Kernels {
         return { out: y };
       }
       const nqkv = alloc(n * 3 * dim);
-      Object.assign(feeds, { 'next.norm1': t(next.norm1, dim), 'next.qkv': t(next.qkv, dim, 3 * dim), scale: t(scale, 3 * dim) });
+      Object.assign(feeds, { 'next.norm1': weights(next).norm1, 'next.qkv': weights(next).qkv, scale: scaleTensor });
       decode[1]!.run(feeds, { ...fetches, nqkv: t(nqkv, n, 3 * dim) }, {});
       return { out: y, qkv: nqkv };
     },
