@@ -293,13 +293,13 @@ export class Engine {
   /**
    * One decoding step for every row: embed `tokens` at `positions`, write
    * their keys and values at step `step` of the cache (which must be that
-   * wide), attend, and return the next logits [rows, vocab].
+   * wide), attend, and write the next logits [rows, vocab] into `logits`.
    */
-  decodeStep(tokens: Int32Array, positions: Int32Array, cache: DecodeCache, step: number): Float32Array {
-    return this.scoped(() => this.decodeStepIn(tokens, positions, cache, step));
+  decodeStep(tokens: Int32Array, positions: Int32Array, cache: DecodeCache, step: number, logits: Float32Array): void {
+    this.scoped(() => this.decodeStepIn(tokens, positions, cache, step, logits));
   }
 
-  private decodeStepIn(tokens: Int32Array, positions: Int32Array, cache: DecodeCache, step: number): Float32Array {
+  private decodeStepIn(tokens: Int32Array, positions: Int32Array, cache: DecodeCache, step: number, logits: Float32Array): void {
     const { dim: D, layers, heads } = this.config;
     const dh = this.dh;
     const n = tokens.length;
@@ -330,7 +330,7 @@ export class Engine {
       qkv = next.qkv!;
     }
     const { out } = rmsNorm(x, n, D, this.w('final.norm'), this.alloc);
-    return this.gemm(out, this.w('head'), n, D, this.vocab).slice();
+    this.kernels.gemm(out, this.w('head'), n, D, this.vocab, { out: logits });
   }
 }
 

@@ -166,6 +166,7 @@ function decodeWith(engine: Engine, job: GenerateJob, alloc: (length: number) =>
   const done = new Array<boolean>(n).fill(false);
   const positions = new Int32Array(n);
   let logits = first;
+  const next = alloc(n * V);
   for (let step = 0; step < steps; step++) {
     const tokens = new Int32Array(n);
     for (let r = 0; r < n; r++) {
@@ -179,7 +180,8 @@ function decodeWith(engine: Engine, job: GenerateJob, alloc: (length: number) =>
     if (done.every(Boolean) || step === steps - 1) break;
     for (let r = 0; r < n; r++) positions[r] = lengths[Math.floor(r / R)]! + step;
     if (step === cache.width) widen(cache, Math.min(steps, step + CHUNK), D, dh, alloc);
-    logits = engine.decodeStep(tokens, positions, cache, step);
+    engine.decodeStep(tokens, positions, cache, step, next);
+    logits = next;
   }
   return out;
 }
