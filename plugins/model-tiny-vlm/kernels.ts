@@ -621,6 +621,28 @@ export function ortKernels(shape: ModelShape, alloc: Alloc = fresh): Kernels {
   };
   const t = (data: Float32Array, ...dims: number[]) => new Tensor('float32', data, dims);
   const scaleTensor = t(scale, 3 * dim);
+  /** A decoding cache's tensors for one layer, made again only when the cache grew (new arrays). */
+  const cacheMade = new WeakMap<Float32Array, { mask: Float32Array; tensors: Record<string, OrtTensor> }>();
+  const cacheTensors = (cache: DecodeCache, layer: number) => {
+    const made = cacheMade.get(cache.ownKeys[layer]!);
+    if (made?.mask === cache.ownMask) return made.tensors;
+    const { prompts, rowsPerPrompt: R, promptLength: P, width: W } = cache;
+    const n = prompts * R;
+    const ints = (...xs: number[]) => new Tensor('int64', BigInt64Array.from(xs, BigInt), [xs.length]);
+    const tensors = {
+      shape: ints(prompts, R, heads, dh),
+      byPrompt: ints(prompts, R, heads, -1),
+      sizes: ints(P, W),
+      pk: t(cache.promptKeys[layer]!, prompts, heads, dh, P),
+      pv: t(cache.promptValues[layer]!, prompts, heads, P, dh),
+      pmask: t(cache.promptMask, prompts, 1, 1, P),
+      ok: t(cache.ownKeys[layer]!, n, heads, dh, W),
+      ov: t(cache.ownValues[layer]!, n, heads, W, dh),
+      omask: t(cache.ownMask, W),
+    };
+    cacheMade.set(cache.ownKeys[layer]!, { mask: cache.ownMask, tensors });
+    return tensors;
+  };
   /** A layer's weight tensors, made once per layer (they wrap the parameters' memory, read at each run). */
   const made = new WeakMap<Float32Array, Record<keyof LayerWeights, OrtTensor>>();
   const weights = (w: LayerWeights) => {
@@ -720,27 +742,10 @@ export function ortKernels(shape: ModelShape, alloc: Alloc = fresh): Kernels {
       }
     },
     decodeLayer(h, qkv, cache, layer, w, next) {
-      const { prompts, rowsPerPrompt: R, promptLength: P, width: W } = cache;
-      const n = prompts * R;
+      const n = cache.prompts * cache.rowsPerPrompt;
       const { norm2, out, up, down } = weights(w);
       const y = alloc(n * dim);
-      const feeds: Record<string, OrtTensor> = {
-        h: t(h, n, dim),
-        qkv: t(qkv, n, 3 * dim),
-        shape: new Tensor('int64', BigInt64Array.of(BigInt(prompts), BigInt(R), BigInt(heads), BigInt(dh)), [4]),
-        byPrompt: new Tensor('int64', BigInt64Array.of(BigInt(prompts), BigInt(R), BigInt(heads), -1n), [4]),
-        sizes: new Tensor('int64', BigInt64Array.of(BigInt(P), BigInt(W)), [2]),
-        pk: t(cache.promptKeys[layer]!, prompts, heads, dh, P),
-        pv: t(cache.promptValues[layer]!, prompts, heads, P, dh),
-        pmask: t(cache.promptMask, prompts, 1, 1, P),
-        ok: t(cache.ownKeys[layer]!, n, heads, dh, W),
-        ov: t(cache.ownValues[layer]!, n, heads, W, dh),
-        omask: t(cache.ownMask, W),
-        out,
-        norm2,
-        up,
-        down,
-      };
+      const feeds: Record<string, OrtTensor> = { h: t(h, n, dim), qkv: t(qkv, n, 3 * dim), ...cacheTensors(cache, layer), out, norm2, up, down };
       const fetches: Record<string, OrtTensor> = { y: t(y, n, dim) };
       if (!next) {
         decode[0]!.run(feeds, fetches, {});
