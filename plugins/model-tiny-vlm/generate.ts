@@ -196,7 +196,7 @@ function widen(cache: DecodeCache, width: number, dim: number, dh: number, alloc
   /** `blocks` runs of `old` steps of `size` floats each -> runs of `width` steps. */
   const relay = (from: Float32Array | undefined, blocks: number, size: number) => {
     const to = alloc(blocks * width * size);
-    if (from) for (let b = 0; b < blocks; b++) to.set(from.subarray(b * old * size, (b + 1) * old * size), b * width * size);
+    if (from) for (let b = 0, run = old * size; b < blocks; b++) for (let i = 0; i < run; i++) to[b * width * size + i] = from[b * run + i]!;
     return to;
   };
   for (let l = 0; l < cache.promptKeys.length; l++) {
