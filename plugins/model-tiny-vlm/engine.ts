@@ -151,27 +151,30 @@ export class Engine {
     return { norm1: w('norm1'), qkv: w('qkv'), out: w('out'), norm2: w('norm2'), up: w('up'), down: w('down') };
   }
 
-  private layer(l: number, h: Float32Array, segments: Segment[], capture?: KvCapture): { out: Float32Array; tape: LayerTape } {
+  /** One layer; with `keep`, what its backward pass needs. */
+  private layer(l: number, h: Float32Array, segments: Segment[], keep: boolean, capture?: KvCapture): { out: Float32Array; tape?: LayerTape } {
     const D = this.config.dim;
     const w = this.layerWeights(l);
     const qkv = this.kernels.layerIn(h, w);
     const attended = this.alloc(h.length);
-    const weights = segments.map((seg, s) => {
-      if (capture) capture(l, s, columns(qkv, 3 * D, seg.offset, seg.length, D, D, this.alloc), columns(qkv, 3 * D, seg.offset, seg.length, 2 * D, D, this.alloc));
-      return this.kernels.attend(qkv, seg, attended);
-    });
+    if (capture) segments.forEach((seg, s) => capture(l, s, columns(qkv, 3 * D, seg.offset, seg.length, D, D, this.alloc), columns(qkv, 3 * D, seg.offset, seg.length, 2 * D, D, this.alloc)));
+    if (!keep) {
+      for (const seg of segments) this.kernels.attendValue(qkv, seg, attended);
+      return { out: this.kernels.layerOutValue(h, attended, w) };
+    }
+    const weights = segments.map((seg) => this.kernels.attend(qkv, seg, attended));
     const kept = this.kernels.layerOut(h, attended, w);
     return { out: kept.out, tape: { input: h, qkv, weights, attended, kept } };
   }
 
-  /** Hidden states after the final norm [positions, dim], and what backward needs. */
-  private trunk(b: Batch, capture?: KvCapture): Omit<Tape, 'picked' | 'probs'> & { normed: Float32Array } {
+  /** Hidden states after the final norm [positions, dim], and with `keep` what backward needs. */
+  private trunk(b: Batch, keep: boolean, capture?: KvCapture): Omit<Tape, 'picked' | 'probs'> & { normed: Float32Array } {
     const vision = b.pixels ? this.vision(b.pixels, b.imageCount) : undefined;
     let h = this.embed(b, vision);
     const layers: LayerTape[] = [];
     for (let l = 0; l < this.config.layers; l++) {
-      const { out, tape } = this.layer(l, h, b.segments, capture);
-      layers.push(tape);
+      const { out, tape } = this.layer(l, h, b.segments, keep, capture);
+      if (tape) layers.push(tape);
       h = out;
     }
     const { out: normed, inv } = rmsNorm(h, h.length / this.config.dim, this.config.dim, this.w('final.norm'), this.alloc);
@@ -184,7 +187,7 @@ export class Engine {
     const mark = this.arena.mark();
     const D = this.config.dim;
     const V = this.vocab;
-    const trunk = this.trunk(b);
+    const trunk = this.trunk(b, keep);
     const R = b.rows.length;
     const picked = this.alloc(R * D);
     for (let i = 0; i < R; i++) picked.set(trunk.normed.subarray(b.rows[i]! * D, (b.rows[i]! + 1) * D), i * D);
@@ -280,7 +283,7 @@ export class Engine {
   prefill(b: Batch, capture: KvCapture): Float32Array {
     return this.scoped(() => {
       const D = this.config.dim;
-      const { normed } = this.trunk(b, capture);
+      const { normed } = this.trunk(b, false, capture);
       const last = this.alloc(b.promptEnds.length * D);
       b.promptEnds.forEach((row, i) => last.set(normed.subarray(row * D, (row + 1) * D), i * D));
       return this.gemm(last, this.w('head'), b.promptEnds.length, D, this.vocab).slice();
@@ -289,17 +292,18 @@ export class Engine {
 
   /**
    * One decoding step for every row: embed `tokens` at `positions`, write
-   * their keys and values at step `step` of the cache, attend, and return
-   * the next logits [rows, vocab].
+   * their keys and values at step `step` of the cache (which must be that
+   * wide), attend, and write the next logits [rows, vocab] into `logits`.
    */
-  decodeStep(tokens: Int32Array, positions: Int32Array, cache: DecodeCache, step: number): Float32Array {
-    return this.scoped(() => this.decodeStepIn(tokens, positions, cache, step));
+  decodeStep(tokens: Int32Array, positions: Int32Array, cache: DecodeCache, step: number, logits: Float32Array): void {
+    this.scoped(() => this.decodeStepIn(tokens, positions, cache, step, logits));
   }
 
-  private decodeStepIn(tokens: Int32Array, positions: Int32Array, cache: DecodeCache, step: number): Float32Array {
+  private decodeStepIn(tokens: Int32Array, positions: Int32Array, cache: DecodeCache, step: number, logits: Float32Array): void {
     const { dim: D, layers, heads } = this.config;
     const dh = this.dh;
     const n = tokens.length;
+    const W = cache.width;
     cache.ownMask[step] = 0;
     const embed = this.w('embed');
     const pos = this.w('pos');
@@ -307,26 +311,26 @@ export class Engine {
     for (let r = 0; r < n; r++)
       for (let c = 0, e = tokens[r]! * D, p = positions[r]! * D; c < D; c++) h[r * D + c] = embed[e + c]! + pos[p + c]!;
     let x: Float32Array = h;
-    const q = this.alloc(n * D);
+    let qkv = this.kernels.layerIn(x, this.layerWeights(0));
     for (let l = 0; l < layers; l++) {
-      const w = this.layerWeights(l);
-      const qkv = this.kernels.layerIn(x, w);
       const keys = cache.ownKeys[l]!;
       const values = cache.ownValues[l]!;
-      const { steps } = cache;
       for (let r = 0; r < n; r++)
         for (let h = 0; h < heads; h++) {
           const from = r * 3 * D + h * dh;
-          const k = (r * D + h * dh) * steps + step;
-          const v = ((r * heads + h) * steps + step) * dh;
-          q.set(qkv.subarray(from, from + dh), r * D + h * dh);
-          values.set(qkv.subarray(from + 2 * D, from + 2 * D + dh), v);
-          for (let c = 0; c < dh; c++) keys[k + c * steps] = qkv[from + D + c]!;
+          const k = (r * D + h * dh) * W + step;
+          const v = ((r * heads + h) * W + step) * dh;
+          for (let c = 0; c < dh; c++) {
+            keys[k + c * W] = qkv[from + D + c]!;
+            values[v + c] = qkv[from + 2 * D + c]!;
+          }
         }
-      x = this.kernels.layerOut(x, this.kernels.decodeAttend(q, cache, l, step + 1), w).out;
+      const next = this.kernels.decodeLayer(x, qkv, cache, l, this.layerWeights(l), l + 1 < layers ? this.layerWeights(l + 1) : undefined);
+      x = next.out;
+      qkv = next.qkv!;
     }
     const { out } = rmsNorm(x, n, D, this.w('final.norm'), this.alloc);
-    return this.gemm(out, this.w('head'), n, D, this.vocab).slice();
+    this.kernels.gemm(out, this.w('head'), n, D, this.vocab, { out: logits });
   }
 }
 

@@ -2,10 +2,11 @@
  * Generation with a KV cache. Prompts are prefilled with the training forward
  * pass; their keys and values are stored once per prompt (shared by its
  * rows, padded to the longest prompt), and each row's generated keys and
- * values go to a cache preallocated for every step (a mask hides the steps
- * not yet filled). All rows decode together, one token per step: per layer,
- * one kernel call for the dense part before attention, one for attention,
- * one for the dense part after it.
+ * values go to a cache that grows by `CHUNK` steps (a mask hides the steps
+ * not yet filled), so attention costs what is filled, not the longest
+ * completion. All rows decode together, one token per step: one kernel call
+ * for the first layer's dense part before attention, then one per layer for
+ * attention, the dense part after it and the next layer's part before it.
  *
  * Sampling: temperature, then top-p (nucleus): the smallest set of the most
  * probable tokens (ties: lower id first) holding at least `topP` of the mass,
@@ -42,14 +43,15 @@ export interface GenerateJob {
 export const rowRandom = (seed: number, input: number, sample: number) => createRandom(seed, `tiny-vlm/sample/${input}/${sample}`);
 
 let scratch = new Float64Array(0);
-/** Unnormalised probabilities exp((x - max) / temperature), in a buffer reused by the next call. */
-function weightsOf(logits: Float32Array, temperature: number): Float64Array {
+/** Unnormalised probabilities exp((x - max) / temperature), in a buffer reused by the next call, and their sum. */
+function weightsOf(logits: Float32Array, temperature: number): { p: Float64Array; total: number } {
   if (scratch.length !== logits.length) scratch = new Float64Array(logits.length);
   let max = -Infinity;
   for (let i = 0; i < logits.length; i++) if (logits[i]! > max) max = logits[i]!;
   const k = 1 / temperature;
-  for (let i = 0; i < logits.length; i++) scratch[i] = Math.exp((logits[i]! - max) * k);
-  return scratch;
+  let total = 0;
+  for (let i = 0; i < logits.length; i++) total += scratch[i] = Math.exp((logits[i]! - max) * k);
+  return { p: scratch, total };
 }
 
 /** Walk the kept tokens in id order with a uniform draw scaled by their mass. */
@@ -72,9 +74,7 @@ export function sampleToken(logits: Float32Array, { temperature, topP }: DecodeO
     for (let i = 1; i < logits.length; i++) if (logits[i]! > logits[best]!) best = i;
     return best;
   }
-  const p = weightsOf(logits, temperature);
-  let total = 0;
-  for (const x of p) total += x;
+  const { p, total } = weightsOf(logits, temperature);
   if (topP >= 1) return draw(p, undefined, total, random);
   // max-heap of token ids by (probability desc, id asc); pop until the mass reaches topP
   const before = (a: number, b: number) => p[a]! > p[b]! || (p[a] === p[b] && a < b);
@@ -109,7 +109,7 @@ export function sampleToken(logits: Float32Array, { temperature, topP }: DecodeO
 /** The same sampler by sorting the whole vocabulary: the reference `sampleToken` is tested against. */
 export function sampleTokenBySort(logits: Float32Array, { temperature, topP }: DecodeOptions, random: Random): number {
   if (temperature <= 0) return sampleToken(logits, { temperature, topP, maxTokens: 0 }, random);
-  const p = Float64Array.from(weightsOf(logits, temperature));
+  const p = Float64Array.from(weightsOf(logits, temperature).p);
   const total = p.reduce((s, x) => s + x, 0);
   const order = [...p.keys()].sort((a, b) => p[b]! - p[a]! || a - b);
   const kept = new Uint8Array(p.length);
@@ -144,29 +144,29 @@ function decodeWith(engine: Engine, job: GenerateJob, alloc: (length: number) =>
     prompts: np,
     rowsPerPrompt: R,
     promptLength: P,
-    steps,
+    width: 0,
     promptMask,
     promptKeys: layer(np * D * P),
     promptValues: layer(np * D * P),
-    ownKeys: layer(steps * n * D),
-    ownValues: layer(steps * n * D),
-    ownMask: alloc(steps).fill(-1e9),
+    ownKeys: [],
+    ownValues: [],
+    ownMask: alloc(0),
   };
   const first = engine.prefill(job.batch, (l, s, k, v) => {
     const pk = cache.promptKeys[l]!;
     const pv = cache.promptValues[l]!;
-    for (let t = 0; t < lengths[s]!; t++)
-      for (let h = 0; h < heads; h++)
-        for (let c = 0; c < dh; c++) {
-          pk[((s * heads + h) * dh + c) * P + t] = k[t * D + h * dh + c]!;
-          pv[((s * heads + h) * P + t) * dh + c] = v[t * D + h * dh + c]!;
-        }
+    const T = lengths[s]!;
+    for (let h = 0; h < heads; h++) {
+      for (let c = 0; c < dh; c++) for (let t = 0, to = ((s * heads + h) * dh + c) * P; t < T; t++) pk[to + t] = k[t * D + h * dh + c]!;
+      for (let t = 0, to = (s * heads + h) * P * dh; t < T; t++) for (let c = 0; c < dh; c++) pv[to + t * dh + c] = v[t * D + h * dh + c]!;
+    }
   });
   const V = engine.vocab;
   const randoms = rows.map((r) => rowRandom(job.seed, r.input, r.sample));
   const done = new Array<boolean>(n).fill(false);
   const positions = new Int32Array(n);
   let logits = first;
+  const next = alloc(n * V);
   for (let step = 0; step < steps; step++) {
     const tokens = new Int32Array(n);
     for (let r = 0; r < n; r++) {
@@ -179,7 +179,30 @@ function decodeWith(engine: Engine, job: GenerateJob, alloc: (length: number) =>
     }
     if (done.every(Boolean) || step === steps - 1) break;
     for (let r = 0; r < n; r++) positions[r] = lengths[Math.floor(r / R)]! + step;
-    logits = engine.decodeStep(tokens, positions, cache, step);
+    if (step === cache.width) widen(cache, Math.min(steps, step + CHUNK), D, dh, alloc);
+    engine.decodeStep(tokens, positions, cache, step, next);
+    logits = next;
   }
   return out;
+}
+
+/** Steps the own cache grows by. */
+const CHUNK = 16;
+
+/** Re-lay the generated keys ([rows, heads, dh | width]) and values ([rows, heads, width | dh]) `width` steps wide. */
+function widen(cache: DecodeCache, width: number, dim: number, dh: number, alloc: (length: number) => Float32Array): void {
+  const old = cache.width;
+  const rows = cache.prompts * cache.rowsPerPrompt;
+  /** `blocks` runs of `old` steps of `size` floats each -> runs of `width` steps. */
+  const relay = (from: Float32Array | undefined, blocks: number, size: number) => {
+    const to = alloc(blocks * width * size);
+    if (from) for (let b = 0, run = old * size; b < blocks; b++) for (let i = 0; i < run; i++) to[b * width * size + i] = from[b * run + i]!;
+    return to;
+  };
+  for (let l = 0; l < cache.promptKeys.length; l++) {
+    cache.ownKeys[l] = relay(cache.ownKeys[l], rows * dim, 1);
+    cache.ownValues[l] = relay(cache.ownValues[l], (rows * dim) / dh, dh);
+  }
+  cache.ownMask = alloc(width).fill(-1e9).fill(0, 0, old);
+  cache.width = width;
 }

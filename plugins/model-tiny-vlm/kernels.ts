@@ -46,18 +46,19 @@ export interface GemmOptions {
 export interface DecodeCache {
   prompts: number;
   rowsPerPrompt: number;
-  /** Longest prompt and most generated tokens (the cache widths). */
+  /** Longest prompt (the prompt cache width). */
   promptLength: number;
-  steps: number;
+  /** Generated steps the own cache holds now (it grows in chunks as decoding goes on: attention costs what is filled). */
+  width: number;
   /** [prompts, promptLength]: 0 for a prompt's positions, -1e9 for padding. */
   promptMask: Float32Array;
   /** Per layer: prompt keys transposed [prompts, heads, dh, promptLength] and values [prompts, heads, promptLength, dh]. */
   promptKeys: Float32Array[];
   promptValues: Float32Array[];
-  /** Per layer: generated keys transposed [rows, heads, dh, steps] and values [rows, heads, steps, dh]. */
+  /** Per layer: generated keys transposed [rows, heads, dh, width] and values [rows, heads, width, dh]. */
   ownKeys: Float32Array[];
   ownValues: Float32Array[];
-  /** [steps]: 0 for the filled steps, -1e9 for the rest. */
+  /** [width]: 0 for the filled steps, -1e9 for the rest. */
   ownMask: Float32Array;
 }
 
@@ -86,6 +87,8 @@ export interface Kernels {
   layerIn(h: Float32Array, w: LayerWeights): Float32Array;
   /** mid = h + attended W_out; out = mid + relu(rmsNorm(mid) W_up) W_down. */
   layerOut(h: Float32Array, attended: Float32Array, w: LayerWeights): LayerOut;
+  /** `layerOut`'s `out` alone, when no backward pass follows (less memory written). */
+  layerOutValue(h: Float32Array, attended: Float32Array, w: LayerWeights): Float32Array;
   /** Backward of `layerOut`: dMid (the gradient reaching h through the residual), dAttended, weight gradients. */
   layerOutBackward(dOut: Float32Array, attended: Float32Array, kept: LayerOut, w: LayerWeights): { dMid: Float32Array; dAttended: Float32Array; grads: Pick<LayerWeights, 'out' | 'norm2' | 'up' | 'down'> };
   /** Backward of `layerIn` plus the residual: dh = dMid + d(layerIn)/dh . dQkv. */
@@ -94,10 +97,18 @@ export interface Kernels {
   gemm(a: Float32Array, b: Float32Array, m: number, k: number, n: number, options?: GemmOptions): Float32Array;
   /** Attend one segment: writes its rows of `out` [positions, dim]; returns the attention weights [heads, T, S]. */
   attend(qkv: Float32Array, seg: Segment, out: Float32Array): Float32Array;
+  /** `attend` without its weights, when no backward pass follows. */
+  attendValue(qkv: Float32Array, seg: Segment, out: Float32Array): void;
   /** Backward of `attend`: adds the segment's gradient into `dQkv` (its own rows' q, k, v; its prefix rows' k, v). */
   attendBackward(qkv: Float32Array, seg: Segment, weights: Float32Array, dOut: Float32Array, dQkv: Float32Array): void;
-  /** One decoding step of layer `layer`: q [rows, dim] against the prompt and the first `filled` generated entries (those `ownMask` opens). */
-  decodeAttend(q: Float32Array, cache: DecodeCache, layer: number, filled: number): Float32Array;
+  /**
+   * One decoding step of layer `layer` after its `layerIn`: the queries of
+   * `qkv` [rows, 3 x dim] attend to the prompt and to the generated entries
+   * `ownMask` opens (this step's keys and values already in the cache), then
+   * `layerOut`; with `next`, the next layer's `layerIn` too. Returns the
+   * layer's output [rows, dim] and, with `next`, the next layer's qkv.
+   */
+  decodeLayer(h: Float32Array, qkv: Float32Array, cache: DecodeCache, layer: number, w: LayerWeights, next?: LayerWeights): { out: Float32Array; qkv?: Float32Array };
 }
 
 export interface ModelShape {
@@ -137,6 +148,50 @@ export function jsKernels({ dim, heads, ffn }: ModelShape): Kernels {
   const scale = 1 / Math.sqrt(dh);
   const rowsOf = (x: Float32Array, cols: number) => x.length / cols;
   const gemm: Kernels['gemm'] = (a, b, m, k, n, options) => kernels.gemm(a, b, m, k, n, options);
+  /** Decoding attention of the queries in `qkv` against the cache (see `decodeLayer`); the filled steps are a prefix of the own cache. */
+  const decodeAttend = (qkv: Float32Array, cache: DecodeCache, layer: number): Float32Array => {
+    const { rowsPerPrompt: R, promptLength: P, width: W, promptMask } = cache;
+    const kp = cache.promptKeys[layer]!;
+    const vp = cache.promptValues[layer]!;
+    const ko = cache.ownKeys[layer]!;
+    const vo = cache.ownValues[layer]!;
+    let filled = 0;
+    while (filled < W && cache.ownMask[filled] === 0) filled++;
+    const rows = cache.prompts * R;
+    const out = new Float32Array(rows * dim);
+    const s = new Float32Array(P + filled);
+    for (let r = 0; r < rows; r++) {
+      const p = Math.floor(r / R);
+      for (let h = 0; h < heads; h++) {
+        const qo = r * width + h * dh;
+        let max = -Infinity;
+        for (let j = 0; j < P; j++) {
+          let x = promptMask[p * P + j]!;
+          for (let c = 0; c < dh; c++) x += qkv[qo + c]! * kp[((p * heads + h) * dh + c) * P + j]!;
+          s[j] = x;
+          if (x > max) max = x;
+        }
+        for (let j = 0; j < filled; j++) {
+          let x = 0;
+          for (let c = 0; c < dh; c++) x += qkv[qo + c]! * ko[(r * dim + h * dh + c) * W + j]!;
+          s[P + j] = x;
+          if (x > max) max = x;
+        }
+        let total = 0;
+        for (let j = 0; j < s.length; j++) total += s[j] = Math.exp(s[j]! - max);
+        const o = r * dim + h * dh;
+        for (let j = 0; j < P; j++) {
+          const w = s[j]! / total;
+          for (let c = 0; c < dh; c++) out[o + c]! += w * vp[((p * heads + h) * P + j) * dh + c]!;
+        }
+        for (let j = 0; j < filled; j++) {
+          const w = s[P + j]! / total;
+          for (let c = 0; c < dh; c++) out[o + c]! += w * vo[((r * heads + h) * W + j) * dh + c]!;
+        }
+      }
+    }
+    return out;
+  };
   const kernels: Kernels = {
     name: 'js',
     layerIn(h, w) {
@@ -257,45 +312,11 @@ export function jsKernels({ dim, heads, ffn }: ModelShape): Kernels {
           }
         }
     },
-    decodeAttend(q, cache, layer, filled) {
-      const { rowsPerPrompt: R, promptLength: P, steps, promptMask } = cache;
-      const kp = cache.promptKeys[layer]!;
-      const vp = cache.promptValues[layer]!;
-      const ko = cache.ownKeys[layer]!;
-      const vo = cache.ownValues[layer]!;
-      const rows = cache.prompts * R;
-      const out = new Float32Array(rows * dim);
-      const s = new Float32Array(P + filled);
-      for (let r = 0; r < rows; r++) {
-        const p = Math.floor(r / R);
-        for (let h = 0; h < heads; h++) {
-          const qo = r * dim + h * dh;
-          let max = -Infinity;
-          for (let j = 0; j < P; j++) {
-            let x = promptMask[p * P + j]!;
-            for (let c = 0; c < dh; c++) x += q[qo + c]! * kp[((p * heads + h) * dh + c) * P + j]!;
-            s[j] = x;
-            if (x > max) max = x;
-          }
-          for (let j = 0; j < filled; j++) {
-            let x = 0;
-            for (let c = 0; c < dh; c++) x += q[qo + c]! * ko[(r * dim + h * dh + c) * steps + j]!;
-            s[P + j] = x;
-            if (x > max) max = x;
-          }
-          let total = 0;
-          for (let j = 0; j < s.length; j++) total += s[j] = Math.exp(s[j]! - max);
-          for (let j = 0; j < P; j++) {
-            const w = s[j]! / total;
-            for (let c = 0; c < dh; c++) out[qo + c]! += w * vp[((p * heads + h) * P + j) * dh + c]!;
-          }
-          for (let j = 0; j < filled; j++) {
-            const w = s[P + j]! / total;
-            for (let c = 0; c < dh; c++) out[qo + c]! += w * vo[((r * heads + h) * steps + j) * dh + c]!;
-          }
-        }
-      }
-      return out;
+    layerOutValue: (h, attended, w) => kernels.layerOut(h, attended, w).out,
+    attendValue: (qkv, seg, out) => void kernels.attend(qkv, seg, out),
+    decodeLayer(h, qkv, cache, layer, w, next) {
+      const out = kernels.layerOutValue(h, decodeAttend(qkv, cache, layer), w);
+      return { out, qkv: next && kernels.layerIn(out, next) };
     },
   };
   return kernels;
@@ -369,22 +390,40 @@ function rmsNormBackwardGraph(g: Graph, x: string, inv: string, gain: string, dy
 const tA = (g: Graph, a: string, b: string) => g.node('Gemm', [a, b], { transA: 1 });
 const tB = (g: Graph, a: string, b: string) => g.node('Gemm', [a, b], { transB: 1 });
 
-function layerInGraph({ dim }: ModelShape): Graph {
+/** rmsNorm(h) W_qkv, queries scaled; the weights are inputs named `${prefix}norm1`, `${prefix}qkv`, and `scale`. */
+function layerInOps(g: Graph, { dim }: ModelShape, h: string, prefix = ''): string {
+  const { y } = rmsNormGraph(g, h, g.input(`${prefix}norm1`, [dim]));
+  return g.mul(g.matmul(y, g.input(`${prefix}qkv`, [dim, 3 * dim])), g.input('scale', [3 * dim]));
+}
+
+/**
+ * mid = h + attended W_out; y = mid + relu(rmsNorm(mid) W_up) W_down (weights: inputs `out`,
+ * `norm2`, `up`, `down`). The residual adds are Gemm's C input, written out rather than left to
+ * onnxruntime's MatMul+Add fusion, which applies only where it can prove the shapes: the same
+ * rounding whatever graph the block sits in.
+ */
+function layerOutOps(g: Graph, { dim, ffn }: ModelShape, h: string, attended: string): { y: string; mid: string; hidden: string } {
+  const mid = g.node('Gemm', [attended, g.input('out', [dim, dim]), h]);
+  const { y } = rmsNormGraph(g, mid, g.input('norm2', [dim]));
+  const hidden = g.node('Relu', [g.matmul(y, g.input('up', [dim, ffn]))]);
+  return { y: g.node('Gemm', [hidden, g.input('down', [ffn, dim]), mid]), mid, hidden };
+}
+
+function layerInGraph(shape: ModelShape): Graph {
   const g = new Graph();
-  const { y } = rmsNormGraph(g, g.input('h', ['N', dim]), g.input('norm1', [dim]));
-  g.output(g.mul(g.matmul(y, g.input('qkv', [dim, 3 * dim])), g.input('scale', [3 * dim])), 'y', ['N', 3 * dim]);
+  g.output(layerInOps(g, shape, g.input('h', ['N', shape.dim])), 'y', ['N', 3 * shape.dim]);
   return g;
 }
 
-function layerOutGraph({ dim, ffn }: ModelShape): Graph {
+function layerOutGraph(shape: ModelShape, keep: boolean): Graph {
+  const { dim, ffn } = shape;
   const g = new Graph();
-  const h = g.input('h', ['N', dim]);
-  const mid = g.add(h, g.matmul(g.input('attended', ['N', dim]), g.input('out', [dim, dim])));
-  const { y } = rmsNormGraph(g, mid, g.input('norm2', [dim]));
-  const hidden = g.node('Relu', [g.matmul(y, g.input('up', [dim, ffn]))]);
-  g.output(g.add(mid, g.matmul(hidden, g.input('down', [ffn, dim]))), 'y', ['N', dim]);
-  g.output(mid, 'mid', ['N', dim]);
-  g.output(hidden, 'hidden', ['N', ffn]);
+  const { y, mid, hidden } = layerOutOps(g, shape, g.input('h', ['N', dim]), g.input('attended', ['N', dim]));
+  g.output(y, 'y', ['N', dim]);
+  if (keep) {
+    g.output(mid, 'mid', ['N', dim]);
+    g.output(hidden, 'hidden', ['N', ffn]);
+  }
   return g;
 }
 
@@ -433,8 +472,8 @@ function joinHeads(g: Graph, xs: string[], dim: number): string {
   return g.reshape(g.transpose(stacked, [2, 0, 1, 3]), [0, xs.length * dim]);
 }
 
-/** Inputs: own rows x [T, 3D], prefix rows p [P, 3D] (when `prefixed`), mask [T, S]. Outputs: o [T, D], w [H, T, S]. */
-function attendGraph({ dim, heads }: ModelShape, prefixed: boolean): Graph {
+/** Inputs: own rows x [T, 3D], prefix rows p [P, 3D] (when `prefixed`), mask [T, S]. Outputs: o [T, D] and with `keep` w [H, T, S]. */
+function attendGraph({ dim, heads }: ModelShape, prefixed: boolean, keep: boolean): Graph {
   const g = new Graph();
   const dh = dim / heads;
   const x = g.input('x', ['T', 3 * dim]);
@@ -448,7 +487,7 @@ function attendGraph({ dim, heads }: ModelShape, prefixed: boolean): Graph {
   }
   const mask = g.input('mask', ['T', 'S']);
   const w = g.softmax(g.add(g.matmul(q!, g.transpose(keys, [0, 2, 1])), mask));
-  g.output(w, 'w', [heads, 'T', 'S']);
+  if (keep) g.output(w, 'w', [heads, 'T', 'S']);
   g.output(joinHeads(g, [g.matmul(w, values)], dim), 'o', ['T', dim]);
   return g;
 }
@@ -490,42 +529,54 @@ function attendBackwardGraph({ dim, heads }: ModelShape, prefixed: boolean): Gra
 }
 
 /**
- * One decoding step. Inputs: q [n, D] (rows prompt-major), shape = [prompts, R, H, dh];
- * prompt keys^T [np, H, dh, P], values [np, H, P, dh], mask [np, 1, 1, P];
- * the rows' own keys^T [n, H, dh, steps], values [n, H, steps, dh], mask [steps].
- * Output o [n, D].
+ * Decoding attention of q [n, D] (rows prompt-major), shape = [prompts, R, H, dh],
+ * byPrompt = [prompts, R, H, -1], sizes = [P, W] (int64 inputs: shapes as data, no nodes);
+ * inputs: prompt keys^T [np, H, dh, P], values [np, H, P, dh], mask [np, 1, 1, P];
+ * the rows' own keys^T [n, H, dh, W], values [n, H, W, dh], mask [W]. Returns o [n, D].
  */
-function decodeGraph({ dim, heads }: ModelShape): Graph {
-  const g = new Graph();
+function decodeAttendOps(g: Graph, { dim, heads }: ModelShape, q: string): string {
   const dh = dim / heads;
-  const q = g.input('q', ['n', dim]);
   const shape = g.input('shape', [4], 'int64');
   const pk = g.input('pk', ['np', heads, dh, 'P']);
-  const ok = g.input('ok', ['n', heads, dh, 'S']);
+  const ok = g.input('ok', ['n', heads, dh, 'W']);
   // against the prompt: [np, H, R, dh] x [np, H, dh, P]
   const sp = g.add(g.matmul(g.transpose(g.node('Reshape', [q, shape]), [0, 2, 1, 3]), pk), g.input('pmask', ['np', 1, 1, 'P']));
-  // against the row's own tokens: [n, H, 1, dh] x [n, H, dh, S] -> [np, H, R, S]
-  const so = g.add(g.matmul(g.reshape(q, [-1, heads, 1, dh]), ok), g.input('omask', ['S']));
-  const byPrompt = g.concat([g.node('Slice', [shape, g.ints([0]), g.ints([3]), g.ints([0])]), g.ints([-1])], 0);
-  const soP = g.transpose(g.node('Reshape', [so, byPrompt]), [0, 2, 1, 3]);
-  const sizes = g.concat([g.node('Shape', [pk], { start: 3 }), g.node('Shape', [ok], { start: 3 })], 0);
-  const [wp, wo] = g.multi('Split', [g.softmax(g.concat([sp, soP], 3)), sizes], 2, { axis: 3 });
+  // against the row's own tokens: [n, H, 1, dh] x [n, H, dh, W] -> [np, H, R, W]
+  const so = g.add(g.matmul(g.reshape(q, [-1, heads, 1, dh]), ok), g.input('omask', ['W']));
+  const soP = g.transpose(g.node('Reshape', [so, g.input('byPrompt', [4], 'int64')]), [0, 2, 1, 3]);
+  const [wp, wo] = g.multi('Split', [g.softmax(g.concat([sp, soP], 3)), g.input('sizes', [2], 'int64')], 2, { axis: 3 });
   const fromPrompt = g.reshape(g.transpose(g.matmul(wp!, g.input('pv', ['np', heads, 'P', dh])), [0, 2, 1, 3]), [-1, dim]);
   const woRows = g.reshape(g.transpose(wo!, [0, 2, 1, 3]), [-1, heads, 1, 0]);
-  const fromOwn = g.reshape(g.matmul(woRows, g.input('ov', ['n', heads, 'S', dh])), [-1, dim]);
-  g.output(g.add(fromPrompt, fromOwn), 'o', ['n', dim]);
+  const fromOwn = g.reshape(g.matmul(woRows, g.input('ov', ['n', heads, 'W', dh])), [-1, dim]);
+  return g.add(fromPrompt, fromOwn);
+}
+
+/**
+ * One decoding step of a layer after its layerIn (see `Kernels.decodeLayer`): inputs h [n, D],
+ * qkv [n, 3D], the cache (`decodeAttendOps`), the layer's weights, and with `next` the next
+ * layer's `next.norm1`, `next.qkv` and `scale`. Outputs y [n, D] and with `next` qkv [n, 3D].
+ */
+function decodeLayerGraph(shape: ModelShape, next: boolean): Graph {
+  const { dim } = shape;
+  const g = new Graph();
+  const q = g.node('Slice', [g.input('qkv', ['n', 3 * dim]), g.ints([0]), g.ints([dim]), g.ints([1])]);
+  const { y } = layerOutOps(g, shape, g.input('h', ['n', dim]), decodeAttendOps(g, shape, q));
+  g.output(y, 'y', ['n', dim]);
+  if (next) g.output(layerInOps(g, shape, y, 'next.'), 'nqkv', ['n', 3 * dim]);
   return g;
 }
 
 interface Sessions {
   /** [transA][transB]. */
   gemm: OrtSession[][];
-  /** [without prefix, with prefix]. */
-  attend: OrtSession[];
+  /** [without weights, keeping them][without prefix, with prefix]. */
+  attend: OrtSession[][];
   backward: OrtSession[];
-  decode: OrtSession;
+  /** [last layer, with the next layer's layerIn]. */
+  decode: OrtSession[];
   layerIn: OrtSession;
-  layerOut: OrtSession;
+  /** [output only, keeping what the backward pass needs]. */
+  layerOut: OrtSession[];
   layerOutBackward: OrtSession;
   layerInBackward: OrtSession;
 }
@@ -540,11 +591,11 @@ function sessionsOf(shape: ModelShape): Sessions {
       key,
       (s = {
         gemm: [false, true].map((transA) => [false, true].map((transB) => session(gemmGraph(transA, transB)))),
-        attend: [session(attendGraph(shape, false)), session(attendGraph(shape, true))],
+        attend: [false, true].map((keep) => [false, true].map((prefixed) => session(attendGraph(shape, prefixed, keep)))),
         backward: [session(attendBackwardGraph(shape, false)), session(attendBackwardGraph(shape, true))],
-        decode: session(decodeGraph(shape)),
+        decode: [session(decodeLayerGraph(shape, false)), session(decodeLayerGraph(shape, true))],
         layerIn: session(layerInGraph(shape)),
-        layerOut: session(layerOutGraph(shape)),
+        layerOut: [false, true].map((keep) => session(layerOutGraph(shape, keep))),
         layerOutBackward: session(layerOutBackwardGraph(shape)),
         layerInBackward: session(layerInBackwardGraph(shape)),
       }),
@@ -561,33 +612,74 @@ export function ortKernels(shape: ModelShape, alloc: Alloc = fresh): Kernels {
   const rowsOf = (data: Float32Array, offset: number, length: number, width: number) =>
     new Tensor('float32', data.subarray(offset * width, (offset + length) * width), [length, width]);
   const scale = new Float32Array(3 * dim).fill(1).fill(1 / Math.sqrt(dim / heads), 0, dim);
+  const attendFeeds = (qkv: Float32Array, seg: Segment) => {
+    const T = seg.length;
+    const P = seg.prefix?.length ?? 0;
+    const feeds: Record<string, OrtTensor> = { x: rowsOf(qkv, seg.offset, T, 3 * dim), mask: new Tensor('float32', causalMask(T, P), [T, P + T]) };
+    if (seg.prefix) feeds.p = rowsOf(qkv, seg.prefix.offset, P, 3 * dim);
+    return feeds;
+  };
   const t = (data: Float32Array, ...dims: number[]) => new Tensor('float32', data, dims);
-  const weights = (w: LayerWeights) => ({
-    norm1: t(w.norm1, dim),
-    qkv: t(w.qkv, dim, 3 * dim),
-    out: t(w.out, dim, dim),
-    norm2: t(w.norm2, dim),
-    up: t(w.up, dim, ffn),
-    down: t(w.down, ffn, dim),
-  });
+  const scaleTensor = t(scale, 3 * dim);
+  /** A decoding cache's tensors for one layer, made again only when the cache grew (new arrays). */
+  const cacheMade = new WeakMap<Float32Array, { mask: Float32Array; tensors: Record<string, OrtTensor> }>();
+  const cacheTensors = (cache: DecodeCache, layer: number) => {
+    const made = cacheMade.get(cache.ownKeys[layer]!);
+    if (made?.mask === cache.ownMask) return made.tensors;
+    const { prompts, rowsPerPrompt: R, promptLength: P, width: W } = cache;
+    const n = prompts * R;
+    const ints = (...xs: number[]) => new Tensor('int64', BigInt64Array.from(xs, BigInt), [xs.length]);
+    const tensors = {
+      shape: ints(prompts, R, heads, dh),
+      byPrompt: ints(prompts, R, heads, -1),
+      sizes: ints(P, W),
+      pk: t(cache.promptKeys[layer]!, prompts, heads, dh, P),
+      pv: t(cache.promptValues[layer]!, prompts, heads, P, dh),
+      pmask: t(cache.promptMask, prompts, 1, 1, P),
+      ok: t(cache.ownKeys[layer]!, n, heads, dh, W),
+      ov: t(cache.ownValues[layer]!, n, heads, W, dh),
+      omask: t(cache.ownMask, W),
+    };
+    cacheMade.set(cache.ownKeys[layer]!, { mask: cache.ownMask, tensors });
+    return tensors;
+  };
+  /** A layer's weight tensors, made once per layer (they wrap the parameters' memory, read at each run). */
+  const made = new WeakMap<Float32Array, Record<keyof LayerWeights, OrtTensor>>();
+  const weights = (w: LayerWeights) => {
+    let tensors = made.get(w.qkv);
+    if (!tensors)
+      made.set(
+        w.qkv,
+        (tensors = { norm1: t(w.norm1, dim), qkv: t(w.qkv, dim, 3 * dim), out: t(w.out, dim, dim), norm2: t(w.norm2, dim), up: t(w.up, dim, ffn), down: t(w.down, ffn, dim) }),
+      );
+    return tensors;
+  };
   return {
     name: 'onnxruntime',
     layerIn(h, w) {
       const n = h.length / dim;
       const y = alloc(n * 3 * dim);
-      blocks.layerIn.run({ h: t(h, n, dim), norm1: t(w.norm1, dim), qkv: t(w.qkv, dim, 3 * dim), scale: t(scale, 3 * dim) }, { y: t(y, n, 3 * dim) }, {});
+      const { norm1, qkv } = weights(w);
+      blocks.layerIn.run({ h: t(h, n, dim), norm1, qkv, scale: scaleTensor }, { y: t(y, n, 3 * dim) }, {});
       return y;
     },
     layerOut(h, attended, w) {
       const n = h.length / dim;
       const { norm2, out, up, down } = weights(w);
       const result = { out: alloc(n * dim), mid: alloc(n * dim), hidden: alloc(n * ffn) };
-      blocks.layerOut.run(
+      blocks.layerOut[1]!.run(
         { h: t(h, n, dim), attended: t(attended, n, dim), out, norm2, up, down },
         { y: t(result.out, n, dim), mid: t(result.mid, n, dim), hidden: t(result.hidden, n, ffn) },
         {},
       );
       return result;
+    },
+    layerOutValue(h, attended, w) {
+      const n = h.length / dim;
+      const y = alloc(n * dim);
+      const { norm2, out, up, down } = weights(w);
+      blocks.layerOut[0]!.run({ h: t(h, n, dim), attended: t(attended, n, dim), out, norm2, up, down }, { y: t(y, n, dim) }, {});
+      return y;
     },
     layerOutBackward(dOut, attended, kept, w) {
       const n = dOut.length / dim;
@@ -604,7 +696,7 @@ export function ortKernels(shape: ModelShape, alloc: Alloc = fresh): Kernels {
       const n = h.length / dim;
       const r = { dh: alloc(n * dim), grads: { norm1: alloc(dim), qkv: alloc(dim * 3 * dim) } };
       blocks.layerInBackward.run(
-        { dqkv: t(dQkv, n, 3 * dim), scale: t(scale, 3 * dim), h: t(h, n, dim), norm1: t(w.norm1, dim), qkv: t(w.qkv, dim, 3 * dim), dmid: t(dMid, n, dim) },
+        { dqkv: t(dQkv, n, 3 * dim), scale: scaleTensor, h: t(h, n, dim), norm1: weights(w).norm1, qkv: weights(w).qkv, dmid: t(dMid, n, dim) },
         { dh: t(r.dh, n, dim), gnorm1: t(r.grads.norm1, dim), gqkv: t(r.grads.qkv, dim, 3 * dim) },
         {},
       );
@@ -622,11 +714,12 @@ export function ortKernels(shape: ModelShape, alloc: Alloc = fresh): Kernels {
     attend(qkv, seg, out) {
       const T = seg.length;
       const P = seg.prefix?.length ?? 0;
-      const feeds: Record<string, OrtTensor> = { x: rowsOf(qkv, seg.offset, T, 3 * dim), mask: new Tensor('float32', causalMask(T, P), [T, P + T]) };
-      if (seg.prefix) feeds.p = rowsOf(qkv, seg.prefix.offset, P, 3 * dim);
       const weights = alloc(heads * T * (P + T));
-      attend[seg.prefix ? 1 : 0]!.run(feeds, { o: rowsOf(out, seg.offset, T, dim), w: new Tensor('float32', weights, [heads, T, P + T]) }, {});
+      attend[1]![seg.prefix ? 1 : 0]!.run(attendFeeds(qkv, seg), { o: rowsOf(out, seg.offset, T, dim), w: new Tensor('float32', weights, [heads, T, P + T]) }, {});
       return weights;
+    },
+    attendValue(qkv, seg, out) {
+      attend[0]![seg.prefix ? 1 : 0]!.run(attendFeeds(qkv, seg), { o: rowsOf(out, seg.offset, seg.length, dim) }, {});
     },
     attendBackward(qkv, seg, weights, dOut, dQkv) {
       const T = seg.length;
@@ -648,25 +741,20 @@ export function ortKernels(shape: ModelShape, alloc: Alloc = fresh): Kernels {
         for (let r = 0; r < P; r++) addInto(dQkv, d.subarray(r * 2 * dim, (r + 1) * 2 * dim), (seg.prefix.offset + r) * 3 * dim + dim);
       }
     },
-    decodeAttend(q, cache, layer) {
-      const { prompts, rowsPerPrompt: R, promptLength: P } = cache;
-      const n = prompts * R;
-      const o = alloc(n * dim);
-      decode.run(
-        {
-          q: new Tensor('float32', q, [n, dim]),
-          shape: new Tensor('int64', BigInt64Array.of(BigInt(prompts), BigInt(R), BigInt(heads), BigInt(dh)), [4]),
-          pk: new Tensor('float32', cache.promptKeys[layer]!, [prompts, heads, dh, P]),
-          pv: new Tensor('float32', cache.promptValues[layer]!, [prompts, heads, P, dh]),
-          pmask: new Tensor('float32', cache.promptMask, [prompts, 1, 1, P]),
-          ok: new Tensor('float32', cache.ownKeys[layer]!, [n, heads, dh, cache.steps]),
-          ov: new Tensor('float32', cache.ownValues[layer]!, [n, heads, cache.steps, dh]),
-          omask: new Tensor('float32', cache.ownMask, [cache.steps]),
-        },
-        { o: new Tensor('float32', o, [n, dim]) },
-        {},
-      );
-      return o;
+    decodeLayer(h, qkv, cache, layer, w, next) {
+      const n = cache.prompts * cache.rowsPerPrompt;
+      const { norm2, out, up, down } = weights(w);
+      const y = alloc(n * dim);
+      const feeds: Record<string, OrtTensor> = { h: t(h, n, dim), qkv: t(qkv, n, 3 * dim), ...cacheTensors(cache, layer), out, norm2, up, down };
+      const fetches: Record<string, OrtTensor> = { y: t(y, n, dim) };
+      if (!next) {
+        decode[0]!.run(feeds, fetches, {});
+        return { out: y };
+      }
+      const nqkv = alloc(n * 3 * dim);
+      Object.assign(feeds, { 'next.norm1': weights(next).norm1, 'next.qkv': weights(next).qkv, scale: scaleTensor });
+      decode[1]!.run(feeds, { ...fetches, nqkv: t(nqkv, n, 3 * dim) }, {});
+      return { out: y, qkv: nqkv };
     },
   };
 }

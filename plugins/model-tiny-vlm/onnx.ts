@@ -70,7 +70,10 @@ function attribute(name: string, value: Attribute): Proto {
  * graphs read like the math: `g.matmul(g.softmax(s), v)`.
  */
 export class Graph {
-  private readonly nodes: Proto[] = [];
+  /** Nodes, written out by `toBytes` (value names resolved through `renamed` then). */
+  private readonly nodes: { inputs: string[]; outputs: string[]; rest: (n: Proto) => void }[] = [];
+  /** Values that became graph outputs under another name. */
+  private readonly renamed = new Map<string, string>();
   private readonly inputs: Proto[] = [];
   private readonly outputs: Proto[] = [];
   private count = 0;
@@ -80,19 +83,23 @@ export class Graph {
     return name;
   }
 
-  /** Name a value as a graph output. */
+  /** Name a value as a graph output: the node computing it writes it there (no copy), unless it is an input or already an output. */
   output(value: string, name: string, dims: Dim[]): void {
-    this.node('Identity', [value], {}, [name]);
+    const producer = this.nodes.find((n) => n.outputs.includes(value));
+    if (producer && !this.renamed.has(value)) this.renamed.set(value, name);
+    else this.node('Identity', [value], {}, [name]);
     this.outputs.push(valueInfo(name, dims, FLOAT));
   }
 
   node(op: string, inputs: string[], attrs: Record<string, Attribute> = {}, outputs = [`v${this.count++}`]): string {
-    const n = new Proto();
-    for (const i of inputs) n.string(1, i);
-    for (const o of outputs) n.string(2, o);
-    n.string(4, op);
-    for (const [k, v] of Object.entries(attrs)) n.message(5, attribute(k, v));
-    this.nodes.push(n);
+    this.nodes.push({
+      inputs,
+      outputs,
+      rest: (n) => {
+        n.string(4, op);
+        for (const [k, v] of Object.entries(attrs)) n.message(5, attribute(k, v));
+      },
+    });
     return outputs[0]!;
   }
 
@@ -117,7 +124,7 @@ export class Graph {
 
   private constant(tensor: Proto): string {
     const out = `c${this.count++}`;
-    this.nodes.push(new Proto().string(2, out).string(4, 'Constant').message(5, new Proto().string(1, 'value').message(5, tensor).int(20, 4)));
+    this.nodes.push({ inputs: [], outputs: [out], rest: (n) => n.string(4, 'Constant').message(5, new Proto().string(1, 'value').message(5, tensor).int(20, 4)) });
     return out;
   }
 
@@ -138,7 +145,14 @@ export class Graph {
 
   toBytes(): Uint8Array {
     const graph = new Proto();
-    for (const n of this.nodes) graph.message(1, n);
+    const name = (v: string) => this.renamed.get(v) ?? v;
+    for (const { inputs, outputs, rest } of this.nodes) {
+      const n = new Proto();
+      for (const i of inputs) n.string(1, name(i));
+      for (const o of outputs) n.string(2, name(o));
+      rest(n);
+      graph.message(1, n);
+    }
     graph.string(2, 'tiny-vlm');
     for (const i of this.inputs) graph.message(11, i);
     for (const o of this.outputs) graph.message(12, o);

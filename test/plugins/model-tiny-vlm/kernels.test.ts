@@ -32,7 +32,7 @@ test('onnxruntime gemm equals the plain loops for every transpose flag, into a g
     }
 });
 
-test('onnxruntime attention (forward and backward, with and without a shared prefix) equals the plain loops', (t) => {
+test('onnxruntime attention (forward with and without weights, backward, with and without a shared prefix) equals the plain loops', (t) => {
   const { dim, heads } = SHAPE;
   // a prompt of 5 rows, a plain sequence of 4 rows, two completions (3 and 2 rows) continuing the prompt
   const segments: Segment[] = [
@@ -49,9 +49,13 @@ test('onnxruntime attention (forward and backward, with and without a shared pre
     const dQkv = new Float32Array(N * 3 * dim);
     const weights = segments.map((seg) => kernels.attend(qkv, seg, out));
     segments.forEach((seg, i) => kernels.attendBackward(qkv, seg, weights[i]!, dOut, dQkv));
-    return { out, dQkv, weights };
+    const value = new Float32Array(N * dim);
+    for (const seg of segments) kernels.attendValue(qkv, seg, value);
+    return { out, dQkv, weights, value };
   });
   t.true(maxDiff(outs[0]!.out, outs[1]!.out) < 1e-5);
+  // without the weights (no backward pass to come): the same output, bit for bit
+  for (const o of outs) t.deepEqual([...o.value], [...o.out]);
   outs[0]!.weights.forEach((w, i) => t.true(maxDiff(w, outs[1]!.weights[i]!) < 1e-5, `weights of segment ${i}`));
   t.true(maxDiff(outs[0]!.dQkv, outs[1]!.dQkv) < 1e-5);
   // the prefix rows received key/value gradients from both completions, and no query gradient from them
@@ -59,13 +63,25 @@ test('onnxruntime attention (forward and backward, with and without a shared pre
   t.is(heads, 4);
 });
 
-test('onnxruntime decoding attention equals the plain loops (prompts of different lengths, padded)', (t) => {
+function layerWeights(label: string) {
+  const { dim, ffn } = SHAPE;
+  return {
+    norm1: normals(dim, `${label}g1`).map((x) => 1 + x / 4),
+    qkv: normals(dim * 3 * dim, `${label}wqkv`),
+    out: normals(dim * dim, `${label}wout`),
+    norm2: normals(dim, `${label}g2`).map((x) => 1 + x / 4),
+    up: normals(dim * ffn, `${label}wup`),
+    down: normals(ffn * dim, `${label}wdown`),
+  };
+}
+
+test('onnxruntime decoding layer (attention to padded prompts and a partly filled own cache, dense part, next layer) equals the plain loops', (t) => {
   const { dim, heads } = SHAPE;
   const dh = dim / heads;
   const prompts = 2;
   const R = 3;
   const P = 6;
-  const steps = 5;
+  const width = 5;
   const filled = 3;
   const n = prompts * R;
   const promptMask = new Float32Array(prompts * P);
@@ -74,29 +90,35 @@ test('onnxruntime decoding attention equals the plain loops (prompts of differen
     prompts,
     rowsPerPrompt: R,
     promptLength: P,
-    steps,
+    width,
     promptMask,
     promptKeys: [normals(prompts * heads * dh * P, 'pk')],
     promptValues: [normals(prompts * heads * P * dh, 'pv')],
-    ownKeys: [normals(steps * n * dim, 'ok')],
-    ownValues: [normals(steps * n * dim, 'ov')],
-    ownMask: new Float32Array(steps).fill(-1e9).fill(0, 0, filled),
+    ownKeys: [normals(width * n * dim, 'ok')],
+    ownValues: [normals(width * n * dim, 'ov')],
+    ownMask: new Float32Array(width).fill(-1e9).fill(0, 0, filled),
   };
-  const q = normals(n * dim, 'q');
-  t.true(maxDiff(js.decodeAttend(q, cache, 0, filled), ort.decodeAttend(q, cache, 0, filled)) < 1e-5);
+  const h = normals(n * dim, 'h');
+  const qkv = normals(n * 3 * dim, 'q');
+  const [w, next] = [layerWeights('this'), layerWeights('next')];
+  const a = js.decodeLayer(h, qkv, cache, 0, w, next);
+  const b = ort.decodeLayer(h, qkv, cache, 0, w, next);
+  t.true(maxDiff(a.out, b.out) < 1e-4, `out: ${maxDiff(a.out, b.out)}`);
+  t.true(maxDiff(a.qkv!, b.qkv!) < 1e-4, `next qkv: ${maxDiff(a.qkv!, b.qkv!)}`);
+  const last = ort.decodeLayer(h, qkv, cache, 0, w);
+  t.is(last.qkv, undefined);
+  t.deepEqual([...last.out], [...b.out]);
+  // the steps the mask hides are not attended to: changing them changes nothing
+  cache.ownKeys[0]!.forEach((_, i, keys) => i % width >= filled && (keys[i] = 99));
+  cache.ownValues[0]!.forEach((_, i, values) => Math.floor(i / dh) % width >= filled && (values[i] = 99));
+  t.deepEqual([...ort.decodeLayer(h, qkv, cache, 0, w).out], [...b.out]);
+  t.deepEqual([...js.decodeLayer(h, qkv, cache, 0, w).out], [...a.out]);
 });
 
-test('onnxruntime layer blocks (norm + qkv; output projection + norm + MLP) and their backward passes equal the plain loops', (t) => {
+test('onnxruntime layer blocks (norm + qkv; output projection + norm + MLP, with and without the tape) and their backward passes equal the plain loops', (t) => {
   const { dim, ffn } = SHAPE;
   const N = 6;
-  const w = {
-    norm1: normals(dim, 'g1').map((x) => 1 + x / 4),
-    qkv: normals(dim * 3 * dim, 'wqkv'),
-    out: normals(dim * dim, 'wout'),
-    norm2: normals(dim, 'g2').map((x) => 1 + x / 4),
-    up: normals(dim * ffn, 'wup'),
-    down: normals(ffn * dim, 'wdown'),
-  };
+  const w = layerWeights('');
   const h = normals(N * dim, 'h');
   const attended = normals(N * dim, 'att');
   const dOut = normals(N * dim, 'dout');
@@ -109,6 +131,7 @@ test('onnxruntime layer blocks (norm + qkv; output projection + norm + MLP) and 
   const close = (x: Float32Array, y: Float32Array, what: string) => t.true(maxDiff(x, y) < 1e-4 * Math.max(1, ...y.map(Math.abs)), `${what}: ${maxDiff(x, y)}`);
   close(a!.qkv, b!.qkv, 'qkv');
   for (const key of ['out', 'mid', 'hidden'] as const) close(a!.kept[key], b!.kept[key], key);
+  for (const k of [js, ort]) t.deepEqual([...k.layerOutValue(h, attended, w)], [...k.layerOut(h, attended, w).out], `${k.name}: layerOutValue is layerOut's out`);
   close(a!.back.dMid, b!.back.dMid, 'dMid');
   close(a!.back.dAttended, b!.back.dAttended, 'dAttended');
   for (const key of ['out', 'norm2', 'up', 'down'] as const) close(a!.back.grads[key], b!.back.grads[key], `grad ${key}`);
