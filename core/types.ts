@@ -556,6 +556,8 @@ export interface BenchmarkCell {
   count: number;
   /** 0..100 */
   score: number;
+  /** IoU cells: the share of answers (0..100) that are grounding JSON, a list of well-formed `{bbox_2d, label}`. */
+  valid?: number;
 }
 
 /** Which policy a benchmark scored (recorded in identity.json, report.json and report.md). */
@@ -593,6 +595,8 @@ export interface BenchmarkContext {
   dir: string;
   /** Score a seeded random subset of this many rows. */
   limit?: number;
+  /** Seed of that subset (default `seed`): a run draws it with the dataset's seed, so every training seed scores the same rows. */
+  subsetSeed?: number;
   batchSize: number;
   strict: boolean;
   /** The policy being scored (computed from the policy when absent). */
@@ -605,6 +609,12 @@ export interface BenchmarkContext {
    * `dir` holds, matching or not.
    */
   existing?: 'refuse' | 'replace' | 'fresh';
+  /**
+   * The blind control: ask every row with each image replaced by a blank
+   * (uniform grey) frame of its size, and video rows as frames, never whole
+   * videos. Scores what a policy answers without seeing: its priors.
+   */
+  blind?: boolean;
   dataset?: Dataset;
   progress: ProgressFactory;
   log: (message: string) => void;
@@ -614,6 +624,12 @@ export interface Benchmark {
   id: string;
   /** The benchmark is built from the run's dataset (held-out scenes); the runner passes it in `ctx.dataset`. */
   usesDataset?: boolean;
+  /**
+   * The benchmark honours `BenchmarkContext.blind` (every benchmark built on
+   * lib/scoring's `evaluateRows` does): only then does a run score its blind
+   * control, so a control is never a plain score under another name.
+   */
+  blind?: boolean;
   evaluate(policy: Policy, ctx: BenchmarkContext): Promise<BenchmarkReport>;
 }
 

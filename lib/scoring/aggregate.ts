@@ -26,6 +26,8 @@ export interface ScoredRow {
   modality?: string;
   /** 0..1 */
   score: number;
+  /** IoU rows: the answer was well-formed grounding JSON. */
+  valid?: boolean;
 }
 
 export interface TypeLayout {
@@ -107,6 +109,7 @@ function modalityCells(rows: readonly ScoredRow[], rank: (type: string) => numbe
       kind: kindOf(group, group[0]!.type),
       count: group.length,
       score: 100 * numpyMean(group.map((r) => r.score)),
+      ...(group[0]!.kind === 'IoU' && { valid: (100 * group.filter((r) => r.valid).length) / group.length }),
     }))
     .sort(
       (a, b) =>

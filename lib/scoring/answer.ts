@@ -5,7 +5,7 @@
  */
 import type { AnswerKind } from '../../core/index.ts';
 import { choiceCorrect, extractChoice, extractNumber, optionLetters, type ExtractionMode } from './extract.ts';
-import { imageSizeOf, localizationScore, truthBoxes } from './iou.ts';
+import { imageSizeOf, localizationScore, parseBoxes, truthBoxes } from './iou.ts';
 import { meanRelativeAccuracy } from './mra.ts';
 import { pythonFloat } from './python-numerics.ts';
 
@@ -22,6 +22,8 @@ export interface ScoredAnswer {
   extracted: string | number | null;
   /** 0..1 */
   score: number;
+  /** Boxes only: the completion is grounding JSON (a list of `{bbox_2d, label}`, each well formed). */
+  valid?: boolean;
 }
 
 /** A numeric ground truth, parsed as Python's float() would; throws (naming `where`) when it is not a finite number. */
@@ -43,8 +45,10 @@ export function scoreAnswer(completion: string, key: AnswerKey, mode: Extraction
       const extracted = extractNumber(completion, mode);
       return { extracted, score: meanRelativeAccuracy(extracted, truth) };
     }
-    case 'boxes':
-      return { extracted: null, score: localizationScore(completion, truthBoxes(key.answer, where), imageSizeOf(key.facts)) };
+    case 'boxes': {
+      const score = localizationScore(completion, truthBoxes(key.answer, where), imageSizeOf(key.facts));
+      return { extracted: null, score, valid: parseBoxes(completion)?.every((box) => box !== null) ?? false };
+    }
     default:
       throw new Error(`${where}: unknown answer kind ${JSON.stringify(key.answerKind)}`);
   }

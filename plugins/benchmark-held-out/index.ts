@@ -42,6 +42,7 @@ export default definePlugin({
     const benchmark: Benchmark = {
       id: BENCHMARK_ID,
       usesDataset: true,
+      blind: true,
       async evaluate(policy, ctx) {
         const dataset = ctx.dataset;
         if (!dataset) throw new Error(`${BENCHMARK_ID}: no dataset was passed (the benchmark is built from the dataset's held-out samples)`);
