@@ -12,9 +12,9 @@ export function markdownTable(headers: string[], rows: (string | number)[][]): s
   return [line(headers), rule, ...cells.map((row) => line(row.map(String)))].join('\n');
 }
 
-/** Rows a report scored (IoU cells of localization included). */
+/** Rows a report scored (IoU cells of localization and F1 cells of free text included). */
 const scoredRows = (report: BenchmarkReport) =>
-  report.scores.reduce((n, s) => n + s.count, 0) + (report.byModality ?? []).filter((c) => c.kind === 'IoU').reduce((n, c) => n + c.count, 0);
+  report.scores.reduce((n, s) => n + s.count, 0) + (report.byModality ?? []).filter((c) => c.kind === 'IoU' || c.kind === 'F1').reduce((n, c) => n + c.count, 0);
 
 /** "no rows scored (n row(s) could not be scored)" when a report scored nothing, else undefined. */
 export function noRowsScored(report: BenchmarkReport): string | undefined {

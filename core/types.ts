@@ -140,7 +140,7 @@ export interface SceneSource {
 // Samples and task generators (docs/method.md#tasks-and-modalities)
 // ---------------------------------------------------------------------------
 
-export type AnswerKind = 'choice' | 'number' | 'boxes';
+export type AnswerKind = 'choice' | 'number' | 'boxes' | 'text';
 
 export interface SampleMedia {
   /** Image paths relative to the dataset directory (views, or video frames). */
@@ -168,8 +168,8 @@ export interface Sample {
   facts?: Record<string, unknown>;
   /** Id of a paired sample (single-image question <-> localization). */
   pairedWith?: string;
-  /** "train" (default) or "held-out"; curriculum stages train on "train" only. Splits are by scene. */
-  split?: 'train' | 'held-out';
+  /** "train" (default), "held-out" or "validation"; curriculum stages train on "train" only. Splits are by scene. */
+  split?: 'train' | 'held-out' | 'validation';
 }
 
 /** A generated sample before filtering, with what filters need to judge it. */
@@ -551,8 +551,8 @@ export interface BenchmarkScore {
 export interface BenchmarkCell {
   type: string;
   modality: string;
-  /** "IoU" for localization, which is reported here but kept out of NQ / MCQ / Avg. */
-  kind: 'NQ' | 'MCQ' | 'IoU';
+  /** "IoU" for localization and "F1" for free text (captions), reported here but kept out of NQ / MCQ / Avg. */
+  kind: 'NQ' | 'MCQ' | 'IoU' | 'F1';
   count: number;
   /** 0..100 */
   score: number;

@@ -85,7 +85,7 @@ interface PredictionLine {
 }
 
 /** How each answer kind is aggregated. */
-const SCORE_KIND: Record<AnswerKind, ScoreKind> = { number: 'NQ', choice: 'MCQ', boxes: 'IoU' };
+const SCORE_KIND: Record<AnswerKind, ScoreKind> = { number: 'NQ', choice: 'MCQ', boxes: 'IoU', text: 'F1' };
 
 const isProblem = (item: EvalRow | RowProblem): item is RowProblem => 'message' in item;
 

@@ -1,10 +1,13 @@
 /**
- * Splits by scene: a scene's samples are all "train" or all "held-out", so
- * a benchmark built from held-out samples never shares a scene with training.
+ * Splits by scene: a scene's samples are all "train", all "validation" or all
+ * "held-out", so a benchmark built from held-out (or validation) samples never
+ * shares a scene with training, and tuning on validation never sees a
+ * held-out scene.
  *
- *   data.split: { heldOut: 0.2 }                      20% of scenes, drawn with the seed
- *   data.split: { heldOut: ['scene0011_00'] }          these scenes; every other one trains
- *   data.split: { heldOut: [...], train: [...] }       exactly these; other scenes are left out
+ *   data.split: { heldOut: 0.2 }                            20% of scenes, drawn with the seed
+ *   data.split: { heldOut: 0.2, validation: 0.1 }           and 10% more for validation
+ *   data.split: { heldOut: ['scene0011_00'] }                these scenes; every other one trains
+ *   data.split: { heldOut: [...], validation: [...], train: [...] }   exactly these; other scenes are left out
  */
 import { ConfigError, createRandom } from '../../core/index.ts';
 import type { DataSettings } from './settings.ts';
@@ -12,30 +15,50 @@ import type { DataSettings } from './settings.ts';
 export interface SceneSplit {
   train: string[];
   heldOut: string[];
+  validation: string[];
+}
+
+/** Scenes for a fraction: at least one when the fraction is positive, never all of them. */
+function share(fraction: number, total: number): number {
+  let n = Math.round(fraction * total);
+  if (fraction > 0 && n === 0 && total > 1) n = 1;
+  if (fraction < 1 && n >= total && total > 1) n = total - 1;
+  return n;
 }
 
 export function splitScenes(ids: string[], split: DataSettings['split'], seed: number, where: string): SceneSplit {
   if (typeof split.heldOut === 'number') {
-    const fraction = split.heldOut;
-    let n = Math.round(fraction * ids.length);
-    if (fraction > 0 && n === 0 && ids.length > 1) n = 1;
-    if (fraction < 1 && n === ids.length && ids.length > 1) n = ids.length - 1;
-    const held = new Set(createRandom(seed, 'split').shuffle([...ids]).slice(0, n));
-    return { train: ids.filter((id) => !held.has(id)), heldOut: ids.filter((id) => held.has(id)) };
+    const validation = (split as { validation?: number }).validation ?? 0;
+    if (split.heldOut + validation >= 1 && ids.length > 1)
+      throw new ConfigError(`${where}: data.split: heldOut ${split.heldOut} + validation ${validation} leave no scene to train on`);
+    // held-out scenes are drawn first, so adding a validation share never changes the benchmark
+    const shuffled = createRandom(seed, 'split').shuffle([...ids]);
+    const nHeld = share(split.heldOut, ids.length);
+    const held = new Set(shuffled.slice(0, nHeld));
+    const valid = new Set(shuffled.slice(nHeld, nHeld + (validation > 0 ? Math.max(1, Math.round(validation * ids.length)) : 0)));
+    return {
+      train: ids.filter((id) => !held.has(id) && !valid.has(id)),
+      heldOut: ids.filter((id) => held.has(id)),
+      validation: ids.filter((id) => valid.has(id)),
+    };
   }
   const known = new Set(ids);
   const check = (list: string[], key: string) => {
     const unknown = list.filter((id) => !known.has(id));
     if (unknown.length) throw new ConfigError(`${where}: data.split.${key}: unknown scene ${unknown.join(', ')} (the source lists ${ids.length} scenes)`);
   };
-  const { heldOut, train } = split as { heldOut: string[]; train?: string[] };
+  const { heldOut, train, validation = [] } = split as { heldOut: string[]; train?: string[]; validation?: string[] };
   check(heldOut, 'heldOut');
-  if (train) {
-    check(train, 'train');
-    const both = train.filter((id) => heldOut.includes(id));
-    if (both.length) throw new ConfigError(`${where}: data.split: scene ${both.join(', ')} is in both train and heldOut`);
-  }
+  check(validation, 'validation');
+  const lists: [string, string[]][] = [['heldOut', heldOut], ['validation', validation], ...(train ? [['train', train] as [string, string[]]] : [])];
+  if (train) check(train, 'train');
+  for (const [i, [a, listA]] of lists.entries())
+    for (const [b, listB] of lists.slice(i + 1)) {
+      const both = listA.filter((id) => listB.includes(id));
+      if (both.length) throw new ConfigError(`${where}: data.split: scene ${both.join(', ')} is in both ${a} and ${b}`);
+    }
   const held = new Set(heldOut);
-  const trains = new Set(train ?? ids.filter((id) => !held.has(id)));
-  return { train: ids.filter((id) => trains.has(id)), heldOut: ids.filter((id) => held.has(id)) };
+  const valid = new Set(validation);
+  const trains = new Set(train ?? ids.filter((id) => !held.has(id) && !valid.has(id)));
+  return { train: ids.filter((id) => trains.has(id)), heldOut: ids.filter((id) => held.has(id)), validation: ids.filter((id) => valid.has(id)) };
 }

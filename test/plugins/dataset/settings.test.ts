@@ -49,12 +49,25 @@ test('split by fraction: seeded, by scene, keeping at least one scene on each si
   t.is(splitScenes(ids, { heldOut: 0.01 }, 1, 'cfg').heldOut.length, 1);
   t.is(splitScenes(ids, { heldOut: 0.99 }, 1, 'cfg').train.length, 1);
   t.deepEqual(splitScenes(ids, { heldOut: 0 }, 1, 'cfg').heldOut, []);
-  t.deepEqual(splitScenes(['only'], { heldOut: 0.2 }, 1, 'cfg'), { train: ['only'], heldOut: [] });
+  t.deepEqual(splitScenes(['only'], { heldOut: 0.2 }, 1, 'cfg'), { train: ['only'], heldOut: [], validation: [] });
+});
+
+test('a validation share: drawn after the held-out scenes (which stay the same), disjoint from both other splits', (t) => {
+  const split = splitScenes(ids, { heldOut: 0.2, validation: 0.3 }, 1, 'cfg');
+  t.deepEqual(split.heldOut, splitScenes(ids, { heldOut: 0.2 }, 1, 'cfg').heldOut, 'adding validation never changes the benchmark');
+  t.is(split.validation.length, 3);
+  t.is(split.train.length, 5);
+  t.deepEqual([...split.train, ...split.heldOut, ...split.validation].sort(), ids);
+  t.is(splitScenes(ids, { heldOut: 0.2, validation: 0.01 }, 1, 'cfg').validation.length, 1, 'a positive share is at least one scene');
+  t.throws(() => splitScenes(ids, { heldOut: 0.5, validation: 0.5 }, 1, 'cfg'), { instanceOf: ConfigError, message: /leave no scene to train on/ });
+  t.deepEqual(splitScenes(ids.slice(0, 4), { heldOut: ['s2'], validation: ['s3'] }, 1, 'cfg'), { train: ['s0', 's1'], heldOut: ['s2'], validation: ['s3'] });
+  t.throws(() => splitScenes(ids, { heldOut: ['s1'], validation: ['s1'] }, 1, 'cfg'), { instanceOf: ConfigError, message: /s1 is in both heldOut and validation/ });
+  t.throws(() => splitScenes(ids, { heldOut: ['s1'], validation: ['s12'] }, 1, 'cfg'), { instanceOf: ConfigError, message: /data\.split\.validation: unknown scene s12/ });
 });
 
 test('split by lists: explicit scenes; unknown or doubly listed scenes are config errors', (t) => {
-  t.deepEqual(splitScenes(ids.slice(0, 4), { heldOut: ['s2'] }, 1, 'cfg'), { train: ['s0', 's1', 's3'], heldOut: ['s2'] });
-  t.deepEqual(splitScenes(ids.slice(0, 4), { heldOut: ['s2'], train: ['s0'] }, 1, 'cfg'), { train: ['s0'], heldOut: ['s2'] });
+  t.deepEqual(splitScenes(ids.slice(0, 4), { heldOut: ['s2'] }, 1, 'cfg'), { train: ['s0', 's1', 's3'], heldOut: ['s2'], validation: [] });
+  t.deepEqual(splitScenes(ids.slice(0, 4), { heldOut: ['s2'], train: ['s0'] }, 1, 'cfg'), { train: ['s0'], heldOut: ['s2'], validation: [] });
   t.throws(() => splitScenes(ids, { heldOut: ['s10'] }, 1, 'cfg'), { instanceOf: ConfigError, message: 'cfg: data.split.heldOut: unknown scene s10 (the source lists 10 scenes)' });
-  t.throws(() => splitScenes(ids, { heldOut: ['s1'], train: ['s1', 's2'] }, 1, 'cfg'), { instanceOf: ConfigError, message: /s1 is in both train and heldOut/ });
+  t.throws(() => splitScenes(ids, { heldOut: ['s1'], train: ['s1', 's2'] }, 1, 'cfg'), { instanceOf: ConfigError, message: /s1 is in both heldOut and train/ });
 });
