@@ -188,7 +188,8 @@ export function checkpointTable(evaluations: Record<string, Record<string, Bench
   const keys = [...cells.values()].sort((a, b) => a.type.localeCompare(b.type) || modalityRank(a.modality) - modalityRank(b.modality));
   const delta = (values: (number | undefined)[]) => {
     const [first, last] = [values[0], values.at(-1)];
-    return first === undefined || last === undefined || values.length < 2 ? '-' : `${last - first >= 0 ? '+' : ''}${(last - first).toFixed(1)}`;
+    if (first === undefined || last === undefined || values.length < 2 || !Number.isFinite(last - first)) return '-';
+    return `${last - first >= 0 ? '+' : ''}${(last - first).toFixed(1)}`;
   };
   const cell = (r: BenchmarkReport | undefined, type: string, modality: string) => r?.byModality?.find((c) => c.type === type && c.modality === modality)?.score;
   const row = (label: string, values: (number | undefined)[], reference?: number) => [
