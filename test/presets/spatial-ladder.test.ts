@@ -9,6 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkOptions, createLadder, preflight, readJsonLines, resolveCurriculum, SPATIAL_TASKS, stageFor, type MetricEvent } from '../../core/index.ts';
+import { datasetPlan } from '../../plugins/dataset/index.ts';
 import { tempDir } from '../helpers/temp.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -86,4 +87,21 @@ test("the preset's trl variant: the paper's per-stage settings on the hf model, 
   const embedded = await createLadder({ presets: ['spatial-ladder'] });
   t.is(embedded.config.engine, 'embedded');
   t.is(embedded.config.model.id, 'tiny-vlm');
+});
+
+test('the default dataset is one for every training seed: 60 procedural scenes, held-out and validation scenes', async (t) => {
+  const plans = await Promise.all(
+    [1, 42].map(async (seed) => {
+      const ladder = await createLadder({ presets: ['spatial-ladder'], seed });
+      return datasetPlan(ladder, ladder.config.data, ladder.config.seed, '/tmp/cache');
+    }),
+  );
+  t.is(plans[0]!.hash, plans[1]!.hash, 'the training seed does not change the dataset');
+  t.is(plans[0]!.settings.seed, 42);
+  t.deepEqual(plans[0]!.settings.split, { heldOut: 0.2, validation: 0.15 });
+  const ladder = await createLadder({ presets: ['spatial-ladder'] });
+  t.like(ladder.plugins.find((p) => p.name === 'source-procedural')?.options, { scenes: 60 });
+  // a user's procedural options replace the preset's scene count
+  const small = await createLadder({ presets: [['spatial-ladder', { procedural: { scenes: 5 } }]] });
+  t.like(small.plugins.find((p) => p.name === 'source-procedural')?.options, { scenes: 5 });
 });
