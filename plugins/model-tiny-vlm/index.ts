@@ -10,13 +10,15 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, definePlugin, validate, z, type Dataset, type PolicyBackend, type PolicyBackendContext } from '../../core/index.ts';
+import { ConfigError, definePlugin, UsageError, validate, z, type Dataset, type PolicyBackend, type PolicyBackendContext } from '../../core/index.ts';
 import { promptText, SYSTEM_PROMPT, type PromptStyle } from '../../lib/prompts/index.ts';
 import { initialValues, paramSpecs, type ParamSpec, type TinyVlmConfig } from './model.ts';
 import { BACKEND_ID, readWeights, TinyVlmPolicy, type PolicyManifest, type RuntimeLimits } from './policy.ts';
 import { resolveKernels } from './replica.ts';
 import { Tokenizer, type TokenizerJson } from './tokenizer.ts';
+import { pretrainCommand } from './pretrain.ts';
 import { checkGeometry } from './vision.ts';
 
 export const PLUGIN_NAME = 'model-tiny-vlm';
@@ -113,6 +115,15 @@ function legacyOptions(config: TinyVlmConfig): TinyVlmOptions {
 }
 
 /** The base this plugin ships (`base: "pretrained"`): see pretrain.ts for how it is made and checked. */
+const parsePretrainArgs = (argv: string[]) => {
+  const options = { out: { type: 'string' }, scenes: { type: 'string' }, first: { type: 'string' }, epochs: { type: 'string' }, lr: { type: 'string' }, force: { type: 'boolean' } } as const;
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new UsageError(`ladder pretrain tiny-vlm: ${(error as Error).message}`);
+  }
+};
+
 export const PRETRAINED_DIR = fileURLToPath(new URL('./pretrained/', import.meta.url));
 
 interface Base {
@@ -216,5 +227,6 @@ export default definePlugin({
   options: z.strictObject({}),
   apply(ladder) {
     ladder.hooks.models.for(BACKEND_ID).tap(PLUGIN_NAME, () => tinyVlmBackend());
+    ladder.hooks.commands.for('pretrain tiny-vlm').tap(PLUGIN_NAME, () => pretrainCommand(ladder, parsePretrainArgs, PRETRAINED_DIR));
   },
 });
