@@ -96,6 +96,7 @@ const number = (text: string | boolean | undefined, option: string, fallback: nu
 export function pretrainCommand(ladder: Ladder, parse: (argv: string[]) => Record<string, string | boolean | undefined>, defaultOut: string): PluginCommand {
   return {
     description: 'pretrain a tiny-vlm base on captions of procedural rooms the ladder never uses (recognition, none of the ladder\'s question types)',
+    json: true,
     usage: `[--out DIR] [--scenes ${PRETRAIN_DEFAULTS.scenes}] [--first ${PRETRAIN_DEFAULTS.first}] [--epochs ${PRETRAIN_DEFAULTS.epochs}] [--lr ${PRETRAIN_DEFAULTS.lr}] [--force]`,
     help: [
       'Captions ("Describe the image." -> the categories a view shows, the most visible first) of',
@@ -126,7 +127,7 @@ export function pretrainCommand(ladder: Ladder, parse: (argv: string[]) => Recor
       };
       if (settings.first + settings.scenes > 999) throw new UsageError('pretrain tiny-vlm: --first + --scenes must not exceed 999');
       const record = await pretrain(settings, out, ladder, ctx.seed, { runsDir: ctx.runsDir, cacheDir: ctx.cacheDir });
-      process.stdout.write(`${ctx.json ? JSON.stringify({ out, ...record }) : `wrote ${out}\n${JSON.stringify(record.sha256, null, 2)}`}\n`);
+      ctx.print(ctx.json ? JSON.stringify({ out, ...record }) : `wrote ${out}\n${JSON.stringify(record.sha256, null, 2)}`);
     },
   };
 }

@@ -44,7 +44,12 @@ test('the spatial-ladder preset runs the whole ladder: data, four stages, three 
   // the Table 1 columns per checkpoint, then Table 3 per dimension and modality
   t.regex(run.stdout, /\| checkpoint +\| held-out NQ \| held-out MCQ \| held-out Avg \|/);
   for (const point of ['base', 'understanding', 'reasoning']) t.regex(run.stdout, new RegExp(`\\| ${point} +\\| +\\d+\\.\\d \\|`));
-  t.regex(run.stdout, /\| held-out: type \/ modality +\| base \| understanding \| reasoning \| change \|/);
+  t.regex(run.stdout, /\| held-out: type \/ modality +\| chance \| base \| understanding \| reasoning \| change \|/);
+  // the controls beside every checkpoint: the chance policy once, a blind control per checkpoint, the per-type table
+  t.regex(run.stdout, /\| chance +\| +\d+\.\d \|/);
+  for (const point of ['base', 'understanding', 'reasoning']) t.regex(run.stdout, new RegExp(`\\| ${point} \\(blind\\) +\\| +\\d+\\.\\d \\|`));
+  t.regex(run.stdout, /\| held-out: question type +\| n \| chance \| base \| base \(blind\) \|/);
+  t.regex(run.stdout, /\| localization IoU \(x100\) +\|/);
 
   const out = join(dir, 'runs', 'smoke');
   const state = JSON.parse(readFileSync(join(out, 'state.json'), 'utf8'));
