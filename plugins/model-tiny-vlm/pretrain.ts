@@ -26,7 +26,7 @@ export interface PretrainSettings {
   model: Record<string, unknown>;
 }
 
-export const PRETRAIN_DEFAULTS = { scenes: 150, first: 100, epochs: 2, lr: 1e-3 } as const;
+export const PRETRAIN_DEFAULTS = { scenes: 150, first: 100, epochs: 3, lr: 1e-3 } as const;
 
 /** The config of a pretraining run: captions of procedural rooms, one SFT stage, caption F1 on 5% of the rooms. */
 export function pretrainConfig(s: PretrainSettings, dirs: { runsDir: string; cacheDir: string }, seed: number) {

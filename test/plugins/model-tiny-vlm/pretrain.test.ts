@@ -5,10 +5,10 @@
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, PACKAGE_ROOT, type Sample } from '../../../core/index.ts';
-import { tinyVlmBackend } from '../../../plugins/model-tiny-vlm/index.ts';
+import { PRETRAINED_DIR, tinyVlmBackend } from '../../../plugins/model-tiny-vlm/index.ts';
 import { tempDir } from '../../helpers/temp.ts';
 
 const SMALL = { dim: 32, layers: 1, heads: 2, ffn: 64, visionDim: 16, imageWidth: 28, imageHeight: 28, workers: 1 };
@@ -51,4 +51,12 @@ test('ladder pretrain tiny-vlm writes a captioning base with its hashes; a ladde
     instanceOf: ConfigError,
     message: /dim 64 differ from the base .* \(dim 32\); a base fixes the architecture/,
   });
+});
+
+test('the shipped base matches the hashes its pretrained.json records, and records the command that made it', (t) => {
+  const record = JSON.parse(readFileSync(join(PRETRAINED_DIR, 'pretrained.json'), 'utf8')) as { command: string; sha256: Record<string, string> };
+  t.regex(record.command, /^npx ladder pretrain tiny-vlm /);
+  t.deepEqual(Object.keys(record.sha256).sort(), ['model.safetensors', 'policy.json', 'tokenizer.json']);
+  for (const [file, hash] of Object.entries(record.sha256)) t.is(createHash('sha256').update(readFileSync(join(PRETRAINED_DIR, file))).digest('hex'), hash, file);
+  t.true(statSync(join(PRETRAINED_DIR, 'model.safetensors')).size <= 20 * 1024 * 1024);
 });
