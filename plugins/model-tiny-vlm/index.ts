@@ -31,10 +31,12 @@ export const ARCHITECTURE_KEYS = ['dim', 'layers', 'heads', 'ffn', 'visionDim', 
 export const tinyVlmOptions = z
   .strictObject({
     /**
-     * Start from a pretrained checkpoint (a tiny-vlm checkpoint directory, or
-     * "pretrained": the base shipped with this plugin, see pretrain.ts) instead
-     * of random weights: its architecture and weights, its tokenizer grown
-     * with the dataset's words.
+     * Start from a pretrained checkpoint (a tiny-vlm checkpoint directory) instead
+     * of random weights: its architecture and weights, its tokenizer grown with
+     * the dataset's words; architecture options given beside it must agree.
+     * "pretrained": the base shipped with this plugin (pretrain.ts) when the
+     * architecture options are its own (the defaults); options that give another
+     * architecture start from random weights, and the log says so. "none": random weights.
      */
     base: z.string().min(1).optional(),
     dim: z.number().int().positive().default(128),
@@ -134,6 +136,12 @@ interface Base {
   values: Float32Array[];
 }
 
+/** Architecture options in `given` that differ from the shipped base's ("dim 32"). */
+async function otherArchitecture(given: Record<string, unknown>): Promise<string[]> {
+  const manifest = JSON.parse(await readFile(join(PRETRAINED_DIR, 'policy.json'), 'utf8')) as PolicyManifest;
+  return ARCHITECTURE_KEYS.filter((k) => given[k] !== undefined && given[k] !== manifest.options[k]).map((k) => `${k} ${String(given[k])}`);
+}
+
 /** A base checkpoint: its architecture (options given beside it must agree), tokenizer and weights. */
 async function readBase(base: string, given: Record<string, unknown>): Promise<Base> {
   const dir = base === 'pretrained' ? PRETRAINED_DIR : resolve(base);
@@ -179,8 +187,12 @@ export function tinyVlmBackend(): PolicyBackend {
       let options = validate(tinyVlmOptions, raw, 'model.options');
       if (!ctx.dataset) throw new ConfigError('tiny-vlm builds its tokenizer from the dataset, but none was given to create()');
       const words = { minCount: options.minTokenCount, maxVocab: options.maxVocab };
-      if (options.base) {
-        const base = await readBase(options.base, raw as Record<string, unknown>);
+      const given = raw as Record<string, unknown>;
+      const other = options.base === 'pretrained' ? await otherArchitecture(given) : [];
+      if (other.length)
+        ctx.log(`tiny-vlm: model.options give ${other.join(', ')}, not the shipped base's architecture: starting from random weights (base "pretrained" applies to the default architecture)`);
+      if (options.base && options.base !== 'none' && !other.length) {
+        const base = await readBase(options.base, given);
         options = { ...options, ...base.architecture };
         const config = configOf(options);
         const tokenizer = base.tokenizer.extend(datasetText(ctx.dataset), words);

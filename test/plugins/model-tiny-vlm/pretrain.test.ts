@@ -53,10 +53,21 @@ test('ladder pretrain tiny-vlm writes a captioning base with its hashes; a ladde
   });
 });
 
-test('the shipped base matches the hashes its pretrained.json records, and records the command that made it', (t) => {
+test('the shipped base matches the hashes its pretrained.json records; base "pretrained" starts from it for its own architecture only', async (t) => {
   const record = JSON.parse(readFileSync(join(PRETRAINED_DIR, 'pretrained.json'), 'utf8')) as { command: string; sha256: Record<string, string> };
   t.regex(record.command, /^npx ladder pretrain tiny-vlm /);
   t.deepEqual(Object.keys(record.sha256).sort(), ['model.safetensors', 'policy.json', 'tokenizer.json']);
   for (const [file, hash] of Object.entries(record.sha256)) t.is(createHash('sha256').update(readFileSync(join(PRETRAINED_DIR, file))).digest('hex'), hash, file);
   t.true(statSync(join(PRETRAINED_DIR, 'model.safetensors')).size <= 20 * 1024 * 1024);
+  const dataset = { dir: PRETRAINED_DIR, manifest: {}, samples: [] };
+  const create = async (options: Record<string, unknown>) => {
+    const logs: string[] = [];
+    const policy = await tinyVlmBackend().create({ workers: 1, ...options }, { seed: 1, dataset, log: (m) => logs.push(m) });
+    await policy.dispose?.();
+    return logs.join('\n');
+  };
+  t.regex(await create({ base: 'pretrained' }), /starting from .*pretrained/);
+  const other = await create({ base: 'pretrained', dim: 32, heads: 2 });
+  t.regex(other, /model.options give dim 32, heads 2, not the shipped base's architecture: starting from random weights/);
+  t.notRegex(await create({ base: 'none' }), /starting from/);
 });
