@@ -310,11 +310,12 @@ async function walk(ladder: Ladder, curriculum: StageEntry[], run: RunDirectory,
     // and the repeated event replaces the line.
     // Every training seed scores the same rows: a `limit` subset is drawn with the dataset's seed.
     const subsetSeed = datasetSeed(datasetRequest(ladder));
-    // One evaluation of `target` on benchmark `id`, recorded in `into` (the state's evaluations, chance or blind reports).
+    // One evaluation of `target` on benchmark `id`, recorded in `into()` (the state's evaluations, chance or blind
+    // reports; made only once a report is recorded, so a failed point stays absent from the state).
     const score = async (
       target: Policy,
       id: string,
-      where: { point: string; control?: 'chance' | 'blind'; dir: string; into: Record<string, BenchmarkReport> },
+      where: { point: string; control?: 'chance' | 'blind'; dir: string; into: () => Record<string, BenchmarkReport> },
       extra: Parameters<typeof evaluateBenchmark>[4],
     ) => {
       const report = await evaluateBenchmark(ladder, target, id, where.dir, { dataset, existing: 'replace', subsetSeed, ...extra });
@@ -322,7 +323,7 @@ async function walk(ladder: Ladder, curriculum: StageEntry[], run: RunDirectory,
       const control = where.control ? { control: where.control } : {};
       emit({ event: 'evaluate', point: where.point, benchmark: id, ...control, nq: report.nq, mcq: report.mcq, avg: report.avg, errors: report.errors?.length ?? 0 });
       if (!failed) {
-        where.into[id] = report;
+        where.into()[id] = report;
         run.saveState(state);
       }
       await ladder.hooks.evaluate.promise(report, controlLabel(where.point, where.control), info);
@@ -341,7 +342,7 @@ async function walk(ladder: Ladder, curriculum: StageEntry[], run: RunDirectory,
         log(`evaluate.chance: no policy "${chanceId}" is registered (add the model-chance plugin), so the tables show no chance level`);
       else if (pending.length) {
         const chance = await ladder.get('models', chanceId).create({}, backendCtx);
-        for (const id of pending) await score(chance, id, { point: 'chance', control: 'chance', dir: run.evalDir('chance', id), into: (state.chance ??= {}) }, {});
+        for (const id of pending) await score(chance, id, { point: 'chance', control: 'chance', dir: run.evalDir('chance', id), into: () => (state.chance ??= {}) }, {});
         await chance.dispose?.();
       }
     }
@@ -355,9 +356,9 @@ async function walk(ladder: Ladder, curriculum: StageEntry[], run: RunDirectory,
       const identity = await policyIdentity(policy, last?.checkpoint);
       const asked = { promptStyle: last?.promptStyle, identity };
       for (const id of pending) {
-        if (!state.evaluations[point]?.[id]) await score(policy, id, { point, dir: run.evalDir(point, id), into: (state.evaluations[point] ??= {}) }, asked);
+        if (!state.evaluations[point]?.[id]) await score(policy, id, { point, dir: run.evalDir(point, id), into: () => (state.evaluations[point] ??= {}) }, asked);
         if (blind(id) && !state.blind?.[point]?.[id])
-          await score(policy, id, { point, control: 'blind', dir: `${run.evalDir(point, id)}-blind`, into: ((state.blind ??= {})[point] ??= {}) }, { ...asked, blind: true });
+          await score(policy, id, { point, control: 'blind', dir: `${run.evalDir(point, id)}-blind`, into: () => ((state.blind ??= {})[point] ??= {}) }, { ...asked, blind: true });
       }
     };
 
@@ -402,7 +403,8 @@ async function walk(ladder: Ladder, curriculum: StageEntry[], run: RunDirectory,
     run.saveState(state);
     const table = runTables(state, config.evaluate.benchmarks);
     run.writeText('report.md', `# ${config.name}\n\n${table}\n`);
-    run.writeJson('report.json', { evaluations: state.evaluations, chance: state.chance ?? {}, blind: state.blind ?? {} });
+    run.writeJson('report.json', state.evaluations);
+    run.writeJson('controls.json', { chance: state.chance ?? {}, blind: state.blind ?? {} });
     await ladder.hooks.done.promise(info);
     await policy.dispose?.();
     return { name: config.name, dir: run.dir, state, table };
