@@ -179,12 +179,14 @@ function grownValues(specs: ParamSpec[], base: Base, added: number, seed: number
   });
 }
 
-export function tinyVlmBackend(): PolicyBackend {
+/** `defaults.base`: the base when `model.options.base` is not given (the plugin option `base`). */
+export function tinyVlmBackend(defaults: { base?: string } = {}): PolicyBackend {
   return {
     id: BACKEND_ID,
     options: tinyVlmOptions,
     async create(raw, ctx) {
       let options = validate(tinyVlmOptions, raw, 'model.options');
+      options = { ...options, base: options.base ?? defaults.base };
       if (!ctx.dataset) throw new ConfigError('tiny-vlm builds its tokenizer from the dataset, but none was given to create()');
       const words = { minCount: options.minTokenCount, maxVocab: options.maxVocab };
       const given = raw as Record<string, unknown>;
@@ -236,9 +238,12 @@ export function tinyVlmBackend(): PolicyBackend {
 
 export default definePlugin({
   name: PLUGIN_NAME,
-  options: z.strictObject({}),
-  apply(ladder) {
-    ladder.hooks.models.for(BACKEND_ID).tap(PLUGIN_NAME, () => tinyVlmBackend());
+  options: z.strictObject({
+    /** The base of every tiny-vlm this config creates unless `model.options.base` says otherwise (the preset: "pretrained"). */
+    base: z.string().min(1).optional(),
+  }),
+  apply(ladder, { base }) {
+    ladder.hooks.models.for(BACKEND_ID).tap(PLUGIN_NAME, () => tinyVlmBackend({ base }));
     ladder.hooks.commands.for('pretrain tiny-vlm').tap(PLUGIN_NAME, () => pretrainCommand(ladder, parsePretrainArgs, PRETRAINED_DIR));
   },
 });

@@ -28,7 +28,15 @@ const DATA_PLUGINS: PluginEntry[] = [
 ];
 
 /** The trainable model, the three stage kinds (docs/method.md#training-stages) and the default cold-start teacher. */
-const TRAINING_PLUGINS: PluginEntry[] = ['model-tiny-vlm', 'stage-sft', 'stage-cold-start', 'stage-grpo', 'teacher-metadata', 'engine-trl'];
+const TRAINING_PLUGINS: PluginEntry[] = [
+  // tiny-vlm starts from the captioning base shipped with it (`ladder pretrain tiny-vlm`), as real VLMs start pretrained
+  ['model-tiny-vlm', { base: 'pretrained' }],
+  'stage-sft',
+  'stage-cold-start',
+  'stage-grpo',
+  'teacher-metadata',
+  'engine-trl',
+];
 
 /** Rewards (docs/method.md#rewards) and `ladder serve rewards`, the held-out benchmark and the reference policies for `ladder eval`. */
 const SCORING_PLUGINS: PluginEntry[] = [
@@ -107,8 +115,7 @@ export default definePreset({
 
 /** tiny-vlm from its pretrained base, with its learning rates. */
 const EMBEDDED_SETTINGS = {
-  // the captioning base shipped with model-tiny-vlm (`ladder pretrain tiny-vlm`), as real VLMs start pretrained
-  model: { id: 'tiny-vlm', options: { base: 'pretrained' } },
+  model: { id: 'tiny-vlm' },
   // Learning rates and epochs chosen on the validation split (measurements in
   // presets/spatial-ladder/README.md): stages 1-2 at 1e-3 fit the answers that 1e-4 leaves at
   // the prior; the cold start at 1e-3, not its default 3e-3, keeps what stage 2 learnt.

@@ -109,4 +109,8 @@ test('the default dataset is one for every training seed: 60 procedural scenes, 
   // a user's procedural options replace the preset's scene count
   const small = await createLadder({ presets: [['spatial-ladder', { procedural: { scenes: 5 } }]] });
   t.like(small.plugins.find((p) => p.name === 'source-procedural')?.options, { scenes: 5 });
+  // the pretrained base is tiny-vlm's plugin option: another model's options stay the user's own
+  t.like(ladder.plugins.find((p) => p.name === 'model-tiny-vlm')?.options, { base: 'pretrained' });
+  const hf = await createLadder({ presets: ['spatial-ladder'], model: { id: 'hf', options: { path: '/models/qwen' } } });
+  t.deepEqual(hf.config.model, { id: 'hf', options: { path: '/models/qwen' } });
 });
