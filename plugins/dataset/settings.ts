@@ -25,8 +25,8 @@ const split = z.union([
   z.strictObject({
     /** Scene ids held out; every other scene trains (or only `train` when given). */
     heldOut: z.array(z.string().min(1)),
-    /** Scene ids for validation. */
-    validation: z.array(z.string().min(1)).optional(),
+    /** Scene ids for validation, or a fraction of all scenes drawn (seeded) from those neither held out nor listed to train. */
+    validation: z.union([z.array(z.string().min(1)), z.number().min(0).max(1)]).optional(),
     train: z.array(z.string().min(1)).optional(),
   }),
 ]);

@@ -7,6 +7,7 @@
  *   data.split: { heldOut: 0.2 }                            20% of scenes, drawn with the seed
  *   data.split: { heldOut: 0.2, validation: 0.1 }           and 10% more for validation
  *   data.split: { heldOut: ['scene0011_00'] }                these scenes; every other one trains
+ *   data.split: { heldOut: ['scene0011_00'], validation: 0.1 }   and 10% of all scenes, drawn from the others, validate
  *   data.split: { heldOut: [...], validation: [...], train: [...] }   exactly these; other scenes are left out
  */
 import { ConfigError, createRandom } from '../../core/index.ts';
@@ -26,6 +27,14 @@ function share(fraction: number, total: number): number {
   return n;
 }
 
+/**
+ * Validation scenes for a fraction of `total` (rounded: a small source may get
+ * none), always leaving a scene of `free` to train on.
+ */
+function validationCount(fraction: number, total: number, free: number): number {
+  return Math.max(0, Math.min(Math.round(fraction * total), free - 1));
+}
+
 export function splitScenes(ids: string[], split: DataSettings['split'], seed: number, where: string): SceneSplit {
   if (typeof split.heldOut === 'number') {
     const validation = (split as { validation?: number }).validation ?? 0;
@@ -35,7 +44,7 @@ export function splitScenes(ids: string[], split: DataSettings['split'], seed: n
     const shuffled = createRandom(seed, 'split').shuffle([...ids]);
     const nHeld = share(split.heldOut, ids.length);
     const held = new Set(shuffled.slice(0, nHeld));
-    const valid = new Set(shuffled.slice(nHeld, nHeld + (validation > 0 ? Math.max(1, Math.round(validation * ids.length)) : 0)));
+    const valid = new Set(shuffled.slice(nHeld, nHeld + validationCount(validation, ids.length, ids.length - nHeld)));
     return {
       train: ids.filter((id) => !held.has(id) && !valid.has(id)),
       heldOut: ids.filter((id) => held.has(id)),
@@ -47,7 +56,13 @@ export function splitScenes(ids: string[], split: DataSettings['split'], seed: n
     const unknown = list.filter((id) => !known.has(id));
     if (unknown.length) throw new ConfigError(`${where}: data.split.${key}: unknown scene ${unknown.join(', ')} (the source lists ${ids.length} scenes)`);
   };
-  const { heldOut, train, validation = [] } = split as { heldOut: string[]; train?: string[]; validation?: string[] };
+  const { heldOut, train } = split as { heldOut: string[]; train?: string[] };
+  let validation = (split as { validation?: string[] | number }).validation ?? [];
+  if (typeof validation === 'number') {
+    // a fraction beside scene lists: drawn with the seed from the scenes neither held out nor listed to train
+    const free = ids.filter((id) => !heldOut.includes(id) && !train?.includes(id));
+    validation = createRandom(seed, 'split').shuffle(free).slice(0, validationCount(validation, ids.length, free.length));
+  }
   check(heldOut, 'heldOut');
   check(validation, 'validation');
   const lists: [string, string[]][] = [['heldOut', heldOut], ['validation', validation], ...(train ? [['train', train] as [string, string[]]] : [])];

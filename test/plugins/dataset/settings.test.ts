@@ -58,7 +58,15 @@ test('a validation share: drawn after the held-out scenes (which stay the same),
   t.is(split.validation.length, 3);
   t.is(split.train.length, 5);
   t.deepEqual([...split.train, ...split.heldOut, ...split.validation].sort(), ids);
-  t.is(splitScenes(ids, { heldOut: 0.2, validation: 0.01 }, 1, 'cfg').validation.length, 1, 'a positive share is at least one scene');
+  t.is(splitScenes(ids, { heldOut: 0.2, validation: 0.01 }, 1, 'cfg').validation.length, 0, 'a share rounds: a small source may get no validation scene');
+  t.deepEqual(splitScenes(['a', 'b'], { heldOut: 0.2, validation: 0.4 }, 1, 'cfg').train.length, 1, 'a scene is always left to train on');
+  // a fraction beside scene lists: drawn from the scenes neither held out nor listed to train, seeded
+  const mixed = splitScenes(ids, { heldOut: ['s0', 's1'], validation: 0.2 }, 1, 'cfg');
+  t.is(mixed.validation.length, 2);
+  t.deepEqual(mixed.heldOut, ['s0', 's1']);
+  t.deepEqual([...mixed.train, ...mixed.heldOut, ...mixed.validation].sort(), ids);
+  t.deepEqual(splitScenes(ids, { heldOut: ['s0', 's1'], validation: 0.2 }, 1, 'cfg'), mixed);
+  t.deepEqual(splitScenes(ids.slice(0, 3), { heldOut: ['s0'], validation: 0.15 }, 1, 'cfg'), { train: ['s1', 's2'], heldOut: ['s0'], validation: [] });
   t.throws(() => splitScenes(ids, { heldOut: 0.5, validation: 0.5 }, 1, 'cfg'), { instanceOf: ConfigError, message: /leave no scene to train on/ });
   t.deepEqual(splitScenes(ids.slice(0, 4), { heldOut: ['s2'], validation: ['s3'] }, 1, 'cfg'), { train: ['s0', 's1'], heldOut: ['s2'], validation: ['s3'] });
   t.throws(() => splitScenes(ids, { heldOut: ['s1'], validation: ['s1'] }, 1, 'cfg'), { instanceOf: ConfigError, message: /s1 is in both heldOut and validation/ });
