@@ -116,7 +116,6 @@ function legacyOptions(config: TinyVlmConfig): TinyVlmOptions {
   return tinyVlmOptions.parse({ ...rest, imageWidth: image.width, imageHeight: image.height, patch: image.patch });
 }
 
-/** The base this plugin ships (`base: "pretrained"`): see pretrain.ts for how it is made and checked. */
 const parsePretrainArgs = (argv: string[]) => {
   const options = { out: { type: 'string' }, scenes: { type: 'string' }, first: { type: 'string' }, epochs: { type: 'string' }, lr: { type: 'string' }, force: { type: 'boolean' } } as const;
   try {
@@ -126,6 +125,7 @@ const parsePretrainArgs = (argv: string[]) => {
   }
 };
 
+/** The base this plugin ships (`base: "pretrained"`): see pretrain.ts for how it is made and checked. */
 export const PRETRAINED_DIR = fileURLToPath(new URL('./pretrained/', import.meta.url));
 
 interface Base {
@@ -185,8 +185,8 @@ export function tinyVlmBackend(defaults: { base?: string } = {}): PolicyBackend 
     id: BACKEND_ID,
     options: tinyVlmOptions,
     async create(raw, ctx) {
-      let options = validate(tinyVlmOptions, raw, 'model.options');
-      options = { ...options, base: options.base ?? defaults.base };
+      const parsed = validate(tinyVlmOptions, raw, 'model.options');
+      let options = { ...parsed, base: parsed.base ?? defaults.base };
       if (!ctx.dataset) throw new ConfigError('tiny-vlm builds its tokenizer from the dataset, but none was given to create()');
       const words = { minCount: options.minTokenCount, maxVocab: options.maxVocab };
       const given = raw as Record<string, unknown>;
