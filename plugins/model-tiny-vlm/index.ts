@@ -186,7 +186,8 @@ export function tinyVlmBackend(defaults: { base?: string } = {}): PolicyBackend 
     options: tinyVlmOptions,
     async create(raw, ctx) {
       const parsed = validate(tinyVlmOptions, raw, 'model.options');
-      let options = { ...parsed, base: parsed.base ?? defaults.base };
+      const chosen = parsed.base ?? defaults.base;
+      let options = chosen ? { ...parsed, base: chosen } : parsed;
       if (!ctx.dataset) throw new ConfigError('tiny-vlm builds its tokenizer from the dataset, but none was given to create()');
       const words = { minCount: options.minTokenCount, maxVocab: options.maxVocab };
       const given = raw as Record<string, unknown>;
