@@ -15,7 +15,7 @@ import { applyVariant } from './curriculum.ts';
 import { createLadder, type Ladder } from './ladder.ts';
 import type { CurriculumVariant, LoadedConfig, UserConfig } from './config.ts';
 import { writeFileAtomic, writeJsonAtomic } from './files.ts';
-import { markdownTable } from './report.ts';
+import { CONTROLS_LEGEND, markdownTable } from './report.ts';
 import { buildDataset, checkOptions, preflight, resolveCurriculum, runCurriculum } from './runner.ts';
 import type { BenchmarkReport, StageEntry } from './types.ts';
 
@@ -46,6 +46,10 @@ export interface AblationRun {
   stages: string[];
   /** Benchmark id -> report at the run's last evaluation point. */
   final: Record<string, BenchmarkReport>;
+  /** Benchmark id -> the blind control of that point (every image a blank frame), when the run scored it. */
+  blind?: Record<string, BenchmarkReport>;
+  /** Benchmark id -> the run's chance reference. */
+  chance?: Record<string, BenchmarkReport>;
 }
 
 export interface AblationVariantSummary {
@@ -54,6 +58,8 @@ export interface AblationVariantSummary {
   seeds: number[];
   /** Benchmark id -> mean and sample standard deviation of Avg over seeds. */
   avg: Record<string, { mean: number; std: number }>;
+  /** The same for the blind controls of the final checkpoints. */
+  blind: Record<string, { mean: number; std: number }>;
 }
 
 export interface AblationSummary {
@@ -61,7 +67,9 @@ export interface AblationSummary {
   benchmarks: string[];
   variants: AblationVariantSummary[];
   runs: AblationRun[];
-  /** Markdown: one row per variant, mean (+- std) per benchmark. */
+  /** Benchmark id -> the chance reference's Avg over every run (mean and std). */
+  chance: Record<string, { mean: number; std: number }>;
+  /** Markdown: one row per variant, mean (+- std) per benchmark and of its blind control; the chance level last. */
   table: string;
 }
 
@@ -71,29 +79,48 @@ export function meanStd(values: number[]): { mean: number; std: number } {
   return { mean, std };
 }
 
+/** Benchmark id -> mean and std of the Avg of `pick(run)[benchmark]` over the runs that have one. */
+function avgOver(runs: AblationRun[], benchmarks: string[], pick: (run: AblationRun) => Record<string, BenchmarkReport> | undefined) {
+  return Object.fromEntries(
+    benchmarks
+      .map((b) => [b, runs.map((r) => pick(r)?.[b]?.avg).filter((v): v is number => v !== undefined)] as const)
+      .filter(([, values]) => values.length)
+      .map(([b, values]) => [b, meanStd(values)]),
+  );
+}
+
 export function summarizeAblation(runs: AblationRun[], dir: string): AblationSummary {
   const benchmarks = [...new Set(runs.flatMap((r) => Object.keys(r.final)))];
   const names = [...new Set(runs.map((r) => r.variant))];
   const variants = names.map((variant): AblationVariantSummary => {
     const mine = runs.filter((r) => r.variant === variant);
-    const avg = Object.fromEntries(
-      benchmarks
-        .map((b) => [b, mine.map((r) => r.final[b]?.avg).filter((v): v is number => v !== undefined)] as const)
-        .filter(([, values]) => values.length)
-        .map(([b, values]) => [b, meanStd(values)]),
-    );
-    return { variant, curriculum: mine[0]!.stages.join(' -> ') || '(none)', seeds: mine.map((r) => r.seed), avg };
+    return {
+      variant,
+      curriculum: mine[0]!.stages.join(' -> ') || '(none)',
+      seeds: mine.map((r) => r.seed),
+      avg: avgOver(mine, benchmarks, (r) => r.final),
+      blind: avgOver(mine, benchmarks, (r) => r.blind),
+    };
   });
-  const cell = (v: AblationVariantSummary, b: string) => {
-    const s = v.avg[b];
+  const chance = avgOver(runs, benchmarks, (r) => r.chance);
+  const cell = (s: { mean: number; std: number } | undefined, seeds: number) => {
     if (!s) return '-';
-    return v.seeds.length > 1 ? `${s.mean.toFixed(1)} ± ${s.std.toFixed(1)}` : s.mean;
+    return seeds > 1 ? `${s.mean.toFixed(1)} ± ${s.std.toFixed(1)}` : s.mean;
   };
+  const withBlind = benchmarks.filter((b) => variants.some((v) => v.blind[b]));
+  const rows = variants.map((v) => [
+    v.variant,
+    v.curriculum,
+    String(v.seeds.length),
+    ...benchmarks.flatMap((b) => [cell(v.avg[b], v.seeds.length), ...(withBlind.includes(b) ? [cell(v.blind[b], v.seeds.length)] : [])]),
+  ]);
+  if (Object.keys(chance).length)
+    rows.push(['chance', '(the `chance` policy)', String(runs.length), ...benchmarks.flatMap((b) => [cell(chance[b], runs.length), ...(withBlind.includes(b) ? ['-'] : [])])]);
   const table = markdownTable(
-    ['variant', 'curriculum', 'seeds', ...benchmarks.map((b) => `${b} Avg`)],
-    variants.map((v) => [v.variant, v.curriculum, String(v.seeds.length), ...benchmarks.map((b) => cell(v, b))]),
+    ['variant', 'curriculum', 'seeds', ...benchmarks.flatMap((b) => [`${b} Avg`, ...(withBlind.includes(b) ? [`${b} blind Avg`] : [])])],
+    rows,
   );
-  return { dir, benchmarks, variants, runs, table };
+  return { dir, benchmarks, variants, chance, runs, table };
 }
 
 export interface AblationOptions {
@@ -180,13 +207,15 @@ export async function runAblation(loaded: LoadedConfig, opts: AblationOptions = 
         dir: summary.dir,
         stages: summary.state.stages.map((s) => s.name),
         final: summary.state.evaluations[points.at(-1) ?? ''] ?? {},
+        blind: summary.state.blind?.[points.at(-1) ?? ''] ?? {},
+        chance: summary.state.chance ?? {},
       });
     }
   }
   const out = resolve(opts.out ?? join(first!.config.runsDir, `${base ? `${base.config.name}-` : ''}ablation`));
   const summary = summarizeAblation(runs, out);
-  await writeJsonAtomic(join(out, 'comparison.json'), { variants: summary.variants, runs: summary.runs });
-  await writeFileAtomic(join(out, 'comparison.md'), `${summary.table}\n`);
+  await writeJsonAtomic(join(out, 'comparison.json'), { variants: summary.variants, chance: summary.chance, runs: summary.runs });
+  await writeFileAtomic(join(out, 'comparison.md'), `${summary.table}\n\n${CONTROLS_LEGEND}\n`);
   await first!.hooks.compare.promise(summary);
   return summary;
 }

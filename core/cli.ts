@@ -9,7 +9,7 @@ import { LadderError, UsageError, messageOf } from './errors.ts';
 import { policyIdentity, shortHash } from './fingerprint.ts';
 import { createLadder, type Ladder } from './ladder.ts';
 import { COMMAND_GROUPS, REGISTRIES, type CommandGroup } from './hooks.ts';
-import { evaluationTable, benchmarkMarkdown, benchmarkTable, describePolicy } from './report.ts';
+import { evaluationTable, benchmarkMarkdown, benchmarkTable, describePolicy, CONTROLS_LEGEND } from './report.ts';
 import type { BenchmarkReport } from './types.ts';
 import { analysisCommand } from './analysis.ts';
 import { runAblation } from './ablation.ts';
@@ -134,6 +134,7 @@ interface EvalOptions extends CommonOptions {
   out?: string;
   fresh?: boolean;
   json?: boolean;
+  blind?: boolean;
 }
 
 /**
@@ -169,13 +170,14 @@ async function evalCommand(opts: EvalOptions): Promise<void> {
   ladder.log(`scoring ${describePolicy(identity)}`);
   const reports: { report: BenchmarkReport; dir: string }[] = [];
   for (const id of benchmarks) {
-    const dir = opts.out ? resolve(opts.out, id) : join(resolve(config.runsDir), config.name, 'eval', folder, id);
-    const report = await evaluateBenchmark(ladder, policy, id, dir, { dataset, limit, promptStyle, identity, existing: opts.fresh ? 'fresh' : 'refuse' });
+    const leaf = opts.blind ? `${id}-blind` : id;
+    const dir = opts.out ? resolve(opts.out, leaf) : join(resolve(config.runsDir), config.name, 'eval', folder, leaf);
+    const report = await evaluateBenchmark(ladder, policy, id, dir, { dataset, limit, promptStyle, identity, existing: opts.fresh ? 'fresh' : 'refuse', blind: opts.blind });
     await writeJsonAtomic(join(dir, 'report.json'), report);
     await writeFileAtomic(join(dir, 'report.md'), benchmarkMarkdown(report));
     await ladder.hooks.evaluate.promise(report, label, { name: config.name, dir, seed: config.seed, curriculum: [] });
     reports.push({ report, dir });
-    if (!opts.json) print(`\n${id} (${label}): ${dir}\nscored: ${describePolicy(identity)}\n${benchmarkTable(report)}`);
+    if (!opts.json) print(`\n${id}${opts.blind ? ' (blind control: blank frames)' : ''} (${label}): ${dir}\nscored: ${describePolicy(identity)}\n${benchmarkTable(report)}`);
   }
   if (opts.json) printJson({ model: label, ...(checkpoint && { checkpoint }), policy: identity, reports: reports.map(({ report, dir }) => ({ ...report, dir })) });
   else if (reports.length > 1) print(`\n${evaluationTable({ [label]: Object.fromEntries(reports.map(({ report }) => [report.benchmark, report])) })}`);
@@ -253,8 +255,8 @@ async function ablateCommand(opts: AblateOptions): Promise<void> {
     resume: opts.resume,
     force: opts.force,
   });
-  if (opts.json) printJson({ dir: summary.dir, benchmarks: summary.benchmarks, variants: summary.variants, runs: summary.runs });
-  else print(`\nablation: ${summary.dir}\n${summary.table}`);
+  if (opts.json) printJson({ dir: summary.dir, benchmarks: summary.benchmarks, variants: summary.variants, chance: summary.chance, runs: summary.runs });
+  else print(`\nablation: ${summary.dir}\n${summary.table}\n\n${CONTROLS_LEGEND}`);
 }
 
 async function inspectCommand(opts: CommonOptions & { json?: boolean }): Promise<void> {
@@ -335,6 +337,7 @@ export function buildProgram(): Command {
     .option('--max-errors <n>', 'rows per benchmark that may fail to be scored before the command exits 1 (default: evaluate.maxErrors, 0)')
     .option('--out <dir>', 'where predictions and reports go (default: <runsDir>/<name>/eval/<model>-<fingerprint>/<benchmark>)')
     .option('--fresh', 'discard predictions already in the output folder and predict every row again')
+    .option('--blind', 'the blind control: every image replaced by a blank grey frame of its size (writes to <benchmark>-blind)')
     .action(async (opts) => diverted(opts.json, () => evalCommand(opts)));
   for (const [group, description] of Object.entries(COMMAND_GROUPS) as [CommandGroup, string][])
     withCommon(program.command(group))

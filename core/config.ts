@@ -107,6 +107,10 @@ export const configSchema = z.strictObject({
       strict: z.boolean().optional(),
       /** Rows per benchmark evaluation that may fail (unreadable, policy error) before the command exits 1. */
       maxErrors: z.number().int().nonnegative().optional(),
+      /** The reference policy scored once per benchmark beside every checkpoint (a `models` id; false: none). */
+      chance: z.union([z.string().min(1), z.literal(false)]).optional(),
+      /** Score each checkpoint's blind control too: every image replaced by a blank frame (benchmarks that support it). */
+      blind: z.boolean().optional(),
     })
     .optional(),
   /** Named curriculum variants for `ladder ablate`: { stages, drop, mix, order } over stage names. */
@@ -127,7 +131,7 @@ export interface LadderConfig {
   /** Default engine of the curriculum entries that name none. */
   engine: string;
   rewards: Record<string, number>;
-  evaluate: { benchmarks: string[]; at?: string[]; limit?: number; batchSize: number; strict: boolean; maxErrors: number };
+  evaluate: { benchmarks: string[]; at?: string[]; limit?: number; batchSize: number; strict: boolean; maxErrors: number; chance: string | false; blind: boolean };
   ablations: Record<string, CurriculumVariant>;
   runsDir: string;
   cacheDir: string;
@@ -141,6 +145,8 @@ export const CORE_DEFAULTS = {
   seed: 42,
   rewards: { format: 1, accuracy: 1 },
   batchSize: 8,
+  /** The reference policy every run scores beside its checkpoints (model-chance registers it). */
+  chance: 'chance',
   runsDir: 'runs',
   cacheDir: '.ladder-cache',
 } as const;
@@ -470,6 +476,8 @@ export function finalizeConfig(merged: ParsedConfig, where: string): LadderConfi
       batchSize: merged.evaluate?.batchSize ?? CORE_DEFAULTS.batchSize,
       strict: merged.evaluate?.strict ?? false,
       maxErrors: merged.evaluate?.maxErrors ?? 0,
+      chance: merged.evaluate?.chance ?? CORE_DEFAULTS.chance,
+      blind: merged.evaluate?.blind ?? true,
     },
     ablations: merged.ablations ?? {},
     runsDir: merged.runsDir ?? CORE_DEFAULTS.runsDir,

@@ -94,6 +94,7 @@ export const COMMAND_GROUPS = {
   setup: 'install what an engine needs (e.g. `setup trl`)',
   hf: 'Hugging Face model tools (e.g. `hf tiny-model`)',
   analyze: "the paper's analyses of a run or a model (e.g. `analyze hints`); plugins add them in the `analyses` registry",
+  pretrain: 'pretrain a base model before the ladder (e.g. `pretrain tiny-vlm`)',
 } as const;
 export type CommandGroup = keyof typeof COMMAND_GROUPS;
 

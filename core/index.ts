@@ -18,7 +18,22 @@ export { importFile, importDefault, moduleWorker, MODULE_EXTENSION } from './mod
 export { runAblation, parseOrder, summarizeAblation, meanStd, variantEvaluationPoints, type AblationOptions, type AblationRun, type AblationSummary, type AblationVariantSummary } from './ablation.ts';
 export { analysisCommand, runAnalysis, recordedDifferences, deriveLadder, loadedFrom, type Analysis, type AnalysisContext, type AnalysisOption, type AnalysisPoint, type AnalysisRecords, type AnalysisReport, type AnalysisRequest, type AnalysisRun, type OpenedPolicy } from './analysis.ts';
 export { RunDirectory, eventKey, type RunState, type OpenMode } from './run-directory.ts';
-export { markdownTable, benchmarkTable, benchmarkMarkdown, describePolicy, noRowsScored, modalityTable, evaluationTable, checkpointTable } from './report.ts';
+export {
+  markdownTable,
+  benchmarkTable,
+  benchmarkMarkdown,
+  describePolicy,
+  noRowsScored,
+  modalityTable,
+  evaluationTable,
+  checkpointTable,
+  typeTable,
+  runTables,
+  localizationOf,
+  controlLabel,
+  CONTROLS_LEGEND,
+  type EvaluationControls,
+} from './report.ts';
 export { contentHash, policyIdentity, shortHash, stableJson } from './fingerprint.ts';
 export { tapTracker, type Tracker, type TrackerOptions } from './tracker.ts';
 export { createRandom, hash32 } from './random.ts';

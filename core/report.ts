@@ -1,6 +1,6 @@
 /** Tables for people: markdown (readable in a terminal and pasteable into a paper draft). */
 import { shortHash } from './fingerprint.ts';
-import { MODALITIES, type BenchmarkReport, type PolicyIdentity } from './types.ts';
+import { MODALITIES, type BenchmarkCell, type BenchmarkReport, type PolicyIdentity } from './types.ts';
 
 /** Numbers are printed with one decimal ("-" when not a number: a mean over no rows); numeric columns are right-aligned, text left-aligned. */
 export function markdownTable(headers: string[], rows: (string | number)[][]): string {
@@ -12,9 +12,9 @@ export function markdownTable(headers: string[], rows: (string | number)[][]): s
   return [line(headers), rule, ...cells.map((row) => line(row.map(String)))].join('\n');
 }
 
-/** Rows a report scored (IoU cells of localization included). */
+/** Rows a report scored (IoU cells of localization and F1 cells of free text included). */
 const scoredRows = (report: BenchmarkReport) =>
-  report.scores.reduce((n, s) => n + s.count, 0) + (report.byModality ?? []).filter((c) => c.kind === 'IoU').reduce((n, c) => n + c.count, 0);
+  report.scores.reduce((n, s) => n + s.count, 0) + (report.byModality ?? []).filter((c) => c.kind === 'IoU' || c.kind === 'F1').reduce((n, c) => n + c.count, 0);
 
 /** "no rows scored (n row(s) could not be scored)" when a report scored nothing, else undefined. */
 export function noRowsScored(report: BenchmarkReport): string | undefined {
@@ -71,22 +71,104 @@ export function modalityTable(report: BenchmarkReport): string {
   return markdownTable(['question type', ...modalities], rows);
 }
 
+/** The references a run scores beside its checkpoints (`evaluate.chance`, `evaluate.blind`). */
+export interface EvaluationControls {
+  /** Benchmark id -> the chance policy's report. */
+  chance?: Record<string, BenchmarkReport>;
+  /** Evaluation point -> benchmark id -> the blind control's report (every image a blank frame). */
+  blind?: Record<string, Record<string, BenchmarkReport>>;
+}
+
+/** How tables and logs name a control: "chance", "understanding (blind)"; a checkpoint's own evaluation is its point. */
+export const controlLabel = (point: string, control?: 'chance' | 'blind') =>
+  control === 'chance' ? 'chance' : control === 'blind' ? `${point} (blind)` : point;
+
+/** What the control rows mean, printed under tables that have them. */
+export const CONTROLS_LEGEND =
+  'chance: the `chance` policy (a uniform option letter; a number drawn as truth x U[0, 2), 27.5 MRA in expectation). ' +
+  '(blind): the same checkpoint asked with every image replaced by a blank grey frame of its size: what it answers without seeing.';
+
+/** Rows of a table: the chance level first, then each point followed by its blind control. */
+function controlRows(evaluations: Record<string, Record<string, BenchmarkReport>>, controls: EvaluationControls) {
+  const rows: { label: string; reports: Record<string, BenchmarkReport> }[] = [];
+  if (controls.chance && Object.keys(controls.chance).length) rows.push({ label: 'chance', reports: controls.chance });
+  for (const [point, reports] of Object.entries(evaluations)) {
+    rows.push({ label: point, reports });
+    const blind = controls.blind?.[point];
+    if (blind && Object.keys(blind).length) rows.push({ label: controlLabel(point, 'blind'), reports: blind });
+  }
+  return rows;
+}
+
 /**
  * Evaluation points (rows) x benchmarks (NQ / MCQ / Avg column groups),
- * the layout of the paper's Table 1.
+ * the layout of the paper's Table 1; with controls, the chance level first
+ * and each checkpoint's blind control under it.
  */
-export function evaluationTable(evaluations: Record<string, Record<string, BenchmarkReport>>): string {
+export function evaluationTable(evaluations: Record<string, Record<string, BenchmarkReport>>, controls: EvaluationControls = {}): string {
   const benchmarks = [...new Set(Object.values(evaluations).flatMap((byBench) => Object.keys(byBench)))];
   if (!benchmarks.length) return '(no benchmark was evaluated)';
   const headers = ['checkpoint', ...benchmarks.flatMap((b) => [`${b} NQ`, `${b} MCQ`, `${b} Avg`])];
-  const rows = Object.entries(evaluations).map(([point, byBench]) => [
-    point,
+  const rows = controlRows(evaluations, controls).map(({ label, reports }) => [
+    label,
     ...benchmarks.flatMap((b): (string | number)[] => {
-      const r = byBench[b];
+      const r = reports[b];
       return r ? [r.nq, r.mcq, r.avg] : ['-', '-', '-'];
     }),
   ]);
   return markdownTable(headers, rows);
+}
+
+/** Localization over a report's IoU cells: mean IoU (0..1) and the share of well-formed grounding JSON (0..100), row-weighted. */
+export function localizationOf(report: BenchmarkReport): { iou: number; valid: number; count: number } | undefined {
+  const cells = (report.byModality ?? []).filter((c) => c.kind === 'IoU');
+  const count = cells.reduce((n, c) => n + c.count, 0);
+  if (!count) return undefined;
+  const weighted = (value: (c: BenchmarkCell) => number) => cells.reduce((sum, c) => sum + value(c) * c.count, 0) / count;
+  return { iou: weighted((c) => c.score) / 100, valid: weighted((c) => c.valid ?? Number.NaN), count };
+}
+
+/**
+ * One benchmark, one column per checkpoint (chance first, each checkpoint's
+ * blind control beside it): a row per question type, then NQ / MCQ / Avg,
+ * then localization's mean IoU and share of valid JSON when it has rows.
+ */
+export function typeTable(evaluations: Record<string, Record<string, BenchmarkReport>>, benchmark: string, controls: EvaluationControls = {}): string {
+  const columns = controlRows(evaluations, controls).filter(({ reports }) => reports[benchmark]);
+  if (!columns.length) return `(no evaluation of ${benchmark})`;
+  const reports = columns.map(({ reports }) => reports[benchmark]!);
+  const types = [...new Set(reports.flatMap((r) => r.scores.map((s) => s.type)))];
+  const n = (type: string) => Math.max(0, ...reports.map((r) => r.scores.find((s) => s.type === type)?.count ?? 0));
+  const rows: (string | number)[][] = [
+    ...types.map((type) => [type, String(n(type)), ...reports.map((r) => r.scores.find((s) => s.type === type)?.score ?? '-')]),
+    ['NQ', '', ...reports.map((r) => r.nq)],
+    ['MCQ', '', ...reports.map((r) => r.mcq)],
+    ['Avg', '', ...reports.map((r) => r.avg)],
+  ];
+  const located = reports.map(localizationOf);
+  const count = Math.max(0, ...located.map((l) => l?.count ?? 0));
+  if (count)
+    rows.push(
+      ['localization IoU (x100)', String(count), ...located.map((l) => (l ? 100 * l.iou : '-'))],
+      ['localization valid JSON %', String(count), ...located.map((l) => l?.valid ?? '-')],
+    );
+  return markdownTable([`${benchmark}: question type`, 'n', ...columns.map((c) => c.label)], rows);
+}
+
+/** Everything a run prints at the end: points x benchmarks, then per benchmark the type table and the type x modality table, and the legend. */
+export function runTables(
+  state: { evaluations: Record<string, Record<string, BenchmarkReport>> } & EvaluationControls,
+  benchmarks: string[],
+): string {
+  const evaluated = benchmarks.filter((b) => Object.values(state.evaluations).some((e) => e[b]));
+  const detailed = evaluated.filter((b) => Object.values(state.evaluations).some((e) => e[b]?.byModality?.length));
+  const hasControls = !!(Object.keys(state.chance ?? {}).length || Object.keys(state.blind ?? {}).length);
+  return [
+    evaluationTable(state.evaluations, state),
+    ...evaluated.map((b) => typeTable(state.evaluations, b, state)),
+    ...detailed.map((b) => checkpointTable(state.evaluations, b, state)),
+    ...(hasControls ? [CONTROLS_LEGEND] : []),
+  ].join('\n\n');
 }
 
 /**
@@ -95,25 +177,32 @@ export function evaluationTable(evaluations: Record<string, Record<string, Bench
  * modality: one row per (question type, modality) cell, then NQ / MCQ / Avg;
  * one column per evaluation point, and the change from the first to the last.
  */
-export function checkpointTable(evaluations: Record<string, Record<string, BenchmarkReport>>, benchmark: string): string {
+export function checkpointTable(evaluations: Record<string, Record<string, BenchmarkReport>>, benchmark: string, controls: EvaluationControls = {}): string {
   const points = Object.keys(evaluations).filter((p) => evaluations[p]![benchmark]);
   if (!points.length) return `(no evaluation of ${benchmark})`;
   const reports = points.map((p) => evaluations[p]![benchmark]!);
+  const chance = controls.chance?.[benchmark];
   const cells = new Map<string, { type: string; modality: string }>();
   for (const r of reports) for (const c of r.byModality ?? []) cells.set(`${c.type}|${c.modality}`, c);
+  for (const c of chance?.byModality ?? []) if (!cells.has(`${c.type}|${c.modality}`) && reports.some((r) => r.byModality)) cells.set(`${c.type}|${c.modality}`, c);
   const keys = [...cells.values()].sort((a, b) => a.type.localeCompare(b.type) || modalityRank(a.modality) - modalityRank(b.modality));
   const delta = (values: (number | undefined)[]) => {
     const [first, last] = [values[0], values.at(-1)];
-    return first === undefined || last === undefined || values.length < 2 ? '-' : `${last - first >= 0 ? '+' : ''}${(last - first).toFixed(1)}`;
+    if (first === undefined || last === undefined || values.length < 2 || !Number.isFinite(last - first)) return '-';
+    return `${last - first >= 0 ? '+' : ''}${(last - first).toFixed(1)}`;
   };
-  const row = (label: string, values: (number | undefined)[]) => [label, ...values.map((v) => v ?? '-'), delta(values)];
-  const rows = [
-    ...keys.map(({ type, modality }) =>
-      row(`${type} / ${modality}`, reports.map((r) => r.byModality?.find((c) => c.type === type && c.modality === modality)?.score)),
-    ),
-    row('NQ', reports.map((r) => r.nq)),
-    row('MCQ', reports.map((r) => r.mcq)),
-    row('Avg', reports.map((r) => r.avg)),
+  const cell = (r: BenchmarkReport | undefined, type: string, modality: string) => r?.byModality?.find((c) => c.type === type && c.modality === modality)?.score;
+  const row = (label: string, values: (number | undefined)[], reference?: number) => [
+    label,
+    ...(chance ? [reference ?? '-'] : []),
+    ...values.map((v) => v ?? '-'),
+    delta(values),
   ];
-  return markdownTable([`${benchmark}: type / modality`, ...points, 'change'], rows);
+  const rows = [
+    ...keys.map(({ type, modality }) => row(`${type} / ${modality}`, reports.map((r) => cell(r, type, modality)), cell(chance, type, modality))),
+    row('NQ', reports.map((r) => r.nq), chance?.nq),
+    row('MCQ', reports.map((r) => r.mcq), chance?.mcq),
+    row('Avg', reports.map((r) => r.avg), chance?.avg),
+  ];
+  return markdownTable([`${benchmark}: type / modality`, ...(chance ? ['chance'] : []), ...points, 'change'], rows);
 }

@@ -28,6 +28,10 @@ export interface RunState {
   stages: { name: string; result: StageResult }[];
   /** Evaluation point ("base" or a stage name) -> benchmark id -> report. */
   evaluations: Record<string, Record<string, BenchmarkReport>>;
+  /** Benchmark id -> the reference policy's report (`evaluate.chance`). */
+  chance?: Record<string, BenchmarkReport>;
+  /** Evaluation point -> benchmark id -> the blind control's report (`evaluate.blind`). */
+  blind?: Record<string, Record<string, BenchmarkReport>>;
   error?: string;
 }
 
@@ -40,7 +44,7 @@ export interface OpenMode {
 
 /** What makes a metric event the same event when a resumed run repeats it. */
 export function eventKey(event: Record<string, unknown>): string {
-  return JSON.stringify([event.event, event.stage, event.step, event.phase, event.point, event.benchmark]);
+  return JSON.stringify([event.event, event.stage, event.step, event.phase, event.point, event.benchmark, event.control]);
 }
 
 /**

@@ -11,9 +11,9 @@ import { ConfigError, LadderError, UsageError, messageOf } from './errors.ts';
 import { applyVariant, evaluationPoints, parseStageOptions, selectSamples } from './curriculum.ts';
 import { validate, type CurriculumVariant } from './config.ts';
 import { createRandom } from './random.ts';
-import { datasetRequest } from './scenes.ts';
+import { datasetRequest, datasetSeed } from './scenes.ts';
 import { RunDirectory, type OpenMode, type RunState } from './run-directory.ts';
-import { checkpointTable, evaluationTable } from './report.ts';
+import { controlLabel, runTables } from './report.ts';
 import type { Ladder } from './ladder.ts';
 import type { MetricEvent, RunInfo } from './hooks.ts';
 import { policyIdentity } from './fingerprint.ts';
@@ -188,6 +188,8 @@ export async function evaluateBenchmark(
     promptStyle?: string;
     identity?: PolicyIdentity;
     existing?: BenchmarkContext['existing'];
+    blind?: boolean;
+    subsetSeed?: number;
   } = {},
 ): Promise<BenchmarkReport> {
   const { config } = ladder;
@@ -197,10 +199,12 @@ export async function evaluateBenchmark(
     promptStyle: extra.promptStyle,
     dir,
     limit: extra.limit ?? config.evaluate.limit,
+    ...(extra.subsetSeed !== undefined && { subsetSeed: extra.subsetSeed }),
     batchSize: config.evaluate.batchSize,
     strict: config.evaluate.strict,
     identity,
     existing: extra.existing,
+    ...(extra.blind && { blind: true }),
     dataset: extra.dataset,
     progress: ladder.progress.bind(ladder),
     log: (message) => ladder.log(message),
@@ -304,27 +308,57 @@ async function walk(ladder: Ladder, curriculum: StageEntry[], run: RunDirectory,
     // with the report written and the point left unfinished: --resume asks only those rows again.
     // Each event is written before state.json records it: a kill in between repeats the work on resume,
     // and the repeated event replaces the line.
+    // Every training seed scores the same rows: a `limit` subset is drawn with the dataset's seed.
+    const subsetSeed = datasetSeed(datasetRequest(ladder));
+    // One evaluation of `target` on benchmark `id`, recorded in `into()` (the state's evaluations, chance or blind
+    // reports; made only once a report is recorded, so a failed point stays absent from the state).
+    const score = async (
+      target: Policy,
+      id: string,
+      where: { point: string; control?: 'chance' | 'blind'; dir: string; into: () => Record<string, BenchmarkReport> },
+      extra: Parameters<typeof evaluateBenchmark>[4],
+    ) => {
+      const report = await evaluateBenchmark(ladder, target, id, where.dir, { dataset, existing: 'replace', subsetSeed, ...extra });
+      const failed = tooManyErrors(report, config.evaluate.maxErrors);
+      const control = where.control ? { control: where.control } : {};
+      emit({ event: 'evaluate', point: where.point, benchmark: id, ...control, nq: report.nq, mcq: report.mcq, avg: report.avg, errors: report.errors?.length ?? 0 });
+      if (!failed) {
+        where.into()[id] = report;
+        run.saveState(state);
+      }
+      await ladder.hooks.evaluate.promise(report, controlLabel(where.point, where.control), info);
+      if (failed)
+        throw new LadderError(
+          `evaluation at ${controlLabel(where.point, where.control)}: ${failed}; the reasons are in ${where.dir}/report.json. ` +
+            'Fix the cause and continue with --resume (only those rows are asked again), or allow them with --set evaluate.maxErrors=<n>',
+        );
+    };
+
+    // The reference every checkpoint is read against, scored once per benchmark.
+    const chanceId = config.evaluate.chance;
+    if (points.length && chanceId) {
+      const pending = config.evaluate.benchmarks.filter((id) => !state.chance?.[id]);
+      if (pending.length && !ladder.has('models', chanceId))
+        log(`evaluate.chance: no policy "${chanceId}" is registered (add the model-chance plugin), so the tables show no chance level`);
+      else if (pending.length) {
+        const chance = await ladder.get('models', chanceId).create({}, backendCtx);
+        for (const id of pending) await score(chance, id, { point: 'chance', control: 'chance', dir: run.evalDir('chance', id), into: () => (state.chance ??= {}) }, {});
+        await chance.dispose?.();
+      }
+    }
+
     const evaluateAt = async (point: string) => {
       if (!points.includes(point)) return;
-      const pending = config.evaluate.benchmarks.filter((id) => !state.evaluations[point]?.[id]);
+      const blind = (id: string) => config.evaluate.blind && ladder.get('benchmarks', id).blind;
+      const pending = config.evaluate.benchmarks.filter((id) => !state.evaluations[point]?.[id] || (blind(id) && !state.blind?.[point]?.[id]));
       if (!pending.length) return;
       const last = state.stages.at(-1)?.result;
       const identity = await policyIdentity(policy, last?.checkpoint);
+      const asked = { promptStyle: last?.promptStyle, identity };
       for (const id of pending) {
-        const dir = run.evalDir(point, id);
-        const report = await evaluateBenchmark(ladder, policy, id, dir, { dataset, promptStyle: last?.promptStyle, identity, existing: 'replace' });
-        const failed = tooManyErrors(report, config.evaluate.maxErrors);
-        emit({ event: 'evaluate', point, benchmark: id, nq: report.nq, mcq: report.mcq, avg: report.avg, errors: report.errors?.length ?? 0 });
-        if (!failed) {
-          (state.evaluations[point] ??= {})[id] = report;
-          run.saveState(state);
-        }
-        await ladder.hooks.evaluate.promise(report, point, info);
-        if (failed)
-          throw new LadderError(
-            `evaluation at ${point}: ${failed}; the reasons are in ${dir}/report.json. ` +
-              'Fix the cause and continue with --resume (only those rows are asked again), or allow them with --set evaluate.maxErrors=<n>',
-          );
+        if (!state.evaluations[point]?.[id]) await score(policy, id, { point, dir: run.evalDir(point, id), into: () => (state.evaluations[point] ??= {}) }, asked);
+        if (blind(id) && !state.blind?.[point]?.[id])
+          await score(policy, id, { point, control: 'blind', dir: `${run.evalDir(point, id)}-blind`, into: () => ((state.blind ??= {})[point] ??= {}) }, { ...asked, blind: true });
       }
     };
 
@@ -367,10 +401,10 @@ async function walk(ladder: Ladder, curriculum: StageEntry[], run: RunDirectory,
     }
     state.status = 'done';
     run.saveState(state);
-    const detailed = config.evaluate.benchmarks.filter((b) => Object.values(state.evaluations).some((e) => e[b]?.byModality?.length));
-    const table = [evaluationTable(state.evaluations), ...detailed.map((b) => checkpointTable(state.evaluations, b))].join('\n\n');
+    const table = runTables(state, config.evaluate.benchmarks);
     run.writeText('report.md', `# ${config.name}\n\n${table}\n`);
     run.writeJson('report.json', state.evaluations);
+    run.writeJson('controls.json', { chance: state.chance ?? {}, blind: state.blind ?? {} });
     await ladder.hooks.done.promise(info);
     await policy.dispose?.();
     return { name: config.name, dir: run.dir, state, table };

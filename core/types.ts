@@ -140,7 +140,7 @@ export interface SceneSource {
 // Samples and task generators (docs/method.md#tasks-and-modalities)
 // ---------------------------------------------------------------------------
 
-export type AnswerKind = 'choice' | 'number' | 'boxes';
+export type AnswerKind = 'choice' | 'number' | 'boxes' | 'text';
 
 export interface SampleMedia {
   /** Image paths relative to the dataset directory (views, or video frames). */
@@ -168,8 +168,8 @@ export interface Sample {
   facts?: Record<string, unknown>;
   /** Id of a paired sample (single-image question <-> localization). */
   pairedWith?: string;
-  /** "train" (default) or "held-out"; curriculum stages train on "train" only. Splits are by scene. */
-  split?: 'train' | 'held-out';
+  /** "train" (default), "held-out" or "validation"; curriculum stages train on "train" only. Splits are by scene. */
+  split?: 'train' | 'held-out' | 'validation';
 }
 
 /** A generated sample before filtering, with what filters need to judge it. */
@@ -551,11 +551,13 @@ export interface BenchmarkScore {
 export interface BenchmarkCell {
   type: string;
   modality: string;
-  /** "IoU" for localization, which is reported here but kept out of NQ / MCQ / Avg. */
-  kind: 'NQ' | 'MCQ' | 'IoU';
+  /** "IoU" for localization and "F1" for free text (captions), reported here but kept out of NQ / MCQ / Avg. */
+  kind: 'NQ' | 'MCQ' | 'IoU' | 'F1';
   count: number;
   /** 0..100 */
   score: number;
+  /** IoU cells: the share of answers (0..100) that are grounding JSON, a list of well-formed `{bbox_2d, label}`. */
+  valid?: number;
 }
 
 /** Which policy a benchmark scored (recorded in identity.json, report.json and report.md). */
@@ -593,6 +595,8 @@ export interface BenchmarkContext {
   dir: string;
   /** Score a seeded random subset of this many rows. */
   limit?: number;
+  /** Seed of that subset (default `seed`): a run draws it with the dataset's seed, so every training seed scores the same rows. */
+  subsetSeed?: number;
   batchSize: number;
   strict: boolean;
   /** The policy being scored (computed from the policy when absent). */
@@ -605,6 +609,12 @@ export interface BenchmarkContext {
    * `dir` holds, matching or not.
    */
   existing?: 'refuse' | 'replace' | 'fresh';
+  /**
+   * The blind control: ask every row with each image replaced by a blank
+   * (uniform grey) frame of its size, and video rows as frames, never whole
+   * videos. Scores what a policy answers without seeing: its priors.
+   */
+  blind?: boolean;
   dataset?: Dataset;
   progress: ProgressFactory;
   log: (message: string) => void;
@@ -614,6 +624,12 @@ export interface Benchmark {
   id: string;
   /** The benchmark is built from the run's dataset (held-out scenes); the runner passes it in `ctx.dataset`. */
   usesDataset?: boolean;
+  /**
+   * The benchmark honours `BenchmarkContext.blind` (every benchmark built on
+   * lib/scoring's `evaluateRows` does): only then does a run score its blind
+   * control, so a control is never a plain score under another name.
+   */
+  blind?: boolean;
   evaluate(policy: Policy, ctx: BenchmarkContext): Promise<BenchmarkReport>;
 }
 

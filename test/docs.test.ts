@@ -72,7 +72,7 @@ const FORBIDDEN: [RegExp, string][] = [
 ];
 
 /** Repository paths named in text: a top folder, then path characters, ending in a file name with an extension. */
-const PATH_MENTION = /(?<![\w./-])((?:docs|core|lib|plugins|presets|examples|bench|test)\/[\w./-]*\w\.(?:md|ts|mjs|js|json|tsv|yaml))(#[\w-]+)?/g;
+const PATH_MENTION = /(?<![\w./-])((?:docs|core|lib|plugins|presets|examples|bench|test)\/[\w./-]*\w\.(?:md|ts|mjs|js|json|tsv|yaml)(?!\w))(#[\w-]+)?/g;
 const MARKDOWN_LINK = /\[[^\]]*\]\(([^)\s]+)\)/g;
 
 export function problemsOf(file: string, text: string): string[] {

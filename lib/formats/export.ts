@@ -23,11 +23,13 @@ export const EXPORT_FORMATS = ['trl', 'vlm-r1', 'spatialladder'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** Split names as Hugging Face datasets accepts them. */
-const SPLITS = { train: 'train', 'held-out': 'held_out' } as const;
+const SPLITS = { train: 'train', 'held-out': 'held_out', validation: 'validation' } as const;
 
 const jsonl = (rows: unknown[]) => rows.map((r) => `${JSON.stringify(r)}\n`).join('');
 const bySplit = (samples: readonly Sample[]) =>
-  Object.entries(SPLITS).map(([split, name]) => ({ name, samples: samples.filter((s) => (s.split ?? 'train') === split) }));
+  Object.entries(SPLITS)
+    .map(([split, name]) => ({ name, samples: samples.filter((s) => (s.split ?? 'train') === split) }))
+    .filter((part) => part.name !== 'validation' || part.samples.length > 0);
 const isSpatial = (s: Sample) => (SPATIAL_TASKS as readonly string[]).includes(s.task);
 
 const MESSAGES: Feature = { list: { struct: { role: 'string', content: 'string' } } };
@@ -144,7 +146,8 @@ export async function exportDataset(dataset: Dataset, format: ExportFormat, out:
 /** The SpatialLadder-26k files a dataset build writes into `<dataset>/export/<split>/` (split names as the dataset's). */
 export async function writeSpatialLadderFiles(dir: string, samples: readonly Sample[]): Promise<string[]> {
   const files: string[] = [];
-  for (const split of ['train', 'held-out'] as const) {
+  const splits = ['train', 'held-out', ...(samples.some((s) => s.split === 'validation') ? ['validation' as const] : [])];
+  for (const split of splits) {
     const part = samples.filter((s) => (s.split ?? 'train') === split);
     for (const [rows, name] of [
       [groundingRows(part), SPATIALLADDER_FILES.grounding],

@@ -11,3 +11,4 @@ export { jpegSize } from './jpeg.ts';
 export { createLimiter } from './limiter.ts';
 export { drawOverlay, overlaySvg, type Overlay, type OverlayArrow, type OverlayBox, type OverlayHeat } from './overlay.ts';
 export { imageGrid, type GridCell } from './grid.ts';
+export { blankFrames, BLANK_GREY } from './blank.ts';

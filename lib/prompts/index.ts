@@ -50,7 +50,7 @@ export interface PromptQuestion {
 export function promptText(q: PromptQuestion, style: PromptStyle): string {
   const parts = [q.question];
   if (q.options?.length) parts.push(`Options:\n${q.options.join('\n')}`);
-  if (style !== 'plain' && q.answerKind !== 'boxes') {
+  if (style !== 'plain' && q.answerKind !== 'boxes' && q.answerKind !== 'text') {
     if (style === 'think') parts.push(THINK_PROMPT, THINK_POST_PROMPT[q.answerKind]);
     else parts.push((style === 'lmms-eval' ? LMMS_EVAL_POST_PROMPT : DIRECT_POST_PROMPT)[q.answerKind]);
   }

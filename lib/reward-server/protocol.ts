@@ -30,7 +30,7 @@ export const sampleSchema = z.looseObject({
   media: z.looseObject({ images: z.array(z.string()), video: z.string().optional() }),
   facts: z.record(z.string(), z.unknown()).optional(),
   pairedWith: z.string().optional(),
-  split: z.enum(['train', 'held-out']).optional(),
+  split: z.enum(['train', 'held-out', 'validation']).optional(),
 });
 
 const rewardsRequest = z.strictObject({

@@ -11,13 +11,17 @@
  *
  * NQ and MCQ (paper Table 1) are the same macro average over numeric and
  * multiple-choice types; NaN (null in JSON) when a benchmark has none. Scores
- * are reported as 100 x those fractions. Localization rows (kind "IoU") are
- * reported per modality only, outside the averages.
+ * are reported as 100 x those fractions. Localization rows (kind "IoU") and
+ * free-text rows (kind "F1") are reported per modality only, outside the
+ * averages.
  */
 import { MODALITIES, type BenchmarkCell, type BenchmarkReport, type BenchmarkScore } from '../../core/index.ts';
 import { numpyMean, pythonSum } from './python-numerics.ts';
 
-export type ScoreKind = 'NQ' | 'MCQ' | 'IoU';
+export type ScoreKind = 'NQ' | 'MCQ' | 'IoU' | 'F1';
+
+/** Kinds reported per (type, modality) only, outside NQ / MCQ / Avg: localization IoU, free-text F1. */
+const OUTSIDE_AVERAGES: readonly ScoreKind[] = ['IoU', 'F1'];
 
 /** One scored row. */
 export interface ScoredRow {
@@ -26,6 +30,8 @@ export interface ScoredRow {
   modality?: string;
   /** 0..1 */
   score: number;
+  /** IoU rows: the answer was well-formed grounding JSON. */
+  valid?: boolean;
 }
 
 export interface TypeLayout {
@@ -73,7 +79,7 @@ const mean = (values: number[]) => (values.length ? pythonSum(values) / values.l
 
 /** Scores per type, NQ / MCQ / Avg and per-modality cells of rows listed in benchmark order. */
 export function aggregateScores(rows: readonly ScoredRow[], layout: TypeLayout = {}): Aggregate {
-  const averaged = rows.filter((r) => r.kind !== 'IoU');
+  const averaged = rows.filter((r) => !OUTSIDE_AVERAGES.includes(r.kind));
   const byType = [...groupBy(averaged, (r) => r.type)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   let entries = byType.map(([type, group]) => ({ type, kind: kindOf(group, type), count: group.length, value: numpyMean(group.map((r) => r.score)) }));
   for (const [merged, levels] of Object.entries(layout.merge ?? {})) {
@@ -107,6 +113,7 @@ function modalityCells(rows: readonly ScoredRow[], rank: (type: string) => numbe
       kind: kindOf(group, group[0]!.type),
       count: group.length,
       score: 100 * numpyMean(group.map((r) => r.score)),
+      ...(group.every((r) => r.valid !== undefined) && { valid: (100 * group.filter((r) => r.valid).length) / group.length }),
     }))
     .sort(
       (a, b) =>

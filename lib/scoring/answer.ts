@@ -1,11 +1,12 @@
 /**
  * Scoring one completion against what the evaluator knows about its row or
  * sample: multiple choice by exact letter match, numbers by mean relative
- * accuracy, boxes by localization IoU. Rewards and benchmarks share it.
+ * accuracy, boxes by localization IoU, free text (captions) by word F1.
+ * Rewards and benchmarks share it.
  */
 import type { AnswerKind } from '../../core/index.ts';
-import { choiceCorrect, extractChoice, extractNumber, optionLetters, type ExtractionMode } from './extract.ts';
-import { imageSizeOf, localizationScore, truthBoxes } from './iou.ts';
+import { answerText, choiceCorrect, extractChoice, extractNumber, optionLetters, type ExtractionMode } from './extract.ts';
+import { imageSizeOf, localizationScore, parseBoxes, truthBoxes } from './iou.ts';
 import { meanRelativeAccuracy } from './mra.ts';
 import { pythonFloat } from './python-numerics.ts';
 
@@ -22,6 +23,8 @@ export interface ScoredAnswer {
   extracted: string | number | null;
   /** 0..1 */
   score: number;
+  /** Boxes only: the completion is grounding JSON (a list of `{bbox_2d, label}`, each well formed). */
+  valid?: boolean;
 }
 
 /** A numeric ground truth, parsed as Python's float() would; throws (naming `where`) when it is not a finite number. */
@@ -43,9 +46,42 @@ export function scoreAnswer(completion: string, key: AnswerKey, mode: Extraction
       const extracted = extractNumber(completion, mode);
       return { extracted, score: meanRelativeAccuracy(extracted, truth) };
     }
-    case 'boxes':
-      return { extracted: null, score: localizationScore(completion, truthBoxes(key.answer, where), imageSizeOf(key.facts)) };
+    case 'boxes': {
+      const score = localizationScore(completion, truthBoxes(key.answer, where), imageSizeOf(key.facts));
+      return { extracted: null, score, valid: parseBoxes(completion)?.every((box) => box !== null) ?? false };
+    }
+    case 'text':
+      return { extracted: null, score: wordF1(answerText(completion), key.answer) };
     default:
       throw new Error(`${where}: unknown answer kind ${JSON.stringify(key.answerKind)}`);
   }
+}
+
+/** Lower-case words (letters and digits) of a text without the articles, as a bag. */
+const words = (text: string) => (text.toLowerCase().match(/[a-z0-9]+/g) ?? []).filter((w) => w !== 'a' && w !== 'an' && w !== 'the');
+
+/**
+ * F1 of the predicted words against the reference's, counted as bags after
+ * lower-casing and dropping punctuation and articles (SQuAD's token F1): 1
+ * for the same words in any order, 0 when none is shared or either text has
+ * none.
+ */
+export function wordF1(prediction: string, reference: string): number {
+  const predicted = words(prediction);
+  const truth = words(reference);
+  if (!predicted.length || !truth.length) return 0;
+  const left = new Map<string, number>();
+  for (const w of truth) left.set(w, (left.get(w) ?? 0) + 1);
+  let common = 0;
+  for (const w of predicted) {
+    const n = left.get(w) ?? 0;
+    if (n > 0) {
+      common++;
+      left.set(w, n - 1);
+    }
+  }
+  if (!common) return 0;
+  const precision = common / predicted.length;
+  const recall = common / truth.length;
+  return (2 * precision * recall) / (precision + recall);
 }

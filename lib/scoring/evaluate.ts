@@ -26,11 +26,12 @@ import {
   type PolicyInput,
 } from '../../core/index.ts';
 import { aggregateScores, type ScoreKind, type ScoredRow, type TypeLayout } from './aggregate.ts';
-import { scoreAnswer, type AnswerKey } from './answer.ts';
+import { scoreAnswer, type AnswerKey, type ScoredAnswer } from './answer.ts';
 import { claimEvaluationFolder, rowsHash, type EvaluationIdentity } from './eval-identity.ts';
 import type { ExtractionMode } from './extract.ts';
 import type { RowProblem } from './parquet-rows.ts';
 import { promptText, SYSTEM_PROMPT, type PromptStyle } from '../prompts/index.ts';
+import { blankFrames } from '../media/index.ts';
 
 /** One question a benchmark asks. */
 export interface EvalRow extends AnswerKey {
@@ -84,7 +85,7 @@ interface PredictionLine {
 }
 
 /** How each answer kind is aggregated. */
-const SCORE_KIND: Record<AnswerKind, ScoreKind> = { number: 'NQ', choice: 'MCQ', boxes: 'IoU' };
+const SCORE_KIND: Record<AnswerKind, ScoreKind> = { number: 'NQ', choice: 'MCQ', boxes: 'IoU', text: 'F1' };
 
 const isProblem = (item: EvalRow | RowProblem): item is RowProblem => 'message' in item;
 
@@ -113,7 +114,7 @@ export async function evaluateRows(
 ): Promise<BenchmarkReport> {
   const { benchmark } = settings;
   const fail = (id: string, message: string) => failRow(benchmark, id, message);
-  const selected = subset(items, ctx.limit, ctx.seed, benchmark);
+  const selected = subset(items, ctx.limit, ctx.subsetSeed ?? ctx.seed, benchmark);
   const errors: RowProblem[] = [];
   const rows: EvalRow[] = [];
   const seen = new Set<string>();
@@ -133,14 +134,24 @@ export async function evaluateRows(
   if (ctx.strict && errors.length) fail(errors[0]!.id, errors[0]!.message);
 
   // a policy that takes video gets the video files of rows that have one, not frames: recorded, so the two never mix
-  const wholeVideo = !!policy.acceptsVideo && rows.some((row) => row.video);
+  // (never under the blind control: its frames are blanked)
+  const wholeVideo = !ctx.blind && !!policy.acceptsVideo && rows.some((row) => row.video);
   if (wholeVideo) settings = { ...settings, inputs: { ...settings.inputs, media: 'video' } };
   const { layout: _layout, extraction: _extraction, benchmark: _benchmark, inputs, ...asked } = settings;
   const identity: EvaluationIdentity = {
     format: 1,
     policy: ctx.identity ?? (await policyIdentity(policy)),
     benchmark: { id: benchmark, rows: selected.length, hash: rowsHash(selected) },
-    generation: { ...asked, prePrompt: asked.prePrompt ?? null, topP: 1, seed: ctx.seed, limit: ctx.limit ?? null, ...inputs },
+    generation: {
+      ...asked,
+      prePrompt: asked.prePrompt ?? null,
+      topP: 1,
+      seed: ctx.seed,
+      limit: ctx.limit ?? null,
+      ...(ctx.limit !== undefined && ctx.subsetSeed !== undefined && { subsetSeed: ctx.subsetSeed }),
+      ...inputs,
+      ...(ctx.blind && { blind: true }),
+    },
   };
   mkdirSync(ctx.dir, { recursive: true });
   return withLock(ctx.dir, { what: `evaluation folder ${ctx.dir}` }, async () => {
@@ -165,7 +176,7 @@ async function predictAndScore(
   for (const line of readJsonLines<PredictionLine>(file)) if (typeof line.prediction === 'string') predictions.set(line.id, line.prediction);
   const score = (row: EvalRow, prediction: string) => scoreAnswer(prediction, row, settings.extraction, `${benchmark} row ${row.id}`);
   /** Scores of the rows predicted in this run (saved predictions are re-scored below, with the current extraction). */
-  const scores = new Map<string, number>();
+  const scores = new Map<string, ScoredAnswer>();
   const limit = storedCompletionLimit(settings.maxTokens);
 
   const pending = rows.filter((row) => !predictions.has(row.id));
@@ -187,7 +198,7 @@ async function predictAndScore(
       const scored = score(row, prediction);
       appendJsonLine(file, { id: row.id, type: row.type, prediction, ...(truncated && { truncated }), ...scored } satisfies PredictionLine);
       predictions.set(row.id, prediction);
-      scores.set(row.id, scored.score);
+      scores.set(row.id, scored);
     }
     progress.tick();
   };
@@ -200,7 +211,7 @@ async function predictAndScore(
           const input: PolicyInput = {
             system: SYSTEM_PROMPT,
             prompt: [settings.prePrompt, promptText(row, settings.prompt)].filter(Boolean).join('\n'),
-            images: video ? [] : await row.images(),
+            images: video ? [] : ctx.blind ? await blankFrames(await row.images(), ctx.dir) : await row.images(),
             ...(video ? { video } : {}),
             reference: { id: row.id, task: row.task ?? row.type, answer: row.answer, answerKind: row.answerKind, options: row.options, facts: row.facts },
           };
@@ -261,12 +272,10 @@ async function predictAndScore(
 
   const scored: ScoredRow[] = rows
     .filter((row) => predictions.has(row.id))
-    .map((row) => ({
-      type: row.type,
-      kind: SCORE_KIND[row.answerKind],
-      modality: row.modality,
-      score: scores.get(row.id) ?? score(row, predictions.get(row.id)!).score,
-    }));
+    .map((row) => {
+      const { score: value, valid } = scores.get(row.id) ?? score(row, predictions.get(row.id)!);
+      return { type: row.type, kind: SCORE_KIND[row.answerKind], modality: row.modality, score: value, ...(valid !== undefined && { valid }) };
+    });
   const report: BenchmarkReport = {
     benchmark,
     policy: identity.policy,
@@ -278,9 +287,11 @@ async function predictAndScore(
       maxTokens: settings.maxTokens,
       temperature: settings.temperature,
       ...settings.inputs,
+      ...(ctx.blind && { blind: true }),
       rows: rows.length,
       scored: scored.length,
       limit: ctx.limit ?? null,
+      ...(ctx.limit !== undefined && ctx.subsetSeed !== undefined && { subsetSeed: ctx.subsetSeed }),
       seed: ctx.seed,
     },
   };

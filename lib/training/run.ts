@@ -126,6 +126,13 @@ export class TrainingRun {
     return { lr, gradNorm };
   }
 
+  /** Count a step without an update (a batch with nothing to learn from); the schedule moves on. */
+  skip(): { lr: number; gradNorm: number } {
+    const lr = this.lr;
+    this.step += 1;
+    return { lr, gradNorm: 0 };
+  }
+
   /**
    * Record one step: `metrics` go to the history and metrics.jsonl; `timings`
    * (tokens/s, seconds) to metrics.jsonl only, so resumed runs keep identical histories.

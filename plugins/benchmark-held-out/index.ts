@@ -1,7 +1,8 @@
 /**
  * benchmark-held-out: the run's own task generators on held-out scenes
  * (samples with `split: "held-out"` in the dataset), benchmark id
- * "held-out". Scores per task (the seven spatial dimensions), NQ / MCQ /
+ * "held-out"; and the same on the validation scenes (`split:
+ * "validation"`), benchmark id "validation", the one to tune on. Scores per task (the seven spatial dimensions), NQ / MCQ /
  * Avg, and per (task, modality) so the dimension x modality table can be
  * drawn; localization samples are scored by IoU, per modality only. Before
  * scoring it checks that no held-out scene appears in the training samples.
@@ -28,10 +29,13 @@ export const BENCHMARK_ID = 'held-out';
 /** Task ids in the paper's column order (Table 6), then localization. */
 export const TASK_ORDER = [...SPATIAL_TASKS, 'localization'];
 
-/** Scenes of held-out samples that also appear in training samples (must be none). */
-export function sceneOverlap(samples: readonly Sample[]): string[] {
-  const train = new Set(samples.filter((s) => (s.split ?? 'train') === 'train').map((s) => s.scene));
-  return [...new Set(samples.filter((s) => s.split === 'held-out' && train.has(s.scene)).map((s) => s.scene))].sort();
+/** The benchmark that scores the dataset's validation split (its scenes are neither trained on nor held out): for tuning. */
+export const VALIDATION_ID = 'validation';
+
+/** Scenes of `split` samples that also appear in samples of another split (must be none). */
+export function sceneOverlap(samples: readonly Sample[], split: 'held-out' | 'validation' = 'held-out'): string[] {
+  const others = new Set(samples.filter((s) => (s.split ?? 'train') !== split).map((s) => s.scene));
+  return [...new Set(samples.filter((s) => s.split === split && others.has(s.scene)).map((s) => s.scene))].sort();
 }
 
 export default definePlugin({
@@ -39,20 +43,25 @@ export default definePlugin({
   options: z.strictObject({ ...frameOptions, ...evaluationOptions }),
   apply(ladder, opts) {
     const cacheDir = frameCacheDir(opts.cacheDir, ladder.config.cacheDir);
-    const benchmark: Benchmark = {
-      id: BENCHMARK_ID,
+    const benchmarkOf = (id: string, split: 'held-out' | 'validation'): Benchmark => ({
+      id,
       usesDataset: true,
+      blind: true,
       async evaluate(policy, ctx) {
         const dataset = ctx.dataset;
-        if (!dataset) throw new Error(`${BENCHMARK_ID}: no dataset was passed (the benchmark is built from the dataset's held-out samples)`);
-        const overlap = sceneOverlap(dataset.samples);
+        if (!dataset) throw new Error(`${id}: no dataset was passed (the benchmark is built from the dataset's ${split} samples)`);
+        const overlap = sceneOverlap(dataset.samples, split);
         if (overlap.length)
           throw new Error(
-            `${BENCHMARK_ID}: ${overlap.length} held-out scene(s) also appear in training samples: ` +
+            `${id}: ${overlap.length} ${split} scene(s) also appear in samples of another split: ` +
               `${overlap.slice(0, 10).join(', ')}${overlap.length > 10 ? ', ...' : ''}`,
           );
-        const samples = dataset.samples.filter((s) => s.split === 'held-out');
-        if (!samples.length) throw new Error(`${BENCHMARK_ID}: the dataset in ${dataset.dir} has no held-out samples (split: "held-out")`);
+        const samples = dataset.samples.filter((s) => s.split === split);
+        if (!samples.length)
+          throw new Error(
+            `${id}: the dataset in ${dataset.dir} has no ${split} samples (split: "${split}")` +
+              (split === 'validation' ? '; give it validation scenes with data.split.validation' : ''),
+          );
         const root = resolve(dataset.dir);
         const items = samples.map((sample): EvalRow => ({
           id: sample.id,
@@ -73,9 +82,12 @@ export default definePlugin({
         }));
         // the dataset's content hash: same relative media names in another build are other pixels
         const inputs = { frames: opts.frames, dataset: dataset.manifest.hash ?? dataset.dir };
-        return evaluateRows(policy, ctx, items, evaluationSettings(BENCHMARK_ID, opts, ctx, { order: TASK_ORDER }, inputs));
+        return evaluateRows(policy, ctx, items, evaluationSettings(id, opts, ctx, { order: TASK_ORDER }, inputs));
       },
-    };
-    ladder.hooks.benchmarks.for(BENCHMARK_ID).tap(PLUGIN_NAME, () => benchmark);
+    });
+    const heldOut = benchmarkOf(BENCHMARK_ID, 'held-out');
+    const validation = benchmarkOf(VALIDATION_ID, 'validation');
+    ladder.hooks.benchmarks.for(BENCHMARK_ID).tap(PLUGIN_NAME, () => heldOut);
+    ladder.hooks.benchmarks.for(VALIDATION_ID).tap(PLUGIN_NAME, () => validation);
   },
 });

@@ -54,6 +54,7 @@ export default definePlugin({
       const where = typeof option === 'string' ? { root: option, images: 'images' } : option;
       const benchmark: Benchmark = {
         id,
+        blind: true,
         async evaluate(policy, ctx) {
           if (!where) throw new ConfigError(`${PLUGIN_NAME}: set the \`${key}\` option to ${id}'s directory (plugins: [['${PLUGIN_NAME}', { ${key}: '/data/...' }]])`);
           const root = resolve(where.root);

@@ -80,10 +80,11 @@ export default definePlugin({
     const cacheDir = frameCacheDir(opts.cacheDir, ladder.config.cacheDir);
     const benchmark: Benchmark = {
       id: BENCHMARK_ID,
+      blind: true,
       async evaluate(policy, ctx) {
         if (!existsSync(root)) throw new ConfigError(`${PLUGIN_NAME}: option root: ${root} does not exist`);
         if (!existsSync(videos)) throw new ConfigError(`${PLUGIN_NAME}: option videos: ${videos} does not exist`);
-        if (policy.acceptsVideo) ctx.log(`${BENCHMARK_ID}: each video sent whole (policy ${policy.id} takes video; the server picks the frames)`);
+        if (policy.acceptsVideo && !ctx.blind) ctx.log(`${BENCHMARK_ID}: each video sent whole (policy ${policy.id} takes video; the server picks the frames)`);
         else {
           const ffmpeg = findFfmpeg(); // no ffmpeg: one clear error, not one per row
           ctx.log(`${BENCHMARK_ID}: ${opts.frames} frames per video by ffmpeg ${ffmpeg.version} (${ffmpeg.via}), cached in ${cacheDir}`);

@@ -118,11 +118,12 @@ async function sweepTemporary(dir: string): Promise<void> {
 }
 
 /**
- * Balance answer letters over the whole dataset, in the order train then
- * held-out, modality by modality, so each of those runs is balanced too.
+ * Balance answer letters over the whole dataset, in the order train,
+ * held-out, validation, modality by modality, so each of those runs is
+ * balanced too.
  */
 function balanced(samples: Sample[], seed: number): Sample[] {
-  const rank = (s: Sample) => (s.split === 'held-out' ? 10 : 0) + MODALITIES.indexOf(s.modality);
+  const rank = (s: Sample) => (s.split === 'held-out' ? 10 : s.split === 'validation' ? 20 : 0) + MODALITIES.indexOf(s.modality);
   const order = samples.map((_, i) => i).sort((a, b) => rank(samples[a]!) - rank(samples[b]!) || a - b);
   const placed = balanceLetters(order.map((i) => samples[i]!), createRandom(seed, 'letters'));
   const out = [...samples];
@@ -179,7 +180,7 @@ async function build(ladder: Ladder, request: DatasetRequest, plan: DatasetPlan,
     folders.set(safeName(id), id);
   }
   const split = splitScenes(ids, settings.split, settings.seed, ladder.where);
-  const used = ids.filter((id) => split.train.includes(id) || split.heldOut.includes(id));
+  const used = ids.filter((id) => split.train.includes(id) || split.heldOut.includes(id) || split.validation.includes(id));
 
   await mkdir(join(partial, 'scenes'), { recursive: true });
   const todo = used.filter((id) => !sceneDone(partial, id));
@@ -190,9 +191,10 @@ async function build(ladder: Ladder, request: DatasetRequest, plan: DatasetPlan,
   progress.done();
 
   const results = used.map((id) => JSON.parse(readFileSync(sceneResultPath(partial, id), 'utf8')) as SceneResult);
-  const heldOut = new Set(split.heldOut);
+  const splitOf = (scene: string): NonNullable<Sample['split']> =>
+    split.heldOut.includes(scene) ? 'held-out' : split.validation.includes(scene) ? 'validation' : 'train';
   const samples = balanced(
-    results.flatMap((r) => r.samples.map((s): Sample => ({ ...s, split: heldOut.has(r.scene) ? 'held-out' : 'train' }))),
+    results.flatMap((r) => r.samples.map((s): Sample => ({ ...s, split: splitOf(r.scene) }))),
     settings.seed,
   );
   const skipped = results.filter((r) => r.skipped !== undefined).map((r) => ({ id: r.scene, error: r.skipped! }));
@@ -216,11 +218,12 @@ async function build(ladder: Ladder, request: DatasetRequest, plan: DatasetPlan,
     settings: plan.inputs.settings,
     tasks: plan.inputs.tasks.map((t) => ({ ...t, modalities: ladder.get('tasks', t.id).modalities.filter((m) => settings.modalities.includes(m)) })),
     filters: plan.inputs.filters,
-    scenes: { train: kept(split.train), heldOut: kept(split.heldOut), skipped },
+    scenes: { train: kept(split.train), heldOut: kept(split.heldOut), ...(split.validation.length && { validation: kept(split.validation) }), skipped },
     counts: {
       samples: samples.length,
       train: samples.filter((s) => s.split === 'train').length,
       heldOut: samples.filter((s) => s.split === 'held-out').length,
+      ...(split.validation.length && { validation: samples.filter((s) => s.split === 'validation').length }),
       byCell: countBy(samples, (s) => `${s.task}/${s.modality}`),
     },
     candidates: { generated: Object.values(generated).reduce((a, b) => a + b, 0), byCell: generated, drops },
@@ -239,7 +242,7 @@ async function build(ladder: Ladder, request: DatasetRequest, plan: DatasetPlan,
   await rm(plan.dir, { recursive: true, force: true });
   await rename(partial, plan.dir);
   request.log(
-    `dataset ${plan.hash}: ${samples.length} samples (${manifest.counts.train} train, ${manifest.counts.heldOut} held-out) from ${used.length - skipped.length} scenes${skipped.length ? ` (${skipped.length} bad scene(s) skipped)` : ''} in ${((Date.now() - started) / 1000).toFixed(1)}s -> ${plan.dir}`,
+    `dataset ${plan.hash}: ${samples.length} samples (${manifest.counts.train} train, ${manifest.counts.heldOut} held-out${split.validation.length ? `, ${manifest.counts.validation} validation` : ''}) from ${used.length - skipped.length} scenes${skipped.length ? ` (${skipped.length} bad scene(s) skipped)` : ''} in ${((Date.now() - started) / 1000).toFixed(1)}s -> ${plan.dir}`,
   );
   return { dir: plan.dir, manifest: { ...manifest, files }, samples, hash: plan.hash, cached: false };
 }
@@ -251,7 +254,7 @@ async function build(ladder: Ladder, request: DatasetRequest, plan: DatasetPlan,
  */
 function emptySplits(split: SceneSplit, samples: Sample[], skipped: { id: string }[]): string[] {
   const out: string[] = [];
-  for (const [name, ids] of [['train', split.train], ['held-out', split.heldOut]] as const) {
+  for (const [name, ids] of [['train', split.train], ['held-out', split.heldOut], ['validation', split.validation]] as const) {
     if (!ids.length || samples.some((s) => s.split === name)) continue;
     const bad = ids.filter((id) => skipped.some((s) => s.id === id));
     const list = (some: string[]) => `${some.slice(0, 5).join(', ')}${some.length > 5 ? ', ...' : ''}`;

@@ -1,9 +1,10 @@
 /**
  * `ladder data check`: proofs about a built dataset.
  *
- * - Splits: no scene has samples in both the training and the held-out split,
- *   the samples agree with the manifest's scene lists, and (with `--against`)
- *   no training scene of one dataset is a held-out scene of another.
+ * - Splits: no scene has samples in two of the train, held-out and
+ *   validation splits, the samples agree with the manifest's scene lists, and
+ *   (with `--against`) no training scene of one dataset is a held-out or
+ *   validation scene of another.
  * - Samples: unique ids, answers valid for their kind (a letter among the
  *   options, a finite number, grounding JSON with boxes inside the image),
  *   media files present, localization pairs intact.
@@ -20,15 +21,14 @@ import { LETTERS, SPATIAL_CELLS } from '../../lib/tasks/index.ts';
 export interface CheckReport {
   ok: boolean;
   problems: string[];
-  scenes: { train: string[]; heldOut: string[] };
+  scenes: { train: string[]; heldOut: string[]; validation: string[] };
 }
 
 /** Scenes per split, from the samples. */
-function scenesBySplit(samples: readonly Sample[]): { train: Set<string>; heldOut: Set<string> } {
-  const train = new Set<string>();
-  const heldOut = new Set<string>();
-  for (const s of samples) (s.split === 'held-out' ? heldOut : train).add(s.scene);
-  return { train, heldOut };
+function scenesBySplit(samples: readonly Sample[]): { train: Set<string>; heldOut: Set<string>; validation: Set<string> } {
+  const sets = { train: new Set<string>(), heldOut: new Set<string>(), validation: new Set<string>() };
+  for (const s of samples) (s.split === 'held-out' ? sets.heldOut : s.split === 'validation' ? sets.validation : sets.train).add(s.scene);
+  return sets;
 }
 
 /**
@@ -120,20 +120,32 @@ export function checkDataset(
   cells?: Readonly<Record<string, readonly Modality[]>>,
 ): CheckReport {
   const problems: string[] = [];
-  const { train, heldOut } = scenesBySplit(dataset.samples);
-  for (const scene of train) if (heldOut.has(scene)) problems.push(`scene ${scene} has samples in both the train and the held-out split`);
-  const listed = (dataset.manifest.scenes ?? {}) as { train?: string[]; heldOut?: string[] };
+  const { train, heldOut, validation } = scenesBySplit(dataset.samples);
+  const splits = [
+    ['train', train],
+    ['held-out', heldOut],
+    ['validation', validation],
+  ] as const;
+  for (const [i, [a, scenesA]] of splits.entries())
+    for (const [b, scenesB] of splits.slice(i + 1))
+      for (const scene of scenesA) if (scenesB.has(scene)) problems.push(`scene ${scene} has samples in both the ${a} and the ${b} split`);
+  const listed = (dataset.manifest.scenes ?? {}) as { train?: string[]; heldOut?: string[]; validation?: string[] };
   for (const [split, used, declared] of [
     ['train', train, listed.train],
     ['held-out', heldOut, listed.heldOut],
+    ['validation', validation, listed.validation],
   ] as const) {
     const declaredSet = new Set(declared ?? []);
     for (const scene of used) if (!declaredSet.has(scene)) problems.push(`scene ${scene} has ${split} samples but the manifest does not list it as ${split}`);
   }
   for (const other of against) {
     const theirs = scenesBySplit(other.samples);
-    for (const scene of train) if (theirs.heldOut.has(scene)) problems.push(`training scene ${scene} is held out in ${other.dir}`);
+    for (const scene of train) {
+      if (theirs.heldOut.has(scene)) problems.push(`training scene ${scene} is held out in ${other.dir}`);
+      if (theirs.validation.has(scene)) problems.push(`training scene ${scene} is a validation scene in ${other.dir}`);
+    }
     for (const scene of heldOut) if (theirs.train.has(scene)) problems.push(`held-out scene ${scene} trains in ${other.dir}`);
+    for (const scene of validation) if (theirs.train.has(scene)) problems.push(`validation scene ${scene} trains in ${other.dir}`);
   }
   const ids = new Map<string, Sample>();
   for (const s of dataset.samples) {
@@ -142,7 +154,7 @@ export function checkDataset(
   }
   for (const s of dataset.samples) problems.push(...sampleProblems(s, dataset.dir, ids));
   problems.push(...coverageProblems(dataset.samples, { cells }));
-  return { ok: problems.length === 0, problems, scenes: { train: [...train].sort(), heldOut: [...heldOut].sort() } };
+  return { ok: problems.length === 0, problems, scenes: { train: [...train].sort(), heldOut: [...heldOut].sort(), validation: [...validation].sort() } };
 }
 
 /** The cells a dataset was built to cover: the task x modality table narrowed to the manifest's tasks and modalities. */

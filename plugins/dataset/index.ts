@@ -101,7 +101,7 @@ export default definePlugin({
     }));
 
     ladder.hooks.commands.for('data check').tap(PLUGIN_NAME, () => ({
-      description: 'prove that no scene is in both the training and the held-out split (also against other datasets), and check samples, media and coverage',
+      description: 'prove that no scene is in two of the train, held-out and validation splits (also against other datasets), and check samples, media and coverage',
       usage: '[--dir DATASET] [--against DATASET ...]',
       json: true,
       async run(argv, ctx) {
@@ -114,8 +114,9 @@ export default definePlugin({
           ctx.print(`dataset ${dataset.dir}`);
           ctx.print(`  train scenes (${report.scenes.train.length}): ${report.scenes.train.join(', ')}`);
           ctx.print(`  held-out scenes (${report.scenes.heldOut.length}): ${report.scenes.heldOut.join(', ')}`);
+          if (report.scenes.validation.length) ctx.print(`  validation scenes (${report.scenes.validation.length}): ${report.scenes.validation.join(', ')}`);
           for (const other of others) ctx.print(`  checked against ${other.dir}`);
-          ctx.print(report.ok ? `ok: no scene is in both splits; ${dataset.samples.length} samples valid; every cell covered` : `${report.problems.length} problem(s):\n${report.problems.map((p) => `  - ${p}`).join('\n')}`);
+          ctx.print(report.ok ? `ok: no scene is in two splits; ${dataset.samples.length} samples valid; every cell covered` : `${report.problems.length} problem(s):\n${report.problems.map((p) => `  - ${p}`).join('\n')}`);
         }
         return report.ok ? 0 : 1;
       },

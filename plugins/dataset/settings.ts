@@ -17,12 +17,16 @@ const modality = z.enum(MODALITIES as [Modality, ...Modality[]]);
 
 const split = z.union([
   z.strictObject({
-    /** Fraction of scenes held out (seeded). */
+    /** Fraction of scenes held out (seeded): the `held-out` benchmark. */
     heldOut: z.number().min(0).max(1),
+    /** Fraction of scenes for validation (seeded, drawn after the held-out ones): the `validation` benchmark, for tuning. */
+    validation: z.number().min(0).max(1).optional(),
   }),
   z.strictObject({
     /** Scene ids held out; every other scene trains (or only `train` when given). */
     heldOut: z.array(z.string().min(1)),
+    /** Scene ids for validation, or a fraction of all scenes drawn (seeded) from those neither held out nor listed to train. */
+    validation: z.union([z.array(z.string().min(1)), z.number().min(0).max(1)]).optional(),
     train: z.array(z.string().min(1)).optional(),
   }),
 ]);

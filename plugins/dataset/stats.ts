@@ -22,7 +22,7 @@ export interface Histogram {
 
 export interface DatasetStats {
   samples: number;
-  split: { train: number; heldOut: number; trainScenes: number; heldOutScenes: number };
+  split: { train: number; heldOut: number; validation: number; trainScenes: number; heldOutScenes: number; validationScenes: number };
   /** Bad scenes the source's `onBadScene: 'skip'` left out, with why. */
   skipped: SkippedScene[];
   /** modality -> dimension -> samples (Table 6), and the row total. */
@@ -67,7 +67,7 @@ export function computeStats(samples: readonly Sample[], manifest: Record<string
     if (s.answerKind === 'choice') (letters[s.task] ??= {})[s.answer] = (letters[s.task]![s.answer] ?? 0) + 1;
     if (s.answerKind === 'number') (numbers[s.task] ??= []).push(Number(s.answer));
   }
-  const scenes = (manifest.scenes ?? {}) as { train?: string[]; heldOut?: string[]; skipped?: SkippedScene[] };
+  const scenes = (manifest.scenes ?? {}) as { train?: string[]; heldOut?: string[]; validation?: string[]; skipped?: SkippedScene[] };
   const candidates = (manifest.candidates ?? {}) as { generated?: number; drops?: Record<string, number> };
   const drops = candidates.drops ?? {};
   const generated = candidates.generated ?? 0;
@@ -76,8 +76,10 @@ export function computeStats(samples: readonly Sample[], manifest: Record<string
     split: {
       train: samples.filter((s) => (s.split ?? 'train') === 'train').length,
       heldOut: samples.filter((s) => s.split === 'held-out').length,
+      validation: samples.filter((s) => s.split === 'validation').length,
       trainScenes: scenes.train?.length ?? 0,
       heldOutScenes: scenes.heldOut?.length ?? 0,
+      validationScenes: scenes.validation?.length ?? 0,
     },
     skipped: scenes.skipped ?? [],
     table,
@@ -110,7 +112,8 @@ export function formatStats(stats: DatasetStats): string {
   const column = (d: string) => String(MODALITIES.reduce((sum, m) => sum + (stats.table[m]![d] ?? 0), 0));
   rows.push(['All', ...DIMENSIONS.map(column), String(MODALITIES.reduce((sum, m) => sum + stats.table[m]!.total, 0))]);
   const out = [
-    `${stats.samples} samples: ${stats.split.train} train (${stats.split.trainScenes} scenes), ${stats.split.heldOut} held-out (${stats.split.heldOutScenes} scenes)`,
+    `${stats.samples} samples: ${stats.split.train} train (${stats.split.trainScenes} scenes), ${stats.split.heldOut} held-out (${stats.split.heldOutScenes} scenes)` +
+      (stats.split.validationScenes ? `, ${stats.split.validation} validation (${stats.split.validationScenes} scenes)` : ''),
     ...(stats.skipped.length ? [`${stats.skipped.length} bad scene(s) skipped:`, ...stats.skipped.map((s) => `  ${s.id}: ${s.error}`)] : []),
     '',
     'Spatial samples (paper Table 6 layout; numeric: Obj. Cnt. to Room Size, multiple choice: Rel. Dist. to Appr. Order):',

@@ -7,22 +7,38 @@
  * initialises weights from (seed, options, tokenizer) alone; `load` reads a
  * checkpoint written by `save`.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { ConfigError, definePlugin, validate, z, type Dataset, type PolicyBackend, type PolicyBackendContext } from '../../core/index.ts';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, definePlugin, UsageError, validate, z, type Dataset, type PolicyBackend, type PolicyBackendContext } from '../../core/index.ts';
 import { promptText, SYSTEM_PROMPT, type PromptStyle } from '../../lib/prompts/index.ts';
-import { initialValues, paramSpecs, type TinyVlmConfig } from './model.ts';
+import { initialValues, paramSpecs, type ParamSpec, type TinyVlmConfig } from './model.ts';
 import { BACKEND_ID, readWeights, TinyVlmPolicy, type PolicyManifest, type RuntimeLimits } from './policy.ts';
 import { resolveKernels } from './replica.ts';
 import { Tokenizer, type TokenizerJson } from './tokenizer.ts';
+import { pretrainCommand } from './pretrain.ts';
 import { checkGeometry } from './vision.ts';
 
 export const PLUGIN_NAME = 'model-tiny-vlm';
 export { TinyVlmPolicy, BACKEND_ID } from './policy.ts';
 export { Tokenizer } from './tokenizer.ts';
 
+/** The architecture options: a pretrained base fixes them. */
+export const ARCHITECTURE_KEYS = ['dim', 'layers', 'heads', 'ffn', 'visionDim', 'maxLength', 'imageWidth', 'imageHeight', 'patch', 'maxImages', 'initStd'] as const;
+
 export const tinyVlmOptions = z
   .strictObject({
+    /**
+     * Start from a pretrained checkpoint (a tiny-vlm checkpoint directory) instead
+     * of random weights: its architecture and weights, its tokenizer grown with
+     * the dataset's words; architecture options given beside it must agree.
+     * "pretrained": the base shipped with this plugin (pretrain.ts) when the
+     * architecture options are its own (the defaults); options that give another
+     * architecture start from random weights, and the log says so. "none": random weights.
+     */
+    base: z.string().min(1).optional(),
     dim: z.number().int().positive().default(128),
     layers: z.number().int().positive().default(4),
     heads: z.number().int().positive().default(4),
@@ -100,15 +116,96 @@ function legacyOptions(config: TinyVlmConfig): TinyVlmOptions {
   return tinyVlmOptions.parse({ ...rest, imageWidth: image.width, imageHeight: image.height, patch: image.patch });
 }
 
-export function tinyVlmBackend(): PolicyBackend {
+const parsePretrainArgs = (argv: string[]) => {
+  const options = { out: { type: 'string' }, scenes: { type: 'string' }, first: { type: 'string' }, epochs: { type: 'string' }, lr: { type: 'string' }, force: { type: 'boolean' } } as const;
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new UsageError(`ladder pretrain tiny-vlm: ${(error as Error).message}`);
+  }
+};
+
+/** The base this plugin ships (`base: "pretrained"`): see pretrain.ts for how it is made and checked. */
+export const PRETRAINED_DIR = fileURLToPath(new URL('./pretrained/', import.meta.url));
+
+interface Base {
+  dir: string;
+  architecture: Pick<TinyVlmOptions, (typeof ARCHITECTURE_KEYS)[number]>;
+  tokenizer: Tokenizer;
+  specs: ParamSpec[];
+  values: Float32Array[];
+}
+
+/** Architecture options in `given` that differ from the shipped base's ("dim 32"). */
+async function otherArchitecture(given: Record<string, unknown>): Promise<string[]> {
+  const manifest = JSON.parse(await readFile(join(PRETRAINED_DIR, 'policy.json'), 'utf8')) as PolicyManifest;
+  return ARCHITECTURE_KEYS.filter((k) => given[k] !== undefined && given[k] !== manifest.options[k]).map((k) => `${k} ${String(given[k])}`);
+}
+
+/** A base checkpoint: its architecture (options given beside it must agree), tokenizer and weights. */
+async function readBase(base: string, given: Record<string, unknown>): Promise<Base> {
+  const dir = base === 'pretrained' ? PRETRAINED_DIR : resolve(base);
+  const file = join(dir, 'policy.json');
+  if (!existsSync(file)) throw new ConfigError(`model.options.base: ${dir} is not a tiny-vlm checkpoint (no policy.json)`);
+  const manifest = JSON.parse(await readFile(file, 'utf8')) as PolicyManifest;
+  if (manifest.backend !== BACKEND_ID || manifest.format !== 2) throw new ConfigError(`model.options.base: ${file} is not a tiny-vlm checkpoint of format 2`);
+  const architecture = Object.fromEntries(ARCHITECTURE_KEYS.map((k) => [k, manifest.options[k]])) as Base['architecture'];
+  const clash = ARCHITECTURE_KEYS.filter((k) => given[k] !== undefined && given[k] !== architecture[k]);
+  if (clash.length)
+    throw new ConfigError(
+      `model.options: ${clash.map((k) => `${k} ${String(given[k])}`).join(', ')} differ from the base ${dir} (${clash.map((k) => `${k} ${architecture[k]}`).join(', ')}); a base fixes the architecture`,
+    );
+  const tokenizer = Tokenizer.fromJson(JSON.parse(await readFile(join(dir, 'tokenizer.json'), 'utf8')) as TokenizerJson);
+  const specs = paramSpecs(configOf(validate(tinyVlmOptions, architecture, file, ['options'])), tokenizer.size);
+  return { dir, architecture, tokenizer, specs, values: await readWeights(dir, specs) };
+}
+
+/**
+ * The base's weights with `added` vocabulary entries: new embedding rows and
+ * output-head columns drawn like a fresh model's (seeded by the run's seed),
+ * every other weight the base's.
+ */
+function grownValues(specs: ParamSpec[], base: Base, added: number, seed: number): Float32Array[] {
+  return specs.map((spec, i) => {
+    const old = base.values[i]!;
+    if (!added || (spec.name !== 'embed' && spec.name !== 'head')) return old;
+    const fresh = initialValues(spec, seed);
+    const [rows, cols] = spec.shape as [number, number];
+    if (spec.name === 'embed') return (fresh.set(old), fresh); // [vocab, dim]: the base's rows first
+    const out = fresh; // head [dim, vocab]: the base's columns first in every row
+    const oldCols = cols - added;
+    for (let r = 0; r < rows; r++) out.set(old.subarray(r * oldCols, (r + 1) * oldCols), r * cols);
+    return out;
+  });
+}
+
+/** `defaults.base`: the base when `model.options.base` is not given (the plugin option `base`). */
+export function tinyVlmBackend(defaults: { base?: string } = {}): PolicyBackend {
   return {
     id: BACKEND_ID,
     options: tinyVlmOptions,
     async create(raw, ctx) {
-      const options = validate(tinyVlmOptions, raw, 'model.options');
+      const parsed = validate(tinyVlmOptions, raw, 'model.options');
+      const chosen = parsed.base ?? defaults.base;
+      let options = chosen ? { ...parsed, base: chosen } : parsed;
       if (!ctx.dataset) throw new ConfigError('tiny-vlm builds its tokenizer from the dataset, but none was given to create()');
+      const words = { minCount: options.minTokenCount, maxVocab: options.maxVocab };
+      const given = raw as Record<string, unknown>;
+      const other = options.base === 'pretrained' ? await otherArchitecture(given) : [];
+      if (other.length)
+        ctx.log(`tiny-vlm: model.options give ${other.join(', ')}, not the shipped base's architecture: starting from random weights (base "pretrained" applies to the default architecture)`);
+      if (options.base && options.base !== 'none' && !other.length) {
+        const base = await readBase(options.base, given);
+        options = { ...options, ...base.architecture };
+        const config = configOf(options);
+        const tokenizer = base.tokenizer.extend(datasetText(ctx.dataset), words);
+        const specs = paramSpecs(config, tokenizer.size);
+        const values = grownValues(specs, base, tokenizer.size - base.tokenizer.size, ctx.seed);
+        ctx.log(`tiny-vlm: starting from ${base.dir} (${base.tokenizer.size} tokens, ${tokenizer.size - base.tokenizer.size} added from the dataset)`);
+        return TinyVlmPolicy.create(config, options, tokenizer, specs, values, runtime(options, ctx));
+      }
       const config = configOf(options);
-      const tokenizer = Tokenizer.build(datasetText(ctx.dataset), { minCount: options.minTokenCount, maxVocab: options.maxVocab });
+      const tokenizer = Tokenizer.build(datasetText(ctx.dataset), words);
       const specs = paramSpecs(config, tokenizer.size);
       const values = specs.map((s) => initialValues(s, ctx.seed));
       return TinyVlmPolicy.create(config, options, tokenizer, specs, values, runtime(options, ctx));
@@ -142,8 +239,12 @@ export function tinyVlmBackend(): PolicyBackend {
 
 export default definePlugin({
   name: PLUGIN_NAME,
-  options: z.strictObject({}),
-  apply(ladder) {
-    ladder.hooks.models.for(BACKEND_ID).tap(PLUGIN_NAME, () => tinyVlmBackend());
+  options: z.strictObject({
+    /** The base of every tiny-vlm this config creates unless `model.options.base` says otherwise (the preset: "pretrained"). */
+    base: z.string().min(1).optional(),
+  }),
+  apply(ladder, { base }) {
+    ladder.hooks.models.for(BACKEND_ID).tap(PLUGIN_NAME, () => tinyVlmBackend({ base }));
+    ladder.hooks.commands.for('pretrain tiny-vlm').tap(PLUGIN_NAME, () => pretrainCommand(ladder, parsePretrainArgs, PRETRAINED_DIR));
   },
 });

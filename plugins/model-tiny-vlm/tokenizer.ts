@@ -40,16 +40,25 @@ export class Tokenizer {
    * up to `maxVocab` tokens in all. Same texts -> same vocabulary.
    */
   static build(texts: Iterable<string>, { minCount = 2, maxVocab = 4096 } = {}): Tokenizer {
+    return new Tokenizer([...new Set([...SPECIAL_TOKENS, ...TAG_TOKENS, ...CHARS, ...DIGITS])]).extend(texts, { minCount, maxVocab });
+  }
+
+  /**
+   * This vocabulary, then the words of `texts` it lacks (seen at least
+   * `minCount` times, most frequent first, ties alphabetical) up to
+   * `maxVocab` tokens in all: a pretrained model's tokenizer grown with a
+   * dataset's words, every existing id unchanged.
+   */
+  extend(texts: Iterable<string>, { minCount = 2, maxVocab = 4096 } = {}): Tokenizer {
     const counts = new Map<string, number>();
     for (const text of texts)
-      for (const piece of text.match(PIECE) ?? []) if (/[A-Za-z_]/.test(piece)) counts.set(piece, (counts.get(piece) ?? 0) + 1);
-    const base = [...new Set([...SPECIAL_TOKENS, ...TAG_TOKENS, ...CHARS, ...DIGITS])];
+      for (const piece of text.match(PIECE) ?? []) if (/[A-Za-z_]/.test(piece) && !this.ids.has(piece)) counts.set(piece, (counts.get(piece) ?? 0) + 1);
     const words = [...counts]
       .filter(([, n]) => n >= minCount)
       .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
       .map(([w]) => w)
-      .slice(0, Math.max(0, maxVocab - base.length));
-    return new Tokenizer([...base, ...words]);
+      .slice(0, Math.max(0, maxVocab - this.tokens.length));
+    return new Tokenizer([...this.tokens, ...words]);
   }
 
   static fromJson(json: TokenizerJson): Tokenizer {

@@ -7,8 +7,8 @@
  *   paper's Figure 4 curves), from metrics.jsonl. `ladder analyze dynamics`
  *   draws every metric per stage, reward components apart, runs side by side.
  * - After `ladder ablate` (`compare`): `<out>/ablation.png`, one bar group per
- *   variant, one bar per benchmark, mean with +-std whiskers over seeds (the
- *   paper's Figure 13).
+ *   variant, one bar per benchmark (and its blind control), mean with +-std
+ *   whiskers over seeds (the paper's Figure 13); the chance level last.
  */
 import { join } from 'node:path';
 import { definePlugin, readJsonLines, z, type MetricEvent } from '../../core/index.ts';
@@ -56,17 +56,29 @@ export default definePlugin({
     ladder.hooks.compare.tapPromise(PLUGIN_NAME, async (summary) => {
       if (!summary.benchmarks.length) return;
       const file = join(summary.dir, 'ablation.png');
+      const chance = Object.keys(summary.chance).length > 0;
       await writePng(
         file,
         barChartSvg({
           title: 'Curriculum variants: final benchmark Avg (mean ± std over seeds)',
           yLabel: 'Avg',
-          groups: summary.variants.map((v) => v.variant),
-          series: summary.benchmarks.map((b) => ({
-            name: b,
-            values: summary.variants.map((v) => v.avg[b]?.mean ?? NaN),
-            errors: summary.variants.map((v) => v.avg[b]?.std ?? 0),
-          })),
+          groups: [...summary.variants.map((v) => v.variant), ...(chance ? ['chance'] : [])],
+          series: summary.benchmarks.flatMap((b) => [
+            {
+              name: b,
+              values: [...summary.variants.map((v) => v.avg[b]?.mean ?? NaN), ...(chance ? [summary.chance[b]?.mean ?? NaN] : [])],
+              errors: [...summary.variants.map((v) => v.avg[b]?.std ?? 0), ...(chance ? [summary.chance[b]?.std ?? 0] : [])],
+            },
+            ...(summary.variants.some((v) => v.blind[b])
+              ? [
+                  {
+                    name: `${b} (blind)`,
+                    values: [...summary.variants.map((v) => v.blind[b]?.mean ?? NaN), ...(chance ? [NaN] : [])],
+                    errors: [...summary.variants.map((v) => v.blind[b]?.std ?? 0), ...(chance ? [0] : [])],
+                  },
+                ]
+              : []),
+          ]),
           height,
         }),
       );

@@ -18,6 +18,8 @@ const d = PROCEDURAL_DEFAULTS;
 export const proceduralOptions = z
   .strictObject({
     scenes: z.number().int().positive().max(999).default(d.scenes),
+    /** Index of the first scene: ids scene<9000 + first>_00 onwards (the set is the same rooms whatever `first`, index by index). */
+    first: z.number().int().min(0).max(998).optional(),
     frames: z.number().int().positive().default(d.frames),
     width: z.number().int().min(16).default(d.width),
     height: z.number().int().min(16).default(d.height),
@@ -33,7 +35,8 @@ export const proceduralOptions = z
     seed: z.number().int().nonnegative().optional(),
     dir: z.string().min(1).optional(),
     ...readerOptionsSchema,
-  });
+  })
+  .refine((o) => (o.first ?? 0) + o.scenes <= 999, { message: 'first + scenes must not exceed 999 (ids end at scene9998_00)', path: ['scenes'] });
 
 export default definePlugin({
   name: PLUGIN_NAME,

@@ -19,6 +19,8 @@ import { GENERATOR_VERSION, generateScene, sceneIdOf, sceneIndexOf, type Generat
 export interface ProceduralOptions extends GeneratorOptions {
   /** Seed of the scene set; default: the run's seed. */
   seed?: number;
+  /** Index of the first scene (`scene9000_00` is 0): a set of other ids, e.g. pretraining rooms beside a dataset's. */
+  first?: number;
   /** Output root; default `<cacheDir>/procedural/<hash of the options and seed>`. */
   dir?: string;
   firstSeenVisibility: number;
@@ -80,17 +82,18 @@ export function createProceduralSource(options: ProceduralOptions, id = 'procedu
   generate(sceneId: string, ctx: Pick<SourceContext, 'seed' | 'cacheDir' | 'log'>): Promise<GeneratedScene>;
 } {
   const seedOf = (ctx: Pick<SourceContext, 'seed'>) => options.seed ?? ctx.seed;
+  const first = options.first ?? 0;
   const source = {
     id,
     onBadScene: options.onBadScene ?? 'stop',
     root: (ctx: Pick<SourceContext, 'seed' | 'cacheDir'>) => proceduralRoot(options, seedOf(ctx), ctx.cacheDir),
     async list() {
-      return Array.from({ length: options.scenes }, (_, i) => sceneIdOf(i));
+      return Array.from({ length: options.scenes }, (_, i) => sceneIdOf(first + i));
     },
     async generate(sceneId: string, ctx: Pick<SourceContext, 'seed' | 'cacheDir' | 'log'>) {
       const index = sceneIndexOf(sceneId);
-      if (index === undefined || index < 0 || index >= options.scenes)
-        throw new Error(`procedural: no scene "${sceneId}" (this set has ${sceneIdOf(0)} to ${sceneIdOf(options.scenes - 1)})`);
+      if (index === undefined || index < first || index >= first + options.scenes)
+        throw new Error(`procedural: no scene "${sceneId}" (this set has ${sceneIdOf(first)} to ${sceneIdOf(first + options.scenes - 1)})`);
       return generateScene(source.root(ctx), index, seedOf(ctx), generatorOptions(options), ctx.log);
     },
     async load(sceneId: string, ctx: SourceContext): Promise<Scene> {

@@ -8,7 +8,7 @@
 import { definePlugin, hash32, z, type Stage } from '../../core/index.ts';
 import { samplePrompt } from '../../lib/prompts/index.ts';
 import { checkpointSchema, createOrder, mean, optimizerSchema, promptStyleSchema, requireTrainer, scoreGenerations, stageOptions, std, TrainingRun } from '../../lib/training/index.ts';
-import { grpoObjective, groupAdvantages, type GrpoStats } from './grpo.ts';
+import { grpoObjective, groupAdvantages, STD_GUARD, type GrpoStats } from './grpo.ts';
 
 export const PLUGIN_NAME = 'stage-grpo';
 export { groupAdvantages, grpoObjective, STD_GUARD } from './grpo.ts';
@@ -38,6 +38,12 @@ export const grpoOptions = z.strictObject({
   epochs: z.number().int().positive().default(1),
   maxSteps: z.number().int().min(0).default(0),
   style: promptStyleSchema.default('think'),
+  /**
+   * Leave out of the update the groups whose rewards do not differ (every
+   * advantage 0: they would only add the KL term); a step where every group
+   * is uniform takes no update. Saves their forward and backward passes.
+   */
+  skipUniform: z.boolean().default(false),
 });
 export type GrpoOptions = z.output<typeof grpoOptions>;
 
@@ -75,11 +81,16 @@ export const grpoStage: Stage = {
         const rolloutSeconds = (performance.now() - started) / 1000;
         const { flat, parts, total } = await scoreGenerations(ctx.rewards, generations, questions);
         const groups = questions.map((_, q) => total.slice(q * o.generations, (q + 1) * o.generations));
-        const advantages = groups.flatMap(groupAdvantages);
-        const examples = flat.map(({ gen, q }) => ({ input: inputs[q]!, completion: gen.text, tokenIds: gen.tokenIds }));
+        const uniform = groups.map((g) => !(std(g, true) >= STD_GUARD));
+        // the questions whose completions are trained on: every one, or with skipUniform those whose rewards differ
+        const trained = questions.map((_, q) => q).filter((q) => !(o.skipUniform && uniform[q]));
+        const advantages = trained.flatMap((q) => groupAdvantages(groups[q]!));
+        const examples = flat
+          .filter(({ q }) => trained.includes(q))
+          .map(({ gen, q }) => ({ input: inputs[q]!, completion: gen.text, tokenIds: gen.tokenIds }));
         const rolloutTokens = flat.reduce((s, f) => s + (f.gen.tokens ?? 0), 0);
 
-        const micro = Array.from({ length: Math.ceil(questions.length / o.batchSize) }, (_, m) => {
+        const micro = Array.from({ length: Math.ceil(trained.length / o.batchSize) }, (_, m) => {
           const from = m * o.batchSize * o.generations;
           return { from, to: Math.min(from + o.batchSize * o.generations, examples.length) };
         });
@@ -104,7 +115,7 @@ export const grpoStage: Stage = {
             loss += result.loss;
             tokens += result.tokens;
           }
-          const { lr, gradNorm } = run.update();
+          const { lr, gradNorm } = examples.length ? run.update() : run.skip();
           run.cursor = { epoch, rollout: k, iteration, position: first + questions.length };
           const trainSeconds = (performance.now() - started) / 1000;
           run.record(
@@ -116,6 +127,7 @@ export const grpoStage: Stage = {
               reward_mean: mean(total),
               reward_std: mean(groups.map((g) => std(g, true))),
               ...Object.fromEntries(Object.entries(parts).map(([id, s]) => [`reward_${id}`, mean(s)])),
+              groups_uniform: mean(uniform.map(Number)),
               kl: stats.tokens ? stats.kl / stats.tokens : 0,
               clip_ratio: stats.tokens ? stats.clipped / stats.tokens : 0,
               completion_length: rolloutTokens / flat.length,

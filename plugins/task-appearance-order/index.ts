@@ -37,9 +37,13 @@ export default defineTask({
         if (!have || seen.time < have.time || (seen.time === have.time && object.id < have.object.id))
           first.set(object.category, { object, time: seen.time, frame: seen.frame });
       }
-      const categories = [...first.keys()].sort();
+      // only categories the frame list shows, and never two first shown in the same frame: the frames could not order those
+      // (filter-appearance-gap still checks the one-second rule; this only spares drawing candidates it would drop)
+      const shownAt = new Map([...first.keys()].map((category) => [category, firstShowing(index, observation.frames, category)]));
+      const categories = [...first.keys()].filter((category) => shownAt.get(category)! >= 0).sort();
       if (categories.length < CATEGORIES) return;
       for (const tuple of combos(categories.length, CATEGORIES, false, random)) {
+        if (new Set(tuple.map((i) => shownAt.get(categories[i]!))).size < CATEGORIES) continue;
         const picked = tuple.map((i) => first.get(categories[i]!)!);
         const order = [...picked].sort((a, b) => a.time - b.time || a.object.category.localeCompare(b.object.category));
         const listed = random.shuffle(order.map((p) => p.object.category));

@@ -65,6 +65,26 @@ test('summarizeAblation groups runs by variant, averaging each benchmark over se
   t.regex(summary.table, /\| progressive +\| perception -> understanding \| +2 \| 52\.0 ± 2\.8 +\|/);
 });
 
+test('summarizeAblation: each variant beside its blind control, the chance level as the last row', (t) => {
+  const report = (avg: number) => ({ benchmark: 'held-out', scores: [], nq: avg, mcq: avg, avg });
+  const run = (seed: number, avg: number, blind: number, chance: number): AblationRun => ({
+    variant: 'progressive',
+    seed,
+    name: `p${seed}`,
+    dir: `/p${seed}`,
+    stages: ['perception'],
+    final: { 'held-out': report(avg) },
+    blind: { 'held-out': report(blind) },
+    chance: { 'held-out': report(chance) },
+  });
+  const summary = summarizeAblation([run(1, 50, 40, 30), run(2, 54, 44, 30)], '/out');
+  t.deepEqual(summary.variants[0]!.blind['held-out'], { mean: 42, std: Math.sqrt(8) });
+  t.deepEqual(summary.chance['held-out'], { mean: 30, std: 0 });
+  t.regex(summary.table, /\| variant +\| curriculum +\| seeds \| held-out Avg \| held-out blind Avg \|/);
+  t.regex(summary.table, /\| progressive +\| perception +\| +2 \| 52\.0 ± 2\.8 +\| 42\.0 ± 2\.8 +\|/);
+  t.regex(summary.table, /\| chance +\| \(the `chance` policy\) \| +2 \| 30\.0 ± 0\.0 +\| - +\|/);
+});
+
 /** A loaded config as `loadConfig` returns it, for a config given inline. */
 const loadedOf = (configs: UserConfig[], sweep = false): LoadedConfig => ({
   configs,

@@ -31,7 +31,8 @@ export function writeConfig(dir: string, model: object, workers = 1): string {
     name: RUN,
     runsDir: join(dir, 'runs'),
     cacheDir: join(dir, 'cache'),
-    data: { candidates: 8, workers },
+    // four training rooms and one held out, no validation room (the preset's 15% rounds to one of five)
+    data: { candidates: 8, workers, split: { heldOut: 0.2, validation: 0 } },
     model: { id: 'tiny-vlm', options: model },
     curriculum: [
       { name: 'perception', kind: 'sft', data: { tasks: ['localization'] }, options: { ...steps, batchSize: 1, maxSteps: 4 } },

@@ -9,6 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkOptions, createLadder, preflight, readJsonLines, resolveCurriculum, SPATIAL_TASKS, stageFor, type MetricEvent } from '../../core/index.ts';
+import { datasetPlan } from '../../plugins/dataset/index.ts';
 import { tempDir } from '../helpers/temp.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -43,7 +44,12 @@ test('the spatial-ladder preset runs the whole ladder: data, four stages, three 
   // the Table 1 columns per checkpoint, then Table 3 per dimension and modality
   t.regex(run.stdout, /\| checkpoint +\| held-out NQ \| held-out MCQ \| held-out Avg \|/);
   for (const point of ['base', 'understanding', 'reasoning']) t.regex(run.stdout, new RegExp(`\\| ${point} +\\| +\\d+\\.\\d \\|`));
-  t.regex(run.stdout, /\| held-out: type \/ modality +\| base \| understanding \| reasoning \| change \|/);
+  t.regex(run.stdout, /\| held-out: type \/ modality +\| chance \| base \| understanding \| reasoning \| change \|/);
+  // the controls beside every checkpoint: the chance policy once, a blind control per checkpoint, the per-type table
+  t.regex(run.stdout, /\| chance +\| +\d+\.\d \|/);
+  for (const point of ['base', 'understanding', 'reasoning']) t.regex(run.stdout, new RegExp(`\\| ${point} \\(blind\\) +\\| +\\d+\\.\\d \\|`));
+  t.regex(run.stdout, /\| held-out: question type +\| n \| chance \| base \| base \(blind\) \|/);
+  t.regex(run.stdout, /\| localization IoU \(x100\) +\|/);
 
   const out = join(dir, 'runs', 'smoke');
   const state = JSON.parse(readFileSync(join(out, 'state.json'), 'utf8'));
@@ -86,4 +92,25 @@ test("the preset's trl variant: the paper's per-stage settings on the hf model, 
   const embedded = await createLadder({ presets: ['spatial-ladder'] });
   t.is(embedded.config.engine, 'embedded');
   t.is(embedded.config.model.id, 'tiny-vlm');
+});
+
+test('the default dataset is one for every training seed: 60 procedural scenes, held-out and validation scenes', async (t) => {
+  const plans = await Promise.all(
+    [1, 42].map(async (seed) => {
+      const ladder = await createLadder({ presets: ['spatial-ladder'], seed });
+      return datasetPlan(ladder, ladder.config.data, ladder.config.seed, '/tmp/cache');
+    }),
+  );
+  t.is(plans[0]!.hash, plans[1]!.hash, 'the training seed does not change the dataset');
+  t.is(plans[0]!.settings.seed, 42);
+  t.deepEqual(plans[0]!.settings.split, { heldOut: 0.2, validation: 0.15 });
+  const ladder = await createLadder({ presets: ['spatial-ladder'] });
+  t.like(ladder.plugins.find((p) => p.name === 'source-procedural')?.options, { scenes: 60 });
+  // a user's procedural options replace the preset's scene count
+  const small = await createLadder({ presets: [['spatial-ladder', { procedural: { scenes: 5 } }]] });
+  t.like(small.plugins.find((p) => p.name === 'source-procedural')?.options, { scenes: 5 });
+  // the pretrained base is tiny-vlm's plugin option: another model's options stay the user's own
+  t.like(ladder.plugins.find((p) => p.name === 'model-tiny-vlm')?.options, { base: 'pretrained' });
+  const hf = await createLadder({ presets: ['spatial-ladder'], model: { id: 'hf', options: { path: '/models/qwen' } } });
+  t.deepEqual(hf.config.model, { id: 'hf', options: { path: '/models/qwen' } });
 });

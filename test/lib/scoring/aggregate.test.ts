@@ -58,14 +58,16 @@ test('a missing rel-direction level: the present ones are averaged', (t) => {
   t.true(Number.isNaN(report.nq), 'no numeric type: NQ is NaN (null in JSON)');
 });
 
-test('per-modality cells; localization (IoU) reported there and kept out of the averages', (t) => {
+test('per-modality cells; localization (IoU, with its share of valid JSON) and free text (F1) reported there and kept out of the averages', (t) => {
   const report = aggregateScores(
     [
       row('relative-direction', 'MCQ', 1, 'video'),
       row('relative-direction', 'MCQ', 0, 'single-image'),
       row('relative-direction', 'MCQ', 1, 'single-image'),
       row('object-size', 'NQ', 0.6, 'multi-view'),
-      row('localization', 'IoU', 0.25, 'single-image'),
+      { ...row('localization', 'IoU', 0.25, 'single-image'), valid: true },
+      { ...row('localization', 'IoU', 0, 'single-image'), valid: false },
+      row('caption', 'F1', 0.5, 'single-image'),
     ],
     { order: ['object-size', 'relative-direction', 'localization'] },
   );
@@ -75,7 +77,8 @@ test('per-modality cells; localization (IoU) reported there and kept out of the 
     { type: 'object-size', modality: 'multi-view', kind: 'NQ', count: 1, score: 60 },
     { type: 'relative-direction', modality: 'single-image', kind: 'MCQ', count: 2, score: 50 },
     { type: 'relative-direction', modality: 'video', kind: 'MCQ', count: 1, score: 100 },
-    { type: 'localization', modality: 'single-image', kind: 'IoU', count: 1, score: 25 },
+    { type: 'localization', modality: 'single-image', kind: 'IoU', count: 2, score: 12.5, valid: 50 },
+    { type: 'caption', modality: 'single-image', kind: 'F1', count: 1, score: 50 },
   ]);
 });
 

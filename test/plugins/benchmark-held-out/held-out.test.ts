@@ -1,7 +1,9 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import sharp from 'sharp';
 import { createLadder, evaluateBenchmark, type Dataset, type Modality, type Policy, type Sample } from '../../../core/index.ts';
+import { BLANK_GREY } from '../../../lib/media/index.ts';
 import { DIRECT_POST_PROMPT } from '../../../lib/prompts/index.ts';
 import { tempDir } from '../../helpers/temp.ts';
 import { writeImage, writeVideo } from '../../lib/scoring/benchmark-files.ts';
@@ -47,10 +49,27 @@ async function heldOutDataset(dir: string): Promise<Dataset> {
   return { dir, manifest: {}, samples };
 }
 
-async function evaluate(dataset: Dataset, policy: string | Policy, out: string, options: Record<string, unknown> = {}) {
+async function evaluate(
+  dataset: Dataset,
+  policy: string | Policy,
+  out: string,
+  options: Record<string, unknown> = {},
+  extra: { benchmark?: string; blind?: boolean } = {},
+) {
   const ladder = await createLadder({ plugins: [['benchmark-held-out', { frames: 4, ...options }], 'model-oracle'], cacheDir: join(dataset.dir, 'cache') }, { defaults: [] });
   const p = typeof policy === 'string' ? await ladder.get('models', policy).create({}, { seed: 1, log: () => undefined }) : policy;
-  return evaluateBenchmark(ladder, p, 'held-out', out, { dataset });
+  return evaluateBenchmark(ladder, p, extra.benchmark ?? 'held-out', out, { dataset, blind: extra.blind });
+}
+
+/** A policy that answers the truth and records what it was shown. */
+function recorder(seen: Map<string, { prompt: string; images: string[] }>): Policy {
+  return {
+    id: 'recorder',
+    async generate(inputs) {
+      for (const input of inputs) seen.set(input.reference!.id, input);
+      return inputs.map((input) => [{ text: input.reference!.answer }]);
+    },
+  };
 }
 
 test('the oracle scores exactly 100 on every task and modality, localization included', async (t) => {
@@ -83,6 +102,7 @@ test('the oracle scores exactly 100 on every task and modality, localization inc
       'localization/single-image/IoU/1/100',
     ],
   );
+  t.is(report.byModality!.at(-1)!.valid, 100, 'the localization answer is valid grounding JSON');
   const markdown = readFileSync(join(dir, 'out', 'report.md'), 'utf8');
   t.regex(markdown, /\|\s*question type\s*\|\s*single-image\s*\|\s*multi-view\s*\|\s*video\s*\|/);
   t.regex(markdown, /\|\s*relative-direction\s*\|\s*100\.0 \(1\)\s*\|\s*100\.0 \(1\)\s*\|\s*-\s*\|/);
@@ -92,14 +112,7 @@ test('options are listed after the question; video samples without frames get sa
   const dir = tempDir(t);
   const dataset = await heldOutDataset(join(dir, 'dataset'));
   const seen = new Map<string, { prompt: string; images: string[] }>();
-  const recorder: Policy = {
-    id: 'recorder',
-    async generate(inputs) {
-      for (const input of inputs) seen.set(input.reference!.id, input);
-      return inputs.map((input) => [{ text: input.reference!.answer }]);
-    },
-  };
-  await evaluate(dataset, recorder, join(dir, 'out'));
+  await evaluate(dataset, recorder(seen), join(dir, 'out'));
   t.is(seen.get('rdir-si')!.prompt, `Where is the chair?\nOptions:\n${OPTIONS.join('\n')}\n${DIRECT_POST_PROMPT.choice}`);
   t.deepEqual(seen.get('cnt-mv')!.images, [join(dataset.dir, 'images/scene0700_00/0.jpg'), join(dataset.dir, 'images/scene0700_00/1.jpg')]);
   t.is(seen.get('room-vid')!.images.length, 4);
@@ -112,7 +125,7 @@ test('held-out scenes seen in training, or no held-out samples, are errors', asy
   const dir = tempDir(t);
   const dataset = await heldOutDataset(join(dir, 'dataset'));
   const leaky = { ...dataset, samples: [...dataset.samples, { ...dataset.samples[0]!, id: 'leak', split: 'train' as const }] };
-  await t.throwsAsync(evaluate(leaky, 'oracle', join(dir, 'a')), { message: /1 held-out scene\(s\) also appear in training samples: scene0700_00/ });
+  await t.throwsAsync(evaluate(leaky, 'oracle', join(dir, 'a')), { message: /1 held-out scene\(s\) also appear in samples of another split: scene0700_00/ });
   const none = { ...dataset, samples: dataset.samples.filter((s) => s.split !== 'held-out') };
   await t.throwsAsync(evaluate(none, 'oracle', join(dir, 'b')), { message: /has no held-out samples/ });
 });
@@ -130,4 +143,38 @@ test('a malformed sample is reported, not fatal', async (t) => {
   t.deepEqual(report.errors!.map((e) => e.id), ['bad-number', 'bad-boxes', 'escape']);
   t.regex(report.errors![0]!.message, /ground truth "eighty" is not a number/);
   t.regex(report.errors![2]!.message, /absolute paths are not allowed/);
+});
+
+test("the blind control asks every row with blank grey frames of each image's size, and is recorded as such", async (t) => {
+  const dir = tempDir(t);
+  const dataset = await heldOutDataset(join(dir, 'dataset'));
+  const seen = new Map<string, { prompt: string; images: string[] }>();
+  const report = await evaluate(dataset, recorder(seen), join(dir, 'blind'), {}, { blind: true });
+  t.is(report.settings!.blind, true);
+  t.is(JSON.parse(readFileSync(join(dir, 'blind', 'identity.json'), 'utf8')).generation.blind, true);
+  t.is(seen.get('cnt-mv')!.images.length, 2, 'one blank frame per image');
+  t.is(seen.get('room-vid')!.images.length, 4, 'video rows: one blank frame per sampled frame');
+  const blanks = new Set([...seen.values()].flatMap((input) => input.images));
+  t.deepEqual([...blanks].map((p) => basename(p)), ['blank-64x48.png'], 'every image and frame was 64x48');
+  const { data, info } = await sharp([...blanks][0]!).raw().toBuffer({ resolveWithObject: true });
+  t.deepEqual([info.width, info.height, info.channels], [64, 48, 3]);
+  t.true(data.every((v) => v === BLANK_GREY), 'uniform grey');
+  // the same folder does not mix the control with the sighted evaluation
+  await t.throwsAsync(evaluate(dataset, recorder(new Map()), join(dir, 'blind')), { message: /blind/ });
+});
+
+test('the validation benchmark scores the validation split only, and refuses a validation scene seen in another split', async (t) => {
+  const dir = tempDir(t);
+  const dataset = await heldOutDataset(join(dir, 'dataset'));
+  const validation = sample('val-size', 'object-size', 'single-image', 'number', '40', { scene: 'scene0800_00', split: 'validation' });
+  const withValidation = { ...dataset, samples: [...dataset.samples, validation] };
+  const seen = new Map<string, { prompt: string; images: string[] }>();
+  const report = await evaluate(withValidation, recorder(seen), join(dir, 'val'), {}, { benchmark: 'validation' });
+  t.deepEqual([...seen.keys()], ['val-size']);
+  t.is(report.benchmark, 'validation');
+  const heldOut = await evaluate(withValidation, 'oracle', join(dir, 'held'));
+  t.false(heldOut.scores.some((s) => s.count > 2), 'held-out rows unchanged');
+  const leaky = { ...withValidation, samples: [...withValidation.samples, { ...validation, id: 'val-leak', split: 'train' as const }] };
+  await t.throwsAsync(evaluate(leaky, 'oracle', join(dir, 'leak'), {}, { benchmark: 'validation' }), { message: /1 validation scene\(s\) also appear in samples of another split: scene0800_00/ });
+  await t.throwsAsync(evaluate(dataset, 'oracle', join(dir, 'none'), {}, { benchmark: 'validation' }), { message: /no validation samples .*data\.split\.validation/ });
 });

@@ -30,7 +30,7 @@ test.serial('ladder data build / check / stats from a config file', async (t) =>
   t.like(JSON.parse(again.out), { cached: true, samples: JSON.parse((await captured(['data', 'stats', '-c', file, '--json'])).out).samples });
   const check = await captured(['data', 'check', '-c', file]);
   t.is(check.code, 0, check.out);
-  t.regex(check.out, /ok: no scene is in both splits; \d+ samples valid; every cell covered/);
+  t.regex(check.out, /ok: no scene is in two splits; \d+ samples valid; every cell covered/);
   const stats = await captured(['data', 'stats', '-c', file, '--out', join(root, 'stats')]);
   t.regex(stats.out, /wrote stats\.json, stats\.png, letters\.png/);
   t.is((await captured(['data', 'build', '-c', file, '--workers', 'two'])).code, 2);

@@ -49,12 +49,33 @@ test('split by fraction: seeded, by scene, keeping at least one scene on each si
   t.is(splitScenes(ids, { heldOut: 0.01 }, 1, 'cfg').heldOut.length, 1);
   t.is(splitScenes(ids, { heldOut: 0.99 }, 1, 'cfg').train.length, 1);
   t.deepEqual(splitScenes(ids, { heldOut: 0 }, 1, 'cfg').heldOut, []);
-  t.deepEqual(splitScenes(['only'], { heldOut: 0.2 }, 1, 'cfg'), { train: ['only'], heldOut: [] });
+  t.deepEqual(splitScenes(['only'], { heldOut: 0.2 }, 1, 'cfg'), { train: ['only'], heldOut: [], validation: [] });
+});
+
+test('a validation share: drawn after the held-out scenes (which stay the same), disjoint from both other splits', (t) => {
+  const split = splitScenes(ids, { heldOut: 0.2, validation: 0.3 }, 1, 'cfg');
+  t.deepEqual(split.heldOut, splitScenes(ids, { heldOut: 0.2 }, 1, 'cfg').heldOut, 'adding validation never changes the benchmark');
+  t.is(split.validation.length, 3);
+  t.is(split.train.length, 5);
+  t.deepEqual([...split.train, ...split.heldOut, ...split.validation].sort(), ids);
+  t.is(splitScenes(ids, { heldOut: 0.2, validation: 0.01 }, 1, 'cfg').validation.length, 0, 'a share rounds: a small source may get no validation scene');
+  t.deepEqual(splitScenes(['a', 'b'], { heldOut: 0.2, validation: 0.4 }, 1, 'cfg').train.length, 1, 'a scene is always left to train on');
+  // a fraction beside scene lists: drawn from the scenes neither held out nor listed to train, seeded
+  const mixed = splitScenes(ids, { heldOut: ['s0', 's1'], validation: 0.2 }, 1, 'cfg');
+  t.is(mixed.validation.length, 2);
+  t.deepEqual(mixed.heldOut, ['s0', 's1']);
+  t.deepEqual([...mixed.train, ...mixed.heldOut, ...mixed.validation].sort(), ids);
+  t.deepEqual(splitScenes(ids, { heldOut: ['s0', 's1'], validation: 0.2 }, 1, 'cfg'), mixed);
+  t.deepEqual(splitScenes(ids.slice(0, 3), { heldOut: ['s0'], validation: 0.15 }, 1, 'cfg'), { train: ['s1', 's2'], heldOut: ['s0'], validation: [] });
+  t.throws(() => splitScenes(ids, { heldOut: 0.5, validation: 0.5 }, 1, 'cfg'), { instanceOf: ConfigError, message: /leave no scene to train on/ });
+  t.deepEqual(splitScenes(ids.slice(0, 4), { heldOut: ['s2'], validation: ['s3'] }, 1, 'cfg'), { train: ['s0', 's1'], heldOut: ['s2'], validation: ['s3'] });
+  t.throws(() => splitScenes(ids, { heldOut: ['s1'], validation: ['s1'] }, 1, 'cfg'), { instanceOf: ConfigError, message: /s1 is in both heldOut and validation/ });
+  t.throws(() => splitScenes(ids, { heldOut: ['s1'], validation: ['s12'] }, 1, 'cfg'), { instanceOf: ConfigError, message: /data\.split\.validation: unknown scene s12/ });
 });
 
 test('split by lists: explicit scenes; unknown or doubly listed scenes are config errors', (t) => {
-  t.deepEqual(splitScenes(ids.slice(0, 4), { heldOut: ['s2'] }, 1, 'cfg'), { train: ['s0', 's1', 's3'], heldOut: ['s2'] });
-  t.deepEqual(splitScenes(ids.slice(0, 4), { heldOut: ['s2'], train: ['s0'] }, 1, 'cfg'), { train: ['s0'], heldOut: ['s2'] });
+  t.deepEqual(splitScenes(ids.slice(0, 4), { heldOut: ['s2'] }, 1, 'cfg'), { train: ['s0', 's1', 's3'], heldOut: ['s2'], validation: [] });
+  t.deepEqual(splitScenes(ids.slice(0, 4), { heldOut: ['s2'], train: ['s0'] }, 1, 'cfg'), { train: ['s0'], heldOut: ['s2'], validation: [] });
   t.throws(() => splitScenes(ids, { heldOut: ['s10'] }, 1, 'cfg'), { instanceOf: ConfigError, message: 'cfg: data.split.heldOut: unknown scene s10 (the source lists 10 scenes)' });
-  t.throws(() => splitScenes(ids, { heldOut: ['s1'], train: ['s1', 's2'] }, 1, 'cfg'), { instanceOf: ConfigError, message: /s1 is in both train and heldOut/ });
+  t.throws(() => splitScenes(ids, { heldOut: ['s1'], train: ['s1', 's2'] }, 1, 'cfg'), { instanceOf: ConfigError, message: /s1 is in both heldOut and train/ });
 });

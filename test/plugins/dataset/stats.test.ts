@@ -52,7 +52,7 @@ test('stats: Table 6 cells, localization, letters, drops and histograms', async 
   t.is(stats.localization, 1);
   t.deepEqual(stats.letters, { 'relative-direction': { A: 1, C: 1 } });
   t.deepEqual(stats.candidates, { generated: 40, kept: 5, drops: { 'filter-visibility': 30, 'filter-caps': 5 } });
-  t.deepEqual(stats.split, { train: 5, heldOut: 1, trainScenes: 1, heldOutScenes: 1 });
+  t.deepEqual(stats.split, { train: 5, heldOut: 1, validation: 0, trainScenes: 1, heldOutScenes: 1, validationScenes: 0 });
   t.deepEqual(Object.keys(stats.histograms), ['object-counting', 'object-size', 'room-size']);
   const text = formatStats(stats);
   const row = (...cells: string[]) => new RegExp(`\\| ${cells.map((c) => `${c.replace(/[.()]/g, '\\$&')} *`).join('\\| *')}\\|`);

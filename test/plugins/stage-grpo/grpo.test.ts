@@ -66,3 +66,29 @@ test('GRPO raises the mean reward on a toy task whose reward is learnable', asyn
   t.is(result.metrics.steps, 24);
   t.is(result.promptStyle, 'think');
 });
+
+test('skipUniform: groups whose rewards do not differ are left out of the update; a step of only such groups takes none', async (t) => {
+  const dir = tempDir(t);
+  const dataset = await writeToyDataset(dir, { count: 4, images: [1, 1] });
+  const model = { dim: 32, layers: 1, heads: 2, ffn: 64, visionDim: 16, imageWidth: 28, imageHeight: 28, maxLength: 512 };
+  const run = async (reward: Reward, name: string) => {
+    const policy = (await tinyVlmBackend().create(model, { seed: 3, dataset, log: () => {} })) as TinyVlmPolicy;
+    const before = Float32Array.from(policy.values);
+    const options = { generations: 4, maxTokens: 4, batchSize: 1, gradAccum: 2, maxSteps: 2, lr: 3e-2, beta: 0.01, checkpointEvery: 0, skipUniform: true };
+    const { ctx, emitted } = stageContext({ policy, dataset, dir: `${dir}/${name}`, kind: 'grpo', options, rewards: { r: { reward, weight: 1 } } });
+    await grpoStage.run(ctx);
+    const moved = policy.values.some((v, i) => v !== before[i]);
+    await policy.dispose?.();
+    return { emitted, moved };
+  };
+  // every completion rewarded alike: nothing to learn, no update at all
+  const constant = await run((completions) => completions.map(() => 1), 'constant');
+  t.deepEqual(constant.emitted.map((e) => e.groups_uniform), [1, 1]);
+  t.deepEqual(constant.emitted.map((e) => e.grad_norm), [0, 0]);
+  t.false(constant.moved, 'the weights did not move');
+  // one question of each step rewarded by length (differs within its group), the other constant: half the groups are uniform
+  const first = dataset.samples.filter((s) => s.split !== 'held-out')[0]!.question;
+  const mixed = await run((completions, samples) => completions.map((c, i) => (samples[i]!.question === first ? c.length : 0)), 'mixed');
+  t.true(mixed.emitted.some((e) => e.groups_uniform === 0.5 && (e.grad_norm as number) > 0), JSON.stringify(mixed.emitted.map((e) => [e.groups_uniform, e.grad_norm])));
+  t.true(mixed.moved);
+});

@@ -1,0 +1,67 @@
+/**
+ * Captions: "Describe the image." answered with the categories a view shows,
+ * the most visible first ("a bed, a lamp and a window."). A recognition
+ * target for pretraining a base model (`ladder pretrain tiny-vlm`), as real
+ * VLMs are pretrained on captions before any spatial curriculum. It is none
+ * of the ladder's question types: no count (a category is named once however
+ * many instances show), no box, no distance, size, direction or order of
+ * appearance. Single image; answer kind "text", scored by word F1.
+ */
+import { z } from '../../core/index.ts';
+import { defineTask } from '../../lib/tasks/index.ts';
+
+const PLUGIN_NAME = 'task-caption';
+
+export const CAPTION_QUESTION = 'Describe the image.';
+
+const article = (word: string) => (/^[aeiou]/i.test(word) ? `an ${word}` : `a ${word}`);
+
+/** "a bed, a lamp and an armchair." from categories in the order given. */
+export function captionText(categories: readonly string[]): string {
+  const named = categories.map(article);
+  if (named.length <= 1) return `${named[0] ?? 'nothing'}.`;
+  return `${named.slice(0, -1).join(', ')} and ${named.at(-1)}.`;
+}
+
+export default defineTask({
+  name: PLUGIN_NAME,
+  id: 'caption',
+  modalities: ['single-image'],
+  options: z.strictObject({
+    /** An object is named when at least this fraction of it is visible. */
+    minVisibility: z.number().min(0).max(1).default(0.3),
+    /** At most this many categories, the most visible (largest 2D box) first. */
+    maxCategories: z.number().int().positive().default(8),
+    /** Categories never named (a regular expression matched against the whole category, case-insensitive): building structure, catch-alls. */
+    exclude: z.string().default('^((.+ )?(wall|floor|ceiling)|object|structure|doorframe)$'),
+  }),
+  generate: function* (input, options) {
+    const excluded = new RegExp(options.exclude, 'i');
+    for (const observation of input.observations) {
+      const frame = observation.frames[0]!;
+      const shown = input.index.shown.get(frame);
+      const area = new Map<string, number>();
+      const refs = [];
+      for (const object of observation.objects) {
+        const view = shown?.get(object.id);
+        if (!view || view.visibility < options.minVisibility || excluded.test(object.category)) continue;
+        const [x1, y1, x2, y2] = view.box2d;
+        area.set(object.category, Math.max(area.get(object.category) ?? 0, (x2 - x1) * (y2 - y1)));
+        refs.push(object);
+      }
+      if (!area.size) continue;
+      const categories = [...area]
+        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+        .slice(0, options.maxCategories)
+        .map(([category]) => category);
+      yield input.emit({
+        frames: [frame],
+        refs,
+        question: CAPTION_QUESTION,
+        answer: captionText(categories),
+        answerKind: 'text',
+        facts: { categories },
+      });
+    }
+  },
+});
