@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { readJsonLines, type Sample } from '../../../core/index.ts';
 import { answerBoxes, groundingRows, spatialRows, trlRow, vlmR1Row } from '../../../lib/formats/index.ts';
+import { samples } from '../../helpers/sample-rows.ts';
 import { tempDir } from '../../helpers/temp.ts';
 import { writeSmallConfig } from '../../helpers/small-data.ts';
 
@@ -13,36 +14,6 @@ const root = fileURLToPath(new URL('../../..', import.meta.url));
 const ladder = (cwd: string, ...args: string[]) =>
   spawnSync(process.execPath, [join(root, 'core', 'bin.mjs'), ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
 
-const sample = (over: Partial<Sample>): Sample => ({
-  id: 'x',
-  task: 'object-size',
-  modality: 'single-image',
-  scene: 'room',
-  question: 'q',
-  answer: '50',
-  answerKind: 'number',
-  media: { images: ['media/room/0.jpg'] },
-  split: 'train',
-  ...over,
-});
-
-const samples: Sample[] = [
-  sample({ id: 'a', answer: '45' }),
-  sample({
-    id: 'a/localization',
-    task: 'localization',
-    question: 'q Please carefully observe ...',
-    answer: '[{"bbox_2d":[28,13,84,65],"label":"chair"}]',
-    answerKind: 'boxes',
-    // box2d: the colour frame's pixels; bbox_2d: the resized image's, as in the answer
-    facts: { question: 'q', objects: [{ id: 1, category: 'chair', box2d: [100.4, 50.5, 300, 250.5], bbox_2d: [28, 13, 84, 65] }] },
-    pairedWith: 'a',
-  }),
-  sample({ id: 'b', task: 'relative-direction', modality: 'multi-view', options: ['A. front-left', 'B. back-left', 'C. back-right', 'D. front-right'], answer: 'C', answerKind: 'choice', media: { images: ['1.jpg', '2.jpg'] } }),
-  sample({ id: 'c', task: 'object-counting', modality: 'video', answer: '3', media: { images: ['1.jpg'], video: 'media/room/video.mp4' } }),
-  sample({ id: 'd', task: 'room-size', modality: 'video', answer: '23.5', split: 'held-out' }),
-  sample({ id: 'e', task: 'relative-direction', modality: 'single-image', options: ['A. left-front', 'B. left-back', 'C. right-front', 'D. right-back'], answer: 'A', answerKind: 'choice' }),
-];
 
 test('SpatialLadder-26k rows: the released field names and question_type vocabulary; boxes in the named image\'s pixels', (t) => {
   t.deepEqual(groundingRows(samples), [

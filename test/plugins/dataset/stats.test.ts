@@ -1,40 +1,11 @@
 import test from 'ava';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import type { Sample } from '../../../core/index.ts';
 import { computeStats, formatStats, writeStats } from '../../../plugins/dataset/index.ts';
 import { histogram } from '../../../plugins/dataset/stats.ts';
+import { samples } from '../../helpers/sample-rows.ts';
 import { tempDir } from '../../helpers/temp.ts';
 
-const sample = (over: Partial<Sample>): Sample => ({
-  id: 'x',
-  task: 'object-size',
-  modality: 'single-image',
-  scene: 'room',
-  question: 'q',
-  answer: '50',
-  answerKind: 'number',
-  media: { images: ['media/room/0.jpg'] },
-  split: 'train',
-  ...over,
-});
-
-const samples: Sample[] = [
-  sample({ id: 'a', answer: '45' }),
-  sample({
-    id: 'a/localization',
-    task: 'localization',
-    question: 'q Please carefully observe ...',
-    answer: '[{"bbox_2d":[28,13,84,65],"label":"chair"}]',
-    answerKind: 'boxes',
-    facts: { question: 'q', objects: [{ id: 1, category: 'chair', box2d: [100.4, 50.5, 300, 250.5], bbox_2d: [28, 13, 84, 65] }] },
-    pairedWith: 'a',
-  }),
-  sample({ id: 'b', task: 'relative-direction', modality: 'multi-view', options: ['A. front-left', 'B. back-left', 'C. back-right', 'D. front-right'], answer: 'C', answerKind: 'choice', media: { images: ['1.jpg', '2.jpg'] } }),
-  sample({ id: 'c', task: 'object-counting', modality: 'video', answer: '3', media: { images: ['1.jpg'], video: 'media/room/video.mp4' } }),
-  sample({ id: 'd', task: 'room-size', modality: 'video', answer: '23.5', split: 'held-out' }),
-  sample({ id: 'e', task: 'relative-direction', modality: 'single-image', options: ['A. left-front', 'B. left-back', 'C. right-front', 'D. right-back'], answer: 'A', answerKind: 'choice' }),
-];
 
 test('histograms use round bins; integer answers get integer bins', (t) => {
   t.deepEqual(histogram([1, 2, 2, 3, 7]).bins.map((b) => [b.from, b.count]), [[1, 1], [2, 2], [3, 1], [4, 0], [5, 0], [6, 0], [7, 1]]);
