@@ -61,6 +61,20 @@ export async function askRecorded(records: AnalysisRecords, opened: OpenedPolicy
 /** How to ask a checkpoint: the way it was trained (think after stage 3), else direct. */
 export const promptStyleOf = (point: Pick<AnalysisPoint, 'promptStyle'>): PromptStyle => (point.promptStyle === 'think' ? 'think' : 'direct');
 
+/** What every analysis records of a checkpoint it asked: its label, folder, fingerprint and the prompt style used. */
+export const pointHeader = (point: Pick<AnalysisPoint, 'label' | 'checkpoint'>, opened: OpenedPolicy, prompt: PromptStyle) => ({
+  label: point.label,
+  checkpoint: point.checkpoint,
+  fingerprint: opened.identity.fingerprint,
+  prompt,
+});
+
+/** `summarize` of each task's rows, keyed by task in order of first appearance. */
+export function byTask<R extends { task: string }, S>(rows: readonly R[], summarize: (rows: R[]) => S): Record<string, S> {
+  const tasks = [...new Set(rows.map((r) => r.task))];
+  return Object.fromEntries(tasks.map((task) => [task, summarize(rows.filter((r) => r.task === task))]));
+}
+
 /** `limit` samples `keep` accepts, drawn with the seeded generator, in dataset order (all of them without a limit). */
 export function pickSamples(samples: readonly Sample[], keep: (s: Sample) => boolean, limit: number | undefined, random: { shuffle<T>(items: T[]): T[] }): Sample[] {
   const kept = samples.filter(keep);

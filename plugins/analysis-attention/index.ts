@@ -26,7 +26,7 @@ import {
   type PolicyInput,
   type Sample,
 } from '../../core/index.ts';
-import { askRecorded, attentionEntropy, diagnosticSet, attentionIoU, boxCoverage, failures, mean, meanAttention, pickSamples, promptStyleOf, uniformIoU, type ImageBox } from '../../lib/analysis/index.ts';
+import { askRecorded, attentionEntropy, byTask, pointHeader, diagnosticSet, attentionIoU, boxCoverage, failures, mean, meanAttention, pickSamples, promptStyleOf, uniformIoU, type ImageBox } from '../../lib/analysis/index.ts';
 import { barChartSvg, writePng } from '../../lib/charts/index.ts';
 import { drawOverlay, imageGrid } from '../../lib/media/index.ts';
 import { samplePrompt } from '../../lib/prompts/index.ts';
@@ -182,13 +182,9 @@ async function analyse(ctx: AnalysisContext) {
         progress.tick(part.length);
       }
       progress.done();
-      const tasks = [...new Set(perQuestion.map((r) => r.task))];
       points.push({
-        label: point.label,
-        checkpoint: point.checkpoint,
-        fingerprint: opened.identity.fingerprint,
-        prompt: style,
-        byTask: Object.fromEntries(tasks.map((task) => [task, summarize(perQuestion.filter((r) => r.task === task), samples)])),
+        ...pointHeader(point, opened, style),
+        byTask: byTask(perQuestion, (rows) => summarize(rows, samples)),
         all: summarize(perQuestion, samples),
         perQuestion,
       });

@@ -29,7 +29,7 @@ import {
   type Scene,
   type Vec3,
 } from '../../core/index.ts';
-import { askRecorded, diagnosticSet, failures, mean, pickSamples, promptStyleOf } from '../../lib/analysis/index.ts';
+import { askRecorded, diagnosticSet, failures, mean, pickSamples, pointHeader, promptStyleOf } from '../../lib/analysis/index.ts';
 import { barChartSvg, writePng } from '../../lib/charts/index.ts';
 import { project, scaleIntrinsics } from '../../lib/geometry/index.ts';
 import { drawOverlay, imageGrid, type Overlay } from '../../lib/media/index.ts';
@@ -169,7 +169,7 @@ async function analyse(ctx: AnalysisContext) {
     try {
       const style = promptStyleOf(point);
       const progress = ctx.progress(`${ANALYSIS_ID} ${point.label}`, questions.length * CONDITIONS.length);
-      const row: PointHints = { label: point.label, checkpoint: point.checkpoint, fingerprint: opened.identity.fingerprint, prompt: style, accuracy: {} as PointHints['accuracy'], answered: {} as PointHints['answered'], predictions: {} as PointHints['predictions'], changed: { boxes: 0, full: 0 } };
+      const row: PointHints = { ...pointHeader(point, opened, style), accuracy: {} as PointHints['accuracy'], answered: {} as PointHints['answered'], predictions: {} as PointHints['predictions'], changed: { boxes: 0, full: 0 } };
       for (const condition of CONDITIONS) {
         const items = questions.map((q) => {
           const input = samplePrompt(q.sample, root, style);

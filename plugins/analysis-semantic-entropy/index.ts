@@ -9,7 +9,7 @@
  */
 import { join } from 'node:path';
 import { createRandom, definePlugin, LadderError, markdownTable, type Analysis, type AnalysisContext, type Sample } from '../../core/index.ts';
-import { askRecorded, expectedEntropy, failures, mean, pickSamples, promptStyleOf, semanticEntropy } from '../../lib/analysis/index.ts';
+import { askRecorded, byTask, expectedEntropy, failures, mean, pickSamples, pointHeader, promptStyleOf, semanticEntropy } from '../../lib/analysis/index.ts';
 import { lineChartSvg, writePng } from '../../lib/charts/index.ts';
 import { samplePrompt } from '../../lib/prompts/index.ts';
 import { chanceOutcomes, chanceScore, scoreAnswer } from '../../lib/scoring/index.ts';
@@ -84,14 +84,10 @@ async function analyse(ctx: AnalysisContext) {
         const rewards = texts.map((t) => scoreAnswer(t, q, 'spec', `sample ${q.id}`).score);
         return [{ id: q.id, task: q.task, rewards, entropy: semanticEntropy(rewards), chance: expectedEntropy(chanceOutcomes(q), texts.length) }];
       });
-      const tasks = [...new Set(perQuestion.map((r) => r.task))];
       points.push({
-        label: point.label,
-        checkpoint: point.checkpoint,
-        fingerprint: opened.identity.fingerprint,
-        prompt: style,
+        ...pointHeader(point, opened, style),
         ...summarize(perQuestion, byId),
-        byTask: Object.fromEntries(tasks.map((task) => [task, summarize(perQuestion.filter((r) => r.task === task), byId)])),
+        byTask: byTask(perQuestion, (rows) => summarize(rows, byId)),
         perQuestion,
       });
     } finally {
