@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { LadderError, z } from '../../core/index.ts';
-import { PLUGIN_DIR, RUNNER_DIR } from './python.ts';
+import { eachLine, PLUGIN_DIR, RUNNER_DIR } from './python.ts';
 
 const EVENT_PREFIX = '@ladder ';
 
@@ -73,16 +73,6 @@ export function runPython(python: string, args: string[], opts: PythonRun = {}):
     process.on('SIGTERM', onTerm);
     opts.signal?.addEventListener('abort', onAbort, { once: true });
 
-    const read = (stream: NodeJS.ReadableStream) => {
-      let rest = '';
-      stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => {
-        const lines = (rest + chunk).split('\n');
-        rest = lines.pop()!;
-        for (const line of lines) handle(line);
-      });
-      stream.on('end', () => rest && handle(rest));
-    };
     let failure: unknown;
     const handle = (line: string) => {
       if (line.startsWith(EVENT_PREFIX)) {
@@ -98,8 +88,8 @@ export function runPython(python: string, args: string[], opts: PythonRun = {}):
       if (tail.length > 60) tail.shift();
       if (opts.logFile) appendFileSync(opts.logFile, `${line}\n`);
     };
-    read(child.stdout!);
-    read(child.stderr!);
+    eachLine(child.stdout!, handle);
+    eachLine(child.stderr!, handle);
     child.on('error', (error) => reject(new LadderError(`cannot start ${python}: ${error.message}`)));
     child.on('close', (code, signal) => {
       process.off('SIGINT', onInt);

@@ -87,25 +87,29 @@ async function indexArgs(python: string, log: (m: string) => void, given?: strin
   return mirrors.length ? ['--index-url', mirrors[0]!] : [];
 }
 
+/** Call `onLine` with each line of a child's output stream as it arrives (the last one at the end, if unterminated). */
+export function eachLine(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+  let rest = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    const lines = (rest + chunk).split('\n');
+    rest = lines.pop()!;
+    for (const line of lines) onLine(line);
+  });
+  stream.on('end', () => rest && onLine(rest));
+}
+
 function run(command: string, args: string[], onLine: (line: string) => void = () => {}): Promise<{ code: number; tail: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: '1' } });
     const tail: string[] = [];
-    const read = (stream: NodeJS.ReadableStream) => {
-      let rest = '';
-      stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => {
-        const lines = (rest + chunk).split('\n');
-        rest = lines.pop()!;
-        for (const line of lines) {
-          tail.push(line);
-          if (tail.length > 40) tail.shift();
-          onLine(line);
-        }
-      });
+    const line = (text: string) => {
+      tail.push(text);
+      if (tail.length > 40) tail.shift();
+      onLine(text);
     };
-    read(child.stdout!);
-    read(child.stderr!);
+    eachLine(child.stdout!, line);
+    eachLine(child.stderr!, line);
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? 1, tail: tail.join('\n') }));
   });
