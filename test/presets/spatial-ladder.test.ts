@@ -5,10 +5,10 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkOptions, createLadder, preflight, readJsonLines, resolveCurriculum, SPATIAL_TASKS, stageFor, type MetricEvent } from '../../core/index.ts';
+import { checkOptions, createLadder, loadConfig, preflight, readJsonLines, resolveCurriculum, SPATIAL_TASKS, stageFor, type MetricEvent } from '../../core/index.ts';
 import { datasetPlan } from '../../plugins/dataset/index.ts';
 import { tempDir } from '../helpers/temp.ts';
 
@@ -113,4 +113,19 @@ test('the default dataset is one for every training seed: 60 procedural scenes, 
   t.like(ladder.plugins.find((p) => p.name === 'model-tiny-vlm')?.options, { base: 'pretrained' });
   const hf = await createLadder({ presets: ['spatial-ladder'], model: { id: 'hf', options: { path: '/models/qwen' } } });
   t.deepEqual(hf.config.model, { id: 'hf', options: { path: '/models/qwen' } });
+});
+
+test('every tuning config in presets/spatial-ladder/tuning/ is a valid ladder that scores the validation split only, never held-out', async (t) => {
+  const dir = join(root, 'presets', 'spatial-ladder', 'tuning');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+  t.true(files.length >= 10, files.join(', '));
+  for (const file of files) {
+    const { configs } = await loadConfig({ configPath: join(dir, file) });
+    const ladder = await createLadder(configs[0]!, { where: file });
+    const curriculum = resolveCurriculum(ladder);
+    t.deepEqual(preflight(ladder, curriculum), [], file);
+    t.notThrows(() => checkOptions(ladder, curriculum), file);
+    t.deepEqual(ladder.config.evaluate.benchmarks, ['validation'], `${file} tunes on validation`);
+    t.is(ladder.config.data.seed, 42, `${file} uses the default dataset's seed`);
+  }
 });
