@@ -28,7 +28,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { buildDataset, createLadder, SPATIAL_TASKS, type TrainExample } from '../core/index.ts';
 import { samplePrompt } from '../lib/prompts/index.ts';
-import { AdamW, clipGradients, createOrder, nllObjective, scaleGradients, writeTensorFile, type NamedTensor } from '../lib/training/index.ts';
+import { AdamW, createOrder, nllObjective, writeTensorFile, type NamedTensor } from '../lib/training/index.ts';
 import { tinyVlmBackend, type TinyVlmPolicy } from '../plugins/model-tiny-vlm/index.ts';
 import { forwardFlops, type Batch } from '../plugins/model-tiny-vlm/model.ts';
 import { patchesPerImage, patchSize } from '../plugins/model-tiny-vlm/vision.ts';
@@ -134,7 +134,7 @@ try {
 
   // rollouts on the initial weights on both sides (training makes completions end early at different steps)
   const frozen = await policy.snapshot();
-  const optimizer = new AdamW(policy.parameters(), OPTIMIZER);
+  const optimizer = new AdamW(policy.parameters(), OPTIMIZER, policy.threads);
   let cursor = 0;
   const sft = async () => {
     let tokens = 0;
@@ -144,9 +144,7 @@ try {
     for (let s = 0; s < STEPS; s++) {
       const k = cursor++ % BATCHES;
       const result = await policy.accumulate(batches[k]!, nllObjective);
-      scaleGradients(policy.parameters(), 1 / result.completionTokens);
-      clipGradients(policy.parameters(), OPTIMIZER.maxGradNorm);
-      optimizer.step(OPTIMIZER.lr);
+      await optimizer.step(OPTIMIZER.lr, { scale: 1 / result.completionTokens, maxGradNorm: OPTIMIZER.maxGradNorm });
       policy.commit();
       tokens += result.tokens;
       flops += 3 * forwardFlops(config, policy.model.vocab, layouts[k]!);
