@@ -31,7 +31,7 @@ import { samplePrompt } from '../lib/prompts/index.ts';
 import { AdamW, createOrder, nllObjective, writeTensorFile, type NamedTensor } from '../lib/training/index.ts';
 import { tinyVlmBackend, type TinyVlmPolicy } from '../plugins/model-tiny-vlm/index.ts';
 import { forwardFlops, type Batch } from '../plugins/model-tiny-vlm/model.ts';
-import { patchesPerImage, patchSize } from '../plugins/model-tiny-vlm/vision.ts';
+import { normalisePixels, patchesPerImage, patchSize } from '../plugins/model-tiny-vlm/vision.ts';
 
 const flag = (name: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -97,6 +97,11 @@ try {
   for (const p of prompts) promptLayouts.push(await policy.model.batch([{ prompt: policy.model.encode(p), completions: [] }]));
   const floats = (a: ArrayLike<number>) => Float32Array.from(a);
   const pixelShape = (b: Batch) => [b.imageCount * patchesPerImage(config.image), patchSize(config.image)];
+  const pixels = (bytes: Uint8Array) => {
+    const out = new Float32Array(bytes.length);
+    normalisePixels(bytes, out, 0);
+    return out;
+  };
   const tensors: NamedTensor[] = [
     ...policy.parameters().map((p) => ({ name: `param/${p.name}`, shape: p.shape, data: p.value })),
     ...layouts.flatMap((b, i) => [
@@ -104,12 +109,12 @@ try {
       { name: `sft${i}/positions`, shape: [b.positions.length], data: floats(b.positions) },
       { name: `sft${i}/rows`, shape: [b.rows.length], data: floats(b.rows) },
       { name: `sft${i}/targets`, shape: [b.targets.length], data: floats(b.targets) },
-      ...(b.pixels ? [{ name: `sft${i}/pixels`, shape: pixelShape(b), data: b.pixels }] : []),
+      ...(b.pixels ? [{ name: `sft${i}/pixels`, shape: pixelShape(b), data: pixels(b.pixels) }] : []),
     ]),
     ...promptLayouts.flatMap((b, i) => [
       { name: `prompt${i}/table`, shape: [b.table.length], data: floats(b.table) },
       { name: `prompt${i}/positions`, shape: [b.positions.length], data: floats(b.positions) },
-      ...(b.pixels ? [{ name: `prompt${i}/pixels`, shape: pixelShape(b), data: b.pixels }] : []),
+      ...(b.pixels ? [{ name: `prompt${i}/pixels`, shape: pixelShape(b), data: pixels(b.pixels) }] : []),
     ]),
   ];
   const exchange = join(work, 'exchange.bin');
