@@ -7,7 +7,8 @@
  *
  * The default ladder's dataset (built or found in .ladder-cache), the default
  * model (seed 42). Each round times, back to back: `--steps` SFT steps on
- * understanding-stage batches of 8 (direct prompts; AdamW, clipping), then the
+ * understanding-stage batches of 8 (direct prompts; AdamW and clipping, their
+ * elementwise pass on the worker threads as in the stages), then the
  * same steps in PyTorch (one thread, bench/torch_anchor.py), then GRPO-shaped
  * rollouts (8 think prompts x 8 samples x at most 64 tokens, temperature 1,
  * top-p 1, on the initial weights) on both. Ratios are medians over rounds of ours / PyTorch within a round,
