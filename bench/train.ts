@@ -7,7 +7,8 @@
  *
  * The default ladder's dataset (built or found in .ladder-cache), the default
  * model (seed 42). Each round times, back to back: `--steps` SFT steps on
- * understanding-stage batches of 8 (direct prompts; AdamW, clipping), then the
+ * understanding-stage batches of 8 (direct prompts; AdamW and clipping, their
+ * elementwise pass on the worker threads as in the stages), then the
  * same steps in PyTorch (one thread, bench/torch_anchor.py), then GRPO-shaped
  * rollouts (8 think prompts x 8 samples x at most 64 tokens, temperature 1,
  * top-p 1, on the initial weights) on both. Ratios are medians over rounds of ours / PyTorch within a round,
@@ -28,10 +29,10 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { buildDataset, createLadder, SPATIAL_TASKS, type TrainExample } from '../core/index.ts';
 import { samplePrompt } from '../lib/prompts/index.ts';
-import { AdamW, clipGradients, createOrder, nllObjective, scaleGradients, writeTensorFile, type NamedTensor } from '../lib/training/index.ts';
+import { AdamW, createOrder, nllObjective, writeTensorFile, type NamedTensor } from '../lib/training/index.ts';
 import { tinyVlmBackend, type TinyVlmPolicy } from '../plugins/model-tiny-vlm/index.ts';
 import { forwardFlops, type Batch } from '../plugins/model-tiny-vlm/model.ts';
-import { patchesPerImage, patchSize } from '../plugins/model-tiny-vlm/vision.ts';
+import { normalisePixels, patchesPerImage, patchSize } from '../plugins/model-tiny-vlm/vision.ts';
 
 const flag = (name: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -97,6 +98,11 @@ try {
   for (const p of prompts) promptLayouts.push(await policy.model.batch([{ prompt: policy.model.encode(p), completions: [] }]));
   const floats = (a: ArrayLike<number>) => Float32Array.from(a);
   const pixelShape = (b: Batch) => [b.imageCount * patchesPerImage(config.image), patchSize(config.image)];
+  const pixels = (bytes: Uint8Array) => {
+    const out = new Float32Array(bytes.length);
+    normalisePixels(bytes, out, 0);
+    return out;
+  };
   const tensors: NamedTensor[] = [
     ...policy.parameters().map((p) => ({ name: `param/${p.name}`, shape: p.shape, data: p.value })),
     ...layouts.flatMap((b, i) => [
@@ -104,12 +110,12 @@ try {
       { name: `sft${i}/positions`, shape: [b.positions.length], data: floats(b.positions) },
       { name: `sft${i}/rows`, shape: [b.rows.length], data: floats(b.rows) },
       { name: `sft${i}/targets`, shape: [b.targets.length], data: floats(b.targets) },
-      ...(b.pixels ? [{ name: `sft${i}/pixels`, shape: pixelShape(b), data: b.pixels }] : []),
+      ...(b.pixels ? [{ name: `sft${i}/pixels`, shape: pixelShape(b), data: pixels(b.pixels) }] : []),
     ]),
     ...promptLayouts.flatMap((b, i) => [
       { name: `prompt${i}/table`, shape: [b.table.length], data: floats(b.table) },
       { name: `prompt${i}/positions`, shape: [b.positions.length], data: floats(b.positions) },
-      ...(b.pixels ? [{ name: `prompt${i}/pixels`, shape: pixelShape(b), data: b.pixels }] : []),
+      ...(b.pixels ? [{ name: `prompt${i}/pixels`, shape: pixelShape(b), data: pixels(b.pixels) }] : []),
     ]),
   ];
   const exchange = join(work, 'exchange.bin');
@@ -134,7 +140,7 @@ try {
 
   // rollouts on the initial weights on both sides (training makes completions end early at different steps)
   const frozen = await policy.snapshot();
-  const optimizer = new AdamW(policy.parameters(), OPTIMIZER);
+  const optimizer = new AdamW(policy.parameters(), OPTIMIZER, policy.threads);
   let cursor = 0;
   const sft = async () => {
     let tokens = 0;
@@ -144,9 +150,7 @@ try {
     for (let s = 0; s < STEPS; s++) {
       const k = cursor++ % BATCHES;
       const result = await policy.accumulate(batches[k]!, nllObjective);
-      scaleGradients(policy.parameters(), 1 / result.completionTokens);
-      clipGradients(policy.parameters(), OPTIMIZER.maxGradNorm);
-      optimizer.step(OPTIMIZER.lr);
+      await optimizer.step(OPTIMIZER.lr, { scale: 1 / result.completionTokens, maxGradNorm: OPTIMIZER.maxGradNorm });
       policy.commit();
       tokens += result.tokens;
       flops += 3 * forwardFlops(config, policy.model.vocab, layouts[k]!);

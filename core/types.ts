@@ -418,6 +418,27 @@ export interface PolicyTrainer {
   commit(): void;
   /** Backend that computes, for logs ("onnxruntime", "js", ...). */
   readonly device: string;
+  /** Optional: threads the optimizer may run its elementwise passes on (without it, they run in the calling thread). */
+  readonly threads?: ParameterThreads;
+}
+
+/**
+ * Threads a backend lends the optimizer. Offer it only when every
+ * parameter's `value` and `grad` live in shared memory (SharedArrayBuffer).
+ * A pass is a function exported by an ES module, `pass(args, from, to)`,
+ * over elements [from, to) of the parameters laid end to end in
+ * `parameters()` order; lib/training's AdamW writes its passes so that any
+ * split gives the bits of one pass over everything.
+ */
+export interface ParameterThreads {
+  /** `length` zeroed floats in shared memory (e.g. the optimizer's moments). */
+  shared(length: number): Float32Array;
+  /**
+   * Split [0, length) into one contiguous range per thread and run the export
+   * `name` of the module at URL `module` on each; resolves when every range is
+   * done. `args` is structured-cloned (shared memory stays shared).
+   */
+  forRanges(module: string, name: string, args: unknown, length: number): Promise<void>;
 }
 
 export interface PolicyBackendContext {

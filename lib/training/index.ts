@@ -3,7 +3,7 @@
  * no hook): AdamW on plain arrays, the cosine schedule, gradient clipping,
  * atomic checkpoints with resume, the supervised loop, end-of-stage plots.
  */
-export { AdamW, ADAMW_DEFAULTS, clipGradients, scaleGradients, type AdamWOptions } from './optimizer.ts';
+export { AdamW, ADAMW_DEFAULTS, gradientNorm, type AdamWOptions, type StepOptions } from './optimizer.ts';
 export { cosineWithWarmup } from './schedule.ts';
 export { writeTensorFile, readTensorFile, encodeSafetensors, decodeSafetensors, type NamedTensor, type TensorFile } from './tensor-file.ts';
 export { checkpointFile, latestCheckpoint, readStageState, writeCheckpoint, FINAL, OPTIMIZER_FILE, type StageState } from './checkpoint.ts';

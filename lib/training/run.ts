@@ -22,7 +22,7 @@ import {
   writeStageState,
   type StageState,
 } from './checkpoint.ts';
-import { AdamW, clipGradients } from './optimizer.ts';
+import { AdamW } from './optimizer.ts';
 import { cosineWithWarmup } from './schedule.ts';
 
 export interface OptimizerOptions {
@@ -75,7 +75,7 @@ export class TrainingRun {
     readonly streams: string[],
     readonly promptStyle: string,
   ) {
-    this.optimizer = new AdamW(trainer.parameters(), options);
+    this.optimizer = new AdamW(trainer.parameters(), options, trainer.threads);
     this.schedule = cosineWithWarmup(options.lr, totalSteps, options.warmupRatio);
   }
 
@@ -115,12 +115,10 @@ export class TrainingRun {
     return this.schedule(this.step);
   }
 
-  /** Clip the accumulated gradients, take an AdamW step at the scheduled rate, commit. */
-  update(): { lr: number; gradNorm: number } {
-    const params = this.trainer.parameters();
-    const gradNorm = clipGradients(params, this.options.maxGradNorm);
+  /** Scale the accumulated gradients by `scale`, clip them, take an AdamW step at the scheduled rate, commit. */
+  async update(scale = 1): Promise<{ lr: number; gradNorm: number }> {
     const lr = this.lr;
-    this.optimizer.step(lr);
+    const gradNorm = await this.optimizer.step(lr, { scale, maxGradNorm: this.options.maxGradNorm });
     this.trainer.commit();
     this.step += 1;
     return { lr, gradNorm };

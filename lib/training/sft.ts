@@ -8,7 +8,6 @@
  * `cold-start` stages.
  */
 import { type StageContext, type StageResult, type TokenObjective, type TrainExample } from '../../core/index.ts';
-import { scaleGradients } from './optimizer.ts';
 import { createOrder } from './order.ts';
 import { TrainingRun, type CheckpointOptions, type OptimizerOptions } from './run.ts';
 
@@ -69,8 +68,7 @@ export async function trainSupervised(ctx: StageContext, examples: TrainExample[
       seen += result.tokens;
       count += batch.length;
     }
-    scaleGradients(run.trainer.parameters(), 1 / Math.max(1, scored));
-    const { lr, gradNorm } = run.update();
+    const { lr, gradNorm } = await run.update(1 / Math.max(1, scored));
     tokens += seen;
     run.cursor = { epoch, position: Math.min((first + options.gradAccum) * options.batchSize, examples.length) };
     const seconds = (performance.now() - started) / 1000;

@@ -13,7 +13,7 @@
 import type { DecodeCache, Kernels, LayerOut, LayerWeights, Segment } from './kernels.ts';
 import { addInto, Arena, relu, rmsNorm, rmsNormBackward, type Alloc } from './loops.ts';
 import type { Batch, ParamSpec, TinyVlmConfig } from './model.ts';
-import { patchSize, patchesPerImage } from './vision.ts';
+import { normalisePixels, patchSize, patchesPerImage } from './vision.ts';
 
 /** Start of each parameter in the flat array, and the total size. */
 export function paramOffsets(specs: ParamSpec[]): { offsets: Map<string, [number, number]>; size: number } {
@@ -114,10 +114,12 @@ export class Engine {
 
   // -- forward ------------------------------------------------------------------
 
-  private vision(pixels: Float32Array, images: number): VisionTape {
+  private vision(bytes: Uint8Array, images: number): VisionTape {
     const { image, visionDim: vd, dim } = this.config;
     const patches = patchesPerImage(image);
     const rows = images * patches;
+    const pixels = this.alloc(bytes.length);
+    normalisePixels(bytes, pixels, 0);
     const embedded = this.gemm(pixels, this.w('vision.patch'), rows, patchSize(image), vd);
     const pos = this.w('vision.pos');
     for (let r = 0; r < rows; r++) {

@@ -44,6 +44,23 @@ export function addInto(dst: Float32Array, src: Float32Array, at = 0): void {
   for (let i = 0; i < src.length; i++) dst[at + i]! += src[i]!;
 }
 
+/**
+ * Elements [from, to) of `grads` += every slot's, added in slot order in
+ * double precision and rounded once; those elements of the slots are zeroed.
+ * Each element on its own: any split into ranges gives the same bits.
+ */
+export function sumSlots(grads: Float32Array, slots: Float32Array[], from: number, to: number): void {
+  const [a, b, ...rest] = slots as [Float32Array, Float32Array | undefined, ...Float32Array[]];
+  if (!b) for (let j = from; j < to; j++) grads[j]! += a[j]!;
+  else
+    for (let j = from; j < to; j++) {
+      let g = grads[j]! + a[j]! + b[j]!;
+      for (const slot of rest) g += slot[j]!;
+      grads[j] = g;
+    }
+  for (const slot of slots) slot.fill(0, from, to);
+}
+
 export function relu(x: Float32Array): Float32Array {
   for (let i = 0; i < x.length; i++) if (x[i]! < 0) x[i] = 0;
   return x;

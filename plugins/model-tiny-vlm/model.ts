@@ -16,7 +16,7 @@ import { createRandom } from '../../core/index.ts';
 import type { PolicyInput } from '../../core/index.ts';
 import type { Segment } from './kernels.ts';
 import type { Tokenizer } from './tokenizer.ts';
-import { ImageCache, normalisePixels, patchSize, patchesPerImage, tokensPerImage, type ImageGeometry } from './vision.ts';
+import { ImageCache, patchSize, patchesPerImage, tokensPerImage, type ImageGeometry } from './vision.ts';
 
 export interface TinyVlmConfig {
   dim: number;
@@ -107,8 +107,8 @@ export interface Batch {
   /** Row of the lookup table per position: a token id, or vocab + vision row. */
   table: Int32Array;
   positions: Int32Array;
-  /** [images * patches, patch size] pixels in [-1, 1], or undefined without images. */
-  pixels?: Float32Array;
+  /** [images * patches, patch size] RGB bytes (the engine maps them to [-1, 1], in the replica's thread), or undefined without images. */
+  pixels?: Uint8Array;
   imageCount: number;
   segments: Segment[];
   /** Per group: the row of its prompt's last position. */
@@ -192,12 +192,12 @@ export class TinyVlm {
       promptEnds.push(offset + P - 1);
     }
     if (visionRow !== paths.length * tokensPerImage(image)) throw new Error('internal: image token count does not match the images');
-    let pixels: Float32Array | undefined;
+    let pixels: Uint8Array | undefined;
     if (paths.length) {
       const size = patchSize(image) * patchesPerImage(image);
-      pixels = new Float32Array(paths.length * size);
+      pixels = new Uint8Array(paths.length * size);
       const decoded = await Promise.all(paths.map((path) => this.images.load(path)));
-      decoded.forEach((bytes, i) => normalisePixels(bytes, pixels!, i * size));
+      decoded.forEach((bytes, i) => pixels!.set(bytes, i * size));
     }
     return {
       table: Int32Array.from(table),

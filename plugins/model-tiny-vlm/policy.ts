@@ -5,7 +5,8 @@
  * replicas of a pool (pool.ts): a batch is split by prompt groups across
  * them, their log-probabilities are gathered for the objective, and their
  * gradients summed in replica order (the same worker count gives the same
- * weights, bit for bit).
+ * weights, bit for bit). With worker threads the replicas also run the
+ * optimizer's passes (`threads`), each over its own range of the parameters.
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import type {
   Generation,
   Policy,
   PolicyInput,
+  ParameterThreads,
   PolicyTrainer,
   SamplingOptions,
   TokenObjective,
@@ -25,7 +27,6 @@ import type {
 import { checkpointFile, readTensorFile, writeTensorFile } from '../../lib/training/index.ts';
 import { attentionMaps } from './attention-map.ts';
 import { paramOffsets } from './engine.ts';
-import { addInto } from './loops.ts';
 import type { GenerateJob } from './generate.ts';
 import { TinyVlm, type Batch, type EncodedPrompt, type ParamSpec, type SequenceGroup, type TinyVlmConfig } from './model.ts';
 import { getPool, type Pool } from './pool.ts';
@@ -73,6 +74,7 @@ const floats = (pool: Pool, length: number) => new Float32Array(pool.threaded ? 
 export class TinyVlmPolicy implements Policy, PolicyTrainer {
   readonly id = BACKEND_ID;
   readonly trainer?: PolicyTrainer;
+  readonly threads?: ParameterThreads;
   /** All parameters, flat in spec order (engine.ts's layout). */
   readonly values: Float32Array;
   private readonly grads: Float32Array;
@@ -91,15 +93,18 @@ export class TinyVlmPolicy implements Policy, PolicyTrainer {
     readonly limits: RuntimeLimits,
     trainable: boolean,
   ) {
+    const pool = (this.pool = getPool(limits.workers, limits.kernels));
     if (trainable) this.trainer = this;
-    this.pool = getPool(limits.workers, limits.kernels);
+    if (trainable && pool.threaded)
+      this.threads = { shared: (length) => floats(pool, length), forRanges: (module, name, args, length) => pool.forRanges('pass', [module, name, args], length) };
     const { offsets, size } = paramOffsets(model.specs);
-    this.values = floats(this.pool, size);
+    this.values = floats(pool, size);
     model.specs.forEach((s, i) => this.values.set(values[i]!, offsets.get(s.name)![0]));
-    this.grads = new Float32Array(size);
-    this.slots = Array.from({ length: this.pool.size }, () => floats(this.pool, trainable ? size : 0));
-    this.version = new Int32Array(this.pool.threaded ? new SharedArrayBuffer(4) : new ArrayBuffer(4));
-    const reg = (w: number) => ({ id: this.key, config: model.config, vocab: model.vocab, specs: model.specs, values: this.values, version: this.version, grads: this.slots[w]! });
+    this.grads = floats(pool, trainable ? size : 0);
+    this.slots = Array.from({ length: pool.size }, () => floats(pool, trainable ? size : 0));
+    this.version = new Int32Array(pool.threaded ? new SharedArrayBuffer(4) : new ArrayBuffer(4));
+    const { key, slots, grads, version } = this;
+    const reg = (slot: number) => ({ id: key, config: model.config, vocab: model.vocab, specs: model.specs, values: this.values, version, slots, slot, grads });
     this.ready = Promise.all(this.slots.map((_, w) => this.pool.call(w, 'register', [reg(w)]))).then(() => undefined);
   }
 
@@ -281,7 +286,7 @@ export class TinyVlmPolicy implements Policy, PolicyTrainer {
       return Float32Array.from(c);
     });
     await Promise.all(coefs.map((c, w) => this.pool.call(w, 'backward', [this.key, c], [c.buffer as ArrayBuffer])));
-    sumSlots(this.grads, this.slots);
+    await this.pool.forRanges('sumSlots', [this.key], this.grads.length);
     return { loss, logProbs, tokens, completionTokens };
   }
 
@@ -289,22 +294,6 @@ export class TinyVlmPolicy implements Policy, PolicyTrainer {
     Atomics.add(this.version, 0, 1);
     this.grads.fill(0);
   }
-}
-
-/** grads += the replicas' slots, added in replica order; the slots are zeroed. One pass. */
-function sumSlots(grads: Float32Array, slots: Float32Array[]): void {
-  if (slots.length === 1) {
-    addInto(grads, slots[0]!);
-    slots[0]!.fill(0);
-    return;
-  }
-  const [a, b, ...rest] = slots as [Float32Array, Float32Array, ...Float32Array[]];
-  for (let j = 0; j < grads.length; j++) {
-    let g = grads[j]! + a[j]! + b[j]!;
-    for (const slot of rest) g += slot[j]!;
-    grads[j] = g;
-  }
-  for (const slot of slots) slot.fill(0);
 }
 
 /** Tokens a group occupies in a batch (its prompt once, every completion). */

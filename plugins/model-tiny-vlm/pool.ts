@@ -10,7 +10,7 @@ import type { Worker } from 'node:worker_threads';
 import { moduleWorker } from '../../core/index.ts';
 import { Replica, type KernelChoice } from './replica.ts';
 
-type Method = 'register' | 'drop' | 'forward' | 'backward' | 'generate';
+type Method = 'register' | 'drop' | 'forward' | 'backward' | 'generate' | 'sumSlots' | 'pass';
 
 export interface Pool {
   readonly size: number;
@@ -19,6 +19,14 @@ export interface Pool {
   call<T>(replica: number, method: Method, args: unknown[], transfer?: ArrayBuffer[]): Promise<T>;
   /** Run `method` on every replica with the same arguments. */
   all(method: Method, args: unknown[]): Promise<void>;
+  /** Run `method(...args, from, to)` on every replica, each over its own contiguous range of [0, length). */
+  forRanges(method: Method, args: unknown[], length: number): Promise<void>;
+}
+
+/** [from, to) of each of `parts` contiguous ranges of [0, length), cut at multiples of 16 floats (no cache line written by two threads). */
+export function ranges(length: number, parts: number): [number, number][] {
+  const cut = (w: number) => Math.min(length, Math.ceil((length * w) / parts / 16) * 16);
+  return Array.from({ length: parts }, (_, w) => [cut(w), cut(w + 1)]);
 }
 
 class InlinePool implements Pool {
@@ -36,6 +44,10 @@ class InlinePool implements Pool {
 
   async all(method: Method, args: unknown[]): Promise<void> {
     await this.call(0, method, args);
+  }
+
+  async forRanges(method: Method, args: unknown[], length: number): Promise<void> {
+    await this.call(0, method, [...args, 0, length]);
   }
 }
 
@@ -88,6 +100,10 @@ class ThreadPool implements Pool {
 
   async all(method: Method, args: unknown[]): Promise<void> {
     await Promise.all(this.workers.map((_, w) => this.call(w, method, args)));
+  }
+
+  async forRanges(method: Method, args: unknown[], length: number): Promise<void> {
+    await Promise.all(ranges(length, this.size).map(([from, to], w) => this.call(w, method, [...args, from, to])));
   }
 }
 

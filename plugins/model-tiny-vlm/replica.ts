@@ -8,12 +8,14 @@
  * memory, written only between calls (by the optimizer); a replica copies
  * them into its own array when their version moved (onnxruntime reads only
  * unshared memory). Gradients go straight into the replica's own slot of
- * shared memory, which the policy sums in worker order.
+ * shared memory; the slots are summed in worker order, each replica summing
+ * its own range of the parameters (`sumSlots`), and the optimizer's passes
+ * run the same way (`pass`).
  */
 import { decode, type GenerateJob } from './generate.ts';
 import { Engine, type Tape } from './engine.ts';
 import { jsKernels, loadOrt, ortKernels } from './kernels.ts';
-import { Arena } from './loops.ts';
+import { Arena, sumSlots } from './loops.ts';
 import type { Batch, ParamSpec, TinyVlmConfig } from './model.ts';
 
 export type KernelChoice = 'onnxruntime' | 'js';
@@ -40,7 +42,11 @@ export interface ModelRegistration {
   values: Float32Array;
   /** [0]: bumped by the policy whenever `values` changed (shared memory with worker threads). */
   version: Int32Array;
-  /** This replica's gradient slot (parameter layout). */
+  /** Every replica's gradient slot (parameter layout), in replica order (shared memory with worker threads). */
+  slots: Float32Array[];
+  /** Which slot is this replica's. */
+  slot: number;
+  /** The policy's gradient, where `sumSlots` adds the slots. */
   grads: Float32Array;
 }
 
@@ -98,8 +104,20 @@ export class Replica {
   backward(id: number, coef: Float32Array): void {
     const m = this.model(id);
     if (!m.tape) throw new Error('tiny-vlm replica: backward without a kept forward pass');
-    m.engine.backward(m.tape, coef, m.reg.grads);
+    m.engine.backward(m.tape, coef, m.reg.slots[m.reg.slot]!);
     m.tape = undefined;
+  }
+
+  /** Elements [from, to) of the policy's gradient += the slots' (loops.ts `sumSlots`). */
+  sumSlots(id: number, from: number, to: number): void {
+    const { grads, slots } = this.model(id).reg;
+    sumSlots(grads, slots, from, to);
+  }
+
+  /** An optimizer pass over elements [from, to) of the parameters: export `name` of the ES module `module` (core's `ParameterThreads`). */
+  async pass(module: string, name: string, args: unknown, from: number, to: number): Promise<void> {
+    const run = (await import(module))[name] as (args: unknown, from: number, to: number) => void;
+    run(args, from, to);
   }
 
   generate(id: number, job: GenerateJob): number[][] {

@@ -115,7 +115,7 @@ export const grpoStage: Stage = {
             loss += result.loss;
             tokens += result.tokens;
           }
-          const { lr, gradNorm } = examples.length ? run.update() : run.skip();
+          const { lr, gradNorm } = examples.length ? await run.update() : run.skip();
           run.cursor = { epoch, rollout: k, iteration, position: first + questions.length };
           const trainSeconds = (performance.now() - started) / 1000;
           run.record(

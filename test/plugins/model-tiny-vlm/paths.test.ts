@@ -1,35 +1,45 @@
 /**
  * The fast paths against the plain ones: worker threads against the main
- * thread, onnxruntime kernels against plain JavaScript, the heap top-p
- * against a full sort.
+ * thread (the optimizer's passes on them against plain loops), onnxruntime
+ * kernels against plain JavaScript, the heap top-p against a full sort.
  */
 import test from 'ava';
 import { createRandom } from '../../../core/index.ts';
 import { samplePrompt } from '../../../lib/prompts/index.ts';
-import { AdamW, clipGradients, nllObjective, scaleGradients } from '../../../lib/training/index.ts';
+import { AdamW, nllObjective, readTensorFile } from '../../../lib/training/index.ts';
 import { tinyVlmBackend, type TinyVlmPolicy } from '../../../plugins/model-tiny-vlm/index.ts';
 import { sampleToken, sampleTokenBySort } from '../../../plugins/model-tiny-vlm/generate.ts';
+import { sumSlots } from '../../../plugins/model-tiny-vlm/loops.ts';
+import { ranges } from '../../../plugins/model-tiny-vlm/pool.ts';
+import { ReferenceAdamW } from '../../helpers/reference-adamw.ts';
 import { tempDir } from '../../helpers/temp.ts';
 import { writeToyDataset } from '../../helpers/toy-dataset.ts';
 
 const TINY = { dim: 16, layers: 2, heads: 2, ffn: 32, visionDim: 8, imageWidth: 28, imageHeight: 28, maxLength: 512, initStd: 0.2 };
 const log = () => {};
+const OPTIMIZER = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 };
+type Samples = Awaited<ReturnType<typeof writeToyDataset>>['samples'];
 
-/** Four AdamW steps on batches of 3 (one prompt shared by two completions); the weights after. */
-async function train(policy: TinyVlmPolicy, dir: string, samples: Awaited<ReturnType<typeof writeToyDataset>>['samples']): Promise<Float32Array> {
+/**
+ * Four optimizer steps on batches of 3 (one prompt shared by two
+ * completions), `step` taking each (it gets the step's completion tokens and
+ * max norm); the weights after.
+ */
+async function train(policy: TinyVlmPolicy, dir: string, samples: Samples, step?: (tokens: number, maxNorm: number) => Promise<unknown>): Promise<Float32Array> {
   const examples = samples.map((s) => ({ input: samplePrompt(s, dir, 'direct'), completion: s.answer }));
   examples.push({ input: examples[0]!.input, completion: 'B' });
-  const optimizer = new AdamW(policy.parameters(), { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 });
-  for (let step = 0; step < 4; step++) {
-    const batch = [examples[(step * 3) % examples.length]!, examples[(step * 3 + 1) % examples.length]!, examples.at(-1)!];
+  const optimizer = new AdamW(policy.parameters(), OPTIMIZER, policy.threads);
+  step ??= (tokens, maxNorm) => optimizer.step(3e-3, { scale: 1 / tokens, maxGradNorm: maxNorm });
+  for (let k = 0; k < 4; k++) {
+    const batch = [examples[(k * 3) % examples.length]!, examples[(k * 3 + 1) % examples.length]!, examples.at(-1)!];
     const r = await policy.accumulate(batch, nllObjective);
-    scaleGradients(policy.parameters(), 1 / r.completionTokens);
-    clipGradients(policy.parameters(), 1);
-    optimizer.step(3e-3);
+    await step(r.completionTokens, [1, 0.5, 100, 0][k]!); // clipped, clipped, not clipped, no clipping
     policy.commit();
   }
   return Float32Array.from(policy.values);
 }
+
+const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
 function maxDiff(a: Float32Array | number[], b: Float32Array | number[]): number {
   let d = 0;
@@ -53,6 +63,62 @@ test.serial('the same seed gives the same weights with 1 worker and with 2 worke
   t.true(maxDiff(one, two) < 1e-4, `1 vs 2 workers: ${maxDiff(one, two)}`);
   const initial = (await tinyVlmBackend().create({ ...TINY, workers: 1 }, { seed: 3, dataset, log })) as TinyVlmPolicy;
   t.true(maxDiff(one, initial.values) > 1e-3);
+});
+
+test.serial('the optimizer step on the worker threads gives the bits of plain loops on the main thread, with 1 and 2 workers', async (t) => {
+  const dir = tempDir(t);
+  const dataset = await writeToyDataset(dir, { count: 6, images: [1, 3] });
+  const make = (workers: number) => tinyVlmBackend().create({ ...TINY, workers }, { seed: 3, dataset, log }) as Promise<TinyVlmPolicy>;
+  for (const workers of [1, 2]) {
+    const [fast, plain] = [await make(workers), await make(workers)];
+    t.is(!!fast.threads, workers > 1, 'threads lent only with worker threads');
+    const [optimizer, reference] = [new AdamW(fast.parameters(), OPTIMIZER, fast.threads), new ReferenceAdamW(plain.parameters(), OPTIMIZER)];
+    const norms: number[] = [];
+    await train(fast, dir, dataset.samples, (tokens, maxNorm) => optimizer.step(3e-3, { scale: 1 / tokens, maxGradNorm: maxNorm }));
+    await train(plain, dir, dataset.samples, async (tokens, maxNorm) => norms.push(reference.step(3e-3, 1 / tokens, maxNorm)));
+    t.true(norms[0]! > 1 && norms[1]! > 0.5 && norms[2]! < 100, `norms ${norms}`);
+    t.deepEqual(bytes(fast.values), bytes(plain.values), `${workers} workers: weights`);
+    // the moments too, as the checkpoint stores them
+    await optimizer.save(`${dir}/optimizer-${workers}.safetensors`);
+    const { tensors } = await readTensorFile(`${dir}/optimizer-${workers}.safetensors`);
+    plain.parameters().forEach((p, i) => {
+      t.deepEqual(bytes(tensors.get(`m/${p.name}`)!), bytes(reference.m[i]!), `${workers} workers: m/${p.name}`);
+      t.deepEqual(bytes(tensors.get(`v/${p.name}`)!), bytes(reference.v[i]!), `${workers} workers: v/${p.name}`);
+    });
+    await fast.dispose();
+    await plain.dispose();
+  }
+});
+
+test('the replicas\' ranges cover the parameters once, in order, cut at multiples of 16 floats', (t) => {
+  for (const [length, parts] of [[1063360, 2], [1000, 3], [17, 2], [5, 4], [0, 2]] as const) {
+    const cuts = ranges(length, parts);
+    t.is(cuts.length, parts);
+    t.is(cuts[0]![0], 0);
+    t.is(cuts.at(-1)![1], length);
+    cuts.forEach(([from, to], w) => {
+      t.true(from <= to);
+      if (w > 0) t.is(from, cuts[w - 1]![1]);
+      t.true(from % 16 === 0 || from === length);
+    });
+  }
+  t.deepEqual(ranges(1000, 2), [[0, 512], [512, 1000]]);
+});
+
+test('the slots summed range by range give the bits of one sum in slot order, and are zeroed', (t) => {
+  const random = createRandom(7, 'slots');
+  const floats = (n: number) => Float32Array.from({ length: n }, () => (random.next() - 0.5) * 2 ** Math.floor(random.next() * 40 - 20));
+  for (const count of [1, 2, 3]) {
+    const n = 1000;
+    const [grads, slots] = [floats(n), Array.from({ length: count }, () => floats(n))];
+    // 1 + half an ulp + a little: rounded once it is 1 + an ulp, rounded after each addition 1
+    if (count > 1) [grads[0], slots[0]![0], slots[1]![0]] = [1, 2 ** -24, 2 ** -30];
+    // in double, in slot order, rounded once: what the release before range sums computed
+    const expected = grads.map((g, j) => slots.reduce((sum, slot) => sum + slot[j]!, g));
+    for (const [from, to] of ranges(n, 3)) sumSlots(grads, slots, from, to);
+    t.deepEqual(bytes(grads), bytes(expected), `${count} slots`);
+    t.true(slots.every((slot) => slot.every((x) => x === 0)));
+  }
 });
 
 test.serial('onnxruntime kernels give the plain JavaScript path\'s log-probabilities, gradients and greedy completions', async (t) => {
