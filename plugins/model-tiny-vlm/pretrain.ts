@@ -18,7 +18,7 @@ import { createLadder, runCurriculum, UsageError, writeJsonAtomic, type Ladder, 
 export interface PretrainSettings {
   /** Procedural rooms captioned. */
   scenes: number;
-  /** Index of the first room: ids scene<9000 + first>_00 onwards, none of the default ladder's (0-59). */
+  /** Index of the first room: ids scene<9000 + first>_00 onwards, none of the default ladder's (0-149). */
   first: number;
   epochs: number;
   lr: number;
@@ -26,7 +26,7 @@ export interface PretrainSettings {
   model: Record<string, unknown>;
 }
 
-export const PRETRAIN_DEFAULTS = { scenes: 150, first: 100, epochs: 3, lr: 1e-3 } as const;
+export const PRETRAIN_DEFAULTS = { scenes: 699, first: 300, epochs: 4, lr: 1e-3 } as const;
 
 /** The config of a pretraining run: captions of procedural rooms, one SFT stage, caption F1 on 5% of the rooms. */
 export function pretrainConfig(s: PretrainSettings, dirs: { runsDir: string; cacheDir: string }, seed: number) {
@@ -108,7 +108,7 @@ export function pretrainCommand(ladder: Ladder, parse: (argv: string[]) => Recor
       '',
       `  --out DIR     where to write (default ${defaultOut}; replaced only with --force)`,
       `  --scenes N    rooms captioned (default ${PRETRAIN_DEFAULTS.scenes})`,
-      `  --first N     index of the first room (default ${PRETRAIN_DEFAULTS.first}; the default ladder uses 0-59)`,
+      `  --first N     index of the first room (default ${PRETRAIN_DEFAULTS.first}; the default ladder uses 0-149)`,
       `  --epochs N    epochs over the captions (default ${PRETRAIN_DEFAULTS.epochs})`,
       `  --lr X        learning rate (default ${PRETRAIN_DEFAULTS.lr})`,
       "The seed is the config's (--seed).",

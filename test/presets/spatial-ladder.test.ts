@@ -94,7 +94,7 @@ test("the preset's trl variant: the paper's per-stage settings on the hf model, 
   t.is(embedded.config.model.id, 'tiny-vlm');
 });
 
-test('the default dataset is one for every training seed: 60 procedural scenes, held-out and validation scenes', async (t) => {
+test('the default dataset is one for every training seed: 150 procedural scenes, held-out and validation scenes', async (t) => {
   const plans = await Promise.all(
     [1, 42].map(async (seed) => {
       const ladder = await createLadder({ presets: ['spatial-ladder'], seed });
@@ -103,9 +103,9 @@ test('the default dataset is one for every training seed: 60 procedural scenes, 
   );
   t.is(plans[0]!.hash, plans[1]!.hash, 'the training seed does not change the dataset');
   t.is(plans[0]!.settings.seed, 42);
-  t.deepEqual(plans[0]!.settings.split, { heldOut: 0.2, validation: 0.15 });
+  t.deepEqual(plans[0]!.settings.split, { heldOut: 0.1, validation: 0.1 });
   const ladder = await createLadder({ presets: ['spatial-ladder'] });
-  t.like(ladder.plugins.find((p) => p.name === 'source-procedural')?.options, { scenes: 60 });
+  t.like(ladder.plugins.find((p) => p.name === 'source-procedural')?.options, { scenes: 150 });
   // a user's procedural options replace the preset's scene count
   const small = await createLadder({ presets: [['spatial-ladder', { procedural: { scenes: 5 } }]] });
   t.like(small.plugins.find((p) => p.name === 'source-procedural')?.options, { scenes: 5 });
