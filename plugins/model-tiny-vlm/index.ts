@@ -136,25 +136,23 @@ interface Base {
   values: Float32Array[];
 }
 
-/** Architecture options in `given` that differ from the shipped base's ("dim 32"). */
-async function otherArchitecture(given: Record<string, unknown>): Promise<string[]> {
-  const manifest = JSON.parse(await readFile(join(PRETRAINED_DIR, 'policy.json'), 'utf8')) as PolicyManifest;
-  return ARCHITECTURE_KEYS.filter((k) => given[k] !== undefined && given[k] !== manifest.options[k]).map((k) => `${k} ${String(given[k])}`);
-}
-
-/** A base checkpoint: its architecture (options given beside it must agree), tokenizer and weights. */
-async function readBase(base: string, given: Record<string, unknown>): Promise<Base> {
+/** A base checkpoint's directory and manifest ("pretrained": the shipped one). */
+async function baseManifest(base: string): Promise<{ dir: string; file: string; manifest: PolicyManifest }> {
   const dir = base === 'pretrained' ? PRETRAINED_DIR : resolve(base);
   const file = join(dir, 'policy.json');
   if (!existsSync(file)) throw new ConfigError(`model.options.base: ${dir} is not a tiny-vlm checkpoint (no policy.json)`);
   const manifest = JSON.parse(await readFile(file, 'utf8')) as PolicyManifest;
   if (manifest.backend !== BACKEND_ID || manifest.format !== 2) throw new ConfigError(`model.options.base: ${file} is not a tiny-vlm checkpoint of format 2`);
+  return { dir, file, manifest };
+}
+
+/** Architecture options in `given` that differ from the manifest's. */
+const architectureClash = (given: Record<string, unknown>, manifest: PolicyManifest) =>
+  ARCHITECTURE_KEYS.filter((k) => given[k] !== undefined && given[k] !== manifest.options[k]);
+
+/** A base checkpoint whose architecture `given` agrees with: its tokenizer and weights. */
+async function readBase({ dir, file, manifest }: Awaited<ReturnType<typeof baseManifest>>): Promise<Base> {
   const architecture = Object.fromEntries(ARCHITECTURE_KEYS.map((k) => [k, manifest.options[k]])) as Base['architecture'];
-  const clash = ARCHITECTURE_KEYS.filter((k) => given[k] !== undefined && given[k] !== architecture[k]);
-  if (clash.length)
-    throw new ConfigError(
-      `model.options: ${clash.map((k) => `${k} ${String(given[k])}`).join(', ')} differ from the base ${dir} (${clash.map((k) => `${k} ${architecture[k]}`).join(', ')}); a base fixes the architecture`,
-    );
   const tokenizer = Tokenizer.fromJson(JSON.parse(await readFile(join(dir, 'tokenizer.json'), 'utf8')) as TokenizerJson);
   const specs = paramSpecs(configOf(validate(tinyVlmOptions, architecture, file, ['options'])), tokenizer.size);
   return { dir, architecture, tokenizer, specs, values: await readWeights(dir, specs) };
@@ -191,11 +189,16 @@ export function tinyVlmBackend(defaults: { base?: string } = {}): PolicyBackend 
       if (!ctx.dataset) throw new ConfigError('tiny-vlm builds its tokenizer from the dataset, but none was given to create()');
       const words = { minCount: options.minTokenCount, maxVocab: options.maxVocab };
       const given = raw as Record<string, unknown>;
-      const other = options.base === 'pretrained' ? await otherArchitecture(given) : [];
-      if (other.length)
-        ctx.log(`tiny-vlm: model.options give ${other.join(', ')}, not the shipped base's architecture: starting from random weights (base "pretrained" applies to the default architecture)`);
-      if (options.base && options.base !== 'none' && !other.length) {
-        const base = await readBase(options.base, given);
+      const found = options.base && options.base !== 'none' ? await baseManifest(options.base) : undefined;
+      const clash = found ? architectureClash(given, found.manifest) : [];
+      const named = (values: Record<string, unknown>) => clash.map((k) => `${k} ${String(values[k])}`).join(', ');
+      // the shipped base applies to its own architecture: other options start from random weights
+      if (clash.length && options.base === 'pretrained')
+        ctx.log(`tiny-vlm: model.options give ${named(given)}, not the shipped base's architecture: starting from random weights (base "pretrained" applies to the default architecture)`);
+      else if (clash.length)
+        throw new ConfigError(`model.options: ${named(given)} differ from the base ${found!.dir} (${named(found!.manifest.options)}); a base fixes the architecture`);
+      if (found && !clash.length) {
+        const base = await readBase(found);
         options = { ...options, ...base.architecture };
         const config = configOf(options);
         const tokenizer = base.tokenizer.extend(datasetText(ctx.dataset), words);

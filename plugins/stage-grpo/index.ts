@@ -85,8 +85,9 @@ export const grpoStage: Stage = {
         // the questions whose completions are trained on: every one, or with skipUniform those whose rewards differ
         const trained = questions.map((_, q) => q).filter((q) => !(o.skipUniform && uniform[q]));
         const advantages = trained.flatMap((q) => groupAdvantages(groups[q]!));
+        const kept = new Set(trained);
         const examples = flat
-          .filter(({ q }) => trained.includes(q))
+          .filter(({ q }) => kept.has(q))
           .map(({ gen, q }) => ({ input: inputs[q]!, completion: gen.text, tokenIds: gen.tokenIds }));
         const rolloutTokens = flat.reduce((s, f) => s + (f.gen.tokens ?? 0), 0);
 
