@@ -229,9 +229,17 @@ test.serial('SIGINT is forwarded to the runner; SIGKILL mid-stage, then --resume
   killed.kill('SIGKILL');
   await until(() => !runnerAlive(), 'the runner to stop after the kill');
 
-  // the kill lands at step 3 or, on a busy machine, a step or two later: the resume starts from the newest checkpoint it left
+  // the kill lands at step 3 or, on a busy machine, a step or two later: the resume starts from the newest complete
+  // checkpoint it left (trainer_state.json, written last, reads back; a checkpoint cut short by the kill is not one)
   const trl = join(dir, 'runs', 'killed', 'stages', '1-understanding', 'trl');
-  const newest = Math.max(...readdirSync(trl).map((f) => /^checkpoint-(\d+)$/.exec(f)?.[1]).filter(Boolean).map(Number));
+  const complete = (f: string) => {
+    try {
+      return !!JSON.parse(readFileSync(join(trl, f, 'trainer_state.json'), 'utf8'));
+    } catch {
+      return false;
+    }
+  };
+  const newest = Math.max(...readdirSync(trl).filter(complete).map((f) => /^checkpoint-(\d+)$/.exec(f)?.[1]).filter(Boolean).map(Number));
   t.true(newest >= 2 && newest < 6, `killed mid-stage (newest checkpoint ${newest})`);
   const resumed = ladder(dir, ['train', '-c', config, '--resume']);
   t.is(resumed.status, 0, resumed.stderr.slice(-3000));
