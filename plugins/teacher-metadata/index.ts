@@ -15,6 +15,7 @@ export const teacherOptions = z.strictObject({
   formatErrorRate: z.number().min(0).max(1).default(0.1),
   maxFacts: z.number().int().min(0).default(2),
   measurements: z.boolean().default(false),
+  stateAnswer: z.boolean().default(true),
 });
 
 export default definePlugin({

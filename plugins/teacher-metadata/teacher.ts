@@ -17,6 +17,8 @@ export interface TeacherOptions {
   maxFacts: number;
   /** Give each object one measurement and state scalar facts (longer chains of thought). */
   measurements: boolean;
+  /** End the reasoning by stating the answer ("..., the answer is 3."), which <answer> then repeats. */
+  stateAnswer: boolean;
 }
 
 // Phrases from the thinking prompt's own words (docs/method.md#prompts), each word written the way the prompt writes it
@@ -90,7 +92,10 @@ export function teacherCompletion(ref: PolicyReference, options: TeacherOptions,
   const wrong = random.next() < options.errorRate;
   const broken = random.next() < options.formatErrorRate;
   const answer = wrong ? wrongAnswer(ref, random) : ref.answer;
-  const reasoning = [pick(random, OPENERS), ...describeFacts(ref.facts, options.maxFacts, question, options.measurements), `${pick(random, CLOSERS)} ${answer}.`].join(' ');
+  const opener = pick(random, OPENERS);
+  const closer = pick(random, CLOSERS); // drawn either way: the same seed gives the same completions with and without it
+  const facts = describeFacts(ref.facts, options.maxFacts, question, options.measurements);
+  const reasoning = [opener, ...facts, ...(options.stateAnswer ? [`${closer} ${answer}.`] : [])].join(' ');
   if (!broken) return `<think>${reasoning}</think><answer>${answer}</answer>`;
   return random.next() < 0.5 ? `<think>${reasoning}<answer>${answer}</answer>` : `<think>${reasoning}</think>${answer}`;
 }
