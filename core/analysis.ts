@@ -54,7 +54,7 @@ import type { CommandContext, PluginCommand } from './hooks.ts';
 import type { LoadedConfig, UserConfig } from './config.ts';
 import { createLadder, type Ladder } from './ladder.ts';
 import { withLock } from './lock.ts';
-import type { RunState } from './run-directory.ts';
+import { readRunState, type RunState } from './run-directory.ts';
 import { buildDataset, checkpointPromptStyle, loadPolicy, modelSpec, openModel, type ModelSpec } from './runner.ts';
 import { datasetSeed } from './scenes.ts';
 import type { Dataset, Policy, PolicyBackendContext, PolicyIdentity, ProgressFactory } from './types.ts';
@@ -391,7 +391,7 @@ function readRun(runsDir: string, name: string, id: string, needState = true): A
     name,
     label: name,
     dir,
-    state: existsSync(stateFile) ? (read(stateFile) as unknown as RunState) : undefined,
+    state: existsSync(stateFile) ? readRunState(dir) : undefined,
     config: existsSync(configFile) ? (read(configFile).config as Record<string, unknown> | undefined) : undefined,
   };
 }

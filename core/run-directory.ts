@@ -16,7 +16,7 @@
  * the final weights.
  */
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { LadderError, UsageError, messageOf } from './errors.ts';
 import { appendJsonLine, dropTornLine, writeFileAtomicSync } from './files.ts';
 import { acquireLock, type Lock } from './lock.ts';
@@ -54,6 +54,22 @@ export function eventKey(event: Record<string, unknown>): string {
  */
 const RUN_LOCK_STALE_MS = 10 * 60_000;
 
+/**
+ * A run's state.json, its stage checkpoints found in `dir`: a run directory
+ * copied or moved elsewhere recorded them under its old place
+ * (`<old>/stages/<i>-<name>/final`), read here as the same folder in `dir`
+ * when that exists.
+ */
+export function readRunState(dir: string): RunState {
+  const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as RunState;
+  for (const { result } of state.stages) {
+    const at = result.checkpoint?.lastIndexOf(`${sep}stages${sep}`) ?? -1;
+    const here = at < 0 ? undefined : join(dir, result.checkpoint!.slice(at + 1));
+    if (here && existsSync(here)) result.checkpoint = here;
+  }
+  return state;
+}
+
 export class RunDirectory {
   readonly dir: string;
   readonly metricsFile: string;
@@ -85,7 +101,7 @@ export class RunDirectory {
     if (exists && mode.resume) {
       this.removeLeftovers();
       this.indexEarlierEvents();
-      return JSON.parse(readFileSync(this.stateFile, 'utf8')) as RunState;
+      return readRunState(this.dir);
     }
     if (!exists && mode.resume === true)
       throw new UsageError(`--resume: nothing to resume: ${this.dir} holds no run (no state.json); start it without --resume`);

@@ -5,7 +5,7 @@
  * processes and SIGKILL: test/faults/.)
  */
 import test from 'ava';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, createLadder, LockedError, lockPathOf, readJsonLines, runCurriculum, UsageError, z, type MetricEvent, type Plugin, type Stage } from '../../core/index.ts';
@@ -87,6 +87,27 @@ test('after a crash mid-stage and --resume, metrics.jsonl has exactly one line p
   // resuming a finished run again adds nothing
   await runCurriculum(await flakyLadder(runs, c, flakyRuns), { resume: true });
   t.is(events(runs).length, 19);
+});
+
+test('a run directory moved elsewhere resumes from its own checkpoints, not the old place', async (t) => {
+  const [before, after] = [tempDir(t), tempDir(t)];
+  const c = counters();
+  const flakyRuns: string[] = [];
+  await t.throwsAsync(runCurriculum(await flakyLadder(before, c, flakyRuns)), { message: /simulated crash/ });
+  renameSync(join(before, 'toy'), join(after, 'toy'));
+  await runCurriculum(await flakyLadder(after, c, flakyRuns), { resume: true });
+  const state = JSON.parse(readFileSync(join(after, 'toy', 'state.json'), 'utf8')) as { stages: { name: string; result: { checkpoint?: string } }[] };
+  t.deepEqual(
+    state.stages.map((s) => [s.name, s.result.checkpoint]),
+    [
+      ['first', join(after, 'toy', 'stages', '1-first')],
+      ['middle', undefined],
+      ['second', join(after, 'toy', 'stages', '3-second')],
+    ],
+  );
+  // the last stage learnt on top of the first one's memory, read from the moved folder
+  t.is(events(after).at(-1), 'evaluate second exact');
+  t.deepEqual(c.stageRuns, ['first', 'second']);
 });
 
 test('--resume of a run that does not exist exits 2 and creates nothing; --resume with --force is refused', async (t) => {
