@@ -62,6 +62,30 @@ export function smooth(points: [number, number][], window: number): [number, num
   return points.map(([x], i) => [x, mean(points.slice(Math.max(0, i - window + 1), i + 1).map(([, y]) => y))]);
 }
 
+/**
+ * The change over a stage: the mean of the last fifth of the logged values
+ * minus the mean of the first fifth, and that change in standard errors
+ * (each fifth's steps taken as independent draws: z = change / sqrt(var1/n + var2/n)),
+ * which tells a trend from step-to-step noise. Undefined under 10 values; z is
+ * undefined when both fifths are constant.
+ */
+export function fifthsTrend(values: readonly number[]): { change: number; z?: number } | undefined {
+  const n = Math.floor(values.length / 5);
+  if (n < 2) return undefined;
+  const [first, last] = [values.slice(0, n), values.slice(-n)];
+  const variance = (xs: number[], m: number) => xs.reduce((sum, x) => sum + (x - m) ** 2, 0) / (xs.length - 1);
+  const [a, b] = [mean(first), mean(last)];
+  const se = Math.sqrt((variance(first, a) + variance(last, b)) / n);
+  return { change: b - a, z: se > 0 ? (b - a) / se : undefined };
+}
+
+const trendText = (values: readonly number[]) => {
+  const trend = fifthsTrend(values);
+  if (!trend) return '';
+  const change = `${trend.change >= 0 ? '+' : ''}${trend.change.toFixed(4)}`;
+  return trend.z === undefined ? change : `${change} (z ${trend.z.toFixed(1)})`;
+};
+
 interface RunCurves {
   run: AnalysisRun;
   stages: Map<string, MetricEvent[]>;
@@ -119,15 +143,15 @@ async function analyse(ctx: AnalysisContext) {
         if (!values.length) continue;
         const ends = Math.max(1, Math.min(5, Math.floor(values.length / 2)));
         const level = metric === 'reward_accuracy' ? c.chance.get(stage) : undefined;
-        rows.push([stage, metric, c.run.label, String(values.length), mean(values.slice(0, ends)).toFixed(4), mean(values.slice(-ends)).toFixed(4), level === undefined ? '' : level.toFixed(4)]);
+        rows.push([stage, metric, c.run.label, String(values.length), mean(values.slice(0, ends)).toFixed(4), mean(values.slice(-ends)).toFixed(4), trendText(values), level === undefined ? '' : level.toFixed(4)]);
       }
     }
   }
   const missing = curves.filter((c) => !c.chance.size && [...c.stages.values()].some((events) => events.some((e) => typeof e.reward_accuracy === 'number'))).map((c) => c.run.label);
   return {
     markdown: [
-      `Training dynamics on stage-local steps (${curves.map((c) => c.run.label).join(', ')}); first and last: means of the first and last 5 logged steps (fewer when a stage logged under 10).`,
-      markdownTable(['stage', 'metric', 'run', 'steps', 'first', 'last', 'chance'], rows),
+      `Training dynamics on stage-local steps (${curves.map((c) => c.run.label).join(', ')}); first and last: means of the first and last 5 logged steps (fewer when a stage logged under 10); trend: the last fifth's mean minus the first fifth's, and z, that change in standard errors (|z| above 2: beyond step-to-step noise; stages of 10 steps or more).`,
+      markdownTable(['stage', 'metric', 'run', 'steps', 'first', 'last', 'trend', 'chance'], rows),
       missing.length ? `No chance level for ${missing.join(', ')}: their dataset is not this config's (analyse with the config they were made with).` : '',
       charts.map((c) => `![${c.stage} ${c.metric}](${c.file})`).join('\n'),
     ].filter(Boolean).join('\n\n'),
@@ -158,7 +182,8 @@ export const dynamicsAnalysis: Analysis = {
     'variants). Per stage and metric one chart (<stage>-<metric>.png): loss, reward_mean, reward_std, each',
     'reward_<id>, kl, completion_length, whichever the stage logged; the accuracy reward beside the chance level',
     '(the expected score of uniform guessing on the stage\'s training samples; shown when the run was made from',
-    "this config's dataset). report.md tabulates the first and last steps.",
+    "this config's dataset). report.md tabulates the first and last steps and the trend: the last fifth's mean",
+    "minus the first fifth's, with z, that change in standard errors.",
   ].join('\n'),
   run: analyse,
 };

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { buildDataset } from '../../../core/index.ts';
 import { chanceScore } from '../../../lib/scoring/index.ts';
+import { fifthsTrend } from '../../../plugins/analysis-dynamics/index.ts';
 import { analyze, shrunkLadder } from '../../helpers/analysis-ladder.ts';
 import { tempDir } from '../../helpers/temp.ts';
 
@@ -61,8 +62,19 @@ test('curves on stage-local steps, the last line of a repeated step, components 
   const expected = train.reduce((sum, s) => sum + chanceScore(s), 0) / train.length;
   t.true(Math.abs(runs[0]!.chance.reasoning! - expected) < 1e-12);
   t.deepEqual(runs[1]!.chance, {}, 'another dataset: no chance level is claimed');
-  t.regex(markdown, /\| reasoning +\| reward_accuracy +\| progressive +\| +3 \| +0\.2000 \| +0\.5000 \| +0\.2\d{3} \|/);
+  t.regex(markdown, /\| reasoning +\| reward_accuracy +\| progressive +\| +3 \| +0\.2000 \| +0\.5000 \| +\| +0\.2\d{3} \|/, 'no trend under 10 steps');
   t.regex(markdown, /No chance level for no-perception/);
+});
+
+test("the trend: the last fifth's mean minus the first fifth's, in standard errors of that difference", (t) => {
+  // fifths of 2 steps: first [1, 3] (mean 2, variance 2), last [6, 4] (mean 5, variance 2): SE sqrt((2 + 2) / 2)
+  const trend = fifthsTrend([1, 3, 9, 9, 0, 0, 9, 9, 6, 4])!;
+  t.is(trend.change, 3);
+  t.true(Math.abs(trend.z! - 3 / Math.sqrt(2)) < 1e-12);
+  // 11 values: fifths of 2, the 11th value is in the last fifth's place, the 9th is not
+  t.is(fifthsTrend([1, 3, 0, 0, 0, 0, 0, 0, 100, 6, 4])!.change, 3);
+  t.is(fifthsTrend([1, 2, 3, 4, 5, 6, 7, 8, 9]), undefined, 'under 10 steps: no trend');
+  t.deepEqual(fifthsTrend(new Array(10).fill(0.5)), { change: 0, z: undefined }, 'constant fifths: no z');
 });
 
 test('dynamics reads runs, not models: --model is a usage error', async (t) => {
