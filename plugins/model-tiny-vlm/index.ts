@@ -117,7 +117,7 @@ function legacyOptions(config: TinyVlmConfig): TinyVlmOptions {
 }
 
 const parsePretrainArgs = (argv: string[]) => {
-  const options = { out: { type: 'string' }, scenes: { type: 'string' }, first: { type: 'string' }, epochs: { type: 'string' }, lr: { type: 'string' }, force: { type: 'boolean' } } as const;
+  const options = { out: { type: 'string' }, scenes: { type: 'string' }, first: { type: 'string' }, epochs: { type: 'string' }, lr: { type: 'string' }, positions: { type: 'boolean' }, force: { type: 'boolean' } } as const;
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
   } catch (error) {

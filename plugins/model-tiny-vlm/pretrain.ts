@@ -22,6 +22,8 @@ export interface PretrainSettings {
   first: number;
   epochs: number;
   lr: number;
+  /** Captions say where each category is across the image (task-caption's `positions`). */
+  positions: boolean;
   /** Architecture and runtime options of the model (the calling config's `model.options`, without `base`). */
   model: Record<string, unknown>;
 }
@@ -39,7 +41,7 @@ export function pretrainConfig(s: PretrainSettings, dirs: { runsDir: string; cac
       ['source-procedural', { first: s.first, scenes: s.scenes, video: false, sensEvery: 0 }],
       'scenes',
       ['dataset', {}],
-      'task-caption',
+      ['task-caption', { positions: s.positions }],
       'model-tiny-vlm',
       'stage-sft',
       'benchmark-held-out',
@@ -74,7 +76,7 @@ export async function pretrain(s: PretrainSettings, out: string, ladder: Ladder,
   }
   const evals = join(summary.dir, 'eval', 'caption');
   const record = {
-    command: `npx ladder pretrain tiny-vlm --scenes ${s.scenes} --first ${s.first} --epochs ${s.epochs} --lr ${s.lr} --seed ${seed}`,
+    command: `npx ladder pretrain tiny-vlm --scenes ${s.scenes} --first ${s.first} --epochs ${s.epochs} --lr ${s.lr}${s.positions ? ' --positions' : ''} --seed ${seed}`,
     settings: { ...s, seed },
     captionF1: { images: await meanScore(join(evals, 'held-out', 'predictions.jsonl')), blind: await meanScore(join(evals, 'held-out-blind', 'predictions.jsonl')) },
     metrics: summary.state.stages[0]!.result!.metrics,
@@ -97,7 +99,7 @@ export function pretrainCommand(ladder: Ladder, parse: (argv: string[]) => Recor
   return {
     description: 'pretrain a tiny-vlm base on captions of procedural rooms the ladder never uses (recognition, none of the ladder\'s question types)',
     json: true,
-    usage: `[--out DIR] [--scenes ${PRETRAIN_DEFAULTS.scenes}] [--first ${PRETRAIN_DEFAULTS.first}] [--epochs ${PRETRAIN_DEFAULTS.epochs}] [--lr ${PRETRAIN_DEFAULTS.lr}] [--force]`,
+    usage: `[--out DIR] [--scenes ${PRETRAIN_DEFAULTS.scenes}] [--first ${PRETRAIN_DEFAULTS.first}] [--epochs ${PRETRAIN_DEFAULTS.epochs}] [--lr ${PRETRAIN_DEFAULTS.lr}] [--positions] [--force]`,
     help: [
       'Captions ("Describe the image." -> the categories a view shows, the most visible first) of',
       'procedural rooms scene<9000+first>_00 onwards, one SFT stage, caption F1 with and without the',
@@ -111,6 +113,7 @@ export function pretrainCommand(ladder: Ladder, parse: (argv: string[]) => Recor
       `  --first N     index of the first room (default ${PRETRAIN_DEFAULTS.first}; the default ladder uses 0-149)`,
       `  --epochs N    epochs over the captions (default ${PRETRAIN_DEFAULTS.epochs})`,
       `  --lr X        learning rate (default ${PRETRAIN_DEFAULTS.lr})`,
+      '  --positions   captions also say where each category is: "a bed on the left, a lamp in the middle."',
       "The seed is the config's (--seed).",
     ].join('\n'),
     async run(argv, ctx) {
@@ -123,6 +126,7 @@ export function pretrainCommand(ladder: Ladder, parse: (argv: string[]) => Recor
         first: number(opts.first, '--first', PRETRAIN_DEFAULTS.first, true),
         epochs: number(opts.epochs, '--epochs', PRETRAIN_DEFAULTS.epochs, true),
         lr: number(opts.lr, '--lr', PRETRAIN_DEFAULTS.lr, false),
+        positions: opts.positions === true,
         model,
       };
       if (settings.first + settings.scenes > 999) throw new UsageError('pretrain tiny-vlm: --first + --scenes must not exceed 999');
