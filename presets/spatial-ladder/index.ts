@@ -124,7 +124,7 @@ const EMBEDDED_SETTINGS = {
     { name: 'perception', kind: 'sft', data: { tasks: ['localization'] }, options: { lr: 1e-3, epochs: 3 } },
     { name: 'understanding', kind: 'sft', data: { tasks: [...SPATIAL_TASKS] }, options: { lr: 1e-3 } },
     // the teacher's reasoning does not state the answer: tiny-vlm copies a multi-digit number from
-    // the reasoning into <answer> poorly, and writing it once kept stage 2's object sizes (66 -> 60, not 23)
+    // the reasoning into <answer> poorly; written once, object size on validation keeps 56 of stage 2's 66 (was 23)
     {
       name: 'cold-start',
       kind: 'cold-start',
