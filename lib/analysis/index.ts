@@ -7,6 +7,6 @@
 export { semanticEntropy, expectedEntropy } from './entropy.ts';
 export { meanAttention, boxCoverage, attentionIoU, uniformIoU, attentionEntropy, type ImageBox } from './attention.ts';
 export { askRecorded, byTask, pointHeader, promptStyleOf, pickSamples, failures, type AskItem, type AskOptions } from './ask.ts';
-export { mean } from './numbers.ts';
+export { fifthsTrend, mean } from './numbers.ts';
 export { diagnosticSet } from './diagnostic.ts';
 export { chanceReports } from './chance.ts';

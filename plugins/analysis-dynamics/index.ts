@@ -23,7 +23,7 @@ import {
   type MetricEvent,
   type StageEntry,
 } from '../../core/index.ts';
-import { mean } from '../../lib/analysis/index.ts';
+import { fifthsTrend, mean } from '../../lib/analysis/index.ts';
 import { lineChartSvg, writePng, type Series } from '../../lib/charts/index.ts';
 import { chanceScore } from '../../lib/scoring/index.ts';
 
@@ -60,23 +60,6 @@ export function stageSteps(events: MetricEvent[]): Map<string, MetricEvent[]> {
 export function smooth(points: [number, number][], window: number): [number, number][] {
   if (window <= 1) return points;
   return points.map(([x], i) => [x, mean(points.slice(Math.max(0, i - window + 1), i + 1).map(([, y]) => y))]);
-}
-
-/**
- * The change over a stage: the mean of the last fifth of the logged values
- * minus the mean of the first fifth, and that change in standard errors
- * (each fifth's steps taken as independent draws: z = change / sqrt(var1/n + var2/n)),
- * which tells a trend from step-to-step noise. Undefined under 10 values; z is
- * undefined when both fifths are constant.
- */
-export function fifthsTrend(values: readonly number[]): { change: number; z?: number } | undefined {
-  const n = Math.floor(values.length / 5);
-  if (n < 2) return undefined;
-  const [first, last] = [values.slice(0, n), values.slice(-n)];
-  const variance = (xs: number[], m: number) => xs.reduce((sum, x) => sum + (x - m) ** 2, 0) / (xs.length - 1);
-  const [a, b] = [mean(first), mean(last)];
-  const se = Math.sqrt((variance(first, a) + variance(last, b)) / n);
-  return { change: b - a, z: se > 0 ? (b - a) / se : undefined };
 }
 
 const trendText = (values: readonly number[]) => {

@@ -6,12 +6,15 @@
  *   `reward_std.png` (one line per stage on the stage's own step: the
  *   paper's Figure 4 curves), from metrics.jsonl. `ladder analyze dynamics`
  *   draws every metric per stage, reward components apart, runs side by side.
+ *   It also logs, per stage and reward component, the means of the first and
+ *   last fifth of the steps and whether the change is beyond step noise.
  * - After `ladder ablate` (`compare`): `<out>/ablation.png`, one bar group per
  *   variant, one bar per benchmark (and its blind control), mean with +-std
  *   whiskers over seeds (the paper's Figure 13); the chance level last.
  */
 import { join } from 'node:path';
 import { definePlugin, readJsonLines, z, type MetricEvent } from '../../core/index.ts';
+import { fifthsTrend } from '../../lib/analysis/index.ts';
 import { barChartSvg, lineChartSvg, writePng, type Series } from '../../lib/charts/index.ts';
 
 const PLUGIN_NAME = 'run-report';
@@ -36,6 +39,32 @@ export function stageSeries(events: MetricEvent[], key: string, local = false): 
   return series;
 }
 
+/**
+ * Per stage and reward component (`reward_<id>`; not the total or its spread):
+ * the means of the first and last fifth of the stage's steps and the change in
+ * standard errors (lib/analysis `fifthsTrend`); |z| >= 2 is a change beyond step
+ * noise. Stages under 10 steps are left out.
+ */
+export function rewardTrends(events: MetricEvent[]): string[] {
+  const lines: string[] = [];
+  const steps = events.filter((e) => e.event === 'step');
+  for (const stage of [...new Set(steps.map((e) => e.stage ?? ''))]) {
+    const own = steps.filter((e) => e.stage === stage);
+    const keys = [...new Set(own.flatMap((e) => Object.keys(e).filter((k) => /^reward_/.test(k) && k !== 'reward_mean' && k !== 'reward_std')))].sort();
+    for (const key of keys) {
+      const values = own.map((e) => e[key]).filter((v): v is number => typeof v === 'number');
+      const trend = fifthsTrend(values);
+      if (!trend) continue;
+      const z = trend.z ?? 0;
+      const verdict = Math.abs(z) < 2 ? 'within step noise' : z > 0 ? 'a rise beyond step noise' : 'a fall beyond step noise';
+      lines.push(
+        `${stage}: ${key} ${trend.first.toFixed(3)} -> ${trend.last.toFixed(3)}, first -> last fifth of ${values.length} steps (${trend.change >= 0 ? '+' : ''}${trend.change.toFixed(3)}, z ${z.toFixed(1)}: ${verdict})`,
+      );
+    }
+  }
+  return lines;
+}
+
 export default definePlugin({
   name: PLUGIN_NAME,
   options: z.strictObject({ width: z.number().int().min(200).default(720), height: z.number().int().min(150).default(400) }),
@@ -51,6 +80,7 @@ export default definePlugin({
         written.push(curve.file);
       }
       if (written.length) ladder.log(`plots: ${written.join(', ')} in ${join(run.dir, 'plots')}`);
+      for (const line of rewardTrends(events)) ladder.log(line);
     });
 
     ladder.hooks.compare.tapPromise(PLUGIN_NAME, async (summary) => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { buildDataset } from '../../../core/index.ts';
 import { chanceScore } from '../../../lib/scoring/index.ts';
-import { fifthsTrend } from '../../../plugins/analysis-dynamics/index.ts';
+import { fifthsTrend } from '../../../lib/analysis/index.ts';
 import { analyze, shrunkLadder } from '../../helpers/analysis-ladder.ts';
 import { tempDir } from '../../helpers/temp.ts';
 
@@ -74,7 +74,7 @@ test("the trend: the last fifth's mean minus the first fifth's, in standard erro
   // 11 values: fifths of 2, the 11th value is in the last fifth's place, the 9th is not
   t.is(fifthsTrend([1, 3, 0, 0, 0, 0, 0, 0, 100, 6, 4])!.change, 3);
   t.is(fifthsTrend([1, 2, 3, 4, 5, 6, 7, 8, 9]), undefined, 'under 10 steps: no trend');
-  t.deepEqual(fifthsTrend(new Array(10).fill(0.5)), { change: 0, z: undefined }, 'constant fifths: no z');
+  t.deepEqual(fifthsTrend(new Array(10).fill(0.5)), { first: 0.5, last: 0.5, change: 0, z: undefined }, 'constant fifths: no z');
 });
 
 test('dynamics reads runs, not models: --model is a usage error', async (t) => {

@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { appendJsonLine, createLadder, summarizeAblation, type MetricEvent } from '../../../core/index.ts';
-import runReport, { stageSeries } from '../../../plugins/run-report/index.ts';
+import runReport, { rewardTrends, stageSeries } from '../../../plugins/run-report/index.ts';
 import { tempDir } from '../../helpers/temp.ts';
 
 const step = (stage: string, s: number, fields: Record<string, number>): MetricEvent => ({ event: 'step', stage, step: s, time: 0, ...fields });
@@ -17,6 +17,17 @@ test('stages are laid end to end on one step axis; stages without the key are le
   t.deepEqual(stageSeries(events, 'reward_mean'), [{ name: 'reasoning', points: [[3, 0.5], [4, 0.9]] }]);
   t.deepEqual(stageSeries(events, 'reward_mean', true), [{ name: 'reasoning', points: [[1, 0.5], [2, 0.9]] }], 'local: on the stage\'s own steps');
   t.deepEqual(stageSeries(events, 'loss', true).map((s) => s.points[0]), [[1, 3], [1, 1]]);
+});
+
+test("reward trends: first and last fifth of each stage's reward components, the change in standard errors", (t) => {
+  // 10 GRPO steps: fifths of 2; accuracy 0.2, 0.4 first and 0.6, 0.8 last (variances 0.02: SE 0.1414, z 2.83); format flat
+  const accuracy = [0.2, 0.4, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.6, 0.8];
+  const events = [step('understanding', 1, { loss: 1 }), ...accuracy.map((a, i) => step('reasoning', i + 1, { reward_mean: a + 1, reward_std: 0.3, reward_accuracy: a, reward_format: 1 }))];
+  t.deepEqual(rewardTrends(events), [
+    'reasoning: reward_accuracy 0.300 -> 0.700, first -> last fifth of 10 steps (+0.400, z 2.8: a rise beyond step noise)',
+    'reasoning: reward_format 1.000 -> 1.000, first -> last fifth of 10 steps (+0.000, z 0.0: within step noise)',
+  ]);
+  t.deepEqual(rewardTrends(events.slice(0, 10)), [], 'under 10 steps: no trend');
 });
 
 test('done writes the loss and reward PNGs; compare writes the ablation chart', async (t) => {
