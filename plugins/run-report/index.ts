@@ -12,9 +12,10 @@
  *   variant, one bar per benchmark (and its blind control), mean with +-std
  *   whiskers over seeds (the paper's Figure 13); the chance level last.
  */
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { definePlugin, readJsonLines, z, type MetricEvent } from '../../core/index.ts';
-import { fifthsTrend } from '../../lib/analysis/index.ts';
+import { dominantAnswers, fifthsTrend, type PredictionRow } from '../../lib/analysis/index.ts';
 import { barChartSvg, lineChartSvg, writePng, type Series } from '../../lib/charts/index.ts';
 
 const PLUGIN_NAME = 'run-report';
@@ -65,6 +66,28 @@ export function rewardTrends(events: MetricEvent[]): string[] {
   return lines;
 }
 
+/**
+ * Per evaluation point (the base, then the stages in curriculum order) and
+ * benchmark scored in `<run>/eval` (blind controls and the chance policy left
+ * out): the question types answered with one answer to at least 90% of their
+ * questions, e.g. `understanding, held-out: object-counting "1" to 155 of 155`.
+ */
+export function dominantAnswerLines(runDir: string, points: readonly string[]): string[] {
+  const lines: string[] = [];
+  for (const point of points) {
+    const dir = join(runDir, 'eval', point);
+    if (!existsSync(dir)) continue;
+    for (const benchmark of readdirSync(dir).filter((b) => !b.endsWith('-blind')).sort()) {
+      const file = join(dir, benchmark, 'predictions.jsonl');
+      if (!existsSync(file)) continue;
+      const found = dominantAnswers(readJsonLines<PredictionRow>(file));
+      if (found.length)
+        lines.push(`${point}, ${benchmark}: one answer whatever the question: ${found.map((d) => `${d.type} "${d.answer}" to ${d.count} of ${d.total}`).join(', ')}`);
+    }
+  }
+  return lines;
+}
+
 export default definePlugin({
   name: PLUGIN_NAME,
   options: z.strictObject({ width: z.number().int().min(200).default(720), height: z.number().int().min(150).default(400) }),
@@ -81,6 +104,7 @@ export default definePlugin({
       }
       if (written.length) ladder.log(`plots: ${written.join(', ')} in ${join(run.dir, 'plots')}`);
       for (const line of rewardTrends(events)) ladder.log(line);
+      for (const line of dominantAnswerLines(run.dir, ['base', ...run.curriculum.map((s) => s.name)])) ladder.log(line);
     });
 
     ladder.hooks.compare.tapPromise(PLUGIN_NAME, async (summary) => {

@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { appendJsonLine, createLadder, summarizeAblation, type MetricEvent } from '../../../core/index.ts';
-import runReport, { rewardTrends, stageSeries } from '../../../plugins/run-report/index.ts';
+import runReport, { dominantAnswerLines, rewardTrends, stageSeries } from '../../../plugins/run-report/index.ts';
 import { tempDir } from '../../helpers/temp.ts';
 
 const step = (stage: string, s: number, fields: Record<string, number>): MetricEvent => ({ event: 'step', stage, step: s, time: 0, ...fields });
@@ -28,6 +28,22 @@ test("reward trends: first and last fifth of each stage's reward components, the
     'reasoning: reward_format 1.000 -> 1.000, first -> last fifth of 10 steps (+0.000, z 0.0: within step noise)',
   ]);
   t.deepEqual(rewardTrends(events.slice(0, 10)), [], 'under 10 steps: no trend');
+});
+
+test('dominant answers: types answered one way to at least 90% of their questions, per point and benchmark, controls left out', (t) => {
+  const dir = tempDir(t);
+  const write = (folder: string, rows: { type: string; extracted: unknown }[]) => rows.forEach((r) => appendJsonLine(join(dir, 'eval', folder, 'predictions.jsonl'), r));
+  const rows = (type: string, answers: unknown[]) => answers.map((extracted) => ({ type, extracted }));
+  // counting: "1" to 9 of 10 (90%); size: 8 of 10 (under 90%); direction: "A" to all 9 (under 10 questions); boxes and unparsed answers do not count
+  const counting = rows('object-counting', [...Array(9).fill(1), 2, null, null]);
+  write('understanding/held-out', [...counting, ...rows('object-size', [...Array(8).fill(50), 60, 70]), ...rows('relative-direction', Array(9).fill('A')), ...rows('localization', Array(12).fill([[0, 0, 1, 1]]))]);
+  write('understanding/held-out-blind', rows('object-size', Array(12).fill(50)));
+  write('reasoning/held-out', [...rows('object-size', Array(10).fill(46)), ...rows('appearance-order', [...Array(10).fill('B'), 'C'])]);
+  write('chance/held-out', rows('object-size', Array(12).fill(50)));
+  t.deepEqual(dominantAnswerLines(dir, ['base', 'understanding', 'cold-start', 'reasoning']), [
+    'understanding, held-out: one answer whatever the question: object-counting "1" to 9 of 10',
+    'reasoning, held-out: one answer whatever the question: object-size "46" to 10 of 10, appearance-order "B" to 10 of 11',
+  ]);
 });
 
 test('done writes the loss and reward PNGs; compare writes the ablation chart', async (t) => {
