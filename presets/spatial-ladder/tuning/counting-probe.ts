@@ -1,0 +1,47 @@
+/**
+ * Does a checkpoint's counting answer depend on the question? For the first
+ * 120 training counting questions with images, the probability the checkpoint
+ * gives the answers "1", "2" and "3" (geometric mean over questions), grouped
+ * by the counted category and the true count. A model that reads the question
+ * gives a chair (2-6 in these rooms) other odds than a door (always 1).
+ *
+ *   npx tsx presets/spatial-ladder/tuning/counting-probe.ts <checkpoint> <dataset dir>
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createLadder, loadPolicy, type Sample } from '../../../core/index.ts';
+import { samplePrompt } from '../../../lib/prompts/index.ts';
+
+const ANSWERS = ['1', '2', '3'];
+
+async function main([checkpoint, datasetDir]: string[]) {
+  if (!checkpoint || !datasetDir) throw new Error('usage: counting-probe.ts <checkpoint> <dataset dir>');
+  const ladder = await createLadder({ presets: ['spatial-ladder'] });
+  const policy = await loadPolicy(ladder, checkpoint, { log: (line: string) => console.error(line), seed: 0 } as never);
+  const samples = readFileSync(join(datasetDir, 'samples.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Sample)
+    .filter((s) => s.task === 'object-counting' && (s.split ?? 'train') === 'train' && s.media.images?.length)
+    .slice(0, 120);
+  const inputs = samples.map((s) => samplePrompt(s, datasetDir, 'direct'));
+  const groups = new Map<string, number[][]>();
+  for (const [a, answer] of ANSWERS.entries()) {
+    const logProbs = await policy.logProbs!(inputs, inputs.map(() => answer));
+    logProbs.forEach((tokens, i) => {
+      const key = `${(samples[i]!.facts as { category: string }).category} | ${samples[i]!.answer}`;
+      const group = groups.get(key) ?? ANSWERS.map(() => []);
+      group[a]!.push(tokens[0]!);
+      groups.set(key, group);
+    });
+  }
+  console.log(`category | true count: p("1") p("2") p("3"), questions`);
+  for (const [key, group] of [...groups].sort())
+    console.log(`${key.padEnd(24)} ${group.map((lps) => Math.exp(lps.reduce((x, y) => x + y, 0) / lps.length).toFixed(2)).join(' ')}  n=${group[0]!.length}`);
+  await policy.dispose?.();
+}
+
+main(process.argv.slice(2)).catch((error: Error) => {
+  console.error(error.message);
+  process.exit(1);
+});
