@@ -17,7 +17,7 @@ export { selectSamples, mixStages, orderStages, evaluationPoints, parseStageOpti
 export { importFile, importDefault, moduleWorker, MODULE_EXTENSION } from './modules.ts';
 export { runAblation, parseOrder, summarizeAblation, meanStd, variantEvaluationPoints, type AblationOptions, type AblationRun, type AblationSummary, type AblationVariantSummary } from './ablation.ts';
 export { analysisCommand, runAnalysis, recordedDifferences, deriveLadder, loadedFrom, type Analysis, type AnalysisContext, type AnalysisOption, type AnalysisPoint, type AnalysisRecords, type AnalysisReport, type AnalysisRequest, type AnalysisRun, type OpenedPolicy } from './analysis.ts';
-export { RunDirectory, eventKey, type RunState, type OpenMode } from './run-directory.ts';
+export { RunDirectory, eventKey, readRunState, type RunState, type OpenMode } from './run-directory.ts';
 export {
   markdownTable,
   benchmarkTable,

@@ -12,9 +12,9 @@
  *   variant, one bar per benchmark (and its blind control), mean with +-std
  *   whiskers over seeds (the paper's Figure 13); the chance level last.
  */
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { definePlugin, readJsonLines, z, type MetricEvent } from '../../core/index.ts';
+import { existsSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { definePlugin, readJsonLines, readRunState, RunDirectory, z, type MetricEvent } from '../../core/index.ts';
 import { dominantAnswers, fifthsTrend, type PredictionRow } from '../../lib/analysis/index.ts';
 import { barChartSvg, lineChartSvg, writePng, type Series } from '../../lib/charts/index.ts';
 
@@ -67,24 +67,21 @@ export function rewardTrends(events: MetricEvent[]): string[] {
 }
 
 /**
- * Per evaluation point (the base, then the stages in curriculum order) and
- * benchmark scored in `<run>/eval` (blind controls and the chance policy left
- * out): the question types answered with one answer to at least 90% of their
- * questions, e.g. `understanding, held-out: object-counting "1" to 155 of 155`.
+ * Per evaluation point and benchmark the run recorded (state.json, in the
+ * order evaluated; the blind controls and the chance policy are recorded
+ * apart and left out): the question types answered with one answer to at
+ * least 90% of their questions, e.g. `understanding, held-out: object-counting "1" to 155 of 155`.
  */
-export function dominantAnswerLines(runDir: string, points: readonly string[]): string[] {
+export function dominantAnswerLines(run: RunDirectory): string[] {
   const lines: string[] = [];
-  for (const point of points) {
-    const dir = join(runDir, 'eval', point);
-    if (!existsSync(dir)) continue;
-    for (const benchmark of readdirSync(dir).filter((b) => !b.endsWith('-blind')).sort()) {
-      const file = join(dir, benchmark, 'predictions.jsonl');
-      if (!existsSync(file)) continue;
-      const found = dominantAnswers(readJsonLines<PredictionRow>(file));
+  if (!existsSync(run.stateFile)) return lines;
+  for (const [point, benchmarks] of Object.entries(readRunState(run.dir).evaluations))
+    for (const benchmark of Object.keys(benchmarks)) {
+      const file = join(run.evalDir(point, benchmark), 'predictions.jsonl');
+      const found = existsSync(file) ? dominantAnswers(readJsonLines<PredictionRow>(file)) : [];
       if (found.length)
         lines.push(`${point}, ${benchmark}: one answer whatever the question: ${found.map((d) => `${d.type} "${d.answer}" to ${d.count} of ${d.total}`).join(', ')}`);
     }
-  }
   return lines;
 }
 
@@ -104,7 +101,7 @@ export default definePlugin({
       }
       if (written.length) ladder.log(`plots: ${written.join(', ')} in ${join(run.dir, 'plots')}`);
       for (const line of rewardTrends(events)) ladder.log(line);
-      for (const line of dominantAnswerLines(run.dir, ['base', ...run.curriculum.map((s) => s.name)])) ladder.log(line);
+      for (const line of dominantAnswerLines(new RunDirectory(dirname(run.dir), basename(run.dir)))) ladder.log(line);
     });
 
     ladder.hooks.compare.tapPromise(PLUGIN_NAME, async (summary) => {

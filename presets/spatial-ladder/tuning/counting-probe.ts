@@ -7,9 +7,8 @@
  *
  *   npx tsx presets/spatial-ladder/tuning/counting-probe.ts <checkpoint> <dataset dir>
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLadder, loadPolicy, type Sample } from '../../../core/index.ts';
+import { createLadder, loadPolicy, readJsonLines, type Sample } from '../../../core/index.ts';
 import { samplePrompt } from '../../../lib/prompts/index.ts';
 
 const ANSWERS = ['1', '2', '3'];
@@ -17,24 +16,20 @@ const ANSWERS = ['1', '2', '3'];
 async function main([checkpoint, datasetDir]: string[]) {
   if (!checkpoint || !datasetDir) throw new Error('usage: counting-probe.ts <checkpoint> <dataset dir>');
   const ladder = await createLadder({ presets: ['spatial-ladder'] });
-  const policy = await loadPolicy(ladder, checkpoint, { log: (line: string) => console.error(line), seed: 0 } as never);
-  const samples = readFileSync(join(datasetDir, 'samples.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as Sample)
+  const policy = await loadPolicy(ladder, checkpoint, { log: (line) => console.error(line), seed: 0 });
+  const samples = readJsonLines<Sample>(join(datasetDir, 'samples.jsonl'))
     .filter((s) => s.task === 'object-counting' && (s.split ?? 'train') === 'train' && s.media.images?.length)
     .slice(0, 120);
   const inputs = samples.map((s) => samplePrompt(s, datasetDir, 'direct'));
+  // every question with each answer, in one call: row a * n + i is question i with ANSWERS[a]
+  const logProbs = await policy.logProbs!(ANSWERS.flatMap(() => inputs), ANSWERS.flatMap((answer) => inputs.map(() => answer)));
   const groups = new Map<string, number[][]>();
-  for (const [a, answer] of ANSWERS.entries()) {
-    const logProbs = await policy.logProbs!(inputs, inputs.map(() => answer));
-    logProbs.forEach((tokens, i) => {
-      const key = `${(samples[i]!.facts as { category: string }).category} | ${samples[i]!.answer}`;
-      const group = groups.get(key) ?? ANSWERS.map(() => []);
-      group[a]!.push(tokens[0]!);
-      groups.set(key, group);
-    });
-  }
+  samples.forEach((sample, i) => {
+    const key = `${(sample.facts as { category: string }).category} | ${sample.answer}`;
+    const group = groups.get(key) ?? ANSWERS.map(() => []);
+    ANSWERS.forEach((_, a) => group[a]!.push(logProbs[a * samples.length + i]![0]!));
+    groups.set(key, group);
+  });
   console.log(`category | true count: p("1") p("2") p("3"), questions`);
   for (const [key, group] of [...groups].sort())
     console.log(`${key.padEnd(24)} ${group.map((lps) => Math.exp(lps.reduce((x, y) => x + y, 0) / lps.length).toFixed(2)).join(' ')}  n=${group[0]!.length}`);

@@ -1,8 +1,8 @@
 import test from 'ava';
 import sharp from 'sharp';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { appendJsonLine, createLadder, summarizeAblation, type MetricEvent } from '../../../core/index.ts';
+import { basename, dirname, join } from 'node:path';
+import { appendJsonLine, createLadder, RunDirectory, summarizeAblation, type BenchmarkReport, type MetricEvent } from '../../../core/index.ts';
 import runReport, { dominantAnswerLines, rewardTrends, stageSeries } from '../../../plugins/run-report/index.ts';
 import { tempDir } from '../../helpers/temp.ts';
 
@@ -30,6 +30,8 @@ test("reward trends: first and last fifth of each stage's reward components, the
   t.deepEqual(rewardTrends(events.slice(0, 10)), [], 'under 10 steps: no trend');
 });
 
+const report = (): BenchmarkReport => ({ benchmark: 'held-out', scores: [], nq: 0, mcq: 0, avg: 0 });
+
 test('dominant answers: types answered one way to at least 90% of their questions, per point and benchmark, controls left out', (t) => {
   const dir = tempDir(t);
   const write = (folder: string, rows: { type: string; extracted: unknown }[]) => rows.forEach((r) => appendJsonLine(join(dir, 'eval', folder, 'predictions.jsonl'), r));
@@ -40,7 +42,11 @@ test('dominant answers: types answered one way to at least 90% of their question
   write('understanding/held-out-blind', rows('object-size', Array(12).fill(50)));
   write('reasoning/held-out', [...rows('object-size', Array(10).fill(46)), ...rows('appearance-order', [...Array(10).fill('B'), 'C'])]);
   write('chance/held-out', rows('object-size', Array(12).fill(50)));
-  t.deepEqual(dominantAnswerLines(dir, ['base', 'understanding', 'cold-start', 'reasoning']), [
+  const run = new RunDirectory(dirname(dir), basename(dir));
+  t.deepEqual(dominantAnswerLines(run), [], 'no state.json: nothing recorded');
+  // the run recorded the base (no predictions written), understanding and reasoning; blind and chance apart
+  run.saveState({ status: 'done', stages: [], evaluations: { base: { 'held-out': report() }, understanding: { 'held-out': report() }, reasoning: { 'held-out': report() } }, blind: { understanding: { 'held-out': report() } }, chance: { 'held-out': report() } });
+  t.deepEqual(dominantAnswerLines(run), [
     'understanding, held-out: one answer whatever the question: object-counting "1" to 9 of 10',
     'reasoning, held-out: one answer whatever the question: object-size "46" to 10 of 10, appearance-order "B" to 10 of 11',
   ]);
