@@ -20,7 +20,7 @@ export {
 export { formatScore } from './format.ts';
 export { boxIoU, parseBoxes, localizationScore, truthBoxes, imageSizeOf, type LabeledBox, type ImageSize } from './iou.ts';
 export { scoreAnswer, numericTruth, wordF1, type AnswerKey, type ScoredAnswer } from './answer.ts';
-export { chanceOutcomes, chanceScore, type ChanceOutcome } from './chance.ts';
+export { chanceBoxes, chanceOutcomes, chanceScore, type ChanceOutcome } from './chance.ts';
 export { formatReward, accuracyReward, iouReward, totalReward, type TotalReward } from './rewards.ts';
 export { aggregateScores, VSI_LAYOUT, type ScoredRow, type ScoreKind, type TypeLayout } from './aggregate.ts';
 export { resolveInside, resolveImage, resolveVideo } from './media-path.ts';

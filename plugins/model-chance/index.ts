@@ -9,13 +9,15 @@
  *   MRA is 1 - mean(t) = 1 - 0.725 = 27.5% for every numeric type. (It reads
  *   the answer's scale from the reference: a scale-aware chance level, the
  *   same for every dataset.)
- * - Localization: an empty box list (IoU 0).
+ * - Localization: one box per named object, its corners uniform over the
+ *   frame (lib/scoring `chanceBoxes`): the IoU of placing boxes blind.
+ * - Free text (captions): an empty answer (word F1 0).
  *
  * Each answer depends only on (sampling seed, row id, completion index), so
  * results do not change with batching, ordering or resuming.
  */
 import { contentHash, createRandom, definePlugin, type Policy } from '../../core/index.ts';
-import { numericTruth, optionLetters, referenceOf } from '../../lib/scoring/index.ts';
+import { chanceBoxes, numericTruth, optionLetters, referenceOf } from '../../lib/scoring/index.ts';
 
 const PLUGIN_NAME = 'model-chance';
 export const MODEL_ID = 'chance';
@@ -36,7 +38,8 @@ export function createChance(): Policy {
             return { text: letters[random.int(letters.length)]! };
           }
           if (reference.answerKind === 'number') return { text: String(numericTruth(reference.answer, `row ${reference.id}`) * 2 * random.next()) };
-          return { text: '[]' };
+          if (reference.answerKind === 'boxes') return { text: chanceBoxes(reference, random, `row ${reference.id}`) };
+          return { text: '' };
         });
       });
     },

@@ -34,7 +34,7 @@ test('the chance level of semantic entropy is exact: the multinomial expectation
   t.true(Math.abs(expectedEntropy(chanceOutcomes(number), 8) - 1.2383751) < 1e-7);
 });
 
-test('chance levels: 1 / options for multiple choice, 27.5% MRA for numbers, 0 for boxes', (t) => {
+test('chance levels: 1 / options for multiple choice, 27.5% MRA for numbers, about 1/9 for a box filling the frame', (t) => {
   t.is(chanceScore(choice), 0.25);
   t.is(chanceScore({ ...choice, options: ['A. x', 'B. y'] }), 0.5);
   t.true(Math.abs(chanceScore(number) - 0.275) < 1e-12);
@@ -42,5 +42,11 @@ test('chance levels: 1 / options for multiple choice, 27.5% MRA for numbers, 0 f
   t.is(outcomes.length, 11);
   t.true(Math.abs(outcomes.reduce((s, o) => s + o.p, 0) - 1) < 1e-12);
   t.is(outcomes.find((o) => o.reward === 0)!.p, 0.5);
-  t.is(chanceScore({ answer: '[]', answerKind: 'boxes' }), 0);
+  const frame: AnswerKey = { answer: '[{"bbox_2d":[0,0,300,200],"label":"wall"}]', answerKind: 'boxes', facts: { imageSize: [300, 200] } };
+  const boxes = chanceOutcomes(frame);
+  t.is(boxes.length, 256);
+  const sd = Math.sqrt(boxes.reduce((s, o) => s + o.p * (o.reward - chanceScore(frame)) ** 2, 0));
+  t.true(Math.abs(chanceScore(frame) - 1 / 9) < (4 * sd) / 16, `${chanceScore(frame)} vs 1/9`);
+  t.deepEqual(chanceOutcomes(frame), boxes, 'seeded: the same estimate every call');
+  t.throws(() => chanceScore({ answer: '[]', answerKind: 'boxes' }), { message: /chance: the answer is not a JSON list/ });
 });

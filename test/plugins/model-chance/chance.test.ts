@@ -48,6 +48,37 @@ test('chance lands on the analytic level per question kind (pure scoring, 6,000 
   t.true(letters.every((l, i) => optionLetters(options(2 + (i % 3))).includes(l)), 'letters only among the row\'s options');
 });
 
+test('localization: one box per ground-truth label inside the frame; a box filling the frame scores 1/9 on average', async (t) => {
+  const n = 4000;
+  const frame = { width: 336, height: 252 };
+  const inputs: PolicyInput[] = Array.from({ length: n }, (_, i) => ({
+    prompt: 'q',
+    images: [],
+    reference: {
+      id: `b${i}`,
+      task: 'localization',
+      answer: JSON.stringify([{ bbox_2d: [0, 0, 336, 252], label: 'floor' }, ...(i % 2 ? [{ bbox_2d: [10, 20, 60, 90], label: 'chair' }] : [])]),
+      answerKind: 'boxes',
+      facts: { image: { resizedWidth: frame.width, resizedHeight: frame.height } },
+    },
+  }));
+  const outputs = await createChance().generate(inputs, { maxTokens: 8, temperature: 0, topP: 1, seed: 5 });
+  const floor: number[] = [];
+  outputs.forEach(([out], i) => {
+    const boxes = JSON.parse(out!.text) as { bbox_2d: number[]; label: string }[];
+    t.deepEqual(boxes.map((b) => b.label), i % 2 ? ['floor', 'chair'] : ['floor']);
+    for (const { bbox_2d: [x1, y1, x2, y2] } of boxes) t.true(0 <= x1! && x1! <= x2! && x2! <= frame.width && 0 <= y1! && y1! <= y2! && y2! <= frame.height);
+    const [x1, y1, x2, y2] = boxes[0]!.bbox_2d as [number, number, number, number];
+    floor.push(((x2 - x1) * (y2 - y1)) / (frame.width * frame.height));
+    if (i % 2 === 0) t.is(scoreAnswer(out!.text, inputs[i]!.reference!).score, floor.at(-1)!, 'IoU with the whole frame is the area share');
+  });
+  // E[|u - v|] = 1/3 for u, v ~ U[0, 1), independently in x and y; E[|u - v|^2] = 1/6, so the variance is 1/36 - 1/81
+  const mean = floor.reduce((a, b) => a + b, 0) / n;
+  const sigma = Math.sqrt((1 / 36 - 1 / 81) / n);
+  t.log(`area share of a chance box: ${mean.toFixed(4)} vs ${(1 / 9).toFixed(4)} (sigma ${sigma.toFixed(4)})`);
+  t.true(Math.abs(mean - 1 / 9) < 4 * sigma);
+});
+
 test('answers depend only on (seed, row id, completion): batching and order do not matter', async (t) => {
   const policy = createChance();
   const input = (id: string): PolicyInput => ({ prompt: 'q', images: [], reference: { id, task: 'n', answer: '10', answerKind: 'number' } });
