@@ -21,12 +21,15 @@ import { chanceBoxes, numericTruth, optionLetters, referenceOf } from '../../lib
 
 const PLUGIN_NAME = 'model-chance';
 export const MODEL_ID = 'chance';
+/** Bumped whenever an answer rule changes, so saved predictions of the old rule are not reused. */
+const RULES_VERSION = 2;
 
 export function createChance(): Policy {
   return {
     id: MODEL_ID,
-    // answers depend only on the sampling seed and the rows, both recorded beside the predictions
-    fingerprint: () => contentHash(MODEL_ID),
+    // answers depend only on the sampling seed and the rows, both recorded beside the predictions;
+    // the version retires predictions saved by an earlier rule (localization answered `[]` before version 2)
+    fingerprint: () => contentHash(`${MODEL_ID}:${RULES_VERSION}`),
     async generate(inputs, sampling) {
       return inputs.map((input) => {
         const reference = referenceOf(input, MODEL_ID);
