@@ -10,7 +10,7 @@
  */
 import { createRandom, type Box2D, type Random } from '../../core/index.ts';
 import type { AnswerKey } from './answer.ts';
-import { imageSizeOf, localizationScore, truthBoxes, type ImageSize } from './iou.ts';
+import { imageSizeOf, localizationScore, truthBoxes, type ImageSize, type LabeledBox } from './iou.ts';
 import { MRA_THRESHOLDS } from './mra.ts';
 
 /** One possible accuracy reward of a chance answer and its probability. */
@@ -42,10 +42,15 @@ const NUMERIC: readonly ChanceOutcome[] = (() => {
  */
 export function chanceBoxes(key: AnswerKey, random: Random, where = 'answer'): string {
   const truth = truthBoxes(key.answer, where);
-  const frame: ImageSize = imageSizeOf(key.facts) ?? {
-    width: Math.max(...truth.map((t) => t.box[2])),
-    height: Math.max(...truth.map((t) => t.box[3])),
-  };
+  return randomBoxes(truth, frameOf(truth, key.facts), random);
+}
+
+/** The image the boxes refer to: the size the facts record, else the smallest frame holding every ground-truth box. */
+const frameOf = (truth: readonly LabeledBox[], facts: AnswerKey['facts']): ImageSize =>
+  imageSizeOf(facts) ?? { width: Math.max(...truth.map((t) => t.box[2])), height: Math.max(...truth.map((t) => t.box[3])) };
+
+/** One box per ground-truth label, corners uniform over the frame, as grounding JSON. */
+function randomBoxes(truth: readonly LabeledBox[], frame: ImageSize, random: Random): string {
   const span = (extent: number) => [random.next() * extent, random.next() * extent].sort((a, b) => a - b).map((v) => Math.round(v));
   return JSON.stringify(
     truth.map(({ label }) => {
@@ -68,10 +73,9 @@ export function chanceOutcomes(key: AnswerKey): readonly ChanceOutcome[] {
   if (key.answerKind === 'boxes') {
     const random = createRandom(0, `chance-boxes:${key.answer}`);
     const truth = truthBoxes(key.answer, 'chance');
-    return Array.from({ length: BOX_DRAWS }, () => ({
-      reward: localizationScore(chanceBoxes(key, random, 'chance'), truth, imageSizeOf(key.facts)),
-      p: 1 / BOX_DRAWS,
-    }));
+    const frame = frameOf(truth, key.facts);
+    const size = imageSizeOf(key.facts);
+    return Array.from({ length: BOX_DRAWS }, () => ({ reward: localizationScore(randomBoxes(truth, frame, random), truth, size), p: 1 / BOX_DRAWS }));
   }
   return [{ reward: 0, p: 1 }];
 }
