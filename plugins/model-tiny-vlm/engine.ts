@@ -130,6 +130,12 @@ export class Engine {
     const merged = rows / 4;
     const hidden = relu(this.gemm(normed, this.w('vision.merge1'), merged, 4 * vd, dim));
     const out = this.gemm(hidden, this.w('vision.merge2'), merged, dim, dim);
+    const slot = this.w('vision.slot');
+    const slots = patches / 4;
+    for (let r = 0; r < merged; r++) {
+      const from = (r % slots) * dim;
+      for (let c = 0; c < dim; c++) out[r * dim + c]! += slot[from + c]!;
+    }
     return { pixels, embedded, inv, normed, hidden, out };
   }
 
@@ -267,6 +273,8 @@ export class Engine {
     const patches = patchesPerImage(image);
     const rows = images * patches;
     const merged = rows / 4;
+    const dSlot = this.g(grads, 'vision.slot');
+    for (let r = 0; r < merged; r++) addInto(dSlot, dOut.subarray(r * dim, (r + 1) * dim), (r % (patches / 4)) * dim);
     this.addWeightGrad(this.g(grads, 'vision.merge2'), t.hidden, dOut, merged, dim, dim);
     const dHidden = this.gemm(dOut, this.w('vision.merge2'), merged, dim, dim, false, true);
     for (let i = 0; i < dHidden.length; i++) if (t.hidden[i]! <= 0) dHidden[i] = 0;

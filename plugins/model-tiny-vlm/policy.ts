@@ -342,13 +342,16 @@ function ungroup(groups: SequenceGroup[], members: number[][], shards: number[][
   return out;
 }
 
+/** Parameters added after checkpoints were first written: an earlier checkpoint computes as if they were zero. */
+const ADDED_LATER = new Set(['vision.slot']);
+
 /** Weights of a checkpoint in `specs` order, checked against the specs' shapes. */
 export async function readWeights(dir: string, specs: ParamSpec[]): Promise<Float32Array[]> {
   const file = checkpointFile(dir, WEIGHTS_FILE, LEGACY_WEIGHTS_FILE);
   const { tensors } = await readTensorFile(file);
   return specs.map((s) => {
-    const data = tensors.get(s.name);
     const size = s.shape.reduce((a, b) => a * b, 1);
+    const data = tensors.get(s.name) ?? (ADDED_LATER.has(s.name) ? new Float32Array(size) : undefined);
     if (!data || data.length !== size) throw new Error(`${file}: parameter "${s.name}" is missing or not of shape [${s.shape}]`);
     return data;
   });

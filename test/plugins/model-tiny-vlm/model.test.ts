@@ -4,7 +4,7 @@ import { Engine } from '../../../plugins/model-tiny-vlm/engine.ts';
 import { jsKernels } from '../../../plugins/model-tiny-vlm/kernels.ts';
 import { evenlySpaced } from '../../../plugins/model-tiny-vlm/model.ts';
 import { samplePrompt } from '../../../lib/prompts/index.ts';
-import { nllObjective, readTensorFile } from '../../../lib/training/index.ts';
+import { nllObjective, readTensorFile, writeTensorFile } from '../../../lib/training/index.ts';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tempDir } from '../../helpers/temp.ts';
 import { writeToyDataset } from '../../helpers/toy-dataset.ts';
@@ -137,6 +137,21 @@ test.serial('a checkpoint of the earlier format (policy.json format 1, weights.b
   t.regex(logs.join('\n'), /format 1, weights\.bin\) and records no runtime options: loading it with the defaults/);
   writeFileSync(`${dir}/ckpt/policy.json`, JSON.stringify({ backend: 'tiny-vlm', format: 7 }));
   await t.throwsAsync(tinyVlmBackend().load!(`${dir}/ckpt`, { seed: 0, log }), { message: /policy\.json: tiny-vlm checkpoint format 7; this release reads formats 1 and 2/ });
+});
+
+test.serial('a checkpoint from before vision.slot loads with the slot at zero (the model it was trained as)', async (t) => {
+  const dir = tempDir(t);
+  const dataset = await writeToyDataset(dir, { count: 2, images: [1, 1] });
+  const policy = (await tinyVlmBackend().create(TINY, { seed: 3, dataset, log })) as TinyVlmPolicy;
+  await policy.save(`${dir}/ckpt`);
+  const { tensors } = await readTensorFile(`${dir}/ckpt/model.safetensors`);
+  const kept = policy.model.specs.filter((s) => s.name !== 'vision.slot').map((s) => ({ name: s.name, shape: s.shape, data: tensors.get(s.name)! }));
+  await writeTensorFile(`${dir}/ckpt/model.safetensors`, kept);
+  const loaded = (await tinyVlmBackend().load!(`${dir}/ckpt`, { seed: 0, log })) as TinyVlmPolicy;
+  for (const p of loaded.parameters()) {
+    if (p.name === 'vision.slot') t.true(p.value.length > 0 && p.value.every((v) => v === 0), 'the slot is zero');
+    else t.deepEqual(Array.from(p.value), Array.from(tensors.get(p.name)!), p.name);
+  }
 });
 
 test.serial('the fingerprint is a content hash: the same for the policy in memory and its loaded checkpoint, another after a step', async (t) => {
