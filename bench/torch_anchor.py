@@ -63,7 +63,8 @@ class Model:
         x = pixels @ p["vision.patch"]
         x = (x.view(images, patches, -1) + p["vision.pos"]).view(images * patches, -1)
         x = rms_norm(x, p["vision.norm"]).view(images * patches // 4, -1)
-        return torch.relu(x @ p["vision.merge1"]) @ p["vision.merge2"]
+        x = torch.relu(x @ p["vision.merge1"]) @ p["vision.merge2"]
+        return (x.view(images, patches // 4, -1) + p["vision.slot"]).view(images * patches // 4, -1)
 
     def embed(self, b, p=None):
         p = p or self.p

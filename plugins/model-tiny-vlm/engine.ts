@@ -13,7 +13,7 @@
 import type { DecodeCache, Kernels, LayerOut, LayerWeights, Segment } from './kernels.ts';
 import { addInto, Arena, relu, rmsNorm, rmsNormBackward, type Alloc } from './loops.ts';
 import type { Batch, ParamSpec, TinyVlmConfig } from './model.ts';
-import { normalisePixels, patchSize, patchesPerImage } from './vision.ts';
+import { normalisePixels, patchSize, patchesPerImage, tokensPerImage } from './vision.ts';
 
 /** Start of each parameter in the flat array, and the total size. */
 export function paramOffsets(specs: ParamSpec[]): { offsets: Map<string, [number, number]>; size: number } {
@@ -131,7 +131,7 @@ export class Engine {
     const hidden = relu(this.gemm(normed, this.w('vision.merge1'), merged, 4 * vd, dim));
     const out = this.gemm(hidden, this.w('vision.merge2'), merged, dim, dim);
     const slot = this.w('vision.slot');
-    const slots = patches / 4;
+    const slots = tokensPerImage(image);
     for (let r = 0; r < merged; r++) {
       const from = (r % slots) * dim;
       for (let c = 0; c < dim; c++) out[r * dim + c]! += slot[from + c]!;
@@ -274,7 +274,7 @@ export class Engine {
     const rows = images * patches;
     const merged = rows / 4;
     const dSlot = this.g(grads, 'vision.slot');
-    for (let r = 0; r < merged; r++) addInto(dSlot, dOut.subarray(r * dim, (r + 1) * dim), (r % (patches / 4)) * dim);
+    for (let r = 0; r < merged; r++) addInto(dSlot, dOut.subarray(r * dim, (r + 1) * dim), (r % tokensPerImage(image)) * dim);
     this.addWeightGrad(this.g(grads, 'vision.merge2'), t.hidden, dOut, merged, dim, dim);
     const dHidden = this.gemm(dOut, this.w('vision.merge2'), merged, dim, dim, false, true);
     for (let i = 0; i < dHidden.length; i++) if (t.hidden[i]! <= 0) dHidden[i] = 0;
