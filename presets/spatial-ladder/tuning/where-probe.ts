@@ -65,7 +65,8 @@ export async function wherePolicy(dir: string, examples: WhereExample[], options
     manifest: {},
     samples: examples.map((e, i) => ({ id: `s${i}`, task: 'where', modality: 'single-image', scene: 's', question: e.input.prompt, answer: e.completion, answerKind: 'text', media: { images: e.input.images }, split: 'train' })),
   };
-  return (await tinyVlmBackend().create({ workers: 1, maxLength: 64, ...options }, { seed, dataset, log: () => {} })) as TinyVlmPolicy;
+  const fromBase = typeof options.base === 'string' && options.base !== 'none'; // a base fixes the architecture
+  return (await tinyVlmBackend().create({ workers: 1, ...(fromBase ? {} : { maxLength: 64 }), ...options }, { seed, dataset, log: () => {} })) as TinyVlmPolicy;
 }
 
 /** Share of `held` answered right, greedy. */
