@@ -274,7 +274,8 @@ export class Engine {
     const rows = images * patches;
     const merged = rows / 4;
     const dSlot = this.g(grads, 'vision.slot');
-    for (let r = 0; r < merged; r++) addInto(dSlot, dOut.subarray(r * dim, (r + 1) * dim), (r % tokensPerImage(image)) * dim);
+    const slots = tokensPerImage(image);
+    for (let r = 0; r < merged; r++) addInto(dSlot, dOut.subarray(r * dim, (r + 1) * dim), (r % slots) * dim);
     this.addWeightGrad(this.g(grads, 'vision.merge2'), t.hidden, dOut, merged, dim, dim);
     const dHidden = this.gemm(dOut, this.w('vision.merge2'), merged, dim, dim, false, true);
     for (let i = 0; i < dHidden.length; i++) if (t.hidden[i]! <= 0) dHidden[i] = 0;

@@ -1,6 +1,6 @@
 /**
  * Can tiny-vlm learn *where* a thing is in an image? Coloured squares on a
- * grey ground at random places; the model (random weights, or `--base`) is
+ * grey ground at random places; the model (random weights, or a base) is
  * taught whether the asked square's centre is in the left or the right half
  * and scored on images it was not trained on (chance 0.5).
  *
@@ -92,7 +92,7 @@ async function main([squares = '1', steps = '600', lr = '1e-3', base]: string[])
   try {
     const examples = await whereExamples(dir, 1200, { squares: Number(squares) });
     const [train, held] = [examples.slice(0, 1000), examples.slice(1000)];
-    const policy = await wherePolicy(dir, examples, base ? { base } : { base: 'none' });
+    const policy = await wherePolicy(dir, examples, base ? { base } : {});
     console.log(`${squares} square(s), ${train.length} training images, ${held.length} held out (chance 0.5)`);
     await trainWhere(policy, train, Number(steps), Number(lr), async (step) => {
       if (step % 100 === 0) console.log(`step ${step}: held-out accuracy ${(await whereAccuracy(policy, held)).toFixed(3)}`);
