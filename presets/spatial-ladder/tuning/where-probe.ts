@@ -6,18 +6,25 @@
  *
  * With one square this is position alone; with four (red, green, blue,
  * yellow, "Where is the blue box?") the model must also find the named one
- * among others: the binding every spatial question needs.
- *
- *   npx tsx presets/spatial-ladder/tuning/where-probe.ts [squares=1] [steps=600] [lr=1e-3] [base]
+ * among others: the binding every spatial question needs. Usage: `USAGE`
+ * below (`--help`).
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { createRandom, type Dataset, type PolicyInput } from '../../../core/index.ts';
 import { tinyVlmBackend, type TinyVlmPolicy } from '../../../plugins/model-tiny-vlm/index.ts';
 import { AdamW, nllObjective } from '../../../lib/training/index.ts';
+
+const USAGE = `usage:
+  npx tsx presets/spatial-ladder/tuning/where-probe.ts [squares=1] [steps=600] [lr=1e-3] [base]
+    [--train N]              distinct training images (default 1000, cycled through)
+    [--batch N]              examples per step (default 16)
+    [--set key=value]...     model.options (architecture: layers=6, imageWidth=112, ...)
+    [--then squares:steps]... further phases on other square counts (a curriculum)`;
 
 const COLOURS = { red: [214, 39, 40], green: [44, 160, 44], blue: [31, 119, 180], yellow: [245, 216, 0] } as const;
 type Colour = keyof typeof COLOURS;
@@ -75,28 +82,55 @@ export async function whereAccuracy(policy: TinyVlmPolicy, held: WhereExample[])
   return held.filter((e, i) => answers[i]![0]!.text.trim() === e.completion).length / held.length;
 }
 
-/** `steps` AdamW steps of 16 examples (cycling through `train`), calling `each` after every step. */
-export async function trainWhere(policy: TinyVlmPolicy, train: WhereExample[], steps: number, lr: number, each?: (step: number) => Promise<void>): Promise<void> {
+/** `steps` AdamW steps of `batch` examples (cycling through `train`), calling `each` after every step. */
+export async function trainWhere(policy: TinyVlmPolicy, train: WhereExample[], steps: number, lr: number, each?: (step: number) => Promise<void>, batch = 16): Promise<void> {
   const optimizer = new AdamW(policy.parameters());
   for (let step = 1; step <= steps; step++) {
-    const batch = Array.from({ length: 16 }, (_, k) => train[((step - 1) * 16 + k) % train.length]!);
-    const { completionTokens } = await policy.accumulate(batch, nllObjective);
+    const examples = Array.from({ length: batch }, (_, k) => train[((step - 1) * batch + k) % train.length]!);
+    const { completionTokens } = await policy.accumulate(examples, nllObjective);
     await optimizer.step(lr, { scale: 1 / completionTokens, maxGradNorm: 1 });
     policy.commit();
     await each?.(step);
   }
 }
 
-async function main([squares = '1', steps = '600', lr = '1e-3', base]: string[]) {
+async function main(argv: string[]) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { help: { type: 'boolean', default: false }, train: { type: 'string', default: '1000' }, batch: { type: 'string', default: '16' }, set: { type: 'string', multiple: true, default: [] }, then: { type: 'string', multiple: true, default: [] } },
+  });
+  if (values.help) return void console.log(USAGE);
+  const [squares = '1', steps = '600', lr = '1e-3', base] = positionals;
+  const trainCount = Number(values.train);
+  const batch = Number(values.batch);
+  if (!Number.isInteger(batch) || batch < 1) throw new Error(`--batch: expected a positive integer, got "${values.batch}"`);
+  if (!Number.isInteger(trainCount) || trainCount < 1) throw new Error(`--train: expected a positive integer, got "${values.train}"`);
+  const options: Record<string, unknown> = base ? { base } : {};
+  for (const pair of values.set) {
+    const [key, value] = pair.split('=');
+    if (!key || value === undefined) throw new Error(`--set: expected key=value, got "${pair}"`);
+    options[key] = Number.isNaN(Number(value)) ? value : Number(value);
+  }
+  const phases = [`${squares}:${steps}`, ...values.then].map((phase) => {
+    const [n, k] = phase.split(':').map(Number);
+    if (!Number.isInteger(n) || !Number.isInteger(k) || n! < 1 || n! > 4 || k! < 1) throw new Error(`phase "${phase}": expected squares:steps, squares 1-4`);
+    return { squares: n!, steps: k! };
+  });
   const dir = mkdtempSync(join(tmpdir(), 'where-probe-'));
   try {
-    const examples = await whereExamples(dir, 1200, { squares: Number(squares) });
-    const [train, held] = [examples.slice(0, 1000), examples.slice(1000)];
-    const policy = await wherePolicy(dir, examples, base ? { base } : {});
-    console.log(`${squares} square(s), ${train.length} training images, ${held.length} held out (chance 0.5)`);
-    await trainWhere(policy, train, Number(steps), Number(lr), async (step) => {
-      if (step % 100 === 0) console.log(`step ${step}: held-out accuracy ${(await whereAccuracy(policy, held)).toFixed(3)}`);
-    });
+    const sets = new Map<number, WhereExample[]>();
+    for (const { squares: n } of phases)
+      if (!sets.has(n)) sets.set(n, await whereExamples(join(dir, String(n)), trainCount + 200, { squares: n, seed: 3 + sets.size }));
+    const policy = await wherePolicy(dir, [...sets.values()].flat(), options);
+    for (const phase of phases) {
+      const examples = sets.get(phase.squares)!;
+      const [train, held] = [examples.slice(0, trainCount), examples.slice(trainCount)];
+      console.log(`${phase.squares} square(s), ${phase.steps} steps of ${batch} at lr ${lr}, ${train.length} training images, ${held.length} held out (chance 0.5)`);
+      await trainWhere(policy, train, phase.steps, Number(lr), async (step) => {
+        if (step % 100 === 0) console.log(`step ${step}: held-out accuracy ${(await whereAccuracy(policy, held)).toFixed(3)}`);
+      }, batch);
+    }
     await policy.dispose?.();
   } finally {
     rmSync(dir, { recursive: true, force: true });
