@@ -78,8 +78,20 @@ export async function wherePolicy(dir: string, examples: WhereExample[], options
 
 /** Share of `held` answered right, greedy. */
 export async function whereAccuracy(policy: TinyVlmPolicy, held: WhereExample[]): Promise<number> {
+  return (await whereScores(policy, held)).all;
+}
+
+/** Share of `held` answered right, greedy: in all and per asked colour (a model that binds one colour of four scores about 0.625). */
+export async function whereScores(policy: TinyVlmPolicy, held: WhereExample[]): Promise<{ all: number; byColour: Record<string, number> }> {
   const answers = await policy.generate(held.map((e) => e.input), { n: 1, temperature: 0, topP: 1, seed: 0, maxTokens: 3 });
-  return held.filter((e, i) => answers[i]![0]!.text.trim() === e.completion).length / held.length;
+  const tally = new Map<string, [number, number]>();
+  held.forEach((e, i) => {
+    const colour = /the (\w+) box/.exec(e.input.prompt)![1]!;
+    const [right, total] = tally.get(colour) ?? [0, 0];
+    tally.set(colour, [right + Number(answers[i]![0]!.text.trim() === e.completion), total + 1]);
+  });
+  const byColour = Object.fromEntries([...tally].sort().map(([colour, [right, total]]) => [colour, right / total]));
+  return { all: [...tally.values()].reduce((n, [right]) => n + right, 0) / held.length, byColour };
 }
 
 /** `steps` AdamW steps of `batch` examples (cycling through `train`), calling `each` after every step. */
@@ -128,7 +140,9 @@ async function main(argv: string[]) {
       const [train, held] = [examples.slice(0, trainCount), examples.slice(trainCount)];
       console.log(`${phase.squares} square(s), ${phase.steps} steps of ${batch} at lr ${lr}, ${train.length} training images, ${held.length} held out (chance 0.5)`);
       await trainWhere(policy, train, phase.steps, Number(lr), async (step) => {
-        if (step % 100 === 0) console.log(`step ${step}: held-out accuracy ${(await whereAccuracy(policy, held)).toFixed(3)}`);
+        if (step % 100 !== 0) return;
+        const { all, byColour } = await whereScores(policy, held);
+        console.log(`step ${step}: held-out accuracy ${all.toFixed(3)} (${Object.entries(byColour).map(([c, a]) => `${c} ${a.toFixed(2)}`).join(', ')})`);
       }, batch);
     }
     await policy.dispose?.();
