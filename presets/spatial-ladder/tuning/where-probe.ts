@@ -32,6 +32,8 @@ type Colour = keyof typeof COLOURS;
 export interface WhereExample {
   input: PolicyInput;
   completion: 'left' | 'right';
+  /** The colour asked about. */
+  colour: Colour;
 }
 
 /** `count` images of `squares` non-overlapping squares (sides 1/11-1/6 of the width) on grey 170, written to `dir`; same seed, same images. */
@@ -60,7 +62,7 @@ export async function whereExamples(dir: string, count: number, { squares = 1, s
     const path = join(dir, `${i}.png`);
     await sharp({ create: { width, height, channels: 3, background: { r: 170, g: 170, b: 170 } } }).composite(layers).png().toFile(path);
     const asked = placed[random.int(placed.length)]!;
-    out.push({ input: { prompt: `Where is the ${asked.colour} box?`, images: [path] }, completion: asked.x + asked.side / 2 < width / 2 ? 'left' : 'right' });
+    out.push({ input: { prompt: `Where is the ${asked.colour} box?`, images: [path] }, completion: asked.x + asked.side / 2 < width / 2 ? 'left' : 'right', colour: asked.colour });
   }
   return out;
 }
@@ -84,14 +86,13 @@ export async function whereAccuracy(policy: TinyVlmPolicy, held: WhereExample[])
 /** Share of `held` answered right, greedy: in all and per asked colour (a model that binds one colour of four scores about 0.625). */
 export async function whereScores(policy: TinyVlmPolicy, held: WhereExample[]): Promise<{ all: number; byColour: Record<string, number> }> {
   const answers = await policy.generate(held.map((e) => e.input), { n: 1, temperature: 0, topP: 1, seed: 0, maxTokens: 3 });
-  const tally = new Map<string, [number, number]>();
-  held.forEach((e, i) => {
-    const colour = /the (\w+) box/.exec(e.input.prompt)![1]!;
-    const [right, total] = tally.get(colour) ?? [0, 0];
-    tally.set(colour, [right + Number(answers[i]![0]!.text.trim() === e.completion), total + 1]);
-  });
-  const byColour = Object.fromEntries([...tally].sort().map(([colour, [right, total]]) => [colour, right / total]));
-  return { all: [...tally.values()].reduce((n, [right]) => n + right, 0) / held.length, byColour };
+  const right = held.map((e, i) => answers[i]![0]!.text.trim() === e.completion);
+  const share = (keep: (e: WhereExample) => boolean) => {
+    const rows = held.flatMap((e, i) => (keep(e) ? [right[i]!] : []));
+    return rows.filter(Boolean).length / rows.length;
+  };
+  const asked = [...new Set(held.map((e) => e.colour))].sort();
+  return { all: share(() => true), byColour: Object.fromEntries(asked.map((colour) => [colour, share((e) => e.colour === colour)])) };
 }
 
 /** `steps` AdamW steps of `batch` examples (cycling through `train`), calling `each` after every step. */
@@ -114,10 +115,13 @@ async function main(argv: string[]) {
   });
   if (values.help) return void console.log(USAGE);
   const [squares = '1', steps = '600', lr = '1e-3', base] = positionals;
-  const trainCount = Number(values.train);
-  const batch = Number(values.batch);
-  if (!Number.isInteger(batch) || batch < 1) throw new Error(`--batch: expected a positive integer, got "${values.batch}"`);
-  if (!Number.isInteger(trainCount) || trainCount < 1) throw new Error(`--train: expected a positive integer, got "${values.train}"`);
+  const positive = (flag: string, text: string) => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${flag}: expected a positive integer, got "${text}"`);
+    return n;
+  };
+  const trainCount = positive('train', values.train);
+  const batch = positive('batch', values.batch);
   const options: Record<string, unknown> = base ? { base } : {};
   for (const pair of values.set) {
     const [key, value] = pair.split('=');
