@@ -387,7 +387,10 @@ async function walk(ladder: Ladder, curriculum: StageEntry[], run: RunDirectory,
           seed: config.seed,
           dir,
           resume: !!opts.resume && existsSync(dir),
-          emit: (metrics) => emit({ event: 'step', stage: entry.name, ...metrics }),
+          emit: (metrics, { replay = false } = {}) => {
+            const event = { event: 'step', stage: entry.name, ...metrics };
+            if (!replay || !run.recorded(event)) emit(event);
+          },
           progress: ladder.progress.bind(ladder),
           log,
           signal: opts.signal,

@@ -526,7 +526,13 @@ export interface StageContext {
   dir: string;
   /** True under `ladder run --resume`: continue from the last checkpoint in `dir`, if any. */
   resume: boolean;
-  emit: (metrics: Record<string, unknown>) => void;
+  /**
+   * Record one training step's metrics (`step` and what the stage measures).
+   * With `replay`, a step an earlier process of this run already recorded is
+   * left as it was: a stage resumed from a checkpoint may replay the steps up
+   * to it, filling only those a kill kept from being recorded.
+   */
+  emit: (metrics: Record<string, unknown>, options?: { replay?: boolean }) => void;
   progress: ProgressFactory;
   log: (message: string) => void;
   signal?: AbortSignal;

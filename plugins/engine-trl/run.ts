@@ -148,6 +148,9 @@ export async function runTrl(ctx: StageContext, accelerate: AccelerateSettings, 
         progress = ctx.progress(label, Number(event.total));
         progress.tick(at);
         if (at > 0) ctx.log(`${ctx.entry.name}: resumed at step ${at} of ${event.total}`);
+      } else if (event.event === 'step' && event.replay) {
+        const { event: _e, total: _t, replay: _r, ...metrics } = event;
+        ctx.emit(metrics, { replay: true });
       } else if (event.event === 'step') {
         const { event: _e, total: _t, ...metrics } = event;
         ctx.emit(metrics);

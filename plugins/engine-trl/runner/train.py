@@ -62,6 +62,12 @@ def make_callback(device):
             self.last_tokens = None
             if state.is_world_process_zero:
                 emit("start", step=state.global_step, total=state.max_steps, world=args.world_size)
+                # a resumed run: the steps its checkpoint logged, for those the killed framework never read
+                for logs in state.log_history:
+                    if "step" in logs and "train_runtime" not in logs:
+                        metrics = ladder_metrics(logs)
+                        metrics.pop("num_tokens", None)
+                        emit("step", step=logs["step"], total=state.max_steps, backend=f"trl/{device}", replay=True, **metrics)
 
         def on_log(self, args, state, control, logs=None, **kwargs):
             if not state.is_world_process_zero or not logs:

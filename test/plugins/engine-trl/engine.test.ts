@@ -8,7 +8,7 @@
  */
 import test from 'ava';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readJsonLines, SPATIAL_TASKS, type MetricEvent } from '../../../core/index.ts';
@@ -241,6 +241,14 @@ test.serial('SIGINT is forwarded to the runner; SIGKILL mid-stage, then --resume
   };
   const newest = Math.max(...readdirSync(trl).filter(complete).map((f) => /^checkpoint-(\d+)$/.exec(f)?.[1]).filter(Boolean).map(Number));
   t.true(newest >= 2 && newest < 6, `killed mid-stage (newest checkpoint ${newest})`);
+  // the kill may land after the runner logged the checkpoint's step but before the framework read it:
+  // make that so (drop the step from metrics.jsonl); the resume replays it from the checkpoint's log history
+  const metricsFile = join(dir, 'runs', 'killed', 'metrics.jsonl');
+  const lines = readFileSync(metricsFile, 'utf8').split('\n').filter(Boolean);
+  const stepOf = (line: string) => ((e: MetricEvent) => (e.event === 'step' ? Number(e.step) : -1))(JSON.parse(line));
+  const cut = lines.findIndex((l) => stepOf(l) >= newest);
+  const kept = cut < 0 ? lines : lines.slice(0, cut);
+  writeFileSync(metricsFile, kept.map((l) => `${l}\n`).join(''));
   const resumed = ladder(dir, ['train', '-c', config, '--resume']);
   t.is(resumed.status, 0, resumed.stderr.slice(-3000));
   t.regex(resumed.stderr, new RegExp(`resuming from .*checkpoint-${newest}\\b`));
@@ -248,6 +256,8 @@ test.serial('SIGINT is forwarded to the runner; SIGKILL mid-stage, then --resume
   const a = curve('whole');
   const b = curve('killed');
   t.deepEqual([...b.keys()].sort(), [1, 2, 3, 4, 5, 6]);
+  const after = readFileSync(metricsFile, 'utf8').split('\n');
+  t.deepEqual(after.slice(0, kept.length), kept, 'the steps recorded before the kill are kept as they were, not replayed over');
   for (const [step, loss] of a) t.true(Math.abs(loss - b.get(step)!) < 1e-5, `step ${step}: ${loss} vs ${b.get(step)}`);
   const weights = (name: string) => readFileSync(join(dir, 'runs', name, 'stages', '1-understanding', 'final', 'model.safetensors'));
   t.true(weights('whole').equals(weights('killed')), 'the same final weights');
