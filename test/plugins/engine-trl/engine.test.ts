@@ -245,7 +245,10 @@ test.serial('SIGINT is forwarded to the runner; SIGKILL mid-stage, then --resume
   // make that so (drop the step from metrics.jsonl); the resume replays it from the checkpoint's log history
   const metricsFile = join(dir, 'runs', 'killed', 'metrics.jsonl');
   const lines = readFileSync(metricsFile, 'utf8').split('\n').filter(Boolean);
-  const stepOf = (line: string) => ((e: MetricEvent) => (e.event === 'step' ? Number(e.step) : -1))(JSON.parse(line));
+  const stepOf = (line: string) => {
+    const event = JSON.parse(line) as MetricEvent;
+    return event.event === 'step' ? Number(event.step) : -1;
+  };
   const cut = lines.findIndex((l) => stepOf(l) >= newest);
   const kept = cut < 0 ? lines : lines.slice(0, cut);
   writeFileSync(metricsFile, kept.map((l) => `${l}\n`).join(''));
