@@ -217,8 +217,12 @@ export class OpenAIChatPolicy implements Policy {
     if (apiKey) headers.authorization = `Bearer ${apiKey}`;
     const payload = JSON.stringify(body);
     const fail = (why: string) => new AnswerError(`POST ${this.url}: ${why}`);
+    const spent = (why: string, attempts: number) =>
+      fail(`${why} (gave up after ${attempts} attempts: the input's time budget of ${seconds(rowTimeoutMs)} (rowTimeoutMs) is spent)`);
+    let last: string | undefined; // why the previous attempt failed
     for (let attempt = 0; ; attempt++) {
       const timeout = Math.max(1, Math.min(timeoutMs, deadline - Date.now()));
+      const cut = timeout < timeoutMs; // this attempt has only what is left of the input's budget
       let why: string;
       let asked: number | undefined;
       try {
@@ -237,13 +241,15 @@ export class OpenAIChatPolicy implements Policy {
         asked = retryAfterMs(response.headers);
       } catch (error) {
         if (error instanceof AnswerError) throw error;
+        // the budget ran out during the attempt: report why the attempts before it failed
+        if (cut && (error as Error).name === 'TimeoutError') throw spent(last ?? `no complete answer within ${seconds(rowTimeoutMs)}`, attempt + 1);
         why = describe(error, timeout);
       }
+      last = why;
       if (attempt >= maxRetries) throw fail(`${why} (gave up after ${attempt + 1} attempts)`);
       const backoff = Math.min(retryMaxMs, retryBaseMs * 2 ** attempt);
       const wait = asked === undefined ? backoff : Math.min(asked, retryMaxMs);
-      if (Date.now() + wait >= deadline)
-        throw fail(`${why} (gave up after ${attempt + 1} attempts: the input's time budget of ${seconds(rowTimeoutMs)} (rowTimeoutMs) is spent)`);
+      if (Date.now() + wait >= deadline) throw spent(why, attempt + 1);
       const capped = asked !== undefined && asked > retryMaxMs ? ` (the server asked for ${seconds(asked)}; capped by retryMaxMs)` : '';
       this.log(`openai: ${why}; retrying in ${seconds(wait)}${capped} (attempt ${attempt + 2} of ${maxRetries + 1})`);
       await sleep(wait);

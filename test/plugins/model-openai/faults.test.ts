@@ -81,10 +81,24 @@ test('a row\'s attempts and waits stop at rowTimeoutMs', async (t) => {
     res.end('overloaded');
   });
   const run = await elapsed(new OpenAIChatPolicy(settings(baseURL, { maxRetries: 100, retryMaxMs: 1000, rowTimeoutMs: 1000 })).generate(one, sampling));
-  t.regex(run.error!.message, /HTTP 503: overloaded \(gave up after \d attempts: the input's time budget of 1\.0s \(rowTimeoutMs\) is spent\)/);
+  // a loaded machine may spend the budget inside an attempt: the message still names the server's failure, or the budget
+  t.regex(run.error!.message, /(HTTP 503: overloaded|no complete answer within 1\.0s) \(gave up after \d attempts: the input's time budget of 1\.0s \(rowTimeoutMs\) is spent\)/);
   // 1 when a loaded machine spends the budget on the first attempt; never the unbounded 101
   t.true(requests.length >= 1 && requests.length <= 4, `${requests.length} requests (unbounded: 101)`);
   t.true(run.ms < 20_000, `${run.ms} ms (unbounded: 100 x 0.3 s)`);
+});
+
+test('an attempt cut by the end of the input\'s budget: the error says why the attempts failed, not that the cut attempt timed out', async (t) => {
+  // the first answer is a 503 asking to retry in 0.3 s; the retry never answers and is cut when the 1 s budget runs out
+  const { baseURL, requests } = await server(t, (_body, _req, res, index) => {
+    if (index > 1) return;
+    res.writeHead(503, { 'retry-after-ms': '300' });
+    res.end('overloaded');
+  });
+  const run = await elapsed(new OpenAIChatPolicy(settings(baseURL, { maxRetries: 100, retryMaxMs: 1000, rowTimeoutMs: 1000 })).generate(one, sampling));
+  t.is(requests.length, 2);
+  t.regex(run.error!.message, /HTTP 503: overloaded \(gave up after 2 attempts: the input's time budget of 1\.0s \(rowTimeoutMs\) is spent\)$/);
+  t.true(run.ms < 20_000, `${run.ms} ms`);
 });
 
 test('a body larger than maxResponseBytes is aborted while it streams, with or without a content-length', async (t) => {
