@@ -24,7 +24,8 @@ const USAGE = `usage:
     [--train N]              distinct training images (default 1000, cycled through)
     [--batch N]              examples per step (default 16)
     [--set key=value]...     model.options (architecture: layers=6, imageWidth=112, ...)
-    [--then squares:steps]... further phases on other square counts (a curriculum)`;
+    [--then squares:steps]... further phases on other square counts (a curriculum)
+    [--save DIR]             write the trained model there (a tiny-vlm checkpoint: model.options.base)`;
 
 const COLOURS = { red: [214, 39, 40], green: [44, 160, 44], blue: [31, 119, 180], yellow: [245, 216, 0] } as const;
 type Colour = keyof typeof COLOURS;
@@ -111,7 +112,7 @@ async function main(argv: string[]) {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { help: { type: 'boolean', default: false }, train: { type: 'string', default: '1000' }, batch: { type: 'string', default: '16' }, set: { type: 'string', multiple: true, default: [] }, then: { type: 'string', multiple: true, default: [] } },
+    options: { help: { type: 'boolean', default: false }, train: { type: 'string', default: '1000' }, batch: { type: 'string', default: '16' }, set: { type: 'string', multiple: true, default: [] }, then: { type: 'string', multiple: true, default: [] }, save: { type: 'string' } },
   });
   if (values.help) return void console.log(USAGE);
   const [squares = '1', steps = '600', lr = '1e-3', base] = positionals;
@@ -148,6 +149,10 @@ async function main(argv: string[]) {
         const { all, byColour } = await whereScores(policy, held);
         console.log(`step ${step}: held-out accuracy ${all.toFixed(3)} (${Object.entries(byColour).map(([c, a]) => `${c} ${a.toFixed(2)}`).join(', ')})`);
       }, batch);
+    }
+    if (values.save) {
+      await policy.save(values.save);
+      console.log(`saved -> ${values.save}`);
     }
     await policy.dispose?.();
   } finally {
