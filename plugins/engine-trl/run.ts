@@ -148,12 +148,10 @@ export async function runTrl(ctx: StageContext, accelerate: AccelerateSettings, 
         progress = ctx.progress(label, Number(event.total));
         progress.tick(at);
         if (at > 0) ctx.log(`${ctx.entry.name}: resumed at step ${at} of ${event.total}`);
-      } else if (event.event === 'step' && event.replay) {
-        const { event: _e, total: _t, replay: _r, ...metrics } = event;
-        ctx.emit(metrics, { replay: true });
       } else if (event.event === 'step') {
-        const { event: _e, total: _t, ...metrics } = event;
-        ctx.emit(metrics);
+        const { event: _e, total: _t, replay, ...metrics } = event;
+        ctx.emit(metrics, { replay: replay === true });
+        if (replay) return; // a step before the resume point: the progress bar starts after it
         const step = Number(event.step);
         progress?.tick(step - at, typeof event.loss === 'number' ? `loss ${event.loss.toFixed(3)}` : undefined);
         at = step;

@@ -79,11 +79,6 @@ export async function wherePolicy(dir: string, examples: WhereExample[], options
   return (await tinyVlmBackend().create({ workers: 1, ...(fromBase ? {} : { maxLength: 64 }), ...options }, { seed, dataset, log: () => {} })) as TinyVlmPolicy;
 }
 
-/** Share of `held` answered right, greedy. */
-export async function whereAccuracy(policy: TinyVlmPolicy, held: WhereExample[]): Promise<number> {
-  return (await whereScores(policy, held)).all;
-}
-
 /** Share of `held` answered right, greedy: in all and per asked colour (a model that binds one colour of four scores about 0.625). */
 export async function whereScores(policy: TinyVlmPolicy, held: WhereExample[]): Promise<{ all: number; byColour: Record<string, number> }> {
   const answers = await policy.generate(held.map((e) => e.input), { n: 1, temperature: 0, topP: 1, seed: 0, maxTokens: 3 });
