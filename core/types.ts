@@ -131,6 +131,12 @@ export interface SceneSource {
    * (the default) or 'skip' the scene and report it.
    */
   onBadScene?: 'stop' | 'skip';
+  /**
+   * Bump when the scenes this source produces change for the same options
+   * (a generator's new version): datasets built from it are keyed by it, so
+   * an older build is not reused.
+   */
+  version?: number | string;
   /** Scene ids in a stable order. */
   list(ctx: SourceContext): Promise<string[]>;
   load(sceneId: string, ctx: SourceContext): Promise<Scene>;

@@ -86,6 +86,7 @@ export function createProceduralSource(options: ProceduralOptions, id = 'procedu
   const source = {
     id,
     onBadScene: options.onBadScene ?? 'stop',
+    version: GENERATOR_VERSION,
     root: (ctx: Pick<SourceContext, 'seed' | 'cacheDir'>) => proceduralRoot(options, seedOf(ctx), ctx.cacheDir),
     async list() {
       return Array.from({ length: options.scenes }, (_, i) => sceneIdOf(first + i));

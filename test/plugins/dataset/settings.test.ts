@@ -34,6 +34,7 @@ test('the hash depends on content settings, not on key order or the worker count
   t.is(hash({ source: 'fixture' }), base, 'explicit defaults equal omitted ones');
   t.not(hash({ source: 'fixture', frames: 8 }), base);
   t.not(hash({ source: 'fixture' }, 8), base);
+  t.false('version' in datasetPlan(ladder, { source: 'fixture' }, 7, '/tmp/c').inputs.source, 'a source without a version adds none');
   t.is(datasetPlan(ladder, { source: 'fixture' }, 7, '/tmp/c').dir, `/tmp/c/datasets/${base}`);
   t.is(stableJson({ b: [1, { d: 1, c: 2 }], a: undefined }), '{"b":[1,{"c":2,"d":1}]}');
 });
