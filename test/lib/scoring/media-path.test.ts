@@ -1,8 +1,9 @@
 import test from 'ava';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { resolveInside } from '../../../lib/scoring/index.ts';
+import { resolveImage, resolveInside } from '../../../lib/scoring/index.ts';
 import { tempDir } from '../../helpers/temp.ts';
+import { writeImage } from './benchmark-files.ts';
 
 test('media paths cannot escape the benchmark root', (t) => {
   const dir = tempDir(t);
@@ -27,4 +28,24 @@ test('media paths cannot escape the benchmark root', (t) => {
   t.throws(() => resolveInside(root, 'images/missing.jpg'), { message: /no such file/ });
   t.throws(() => resolveInside(root, ''), { message: /empty path/ });
   t.throws(() => resolveInside(root, 'a\0b'), { message: /NUL/ });
+});
+
+test('an image is decoded once per version of the file: written again, it is checked again', async (t) => {
+  const root = tempDir(t);
+  const file = join(root, 'view.jpg');
+  await writeImage(file, 3);
+  const time = 1_700_000_000; // whole seconds, which utimes sets exactly
+  utimesSync(file, time, time);
+  t.is(await resolveImage(root, 'view.jpg'), file);
+  // garbage of the same size and modification time is the same version: not decoded again
+  const { size } = statSync(file);
+  writeFileSync(file, Buffer.alloc(size, 0x41));
+  utimesSync(file, time, time);
+  t.is(await resolveImage(root, 'view.jpg'), file);
+  // a new modification time (any rewrite) is another version: decoded, and refused
+  utimesSync(file, time, time + 1);
+  await t.throwsAsync(resolveImage(root, 'view.jpg'), { message: /image "view.jpg": cannot be decoded/ });
+  // so is a file of another size, and the same bad version asked twice fails twice
+  writeFileSync(file, Buffer.alloc(size - 1, 0x41));
+  for (let i = 0; i < 2; i++) await t.throwsAsync(resolveImage(root, 'view.jpg'), { message: /cannot be decoded/ });
 });
