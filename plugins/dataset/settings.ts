@@ -107,15 +107,11 @@ const pluginOptions = (ladder: Ladder, name: string | undefined) => ladder.plugi
 /** Everything that decides the dataset's content. */
 function datasetInputs(ladder: Ladder, settings: DataSettings) {
   const { workers: _w, ...content } = settings;
+  const plugin = ladder.owner('sources', settings.source);
   const { version } = ladder.get('sources', settings.source);
   return {
     format: DATASET_FORMAT,
-    source: {
-      id: settings.source,
-      plugin: ladder.owner('sources', settings.source),
-      options: pluginOptions(ladder, ladder.owner('sources', settings.source)),
-      ...(version === undefined ? {} : { version }),
-    },
+    source: { id: settings.source, plugin, options: pluginOptions(ladder, plugin), ...(version === undefined ? {} : { version }) },
     settings: content,
     tasks: settings.tasks.map((id) => ({ id, plugin: ladder.owner('tasks', id), options: pluginOptions(ladder, ladder.owner('tasks', id)) })),
     filters: ladder.hooks.filters.taps.map((tap) => ({ name: tap.name, options: pluginOptions(ladder, tap.name) })),
