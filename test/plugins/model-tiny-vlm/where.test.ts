@@ -17,7 +17,7 @@ test.serial('tiny-vlm learns where a square is (left or right), on images it was
   const [train, held] = [examples.slice(0, 500), examples.slice(500)];
   const policy = await wherePolicy(dir, examples);
   t.teardown(() => policy.dispose());
-  await trainWhere(policy, train, 400, 3e-4); // the ladder's SFT rate: at 1e-3 it answers one word to every image
+  await trainWhere(policy, train, { steps: 400, lr: 3e-4 }); // the ladder's SFT rate: at 1e-3 it answers one word to every image
   const share = (await whereScores(policy, held)).all;
   t.log(`held-out accuracy ${share.toFixed(3)} on ${held.length} images (chance 0.5)`);
   t.true(share >= 0.9, `held-out accuracy ${share}`);
