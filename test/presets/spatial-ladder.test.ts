@@ -131,3 +131,13 @@ test('every tuning config in presets/spatial-ladder/tuning/ is a valid ladder th
     t.is(ladder.config.data.seed, 42, `${file} uses the default dataset's seed`);
   }
 });
+
+test('every experiment patch in presets/spatial-ladder/tuning/ still applies to the tree (its README commands start with git apply)', (t) => {
+  const dir = join(root, 'presets', 'spatial-ladder', 'tuning');
+  const patches = readdirSync(dir).filter((f) => f.endsWith('.patch'));
+  t.true(patches.length >= 2, patches.join(', '));
+  for (const file of patches) {
+    const check = spawnSync('git', ['apply', '--check', join(dir, file)], { cwd: root, encoding: 'utf8' });
+    t.is(check.status, 0, `${file}: ${check.stderr}`);
+  }
+});
