@@ -4,8 +4,9 @@
  * default architecture is taught "left" or "right" (of the square's centre)
  * at the ladder's SFT rate and tested on images it has not seen (the
  * where-probe of presets/spatial-ladder/tuning). At lr 1e-3 from the first
- * step (no warm-up) it answers one word to every image (0.505 here). A ground of exactly mid-grey would not
- * test this: its pixels are ~0 and the patch positions alone survive the norm.
+ * step (no warm-up) it answers one word to every image (0.505 here). A
+ * ground of exactly mid-grey would not test this: its pixels are ~0 and the
+ * patch positions alone survive the norm.
  */
 import test from 'ava';
 import { tempDir } from '../../helpers/temp.ts';
