@@ -4,6 +4,7 @@ import { basename, join } from 'node:path';
 import sharp from 'sharp';
 import { createLadder, evaluateBenchmark, type Dataset, type Modality, type Policy, type Sample } from '../../../core/index.ts';
 import { BLANK_GREY } from '../../../lib/media/index.ts';
+import { splitRows } from '../../../plugins/benchmark-held-out/index.ts';
 import { DIRECT_POST_PROMPT } from '../../../lib/prompts/index.ts';
 import { tempDir } from '../../helpers/temp.ts';
 import { writeImage, writeVideo } from '../../lib/scoring/benchmark-files.ts';
@@ -177,4 +178,23 @@ test('the validation benchmark scores the validation split only, and refuses a v
   const leaky = { ...withValidation, samples: [...withValidation.samples, { ...validation, id: 'val-leak', split: 'train' as const }] };
   await t.throwsAsync(evaluate(leaky, 'oracle', join(dir, 'leak'), {}, { benchmark: 'validation' }), { message: /1 validation scene\(s\) also appear in samples of another split: scene0800_00/ });
   await t.throwsAsync(evaluate(dataset, 'oracle', join(dir, 'none'), {}, { benchmark: 'validation' }), { message: /no validation samples .*data\.split\.validation/ });
+});
+
+test('the training benchmark scores trainingRows training samples, evenly spaced in dataset order, the same ones every time', async (t) => {
+  const dir = tempDir(t);
+  const dataset = await heldOutDataset(join(dir, 'dataset'));
+  const trained = Array.from({ length: 10 }, (_, i) => sample(`fit-${i}`, 'object-size', 'single-image', 'number', String(40 + i), { scene: 'scene0002_00', split: 'train' }));
+  const withTraining = { ...dataset, samples: [...dataset.samples.filter((s) => s.split !== 'train'), ...trained] };
+  const seen = new Map<string, { prompt: string; images: string[] }>();
+  const report = await evaluate(withTraining, recorder(seen), join(dir, 'fit'), { trainingRows: 4 }, { benchmark: 'training' });
+  t.deepEqual([...seen.keys()], ['fit-0', 'fit-2', 'fit-5', 'fit-7']);
+  t.is(report.benchmark, 'training');
+  t.deepEqual(splitRows(withTraining.samples, 'train', 4).map((s) => s.id), ['fit-0', 'fit-2', 'fit-5', 'fit-7']);
+  t.is(splitRows(withTraining.samples, 'train').length, 10, 'all of them without a count');
+  const all = new Map<string, { prompt: string; images: string[] }>();
+  await evaluate(withTraining, recorder(all), join(dir, 'fit-all'), { trainingRows: 50 }, { benchmark: 'training' });
+  t.is(all.size, 10, 'fewer samples than trainingRows: every one');
+  await t.throwsAsync(evaluate({ ...dataset, samples: dataset.samples.filter((s) => s.split !== 'train') }, 'oracle', join(dir, 'none'), {}, { benchmark: 'training' }), {
+    message: /no train samples/,
+  });
 });
