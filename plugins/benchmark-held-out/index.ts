@@ -64,7 +64,8 @@ export default definePlugin({
   }),
   apply(ladder, opts) {
     const cacheDir = frameCacheDir(opts.cacheDir, ladder.config.cacheDir);
-    const benchmarkOf = (id: string, split: Split): Benchmark => ({
+    /** `rows`: at most that many, evenly spaced (the training sample); without it every row of the split. */
+    const benchmarkOf = (id: string, split: Split, rows?: number): Benchmark => ({
       id,
       usesDataset: true,
       blind: true,
@@ -77,7 +78,7 @@ export default definePlugin({
             `${id}: ${overlap.length} ${split} scene(s) also appear in samples of another split: ` +
               `${overlap.slice(0, 10).join(', ')}${overlap.length > 10 ? ', ...' : ''}`,
           );
-        const samples = splitRows(dataset.samples, split, split === 'train' ? opts.trainingRows : Infinity);
+        const samples = splitRows(dataset.samples, split, rows);
         if (!samples.length)
           throw new Error(
             `${id}: the dataset in ${dataset.dir} has no ${split} samples (split: "${split}")` +
@@ -102,13 +103,13 @@ export default definePlugin({
           },
         }));
         // the dataset's content hash: same relative media names in another build are other pixels
-        const inputs = { frames: opts.frames, dataset: dataset.manifest.hash ?? dataset.dir, ...(split === 'train' ? { rows: opts.trainingRows } : {}) };
+        const inputs = { frames: opts.frames, dataset: dataset.manifest.hash ?? dataset.dir, ...(rows === undefined ? {} : { rows }) };
         return evaluateRows(policy, ctx, items, evaluationSettings(id, opts, ctx, { order: TASK_ORDER }, inputs));
       },
     });
     const heldOut = benchmarkOf(BENCHMARK_ID, 'held-out');
     const validation = benchmarkOf(VALIDATION_ID, 'validation');
-    const training = benchmarkOf(TRAINING_ID, 'train');
+    const training = benchmarkOf(TRAINING_ID, 'train', opts.trainingRows);
     ladder.hooks.benchmarks.for(BENCHMARK_ID).tap(PLUGIN_NAME, () => heldOut);
     ladder.hooks.benchmarks.for(VALIDATION_ID).tap(PLUGIN_NAME, () => validation);
     ladder.hooks.benchmarks.for(TRAINING_ID).tap(PLUGIN_NAME, () => training);

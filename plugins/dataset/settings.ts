@@ -104,16 +104,21 @@ export function resolveSettings(ladder: Ladder, data: Record<string, unknown>, s
 
 const pluginOptions = (ladder: Ladder, name: string | undefined) => ladder.plugins.find((p) => p.name === name)?.options ?? null;
 
+/** A registered id with the plugin that provides it and that plugin's options. */
+function provided(ladder: Ladder, kind: 'sources' | 'tasks', id: string) {
+  const plugin = ladder.owner(kind, id);
+  return { id, plugin, options: pluginOptions(ladder, plugin) };
+}
+
 /** Everything that decides the dataset's content. */
 function datasetInputs(ladder: Ladder, settings: DataSettings) {
   const { workers: _w, ...content } = settings;
-  const plugin = ladder.owner('sources', settings.source);
   const { version } = ladder.get('sources', settings.source);
   return {
     format: DATASET_FORMAT,
-    source: { id: settings.source, plugin, options: pluginOptions(ladder, plugin), ...(version === undefined ? {} : { version }) },
+    source: { ...provided(ladder, 'sources', settings.source), ...(version === undefined ? {} : { version }) },
     settings: content,
-    tasks: settings.tasks.map((id) => ({ id, plugin: ladder.owner('tasks', id), options: pluginOptions(ladder, ladder.owner('tasks', id)) })),
+    tasks: settings.tasks.map((id) => provided(ladder, 'tasks', id)),
     filters: ladder.hooks.filters.taps.map((tap) => ({ name: tap.name, options: pluginOptions(ladder, tap.name) })),
   };
 }

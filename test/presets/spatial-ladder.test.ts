@@ -14,6 +14,7 @@ import { GENERATOR_VERSION } from '../../plugins/source-procedural/generate.ts';
 import { tempDir } from '../helpers/temp.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
+const tuning = join(root, 'presets', 'spatial-ladder', 'tuning');
 
 test('the spatial-ladder preset runs the whole ladder: data, four stages, three evaluations, tables and plots', (t) => {
   const dir = tempDir(t);
@@ -118,11 +119,10 @@ test('the default dataset is one for every training seed: 150 procedural scenes,
 });
 
 test('every tuning config in presets/spatial-ladder/tuning/ is a valid ladder that scores the validation split only, never held-out', async (t) => {
-  const dir = join(root, 'presets', 'spatial-ladder', 'tuning');
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+  const files = readdirSync(tuning).filter((f) => f.endsWith('.json'));
   t.true(files.length >= 10, files.join(', '));
   for (const file of files) {
-    const { configs } = await loadConfig({ configPath: join(dir, file) });
+    const { configs } = await loadConfig({ configPath: join(tuning, file) });
     const ladder = await createLadder(configs[0]!, { where: file });
     const curriculum = resolveCurriculum(ladder);
     t.deepEqual(preflight(ladder, curriculum), [], file);
@@ -133,11 +133,10 @@ test('every tuning config in presets/spatial-ladder/tuning/ is a valid ladder th
 });
 
 test('every experiment patch in presets/spatial-ladder/tuning/ still applies to the tree (its README commands start with git apply)', (t) => {
-  const dir = join(root, 'presets', 'spatial-ladder', 'tuning');
-  const patches = readdirSync(dir).filter((f) => f.endsWith('.patch'));
+  const patches = readdirSync(tuning).filter((f) => f.endsWith('.patch'));
   t.true(patches.length >= 2, patches.join(', '));
   for (const file of patches) {
-    const check = spawnSync('git', ['apply', '--check', join(dir, file)], { cwd: root, encoding: 'utf8' });
+    const check = spawnSync('git', ['apply', '--check', join(tuning, file)], { cwd: root, encoding: 'utf8' });
     t.is(check.status, 0, `${file}: ${check.stderr}`);
   }
 });
