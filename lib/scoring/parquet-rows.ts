@@ -2,11 +2,14 @@
  * Benchmark files in the VSI-Bench layout (VSI-Bench, SPBench-SI/MV): parquet
  * rows `id, dataset, scene_name, question_type, question, ground_truth,
  * options` (+ `images` for SPBench), read with hyparquet one row group at a
- * time, so a damaged row group costs its rows, not the benchmark.
+ * time, so a damaged row group costs its rows, not the benchmark. Every
+ * codec parquet allows is read (snappy, gzip, brotli, zstd, lz4), whichever
+ * tool wrote the file.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
 import { optionLetters } from './extract.ts';
 import { pythonFloat } from './python-numerics.ts';
 import type { EvalRow } from './evaluate.ts';
@@ -62,7 +65,7 @@ export async function readParquetTable(file: string, required: readonly string[]
   for (const [group, rowGroup] of metadata.row_groups.entries()) {
     const end = start + Number(rowGroup.num_rows);
     try {
-      const objects = await parquetReadObjects({ file: buffer, metadata, rowStart: start, rowEnd: end });
+      const objects = await parquetReadObjects({ file: buffer, metadata, rowStart: start, rowEnd: end, compressors });
       objects.forEach((values, i) => table.rows.push({ index: start + i, values }));
     } catch (error) {
       table.problems.push({
@@ -75,14 +78,21 @@ export async function readParquetTable(file: string, required: readonly string[]
   return table;
 }
 
-/** The one `*.parquet` file in `dir` (or `name` there); throws listing what it found otherwise. */
-export function parquetIn(dir: string, name?: string): string {
+/**
+ * The benchmark's parquet file in `dir`: `name` when given; else the one file
+ * `release` accepts (a download that holds several, e.g. VSI-Bench's full set
+ * beside its debiased and pruned subsets); else the one `*.parquet` file.
+ * Throws listing what it found otherwise.
+ */
+export function parquetIn(dir: string, name?: string, release?: (file: string) => boolean): string {
   if (name) return join(dir, name);
   if (!existsSync(dir)) throw new Error(`${dir}: no such directory`);
-  const found = readdirSync(dir).filter((f) => f.endsWith('.parquet'));
-  if (found.length !== 1)
+  const found = readdirSync(dir).filter((f) => f.endsWith('.parquet')).sort();
+  const released = release ? found.filter(release) : [];
+  const chosen = released.length === 1 ? released : found;
+  if (chosen.length !== 1)
     throw new Error(`${dir}: expected one .parquet file, found ${found.length ? found.join(', ') : 'none'} (set the \`parquet\` option)`);
-  return join(dir, found[0]!);
+  return join(dir, chosen[0]!);
 }
 
 /** A validated VSI-Bench style question. */
@@ -140,15 +150,17 @@ export function parseQuestionRow(values: Record<string, unknown>, index: number)
  * Benchmark items of a parquet file: each readable row validated and turned
  * into an evaluation row by `build` (its answer kind follows from the
  * question type), or a problem naming the row and the bad field; unreadable
- * row groups are problems too. File-level failures throw.
+ * row groups are problems too; rows `keep` refuses are not part of the
+ * benchmark (a subset of the file). File-level failures throw.
  */
 export async function parquetItems(
   file: string,
   columns: readonly string[],
   build: (question: QuestionRow, values: Record<string, unknown>) => Omit<EvalRow, 'answerKind'>,
+  keep: (values: Record<string, unknown>) => boolean = () => true,
 ): Promise<(EvalRow | RowProblem)[]> {
   const table = await readParquetTable(file, columns);
-  const items: (EvalRow | RowProblem)[] = table.rows.map(({ index, values }) => {
+  const items: (EvalRow | RowProblem)[] = table.rows.filter(({ values }) => keep(values)).map(({ index, values }) => {
     try {
       const question = parseQuestionRow(values, index);
       return { ...build(question, values), answerKind: question.kind === 'NQ' ? 'number' : 'choice' };

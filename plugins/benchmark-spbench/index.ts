@@ -9,7 +9,7 @@
  *   plugins: [['benchmark-spbench', { si: '/data/SPBench-SI', mv: '/data/SPBench-MV' }]]
  */
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { ConfigError, definePlugin, z, type Benchmark } from '../../core/index.ts';
 import {
   evaluateRows,
@@ -29,14 +29,25 @@ const location = z.union([
   z.string().min(1),
   z.strictObject({
     root: z.string().min(1),
-    /** Parquet file, relative to root (default: the one *.parquet file in root). */
+    /** Parquet file, relative to root (default: `SPBench-SI.parquet` / `SPBench-MV.parquet`, else the one *.parquet file in root). */
     parquet: z.string().min(1).optional(),
-    /** Image folder holding `<scene_name>/<image>`, relative to root. */
-    images: z.string().min(1).default('images'),
+    /** Image folder holding `<scene_name>/<image>`, relative to root (default: `images`, else `SPBench-SI-images` / `SPBench-MV-images`). */
+    images: z.string().min(1).optional(),
   }),
 ]);
 
 const IDS = { si: 'spbench-si', mv: 'spbench-mv' } as const;
+/** File names of the Hugging Face release (hongxingli/SPBench), where both benchmarks share one folder. */
+const RELEASE = { si: 'SPBench-SI', mv: 'SPBench-MV' } as const;
+
+/** The image folder: the option, else `images` (SpatialLadder's evaluation layout), else the release's unzipped `<name>-images`. */
+function imageFolder(root: string, key: keyof typeof RELEASE, option: string | undefined): string {
+  if (option) return resolve(root, option);
+  const candidates = ['images', `${RELEASE[key]}-images`].map((name) => resolve(root, name));
+  const found = candidates.find((dir) => existsSync(dir));
+  if (!found) throw new ConfigError(`${PLUGIN_NAME}: option ${key}: no image folder in ${root} (looked for ${candidates.map((d) => basename(d)).join(' and ')}; set \`images\`)`);
+  return found;
+}
 
 export default definePlugin({
   name: PLUGIN_NAME,
@@ -51,17 +62,19 @@ export default definePlugin({
     for (const key of ['si', 'mv'] as const) {
       const id = IDS[key];
       const option = opts[key];
-      const where = typeof option === 'string' ? { root: option, images: 'images' } : option;
+      const where = typeof option === 'string' ? { root: option } : option;
       const benchmark: Benchmark = {
         id,
         blind: true,
         async evaluate(policy, ctx) {
           if (!where) throw new ConfigError(`${PLUGIN_NAME}: set the \`${key}\` option to ${id}'s directory (plugins: [['${PLUGIN_NAME}', { ${key}: '/data/...' }]])`);
           const root = resolve(where.root);
-          const images = resolve(root, where.images);
           if (!existsSync(root)) throw new ConfigError(`${PLUGIN_NAME}: option ${key}: ${root} does not exist`);
+          const images = imageFolder(root, key, where.images);
           if (!existsSync(images)) throw new ConfigError(`${PLUGIN_NAME}: option ${key}: image folder ${images} does not exist`);
-          const items = await parquetItems(parquetIn(root, where.parquet), COLUMNS, (q, values) => {
+          const file = parquetIn(root, where.parquet, (f) => f === `${RELEASE[key]}.parquet`);
+          ctx.log(`${id}: questions from ${file}, images from ${images}`);
+          const items = await parquetItems(file, COLUMNS, (q, values) => {
             const names = values.images;
             if (!Array.isArray(names) || !names.length || !names.every((n) => typeof n === 'string' && n))
               throw new Error(`images: expected a non-empty list of file names, got ${JSON.stringify(names ?? null)}`);

@@ -4,7 +4,8 @@
  * `<videos>/<dataset>/<scene_name>.mp4` and the policy sees `frames` evenly
  * spaced frames of it (32 in the paper), sampled with ffmpeg and cached.
  * Scored per question type (rel-direction levels averaged first), NQ / MCQ /
- * Avg as in the paper's Table 1.
+ * Avg as in the paper's Table 1. "vsi-bench-debiased" is VSI-Bench-Debiased
+ * (Brown et al., 2025): the rows of the same file whose `pruned` is false.
  *
  * `setting: 'lmms-eval'` asks and scores exactly as lmms-eval's VSI-Bench
  * task does (its pre-prompt and post prompts, 16 new tokens, greedy, its
@@ -32,7 +33,10 @@ import {
 
 const PLUGIN_NAME = 'benchmark-vsi';
 export const BENCHMARK_ID = 'vsi-bench';
+export const DEBIASED_ID = 'vsi-bench-debiased';
 const COLUMNS = ['id', 'dataset', 'scene_name', 'question_type', 'question', 'ground_truth', 'options'];
+/** The full set as the Hugging Face release names it (`test-00000-of-00001.parquet`), beside `test_debiased.parquet` and `test_pruned.parquet`. */
+const FULL_SET = (file: string) => /^test-\d+-of-\d+\.parquet$/.test(file);
 
 /**
  * lmms-eval's VSI-Bench task (`lmms_eval/tasks/vsibench`: vsibench.yaml and
@@ -64,7 +68,7 @@ export default definePlugin({
   options: z.strictObject({
     /** The benchmark's directory (as downloaded: the parquet file and one folder of videos per source dataset). */
     root: z.string().min(1),
-    /** Parquet file, relative to root (default: the one *.parquet file in root). */
+    /** Parquet file, relative to root (default: the full set `test-*-of-*.parquet`, else the one *.parquet file in root). */
     parquet: z.string().min(1).optional(),
     /** Directory holding `<dataset>/<scene_name>.mp4`, relative to root (default: root). */
     videos: z.string().min(1).optional(),
@@ -78,8 +82,8 @@ export default definePlugin({
     const root = resolve(opts.root);
     const videos = resolve(root, opts.videos ?? '.');
     const cacheDir = frameCacheDir(opts.cacheDir, ladder.config.cacheDir);
-    const benchmark: Benchmark = {
-      id: BENCHMARK_ID,
+    const benchmark = (id: string, debiased: boolean): Benchmark => ({
+      id,
       blind: true,
       async evaluate(policy, ctx) {
         if (!existsSync(root)) throw new ConfigError(`${PLUGIN_NAME}: option root: ${root} does not exist`);
@@ -89,8 +93,12 @@ export default definePlugin({
           const ffmpeg = findFfmpeg(); // no ffmpeg: one clear error, not one per row
           ctx.log(`${BENCHMARK_ID}: ${opts.frames} frames per video by ffmpeg ${ffmpeg.version} (${ffmpeg.via}), cached in ${cacheDir}`);
         }
-        const items = await parquetItems(parquetIn(root, opts.parquet), COLUMNS, (q, values) => {
+        const file = parquetIn(root, opts.parquet, FULL_SET);
+        ctx.log(`${id}: questions from ${file}${debiased ? ' whose `pruned` is false' : ''}`);
+        const columns = debiased ? [...COLUMNS, 'pruned'] : COLUMNS;
+        const items = await parquetItems(file, columns, (q, values) => {
           if (typeof values.dataset !== 'string' || !values.dataset) throw new Error('dataset: missing or empty');
+          if (debiased && values.pruned !== false) throw new Error(`pruned: expected true or false, got ${JSON.stringify(values.pruned ?? null)}`);
           const video = `${values.dataset}/${q.scene}.mp4`;
           return {
             ...q,
@@ -98,12 +106,13 @@ export default definePlugin({
             images: async () => sampleFrames(resolveVideo(videos, video), { count: opts.frames, cacheDir }),
             video: async () => resolveVideo(videos, video),
           };
-        });
-        const settings = evaluationSettings(BENCHMARK_ID, opts, ctx, VSI_LAYOUT, { frames: opts.frames });
+        }, (values) => !debiased || values.pruned !== true);
+        const settings = evaluationSettings(id, opts, ctx, VSI_LAYOUT, { frames: opts.frames });
         if (opts.setting === 'lmms-eval') Object.assign(settings, LMMS_EVAL_SETTING, { inputs: { ...settings.inputs, setting: 'lmms-eval' } });
         return evaluateRows(policy, ctx, items, settings);
       },
-    };
-    ladder.hooks.benchmarks.for(BENCHMARK_ID).tap(PLUGIN_NAME, () => benchmark);
+    });
+    ladder.hooks.benchmarks.for(BENCHMARK_ID).tap(PLUGIN_NAME, () => benchmark(BENCHMARK_ID, false));
+    ladder.hooks.benchmarks.for(DEBIASED_ID).tap(PLUGIN_NAME, () => benchmark(DEBIASED_ID, true));
   },
 });

@@ -19,6 +19,15 @@ export interface BenchRow {
   scene_name: string;
   dataset?: string;
   images?: string[];
+  /** VSI-Bench's full set marks the rows left out of VSI-Bench-Debiased. */
+  pruned?: boolean;
+}
+
+export interface ParquetWriting {
+  rowGroupSize?: number;
+  /** Compression codec (default SNAPPY); others need `compressors`. */
+  codec?: 'SNAPPY' | 'GZIP' | 'BROTLI';
+  compressors?: Record<string, (input: Uint8Array) => Uint8Array>;
 }
 
 const string = (name: string) => ({ name, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' }) as const;
@@ -28,28 +37,33 @@ const stringList = (name: string) => [
   { name: 'element', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
 ] as const;
 
-/** Write rows as parquet with the benchmark's columns (dataset and images only when the rows have them). */
-export function writeBenchParquet(file: string, rows: BenchRow[], rowGroupSize = 1000): void {
+/** Write rows as parquet with the benchmark's columns (dataset, images and pruned only when the rows have them). */
+export function writeBenchParquet(file: string, rows: BenchRow[], { rowGroupSize = 1000, codec, compressors }: ParquetWriting = {}): void {
   mkdirSync(dirname(file), { recursive: true });
   const withDataset = rows.some((r) => r.dataset !== undefined);
   const withImages = rows.some((r) => r.images !== undefined);
+  const withPruned = rows.some((r) => r.pruned !== undefined);
   const texts = ['question_type', 'question', 'ground_truth', 'scene_name', ...(withDataset ? ['dataset'] : [])] as const;
   const schema = [
-    { name: 'root', num_children: 2 + texts.length + (withImages ? 1 : 0) },
+    { name: 'root', num_children: 2 + texts.length + (withImages ? 1 : 0) + (withPruned ? 1 : 0) },
     { name: 'id', type: 'INT64', repetition_type: 'OPTIONAL' },
     ...texts.map(string),
     ...stringList('options'),
     ...(withImages ? stringList('images') : []),
+    ...(withPruned ? [{ name: 'pruned', type: 'BOOLEAN', repetition_type: 'OPTIONAL' }] : []),
   ];
   parquetWriteFile({
     filename: file,
     schema: schema as never,
     rowGroupSize,
+    codec,
+    compressors: compressors as never,
     columnData: [
       { name: 'id', data: rows.map((r) => BigInt(r.id)) },
       ...texts.map((name) => ({ name, data: rows.map((r) => (r as unknown as Record<string, string>)[name] ?? null) })),
       { name: 'options', data: rows.map((r) => r.options) },
       ...(withImages ? [{ name: 'images', data: rows.map((r) => r.images ?? null) }] : []),
+      ...(withPruned ? [{ name: 'pruned', data: rows.map((r) => r.pruned ?? null) }] : []),
     ],
   });
 }

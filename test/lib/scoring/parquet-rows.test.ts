@@ -1,6 +1,7 @@
 import test from 'ava';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { asyncBufferFromFile, parquetMetadataAsync } from 'hyparquet';
 import { parseQuestionRow, parquetIn, QUESTION_TYPES, readParquetTable } from '../../../lib/scoring/index.ts';
 import { tempDir } from '../../helpers/temp.ts';
@@ -10,7 +11,7 @@ const COLUMNS = ['id', 'scene_name', 'question_type', 'question', 'ground_truth'
 
 test('rows are read back with list columns, nulls and int64 ids', async (t) => {
   const file = join(tempDir(t), 'b.parquet');
-  writeBenchParquet(file, benchRows(6, ['object_counting', 'object_rel_distance'], QUESTION_TYPES), 4);
+  writeBenchParquet(file, benchRows(6, ['object_counting', 'object_rel_distance'], QUESTION_TYPES), { rowGroupSize: 4 });
   const table = await readParquetTable(file, COLUMNS);
   t.is(table.rows.length, 6);
   t.deepEqual(table.problems, []);
@@ -18,6 +19,25 @@ test('rows are read back with list columns, nulls and int64 ids', async (t) => {
   t.deepEqual(numeric, { id: '1000', type: 'object_counting', kind: 'NQ', question: 'Question 0 about object counting?', answer: '0.5', scene: 'scene0011_00' });
   t.deepEqual(choice!.options, ['A. choice 0', 'B. choice 1', 'C. choice 2', 'D. choice 3']);
   t.is(choice!.answer, 'B');
+});
+
+test('files compressed with gzip, brotli (hyparquet-writer) or zstd (pyarrow, as polars and many re-saves write) read like snappy', async (t) => {
+  const dir = tempDir(t);
+  const rows = benchRows(6, ['object_counting', 'object_rel_distance'], QUESTION_TYPES);
+  const compressors = { GZIP: (b: Uint8Array) => gzipSync(b), BROTLI: (b: Uint8Array) => brotliCompressSync(b) };
+  for (const codec of ['SNAPPY', 'GZIP', 'BROTLI'] as const) {
+    const file = join(dir, `${codec}.parquet`);
+    writeBenchParquet(file, rows, { codec, compressors });
+    const codecs = (await parquetMetadataAsync(await asyncBufferFromFile(file))).row_groups[0]!.columns.map((c) => c.meta_data!.codec);
+    t.true(codecs.every((c) => c === codec), `${codec}: written as ${codecs.join(', ')}`);
+    const table = await readParquetTable(file, COLUMNS);
+    t.deepEqual(table.problems, [], codec);
+    t.deepEqual(table.rows.map((r) => parseQuestionRow(r.values, r.index).answer), ['0.5', 'B', '4', 'D', '7.5', 'B'], codec);
+  }
+  const zstd = join(import.meta.dirname, '..', '..', 'fixtures', 'parquet', 'vsi-zstd.parquet');
+  const table = await readParquetTable(zstd, [...COLUMNS, 'pruned']);
+  t.deepEqual(table.problems, []);
+  t.deepEqual(table.rows.map((r) => [parseQuestionRow(r.values, r.index).answer, r.values.pruned]), [['4', false], ['B', true], ['A', false], ['1.6', false]]);
 });
 
 test('a corrupt or truncated file, or a missing column, is an error naming the file', async (t) => {
@@ -36,7 +56,7 @@ test('a corrupt or truncated file, or a missing column, is an error naming the f
 
 test('a damaged row group costs its rows only', async (t) => {
   const file = join(tempDir(t), 'b.parquet');
-  writeBenchParquet(file, benchRows(12, ['object_counting', 'object_rel_distance'], QUESTION_TYPES), 4);
+  writeBenchParquet(file, benchRows(12, ['object_counting', 'object_rel_distance'], QUESTION_TYPES), { rowGroupSize: 4 });
   const metadata = await parquetMetadataAsync(await asyncBufferFromFile(file));
   const chunk = metadata.row_groups[1]!.columns.find((c) => c.meta_data!.path_in_schema[0] === 'question_type')!.meta_data!;
   const bytes = readFileSync(file);
@@ -76,4 +96,15 @@ test('parquetIn finds the one parquet file or says what it found', (t) => {
   writeFileSync(join(dir, 'b.parquet'), '');
   t.throws(() => parquetIn(dir), { message: /found a\.parquet, b\.parquet/ });
   t.is(parquetIn(dir, 'b.parquet'), join(dir, 'b.parquet'));
+});
+
+test("parquetIn takes the release's file when a download holds several (VSI-Bench: the full set beside its subsets)", (t) => {
+  const dir = tempDir(t);
+  const fullSet = (f: string) => /^test-\d+-of-\d+\.parquet$/.test(f);
+  for (const name of ['test_debiased.parquet', 'test_pruned.parquet', 'test-00000-of-00001.parquet']) writeFileSync(join(dir, name), '');
+  t.is(parquetIn(dir, undefined, fullSet), join(dir, 'test-00000-of-00001.parquet'));
+  t.throws(() => parquetIn(dir), { message: /found test-00000-of-00001\.parquet, test_debiased\.parquet, test_pruned\.parquet \(set the `parquet` option\)/ });
+  t.is(parquetIn(dir, 'test_debiased.parquet', fullSet), join(dir, 'test_debiased.parquet'));
+  writeFileSync(join(dir, 'test-00001-of-00002.parquet'), '');
+  t.throws(() => parquetIn(dir, undefined, fullSet), { message: /expected one \.parquet file/ }, 'two files of the release: the user says which');
 });

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, contentHash, createLadder, evaluateBenchmark, readJsonLines, type Policy, type PolicyInput, type UserConfig } from '../../../core/index.ts';
 import { QUESTION_TYPES } from '../../../lib/scoring/index.ts';
@@ -193,6 +193,26 @@ test('--limit scores a seeded subset: the same rows for the same seed', async (t
   t.deepEqual(await ids(1, 'b'), a);
   t.notDeepEqual(await ids(2, 'c'), a);
   t.deepEqual([...a].sort(), a, 'kept in benchmark order');
+});
+
+test("the Hugging Face release's one folder serves both: SPBench-SI/MV.parquet and their unzipped -images folders", async (t) => {
+  const dir = tempDir(t);
+  const release = join(dir, 'SPBench');
+  mkdirSync(release);
+  for (const [name, rows, views] of [['SPBench-SI', benchRows(8, SPBENCH_SI_TYPES, QUESTION_TYPES), 1], ['SPBench-MV', benchRows(10, SPBENCH_MV_TYPES, QUESTION_TYPES), 3]] as const) {
+    await writeSpbench(join(dir, name), [...rows], views);
+    renameSync(join(dir, name, 'SPBench.parquet'), join(release, `${name}.parquet`));
+    renameSync(join(dir, name, 'images'), join(release, `${name}-images`));
+  }
+  const options = { si: release, mv: release };
+  const si = await run(dir, options, 'spbench-si', 'oracle', join(dir, 'out-si'));
+  const mv = await run(dir, options, 'spbench-mv', 'oracle', join(dir, 'out-mv'));
+  t.deepEqual([si.scores.reduce((n, s) => n + s.count, 0), si.avg, si.errors], [8, 100, undefined]);
+  t.deepEqual([mv.scores.reduce((n, s) => n + s.count, 0), mv.avg, mv.errors], [10, 100, undefined]);
+  renameSync(join(release, 'SPBench-MV-images'), join(dir, 'elsewhere'));
+  await t.throwsAsync(run(dir, options, 'spbench-mv', 'oracle', join(dir, 'out-mv2')), {
+    message: /option mv: no image folder in .*SPBench \(looked for images and SPBench-MV-images; set `images`\)/,
+  });
 });
 
 test('configuration errors name the option', async (t) => {

@@ -27,10 +27,10 @@ class Recorder implements Policy {
   }
 }
 
-async function evaluate(dir: string, options: Record<string, unknown>, policy: Policy | string, out: string) {
+async function evaluate(dir: string, options: Record<string, unknown>, policy: Policy | string, out: string, benchmark = 'vsi-bench') {
   const ladder = await createLadder({ plugins: [['benchmark-vsi', options], 'model-oracle'], cacheDir: join(dir, 'cache') }, { defaults: [] });
   const p = typeof policy === 'string' ? await ladder.get('models', policy).create({}, { seed: 1, log: () => undefined }) : policy;
-  return evaluateBenchmark(ladder, p, 'vsi-bench', out);
+  return evaluateBenchmark(ladder, p, benchmark, out);
 }
 
 test('the oracle scores exactly 100 on VSI-Bench; rel-direction levels are merged; frames come from the scene video', async (t) => {
@@ -85,6 +85,31 @@ test('an empty or undecodable video is an error for its rows, naming the file; t
   t.regex(report.errors![0]!.message, /video "scannet\/scene0000_00\.mp4": empty file \(0 bytes: .*scannet\/scene0000_00\.mp4\)/);
   t.regex(report.errors![1]!.message, /arkitscenes\/scene0001_00\.mp4: cannot read the video/);
   t.is(recorder.seen.length, 6);
+});
+
+test('a Hugging Face download: vsi-bench reads the full set beside the subset files; vsi-bench-debiased its rows whose `pruned` is false', async (t) => {
+  const dir = tempDir(t);
+  const root = join(dir, 'vsi');
+  const rows = writeVsi(root, 12).map((row, i) => ({ ...row, pruned: i % 3 === 0 }));
+  writeBenchParquet(join(root, 'test-00000-of-00001.parquet'), rows);
+  writeBenchParquet(join(root, 'test_debiased.parquet'), rows.filter((r) => !r.pruned));
+  writeBenchParquet(join(root, 'test_pruned.parquet'), rows.filter((r) => r.pruned));
+  const full = new Recorder();
+  t.is((await evaluate(dir, { root, frames: 4 }, full, join(dir, 'full'))).avg, 100);
+  t.deepEqual(full.seen.map((input) => input.reference!.id).sort(), rows.map((r) => String(r.id)).sort());
+  const debiased = new Recorder();
+  const report = await evaluate(dir, { root, frames: 4 }, debiased, join(dir, 'debiased'), 'vsi-bench-debiased');
+  const kept = rows.filter((r) => !r.pruned).map((r) => String(r.id));
+  t.is(kept.length, 8);
+  t.deepEqual(debiased.seen.map((input) => input.reference!.id).sort(), kept.sort());
+  t.deepEqual([report.benchmark, report.avg, report.scores.reduce((n, s) => n + s.count, 0)], ['vsi-bench-debiased', 100, 8]);
+
+  // a row whose flag is missing is that row's error; a file without the column cannot give the subset
+  writeBenchParquet(join(root, 'test-00000-of-00001.parquet'), [...rows, { ...rows[1]!, id: 7, pruned: undefined }]);
+  const flagless = await evaluate(dir, { root, frames: 4 }, 'oracle', join(dir, 'flagless'), 'vsi-bench-debiased');
+  t.deepEqual(flagless.errors!.map((e) => [e.id, e.message]), [['7', 'pruned: expected true or false, got null']]);
+  writeBenchParquet(join(root, 'test-00000-of-00001.parquet'), rows.map(({ pruned: _, ...row }) => row));
+  await t.throwsAsync(evaluate(dir, { root, frames: 4 }, 'oracle', join(dir, 'old'), 'vsi-bench-debiased'), { message: /test-00000-of-00001\.parquet: missing column\(s\) pruned/ });
 });
 
 test('the root must exist', async (t) => {
