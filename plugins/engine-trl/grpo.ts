@@ -81,6 +81,8 @@ export function grpoStage(accelerate: (o: { accelerate?: Partial<AccelerateSetti
             top_p: o.topP,
             loss_type: 'grpo',
             scale_rewards: 'group',
+            // beta x k3 as the paper's objective (VLM-R1) writes it; TRL 1.13 by default also weights it by the importance ratio
+            use_bias_correction_kl: false,
           },
           rewards: { url: server.url, token, ids, weights: ids.map((id) => ctx.rewards[id]!.weight) },
         });

@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, LadderError, stableJson, validate, z, type Generation, type Policy, type PolicyBackend, type PolicyInput, type SamplingOptions } from '../../core/index.ts';
+import { PAPER_BUDGET } from '../../lib/media/index.ts';
 import { RUNNER_DIR, enginePython } from './python.ts';
 
 export const BACKEND_ID = 'hf';
@@ -189,8 +190,12 @@ export function hfBackend(): PolicyBackend {
     options: hfOptions,
     async create(raw, ctx) {
       const { path, ...options } = validate(hfOptions, raw, 'model.options');
+      // the dataset's image budget, else the paper's (as the dataset's default): never the processor's own
+      // 12.8 M pixels, which would score a base model at another resolution than the checkpoints trained from it
       const pixels = (ctx.dataset?.manifest.settings as { pixels?: { min: number; max: number } } | undefined)?.pixels;
-      return new HfPolicy(modelLocation(path), { ...options, minPixels: options.minPixels ?? pixels?.min, maxPixels: options.maxPixels ?? pixels?.max }, ctx.log);
+      const minPixels = options.minPixels ?? pixels?.min ?? PAPER_BUDGET.minPixels;
+      const maxPixels = options.maxPixels ?? pixels?.max ?? PAPER_BUDGET.maxPixels;
+      return new HfPolicy(modelLocation(path), { ...options, minPixels, maxPixels }, ctx.log);
     },
     async load(dir, ctx) {
       const manifest = JSON.parse(readFileSync(join(dir, 'policy.json'), 'utf8')) as HfManifest;

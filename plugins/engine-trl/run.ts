@@ -143,6 +143,7 @@ export async function runTrl(ctx: StageContext, accelerate: AccelerateSettings, 
     signal: ctx.signal,
     onEvent(event) {
       if (event.event === 'resume') ctx.log(`${ctx.entry.name}: resuming from ${String(event.checkpoint)}`);
+      else if (event.event === 'reference') ctx.log(`${ctx.entry.name}: KL reference ${String(event.model)} (${String(event.dtype)}, frozen)`);
       else if (event.event === 'start') {
         at = Number(event.step);
         progress = ctx.progress(label, Number(event.total));

@@ -55,13 +55,18 @@ def watch_parent():
 
 
 def device_settings():
-    """(device, torch dtype, bf16 flag): CUDA with bf16 when the GPU supports it, else float32 on the CPU."""
+    """(device, half dtype, mixed precision): on CUDA bf16 where the GPU computes
+    it natively (Ampere and newer), else fp16; on the CPU float32 and none.
+    The half dtype is for models that only answer (the policy worker, GRPO's
+    frozen reference); trained weights stay float32 under autocast."""
     import torch
 
     if torch.cuda.is_available():
-        bf16 = torch.cuda.is_bf16_supported()
-        return "cuda", (torch.bfloat16 if bf16 else torch.float16), bf16
-    return "cpu", torch.float32, False
+        # not bf16 emulated in float32 (a V100 or T4 "supports" it that way, many times slower)
+        if torch.cuda.is_bf16_supported(including_emulation=False):
+            return "cuda", torch.bfloat16, "bf16"
+        return "cuda", torch.float16, "fp16"
+    return "cpu", torch.float32, None
 
 
 def _image_only(processor_class):

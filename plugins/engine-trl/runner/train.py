@@ -132,22 +132,21 @@ def main():
     job = read_json(sys.argv[1])
     watch_parent()
     kind = job["kind"]
-    device, dtype, bf16 = device_settings()
+    import torch
+
+    device, half, precision = device_settings()
     pixels = job.get("pixels") or {}
     processor = load_processor(job["model"], pixels.get("min"), pixels.get("max"))
     resume = latest_checkpoint(job["output_dir"]) if job.get("resume") else None
-    # The weights come from the checkpoint through from_pretrained, which maps saved key names to the model's:
-    # the Trainer's own resume loads the state dict as saved and, for Qwen2.5-VL in transformers 5.17, matches
-    # no key (it warns and trains on from the base weights). Optimizer, scheduler, RNG and data position still
-    # come from the Trainer's resume below.
-    model = load_model(resume or job["model"], dtype, job.get("attn_implementation"))
-    model.config.use_cache = False
     dataset = load_rows(job["train_file"])
     options = dict(job["options"])
     common = dict(
         output_dir=job["output_dir"],
         seed=job["seed"],
-        bf16=bf16,
+        # float32 weights, computed in bf16/fp16 by autocast: the optimizer's updates at lr 1e-5 and 1e-6 are
+        # far below bf16's resolution and would round away on bf16 weights
+        bf16=precision == "bf16",
+        fp16=precision == "fp16",
         # without CUDA, several processes run on gloo only when the Trainer is told it runs on the CPU
         use_cpu=device == "cpu",
         report_to="none",
@@ -158,23 +157,43 @@ def main():
         remove_unused_columns=False,
     )
     callback = make_callback(device)
+    # The config exists before the model is loaded: with DeepSpeed ZeRO-3 its creation makes from_pretrained
+    # load each rank's partition only, instead of the whole model on every rank.
     if kind == "sft":
         from trl import SFTConfig, SFTTrainer
 
         config = SFTConfig(**common, completion_only_loss=True, **options)
-        trainer = SFTTrainer(model=model, args=config, train_dataset=dataset, processing_class=processor, callbacks=[callback])
     elif kind == "grpo":
-        from ladder_rewards import reward_functions
-        from trl import GRPOConfig, GRPOTrainer
+        from trl import GRPOConfig
 
         rewards = job["rewards"]
         generation = {"suppress_tokens": vision_token_ids(processor.tokenizer)}
         generation.update(options.pop("generation_kwargs", {}) or {})
-        config = GRPOConfig(**common, reward_weights=rewards["weights"], generation_kwargs=generation, **options)
-        functions = reward_functions(rewards["url"], rewards["ids"], rewards.get("token"))
-        trainer = GRPOTrainer(model=model, reward_funcs=functions, args=config, train_dataset=dataset, processing_class=processor, callbacks=[callback])
+        attn = {"attn_implementation": job["attn_implementation"]} if job.get("attn_implementation") else {}
+        # how TRL loads the frozen reference: in the half dtype, it is never trained
+        reference = dict(dtype=str(half).replace("torch.", ""), **attn)
+        config = GRPOConfig(**common, reward_weights=rewards["weights"], generation_kwargs=generation, model_init_kwargs=reference, **options)
     else:
         raise SystemExit(f"unknown stage kind {kind!r}")
+    # The weights come from the checkpoint through from_pretrained, which maps saved key names to the model's:
+    # the Trainer's own resume loads the state dict as saved and, for Qwen2.5-VL in transformers 5.17, matches
+    # no key (it warns and trains on from the base weights). Optimizer, scheduler, RNG and data position still
+    # come from the Trainer's resume below.
+    model = load_model(resume or job["model"], torch.float32, job.get("attn_implementation"))
+    model.config.use_cache = False
+    if kind == "sft":
+        trainer = SFTTrainer(model=model, args=config, train_dataset=dataset, processing_class=processor, callbacks=[callback])
+    else:
+        from ladder_rewards import reward_functions
+        from trl import GRPOTrainer
+
+        # TRL loads the KL reference from the policy's `_name_or_path`: the stage's starting model, also when
+        # the policy itself was resumed from a step checkpoint of this stage
+        model.config._name_or_path = job["model"]
+        functions = reward_functions(rewards["url"], rewards["ids"], rewards.get("token"))
+        trainer = GRPOTrainer(model=model, reward_funcs=functions, args=config, train_dataset=dataset, processing_class=processor, callbacks=[callback])
+        if trainer.ref_model is not None:
+            emit("reference", model=job["model"], dtype=reference["dtype"])
 
     if resume:
         emit("resume", checkpoint=resume)

@@ -173,6 +173,11 @@ test.serial('the whole ladder through TRL: four stages, metrics with the embedde
     t.is(job.model, i === 0 ? join(dir, 'model') : state.stages[i - 1]!.result.checkpoint);
     t.deepEqual(readdirSync(join(out, 'stages', `${i + 1}-${s.name}`, 'trl')).filter((n) => n.startsWith('checkpoint-')), [], 'step checkpoints removed once final is written');
   }
+  // GRPO's KL reference is the model the stage started from (named, not taken from the policy, so a resumed policy
+  // cannot move it), and its KL term is the paper's beta x k3, without TRL's importance-ratio weighting
+  t.regex(run.stderr, new RegExp(`reasoning: KL reference ${state.stages[2]!.result.checkpoint.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(float32, frozen\\)`));
+  const reasoning = JSON.parse(readFileSync(join(out, 'stages', '4-reasoning', 'trl', 'job.json'), 'utf8')) as { options: Record<string, unknown> };
+  t.like(reasoning.options, { loss_type: 'grpo', beta: 0.01, use_bias_correction_kl: false });
   const kept = readJsonLines(join(out, 'stages', '3-cold-start', 'cold-start.jsonl'));
   t.true(kept.length > 0, 'the cold start fine-tuned on kept teacher completions');
   t.true(existsSync(join(out, 'eval', 'reasoning', 'held-out', 'predictions.jsonl')));
