@@ -33,8 +33,11 @@ import { parsePly } from './ply.ts';
 import { SensFile } from './sens.ts';
 import { parseMatrix, parseSceneInfo, type SceneInfo } from './text-files.ts';
 
-/** Bump when the metadata a reader writes changes meaning; old cache entries are then rebuilt. */
-export const READER_VERSION = 1;
+/**
+ * Bump when the metadata a reader writes changes meaning; old cache entries are then rebuilt.
+ * 2: label map cells trimmed (`wardrobe ` is `wardrobe`).
+ */
+export const READER_VERSION = 2;
 
 export interface ReaderOptions {
   /** Keep every n-th frame on disk. */

@@ -33,6 +33,15 @@ test("the bundled map is ScanNet's: 607 raw categories, CRLF", (t) => {
   t.is(map.row('trash can')?.nyu40class, 'otherfurniture');
 });
 
+test("the shipped map's padded cells are trimmed: wardrobe cabinet is a wardrobe, like wardrobe closet", (t) => {
+  t.true(readFileSync(BUNDLED_LABEL_MAP, 'latin1').includes('\twardrobe cabinet\twardrobe \t'), 'the quirk is in the shipped file');
+  const map = loadLabelMap();
+  t.is(map.categoryOf('wardrobe cabinet'), 'wardrobe');
+  t.is(map.categoryOf('wardrobe closet'), 'wardrobe');
+  t.is(map.row('wardrobe cabinet')?.category, 'wardrobe');
+  t.deepEqual(map.raws.filter((raw) => /^\s|\s$/.test(map.categoryOf(raw)!)), []);
+});
+
 test('a label map without raw_category/category columns is a config error naming the file', (t) => {
   t.throws(() => parseLabelMap('id\tname\r\n1\twall\r\n', '/x/labels.tsv'), { message: /\/x\/labels\.tsv: not a ScanNet label map/ });
 });
