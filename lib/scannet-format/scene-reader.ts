@@ -8,7 +8,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import sharp from 'sharp';
 import type { Intrinsics, Mat4, Scene, SceneVideo, View, ViewObject, Vec3 } from '../../core/index.ts';
 import {
@@ -105,6 +105,9 @@ export async function planScene(input: SceneInput, options: ReaderOptions): Prom
     segs: join(dir, `${id}_vh_clean_2.0.010000.segs.json`),
     sens: join(dir, `${id}.sens`),
   };
+  // ScanNet's test scans (scans_test/) ship neither annotation file: say so rather than "missing file".
+  if (!existsSync(files.aggregation) && !existsSync(files.segs))
+    throw new SceneError(id, dir, `no object annotations (${basename(files.aggregation)}, ${basename(files.segs)}): a ScanNet test scan? Questions need the annotated scans of scans/`);
   const exported = existsSync(join(dir, 'pose'));
   const mode = options.frames === 'auto' ? (exported ? 'exported' : 'sens') : options.frames;
   const inputs = [files.txt, files.ply, files.aggregation, files.segs];
@@ -159,7 +162,7 @@ export async function readScene(plan: ScenePlan, log: (message: string) => void 
 
   const info = parseSceneInfo((await read(files.txt)).toString('utf8'), id, files.txt);
   const alignment: Mat4 = info.axisAlignment ?? IDENTITY;
-  if (!info.axisAlignment) note(`no axisAlignment in ${id}.txt (a test scan): the identity is used`);
+  if (!info.axisAlignment) note(`no axisAlignment in ${id}.txt: the identity is used`);
 
   const mesh = parsePly(await read(files.ply), id, files.ply);
   const positions = transformPoints(alignment, mesh.positions) as Float32Array;

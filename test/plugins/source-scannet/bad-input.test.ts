@@ -1,5 +1,5 @@
 import test from 'ava';
-import { existsSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { decodeSensDepth, SceneError, SensFile, SensWriter } from '../../../lib/scannet-format/index.ts';
@@ -11,7 +11,7 @@ async function broken(
   t: import('ava').ExecutionContext,
   breakIt: (dir: string, id: string) => string | Promise<string>,
   message: RegExp,
-  variant: { sens?: boolean; prepare?: () => Promise<void> } = {},
+  variant: { sens?: boolean; unaligned?: boolean; prepare?: () => Promise<void> } = {},
 ) {
   const base = tempDir(t);
   const { root, id, dir } = await tinyScan(base, variant);
@@ -34,6 +34,15 @@ test('missing annotation file', (t) =>
     rmSync(file);
     return file;
   }, /: missing file$/));
+
+test('a test scan (scans_test: .sens, .txt and meshes, no annotations) is a bad scene that says why', (t) =>
+  broken(t, (dir, id) => {
+    rmSync(join(dir, `${id}.aggregation.json`));
+    rmSync(join(dir, `${id}_vh_clean_2.0.010000.segs.json`));
+    copyFileSync(join(dir, `${id}_vh_clean_2.ply`), join(dir, `${id}_vh_clean.ply`));
+    t.deepEqual(readdirSync(dir).sort(), [`${id}.sens`, `${id}.txt`, `${id}_vh_clean.ply`, `${id}_vh_clean_2.ply`]);
+    return dir;
+  }, /: no object annotations \(scene9000_00\.aggregation\.json, scene9000_00_vh_clean_2\.0\.010000\.segs\.json\): a ScanNet test scan\? Questions need the annotated scans of scans\/$/, { sens: true, unaligned: true }));
 
 test('missing colour frame', (t) =>
   broken(t, (dir) => {

@@ -28,12 +28,12 @@ test('-inf poses: those frames are skipped, and the scene says so', async (t) =>
   t.true(logs.some((l) => l.includes('2 of 12 selected frames skipped')));
 });
 
-test('a scan with no axisAlignment (test scans) uses the identity, in the .sens too', async (t) => {
+test('an annotated scan with no axisAlignment uses the identity, in the .sens too', async (t) => {
   const base = tempDir(t);
   const { root, id, dir } = await tinyScan(base, { unaligned: true, sens: true });
   t.false(readFileSync(join(dir, `${id}.txt`), 'utf8').includes('axisAlignment'));
   const scene = await scanNet(root).load(id, context(join(base, 'cache')));
-  t.true(scene.notes!.includes(`no axisAlignment in ${id}.txt (a test scan): the identity is used`));
+  t.true(scene.notes!.includes(`no axisAlignment in ${id}.txt: the identity is used`));
   t.is(scene.views.length, 12);
   // Truth for an unaligned scan is in the raw frame: boxes and poses must match it as they are.
   const truth = JSON.parse(readFileSync(join(root, 'truth', `${id}.json`), 'utf8')) as { aligned: boolean; objects: { id: number; centroid: number[] }[] };
