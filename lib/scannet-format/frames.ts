@@ -19,7 +19,15 @@ export interface DepthImage {
   width: number;
   height: number;
   data: Uint16Array;
+  /** Raw units per metre: a .sens header's depth shift; 1000 (millimetres) for exported PNGs. */
+  unitsPerMetre: number;
 }
+
+/**
+ * Units per metre of exported depth PNGs. ScanNet's exporter writes them in
+ * millimetres; an export carries no header to say otherwise.
+ */
+const EXPORTED_DEPTH_UNITS = 1000;
 
 export interface FrameData {
   frame: number;
@@ -57,11 +65,11 @@ export function frameNumbers(names: string[]): number[] {
     .sort((a, b) => a - b);
 }
 
-/** Decode a uint16 depth PNG (ScanNet: millimetres, 0 = no reading). */
+/** Decode a uint16 depth PNG (ScanNet's exports: millimetres, 0 = no reading). */
 export async function readDepthPng(path: string, scene: string): Promise<DepthImage> {
   try {
     const { data, info } = await sharp(path).toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
-    return { width: info.width, height: info.height, data: new Uint16Array(data.buffer, data.byteOffset, data.length / 2) };
+    return { width: info.width, height: info.height, data: new Uint16Array(data.buffer, data.byteOffset, data.length / 2), unitsPerMetre: EXPORTED_DEPTH_UNITS };
   } catch (error) {
     throw new SceneError(scene, path, `cannot decode depth image (${(error as Error).message})`, { cause: error });
   }
@@ -100,7 +108,8 @@ export async function* sensFrames(file: SensFile, frames: number[], extractDir: 
       if (!isFiniteMatrix(f.pose)) return { frame: f.index, pose: f.pose, image };
       const imageSize = colourSize(f.colour, file.scene, file.path, f.index);
       if (!(existsSync(image) && (await stat(image)).size === f.colour.length)) await writeFileAtomic(image, f.colour);
-      const depth = { width: file.header.depthWidth, height: file.header.depthHeight, data: await decodeSensDepth(file, f.depth, f.index) };
+      const { depthWidth: width, depthHeight: height, depthShift: unitsPerMetre } = file.header;
+      const depth = { width, height, data: await decodeSensDepth(file, f.depth, f.index), unitsPerMetre };
       return { frame: f.index, pose: f.pose, image, imageSize, depth };
     };
   }

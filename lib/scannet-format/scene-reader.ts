@@ -35,7 +35,7 @@ import { parseMatrix, parseSceneInfo, type SceneInfo } from './text-files.ts';
 
 /**
  * Bump when the metadata a reader writes changes meaning; old cache entries are then rebuilt.
- * 2: label map cells trimmed (`wardrobe ` is `wardrobe`).
+ * 2: label map cells trimmed (`wardrobe ` is `wardrobe`); .sens depth in its header's depth shift, not always 1000.
  */
 export const READER_VERSION = 2;
 
@@ -280,7 +280,7 @@ function measureView(
 ): View {
   const cameraToWorld = multiply(alignment, frame.pose);
   const worldToCamera = invertRigid(cameraToWorld);
-  const depthMap = frame.depth && depthK ? { ...frame.depth, unitsPerMetre: 1000, intrinsics: depthK } : undefined;
+  const depthMap = frame.depth && depthK ? { ...frame.depth, intrinsics: depthK } : undefined;
   const seen: ViewObject[] = [];
   for (const { object, samples } of objects) {
     const { center, size } = object.box;

@@ -2,9 +2,9 @@ import test from 'ava';
 import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { decodeSensDepth, SceneError, SensFile, SensWriter } from '../../../lib/scannet-format/index.ts';
+import { SceneError } from '../../../lib/scannet-format/index.ts';
 import { tempDir } from '../../helpers/temp.ts';
-import { context, scanNet, tinyScan } from './scans.ts';
+import { context, rewriteSens, scanNet, tinyScan } from './scans.ts';
 
 /** Break one scan, load it, and check the error names the scene and the file, and nothing was cached. */
 async function broken(
@@ -138,6 +138,13 @@ test('a .sens header claiming 3e7 frames is refused before anything is sized by 
   t.true(process.memoryUsage().heapUsed - heap < 200 * 2 ** 20, 'no array of 3e7 frame numbers was made');
 });
 
+test('a .sens header whose depth shift is 0 (depth units per metre: depth would be infinitely far)', (t) =>
+  broken(t, async (dir, id) => {
+    const file = join(dir, `${id}.sens`);
+    await rewriteSens(file, { header: { depthShift: 0 } });
+    return file;
+  }, /: depth shift 0 is not a positive number of depth units per metre$/, { sens: true }));
+
 test('a .sens header claiming 2^40 frames', (t) =>
   broken(t, (dir, id) => {
     const file = join(dir, `${id}.sens`);
@@ -196,7 +203,7 @@ test('a colour frame of another size than the others', async (t) => {
 test('a 0-byte colour frame inside a .sens names the file and the frame', (t) =>
   broken(t, async (dir, id) => {
     const file = join(dir, `${id}.sens`);
-    await rewriteSens(file, (index, colour) => (index === 5 ? Buffer.alloc(0) : colour));
+    await rewriteSens(file, { colour: (index, colour) => (index === 5 ? Buffer.alloc(0) : colour) });
     return file;
   }, /: frame 5: bad colour image: empty file \(0 bytes\)$/, { sens: true }));
 
@@ -209,7 +216,7 @@ test('a scene whose poses are all invalid is a bad scene, not a scene with no vi
 test('NaN poses count as invalid too', (t) =>
   broken(t, async (dir, id) => {
     const file = join(dir, `${id}.sens`);
-    await rewriteSens(file, (_, colour) => colour, () => Array(16).fill(Number.NaN));
+    await rewriteSens(file, { pose: () => Array(16).fill(Number.NaN) });
     return file;
   }, /: no usable view: all 12 selected frames have an invalid \(-inf or NaN\) camera pose$/, { sens: true }));
 
@@ -219,16 +226,3 @@ test('a scene with no objects is a bad scene', (t) =>
     writeFileSync(file, JSON.stringify({ sceneId: id, segGroups: [] }));
     return file;
   }, /: no objects: segGroups is empty$/));
-
-/** Rewrite a .sens frame by frame, replacing colour bytes or poses. */
-async function rewriteSens(file: string, colour: (index: number, bytes: Buffer) => Buffer, pose?: (index: number) => number[]): Promise<void> {
-  const sens = await SensFile.open(file, 'rewrite');
-  const frames: { pose: number[]; time: number; colour: Buffer; depth: Uint16Array }[] = [];
-  for await (const f of sens.frames(() => true))
-    frames.push({ pose: pose?.(f.index) ?? f.pose, time: f.colourTimestamp, colour: colour(f.index, Buffer.from(f.colour)), depth: await decodeSensDepth(sens, f.depth, f.index) });
-  await sens.close();
-  const { version: _v, colourCompression: _c, depthCompression: _d, ...header } = sens.header;
-  const writer = await SensWriter.create(file, header);
-  for (const f of frames) await writer.writeFrame(f.pose, f.time, f.colour, f.depth);
-  await writer.close();
-}

@@ -2,7 +2,8 @@ import test from 'ava';
 import { readdirSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../../helpers/temp.ts';
-import { context, scanNet, tinyScan } from './scans.ts';
+import { readDepthPng, SensFile } from '../../../lib/scannet-format/index.ts';
+import { context, rewriteSens, scanNet, tinyScan } from './scans.ts';
 
 const fixture = (name: string) => join(import.meta.dirname, '../../fixtures/scannet-quirks', name);
 
@@ -89,4 +90,32 @@ test('a .sens-only scan is read directly: colour frames are extracted once into 
   const again = await scanNet(root, { frameStride: 3 }).load(id, context(cache));
   t.deepEqual(again, scene);
   t.is(statSync(scene.views[1]!.image).mtimeMs, before);
+});
+
+test(".sens depth is in its header's depth shift: a .sens in quarter millimetres (4000) reads like one in millimetres", async (t) => {
+  const base = tempDir(t);
+  const { root, id, dir } = await tinyScan(base, { sens: true });
+  const millimetres = await scanNet(root).load(id, context(join(base, 'cache-mm')));
+  const frustum = await scanNet(root, { depthTolerance: 1e6 }).load(id, context(join(base, 'cache-frustum')));
+  t.notDeepEqual(frustum.views.map((v) => v.objects), millimetres.views.map((v) => v.objects), 'depth occludes something here');
+  const file = join(dir, `${id}.sens`);
+  await rewriteSens(file, {
+    header: { depthShift: 4000 },
+    depth: (mm) => {
+      t.true(mm.every((v) => v * 4 <= 0xffff));
+      return mm.map((v) => v * 4);
+    },
+  });
+  const sens = await SensFile.open(file, id);
+  t.is(sens.header.depthShift, 4000);
+  await sens.close();
+  const quarter = await scanNet(root).load(id, context(join(base, 'cache-quarter')));
+  t.deepEqual(quarter.views.map((v) => v.objects), millimetres.views.map((v) => v.objects));
+});
+
+test('exported depth PNGs are millimetres (ScanNet exports them so; there is no header to say otherwise)', async (t) => {
+  const base = tempDir(t);
+  const { dir } = await tinyScan(base);
+  const depth = await readDepthPng(join(dir, 'depth', '0.png'), 'scene9000_00');
+  t.is(depth.unitsPerMetre, 1000);
 });
