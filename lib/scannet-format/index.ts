@@ -9,7 +9,7 @@ import { z } from '../../core/index.ts';
 import type { ReaderOptions } from './scene-reader.ts';
 
 export { SceneError } from './errors.ts';
-export { colourSize, exportedFrames, frameNumbers, selectFrames, sensFrames, readDepthPng, type DepthImage, type FrameData } from './frames.ts';
+export { colourSize, exportedFrameFiles, exportedFrames, frameNumbers, selectFrames, sensFrames, readDepthPng, type DepthImage, type ExportedFrame, type FrameData } from './frames.ts';
 export { loadLabelMap, parseLabelMap, BUNDLED_LABEL_MAP, LABEL_MAP_NAME, type LabelMap } from './label-map.ts';
 export { extractDir, loadCachedScene, readMetadata, writeMetadata, metadataPath, METADATA_FORMAT, METADATA_VERSION, type MetadataFile } from './metadata.ts';
 export { buildObjects, parseJson, readSegGroups, readSegIndices, type SegGroup } from './objects.ts';

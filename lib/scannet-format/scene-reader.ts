@@ -6,7 +6,7 @@
  * scene's mesh plus a few frames in flight.
  */
 import { existsSync, statSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { basename, join } from 'node:path';
 import sharp from 'sharp';
@@ -26,7 +26,7 @@ import {
   transformPoints,
 } from '../geometry/index.ts';
 import { SceneError } from './errors.ts';
-import { exportedFrames, frameNumbers, missing, ordered, selectFrames, sensFrames, type FrameData } from './frames.ts';
+import { exportedFrameFiles, exportedFrames, missing, ordered, selectFrames, sensFrames, type ExportedFrame, type FrameData } from './frames.ts';
 import type { LabelMap } from './label-map.ts';
 import { buildObjects, parseJson, readSegGroups, readSegIndices } from './objects.ts';
 import { parsePly } from './ply.ts';
@@ -88,6 +88,8 @@ export interface ScenePlan {
   mode: 'exported' | 'sens';
   /** Selected frame numbers, in order. */
   frames: number[];
+  /** The selected frames' files, as named on disk (exported mode; empty for a .sens). */
+  exported: ExportedFrame[];
   hasDepth: boolean;
   /** Cache key: hash of the reader version, options, label map and every input file's size and mtime. */
   key: string;
@@ -111,30 +113,27 @@ export async function planScene(input: SceneInput, options: ReaderOptions): Prom
   const exported = existsSync(join(dir, 'pose'));
   const mode = options.frames === 'auto' ? (exported ? 'exported' : 'sens') : options.frames;
   const inputs = [files.txt, files.ply, files.aggregation, files.segs];
-  let all: number[];
+  let frames: number[];
+  let exportedFiles: ExportedFrame[] = [];
   let hasDepth = true;
   if (mode === 'exported') {
     if (!exported) throw new SceneError(id, join(dir, 'pose'), 'missing folder of exported frames');
-    all = frameNumbers(await readdir(join(dir, 'pose')));
     hasDepth = existsSync(join(dir, 'depth'));
+    exportedFiles = selectFrames(await exportedFrameFiles(dir, hasDepth), options.frameStride, options.maxFrames);
+    frames = exportedFiles.map((f) => f.frame);
     for (const name of ['intrinsic_color.txt', 'intrinsic_depth.txt']) {
       const path = join(dir, 'intrinsic', name);
       if (existsSync(path)) inputs.push(path);
     }
+    for (const f of exportedFiles) inputs.push(f.pose, f.colour, ...(f.depth ? [f.depth] : []));
   } else {
     if (!existsSync(files.sens))
       throw new SceneError(id, files.sens, options.frames === 'sens' ? 'missing file' : 'missing file (and no pose/ folder of exported frames)');
     const sens = await SensFile.open(files.sens, id);
-    all = Array.from({ length: sens.header.frameCount }, (_, i) => i);
+    frames = selectFrames(Array.from({ length: sens.header.frameCount }, (_, i) => i), options.frameStride, options.maxFrames);
     await sens.close();
     inputs.push(files.sens);
   }
-  const frames = selectFrames(all, options.frameStride, options.maxFrames);
-  if (mode === 'exported')
-    for (const n of frames) {
-      inputs.push(join(dir, 'pose', `${n}.txt`), join(dir, 'color', `${n}.jpg`));
-      if (hasDepth) inputs.push(join(dir, 'depth', `${n}.png`));
-    }
   const stats = inputs.map((path) => {
     try {
       const s = statSync(path);
@@ -146,7 +145,7 @@ export async function planScene(input: SceneInput, options: ReaderOptions): Prom
   const key = createHash('sha256')
     .update(JSON.stringify({ reader: READER_VERSION, options, labels: input.labelMap.hash, video: input.video ?? null, mode, stats }))
     .digest('hex');
-  return { input, options, files, mode, frames, hasDepth, key };
+  return { input, options, files, mode, frames, exported: exportedFiles, hasDepth, key };
 }
 
 /** Read the scan a plan describes into a Scene. `log` receives notes as they are taken. */
@@ -179,7 +178,7 @@ export async function readScene(plan: ScenePlan, log: (message: string) => void 
     const { colour, depth } = await cameras(plan, info, sens, note);
     const timeOf = await clock(plan, sens, note);
     if (!plan.hasDepth) note('no depth frames (no depth/ folder): visibility uses the frustum test only, without occlusion');
-    const jobs = sens ? sensFrames(sens, plan.frames, input.extractDir) : exportedFrames(dir, id, plan.frames, plan.hasDepth);
+    const jobs = sens ? sensFrames(sens, plan.frames, input.extractDir) : exportedFrames(id, plan.exported);
     const views: View[] = [];
     let invalid = 0;
     let depthK: Intrinsics | undefined;
@@ -240,9 +239,8 @@ async function cameras(
   };
   let colour = intrinsicsFromMatrix(await matrix('color'), ...size('color'));
   const depth = intrinsicsFromMatrix(await matrix('depth'), ...size('depth'));
-  const first = plan.frames[0];
-  if (plan.mode === 'exported' && first !== undefined) {
-    const path = join(dir, 'color', `${first}.jpg`);
+  const path = plan.exported[0]?.colour;
+  if (path) {
     const meta = await sharp(path)
       .metadata()
       .catch((error: Error) => {

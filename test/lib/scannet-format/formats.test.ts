@@ -65,8 +65,9 @@ test('scene .txt: CRLF key = value lines; a test scan has no axisAlignment', (t)
   t.throws(() => parseSceneInfo('axisAlignment = 1 0 0\n', 's', 's.txt'), { message: /axisAlignment must be 16 finite numbers, found 3/ });
 });
 
-test('frame files sort numerically, never as strings; stride then an even cap', (t) => {
+test('frame files sort numerically, never as strings, padded or not; stride then an even cap', (t) => {
   t.deepEqual(frameNumbers(['10.txt', '2.txt', '0.txt', '100.txt', 'notes.md', '1.txt']), [0, 1, 2, 10, 100]);
+  t.deepEqual(frameNumbers(['000010.txt', '000002.txt', '000100.txt', '000000.txt', '000001.txt', '000001.jpg']), [0, 1, 2, 10, 100]);
   t.deepEqual(selectFrames([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 3), [0, 3, 6, 9]);
   t.deepEqual(selectFrames([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 1, 4), [0, 2, 5, 7]);
 });

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { readdirSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
+import { readdirSync, renameSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../../helpers/temp.ts';
 import { readDepthPng, SensFile } from '../../../lib/scannet-format/index.ts';
@@ -16,6 +16,22 @@ test('frames named without padding are read in numeric order', async (t) => {
   t.deepEqual(scene.views.map((v) => v.frame), [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110]);
   t.deepEqual(scene.views.map((v) => v.time), scene.views.map((v) => Math.round((v.frame / 30) * 1e6) / 1e6));
   t.true(scene.views.every((v) => v.image === join(dir, 'color', `${v.frame}.jpg`)));
+});
+
+test('frames zero-padded by other tools (pose/000100.txt, color/000100.jpg) are read as named on disk, like unpadded ones', async (t) => {
+  const base = tempDir(t);
+  const { root, id, dir } = await tinyScan(base);
+  const unpadded = await scanNet(root).load(id, context(join(base, 'cache-unpadded')));
+  for (const sub of ['pose', 'color', 'depth'])
+    for (const name of readdirSync(join(dir, sub))) renameSync(join(dir, sub, name), join(dir, sub, name.replace(/^\d+/, (n) => n.padStart(6, '0'))));
+  t.deepEqual(readdirSync(join(dir, 'color')).sort().slice(-2), ['000100.jpg', '000110.jpg']);
+  const padded = await scanNet(root).load(id, context(join(base, 'cache-padded')));
+  t.deepEqual(padded.views.map((v) => v.frame), [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110]);
+  t.deepEqual(padded.views.map((v) => v.image), padded.views.map((v) => join(dir, 'color', `${String(v.frame).padStart(6, '0')}.jpg`)));
+  t.deepEqual(padded.views.map(({ image: _, ...view }) => view), unpadded.views.map(({ image: _, ...view }) => view));
+  // a padded frame without its colour file is named as the export would have it
+  rmSync(join(dir, 'color', '000030.jpg'));
+  await t.throwsAsync(scanNet(root).load(id, context(join(base, 'cache-missing'))), { message: `scene ${id}: ${join(dir, 'color', '000030.jpg')}: missing file` });
 });
 
 test('-inf poses: those frames are skipped, and the scene says so', async (t) => {
