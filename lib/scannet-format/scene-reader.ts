@@ -44,7 +44,7 @@ export interface ReaderOptions {
   frameStride: number;
   /** Then keep at most this many, spread evenly. */
   maxFrames?: number;
-  /** 'exported' (color/ depth/ pose/), 'sens', or 'auto': exported when pose/ exists, else the .sens. */
+  /** 'exported' (color/ depth/ pose/), 'sens', or 'auto': exported when pose/ and color/ exist, else the .sens. */
   frames: 'auto' | 'exported' | 'sens';
   /** Capture frame rate: view time = frame number / fps. */
   fps: number;
@@ -110,14 +110,15 @@ export async function planScene(input: SceneInput, options: ReaderOptions): Prom
   // ScanNet's test scans (scans_test/) ship neither annotation file: say so rather than "missing file".
   if (!existsSync(files.aggregation) && !existsSync(files.segs))
     throw new SceneError(id, dir, `no object annotations (${basename(files.aggregation)}, ${basename(files.segs)}): a ScanNet test scan? Questions need the annotated scans of scans/`);
-  const exported = existsSync(join(dir, 'pose'));
-  const mode = options.frames === 'auto' ? (exported ? 'exported' : 'sens') : options.frames;
+  // Exported frames need pose/ and color/ (depth/ and intrinsic/ are optional): 'auto' takes them only when both are there.
+  const lacking = ['pose', 'color'].filter((sub) => !existsSync(join(dir, sub)));
+  const mode = options.frames === 'auto' ? (lacking.length ? 'sens' : 'exported') : options.frames;
   const inputs = [files.txt, files.ply, files.aggregation, files.segs];
   let frames: number[];
   let exportedFiles: ExportedFrame[] = [];
   let hasDepth = true;
   if (mode === 'exported') {
-    if (!exported) throw new SceneError(id, join(dir, 'pose'), 'missing folder of exported frames');
+    if (lacking.length) throw new SceneError(id, join(dir, lacking[0]!), 'missing folder of exported frames');
     hasDepth = existsSync(join(dir, 'depth'));
     exportedFiles = selectFrames(await exportedFrameFiles(dir, hasDepth), options.frameStride, options.maxFrames);
     frames = exportedFiles.map((f) => f.frame);
@@ -128,7 +129,7 @@ export async function planScene(input: SceneInput, options: ReaderOptions): Prom
     for (const f of exportedFiles) inputs.push(f.pose, f.colour, ...(f.depth ? [f.depth] : []));
   } else {
     if (!existsSync(files.sens))
-      throw new SceneError(id, files.sens, options.frames === 'sens' ? 'missing file' : 'missing file (and no pose/ folder of exported frames)');
+      throw new SceneError(id, files.sens, options.frames === 'sens' ? 'missing file' : `missing file (and no exported frames: no ${lacking.join('/ or ')}/ folder)`);
     const sens = await SensFile.open(files.sens, id);
     frames = selectFrames(Array.from({ length: sens.header.frameCount }, (_, i) => i), options.frameStride, options.maxFrames);
     await sens.close();

@@ -104,7 +104,14 @@ test('neither exported frames nor a .sens', (t) =>
   broken(t, (dir, id) => {
     for (const sub of ['pose', 'color', 'depth', 'intrinsic']) rmSync(join(dir, sub), { recursive: true });
     return join(dir, `${id}.sens`);
-  }, /missing file \(and no pose\/ folder of exported frames\)/));
+  }, /: missing file \(and no exported frames: no pose\/ or color\/ folder\)$/));
+
+test('no .sens, and exported frames without color/: the error names what is missing', (t) =>
+  broken(t, (dir, id) => {
+    rmSync(join(dir, 'color'), { recursive: true });
+    t.false(existsSync(join(dir, `${id}.sens`)));
+    return join(dir, `${id}.sens`);
+  }, /: missing file \(and no exported frames: no color\/ folder\)$/));
 
 test('a scene the split names but the folder lacks', async (t) => {
   const base = tempDir(t);

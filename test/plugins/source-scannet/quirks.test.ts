@@ -1,5 +1,5 @@
 import test from 'ava';
-import { readdirSync, renameSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
+import { cpSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../../helpers/temp.ts';
 import { readDepthPng, SensFile } from '../../../lib/scannet-format/index.ts';
@@ -59,6 +59,18 @@ test('an annotated scan with no axisAlignment uses the identity, in the .sens to
     const expected = truth.objects.find((x) => x.id === o.id)!.centroid;
     t.true(o.centroid.every((v, i) => Math.abs(v - expected[i]!) < 1e-4), `${o.id}: ${o.centroid} vs ${expected}`);
   }
+});
+
+test("frames 'auto': a .sens beside a pose/ folder without color/ is read from the .sens", async (t) => {
+  const base = tempDir(t);
+  const { root, id, dir } = await tinyScan(join(base, 'a'), { sens: true });
+  const sens = await scanNet(root).load(id, context(join(base, 'cache-sens')));
+  const exported = await tinyScan(join(base, 'b'));
+  for (const sub of ['pose', 'depth', 'intrinsic']) cpSync(join(exported.dir, sub), join(dir, sub), { recursive: true });
+  const cache = join(base, 'cache-auto');
+  const auto = await scanNet(root).load(id, context(cache));
+  t.deepEqual(auto.views.map((v) => v.image), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11].map((n) => join(cache, 'scenes', 'scannet', id, 'color', `${n}.jpg`)));
+  t.deepEqual(auto.views.map(({ image: _, ...view }) => view), sens.views.map(({ image: _, ...view }) => view));
 });
 
 test('no depth folder: visibility falls back to the frustum test, and the output says so', async (t) => {
