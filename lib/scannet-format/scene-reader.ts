@@ -28,7 +28,7 @@ import {
 import { SceneError } from './errors.ts';
 import { exportedFrameFiles, exportedFrames, missing, ordered, selectFrames, sensFrames, type ExportedFrame, type FrameData } from './frames.ts';
 import type { LabelMap } from './label-map.ts';
-import { buildObjects, parseJson, readSegGroups, readSegIndices } from './objects.ts';
+import { buildObjects, checkSegmentsFile, parseJson, readSegGroups, readSegIndices } from './objects.ts';
 import { parsePly } from './ply.ts';
 import { SensFile } from './sens.ts';
 import { parseMatrix, parseSceneInfo, type SceneInfo } from './text-files.ts';
@@ -167,7 +167,9 @@ export async function readScene(plan: ScenePlan, log: (message: string) => void 
   const mesh = parsePly(await read(files.ply), id, files.ply);
   const positions = transformPoints(alignment, mesh.positions) as Float32Array;
   const segIndices = readSegIndices(parseJson((await read(files.segs)).toString('utf8'), id, files.segs), mesh.vertexCount, id, files.segs);
-  const groups = readSegGroups(parseJson((await read(files.aggregation)).toString('utf8'), id, files.aggregation), id, files.aggregation);
+  const aggregation = parseJson((await read(files.aggregation)).toString('utf8'), id, files.aggregation);
+  checkSegmentsFile(aggregation, files.segs, id, files.aggregation);
+  const groups = readSegGroups(aggregation, id, files.aggregation);
   const built = buildObjects(positions, segIndices, groups, input.labelMap, options.samplesPerObject);
   built.notes.forEach(note);
   if (!built.objects.length)

@@ -227,6 +227,15 @@ test('NaN poses count as invalid too', (t) =>
     return file;
   }, /: no usable view: all 12 selected frames have an invalid \(-inf or NaN\) camera pose$/, { sens: true }));
 
+test("an aggregation whose segmentsFile names another over-segmentation (a _vh_clean aggregation beside _vh_clean_2 segments)", (t) =>
+  broken(t, (dir, id) => {
+    const file = join(dir, `${id}.aggregation.json`);
+    const aggregation = JSON.parse(readFileSync(file, 'utf8')) as { segmentsFile: string };
+    t.is(aggregation.segmentsFile, `scannet.${id}_vh_clean_2.0.010000.segs.json`); // ScanNet's form: it matches the segs read
+    writeFileSync(file, JSON.stringify({ ...aggregation, segmentsFile: `scannet.${id}_vh_clean.segs.json` }));
+    return file;
+  }, /: segmentsFile is scannet\.scene9000_00_vh_clean\.segs\.json, not scene9000_00_vh_clean_2\.0\.010000\.segs\.json, the segments read with it: its segment ids would give wrong objects$/));
+
 test('a scene with no objects is a bad scene', (t) =>
   broken(t, (dir, id) => {
     const file = join(dir, `${id}.aggregation.json`);
