@@ -1,11 +1,12 @@
 /**
  * Where a scan's frames come from: exported files (`color/<n>.jpg`,
- * `depth/<n>.png`, `pose/<n>.txt`, numbered without padding and sorted
- * numerically) or the `.sens` stream. Either way frames arrive in order, one
+ * `depth/<n>.png`, `pose/<n>.txt`, sorted numerically; ScanNet numbers them
+ * without padding, other tools pad them, and both are read as named on disk)
+ * or the `.sens` stream. Either way frames arrive in order, one
  * at a time, with a bounded number decoding ahead.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { writeFileAtomic } from '../../core/index.ts';
@@ -19,7 +20,15 @@ export interface DepthImage {
   width: number;
   height: number;
   data: Uint16Array;
+  /** Raw units per metre: a .sens header's depth shift; 1000 (millimetres) for exported PNGs. */
+  unitsPerMetre: number;
 }
+
+/**
+ * Units per metre of exported depth PNGs. ScanNet's exporter writes them in
+ * millimetres; an export carries no header to say otherwise.
+ */
+const EXPORTED_DEPTH_UNITS = 1000;
 
 export interface FrameData {
   frame: number;
@@ -41,36 +50,71 @@ export function colourSize(bytes: Uint8Array, scene: string, file: string, frame
   }
 }
 
-/** Frame numbers `count` frames from `all` keep: every `stride`-th, then at most `max`, spread evenly. */
-export function selectFrames(all: number[], stride: number, max?: number): number[] {
+/** The frames of `all` kept: every `stride`-th, then at most `max`, spread evenly. */
+export function selectFrames<T>(all: T[], stride: number, max?: number): T[] {
   const strided = all.filter((_, i) => i % stride === 0);
   if (max === undefined) return strided;
   return evenSubset(strided.length, max).map((i) => strided[i]!);
 }
 
-/** Frame numbers of an exported scan, from `pose/<n>.txt`, sorted numerically (never as strings). */
+/** Frame numbers of an exported scan, from `pose/<n>.txt` (padded or not), sorted numerically (never as strings). */
 export function frameNumbers(names: string[]): number[] {
-  return names
-    .map((name) => /^(\d+)\.txt$/.exec(name)?.[1])
-    .filter((n): n is string => n !== undefined)
-    .map(Number)
-    .sort((a, b) => a - b);
+  return [...byNumber(names, 'txt').keys()].sort((a, b) => a - b);
 }
 
-/** Decode a uint16 depth PNG (ScanNet: millimetres, 0 = no reading). */
+/** The files of one exported frame (absolute paths, as named on disk). */
+export interface ExportedFrame {
+  frame: number;
+  pose: string;
+  colour: string;
+  depth?: string;
+}
+
+/** `<n>.<ext>` file names by frame number; `100.txt` and `000100.txt` are both frame 100 (the first name in sorted order wins). */
+function byNumber(names: string[], ext: string): Map<number, string> {
+  const found = new Map<number, string>();
+  for (const name of [...names].sort()) {
+    const n = /^(\d+)\.(\w+)$/.exec(name);
+    if (n?.[2] === ext && !found.has(Number(n[1]))) found.set(Number(n[1]), name);
+  }
+  return found;
+}
+
+/**
+ * An exported scan's frames, numbered by `pose/` and sorted numerically, with
+ * their colour (and depth) files paired by number rather than rebuilt from
+ * it, so padded and unpadded exports both read. A frame lacking its colour or
+ * depth file gets the pose's own stem there, so reading it names the missing file.
+ */
+export async function exportedFrameFiles(dir: string, withDepth: boolean): Promise<ExportedFrame[]> {
+  const folder = async (sub: string, ext: string) => byNumber(existsSync(join(dir, sub)) ? await readdir(join(dir, sub)) : [], ext);
+  const [poses, colours, depths] = await Promise.all([folder('pose', 'txt'), folder('color', 'jpg'), withDepth ? folder('depth', 'png') : undefined]);
+  return [...poses]
+    .sort(([a], [b]) => a - b)
+    .map(([frame, pose]) => {
+      const stem = pose.slice(0, -'.txt'.length);
+      return {
+        frame,
+        pose: join(dir, 'pose', pose),
+        colour: join(dir, 'color', colours.get(frame) ?? `${stem}.jpg`),
+        ...(depths ? { depth: join(dir, 'depth', depths.get(frame) ?? `${stem}.png`) } : {}),
+      };
+    });
+}
+
+/** Decode a uint16 depth PNG (ScanNet's exports: millimetres, 0 = no reading). */
 export async function readDepthPng(path: string, scene: string): Promise<DepthImage> {
   try {
     const { data, info } = await sharp(path).toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
-    return { width: info.width, height: info.height, data: new Uint16Array(data.buffer, data.byteOffset, data.length / 2) };
+    return { width: info.width, height: info.height, data: new Uint16Array(data.buffer, data.byteOffset, data.length / 2), unitsPerMetre: EXPORTED_DEPTH_UNITS };
   } catch (error) {
     throw new SceneError(scene, path, `cannot decode depth image (${(error as Error).message})`, { cause: error });
   }
 }
 
-export async function* exportedFrames(dir: string, scene: string, frames: number[], withDepth: boolean): AsyncGenerator<() => Promise<FrameData>> {
-  for (const frame of frames) {
+export async function* exportedFrames(scene: string, frames: ExportedFrame[]): AsyncGenerator<() => Promise<FrameData>> {
+  for (const { frame, pose: posePath, colour: image, depth: depthPath } of frames) {
     yield async () => {
-      const posePath = join(dir, 'pose', `${frame}.txt`);
       // A pose is a few hundred bytes: one synchronous read costs less than four thread-pool trips.
       let text: string;
       try {
@@ -79,10 +123,9 @@ export async function* exportedFrames(dir: string, scene: string, frames: number
         missing(scene, posePath)(error as NodeJS.ErrnoException);
       }
       const pose = parseMatrix(text!, scene, posePath);
-      const image = join(dir, 'color', `${frame}.jpg`);
       if (!isFiniteMatrix(pose)) return { frame, pose, image };
       const imageSize = colourSize(await readFile(image).catch(missing(scene, image)), scene, image);
-      const depth = withDepth ? await readDepthPng(join(dir, 'depth', `${frame}.png`), scene) : undefined;
+      const depth = depthPath ? await readDepthPng(depthPath, scene) : undefined;
       return { frame, pose, image, imageSize, depth };
     };
   }
@@ -100,7 +143,8 @@ export async function* sensFrames(file: SensFile, frames: number[], extractDir: 
       if (!isFiniteMatrix(f.pose)) return { frame: f.index, pose: f.pose, image };
       const imageSize = colourSize(f.colour, file.scene, file.path, f.index);
       if (!(existsSync(image) && (await stat(image)).size === f.colour.length)) await writeFileAtomic(image, f.colour);
-      const depth = { width: file.header.depthWidth, height: file.header.depthHeight, data: await decodeSensDepth(file, f.depth, f.index) };
+      const { depthWidth: width, depthHeight: height, depthShift: unitsPerMetre } = file.header;
+      const depth = { width, height, data: await decodeSensDepth(file, f.depth, f.index), unitsPerMetre };
       return { frame: f.index, pose: f.pose, image, imageSize, depth };
     };
   }

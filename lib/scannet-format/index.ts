@@ -9,10 +9,10 @@ import { z } from '../../core/index.ts';
 import type { ReaderOptions } from './scene-reader.ts';
 
 export { SceneError } from './errors.ts';
-export { colourSize, exportedFrames, frameNumbers, selectFrames, sensFrames, readDepthPng, type DepthImage, type FrameData } from './frames.ts';
+export { colourSize, exportedFrameFiles, exportedFrames, frameNumbers, selectFrames, sensFrames, readDepthPng, type DepthImage, type ExportedFrame, type FrameData } from './frames.ts';
 export { loadLabelMap, parseLabelMap, BUNDLED_LABEL_MAP, LABEL_MAP_NAME, type LabelMap } from './label-map.ts';
 export { extractDir, loadCachedScene, readMetadata, writeMetadata, metadataPath, METADATA_FORMAT, METADATA_VERSION, type MetadataFile } from './metadata.ts';
-export { buildObjects, parseJson, readSegGroups, readSegIndices, type SegGroup } from './objects.ts';
+export { buildObjects, checkSegmentsFile, parseJson, readSegGroups, readSegIndices, type SegGroup } from './objects.ts';
 export { encodePly, parsePly, type PlyMesh } from './ply.ts';
 export { planScene, readScene, READER_VERSION, DEFAULT_READER_OPTIONS, type ReaderOptions, type SceneInput, type ScenePlan } from './scene-reader.ts';
 export { SensFile, SensWriter, decodeSensDepth, SENS_VERSION, COLOUR_JPEG, DEPTH_RAW, DEPTH_ZLIB, type SensFrame, type SensHeader } from './sens.ts';

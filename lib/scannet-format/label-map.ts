@@ -2,6 +2,9 @@
  * ScanNet's label map (`scannetv2-labels.combined.tsv`): raw annotation
  * strings (column `raw_category`, unique) to categories (column `category`).
  * The file ships with CRLF line endings; columns are found by header name.
+ * Cells are trimmed: the shipped map gives `wardrobe cabinet` the category
+ * `wardrobe ` (trailing space), which would otherwise be a category apart
+ * from `wardrobe` and split one kind of object in two when counting.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
@@ -36,7 +39,7 @@ export function parseLabelMap(text: string, path: string, hash = createHash('sha
   const rows = new Map<string, string[]>();
   const lower = new Map<string, string>();
   for (const [i, line] of lines.slice(1).entries()) {
-    const cells = line.split('\t');
+    const cells = line.split('\t').map((cell) => cell.trim());
     const raw = cells[rawColumn];
     if (raw === undefined || cells[categoryColumn] === undefined)
       throw new ConfigError(`${path}:${i + 2}: expected at least ${Math.max(rawColumn, categoryColumn) + 1} tab-separated columns`);

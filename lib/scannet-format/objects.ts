@@ -4,6 +4,7 @@
  * (`*.aggregation.json`: segGroups of segments with an objectId and a raw
  * label), named through the label map.
  */
+import { basename } from 'node:path';
 import type { SceneObject, Vec3 } from '../../core/index.ts';
 import { evenSubset, fitOrientedBox, roundTo } from '../geometry/index.ts';
 import { SceneError } from './errors.ts';
@@ -43,6 +44,18 @@ export function readSegIndices(json: unknown, vertexCount: number, scene: string
     out[i] = v as number;
   }
   return out;
+}
+
+/**
+ * An aggregation's `segmentsFile` ("scannet.<scene>_vh_clean_2.0.010000.segs.json")
+ * must name the segs file read with it: ScanNet also ships a `_vh_clean`
+ * aggregation over `_vh_clean.segs.json`, and segment ids of one read against
+ * the other give wrong objects and no other error. An absent field is not checked.
+ */
+export function checkSegmentsFile(json: unknown, segs: string, scene: string, file: string): void {
+  const named = (json as { segmentsFile?: unknown } | null)?.segmentsFile;
+  if (typeof named === 'string' && basename(named).replace(/^scannet\./, '') !== basename(segs))
+    throw new SceneError(scene, file, `segmentsFile is ${named}, not ${basename(segs)}, the segments read with it: its segment ids would give wrong objects`);
 }
 
 export function readSegGroups(json: unknown, scene: string, file: string): SegGroup[] {

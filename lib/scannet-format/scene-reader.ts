@@ -6,9 +6,9 @@
  * scene's mesh plus a few frames in flight.
  */
 import { existsSync, statSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import sharp from 'sharp';
 import type { Intrinsics, Mat4, Scene, SceneVideo, View, ViewObject, Vec3 } from '../../core/index.ts';
 import {
@@ -26,22 +26,25 @@ import {
   transformPoints,
 } from '../geometry/index.ts';
 import { SceneError } from './errors.ts';
-import { exportedFrames, frameNumbers, missing, ordered, selectFrames, sensFrames, type FrameData } from './frames.ts';
+import { exportedFrameFiles, exportedFrames, missing, ordered, selectFrames, sensFrames, type ExportedFrame, type FrameData } from './frames.ts';
 import type { LabelMap } from './label-map.ts';
-import { buildObjects, parseJson, readSegGroups, readSegIndices } from './objects.ts';
+import { buildObjects, checkSegmentsFile, parseJson, readSegGroups, readSegIndices } from './objects.ts';
 import { parsePly } from './ply.ts';
 import { SensFile } from './sens.ts';
 import { parseMatrix, parseSceneInfo, type SceneInfo } from './text-files.ts';
 
-/** Bump when the metadata a reader writes changes meaning; old cache entries are then rebuilt. */
-export const READER_VERSION = 1;
+/**
+ * Bump when the metadata a reader writes changes meaning; old cache entries are then rebuilt.
+ * 2: label map cells trimmed (`wardrobe ` is `wardrobe`); .sens depth in its header's depth shift, not always 1000.
+ */
+export const READER_VERSION = 2;
 
 export interface ReaderOptions {
   /** Keep every n-th frame on disk. */
   frameStride: number;
   /** Then keep at most this many, spread evenly. */
   maxFrames?: number;
-  /** 'exported' (color/ depth/ pose/), 'sens', or 'auto': exported when pose/ exists, else the .sens. */
+  /** 'exported' (color/ depth/ pose/), 'sens', or 'auto': exported when pose/ and color/ exist, else the .sens. */
   frames: 'auto' | 'exported' | 'sens';
   /** Capture frame rate: view time = frame number / fps. */
   fps: number;
@@ -85,6 +88,8 @@ export interface ScenePlan {
   mode: 'exported' | 'sens';
   /** Selected frame numbers, in order. */
   frames: number[];
+  /** The selected frames' files, as named on disk (exported mode; empty for a .sens). */
+  exported: ExportedFrame[];
   hasDepth: boolean;
   /** Cache key: hash of the reader version, options, label map and every input file's size and mtime. */
   key: string;
@@ -102,33 +107,34 @@ export async function planScene(input: SceneInput, options: ReaderOptions): Prom
     segs: join(dir, `${id}_vh_clean_2.0.010000.segs.json`),
     sens: join(dir, `${id}.sens`),
   };
-  const exported = existsSync(join(dir, 'pose'));
-  const mode = options.frames === 'auto' ? (exported ? 'exported' : 'sens') : options.frames;
+  // ScanNet's test scans (scans_test/) ship neither annotation file: say so rather than "missing file".
+  if (!existsSync(files.aggregation) && !existsSync(files.segs))
+    throw new SceneError(id, dir, `no object annotations (${basename(files.aggregation)}, ${basename(files.segs)}): a ScanNet test scan? Questions need the annotated scans of scans/`);
+  // Exported frames need pose/ and color/ (depth/ and intrinsic/ are optional): 'auto' takes them only when both are there.
+  const lacking = ['pose', 'color'].filter((sub) => !existsSync(join(dir, sub)));
+  const mode = options.frames === 'auto' ? (lacking.length ? 'sens' : 'exported') : options.frames;
   const inputs = [files.txt, files.ply, files.aggregation, files.segs];
-  let all: number[];
+  let frames: number[];
+  let exportedFiles: ExportedFrame[] = [];
   let hasDepth = true;
   if (mode === 'exported') {
-    if (!exported) throw new SceneError(id, join(dir, 'pose'), 'missing folder of exported frames');
-    all = frameNumbers(await readdir(join(dir, 'pose')));
+    if (lacking.length) throw new SceneError(id, join(dir, lacking[0]!), 'missing folder of exported frames');
     hasDepth = existsSync(join(dir, 'depth'));
+    exportedFiles = selectFrames(await exportedFrameFiles(dir, hasDepth), options.frameStride, options.maxFrames);
+    frames = exportedFiles.map((f) => f.frame);
     for (const name of ['intrinsic_color.txt', 'intrinsic_depth.txt']) {
       const path = join(dir, 'intrinsic', name);
       if (existsSync(path)) inputs.push(path);
     }
+    for (const f of exportedFiles) inputs.push(f.pose, f.colour, ...(f.depth ? [f.depth] : []));
   } else {
     if (!existsSync(files.sens))
-      throw new SceneError(id, files.sens, options.frames === 'sens' ? 'missing file' : 'missing file (and no pose/ folder of exported frames)');
+      throw new SceneError(id, files.sens, options.frames === 'sens' ? 'missing file' : `missing file (and no exported frames: no ${lacking.join('/ or ')}/ folder)`);
     const sens = await SensFile.open(files.sens, id);
-    all = Array.from({ length: sens.header.frameCount }, (_, i) => i);
+    frames = selectFrames(Array.from({ length: sens.header.frameCount }, (_, i) => i), options.frameStride, options.maxFrames);
     await sens.close();
     inputs.push(files.sens);
   }
-  const frames = selectFrames(all, options.frameStride, options.maxFrames);
-  if (mode === 'exported')
-    for (const n of frames) {
-      inputs.push(join(dir, 'pose', `${n}.txt`), join(dir, 'color', `${n}.jpg`));
-      if (hasDepth) inputs.push(join(dir, 'depth', `${n}.png`));
-    }
   const stats = inputs.map((path) => {
     try {
       const s = statSync(path);
@@ -140,7 +146,7 @@ export async function planScene(input: SceneInput, options: ReaderOptions): Prom
   const key = createHash('sha256')
     .update(JSON.stringify({ reader: READER_VERSION, options, labels: input.labelMap.hash, video: input.video ?? null, mode, stats }))
     .digest('hex');
-  return { input, options, files, mode, frames, hasDepth, key };
+  return { input, options, files, mode, frames, exported: exportedFiles, hasDepth, key };
 }
 
 /** Read the scan a plan describes into a Scene. `log` receives notes as they are taken. */
@@ -156,12 +162,14 @@ export async function readScene(plan: ScenePlan, log: (message: string) => void 
 
   const info = parseSceneInfo((await read(files.txt)).toString('utf8'), id, files.txt);
   const alignment: Mat4 = info.axisAlignment ?? IDENTITY;
-  if (!info.axisAlignment) note(`no axisAlignment in ${id}.txt (a test scan): the identity is used`);
+  if (!info.axisAlignment) note(`no axisAlignment in ${id}.txt: the identity is used`);
 
   const mesh = parsePly(await read(files.ply), id, files.ply);
   const positions = transformPoints(alignment, mesh.positions) as Float32Array;
   const segIndices = readSegIndices(parseJson((await read(files.segs)).toString('utf8'), id, files.segs), mesh.vertexCount, id, files.segs);
-  const groups = readSegGroups(parseJson((await read(files.aggregation)).toString('utf8'), id, files.aggregation), id, files.aggregation);
+  const aggregation = parseJson((await read(files.aggregation)).toString('utf8'), id, files.aggregation);
+  checkSegmentsFile(aggregation, files.segs, id, files.aggregation);
+  const groups = readSegGroups(aggregation, id, files.aggregation);
   const built = buildObjects(positions, segIndices, groups, input.labelMap, options.samplesPerObject);
   built.notes.forEach(note);
   if (!built.objects.length)
@@ -173,7 +181,7 @@ export async function readScene(plan: ScenePlan, log: (message: string) => void 
     const { colour, depth } = await cameras(plan, info, sens, note);
     const timeOf = await clock(plan, sens, note);
     if (!plan.hasDepth) note('no depth frames (no depth/ folder): visibility uses the frustum test only, without occlusion');
-    const jobs = sens ? sensFrames(sens, plan.frames, input.extractDir) : exportedFrames(dir, id, plan.frames, plan.hasDepth);
+    const jobs = sens ? sensFrames(sens, plan.frames, input.extractDir) : exportedFrames(id, plan.exported);
     const views: View[] = [];
     let invalid = 0;
     let depthK: Intrinsics | undefined;
@@ -234,9 +242,8 @@ async function cameras(
   };
   let colour = intrinsicsFromMatrix(await matrix('color'), ...size('color'));
   const depth = intrinsicsFromMatrix(await matrix('depth'), ...size('depth'));
-  const first = plan.frames[0];
-  if (plan.mode === 'exported' && first !== undefined) {
-    const path = join(dir, 'color', `${first}.jpg`);
+  const path = plan.exported[0]?.colour;
+  if (path) {
     const meta = await sharp(path)
       .metadata()
       .catch((error: Error) => {
@@ -274,7 +281,7 @@ function measureView(
 ): View {
   const cameraToWorld = multiply(alignment, frame.pose);
   const worldToCamera = invertRigid(cameraToWorld);
-  const depthMap = frame.depth && depthK ? { ...frame.depth, unitsPerMetre: 1000, intrinsics: depthK } : undefined;
+  const depthMap = frame.depth && depthK ? { ...frame.depth, intrinsics: depthK } : undefined;
   const seen: ViewObject[] = [];
   for (const { object, samples } of objects) {
     const { center, size } = object.box;

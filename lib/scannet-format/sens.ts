@@ -31,7 +31,7 @@ export interface SensHeader {
   colourHeight: number;
   depthWidth: number;
   depthHeight: number;
-  /** Depth units per metre (1000). */
+  /** Depth units per metre (ScanNet writes 1000: millimetres); the reader divides .sens depth by it. */
   depthShift: number;
   frameCount: number;
 }
@@ -106,6 +106,7 @@ export class SensFile {
       const claimed = rest.readBigUInt64LE(o + 28);
       if (claimed * BigInt(FRAME_HEADER) > BigInt(size - framesAt))
         fail(`the header claims ${claimed} frames, which need at least ${claimed * BigInt(FRAME_HEADER)} bytes after the header, and the file has ${size - framesAt} (truncated, or a bad header)`);
+      if (!(header.depthShift > 0 && Number.isFinite(header.depthShift))) fail(`depth shift ${header.depthShift} is not a positive number of depth units per metre`);
       if (header.colourCompression !== COLOUR_JPEG) fail(`colour compression ${header.colourCompression} is not JPEG (2)`);
       if (header.depthCompression !== DEPTH_ZLIB && header.depthCompression !== DEPTH_RAW)
         fail(`depth compression ${header.depthCompression} is not supported (0 raw or 1 zlib)`);

@@ -34,7 +34,7 @@ export function parseMatrix(text: string, scene: string, file: string): number[]
 export interface SceneInfo {
   /** Every `key = value` line. */
   values: Record<string, string>;
-  /** `axisAlignment`, absent in test scans. */
+  /** `axisAlignment`; absent in ScanNet's test scans (and in some exports of annotated scans). */
   axisAlignment?: number[];
   number(key: string): number | undefined;
 }

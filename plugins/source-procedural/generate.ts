@@ -90,7 +90,7 @@ export interface GeneratorOptions {
   fps: number;
   /** Every n-th scene (n-1, 2n-1, ...) is written as a .sens instead of exported frames; 0 = never. */
   sensEvery: number;
-  /** Every n-th scene has no axisAlignment (like ScanNet's test scans); 0 = never. */
+  /** Every n-th scene has no axisAlignment (annotated all the same: the reader uses the identity); 0 = never. */
   unalignedEvery: number;
   /** Write an mp4 of each capture. */
   video: boolean;

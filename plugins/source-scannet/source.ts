@@ -20,7 +20,7 @@ import {
 export interface ScanNetOptions extends ReaderOptions {
   /** The ScanNet folder holding `scans/` (required to use the source). */
   root?: string;
-  /** Sub-folder of root holding the scene folders: "scans" (train/val) or "scans_test". */
+  /** Sub-folder of root holding the scene folders ("scans": train/val; "scans_test" has no annotations, so no questions). */
   scans: string;
   /** Scene ids to use, in this order. */
   scenes?: string[];

@@ -33,6 +33,15 @@ test("the bundled map is ScanNet's: 607 raw categories, CRLF", (t) => {
   t.is(map.row('trash can')?.nyu40class, 'otherfurniture');
 });
 
+test("the shipped map's padded cells are trimmed: wardrobe cabinet is a wardrobe, like wardrobe closet", (t) => {
+  t.true(readFileSync(BUNDLED_LABEL_MAP, 'latin1').includes('\twardrobe cabinet\twardrobe \t'), 'the quirk is in the shipped file');
+  const map = loadLabelMap();
+  t.is(map.categoryOf('wardrobe cabinet'), 'wardrobe');
+  t.is(map.categoryOf('wardrobe closet'), 'wardrobe');
+  t.is(map.row('wardrobe cabinet')?.category, 'wardrobe');
+  t.deepEqual(map.raws.filter((raw) => /^\s|\s$/.test(map.categoryOf(raw)!)), []);
+});
+
 test('a label map without raw_category/category columns is a config error naming the file', (t) => {
   t.throws(() => parseLabelMap('id\tname\r\n1\twall\r\n', '/x/labels.tsv'), { message: /\/x\/labels\.tsv: not a ScanNet label map/ });
 });
@@ -56,8 +65,9 @@ test('scene .txt: CRLF key = value lines; a test scan has no axisAlignment', (t)
   t.throws(() => parseSceneInfo('axisAlignment = 1 0 0\n', 's', 's.txt'), { message: /axisAlignment must be 16 finite numbers, found 3/ });
 });
 
-test('frame files sort numerically, never as strings; stride then an even cap', (t) => {
+test('frame files sort numerically, never as strings, padded or not; stride then an even cap', (t) => {
   t.deepEqual(frameNumbers(['10.txt', '2.txt', '0.txt', '100.txt', 'notes.md', '1.txt']), [0, 1, 2, 10, 100]);
+  t.deepEqual(frameNumbers(['000010.txt', '000002.txt', '000100.txt', '000000.txt', '000001.txt', '000001.jpg']), [0, 1, 2, 10, 100]);
   t.deepEqual(selectFrames([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 3), [0, 3, 6, 9]);
   t.deepEqual(selectFrames([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 1, 4), [0, 2, 5, 7]);
 });

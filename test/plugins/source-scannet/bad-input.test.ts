@@ -1,17 +1,17 @@
 import test from 'ava';
-import { existsSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { decodeSensDepth, SceneError, SensFile, SensWriter } from '../../../lib/scannet-format/index.ts';
+import { SceneError } from '../../../lib/scannet-format/index.ts';
 import { tempDir } from '../../helpers/temp.ts';
-import { context, scanNet, tinyScan } from './scans.ts';
+import { context, rewriteSens, scanNet, tinyScan } from './scans.ts';
 
 /** Break one scan, load it, and check the error names the scene and the file, and nothing was cached. */
 async function broken(
   t: import('ava').ExecutionContext,
   breakIt: (dir: string, id: string) => string | Promise<string>,
   message: RegExp,
-  variant: { sens?: boolean; prepare?: () => Promise<void> } = {},
+  variant: { sens?: boolean; unaligned?: boolean; prepare?: () => Promise<void> } = {},
 ) {
   const base = tempDir(t);
   const { root, id, dir } = await tinyScan(base, variant);
@@ -34,6 +34,15 @@ test('missing annotation file', (t) =>
     rmSync(file);
     return file;
   }, /: missing file$/));
+
+test('a test scan (scans_test: .sens, .txt and meshes, no annotations) is a bad scene that says why', (t) =>
+  broken(t, (dir, id) => {
+    rmSync(join(dir, `${id}.aggregation.json`));
+    rmSync(join(dir, `${id}_vh_clean_2.0.010000.segs.json`));
+    copyFileSync(join(dir, `${id}_vh_clean_2.ply`), join(dir, `${id}_vh_clean.ply`));
+    t.deepEqual(readdirSync(dir).sort(), [`${id}.sens`, `${id}.txt`, `${id}_vh_clean.ply`, `${id}_vh_clean_2.ply`]);
+    return dir;
+  }, /: no object annotations \(scene9000_00\.aggregation\.json, scene9000_00_vh_clean_2\.0\.010000\.segs\.json\): a ScanNet test scan\? Questions need the annotated scans of scans\/$/, { sens: true, unaligned: true }));
 
 test('missing colour frame', (t) =>
   broken(t, (dir) => {
@@ -95,7 +104,14 @@ test('neither exported frames nor a .sens', (t) =>
   broken(t, (dir, id) => {
     for (const sub of ['pose', 'color', 'depth', 'intrinsic']) rmSync(join(dir, sub), { recursive: true });
     return join(dir, `${id}.sens`);
-  }, /missing file \(and no pose\/ folder of exported frames\)/));
+  }, /: missing file \(and no exported frames: no pose\/ or color\/ folder\)$/));
+
+test('no .sens, and exported frames without color/: the error names what is missing', (t) =>
+  broken(t, (dir, id) => {
+    rmSync(join(dir, 'color'), { recursive: true });
+    t.false(existsSync(join(dir, `${id}.sens`)));
+    return join(dir, `${id}.sens`);
+  }, /: missing file \(and no exported frames: no color\/ folder\)$/));
 
 test('a scene the split names but the folder lacks', async (t) => {
   const base = tempDir(t);
@@ -128,6 +144,13 @@ test('a .sens header claiming 3e7 frames is refused before anything is sized by 
   }, /the header claims 30000000 frames, which need at least 2880000000 bytes after the header, and the file has \d+ \(truncated, or a bad header\)$/, { sens: true });
   t.true(process.memoryUsage().heapUsed - heap < 200 * 2 ** 20, 'no array of 3e7 frame numbers was made');
 });
+
+test('a .sens header whose depth shift is 0 (depth units per metre: depth would be infinitely far)', (t) =>
+  broken(t, async (dir, id) => {
+    const file = join(dir, `${id}.sens`);
+    await rewriteSens(file, { header: { depthShift: 0 } });
+    return file;
+  }, /: depth shift 0 is not a positive number of depth units per metre$/, { sens: true }));
 
 test('a .sens header claiming 2^40 frames', (t) =>
   broken(t, (dir, id) => {
@@ -187,7 +210,7 @@ test('a colour frame of another size than the others', async (t) => {
 test('a 0-byte colour frame inside a .sens names the file and the frame', (t) =>
   broken(t, async (dir, id) => {
     const file = join(dir, `${id}.sens`);
-    await rewriteSens(file, (index, colour) => (index === 5 ? Buffer.alloc(0) : colour));
+    await rewriteSens(file, { colour: (index, colour) => (index === 5 ? Buffer.alloc(0) : colour) });
     return file;
   }, /: frame 5: bad colour image: empty file \(0 bytes\)$/, { sens: true }));
 
@@ -200,9 +223,18 @@ test('a scene whose poses are all invalid is a bad scene, not a scene with no vi
 test('NaN poses count as invalid too', (t) =>
   broken(t, async (dir, id) => {
     const file = join(dir, `${id}.sens`);
-    await rewriteSens(file, (_, colour) => colour, () => Array(16).fill(Number.NaN));
+    await rewriteSens(file, { pose: () => Array(16).fill(Number.NaN) });
     return file;
   }, /: no usable view: all 12 selected frames have an invalid \(-inf or NaN\) camera pose$/, { sens: true }));
+
+test("an aggregation whose segmentsFile names another over-segmentation (a _vh_clean aggregation beside _vh_clean_2 segments)", (t) =>
+  broken(t, (dir, id) => {
+    const file = join(dir, `${id}.aggregation.json`);
+    const aggregation = JSON.parse(readFileSync(file, 'utf8')) as { segmentsFile: string };
+    t.is(aggregation.segmentsFile, `scannet.${id}_vh_clean_2.0.010000.segs.json`); // ScanNet's form: it matches the segs read
+    writeFileSync(file, JSON.stringify({ ...aggregation, segmentsFile: `scannet.${id}_vh_clean.segs.json` }));
+    return file;
+  }, /: segmentsFile is scannet\.scene9000_00_vh_clean\.segs\.json, not scene9000_00_vh_clean_2\.0\.010000\.segs\.json, the segments read with it: its segment ids would give wrong objects$/));
 
 test('a scene with no objects is a bad scene', (t) =>
   broken(t, (dir, id) => {
@@ -210,16 +242,3 @@ test('a scene with no objects is a bad scene', (t) =>
     writeFileSync(file, JSON.stringify({ sceneId: id, segGroups: [] }));
     return file;
   }, /: no objects: segGroups is empty$/));
-
-/** Rewrite a .sens frame by frame, replacing colour bytes or poses. */
-async function rewriteSens(file: string, colour: (index: number, bytes: Buffer) => Buffer, pose?: (index: number) => number[]): Promise<void> {
-  const sens = await SensFile.open(file, 'rewrite');
-  const frames: { pose: number[]; time: number; colour: Buffer; depth: Uint16Array }[] = [];
-  for await (const f of sens.frames(() => true))
-    frames.push({ pose: pose?.(f.index) ?? f.pose, time: f.colourTimestamp, colour: colour(f.index, Buffer.from(f.colour)), depth: await decodeSensDepth(sens, f.depth, f.index) });
-  await sens.close();
-  const { version: _v, colourCompression: _c, depthCompression: _d, ...header } = sens.header;
-  const writer = await SensWriter.create(file, header);
-  for (const f of frames) await writer.writeFrame(f.pose, f.time, f.colour, f.depth);
-  await writer.close();
-}

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import type { SourceContext } from '../../../core/index.ts';
 import { generateScene, sceneIdOf, type GeneratorOptions } from '../../../plugins/source-procedural/index.ts';
-import { DEFAULT_READER_OPTIONS } from '../../../lib/scannet-format/index.ts';
+import { decodeSensDepth, DEFAULT_READER_OPTIONS, SensFile, SensWriter, type SensHeader } from '../../../lib/scannet-format/index.ts';
 import { createScanNetSource, type ScanNetOptions } from '../../../plugins/source-scannet/index.ts';
 
 /** 12 frames (numbers 0..110, so string order differs from numeric order), 96x72 colour, 48x36 depth. */
@@ -43,6 +43,24 @@ export const scanNet = (root: string, options: Partial<ScanNetOptions> = {}) =>
 
 export function context(cacheDir: string, logs: string[] = []): SourceContext {
   return { seed: 1, cacheDir, log: (m) => logs.push(m), progress: () => ({ tick: () => undefined, done: () => undefined }) };
+}
+
+/** Rewrite a .sens frame by frame, replacing colour bytes, poses, depth values or header fields. */
+export async function rewriteSens(
+  file: string,
+  edit: { colour?: (index: number, bytes: Buffer) => Buffer; pose?: (index: number) => number[]; depth?: (values: Uint16Array) => Uint16Array; header?: Partial<SensHeader> },
+): Promise<void> {
+  const sens = await SensFile.open(file, 'rewrite');
+  const frames: { pose: number[]; time: number; colour: Buffer; depth: Uint16Array }[] = [];
+  for await (const f of sens.frames(() => true)) {
+    const depth = await decodeSensDepth(sens, f.depth, f.index);
+    frames.push({ pose: edit.pose?.(f.index) ?? f.pose, time: f.colourTimestamp, colour: edit.colour?.(f.index, Buffer.from(f.colour)) ?? Buffer.from(f.colour), depth: edit.depth?.(depth) ?? depth });
+  }
+  await sens.close();
+  const { version: _v, colourCompression: _c, depthCompression: _d, ...header } = { ...sens.header, ...edit.header };
+  const writer = await SensWriter.create(file, header);
+  for (const f of frames) await writer.writeFrame(f.pose, f.time, f.colour, f.depth);
+  await writer.close();
 }
 
 export { sceneIdOf };
