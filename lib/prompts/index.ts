@@ -11,11 +11,14 @@
  *           prompt (<think>...</think><answer>...</answer>)
  *   lmms-eval  question + options + lmms-eval's VSI-Bench post prompt
  *           (evaluation only: reproducing published VSI-Bench tables)
+ *   spatialladder, spatialladder-think  SpatialLadder's released evaluator
+ *           (eval_spld), direct and thinking: "Question: " before the
+ *           question, its instructions as it words them (evaluation only)
  */
 import { isAbsolute, join } from 'node:path';
 import type { AnswerKind, PolicyInput, Sample } from '../../core/index.ts';
 
-export type PromptStyle = 'plain' | 'direct' | 'think' | 'lmms-eval';
+export type PromptStyle = 'plain' | 'direct' | 'think' | 'lmms-eval' | 'spatialladder' | 'spatialladder-think';
 
 export const SYSTEM_PROMPT = 'You are a helpful assistant.';
 
@@ -40,14 +43,35 @@ export const THINK_POST_PROMPT: Record<'choice' | 'number', string> = {
     'Please provide your detailed reasoning between the <think> </think> tags, and then answer the question with a numerical value (e.g., 42 or 3.1) within the <answer> </answer> tags.',
 };
 
+/**
+ * The thinking instruction as SpatialLadder's released evaluator words it
+ * (`THINKING_TEMPLATE` in eval_spld/data_utils/vsi_utils.py): no full stop
+ * after "thought expressions", a space and a newline at the end.
+ */
+export const SPATIALLADDER_THINK_PROMPT =
+  "Please think about this question as if you were a human pondering deeply. Engage in an internal dialogue using expressions such as 'let me think', 'wait', 'Hmm', 'oh, I see', 'let's break it down', etc, or other natural language thought expressions It's encouraged to include self-reflection or verification in the reasoning process. \n";
+
 export interface PromptQuestion {
   question: string;
   options?: string[];
   answerKind: AnswerKind;
 }
 
+/**
+ * SpatialLadder's evaluator: "Question: " + the question and its "Options:"
+ * lines, a newline (then its thinking instruction), then a newline and the
+ * post prompt; the direct post prompts are the project's own.
+ */
+function spatialLadderText(q: PromptQuestion, think: boolean): string {
+  const options = q.options?.length ? `\nOptions:\n${q.options.join('\n')}` : '';
+  const question = `Question: ${q.question}${options}\n${think ? SPATIALLADDER_THINK_PROMPT : ''}`;
+  if (q.answerKind !== 'choice' && q.answerKind !== 'number') return question;
+  return `${question}\n${(think ? THINK_POST_PROMPT : DIRECT_POST_PROMPT)[q.answerKind]}`;
+}
+
 /** The user prompt text: question, then "Options:" lines, then the style's instructions, joined by newlines. */
 export function promptText(q: PromptQuestion, style: PromptStyle): string {
+  if (style === 'spatialladder' || style === 'spatialladder-think') return spatialLadderText(q, style === 'spatialladder-think');
   const parts = [q.question];
   if (q.options?.length) parts.push(`Options:\n${q.options.join('\n')}`);
   if (style !== 'plain' && q.answerKind !== 'boxes' && q.answerKind !== 'text') {

@@ -64,7 +64,7 @@ export interface EvaluationSettings {
 }
 
 /** The default completion budget per prompt style. */
-export const DEFAULT_MAX_TOKENS: Record<PromptStyle, number> = { plain: 128, direct: 128, think: 1024, 'lmms-eval': 16 };
+export const DEFAULT_MAX_TOKENS: Record<PromptStyle, number> = { plain: 128, direct: 128, think: 1024, 'lmms-eval': 16, spatialladder: 128, 'spatialladder-think': 1024 };
 
 /**
  * Characters of a completion stored (and scored): 16 per token of the

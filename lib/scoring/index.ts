@@ -36,5 +36,5 @@ export {
 } from './parquet-rows.ts';
 export { evaluateRows, storedCompletionLimit, type EvalRow, type EvaluationSettings } from './evaluate.ts';
 export type { EvaluationIdentity } from './eval-identity.ts';
-export { evaluationOptions, frameOptions, evaluationSettings, frameCacheDir } from './options.ts';
+export { checkReproduction, evaluationOptions, frameOptions, evaluationSettings, frameCacheDir, reproduce, REPRODUCTIONS, type Reproduction } from './options.ts';
 export { referenceOf } from './reference.ts';

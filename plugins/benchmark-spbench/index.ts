@@ -12,11 +12,13 @@ import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { ConfigError, definePlugin, z, type Benchmark } from '../../core/index.ts';
 import {
+  checkReproduction,
   evaluateRows,
   evaluationOptions,
   evaluationSettings,
   parquetIn,
   parquetItems,
+  reproduce,
   resolveImage,
   VSI_LAYOUT,
 } from '../../lib/scoring/index.ts';
@@ -57,8 +59,12 @@ export default definePlugin({
     /** SPBench-MV's directory (or { root, parquet, images }). */
     mv: location.optional(),
     ...evaluationOptions,
+    /** "ladder" (default): the options above; "spatialladder", "spatialladder-direct": SpatialLadder's released evaluator exactly. */
+    setting: z.enum(['ladder', 'spatialladder', 'spatialladder-direct']).default('ladder'),
   }),
   apply(ladder, opts) {
+    const { setting } = opts;
+    if (setting !== 'ladder') checkReproduction(setting, opts, PLUGIN_NAME);
     for (const key of ['si', 'mv'] as const) {
       const id = IDS[key];
       const option = opts[key];
@@ -81,7 +87,8 @@ export default definePlugin({
             const media = (names as string[]).map((name) => `${q.scene}/${name}`);
             return { ...q, media, images: () => Promise.all(media.map((path) => resolveImage(images, path))) };
           });
-          return evaluateRows(policy, ctx, items, evaluationSettings(id, opts, ctx, VSI_LAYOUT));
+          const settings = evaluationSettings(id, opts, ctx, VSI_LAYOUT);
+          return evaluateRows(policy, ctx, items, setting === 'ladder' ? settings : reproduce(settings, setting));
         },
       };
       ladder.hooks.benchmarks.for(id).tap(PLUGIN_NAME, () => benchmark);

@@ -9,7 +9,8 @@
  *
  * `setting: 'lmms-eval'` asks and scores exactly as lmms-eval's VSI-Bench
  * task does (its pre-prompt and post prompts, 16 new tokens, greedy, its
- * answer parser), so scores compare with published tables.
+ * answer parser), so scores compare with published tables; `setting:
+ * 'spatialladder'` as SpatialLadder's released evaluator does.
  *
  *   plugins: [['benchmark-vsi', { root: '/data/vsi-bench', setting: 'lmms-eval' }]]
  *   ladder eval --model openai --benchmark vsi-bench
@@ -19,6 +20,7 @@ import { resolve } from 'node:path';
 import { ConfigError, definePlugin, z, type Benchmark } from '../../core/index.ts';
 import { findFfmpeg, sampleFrames } from '../../lib/media/index.ts';
 import {
+  checkReproduction,
   evaluateRows,
   evaluationOptions,
   evaluationSettings,
@@ -26,9 +28,9 @@ import {
   frameOptions,
   parquetIn,
   parquetItems,
+  reproduce,
   resolveVideo,
   VSI_LAYOUT,
-  type EvaluationSettings,
 } from '../../lib/scoring/index.ts';
 
 const PLUGIN_NAME = 'benchmark-vsi';
@@ -37,31 +39,6 @@ export const DEBIASED_ID = 'vsi-bench-debiased';
 const COLUMNS = ['id', 'dataset', 'scene_name', 'question_type', 'question', 'ground_truth', 'options'];
 /** The full set as the Hugging Face release names it (`test-00000-of-00001.parquet`), beside `test_debiased.parquet` and `test_pruned.parquet`. */
 const FULL_SET = (file: string) => /^test-\d+-of-\d+\.parquet$/.test(file);
-
-/**
- * lmms-eval's VSI-Bench task (`lmms_eval/tasks/vsibench`: vsibench.yaml and
- * utils.py): "These are frames of a video." before the question, its post
- * prompts, `max_new_tokens: 16`, greedy decoding, and its answer parser.
- */
-export const LMMS_EVAL_SETTING = {
-  prompt: 'lmms-eval',
-  prePrompt: 'These are frames of a video.',
-  maxTokens: 16,
-  temperature: 0,
-  extraction: 'vsi-bench',
-} as const satisfies Partial<EvaluationSettings>;
-
-/** `setting: 'lmms-eval'` fixes these options: another value is a config error, so a reproduction never runs altered. */
-function checkReproduction(opts: Partial<Record<keyof typeof LMMS_EVAL_SETTING, unknown>>): void {
-  for (const key of Object.keys(LMMS_EVAL_SETTING) as (keyof typeof LMMS_EVAL_SETTING)[]) {
-    const value = opts[key];
-    const fixed = key === 'prompt' ? value === 'auto' : value === undefined || value === LMMS_EVAL_SETTING[key];
-    if (!fixed)
-      throw new ConfigError(
-        `${PLUGIN_NAME}: option ${key}: ${JSON.stringify(value)} conflicts with setting 'lmms-eval' (which uses ${JSON.stringify(LMMS_EVAL_SETTING[key])}); remove the option, or the setting`,
-      );
-  }
-}
 
 export default definePlugin({
   name: PLUGIN_NAME,
@@ -74,11 +51,12 @@ export default definePlugin({
     videos: z.string().min(1).optional(),
     ...frameOptions,
     ...evaluationOptions,
-    /** "ladder" (default): the options above; "lmms-eval": lmms-eval's prompts, 16 tokens, greedy, its parser. */
-    setting: z.enum(['ladder', 'lmms-eval']).default('ladder'),
+    /** "ladder" (default): the options above; "lmms-eval", "spatialladder", "spatialladder-direct": that evaluator exactly (lib/scoring REPRODUCTIONS). */
+    setting: z.enum(['ladder', 'lmms-eval', 'spatialladder', 'spatialladder-direct']).default('ladder'),
   }),
   apply(ladder, opts) {
-    if (opts.setting === 'lmms-eval') checkReproduction(opts);
+    const { setting } = opts;
+    if (setting !== 'ladder') checkReproduction(setting, opts, PLUGIN_NAME);
     const root = resolve(opts.root);
     const videos = resolve(root, opts.videos ?? '.');
     const cacheDir = frameCacheDir(opts.cacheDir, ladder.config.cacheDir);
@@ -108,8 +86,7 @@ export default definePlugin({
           };
         }, (values) => !debiased || values.pruned !== true);
         const settings = evaluationSettings(id, opts, ctx, VSI_LAYOUT, { frames: opts.frames });
-        if (opts.setting === 'lmms-eval') Object.assign(settings, LMMS_EVAL_SETTING, { inputs: { ...settings.inputs, setting: 'lmms-eval' } });
-        return evaluateRows(policy, ctx, items, settings);
+        return evaluateRows(policy, ctx, items, setting === 'ladder' ? settings : reproduce(settings, setting));
       },
     });
     ladder.hooks.benchmarks.for(BENCHMARK_ID).tap(PLUGIN_NAME, () => benchmark(BENCHMARK_ID, false));

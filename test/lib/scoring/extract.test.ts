@@ -1,5 +1,5 @@
 import test from 'ava';
-import { answerText, choiceCorrect, extractChoice, extractNumber, vsiBenchToken } from '../../../lib/scoring/index.ts';
+import { answerText, choiceCorrect, extractChoice, extractNumber, scoreAnswer, vsiBenchToken } from '../../../lib/scoring/index.ts';
 
 test('answerText: the last complete <answer> block, else the whole text', (t) => {
   t.is(answerText('<think>x</think><answer> B </answer>'), ' B ');
@@ -89,4 +89,66 @@ test('choiceCorrect: spec compares letters; vsi-bench compares the token with th
   t.true(choiceCorrect('b', 'B', 'vsi-bench'));
   t.false(choiceCorrect('B)', 'B', 'vsi-bench'));
   t.false(choiceCorrect('The', 'B', 'vsi-bench'));
+});
+
+test("spatialladder modes: SpatialLadder's released evaluator, exactly (outputs checked against its Python: eval_spld/data_utils/vsi_utils.py)", (t) => {
+  // multiple choice: every "Answer:" removed, the first space-separated token when it is A-D with an optional ".", else the whole text stripped
+  const choices: [string, string | null][] = [
+    ['B', 'B'],
+    ['B. sofa', 'B'],
+    ['Answer: B', 'B'],
+    ['Answer: B. sofa', 'B. sofa'],
+    ['b', 'b'],
+    ['The answer is B', 'The answer is B'],
+    ['B\nbecause', 'B\nbecause'],
+    [' C', 'C'],
+    ['E', 'E'],
+    ['', null],
+    ['B..', 'B..'],
+    ['(B)', '(B)'],
+    ['Answer:C', 'C'],
+    ['D.\n', 'D'],
+  ];
+  for (const [text, expected] of choices) t.is(extractChoice(text, 'spatialladder'), expected, JSON.stringify(text));
+  // under the thinking prompt: the first complete <answer>, "None" when it never closes, the whole text without one
+  const thinking: [string, string][] = [
+    ['<think>A?</think><answer>C</answer>', 'C'],
+    ['<answer>C', 'None'],
+    ['<answer> A </answer><answer>B</answer>', 'A'],
+    ['C', 'C'],
+    ['<answer>Answer: D</answer>', 'D'],
+  ];
+  for (const [text, expected] of thinking) t.is(extractChoice(text, 'spatialladder-think'), expected, JSON.stringify(text));
+  // compared with the ground truth lower-cased: "b" is right, "B. sofa" is not
+  t.deepEqual(['b', 'Answer: B. sofa', '<answer>C'].map((p) => scoreAnswer(p, { answer: 'B', answerKind: 'choice' }, 'spatialladder').score), [1, 0, 0]);
+
+  // numbers: a number word of its list found as a whole word (in the list's order: "one" before "four"; "a" is 1),
+  // else the first digits with an optional decimal part (Unicode digits too), else nothing
+  const numbers: [string, number | null][] = [
+    ['3.5', 3.5],
+    ['about 2 meters', 2],
+    ['It is a 3', 1],
+    ['twenty one', 1],
+    ['2,5', 2],
+    ['-3', 3],
+    ['1e3', 1],
+    ['None', null],
+    ['\u0663', 3],
+    ['Ten', 10],
+    ['an', 1],
+    ['x_a', null],
+    ['\u00e9a 4', 4],
+    ['7.', 7],
+    ['0.25m', 0.25],
+    ['A', 1],
+    ['3 or four', 4],
+  ];
+  for (const [text, expected] of numbers) t.is(extractNumber(text, 'spatialladder'), expected, JSON.stringify(text));
+  const thoughtNumbers: [string, number | null][] = [
+    ['<think>maybe 3</think><answer>4.5</answer>', 4.5],
+    ['<answer>4.5', null],
+    ['4.5', 4.5],
+  ];
+  for (const [text, expected] of thoughtNumbers) t.is(extractNumber(text, 'spatialladder-think'), expected, JSON.stringify(text));
+  t.is(scoreAnswer('<answer>4.5', { answer: '4.5', answerKind: 'number' }, 'spatialladder-think').score, 0, 'an unclosed tag scores 0, as there');
 });

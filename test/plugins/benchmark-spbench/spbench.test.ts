@@ -1,10 +1,10 @@
 import test from 'ava';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, contentHash, createLadder, evaluateBenchmark, readJsonLines, type Policy, type PolicyInput, type UserConfig } from '../../../core/index.ts';
+import { ConfigError, contentHash, createLadder, evaluateBenchmark, readJsonLines, type Policy, type PolicyInput, type SamplingOptions, type UserConfig } from '../../../core/index.ts';
 import { QUESTION_TYPES } from '../../../lib/scoring/index.ts';
 import { createOracle } from '../../../plugins/model-oracle/index.ts';
-import { DIRECT_POST_PROMPT, SYSTEM_PROMPT, THINK_POST_PROMPT, THINK_PROMPT } from '../../../lib/prompts/index.ts';
+import { DIRECT_POST_PROMPT, SPATIALLADDER_THINK_PROMPT, SYSTEM_PROMPT, THINK_POST_PROMPT, THINK_PROMPT } from '../../../lib/prompts/index.ts';
 import { tempDir } from '../../helpers/temp.ts';
 import { benchRows, imagePath, SPBENCH_MV_TYPES, SPBENCH_SI_TYPES, writeImage, writeSpbench, type BenchRow } from '../../lib/scoring/benchmark-files.ts';
 
@@ -75,6 +75,52 @@ test('prompts: system prompt, question, options, post prompt; images in order; t
   const think = new ProbePolicy();
   await run(dir, { mv: join(dir, 'mv'), prompt: 'think', prePrompt: 'These are views of a room.' }, 'spbench-mv', think, join(dir, 'think'));
   t.is(think.seen[0]!.prompt, `These are views of a room.\nQuestion 0 about object counting?\n${THINK_PROMPT}\n${THINK_POST_PROMPT.number}`);
+});
+
+/** Answers each question with `write(answer)`, recording what it was asked and how. */
+class Writer implements Policy {
+  readonly seen: { input: PolicyInput; sampling: SamplingOptions }[] = [];
+  constructor(
+    readonly id: string,
+    private readonly write: (answer: string) => string,
+  ) {}
+  fingerprint() {
+    return `writer:${this.id}`;
+  }
+  async generate(inputs: PolicyInput[], sampling: SamplingOptions) {
+    this.seen.push(...inputs.map((input) => ({ input, sampling })));
+    return inputs.map((input) => [{ text: this.write(input.reference!.answer) }]);
+  }
+}
+
+test("setting 'spatialladder' asks and parses as SpatialLadder's released evaluator: its thinking prompt, 1,024 tokens, the first <answer>", async (t) => {
+  const dir = tempDir(t);
+  const rows = await writeSpbench(join(dir, 'mv'), benchRows(6, ['object_counting', 'object_rel_direction'], QUESTION_TYPES));
+  const options = { mv: join(dir, 'mv') };
+  const twice = new Writer('twice', (answer) => `<think>hmm</think><answer>${answer}</answer> or <answer>C</answer>`);
+  const report = await run(dir, { ...options, setting: 'spatialladder' }, 'spbench-mv', twice, join(dir, 'think'));
+  // eval_spld/data_utils/vsi_utils.py: "Question: " + question (+ "\nOptions:\n" + options) + "\n" + THINKING_TEMPLATE's instruction, then "\n" + post prompt
+  for (const { input, sampling } of twice.seen) {
+    const row = rows.find((r) => String(r.id) === input.reference!.id)!;
+    const options = row.options ? `\nOptions:\n${row.options.join('\n')}` : '';
+    t.is(input.prompt, `Question: ${row.question}${options}\n${SPATIALLADDER_THINK_PROMPT}\n${THINK_POST_PROMPT[row.options ? 'choice' : 'number']}`);
+    t.is(input.system, SYSTEM_PROMPT, "Qwen2.5-VL's chat template puts its default system prompt there");
+    t.like(sampling, { maxTokens: 1024, temperature: 0 });
+  }
+  t.is(report.avg, 100, 'the first <answer> is read (the default parser takes the last: C)');
+  t.like(report.settings, { prompt: 'spatialladder-think', extraction: 'spatialladder-think', maxTokens: 1024, setting: 'spatialladder' });
+  t.true((await run(dir, options, 'spbench-mv', twice, join(dir, 'spec'))).avg < 100);
+
+  // its direct prompt: a blank line before the post prompt; number words read as numbers, "Answer:" removed
+  const words = new Writer('words', (answer) => (/^\d/.test(answer) ? `${answer} meters` : `Answer: ${answer}`));
+  const direct = await run(dir, { ...options, setting: 'spatialladder-direct' }, 'spbench-mv', words, join(dir, 'direct'));
+  t.is(words.seen[0]!.input.prompt, `Question: ${rows[0]!.question}\n\n${DIRECT_POST_PROMPT.number}`);
+  t.like(words.seen[0]!.sampling, { maxTokens: 128 });
+  t.is(direct.avg, 100);
+  await t.throwsAsync(run(dir, { ...options, setting: 'spatialladder', maxTokens: 64 }, 'spbench-mv', 'oracle', join(dir, 'x')), {
+    message: /benchmark-spbench: option maxTokens: 64 conflicts with setting 'spatialladder' \(which uses 1024\)/,
+  });
+  await t.throwsAsync(ladderFor(dir, { ...options, setting: 'lmms-eval' }), { message: /options\.setting/ });
 });
 
 test('bad rows are reported one by one and the others are scored; --strict stops at the first', async (t) => {

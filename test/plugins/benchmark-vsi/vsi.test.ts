@@ -168,6 +168,12 @@ test("setting 'lmms-eval' asks exactly as lmms-eval's VSI-Bench task: pre-prompt
     });
   const same = await evaluate(dir, { root, frames: 4, setting: 'lmms-eval', extraction: 'vsi-bench', maxTokens: 16 }, 'oracle', join(dir, 'same'));
   t.is(same.avg, 100, 'options equal to the setting\'s are allowed');
+
+  // SpatialLadder's evaluator is a setting too: its prompt, its parser ("B. because" -> "B"; "3.5. because" -> 3.5)
+  const spatialLadder = new Asked('spatialladder');
+  const direct = await evaluate(dir, { root, frames: 4, setting: 'spatialladder-direct' }, spatialLadder, join(dir, 'spatialladder'));
+  t.deepEqual([direct.avg, direct.settings!.setting, direct.settings!.maxTokens], [100, 'spatialladder-direct', 128]);
+  t.regex(spatialLadder.seen[0]!.input.prompt, /^Question: Question 0 about /);
 });
 
 test('a policy that takes video gets each row\'s video file, not frames; predictions of the two kinds never mix', async (t) => {
