@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { parquetWriteFile } from 'hyparquet-writer';
+import type { Policy, PolicyInput, SamplingOptions } from '../../../core/index.ts';
 import { findFfmpeg } from '../../../lib/media/index.ts';
 
 export interface BenchRow {
@@ -128,3 +129,25 @@ export async function writeSpbench(root: string, rows: BenchRow[], views = 1): P
 
 export const SPBENCH_SI_TYPES = ['object_abs_distance', 'object_size_estimation', 'object_rel_distance', 'object_rel_direction'];
 export const SPBENCH_MV_TYPES = ['object_counting', ...SPBENCH_SI_TYPES];
+
+/**
+ * A policy that answers each question with `write(its reference answer)`
+ * (by default "<answer>. because", which lmms-eval's and SpatialLadder's
+ * parsers read as right) and records what it was asked and how.
+ */
+export class AnswerWriter implements Policy {
+  readonly seen: { input: PolicyInput; sampling: SamplingOptions }[] = [];
+  constructor(
+    readonly id = 'asked',
+    readonly acceptsVideo = false,
+    private readonly write = (answer: string) => `${answer}. because`,
+  ) {}
+  /** The same for frames and video: the recorded media alone keeps their predictions apart. */
+  fingerprint() {
+    return `asked:${this.id}`;
+  }
+  async generate(inputs: PolicyInput[], sampling: SamplingOptions) {
+    this.seen.push(...inputs.map((input) => ({ input, sampling })));
+    return inputs.map((input) => [{ text: this.write(input.reference!.answer) }]);
+  }
+}

@@ -1,12 +1,12 @@
 import test from 'ava';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, contentHash, createLadder, evaluateBenchmark, readJsonLines, type Policy, type PolicyInput, type SamplingOptions, type UserConfig } from '../../../core/index.ts';
+import { ConfigError, contentHash, createLadder, evaluateBenchmark, readJsonLines, type Policy, type PolicyInput, type UserConfig } from '../../../core/index.ts';
 import { QUESTION_TYPES } from '../../../lib/scoring/index.ts';
 import { createOracle } from '../../../plugins/model-oracle/index.ts';
 import { DIRECT_POST_PROMPT, SPATIALLADDER_THINK_PROMPT, SYSTEM_PROMPT, THINK_POST_PROMPT, THINK_PROMPT } from '../../../lib/prompts/index.ts';
 import { tempDir } from '../../helpers/temp.ts';
-import { benchRows, imagePath, SPBENCH_MV_TYPES, SPBENCH_SI_TYPES, writeImage, writeSpbench, type BenchRow } from '../../lib/scoring/benchmark-files.ts';
+import { AnswerWriter, benchRows, imagePath, SPBENCH_MV_TYPES, SPBENCH_SI_TYPES, writeImage, writeSpbench, type BenchRow } from '../../lib/scoring/benchmark-files.ts';
 
 const quiet = { log: () => undefined };
 
@@ -77,27 +77,12 @@ test('prompts: system prompt, question, options, post prompt; images in order; t
   t.is(think.seen[0]!.prompt, `These are views of a room.\nQuestion 0 about object counting?\n${THINK_PROMPT}\n${THINK_POST_PROMPT.number}`);
 });
 
-/** Answers each question with `write(answer)`, recording what it was asked and how. */
-class Writer implements Policy {
-  readonly seen: { input: PolicyInput; sampling: SamplingOptions }[] = [];
-  constructor(
-    readonly id: string,
-    private readonly write: (answer: string) => string,
-  ) {}
-  fingerprint() {
-    return `writer:${this.id}`;
-  }
-  async generate(inputs: PolicyInput[], sampling: SamplingOptions) {
-    this.seen.push(...inputs.map((input) => ({ input, sampling })));
-    return inputs.map((input) => [{ text: this.write(input.reference!.answer) }]);
-  }
-}
 
 test("setting 'spatialladder' asks and parses as SpatialLadder's released evaluator: its thinking prompt, 1,024 tokens, the first <answer>", async (t) => {
   const dir = tempDir(t);
   const rows = await writeSpbench(join(dir, 'mv'), benchRows(6, ['object_counting', 'object_rel_direction'], QUESTION_TYPES));
   const options = { mv: join(dir, 'mv') };
-  const twice = new Writer('twice', (answer) => `<think>hmm</think><answer>${answer}</answer> or <answer>C</answer>`);
+  const twice = new AnswerWriter('twice', false, (answer) => `<think>hmm</think><answer>${answer}</answer> or <answer>C</answer>`);
   const report = await run(dir, { ...options, setting: 'spatialladder' }, 'spbench-mv', twice, join(dir, 'think'));
   // eval_spld/data_utils/vsi_utils.py: "Question: " + question (+ "\nOptions:\n" + options) + "\n" + THINKING_TEMPLATE's instruction, then "\n" + post prompt
   for (const { input, sampling } of twice.seen) {
@@ -112,7 +97,7 @@ test("setting 'spatialladder' asks and parses as SpatialLadder's released evalua
   t.true((await run(dir, options, 'spbench-mv', twice, join(dir, 'spec'))).avg < 100);
 
   // its direct prompt: a blank line before the post prompt; number words read as numbers, "Answer:" removed
-  const words = new Writer('words', (answer) => (/^\d/.test(answer) ? `${answer} meters` : `Answer: ${answer}`));
+  const words = new AnswerWriter('words', false, (answer) => (/^\d/.test(answer) ? `${answer} meters` : `Answer: ${answer}`));
   const direct = await run(dir, { ...options, setting: 'spatialladder-direct' }, 'spbench-mv', words, join(dir, 'direct'));
   t.is(words.seen[0]!.input.prompt, `Question: ${rows[0]!.question}\n\n${DIRECT_POST_PROMPT.number}`);
   t.like(words.seen[0]!.sampling, { maxTokens: 128 });

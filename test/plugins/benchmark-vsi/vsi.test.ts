@@ -1,10 +1,10 @@
 import test from 'ava';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLadder, evaluateBenchmark, type Policy, type PolicyInput, type SamplingOptions } from '../../../core/index.ts';
+import { createLadder, evaluateBenchmark, type Policy, type PolicyInput } from '../../../core/index.ts';
 import { QUESTION_TYPES, VSI_LAYOUT } from '../../../lib/scoring/index.ts';
 import { tempDir } from '../../helpers/temp.ts';
-import { benchRows, writeBenchParquet, writeVideo } from '../../lib/scoring/benchmark-files.ts';
+import { AnswerWriter, benchRows, writeBenchParquet, writeVideo } from '../../lib/scoring/benchmark-files.ts';
 
 const VSI_TYPES = Object.keys(QUESTION_TYPES).filter((type) => type !== 'object_rel_direction');
 const SCENES = ['scene0011_00', '42446540'];
@@ -118,29 +118,12 @@ test('the root must exist', async (t) => {
   await t.throwsAsync(createLadder({ plugins: [['benchmark-vsi', {}]] }, { defaults: [] }), { message: /options\.root/ });
 });
 
-/** Answers what lmms-eval's parser reads as right, and records what it was asked and how. */
-class Asked implements Policy {
-  readonly seen: { input: PolicyInput; sampling: SamplingOptions }[] = [];
-  constructor(
-    readonly id = 'asked',
-    readonly acceptsVideo = false,
-    private readonly write = (answer: string) => `${answer}. because`,
-  ) {}
-  /** The same for frames and video: the recorded media alone keeps their predictions apart. */
-  fingerprint() {
-    return `asked:${this.id}`;
-  }
-  async generate(inputs: PolicyInput[], sampling: SamplingOptions) {
-    this.seen.push(...inputs.map((input) => ({ input, sampling })));
-    return inputs.map((input) => [{ text: this.write(input.reference!.answer) }]);
-  }
-}
 
 test("setting 'lmms-eval' asks exactly as lmms-eval's VSI-Bench task: pre-prompt, post prompts, 16 tokens, greedy, its parser", async (t) => {
   const dir = tempDir(t);
   const root = join(dir, 'vsi');
   const rows = writeVsi(root, 12);
-  const policy = new Asked();
+  const policy = new AnswerWriter();
   const report = await evaluate(dir, { root, frames: 4, setting: 'lmms-eval' }, policy, join(dir, 'lmms'));
   // lmms-eval's vsibench_doc_to_text: NA "pre\nquestion\npost"; MCA "\n".join([pre, question, "Options:\n" + options, post])
   for (const { input, sampling } of policy.seen) {
@@ -157,8 +140,8 @@ test("setting 'lmms-eval' asks exactly as lmms-eval's VSI-Bench task: pre-prompt
   t.like(report.settings, { prompt: 'lmms-eval', extraction: 'vsi-bench', maxTokens: 16, temperature: 0, setting: 'lmms-eval' });
   // "<answer>B</answer>": lmms-eval's parser does not read tags (0), this project's default does (100)
   const tagged = (answer: string) => `<answer>${answer}</answer>`;
-  t.is((await evaluate(dir, { root, frames: 4, setting: 'lmms-eval' }, new Asked('tagged', false, tagged), join(dir, 'tagged'))).avg, 0);
-  const ladder = await evaluate(dir, { root, frames: 4 }, new Asked('tagged', false, tagged), join(dir, 'ladder'));
+  t.is((await evaluate(dir, { root, frames: 4, setting: 'lmms-eval' }, new AnswerWriter('tagged', false, tagged), join(dir, 'tagged'))).avg, 0);
+  const ladder = await evaluate(dir, { root, frames: 4 }, new AnswerWriter('tagged', false, tagged), join(dir, 'ladder'));
   t.is(ladder.avg, 100);
   t.like(ladder.settings, { prompt: 'direct', extraction: 'spec', maxTokens: 128 });
 
@@ -170,7 +153,7 @@ test("setting 'lmms-eval' asks exactly as lmms-eval's VSI-Bench task: pre-prompt
   t.is(same.avg, 100, 'options equal to the setting\'s are allowed');
 
   // SpatialLadder's evaluator is a setting too: its prompt, its parser ("B. because" -> "B"; "3.5. because" -> 3.5)
-  const spatialLadder = new Asked('spatialladder');
+  const spatialLadder = new AnswerWriter('spatialladder');
   const direct = await evaluate(dir, { root, frames: 4, setting: 'spatialladder-direct' }, spatialLadder, join(dir, 'spatialladder'));
   t.deepEqual([direct.avg, direct.settings!.setting, direct.settings!.maxTokens], [100, 'spatialladder-direct', 128]);
   t.regex(spatialLadder.seen[0]!.input.prompt, /^Question: Question 0 about /);
@@ -180,7 +163,7 @@ test('a policy that takes video gets each row\'s video file, not frames; predict
   const dir = tempDir(t);
   const root = join(dir, 'vsi');
   writeVsi(root, 6);
-  const policy = new Asked('video-policy', true);
+  const policy = new AnswerWriter('video-policy', true);
   const report = await evaluate(dir, { root, frames: 4, setting: 'lmms-eval' }, policy, join(dir, 'out'));
   t.is(report.avg, 100);
   t.is(report.settings!.media, 'video');
@@ -190,7 +173,7 @@ test('a policy that takes video gets each row\'s video file, not frames; predict
     t.regex(input.video!, /vsi\/(scannet|arkitscenes)\/(scene0011_00|42446540)\.mp4$/);
   }
   t.false(existsSync(join(dir, 'cache', 'frames')), 'no frames were sampled');
-  await t.throwsAsync(evaluate(dir, { root, frames: 4, setting: 'lmms-eval' }, new Asked('video-policy'), join(dir, 'out')), {
+  await t.throwsAsync(evaluate(dir, { root, frames: 4, setting: 'lmms-eval' }, new AnswerWriter('video-policy'), join(dir, 'out')), {
     message: /holds predictions of another evaluation \(media: "video" there, \(not recorded\) now\)/,
   });
 });
