@@ -3,7 +3,10 @@
  * between 3D boxes:
  *
  * - absolute distance: keep only pairs whose distance exceeds the smaller
- *   of the two objects' sizes (longest box side);
+ *   of the two objects' sizes (longest box side), and whose answer is not
+ *   "0.0" (two objects under 5 cm apart, tiny ones such as a light switch
+ *   by a door): no prediction can score against a zero distance, mean
+ *   relative accuracy divides by it;
  * - relative distance: keep only when the farther candidate is at least
  *   `ratio` (default 2) times as far from the target as the closer one (a
  *   tie is dropped; a candidate touching the target while the other does not
@@ -16,7 +19,7 @@ const PLUGIN_NAME = 'filter-distance-ratio';
 
 function keepAbsolute(candidate: Candidate, index: SceneIndex): boolean {
   const [a, b] = refObjects(candidate, index);
-  return boxDistance(a!.box, b!.box) > Math.min(longestSide(a!.box), longestSide(b!.box));
+  return boxDistance(a!.box, b!.box) > Math.min(longestSide(a!.box), longestSide(b!.box)) && Number(candidate.answer) > 0;
 }
 
 function keepRelative(candidate: Candidate, index: SceneIndex, ratio: number): boolean {

@@ -11,7 +11,7 @@ const PLUGIN_NAME = 'filter-noisy-category';
 /** ScanNet categories (label map column `category`) that are structure or catch-alls. */
 export const NOISY_CATEGORIES = [
   'wall', 'floor', 'ceiling', 'object', 'structure', 'doorframe', 'closet doorframe', 'column', 'pillar', 'wood beam',
-  'ledge', 'stair', 'stairs', 'railing', 'rail', 'handrail', 'hand rail', 'stair rail',
+  'ledge', 'stair', 'stairs', 'step', 'steps', 'railing', 'rail', 'handrail', 'hand rail', 'stair rail', 'banister', 'bathroom stall',
 ];
 /** Any "... wall", "... floor" or "... ceiling" (shower wall, closet floor). */
 export const NOISY_PATTERNS = ['^(.+ )?(wall|floor|ceiling)$'];

@@ -38,3 +38,16 @@ test('absolute distance: the distance must exceed the smaller object size', asyn
   t.deepEqual(await kept(['filter-distance-ratio'], big, c), [c[1]!.id]);
   t.deepEqual(await kept([['filter-distance-ratio', { tasks: ['relative-distance'] }]], big, c), c.map((x) => x.id));
 });
+
+test('absolute distance: a pair of tiny objects 4 cm apart passes the size rule but its answer "0.0" cannot be scored: dropped', async (t) => {
+  // a light switch (3 cm) 4 cm from an outlet (2 cm): 0.04 > 0.02, and the generator's answer is (0.04).toFixed(1) = "0.0"
+  const tiny = tinyScene({
+    objects: [cube(1, 'light switch', 0, 0, 0.03), cube(2, 'power outlet', 0.065, 0, 0.02), cube(3, 'door', 0.6, 0, 0.2)],
+    views: [{ frame: 0, shows: { 1: 1, 2: 1, 3: 1 } }],
+  });
+  const near = { ...candidate(tiny, 'absolute-distance', 'single-image', [1, 2], [0], 0), answer: (0.04).toFixed(1) };
+  const far = { ...candidate(tiny, 'absolute-distance', 'single-image', [1, 3], [0], 1), answer: '0.5' };
+  t.is(near.answer, '0.0');
+  t.deepEqual(await kept(['filter-distance-ratio'], tiny, [near, far]), [far.id]);
+  t.deepEqual(await kept(['filter-distance-ratio'], tiny, [{ ...near, answer: '0.1' }]), [near.id], 'the same pair kept when its answer can be scored');
+});
