@@ -30,28 +30,41 @@ export function boxDistance(a: OrientedBox, b: OrientedBox): number {
 /** Gap between intervals [a0, a1] and [b0, b1]; 0 when they touch or overlap. */
 export const intervalGap = (a0: number, a1: number, b0: number, b1: number): number => Math.max(0, b0 - a1, a0 - b1);
 
-/** Distance between two convex polygons (vertices in order); 0 when they overlap or touch. */
+/**
+ * Distance between two convex polygons (vertices in order); 0 when they
+ * overlap or touch. Degenerate ones count too: a box with no width or depth
+ * has a segment or a point as footprint, whose zero-length edges give no
+ * separating axis of their own; disjoint convex sets are always separated
+ * along the line through their closest points, so that line is tried too.
+ */
 export function polygonDistance(a: Vec2[], b: Vec2[]): number {
-  if (!separated(a, b)) return 0;
   let best = Infinity;
+  let closest: Vec2 = [0, 0];
   for (const [points, polygon] of [[a, b], [b, a]] as const)
     for (const p of points)
-      for (let i = 0; i < polygon.length; i++) best = Math.min(best, pointSegmentDistance(p, polygon[i]!, polygon[(i + 1) % polygon.length]!));
-  return best;
+      for (let i = 0; i < polygon.length; i++) {
+        const c = closestOnSegment(p, polygon[i]!, polygon[(i + 1) % polygon.length]!);
+        const d = Math.hypot(p[0] - c[0], p[1] - c[1]);
+        if (d < best) [best, closest] = [d, [p[0] - c[0], p[1] - c[1]]];
+      }
+  return best > 0 && (edgeNormals(a, b).some((axis) => separatedAlong(a, b, axis)) || separatedAlong(a, b, closest)) ? best : 0;
 }
 
-/** Separating-axis test over both polygons' edge normals: true when some axis separates them strictly. */
-function separated(a: Vec2[], b: Vec2[]): boolean {
-  for (const polygon of [a, b])
-    for (let i = 0; i < polygon.length; i++) {
-      const p = polygon[i]!;
+/** Both polygons' edge normals (the separating-axis test's candidates). */
+function edgeNormals(a: Vec2[], b: Vec2[]): Vec2[] {
+  return [a, b].flatMap((polygon) =>
+    polygon.map((p, i): Vec2 => {
       const q = polygon[(i + 1) % polygon.length]!;
-      const axis: Vec2 = [q[1] - p[1], p[0] - q[0]];
-      const [aMin, aMax] = extent(a, axis);
-      const [bMin, bMax] = extent(b, axis);
-      if (aMax < bMin || bMax < aMin) return true;
-    }
-  return false;
+      return [q[1] - p[1], p[0] - q[0]];
+    }),
+  );
+}
+
+/** Whether the polygons' projections on `axis` are strictly apart. */
+function separatedAlong(a: Vec2[], b: Vec2[], axis: Vec2): boolean {
+  const [aMin, aMax] = extent(a, axis);
+  const [bMin, bMax] = extent(b, axis);
+  return aMax < bMin || bMax < aMin;
 }
 
 function extent(points: Vec2[], axis: Vec2): [number, number] {
@@ -65,10 +78,10 @@ function extent(points: Vec2[], axis: Vec2): [number, number] {
   return [min, max];
 }
 
-function pointSegmentDistance(p: Vec2, a: Vec2, b: Vec2): number {
+function closestOnSegment(p: Vec2, a: Vec2, b: Vec2): Vec2 {
   const dx = b[0] - a[0];
   const dy = b[1] - a[1];
   const length2 = dx * dx + dy * dy;
   const t = length2 === 0 ? 0 : Math.max(0, Math.min(1, ((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / length2));
-  return Math.hypot(p[0] - (a[0] + t * dx), p[1] - (a[1] + t * dy));
+  return [a[0] + t * dx, a[1] + t * dy];
 }

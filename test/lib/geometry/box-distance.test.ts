@@ -13,6 +13,17 @@ test('overlapping and touching boxes are at distance 0', (t) => {
   t.is(boxDistance(box([0, 0, 0], [4, 4, 4]), unit([0.3, 0.3, 0.3], 33)), 0); // one inside the other
 });
 
+test('boxes without width or depth (a vertical line of points, a flat panel seen edge-on): their footprints are points and segments', (t) => {
+  const pole = (x: number, y: number) => box([x, y, 0.1], [0, 0, 0.2]);
+  t.is(boxDistance(pole(0, 0), pole(3, 0)), 3, 'two point footprints 3 m apart');
+  t.is(boxDistance(pole(0, 0), pole(0, 0)), 0);
+  t.is(boxDistance(box([0, 0, 0.1], [0.5, 0, 0.2]), box([3, 0, 0.1], [0.5, 0, 0.2])), 2.5, 'two segments on one line');
+  t.true(near(boxDistance(box([0, 0, 0.1], [0.5, 0, 0.2]), box([0, 2, 0.1], [0.5, 0, 0.2], 90)), 1.75), 'a segment facing the end of another');
+  t.is(boxDistance(pole(0.2, 0.1), unit([0, 0, 0])), 0, 'a point footprint inside a box');
+  t.is(boxDistance(pole(2, 0), unit([0, 0, 0])), 1.5);
+  t.is(boxDistance(box([0, 0, 0.1], [2, 0, 0.2]), box([0, 0, 0.1], [2, 0, 0.2], 90)), 0, 'two crossing segments');
+});
+
 test('face to face: 3 m between centres of unit cubes is 2 m', (t) => {
   t.is(boxDistance(unit([0, 0, 0]), unit([3, 0, 0])), 2);
   t.is(boxDistance(unit([0, 0, 0]), unit([0, 0, -2.5])), 1.5);
