@@ -4,8 +4,13 @@
  *
  * 1. Occupancy: mark each cell (side `cell` metres) of a grid on the XY plane
  *    that holds at least one mesh vertex (floor, walls and furniture alike:
- *    everything scanned stands inside the room). The grid is placed so the
- *    lowest x and y vertices sit at cell centres.
+ *    everything scanned stands inside the room) and, given the mesh's
+ *    triangles, each cell whose centre their footprints cover: a decimated
+ *    mesh such as ScanNet's
+ *    `_vh_clean_2` has flat floors of few, large triangles, whose vertices
+ *    alone leave gaps that an open doorway would let the fill below leak
+ *    through. The grid is placed so the lowest x and y vertices sit at cell
+ *    centres.
  * 2. Closing (a 3x3 dilation, then a 3x3 erosion) bridges gaps of one cell
  *    between vertices.
  * 3. Holes are filled: every cell not reachable from the grid's border through
@@ -20,6 +25,8 @@
 export interface FloorAreaOptions {
   /** Grid cell side in metres (default 0.05). */
   cell?: number;
+  /** The mesh's triangles: three vertex indices each. */
+  triangles?: ArrayLike<number>;
 }
 
 export function floorArea(xyz: ArrayLike<number>, options: FloorAreaOptions = {}): number {
@@ -46,10 +53,14 @@ export function floorArea(xyz: ArrayLike<number>, options: FloorAreaOptions = {}
   const height = Math.floor((maxY - minY) / cell) + 1 + 2 * pad;
   if (width * height > 64e6) throw new Error(`floorArea: grid of ${width}x${height} cells is too large; raise the cell size`);
   let grid: Uint8Array = new Uint8Array(width * height);
-  for (let i = 0; i < n; i++) {
-    const gx = Math.floor((xyz[3 * i]! - minX) / cell) + pad;
-    const gy = Math.floor((xyz[3 * i + 1]! - minY) / cell) + pad;
-    grid[gy * width + gx] = 1;
+  // grid coordinates of vertex i: cell (floor(u), floor(v)) holds it
+  const u = (i: number) => (xyz[3 * i]! - minX) / cell + pad;
+  const v = (i: number) => (xyz[3 * i + 1]! - minY) / cell + pad;
+  for (let i = 0; i < n; i++) grid[Math.floor(v(i)) * width + Math.floor(u(i))] = 1;
+  const triangles = options.triangles ?? [];
+  for (let t = 0; t + 2 < triangles.length; t += 3) {
+    const corner = (k: number): Point => [u(triangles[t + k]!), v(triangles[t + k]!)];
+    cover(grid, width, [corner(0), corner(1), corner(2)]);
   }
   grid = morph(morph(grid, width, height, 1), width, height, 0);
   const inside = fillHoles(grid, width, height);
@@ -62,6 +73,25 @@ export function floorArea(xyz: ArrayLike<number>, options: FloorAreaOptions = {}
       else if (count === 3) blocks += 0.5;
     }
   return blocks * cell * cell;
+}
+
+/**
+ * Mark the cells whose centre a triangle's footprint covers (corners in grid
+ * units). Only centres: marking every cell an edge passes through would
+ * widen walls by a cell and the area with them. A wall's triangles stand on
+ * edge and cover none; its vertices mark it.
+ */
+type Point = [number, number];
+
+function cover(grid: Uint8Array, width: number, [[ax, ay], [bx, by], [cx, cy]]: [Point, Point, Point]): void {
+  const area = (bx - ax) * (cy - ay) - (by - ay) * (cx - ax);
+  if (Math.abs(area) < 1e-9) return;
+  const side = (px: number, py: number, qx: number, qy: number, x: number, y: number) => ((qx - px) * (y - py) - (qy - py) * (x - px)) * Math.sign(area);
+  for (let y = Math.floor(Math.min(ay, by, cy)); y <= Math.max(ay, by, cy); y++)
+    for (let x = Math.floor(Math.min(ax, bx, cx)); x <= Math.max(ax, bx, cx); x++) {
+      const [px, py] = [x + 0.5, y + 0.5];
+      if (side(ax, ay, bx, by, px, py) >= 0 && side(bx, by, cx, cy, px, py) >= 0 && side(cx, cy, ax, ay, px, py) >= 0) grid[y * width + x] = 1;
+    }
 }
 
 /** 3x3 dilation (`value` 1) or erosion (`value` 0): a cell takes `value` when any neighbour has it. */

@@ -46,6 +46,8 @@ export interface PlyMesh {
   colours?: Uint8Array;
   vertexCount: number;
   faceCount: number;
+  /** Vertex indices, three per triangle (faces of more vertices fanned); empty when the faces are not in ScanNet's `list uchar <int>` layout. */
+  triangles: Uint32Array;
 }
 
 /** Parse a binary little-endian PLY; errors name the scene and file. */
@@ -90,6 +92,7 @@ export function parsePly(bytes: Uint8Array, scene: string, file: string): PlyMes
   const hasColour = ['red', 'green', 'blue'].every((c) => vertex.properties.some((p) => p.name === c));
   const colours = hasColour ? new Uint8Array(vertex.count * 3) : undefined;
   let faceCount = 0;
+  let triangles: Uint32Array = new Uint32Array(0);
   for (const element of elements) {
     const fixed = element.properties.every((p) => !p.countType);
     if (fixed) {
@@ -100,11 +103,37 @@ export function parsePly(bytes: Uint8Array, scene: string, file: string): PlyMes
       offset = need;
     } else {
       if (element === vertex) fail('list properties on vertices are not supported');
+      const faces = element.name === 'face' ? readTriangles(view, offset, element, vertex.count, fail) : undefined;
+      if (faces) triangles = faces;
       offset = skipListElement(view, offset, element, fail);
     }
     if (element.name === 'face') faceCount = element.count;
   }
-  return { positions, colours, vertexCount: vertex.count, faceCount };
+  return { positions, colours, vertexCount: vertex.count, faceCount, triangles };
+}
+
+/**
+ * Triangles of a face element in ScanNet's layout (one `list uchar <int>`
+ * property), a face of n > 3 vertices fanned into n - 2; undefined for any
+ * other layout. An index past the vertices is an error.
+ */
+function readTriangles(view: DataView, offset: number, element: Element, vertexCount: number, fail: (problem: string) => never): Uint32Array | undefined {
+  const [only] = element.properties;
+  if (element.properties.length !== 1 || !only!.countType || TYPES[only!.countType]!.size !== 1) return undefined;
+  const { size, read } = TYPES[only!.type]!;
+  const out: number[] = [];
+  for (let f = 0; f < element.count && offset < view.byteLength; f++) {
+    const n = view.getUint8(offset);
+    if (offset + 1 + n * size > view.byteLength) break; // the walk that follows names the truncation
+    const index = (k: number) => {
+      const v = read(view, offset + 1 + k * size);
+      if (!(v >= 0 && v < vertexCount)) fail(`face ${f} names vertex ${v}, the mesh has ${vertexCount}`);
+      return v;
+    };
+    for (let k = 2; k < n; k++) out.push(index(0), index(k - 1), index(k));
+    offset += 1 + n * size;
+  }
+  return Uint32Array.from(out);
 }
 
 /** Vertex positions (and colours) of a fixed-size vertex element starting at `offset`. */

@@ -36,8 +36,9 @@ import { parseMatrix, parseSceneInfo, type SceneInfo } from './text-files.ts';
 /**
  * Bump when the metadata a reader writes changes meaning; old cache entries are then rebuilt.
  * 2: label map cells trimmed (`wardrobe ` is `wardrobe`); .sens depth in its header's depth shift, not always 1000.
+ * 3: the floor area also counts the mesh triangles' footprints. Sources put it in their `version`, so datasets rebuild.
  */
-export const READER_VERSION = 2;
+export const READER_VERSION = 3;
 
 export interface ReaderOptions {
   /** Keep every n-th frame on disk. */
@@ -174,7 +175,7 @@ export async function readScene(plan: ScenePlan, log: (message: string) => void 
   built.notes.forEach(note);
   if (!built.objects.length)
     throw new SceneError(id, files.aggregation, groups.length ? `no objects: none of the ${groups.length} segGroups has mesh vertices` : 'no objects: segGroups is empty');
-  const area = round(floorArea(positions, { cell: options.floorCell }), 4);
+  const area = round(floorArea(positions, { cell: options.floorCell, triangles: mesh.triangles }), 4);
 
   const sens = plan.mode === 'sens' ? await SensFile.open(files.sens, id) : undefined;
   try {

@@ -11,6 +11,7 @@ import {
   LABEL_MAP_NAME,
   loadLabelMap,
   loadCachedScene,
+  READER_VERSION,
   readerOptions,
   type ReaderOptions,
 } from '../../lib/scannet-format/index.ts';
@@ -86,7 +87,8 @@ export function createProceduralSource(options: ProceduralOptions, id = 'procedu
   const source = {
     id,
     onBadScene: options.onBadScene ?? 'stop',
-    version: GENERATOR_VERSION,
+    // its scenes are read back by the ScanNet reader: a new reader is a new dataset too
+    version: `${GENERATOR_VERSION}, reader ${READER_VERSION}`,
     root: (ctx: Pick<SourceContext, 'seed' | 'cacheDir'>) => proceduralRoot(options, seedOf(ctx), ctx.cacheDir),
     async list() {
       return Array.from({ length: options.scenes }, (_, i) => sceneIdOf(first + i));

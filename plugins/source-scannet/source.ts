@@ -12,6 +12,7 @@ import {
   extractDir,
   loadLabelMap,
   loadCachedScene,
+  READER_VERSION,
   readerOptions,
   type LabelMap,
   type ReaderOptions,
@@ -70,6 +71,7 @@ export function createScanNetSource(options: ScanNetOptions, id = 'scannet'): Sc
   return {
     id,
     onBadScene: options.onBadScene ?? 'stop',
+    version: `reader ${READER_VERSION}`,
     async list() {
       const { root, scans } = where();
       return sceneIds(scans, root, options);

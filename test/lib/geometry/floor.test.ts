@@ -49,3 +49,38 @@ test('deterministic and empty-safe', (t) => {
   t.is(floorArea(xyz), floorArea([...xyz]));
   t.is(floorArea([]), 0);
 });
+
+/**
+ * A decimated room mesh, as ScanNet's `_vh_clean_2`: a w x d floor of vertices
+ * every `step` metres in two triangles per square, and 2.5 m walls whose
+ * vertices stand every `step` metres, with a doorway (no wall) on the y = 0
+ * side between x = 2 and x = 2.9.
+ */
+function decimatedRoom(w: number, d: number, step: number) {
+  const xyz: number[] = [];
+  const triangles: number[] = [];
+  const nx = Math.round(w / step);
+  const ny = Math.round(d / step);
+  const at = (i: number, j: number) => j * (nx + 1) + i;
+  for (let j = 0; j <= ny; j++) for (let i = 0; i <= nx; i++) xyz.push(i * step, j * step, 0);
+  for (let j = 0; j < ny; j++) for (let i = 0; i < nx; i++) triangles.push(at(i, j), at(i + 1, j), at(i + 1, j + 1), at(i, j), at(i + 1, j + 1), at(i, j + 1));
+  const perimeter: [number, number][] = [];
+  for (let i = 0; i <= nx; i++) perimeter.push([i * step, 0], [i * step, d]);
+  for (let j = 1; j < ny; j++) perimeter.push([0, j * step], [w, j * step]);
+  for (const [x, y] of perimeter) {
+    if (y === 0 && x > 2 && x < 2.9) continue;
+    const base = xyz.length / 3;
+    xyz.push(x, y, 0, x, y, 2.5, x + 0.01, y + 0.01, 2.5); // a sliver of wall standing on edge
+    triangles.push(base, base + 1, base + 2);
+  }
+  return { xyz, triangles };
+}
+
+test("a decimated mesh (vertices every 20 cm) with an open doorway: the triangles' footprints keep the fill out of the room", (t) => {
+  for (const step of [0.1, 0.2, 0.25]) {
+    const { xyz, triangles } = decimatedRoom(5, 4, step);
+    const withTriangles = floorArea(xyz, { triangles });
+    t.true(Math.abs(withTriangles - 20) / 20 < 0.01, `vertices every ${step} m: ${withTriangles}`);
+    if (step >= 0.2) t.true(floorArea(xyz) < 10, `vertices alone leak through the doorway: ${floorArea(xyz)}`);
+  }
+});

@@ -81,6 +81,15 @@ test('ply: ScanNet layout round-trips; ascii, big-endian and truncated files are
   t.deepEqual([...mesh.positions], [...positions]);
   t.deepEqual([...mesh.colours!], [...colours]);
   t.is(mesh.faceCount, 1);
+  t.deepEqual([...mesh.triangles], [0, 1, 2]);
+  // a quad face is fanned into two triangles; an index past the vertices is an error
+  const quad = encodePly(new Float32Array([0, 0, 0, 1, 0, 0, 1, 1, 0, 0, 1, 0]), new Uint8Array(12), new Uint32Array([0, 1, 2]));
+  const face = quad.length - 13;
+  const withQuad = Buffer.concat([quad.subarray(0, face), Buffer.from([4]), ...[0, 1, 2, 3].map((i) => Buffer.from(new Int32Array([i]).buffer))]);
+  t.deepEqual([...parsePly(withQuad, 's', 'm.ply').triangles], [0, 1, 2, 0, 2, 3]);
+  const outOfRange = Buffer.from(quad);
+  outOfRange.writeInt32LE(7, face + 9);
+  t.throws(() => parsePly(outOfRange, 's', 'm.ply'), { message: 'scene s: m.ply: face 0 names vertex 7, the mesh has 4' });
   const ascii = Buffer.from('ply\nformat ascii 1.0\nelement vertex 1\nproperty float x\nproperty float y\nproperty float z\nend_header\n0 0 0\n');
   t.throws(() => parsePly(ascii, 'scene0001_00', '/d/scene0001_00_vh_clean_2.ply'), {
     instanceOf: SceneError,

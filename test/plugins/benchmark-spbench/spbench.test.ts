@@ -155,7 +155,9 @@ test('an empty, truncated or non-image file is a row error naming it, checked be
   t.deepEqual(Object.keys(errors), ['1001', '1002', '1003']);
   t.regex(errors['1001']!, /^image "scene0015_00\/1001_0\.jpg": empty file \(0 bytes: .*si\/images\/scene0015_00\/1001_0\.jpg\)$/);
   t.regex(errors['1002']!, /^image "scene0011_00\/1002_0\.jpg": cannot be decoded: truncated, corrupt or not an image \(.+; .*si\/images\/scene0011_00\/1002_0\.jpg\)$/);
-  t.regex(errors['1003']!, /^image "scene0015_00\/1003_0\.jpg": cannot be decoded: truncated, corrupt or not an image \(.*gifload: no frames in GIF; .*1003_0\.jpg\)$/);
+  // libvips' own reason ("gifload: no frames in GIF") sits in a buffer every sharp call of the process shares: the
+  // tests running beside this one, writing images, may change its wording, not the row error
+  t.regex(errors['1003']!, /^image "scene0015_00\/1003_0\.jpg": cannot be decoded: truncated, corrupt or not an image \(.+; .*1003_0\.jpg\)$/);
   t.deepEqual(probe.seen.map((i) => i.reference!.id), ['1000', '1004', '1005', '1006', '1007']);
 });
 
