@@ -5,7 +5,8 @@
  * `video_url` (option `video`), then the prompt text.
  *
  * Bounded in every direction: at most `concurrency` requests in flight; each
- * request times out after `timeoutMs`; 408, 409, 429, 5xx answers and network
+ * request times out after `timeoutMs` (and not at the 300 s Node's fetch
+ * would wait at most); 408, 409, 429, 5xx answers and network
  * errors are retried at most `maxRetries` times, waiting an exponential
  * backoff or what `retry-after-ms` / `Retry-After` asks, never longer than
  * `retryMaxMs`; one input's attempts and waits together stay within
@@ -33,7 +34,7 @@ export interface OpenAISettings {
   retryBaseMs: number;
   /** Cap on every wait between attempts, a server's Retry-After included. */
   retryMaxMs: number;
-  /** Per-request timeout: connecting, waiting for the answer and reading it. */
+  /** Per-request timeout: connecting, waiting for the answer and reading it (may exceed 300 s). */
   timeoutMs: number;
   /** Time budget of one input: all its requests and the waits between them. */
   rowTimeoutMs: number;
@@ -137,8 +138,28 @@ function preview(value: unknown): string {
 function describe(error: unknown, timeoutMs: number): string {
   const e = error as Error & { cause?: { code?: string; message?: string } };
   if (e.name === 'TimeoutError') return `no complete answer within ${seconds(timeoutMs)} (timeoutMs)`;
-  return e.cause ? `${e.message} (${e.cause.code ?? e.cause.message})` : e.message;
+  const code = e.cause?.code;
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')
+    return `${e.message} (${code}: the global fetch dispatcher, a proxy's, stopped waiting before timeoutMs; undici's default is 300 s)`;
+  return e.cause ? `${e.message} (${code ?? e.cause.message})` : e.message;
 }
+
+/**
+ * Node's fetch (its bundled undici) stops waiting for the headers, and between
+ * two body chunks, after 300 s whatever the request's signal allows. undici
+ * cannot be imported without a dependency, but the global dispatcher Node's
+ * first fetch installs is undici's `Agent`: a second one with those two
+ * timers off leaves `timeoutMs` (the signal) the only limit. A global
+ * dispatcher set by someone else (a proxy) is used as it is, caps included.
+ */
+let uncapped: Promise<object | undefined> | undefined;
+const dispatcher = () =>
+  (uncapped ??= fetch('data:,').then(async (response) => {
+    await response.arrayBuffer(); // loads undici, which installs its global dispatcher
+    const global = (globalThis as Record<symbol, unknown>)[Symbol.for('undici.globalDispatcher.1')] as { constructor?: new (options: object) => object } | undefined;
+    const Agent = global?.constructor;
+    return Agent?.name === 'Agent' ? new Agent({ headersTimeout: 0, bodyTimeout: 0 }) : undefined;
+  }));
 
 export class OpenAIChatPolicy implements Policy {
   readonly id: string;
@@ -226,7 +247,8 @@ export class OpenAIChatPolicy implements Policy {
       let why: string;
       let asked: number | undefined;
       try {
-        const response = await fetch(this.url, { method: 'POST', headers, body: payload, signal: AbortSignal.timeout(timeout) });
+        const init = { method: 'POST', headers, body: payload, signal: AbortSignal.timeout(timeout), dispatcher: await dispatcher() };
+        const response = await fetch(this.url, init as RequestInit);
         const { text, over } = await readBody(response, response.ok ? maxResponseBytes : 65_536);
         if (response.ok) {
           if (over) throw fail(`the response is larger than ${maxResponseBytes} bytes (maxResponseBytes); aborted while reading it`);

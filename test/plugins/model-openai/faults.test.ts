@@ -47,6 +47,29 @@ test('a slow server: each request is cut at timeoutMs, also while the body trick
   t.true(trickle.ms < 20_000, `${trickle.ms} ms (unbounded: forever)`);
 });
 
+/** Node's own undici Agent class (undici is not a dependency): the class of the global dispatcher its first fetch installs. */
+const undiciAgent = async () => {
+  await (await fetch('data:,')).arrayBuffer();
+  return ((globalThis as Record<symbol, unknown>)[Symbol.for('undici.globalDispatcher.1')] as object).constructor as new (options: object) => object;
+};
+
+test.serial('Node\'s fetch gives up on a slow answer after 300 s whatever the signal allows; the client waits timeoutMs', async (t) => {
+  // the 300 s caps scaled down to 0.5 s: a global dispatcher that stops waiting for headers after 0.5 s
+  const key = Symbol.for('undici.globalDispatcher.1');
+  const global = globalThis as Record<symbol, unknown>;
+  const Agent = await undiciAgent();
+  const before = global[key];
+  global[key] = new Agent({ headersTimeout: 500, bodyTimeout: 500 });
+  t.teardown(() => void (global[key] = before));
+  const { baseURL } = await server(t, (body, req, res) => {
+    const timer = setTimeout(() => reply(res, body), 2500);
+    req.socket.on('close', () => clearTimeout(timer));
+  });
+  const run = await elapsed(new OpenAIChatPolicy(settings(baseURL, { timeoutMs: 10_000, maxRetries: 0 })).generate(one, sampling));
+  t.is(run.error?.message, undefined);
+  t.is(run.value![0]![0]!.text, 'answer 0 to p');
+});
+
 test('Retry-After: 3600 is capped by retryMaxMs', async (t) => {
   const logs: string[] = [];
   const { baseURL, requests } = await server(t, (body, _req, res, count) => {
