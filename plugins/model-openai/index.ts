@@ -36,6 +36,8 @@ const options = z.strictObject({
   video: z.enum(['frames', 'video_url']).optional(),
   /** A `video_url` as an inline `data:` URL (the default), or a `file://` URL (the server reads the path: vLLM --allowed-local-media-path). */
   videoUrl: z.enum(['data', 'file']).optional(),
+  /** A reasoning parser's `reasoning_content` (or `reasoning`): left out (`drop`, the default), or put back as `<think>...</think>` before the content (`think`: a teacher's completions). */
+  reasoning: z.enum(['drop', 'think']).optional(),
 });
 
 /** Settings from config options, then the environment; a missing model, or a key for OpenAI's own API, is a config error. */
