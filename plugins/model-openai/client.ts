@@ -56,6 +56,8 @@ export interface OpenAISettings {
    * (`think`) unless `content` already has a `<think>`.
    */
   reasoning?: 'drop' | 'think';
+  /** `omit`: send no temperature, top_p or seed (models that reject them: OpenAI o-series, gpt-5), the server's defaults apply. */
+  sampling?: 'send' | 'omit';
 }
 
 /** Settings that change how requests travel, not what the model answers: left out of the fingerprint. */
@@ -189,6 +191,7 @@ const dispatcher = () =>
 export class OpenAIChatPolicy implements Policy {
   readonly id: string;
   readonly acceptsVideo: boolean;
+  readonly serverSampling: boolean;
   private readonly url: string;
   private readonly slot: <T>(task: () => Promise<T>) => Promise<T>;
   /** Completions received, and those `finish_reason: "length"` cut after some content (reported on `dispose`). */
@@ -200,6 +203,7 @@ export class OpenAIChatPolicy implements Policy {
   ) {
     this.id = `openai:${settings.model}`;
     this.acceptsVideo = settings.video === 'video_url';
+    this.serverSampling = settings.sampling === 'omit';
     this.url = `${settings.baseURL.replace(/\/+$/, '')}/chat/completions`;
     this.slot = createLimiter(settings.concurrency);
   }
@@ -228,11 +232,9 @@ export class OpenAIChatPolicy implements Policy {
         {
           model: this.settings.model,
           messages,
-          temperature: sampling.temperature,
-          top_p: sampling.topP,
+          ...(!this.serverSampling && { temperature: sampling.temperature, top_p: sampling.topP, seed: sampling.seed + round }),
           [this.settings.maxTokensField]: sampling.maxTokens,
           n,
-          seed: sampling.seed + round,
           ...this.settings.extraBody,
         },
         deadline,
