@@ -167,7 +167,7 @@ function describe(error: unknown, timeoutMs: number): string {
   if (e.name === 'TimeoutError') return `no complete answer within ${seconds(timeoutMs)} (timeoutMs)`;
   const code = e.cause?.code;
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')
-    return `${e.message} (${code}: the global fetch dispatcher, a proxy's, stopped waiting before timeoutMs; undici's default is 300 s)`;
+    return `${e.message} (${code}: fetch's global dispatcher, a proxy agent the client keeps, stopped waiting before timeoutMs; undici's headersTimeout and bodyTimeout default to 300 s)`;
   return e.cause ? `${e.message} (${code ?? e.cause.message})` : e.message;
 }
 
@@ -181,12 +181,14 @@ function describe(error: unknown, timeoutMs: number): string {
  */
 let uncapped: Promise<object | undefined> | undefined;
 const dispatcher = () =>
-  (uncapped ??= fetch('data:,').then(async (response) => {
-    await response.arrayBuffer(); // loads undici, which installs its global dispatcher
-    const global = (globalThis as Record<symbol, unknown>)[Symbol.for('undici.globalDispatcher.1')] as { constructor?: new (options: object) => object } | undefined;
-    const Agent = global?.constructor;
-    return Agent?.name === 'Agent' ? new Agent({ headersTimeout: 0, bodyTimeout: 0 }) : undefined;
-  }));
+  (uncapped ??= fetch('data:,')
+    .then(async (response) => {
+      await response.arrayBuffer(); // loads undici, which installs its global dispatcher
+      const global = (globalThis as Record<symbol, unknown>)[Symbol.for('undici.globalDispatcher.1')] as { constructor?: new (options: object) => object } | undefined;
+      const Agent = global?.constructor;
+      return Agent?.name === 'Agent' ? new Agent({ headersTimeout: 0, bodyTimeout: 0 }) : undefined;
+    })
+    .catch(() => undefined));
 
 export class OpenAIChatPolicy implements Policy {
   readonly id: string;
