@@ -299,6 +299,8 @@ export interface Policy {
   readonly id: string;
   /** True when the policy reads `PolicyInput.video` (a whole video file): benchmarks then send videos, not sampled frames. */
   readonly acceptsVideo?: boolean;
+  /** True when the policy does not pass on temperature, top-p and seed (its server samples as it will): evaluations record `sampling: "server"`. */
+  readonly serverSampling?: boolean;
   /** One array of `n` completions per input. */
   generate(inputs: PolicyInput[], sampling: SamplingOptions): Promise<Generation[][]>;
   /**

@@ -137,6 +137,8 @@ export async function evaluateRows(
   // (never under the blind control: its frames are blanked)
   const wholeVideo = !ctx.blind && !!policy.acceptsVideo && rows.some((row) => row.video);
   if (wholeVideo) settings = { ...settings, inputs: { ...settings.inputs, media: 'video' } };
+  // temperature and seed asked, but left to a policy's server: recorded as such
+  if (policy.serverSampling) settings = { ...settings, inputs: { ...settings.inputs, sampling: 'server' } };
   const { layout: _layout, extraction: _extraction, benchmark: _benchmark, inputs, ...asked } = settings;
   const identity: EvaluationIdentity = {
     format: 1,

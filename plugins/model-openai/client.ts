@@ -5,13 +5,16 @@
  * `video_url` (option `video`), then the prompt text.
  *
  * Bounded in every direction: at most `concurrency` requests in flight; each
- * request times out after `timeoutMs`; 408, 409, 429, 5xx answers and network
+ * request times out after `timeoutMs` (and not at the 300 s Node's fetch
+ * would wait at most); 408, 409, 429, 5xx answers and network
  * errors are retried at most `maxRetries` times, waiting an exponential
  * backoff or what `retry-after-ms` / `Retry-After` asks, never longer than
  * `retryMaxMs`; one input's attempts and waits together stay within
  * `rowTimeoutMs`; a body larger than `maxResponseBytes` is aborted while it
  * streams in. A malformed answer (not JSON, `choices` not a list, a choice
- * without a message or text) fails its input with a message saying so.
+ * without a message or text, or one `finish_reason: "length"` ended before
+ * any content) fails its input with a message saying so; a completion cut
+ * after some content is an answer, counted and logged.
  * Inputs fail one by one: `generate` throws `GenerationErrors` holding the
  * completions of the inputs that succeeded.
  */
@@ -33,7 +36,7 @@ export interface OpenAISettings {
   retryBaseMs: number;
   /** Cap on every wait between attempts, a server's Retry-After included. */
   retryMaxMs: number;
-  /** Per-request timeout: connecting, waiting for the answer and reading it. */
+  /** Per-request timeout: connecting, waiting for the answer and reading it (may exceed 300 s). */
   timeoutMs: number;
   /** Time budget of one input: all its requests and the waits between them. */
   rowTimeoutMs: number;
@@ -47,6 +50,14 @@ export interface OpenAISettings {
   video?: 'frames' | 'video_url';
   /** How a `video_url` carries the video: inline `data:` URL (default) or `file://` path (server on the same filesystem). */
   videoUrl?: 'data' | 'file';
+  /**
+   * The thinking a server's reasoning parser moves out of `content` (`message.reasoning_content`, newer vLLM
+   * `message.reasoning`): left out (`drop`, the default), or put back as `<think>{reasoning}</think>{content}`
+   * (`think`) unless `content` already has a `<think>`.
+   */
+  reasoning?: 'drop' | 'think';
+  /** `omit`: send no temperature, top_p or seed (models that reject them: OpenAI o-series, gpt-5), the server's defaults apply. */
+  sampling?: 'send' | 'omit';
 }
 
 /** Settings that change how requests travel, not what the model answers: left out of the fingerprint. */
@@ -103,30 +114,47 @@ async function readBody(response: Response, max: number): Promise<{ text: string
   return { text: Buffer.concat(chunks).toString('utf8'), over: false };
 }
 
-/** The completions in a parsed chat-completions body; a message naming what is wrong otherwise. */
-function choiceTexts(body: unknown): { texts: string[]; tokens?: number } {
+/**
+ * The completions in a parsed chat-completions body; a message naming what is wrong otherwise. A choice that
+ * `finish_reason: "length"` ended before any content is no answer (`budget`: "max_tokens 512"); one cut after some
+ * content is, and counted in `cut`.
+ */
+function choiceTexts(body: unknown, budget: string, reasoning: OpenAISettings['reasoning']): { texts: string[]; tokens?: number; cut: number } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error(`the response is not a JSON object: ${preview(body)}`);
   const { choices, usage } = body as { choices?: unknown; usage?: { completion_tokens?: unknown } };
   if (!Array.isArray(choices)) throw new Error(`the response's "choices" is not a list: ${preview(choices)}`);
   if (!choices.length) throw new Error('the response has no choices');
   const ordered = choices
-    .map((choice: unknown, position) => ({ choice: choice as { index?: unknown; message?: unknown }, position }))
+    .map((choice: unknown, position) => ({ choice: choice as { index?: unknown; message?: unknown; finish_reason?: unknown }, position }))
     .sort((a, b) => (Number(a.choice?.index) || 0) - (Number(b.choice?.index) || 0));
+  let cut = 0;
   const texts = ordered.map(({ choice, position }) => {
     const where = `choice ${typeof choice?.index === 'number' ? choice.index : position}`;
-    const message = choice?.message as { content?: unknown; refusal?: unknown } | undefined;
+    const message = choice?.message as { content?: unknown; refusal?: unknown; reasoning_content?: unknown; reasoning?: unknown } | undefined;
     if (typeof message !== 'object' || message === null) throw new Error(`${where} has no "message": ${preview(choice)}`);
     const { content, refusal } = message;
-    if (typeof content === 'string') return content;
-    if (Array.isArray(content)) {
-      const parts = content.filter((p: { type?: unknown; text?: unknown }) => (p?.type === 'text' || p?.type === undefined) && typeof p?.text === 'string');
-      if (parts.length) return parts.map((p: { text: string }) => p.text).join('');
+    const text = contentText(content);
+    if (choice.finish_reason === 'length') {
+      if (!text?.trim()) throw new Error(`${where}: the completion hit ${budget} before answering (finish_reason "length", content ${preview(content ?? null)}); raise maxTokens`);
+      cut++;
     }
-    const why = typeof refusal === 'string' && refusal ? ` (refusal: ${refusal.slice(0, 200)})` : '';
-    throw new Error(`${where}: message.content is ${preview(content ?? null)}, not text${why}`);
+    if (text === undefined) {
+      const why = typeof refusal === 'string' && refusal ? ` (refusal: ${refusal.slice(0, 200)})` : '';
+      throw new Error(`${where}: message.content is ${preview(content ?? null)}, not text${why}`);
+    }
+    const thought = [message.reasoning_content, message.reasoning].find((r): r is string => typeof r === 'string' && r !== '');
+    return reasoning === 'think' && thought !== undefined && !text.includes('<think>') ? `<think>${thought}</think>${text}` : text;
   });
   const tokens = typeof usage?.completion_tokens === 'number' ? usage.completion_tokens : undefined;
-  return { texts, tokens };
+  return { texts, tokens, cut };
+}
+
+/** `message.content` as text: a string, or the joined text parts of a list; undefined otherwise. */
+function contentText(content: unknown): string | undefined {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return undefined;
+  const parts = content.filter((p: { type?: unknown; text?: unknown }) => (p?.type === 'text' || p?.type === undefined) && typeof p?.text === 'string');
+  return parts.length ? parts.map((p: { text: string }) => p.text).join('') : undefined;
 }
 
 function preview(value: unknown): string {
@@ -137,14 +165,39 @@ function preview(value: unknown): string {
 function describe(error: unknown, timeoutMs: number): string {
   const e = error as Error & { cause?: { code?: string; message?: string } };
   if (e.name === 'TimeoutError') return `no complete answer within ${seconds(timeoutMs)} (timeoutMs)`;
-  return e.cause ? `${e.message} (${e.cause.code ?? e.cause.message})` : e.message;
+  const code = e.cause?.code;
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')
+    return `${e.message} (${code}: fetch's global dispatcher, a proxy agent the client keeps, stopped waiting before timeoutMs; undici's headersTimeout and bodyTimeout default to 300 s)`;
+  return e.cause ? `${e.message} (${code ?? e.cause.message})` : e.message;
 }
+
+/**
+ * Node's fetch (its bundled undici) stops waiting for the headers, and between
+ * two body chunks, after 300 s whatever the request's signal allows. undici
+ * cannot be imported without a dependency, but the global dispatcher Node's
+ * first fetch installs is undici's `Agent`: a second one with those two
+ * timers off leaves `timeoutMs` (the signal) the only limit. A global
+ * dispatcher set by someone else (a proxy) is used as it is, caps included.
+ */
+let uncapped: Promise<object | undefined> | undefined;
+const dispatcher = () =>
+  (uncapped ??= fetch('data:,')
+    .then(async (response) => {
+      await response.arrayBuffer(); // loads undici, which installs its global dispatcher
+      const global = (globalThis as Record<symbol, unknown>)[Symbol.for('undici.globalDispatcher.1')] as { constructor?: new (options: object) => object } | undefined;
+      const Agent = global?.constructor;
+      return Agent?.name === 'Agent' ? new Agent({ headersTimeout: 0, bodyTimeout: 0 }) : undefined;
+    })
+    .catch(() => undefined));
 
 export class OpenAIChatPolicy implements Policy {
   readonly id: string;
   readonly acceptsVideo: boolean;
+  readonly serverSampling: boolean;
   private readonly url: string;
   private readonly slot: <T>(task: () => Promise<T>) => Promise<T>;
+  /** Completions received, and those `finish_reason: "length"` cut after some content (reported on `dispose`). */
+  private readonly count = { answers: 0, cut: 0 };
 
   constructor(
     readonly settings: OpenAISettings,
@@ -152,6 +205,7 @@ export class OpenAIChatPolicy implements Policy {
   ) {
     this.id = `openai:${settings.model}`;
     this.acceptsVideo = settings.video === 'video_url';
+    this.serverSampling = settings.sampling === 'omit';
     this.url = `${settings.baseURL.replace(/\/+$/, '')}/chat/completions`;
     this.slot = createLimiter(settings.concurrency);
   }
@@ -180,25 +234,35 @@ export class OpenAIChatPolicy implements Policy {
         {
           model: this.settings.model,
           messages,
-          temperature: sampling.temperature,
-          top_p: sampling.topP,
+          ...(!this.serverSampling && { temperature: sampling.temperature, top_p: sampling.topP, seed: sampling.seed + round }),
           [this.settings.maxTokensField]: sampling.maxTokens,
           n,
-          seed: sampling.seed + round,
           ...this.settings.extraBody,
         },
         deadline,
       );
       let parsed: ReturnType<typeof choiceTexts>;
       try {
-        parsed = choiceTexts(body);
+        parsed = choiceTexts(body, this.budget(sampling), this.settings.reasoning);
       } catch (error) {
         throw new Error(`POST ${this.url}: ${(error as Error).message}`);
       }
+      if (parsed.cut && !this.count.cut) this.log(`openai: a completion was cut at ${this.budget(sampling)} (finish_reason "length") and kept as the answer; the count is logged at the end`);
+      this.count.cut += parsed.cut;
+      this.count.answers += parsed.texts.length;
       const tokens = want === 1 ? parsed.tokens : undefined;
       for (const text of parsed.texts.slice(0, n)) out.push(tokens === undefined ? { text } : { text, tokens });
     }
     return out;
+  }
+
+  private budget(sampling: SamplingOptions): string {
+    return `${this.settings.maxTokensField} ${sampling.maxTokens}`;
+  }
+
+  dispose(): void {
+    if (this.count.cut) this.log(`openai: ${this.count.cut} of ${this.count.answers} completions were cut at max tokens (finish_reason "length") and kept as answers; raise maxTokens to let them finish`);
+    this.count.answers = this.count.cut = 0;
   }
 
   private async messages(input: PolicyInput): Promise<unknown[]> {
@@ -226,7 +290,8 @@ export class OpenAIChatPolicy implements Policy {
       let why: string;
       let asked: number | undefined;
       try {
-        const response = await fetch(this.url, { method: 'POST', headers, body: payload, signal: AbortSignal.timeout(timeout) });
+        const init = { method: 'POST', headers, body: payload, signal: AbortSignal.timeout(timeout), dispatcher: await dispatcher() };
+        const response = await fetch(this.url, init as RequestInit);
         const { text, over } = await readBody(response, response.ok ? maxResponseBytes : 65_536);
         if (response.ok) {
           if (over) throw fail(`the response is larger than ${maxResponseBytes} bytes (maxResponseBytes); aborted while reading it`);

@@ -36,6 +36,10 @@ const options = z.strictObject({
   video: z.enum(['frames', 'video_url']).optional(),
   /** A `video_url` as an inline `data:` URL (the default), or a `file://` URL (the server reads the path: vLLM --allowed-local-media-path). */
   videoUrl: z.enum(['data', 'file']).optional(),
+  /** A reasoning parser's `reasoning_content` (or `reasoning`): left out (`drop`, the default), or put back as `<think>...</think>` before the content (`think`: a teacher's completions). */
+  reasoning: z.enum(['drop', 'think']).optional(),
+  /** `omit`: no temperature, top_p or seed in the request (OpenAI o-series, gpt-5 reject them; with `maxTokensField: 'max_completion_tokens'`). */
+  sampling: z.enum(['send', 'omit']).optional(),
 });
 
 /** Settings from config options, then the environment; a missing model, or a key for OpenAI's own API, is a config error. */
@@ -61,9 +65,10 @@ export default definePlugin({
       async create(given, ctx) {
         const settings = resolveSettings(ladder.validate(options, { ...defaults, ...given }, 'model.options'));
         const video = settings.video === 'video_url' ? `; benchmark videos sent whole as video_url (${settings.videoUrl ?? 'data'} URLs)` : '';
+        const sampling = settings.sampling === 'omit' ? '; temperature, top_p and seed left to the server' : '';
         ctx.log(
           `${PLUGIN_NAME}: ${settings.model} at ${settings.baseURL} (${settings.concurrency} requests at a time; ` +
-            `per request ${settings.timeoutMs / 1000}s, ${settings.maxRetries} retries waiting at most ${settings.retryMaxMs / 1000}s, ${settings.rowTimeoutMs / 1000}s per input${video})`,
+            `per request ${settings.timeoutMs / 1000}s, ${settings.maxRetries} retries waiting at most ${settings.retryMaxMs / 1000}s, ${settings.rowTimeoutMs / 1000}s per input${video}${sampling})`,
         );
         return new OpenAIChatPolicy(settings, ctx.log);
       },

@@ -48,14 +48,16 @@ export async function server(t: { teardown(fn: () => void): void }, handler: Han
 export const promptOf = (request: ChatRequest) =>
   (request.messages.at(-1)!.content as { type: string; text?: string }[]).find((part) => part.type === 'text')!.text!;
 
-/** A well-formed response with `n` choices echoing the prompt text. */
-export function reply(res: ServerResponse, request: ChatRequest, texts?: string[]) {
+/** A choice's text, or its message fields as a server sends them (vLLM's reasoning parser: `reasoning_content`, newer `reasoning`) with its `finish_reason`. */
+export type Choice = string | { content: string | null; reasoning_content?: string; reasoning?: string; finish_reason?: 'stop' | 'length' };
+
+/** A well-formed response with `n` choices echoing the prompt text (or the given ones), ended by `finish_reason: "stop"` unless given. */
+export function reply(res: ServerResponse, request: ChatRequest, texts?: Choice[]) {
   const prompt = promptOf(request);
-  const choices = (texts ?? Array.from({ length: request.n }, (_, i) => `answer ${i} to ${prompt}`)).map((content, index) => ({
-    index,
-    message: { role: 'assistant', content },
-    finish_reason: 'stop',
-  }));
+  const choices = (texts ?? Array.from({ length: request.n }, (_, i) => `answer ${i} to ${prompt}`)).map((choice, index) => {
+    const { finish_reason = 'stop', ...message } = typeof choice === 'string' ? { content: choice } : choice;
+    return { index, message: { role: 'assistant', ...message }, finish_reason };
+  });
   res.writeHead(200, { 'content-type': 'application/json' });
   res.end(JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion', model: request.model, choices, usage: { prompt_tokens: 10, completion_tokens: 3, total_tokens: 13 } }));
 }

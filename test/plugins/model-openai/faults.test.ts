@@ -12,7 +12,7 @@ import { OpenAIChatPolicy } from '../../../plugins/model-openai/index.ts';
 import { QUESTION_TYPES } from '../../../lib/scoring/index.ts';
 import { tempDir } from '../../helpers/temp.ts';
 import { benchRows, SPBENCH_SI_TYPES, writeSpbench } from '../../lib/scoring/benchmark-files.ts';
-import { promptOf, reply, sampling, server, settings } from './chat-server.ts';
+import { promptOf, reply, sampling, server, settings, type Choice } from './chat-server.ts';
 
 const one = [{ prompt: 'p', images: [] }];
 const json = (res: ServerResponse, body: unknown, status = 200) => {
@@ -45,6 +45,29 @@ test('a slow server: each request is cut at timeoutMs, also while the body trick
   const trickle = await elapsed(new OpenAIChatPolicy(settings(baseURL, { model: 'trickle', timeoutMs: 300, maxRetries: 0 })).generate(one, sampling));
   t.regex(trickle.error!.message, /no complete answer within 0\.3s/);
   t.true(trickle.ms < 20_000, `${trickle.ms} ms (unbounded: forever)`);
+});
+
+/** Node's own undici Agent class (undici is not a dependency): the class of the global dispatcher its first fetch installs. */
+const undiciAgent = async () => {
+  await (await fetch('data:,')).arrayBuffer();
+  return ((globalThis as Record<symbol, unknown>)[Symbol.for('undici.globalDispatcher.1')] as object).constructor as new (options: object) => object;
+};
+
+test.serial('Node\'s fetch gives up on a slow answer after 300 s whatever the signal allows; the client waits timeoutMs', async (t) => {
+  // the 300 s caps scaled down to 0.5 s: a global dispatcher that stops waiting for headers after 0.5 s
+  const key = Symbol.for('undici.globalDispatcher.1');
+  const global = globalThis as Record<symbol, unknown>;
+  const Agent = await undiciAgent();
+  const before = global[key];
+  global[key] = new Agent({ headersTimeout: 500, bodyTimeout: 500 });
+  t.teardown(() => void (global[key] = before));
+  const { baseURL } = await server(t, (body, req, res) => {
+    const timer = setTimeout(() => reply(res, body), 2500);
+    req.socket.on('close', () => clearTimeout(timer));
+  });
+  const run = await elapsed(new OpenAIChatPolicy(settings(baseURL, { timeoutMs: 10_000, maxRetries: 0 })).generate(one, sampling));
+  t.is(run.error?.message, undefined);
+  t.is(run.value![0]![0]!.text, 'answer 0 to p');
 });
 
 test('Retry-After: 3600 is capped by retryMaxMs', async (t) => {
@@ -149,6 +172,53 @@ test('malformed answers fail their input with a message that says what is wrong,
   t.is(requests.length, Object.keys(faults).length, 'one request each: a malformed answer is not asked again');
 });
 
+test('finish_reason "length": no content is the input\'s error naming the budget; a cut answer stays an answer, counted and logged once', async (t) => {
+  const answers: Record<string, Choice> = {
+    thinking: { content: null, reasoning_content: 'Let me count the chairs one by one', finish_reason: 'length' },
+    blank: { content: '  ', finish_reason: 'length' },
+    cut: { content: '<think>three chairs, so', finish_reason: 'length' },
+    'cut too': { content: 'B, because', finish_reason: 'length' },
+    whole: 'B',
+  };
+  const { baseURL } = await server(t, (body, _req, res) => reply(res, body, [answers[promptOf(body)]!]));
+  const logs: string[] = [];
+  const policy = new OpenAIChatPolicy(settings(baseURL, { maxTokensField: 'max_completion_tokens' }), (m) => logs.push(m));
+  const error = await t.throwsAsync(policy.generate(Object.keys(answers).map((prompt) => ({ prompt, images: [] })), sampling), { instanceOf: GenerationErrors });
+  t.deepEqual(
+    error!.results.map((r) => (r instanceof Error ? r.message.replace(/^POST \S+: /, '') : r[0]!.text)),
+    [
+      'choice 0: the completion hit max_completion_tokens 64 before answering (finish_reason "length", content null); raise maxTokens',
+      'choice 0: the completion hit max_completion_tokens 64 before answering (finish_reason "length", content "  "); raise maxTokens',
+      '<think>three chairs, so',
+      'B, because',
+      'B',
+    ],
+  );
+  t.deepEqual(logs, ['openai: a completion was cut at max_completion_tokens 64 (finish_reason "length") and kept as the answer; the count is logged at the end']);
+  policy.dispose();
+  t.is(logs[1], 'openai: 2 of 3 completions were cut at max tokens (finish_reason "length") and kept as answers; raise maxTokens to let them finish');
+});
+
+test('reasoning: \'think\' puts a reasoning parser\'s reasoning_content (or reasoning) back as <think>...</think> before the content; by default it is left out', async (t) => {
+  const answers: Record<string, Choice> = {
+    parsed: { content: '<answer>3</answer>', reasoning_content: 'I count 3 chairs.' },
+    'newer vLLM': { content: '<answer>B</answer>', reasoning: 'The sofa is left.' },
+    'already tagged': { content: '<think>x</think><answer>1</answer>', reasoning_content: 'x' },
+    plain: '<think>y</think><answer>2</answer>',
+  };
+  const { baseURL } = await server(t, (body, _req, res) => reply(res, body, [answers[promptOf(body)]!]));
+  const inputs = Object.keys(answers).map((prompt) => ({ prompt, images: [] }));
+  const think = await new OpenAIChatPolicy(settings(baseURL, { reasoning: 'think' })).generate(inputs, sampling);
+  t.deepEqual(think.map((g) => g[0]!.text), [
+    '<think>I count 3 chairs.</think><answer>3</answer>',
+    '<think>The sofa is left.</think><answer>B</answer>',
+    '<think>x</think><answer>1</answer>',
+    '<think>y</think><answer>2</answer>',
+  ]);
+  const drop = await new OpenAIChatPolicy(settings(baseURL)).generate(inputs, sampling);
+  t.deepEqual(drop.map((g) => g[0]!.text), ['<answer>3</answer>', '<answer>B</answer>', '<think>x</think><answer>1</answer>', '<think>y</think><answer>2</answer>']);
+});
+
 test('in an evaluation, faults are row errors (never wrong answers), a failed batch costs no extra requests, and huge completions are stored cut', async (t) => {
   const dir = tempDir(t);
   const rows = await writeSpbench(join(dir, 'si'), benchRows(8, SPBENCH_SI_TYPES, QUESTION_TYPES));
@@ -190,7 +260,7 @@ test('the fingerprint names what answers: server, model and request fields, not 
   t.regex(base, /^sha256:[0-9a-f]{64}$/);
   const same = { apiKey: 'other', concurrency: 9, maxRetries: 0, retryBaseMs: 1, retryMaxMs: 1, timeoutMs: 1, rowTimeoutMs: 1, maxResponseBytes: 1 };
   t.is(new OpenAIChatPolicy(settings('http://gpu:8000/v1/', same)).fingerprint(), base);
-  for (const other of [{ model: 'qwen2.5-vl-7b' }, { extraBody: { top_k: 20 } }, { maxTokensField: 'max_completion_tokens' as const }])
+  for (const other of [{ model: 'qwen2.5-vl-7b' }, { extraBody: { top_k: 20 } }, { maxTokensField: 'max_completion_tokens' as const }, { reasoning: 'think' as const }])
     t.not(new OpenAIChatPolicy(settings('http://gpu:8000/v1', other)).fingerprint(), base, JSON.stringify(other));
   t.not(new OpenAIChatPolicy(settings('http://other:8000/v1')).fingerprint(), base);
 });

@@ -1,12 +1,14 @@
 import test from 'ava';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, createLadder } from '../../../core/index.ts';
+import { ConfigError, createLadder, evaluateBenchmark } from '../../../core/index.ts';
 import { OpenAIChatPolicy, resolveSettings, retryAfterMs } from '../../../plugins/model-openai/index.ts';
 import { reply, sampling, server, settings } from './chat-server.ts';
 import { tempDir } from '../../helpers/temp.ts';
-import { writeImage } from '../../lib/scoring/benchmark-files.ts';
+import { QUESTION_TYPES } from '../../../lib/scoring/index.ts';
+import { benchRows, SPBENCH_SI_TYPES, writeImage, writeSpbench } from '../../lib/scoring/benchmark-files.ts';
 
 test('requests carry the system prompt, images as data URLs, sampling options; responses become completions', async (t) => {
   const dir = tempDir(t);
@@ -123,4 +125,28 @@ test('settings come from the config, then the environment', async (t) => {
   await policy.generate([{ prompt: 'p', images: [] }], sampling);
   t.like(requests[0]!.body, { model: 'from-model-options', max_completion_tokens: 64 });
   t.is(requests[0]!.headers.authorization, undefined, 'no key, no Authorization header');
+});
+
+test('sampling: \'omit\' (from a JSON config) sends no temperature, top_p or seed; evaluations record sampling left to the server', async (t) => {
+  const dir = tempDir(t);
+  const rows = await writeSpbench(join(dir, 'si'), benchRows(2, SPBENCH_SI_TYPES, QUESTION_TYPES));
+  const { baseURL, requests } = await server(t, (body, _req, res) => reply(res, body, ['A']));
+  const config = JSON.parse(`{
+    "plugins": [["benchmark-spbench", { "si": ${JSON.stringify(join(dir, 'si'))} }], ["model-openai", { "baseURL": "${baseURL}", "model": "gpt-5" }]],
+    "model": { "id": "openai", "options": { "sampling": "omit", "maxTokensField": "max_completion_tokens" } }
+  }`);
+  const ladder = await createLadder(config, { defaults: [] });
+  const policy = await ladder.get('models', 'openai').create(config.model.options, { seed: 42, log: () => undefined });
+  const report = await evaluateBenchmark(ladder, policy, 'spbench-si', join(dir, 'out'));
+  t.is(requests.length, rows.length);
+  for (const { body } of requests) {
+    t.false('temperature' in body || 'top_p' in body || 'seed' in body, JSON.stringify(body));
+    t.is(body.max_completion_tokens, 128);
+  }
+  t.is(report.settings!.sampling, 'server');
+  t.is(JSON.parse(readFileSync(join(dir, 'out', 'identity.json'), 'utf8')).generation.sampling, 'server');
+  const sent = new OpenAIChatPolicy(settings(baseURL));
+  t.false(sent.serverSampling);
+  t.not(new OpenAIChatPolicy(settings(baseURL, { sampling: 'omit' })).fingerprint(), sent.fingerprint());
+  t.is(new OpenAIChatPolicy(settings(baseURL, { sampling: 'send' })).serverSampling, false);
 });

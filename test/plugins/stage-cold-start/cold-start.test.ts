@@ -1,7 +1,10 @@
-import test from 'ava';
-import { readFileSync } from 'node:fs';
+import test, { type ExecutionContext } from 'ava';
+import assert from 'node:assert/strict';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, createLadder, hash32, readJsonLines } from '../../../core/index.ts';
+import { ConfigError, createLadder, hash32, LadderError, readJsonLines, z } from '../../../core/index.ts';
+import { coldStartData, teacherSchema } from '../../../lib/training/index.ts';
+import { imageDataUrl } from '../../../lib/media/index.ts';
 import { samplePrompt } from '../../../lib/prompts/index.ts';
 import coldStartPlugin, { coldStartStage } from '../../../plugins/stage-cold-start/index.ts';
 import teacherPlugin from '../../../plugins/teacher-metadata/index.ts';
@@ -10,6 +13,9 @@ import { tempDir } from '../../helpers/temp.ts';
 import { REWARDS, accuracyReward, formatReward } from '../../helpers/rewards.ts';
 import { stageContext } from '../../helpers/stage-context.ts';
 import { writeToyDataset } from '../../helpers/toy-dataset.ts';
+import { reply, server } from '../model-openai/chat-server.ts';
+
+const teacherOptionsSchema = z.strictObject(teacherSchema);
 
 test('cold start keeps exactly the teacher completions with R > 1 + lambda (default weights), then fine-tunes on them', async (t) => {
   const dir = tempDir(t);
@@ -94,4 +100,94 @@ test('the keep rule needs the format and accuracy rewards with positive weights,
     error!.message,
     'curriculum stage "cold" (cold-start): the keep rule needs the "accuracy" reward with a positive weight; the stage\'s rewards are {"format":1,"accuracy":0} (set `rewards` on the curriculum entry or in the config)',
   );
+});
+
+/**
+ * A served teacher (model-openai against the test server) over 8 toy questions: it answers with the
+ * thinking in `reasoning_content` (a vLLM reasoning parser) and the answer in `content`, right or
+ * wrong by the request's seed; question `fail` gets vLLM's 400 for a prompt over the context length.
+ */
+async function servedTeacher(t: ExecutionContext, dir: string, fail: string[] = []) {
+  const dataset = await writeToyDataset(dir, { count: 8, images: [1, 1] });
+  // questions repeat; the views do not
+  const byImage = new Map(await Promise.all(dataset.samples.map(async (s) => [await imageDataUrl(samplePrompt(s, dataset.dir, 'think').images[0]!), s] as const)));
+  const chat = await server(t, (body, _req, res) => {
+    const sample = byImage.get((body.messages.at(-1)!.content as { image_url?: { url: string } }[])[0]!.image_url!.url)!;
+    if (fail.includes(sample.id)) {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify({ object: 'error', message: "This model's maximum context length is 32768 tokens. However, you requested 40960 tokens.", type: 'BadRequestError', param: null, code: 400 }));
+    }
+    const choices = Array.from({ length: body.n }, (_, i) => ({
+      content: `<answer>${(body.seed + i) % 3 ? sample.answer : 'wrong'}</answer>`,
+      reasoning_content: `Seed ${body.seed}, choice ${i}: the answer to ${sample.id} is in the facts.`,
+    }));
+    reply(res, body, choices);
+  });
+  const ladder = await createLadder({ presets: [], plugins: [['model-openai', { baseURL: chat.baseURL, model: 'teacher-vl', retryBaseMs: 10 }], coldStartPlugin()] }, { defaults: [] });
+  const options = teacherOptionsSchema.parse({ teacher: 'openai', teacherOptions: { reasoning: 'think' }, generations: 2, keepPerQuestion: 2, teacherBatch: 2 });
+  assert.equal(new Set(byImage.values()).size, 8);
+  const context = (name: string, extra: { resume?: boolean } = {}) =>
+    stageContext({ policy: { id: 'unused', generate: async () => [] }, dataset, dir: join(dir, name), kind: 'cold-start', rewards: REWARDS, ...extra });
+  return { dataset, chat, ladder, options, context };
+}
+
+test('a question the teacher fails on (a 400) is counted and logged with its id and the server\'s message; the others are kept, reasoning_content back in <think>', async (t) => {
+  const dir = tempDir(t);
+  const { ladder, options, context, chat } = await servedTeacher(t, dir, ['toy-5']);
+  const { ctx, logs } = context('run');
+  const { kept, summary } = await coldStartData(ladder, ctx, options);
+  t.is(chat.requests.length, 8, 'one request per question: the 400 is not retried');
+  t.like(summary, { candidates: 14, failed: 1 });
+  t.false(kept.some((k) => k.id === 'toy-5'));
+  t.true(kept.length > 0 && kept.every((k) => /^<think>Seed \d+, choice \d: the answer to toy-\d is in the facts\.<\/think><answer>/.test(k.completion)), kept[0]?.completion);
+  t.true(logs.includes("cold-start: the teacher failed on question toy-5: POST " + chat.baseURL + "chat/completions: HTTP 400: This model's maximum context length is 32768 tokens. However, you requested 40960 tokens."), logs.join('\n'));
+  t.true(logs.some((l) => /kept \d+ of 14 teacher completions .*; the teacher failed on 1 questions$/.test(l)), logs.join('\n'));
+  t.deepEqual(readJsonLines(join(ctx.dir, 'cold-start.jsonl')), kept);
+  t.false(existsSync(join(ctx.dir, 'cold-start.progress.jsonl')), 'the progress file is gone once the kept set is written');
+});
+
+test('a batch the teacher fails entirely, or failures on more than half of the questions, stop the stage naming the first messages', async (t) => {
+  const dir = tempDir(t);
+  const down = await servedTeacher(t, join(dir, 'down'), ['toy-2', 'toy-3']);
+  const { ctx } = down.context('run');
+  const error = await t.throwsAsync(coldStartData(down.ladder, ctx, down.options), { instanceOf: LadderError });
+  t.regex(error!.message, /^stage "cold-start": the teacher "openai" failed on all 2 questions of the batch from question 2 \(nothing of it is saved: --resume asks it again\); question toy-2: POST \S+: HTTP 400: This model's maximum context length is 32768 tokens\. .*; question toy-3: /);
+  t.deepEqual(readJsonLines<{ start: number }>(join(ctx.dir, 'cold-start.progress.jsonl')).map((b) => b.start), [0], 'the batch before it is saved');
+
+  const most = await servedTeacher(t, join(dir, 'most'), ['toy-0', 'toy-2']);
+  const run = most.context('run');
+  const share = await t.throwsAsync(coldStartData(most.ladder, run.ctx, { ...most.options, teacherBatch: 3 }), { instanceOf: LadderError });
+  t.regex(
+    share!.message,
+    /^stage "cold-start": the teacher "openai" failed on 2 of the 3 questions asked, more than half \(the batches so far are saved in \S+cold-start\.progress\.jsonl: --resume continues after them, their failures included; remove the file to ask them again\); question toy-0: POST \S+: HTTP 400: This model's maximum context length is 32768 tokens\. .*; question toy-2: /,
+  );
+});
+
+test('killed after two teacher batches (and mid-write of the third), --resume asks only the rest and keeps what an uninterrupted run keeps', async (t) => {
+  const dir = tempDir(t);
+  const { ladder, options, context, chat } = await servedTeacher(t, dir, ['toy-1']);
+  const whole = context('whole');
+  const expected = await coldStartData(ladder, whole.ctx, options);
+  const asked = chat.requests.length;
+
+  const killed = context('killed');
+  const controller = new AbortController();
+  let batches = 0;
+  Object.assign(killed.ctx, { signal: controller.signal, progress: () => ({ tick: () => ++batches === 2 && controller.abort(), done: () => {} }) });
+  await t.throwsAsync(coldStartData(ladder, killed.ctx, options), { any: true, name: 'AbortError' });
+  const progressFile = join(killed.ctx.dir, 'cold-start.progress.jsonl');
+  t.is(readJsonLines(progressFile).length, 2);
+  appendFileSync(progressFile, '{"start":4,"ids":["toy-4","toy-5"],"kept":[{"id":"toy-4","comp'); // a kill mid-append
+  t.false(existsSync(join(killed.ctx.dir, 'cold-start.json')));
+
+  const before = chat.requests.length;
+  const resumed = context('killed', { resume: true });
+  const result = await coldStartData(ladder, resumed.ctx, options);
+  t.is(chat.requests.length - before, 4, 'questions 4-7 only');
+  t.true(resumed.logs.includes(`cold-start: resumed 2 teacher batches (4 of 8 questions) from ${progressFile}`), resumed.logs.join('\n'));
+  t.deepEqual(result, expected);
+  t.is(readFileSync(join(killed.ctx.dir, 'cold-start.jsonl'), 'utf8'), readFileSync(join(whole.ctx.dir, 'cold-start.jsonl'), 'utf8'));
+  t.is(readFileSync(join(killed.ctx.dir, 'cold-start.json'), 'utf8'), readFileSync(join(whole.ctx.dir, 'cold-start.json'), 'utf8'));
+  t.is(expected.summary.failed, 1);
+  t.true(asked === 8 && expected.kept.length > 0 && expected.kept.length < 14, `${expected.kept.length} kept: the seed decides which`);
 });
