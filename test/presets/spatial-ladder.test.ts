@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkOptions, createLadder, loadConfig, preflight, readJsonLines, resolveCurriculum, SPATIAL_TASKS, stageFor, type MetricEvent } from '../../core/index.ts';
 import { datasetPlan } from '../../plugins/dataset/index.ts';
+import { READER_VERSION } from '../../lib/scannet-format/index.ts';
 import { GENERATOR_VERSION } from '../../plugins/source-procedural/generate.ts';
 import { tempDir } from '../helpers/temp.ts';
 
@@ -106,7 +107,7 @@ test('the default dataset is one for every training seed: 150 procedural scenes,
   t.is(plans[0]!.hash, plans[1]!.hash, 'the training seed does not change the dataset');
   t.is(plans[0]!.settings.seed, 42);
   t.deepEqual(plans[0]!.settings.split, { heldOut: 0.1, validation: 0.1 });
-  t.is(plans[0]!.inputs.source.version, GENERATOR_VERSION, 'scenes of another generator version are another dataset');
+  t.is(plans[0]!.inputs.source.version, `${GENERATOR_VERSION}, reader ${READER_VERSION}`, 'scenes of another generator or reader version are another dataset');
   const ladder = await createLadder({ presets: ['spatial-ladder'] });
   t.like(ladder.plugins.find((p) => p.name === 'source-procedural')?.options, { scenes: 150 });
   // a user's procedural options replace the preset's scene count
