@@ -6,7 +6,7 @@
  *
  * Bounded in every direction: at most `concurrency` requests in flight; each
  * request times out after `timeoutMs` (and not at the 300 s Node's fetch
- * would wait at most); 408, 409, 429, 5xx answers and network
+ * would wait at most); 408, 409, 429 (but a spent quota), 5xx answers and network
  * errors are retried at most `maxRetries` times, waiting an exponential
  * backoff or what `retry-after-ms` / `Retry-After` asks, never longer than
  * `retryMaxMs`; one input's attempts and waits together stay within
@@ -77,6 +77,8 @@ const TRANSPORT_SETTINGS: readonly (keyof OpenAISettings)[] = [
 class AnswerError extends Error {}
 
 const RETRYABLE = (status: number) => status === 408 || status === 409 || status === 429 || status >= 500;
+/** OpenAI's 429 for a spent quota or billing limit (`insufficient_quota`): no wait brings it back. */
+const quotaSpent = (status: number, text: string) => status === 429 && /"(code|type)"\s*:\s*"insufficient_quota"/.test(text);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 
@@ -302,7 +304,7 @@ export class OpenAIChatPolicy implements Policy {
           }
         }
         why = `HTTP ${response.status}: ${errorMessage(text)}`;
-        if (!RETRYABLE(response.status)) throw fail(why);
+        if (!RETRYABLE(response.status) || quotaSpent(response.status, text)) throw fail(why);
         asked = retryAfterMs(response.headers);
       } catch (error) {
         if (error instanceof AnswerError) throw error;

@@ -86,6 +86,14 @@ test('Retry-After: 3600 is capped by retryMaxMs', async (t) => {
   t.regex(logs[0]!, /HTTP 429: slow down; retrying in 0\.2s \(the server asked for 3600\.0s; capped by retryMaxMs\)/);
 });
 
+test("a 429 for a spent quota (OpenAI's insufficient_quota) is not retried: waiting does not refill it", async (t) => {
+  const quota = { error: { message: 'You exceeded your current quota, please check your plan and billing details.', type: 'insufficient_quota', param: null, code: 'insufficient_quota' } };
+  const { baseURL, requests } = await server(t, (_body, _req, res) => json(res, quota, 429));
+  const error = await t.throwsAsync(new OpenAIChatPolicy(settings(baseURL, { maxRetries: 3 })).generate(one, sampling), { instanceOf: GenerationErrors });
+  t.regex((error!.results[0] as Error).message, /HTTP 429: You exceeded your current quota/);
+  t.is(requests.length, 1);
+});
+
 test('500s: each input is tried maxRetries + 1 times, once; the others keep their answers', async (t) => {
   const { baseURL, requests } = await server(t, (body, _req, res) => (promptOf(body).startsWith('bad') ? json(res, { error: { message: 'boom' } }, 500) : reply(res, body)));
   const policy = new OpenAIChatPolicy(settings(baseURL, { maxRetries: 2 }));
