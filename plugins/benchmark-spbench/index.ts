@@ -20,6 +20,7 @@ import {
   parquetItems,
   reproduce,
   resolveImage,
+  symlinksOption,
   VSI_LAYOUT,
 } from '../../lib/scoring/index.ts';
 
@@ -59,6 +60,7 @@ export default definePlugin({
     /** SPBench-MV's directory (or { root, parquet, images }). */
     mv: location.optional(),
     ...evaluationOptions,
+    ...symlinksOption,
     /** "ladder" (default): the options above; "spatialladder", "spatialladder-direct": SpatialLadder's released evaluator exactly. */
     setting: z.enum(['ladder', 'spatialladder', 'spatialladder-direct']).default('ladder'),
   }),
@@ -85,7 +87,7 @@ export default definePlugin({
             if (!Array.isArray(names) || !names.length || !names.every((n) => typeof n === 'string' && n))
               throw new Error(`images: expected a non-empty list of file names, got ${JSON.stringify(names ?? null)}`);
             const media = (names as string[]).map((name) => `${q.scene}/${name}`);
-            return { ...q, media, images: () => Promise.all(media.map((path) => resolveImage(images, path))) };
+            return { ...q, media, images: () => Promise.all(media.map((path) => resolveImage(images, path, 'image', opts.symlinks))) };
           });
           const settings = evaluationSettings(id, opts, ctx, VSI_LAYOUT);
           return evaluateRows(policy, ctx, items, setting === 'ladder' ? settings : reproduce(settings, setting));

@@ -30,6 +30,7 @@ import {
   parquetItems,
   reproduce,
   resolveVideo,
+  symlinksOption,
   VSI_LAYOUT,
 } from '../../lib/scoring/index.ts';
 
@@ -51,6 +52,7 @@ export default definePlugin({
     videos: z.string().min(1).optional(),
     ...frameOptions,
     ...evaluationOptions,
+    ...symlinksOption,
     /** "ladder" (default): the options above; "lmms-eval", "spatialladder", "spatialladder-direct": that evaluator exactly (lib/scoring REPRODUCTIONS). */
     setting: z.enum(['ladder', 'lmms-eval', 'spatialladder', 'spatialladder-direct']).default('ladder'),
   }),
@@ -81,8 +83,8 @@ export default definePlugin({
           return {
             ...q,
             media: [video],
-            images: async () => sampleFrames(resolveVideo(videos, video), { count: opts.frames, cacheDir }),
-            video: async () => resolveVideo(videos, video),
+            images: async () => sampleFrames(resolveVideo(videos, video, 'video', opts.symlinks), { count: opts.frames, cacheDir }),
+            video: async () => resolveVideo(videos, video, 'video', opts.symlinks),
           };
         }, (values) => !debiased || values.pruned !== true);
         const settings = evaluationSettings(id, opts, ctx, VSI_LAYOUT, { frames: opts.frames });

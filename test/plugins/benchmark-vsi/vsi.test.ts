@@ -1,5 +1,5 @@
 import test from 'ava';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLadder, evaluateBenchmark, type Policy, type PolicyInput } from '../../../core/index.ts';
 import { QUESTION_TYPES, VSI_LAYOUT } from '../../../lib/scoring/index.ts';
@@ -68,6 +68,19 @@ test('a missing video or a dataset path out of the root is an error for its rows
   t.deepEqual(report.errors!.map((e) => e.id), ['1', '2']);
   t.regex(report.errors![0]!.message, /video "scannet\/scene0999_00\.mp4": no such file/);
   t.regex(report.errors![1]!.message, /video "..\/42446540\.mp4": ".." is not allowed/);
+});
+
+test("a dataset folder that is a symbolic link to another disk: its rows are errors naming the option, and symlinks: 'follow' scores them", async (t) => {
+  const dir = tempDir(t);
+  const root = join(dir, 'vsi');
+  writeVsi(root, 8);
+  renameSync(join(root, 'scannet'), join(dir, 'elsewhere'));
+  symlinkSync(join(dir, 'elsewhere'), join(root, 'scannet'));
+  const refused = await evaluate(dir, { root, frames: 4 }, 'oracle', join(dir, 'inside'));
+  t.is(refused.errors!.length, 4, 'the scannet rows');
+  t.regex(refused.errors![0]!.message, /a symbolic link out of the benchmark root; .* symlinks: 'follow'/);
+  const followed = await evaluate(dir, { root, frames: 4, symlinks: 'follow' }, 'oracle', join(dir, 'follow'));
+  t.deepEqual([followed.avg, followed.errors], [100, undefined]);
 });
 
 test('an empty or undecodable video is an error for its rows, naming the file; the policy never sees them', async (t) => {
