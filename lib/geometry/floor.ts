@@ -6,11 +6,10 @@
  *    that holds at least one mesh vertex (floor, walls and furniture alike:
  *    everything scanned stands inside the room) and, given the mesh's
  *    triangles, each cell whose centre their footprints cover: a decimated
- *    mesh such as ScanNet's
- *    `_vh_clean_2` has flat floors of few, large triangles, whose vertices
- *    alone leave gaps that an open doorway would let the fill below leak
- *    through. The grid is placed so the lowest x and y vertices sit at cell
- *    centres.
+ *    mesh such as ScanNet's `_vh_clean_2` has flat floors of few, large
+ *    triangles, whose vertices alone leave gaps that an open doorway would
+ *    let the fill below leak through. The grid is placed so the lowest x and
+ *    y vertices sit at cell centres.
  * 2. Closing (a 3x3 dilation, then a 3x3 erosion) bridges gaps of one cell
  *    between vertices.
  * 3. Holes are filled: every cell not reachable from the grid's border through
@@ -75,14 +74,14 @@ export function floorArea(xyz: ArrayLike<number>, options: FloorAreaOptions = {}
   return blocks * cell * cell;
 }
 
+type Point = [number, number];
+
 /**
  * Mark the cells whose centre a triangle's footprint covers (corners in grid
  * units). Only centres: marking every cell an edge passes through would
  * widen walls by a cell and the area with them. A wall's triangles stand on
  * edge and cover none; its vertices mark it.
  */
-type Point = [number, number];
-
 function cover(grid: Uint8Array, width: number, [[ax, ay], [bx, by], [cx, cy]]: [Point, Point, Point]): void {
   const area = (bx - ax) * (cy - ay) - (by - ay) * (cx - ax);
   if (Math.abs(area) < 1e-9) return;

@@ -104,8 +104,8 @@ export function parsePly(bytes: Uint8Array, scene: string, file: string): PlyMes
     } else {
       if (element === vertex) fail('list properties on vertices are not supported');
       const faces = element.name === 'face' ? readTriangles(view, offset, element, vertex.count, fail) : undefined;
-      if (faces) triangles = faces;
-      offset = skipListElement(view, offset, element, fail);
+      if (faces) [triangles, offset] = [faces.triangles, faces.end];
+      else offset = skipListElement(view, offset, element, fail);
     }
     if (element.name === 'face') faceCount = element.count;
   }
@@ -114,17 +114,26 @@ export function parsePly(bytes: Uint8Array, scene: string, file: string): PlyMes
 
 /**
  * Triangles of a face element in ScanNet's layout (one `list uchar <int>`
- * property), a face of n > 3 vertices fanned into n - 2; undefined for any
- * other layout. An index past the vertices is an error.
+ * property), a face of n > 3 vertices fanned into n - 2, and the offset after
+ * the element; undefined for any other layout, or a truncated one (the walk
+ * of `skipListElement` then names the problem). An index past the vertices is
+ * an error.
  */
-function readTriangles(view: DataView, offset: number, element: Element, vertexCount: number, fail: (problem: string) => never): Uint32Array | undefined {
+function readTriangles(
+  view: DataView,
+  offset: number,
+  element: Element,
+  vertexCount: number,
+  fail: (problem: string) => never,
+): { triangles: Uint32Array; end: number } | undefined {
   const [only] = element.properties;
   if (element.properties.length !== 1 || !only!.countType || TYPES[only!.countType]!.size !== 1) return undefined;
   const { size, read } = TYPES[only!.type]!;
   const out: number[] = [];
-  for (let f = 0; f < element.count && offset < view.byteLength; f++) {
+  for (let f = 0; f < element.count; f++) {
+    if (offset >= view.byteLength) return undefined;
     const n = view.getUint8(offset);
-    if (offset + 1 + n * size > view.byteLength) break; // the walk that follows names the truncation
+    if (offset + 1 + n * size > view.byteLength) return undefined;
     const index = (k: number) => {
       const v = read(view, offset + 1 + k * size);
       if (!(v >= 0 && v < vertexCount)) fail(`face ${f} names vertex ${v}, the mesh has ${vertexCount}`);
@@ -133,7 +142,7 @@ function readTriangles(view: DataView, offset: number, element: Element, vertexC
     for (let k = 2; k < n; k++) out.push(index(0), index(k - 1), index(k));
     offset += 1 + n * size;
   }
-  return Uint32Array.from(out);
+  return { triangles: Uint32Array.from(out), end: offset };
 }
 
 /** Vertex positions (and colours) of a fixed-size vertex element starting at `offset`. */

@@ -34,12 +34,14 @@ export function vsiBenchToken(completion: string): string {
   return pythonStrip(first.replace(/\.+$/, ''));
 }
 
+const isSpatialLadder = (mode: ExtractionMode) => mode === 'spatialladder' || mode === 'spatialladder-think';
+
 /**
  * What SpatialLadder's evaluator reads (`vsibench_eval`): under its thinking
  * prompt, when the text holds "<answer>", the first complete answer tag's
  * content stripped, or "None" when it never closes; otherwise the whole text.
  */
-function spatialLadderText(completion: string, mode: ExtractionMode): string {
+function spatialLadderAnswer(completion: string, mode: ExtractionMode): string {
   if (mode !== 'spatialladder-think' || !completion.includes('<answer>')) return completion;
   const tag = /<answer>([\s\S]*?)<\/answer>/.exec(completion);
   return tag ? pythonStrip(tag[1]!) : 'None';
@@ -95,7 +97,7 @@ export const optionLetters = (options?: readonly string[]): string[] =>
  */
 export function extractChoice(completion: string, mode: ExtractionMode, letters: readonly string[] = optionLetters()): string | null {
   if (mode === 'vsi-bench') return vsiBenchToken(completion) || null;
-  if (mode === 'spatialladder' || mode === 'spatialladder-think') return spatialLadderChoice(spatialLadderText(completion, mode)) || null;
+  if (isSpatialLadder(mode)) return spatialLadderChoice(spatialLadderAnswer(completion, mode)) || null;
   const token = answerText(completion).trim().split(/\s+/)[0] ?? '';
   const match = /^([A-Za-z])\.?$/.exec(token);
   const letter = match?.[1]!.toUpperCase();
@@ -108,7 +110,7 @@ const FIRST_NUMBER = /[-+]?(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+)(?:[eE]
 /** The predicted number, or null when there is none (`spec`) or Python's float() would raise (`vsi-bench`). */
 export function extractNumber(completion: string, mode: ExtractionMode): number | null {
   if (mode === 'vsi-bench') return pythonFloat(vsiBenchToken(completion));
-  if (mode === 'spatialladder' || mode === 'spatialladder-think') return spatialLadderNumber(spatialLadderText(completion, mode));
+  if (isSpatialLadder(mode)) return spatialLadderNumber(spatialLadderAnswer(completion, mode));
   const match = FIRST_NUMBER.exec(answerText(completion));
   return match ? Number(match[0].replaceAll(',', '')) : null;
 }

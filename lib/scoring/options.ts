@@ -73,7 +73,8 @@ export const REPRODUCTIONS = {
   spatialladder: { prompt: 'spatialladder-think', prePrompt: undefined, maxTokens: 1024, temperature: 0, extraction: 'spatialladder-think' },
   'spatialladder-direct': { prompt: 'spatialladder', prePrompt: undefined, maxTokens: 128, temperature: 0, extraction: 'spatialladder' },
 } as const satisfies Record<string, Pick<EvaluationSettings, 'prompt' | 'prePrompt' | 'maxTokens' | 'temperature' | 'extraction'>>;
-export type Reproduction = keyof typeof REPRODUCTIONS;
+/** A benchmark plugin's `setting`: `ladder` (the options as given) or a reproduced evaluator. */
+export type Reproduction = 'ladder' | keyof typeof REPRODUCTIONS;
 
 /**
  * The options a reproduction fixes must be left unset (or set to its
@@ -81,6 +82,7 @@ export type Reproduction = keyof typeof REPRODUCTIONS;
  * labelled a reproduction never runs altered.
  */
 export function checkReproduction(setting: Reproduction, opts: EvaluationOptions, plugin: string): void {
+  if (setting === 'ladder') return;
   const fixed = REPRODUCTIONS[setting];
   for (const key of ['prompt', 'prePrompt', 'maxTokens', 'temperature', 'extraction'] as const) {
     const value = opts[key];
@@ -92,12 +94,9 @@ export function checkReproduction(setting: Reproduction, opts: EvaluationOptions
   }
 }
 
-/** The settings of a reproduction (recorded as `setting` in the report). */
-export const reproduce = (settings: EvaluationSettings, setting: Reproduction): EvaluationSettings => ({
-  ...settings,
-  ...REPRODUCTIONS[setting],
-  inputs: { ...settings.inputs, setting },
-});
+/** The settings of a reproduction (recorded as `setting` in the report); under `ladder` the settings as they are. */
+export const reproduce = (settings: EvaluationSettings, setting: Reproduction): EvaluationSettings =>
+  setting === 'ladder' ? settings : { ...settings, ...REPRODUCTIONS[setting], inputs: { ...settings.inputs, setting } };
 
 /** The frame cache directory: the option, else `<config cacheDir>/frames`, absolute. */
 export const frameCacheDir = (option: string | undefined, configCacheDir: string): string =>

@@ -43,9 +43,13 @@ const IDS = { si: 'spbench-si', mv: 'spbench-mv' } as const;
 /** File names of the Hugging Face release (hongxingli/SPBench), where both benchmarks share one folder. */
 const RELEASE = { si: 'SPBench-SI', mv: 'SPBench-MV' } as const;
 
-/** The image folder: the option, else `images` (SpatialLadder's evaluation layout), else the release's unzipped `<name>-images`. */
+/** The image folder: the option, else `images` (SpatialLadder's evaluation layout), else the release's unzipped `<name>-images`; a config error when it does not exist. */
 function imageFolder(root: string, key: keyof typeof RELEASE, option: string | undefined): string {
-  if (option) return resolve(root, option);
+  if (option) {
+    const images = resolve(root, option);
+    if (!existsSync(images)) throw new ConfigError(`${PLUGIN_NAME}: option ${key}: image folder ${images} does not exist`);
+    return images;
+  }
   const candidates = ['images', `${RELEASE[key]}-images`].map((name) => resolve(root, name));
   const found = candidates.find((dir) => existsSync(dir));
   if (!found) throw new ConfigError(`${PLUGIN_NAME}: option ${key}: no image folder in ${root} (looked for ${candidates.map((d) => basename(d)).join(' and ')}; set \`images\`)`);
@@ -66,7 +70,7 @@ export default definePlugin({
   }),
   apply(ladder, opts) {
     const { setting } = opts;
-    if (setting !== 'ladder') checkReproduction(setting, opts, PLUGIN_NAME);
+    checkReproduction(setting, opts, PLUGIN_NAME);
     for (const key of ['si', 'mv'] as const) {
       const id = IDS[key];
       const option = opts[key];
@@ -79,7 +83,6 @@ export default definePlugin({
           const root = resolve(where.root);
           if (!existsSync(root)) throw new ConfigError(`${PLUGIN_NAME}: option ${key}: ${root} does not exist`);
           const images = imageFolder(root, key, where.images);
-          if (!existsSync(images)) throw new ConfigError(`${PLUGIN_NAME}: option ${key}: image folder ${images} does not exist`);
           const file = parquetIn(root, where.parquet, (f) => f === `${RELEASE[key]}.parquet`);
           ctx.log(`${id}: questions from ${file}, images from ${images}`);
           const items = await parquetItems(file, COLUMNS, (q, values) => {
@@ -90,7 +93,7 @@ export default definePlugin({
             return { ...q, media, images: () => Promise.all(media.map((path) => resolveImage(images, path, 'image', opts.symlinks))) };
           });
           const settings = evaluationSettings(id, opts, ctx, VSI_LAYOUT);
-          return evaluateRows(policy, ctx, items, setting === 'ladder' ? settings : reproduce(settings, setting));
+          return evaluateRows(policy, ctx, items, reproduce(settings, setting));
         },
       };
       ladder.hooks.benchmarks.for(id).tap(PLUGIN_NAME, () => benchmark);

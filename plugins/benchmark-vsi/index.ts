@@ -58,7 +58,7 @@ export default definePlugin({
   }),
   apply(ladder, opts) {
     const { setting } = opts;
-    if (setting !== 'ladder') checkReproduction(setting, opts, PLUGIN_NAME);
+    checkReproduction(setting, opts, PLUGIN_NAME);
     const root = resolve(opts.root);
     const videos = resolve(root, opts.videos ?? '.');
     const cacheDir = frameCacheDir(opts.cacheDir, ladder.config.cacheDir);
@@ -68,10 +68,10 @@ export default definePlugin({
       async evaluate(policy, ctx) {
         if (!existsSync(root)) throw new ConfigError(`${PLUGIN_NAME}: option root: ${root} does not exist`);
         if (!existsSync(videos)) throw new ConfigError(`${PLUGIN_NAME}: option videos: ${videos} does not exist`);
-        if (policy.acceptsVideo && !ctx.blind) ctx.log(`${BENCHMARK_ID}: each video sent whole (policy ${policy.id} takes video; the server picks the frames)`);
+        if (policy.acceptsVideo && !ctx.blind) ctx.log(`${id}: each video sent whole (policy ${policy.id} takes video; the server picks the frames)`);
         else {
           const ffmpeg = findFfmpeg(); // no ffmpeg: one clear error, not one per row
-          ctx.log(`${BENCHMARK_ID}: ${opts.frames} frames per video by ffmpeg ${ffmpeg.version} (${ffmpeg.via}), cached in ${cacheDir}`);
+          ctx.log(`${id}: ${opts.frames} frames per video by ffmpeg ${ffmpeg.version} (${ffmpeg.via}), cached in ${cacheDir}`);
         }
         const file = parquetIn(root, opts.parquet, FULL_SET);
         ctx.log(`${id}: questions from ${file}${debiased ? ' whose `pruned` is false' : ''}`);
@@ -88,7 +88,7 @@ export default definePlugin({
           };
         }, (values) => !debiased || values.pruned !== true);
         const settings = evaluationSettings(id, opts, ctx, VSI_LAYOUT, { frames: opts.frames });
-        return evaluateRows(policy, ctx, items, setting === 'ladder' ? settings : reproduce(settings, setting));
+        return evaluateRows(policy, ctx, items, reproduce(settings, setting));
       },
     });
     ladder.hooks.benchmarks.for(BENCHMARK_ID).tap(PLUGIN_NAME, () => benchmark(BENCHMARK_ID, false));
