@@ -24,7 +24,12 @@ export interface SceneIndex {
   byFrame: Map<number, View>;
   /** frame -> object id -> what the view shows of it (present objects only). */
   shown: Map<number, Map<number, ViewObject>>;
-  /** object id -> first time and frame it is present (from the source's video facts when given). */
+  /**
+   * object id -> first time and frame it is seen: the source's video facts
+   * (`video.firstSeen`, the reader's first clear sighting) when it gives them,
+   * and then an object they leave out is never seen; else the first view
+   * that shows the object at all. One definition per scene, never a mix.
+   */
   firstSeen: Map<number, { frame: number; time: number }>;
   /** Memo of `categoryCounts` by frame list. */
   counts: Map<string, Map<string, number>>;
@@ -39,17 +44,10 @@ export function sceneIndex(scene: Scene): SceneIndex {
   if (cached) return cached;
   const views = [...scene.views].sort((a, b) => a.time - b.time || a.frame - b.frame);
   const shown = new Map<number, Map<number, ViewObject>>();
+  for (const view of views) shown.set(view.frame, new Map(view.objects.filter((o) => o.visibility > 0).map((o) => [o.objectId, o])));
   const firstSeen = new Map<number, { frame: number; time: number }>();
-  for (const view of views) {
-    const map = new Map<number, ViewObject>();
-    for (const o of view.objects) {
-      if (!(o.visibility > 0)) continue;
-      map.set(o.objectId, o);
-      if (!firstSeen.has(o.objectId)) firstSeen.set(o.objectId, { frame: view.frame, time: view.time });
-    }
-    shown.set(view.frame, map);
-  }
-  for (const [id, seen] of Object.entries(scene.video?.firstSeen ?? {})) firstSeen.set(Number(id), seen);
+  if (scene.video) for (const [id, seen] of Object.entries(scene.video.firstSeen)) firstSeen.set(Number(id), seen);
+  else for (const view of views) for (const id of shown.get(view.frame)!.keys()) if (!firstSeen.has(id)) firstSeen.set(id, { frame: view.frame, time: view.time });
   const index: SceneIndex = {
     scene,
     objects: new Map(scene.objects.map((o) => [o.id, o])),

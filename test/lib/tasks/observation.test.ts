@@ -13,7 +13,7 @@ import {
 } from '../../../lib/tasks/index.ts';
 import { tinyScene } from '../../helpers/tiny-scene.ts';
 
-const scene = tinyScene({
+const spec = {
   objects: [
     { id: 1, category: 'chair', center: [0, 0, 0.5] },
     { id: 2, category: 'chair', center: [2, 0, 0.5] },
@@ -24,7 +24,8 @@ const scene = tinyScene({
     time: i,
     shows: i < 5 ? { 1: 0.5, 3: i / 10 } : { 2: 0.9 },
   })),
-});
+};
+const scene = tinyScene(spec);
 
 test('the index lists present objects (visibility > 0) per frame and their first sighting', (t) => {
   const index = sceneIndex(scene);
@@ -36,6 +37,15 @@ test('the index lists present objects (visibility > 0) per frame and their first
   t.deepEqual(index.firstSeen.get(2), { frame: 50, time: 5 });
   t.deepEqual([...categoryCounts(index, [0, 10, 50])], [['chair', 2], ['table', 1]]);
   t.is(sceneIndex(scene), index, 'memoised per scene');
+});
+
+test("a source's video facts are the only first sightings: an object they leave out is never seen, though views show it", (t) => {
+  // the reader's first clear sighting: chair 1 at time 3, table 3 never clear (its visibility stays below the threshold)
+  const withFacts = tinyScene({ ...spec, id: 'facts', firstSeen: { fps: 1, firstSeen: { 1: { frame: 30, time: 3 }, 2: { frame: 50, time: 5 } } } });
+  const index = sceneIndex(withFacts);
+  t.deepEqual(index.firstSeen.get(1), { frame: 30, time: 3 }, 'not the first view at visibility > 0 (frame 0)');
+  t.is(index.firstSeen.get(3), undefined, 'shown faintly, never sighted clearly');
+  t.deepEqual(presentIn(index, [0, 10]), [1, 3], 'presence is still visibility > 0');
 });
 
 test('video frames are evenly spaced over the capture', (t) => {
