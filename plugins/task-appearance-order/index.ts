@@ -1,7 +1,8 @@
 /**
  * Appearance order (docs/method.md#answer-rules): four categories ordered by the first
- * time any instance of each becomes visible in the video (the source's
- * `video.firstSeen`, else the first view that shows it). Video only; a video
+ * time any instance of each becomes visible in the video: its first sighting
+ * (`SceneIndex.firstSeen`: the source's `video.firstSeen` when it gives one,
+ * and an object it leaves out is not asked about). Video only; a video
  * with fewer than four categories asks nothing. The options are the true
  * order and three other orders drawn with the seeded stream.
  *
