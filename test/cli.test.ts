@@ -64,6 +64,17 @@ test('inspect --json succeeds on every example config', (t) => {
   t.deepEqual(sweep.ladders.map((l: { config: { name: string } }) => l.config.name), ['order-progressive', 'order-spatial-only', 'order-mixed']);
 });
 
+test('a TypeScript config in a folder without "type": "module" (CommonJS) loads, importing spatial-ladder', (t) => {
+  const dir = tempDir(t); // no package.json: a .ts file there is CommonJS
+  writeFileSync(
+    join(dir, 'ladder.config.ts'),
+    "import { defineConfig } from 'spatial-ladder';\nexport default defineConfig({ presets: ['spatial-ladder'], seed: 7 });\n",
+  );
+  const out = ladder(['inspect', '--json'], dir);
+  t.is(out.code, 0, out.stderr);
+  t.is(JSON.parse(out.stdout).ladders[0].config.seed, 7);
+});
+
 test('a config with a wrong key exits 2 and names the key path', (t) => {
   const out = ladder(['inspect', '-c', join(fixtures, 'nested-bad-key', '.ladderrc.yaml')]);
   t.is(out.code, 2);
