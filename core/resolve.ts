@@ -116,7 +116,8 @@ export function expandName(request: string, kind: Kind): string {
   return request.startsWith(`${prefix}-`) ? request : `${prefix}-${request}`;
 }
 
-function locate(request: string, kind: Kind, baseDir: string): Located {
+/** The file a request names; `where` (the config and entry) prefixes the error when there is none. */
+function locate(request: string, kind: Kind, baseDir: string, where: string): Located {
   const tried: string[] = [];
   if (request.startsWith('.') || request.startsWith('/')) {
     const path = resolvePath(baseDir, request);
@@ -138,7 +139,7 @@ function locate(request: string, kind: Kind, baseDir: string): Located {
   const hint = closest(request, builtinNames(kind));
   const install = request.startsWith('.') || request.startsWith('/') ? '' : ` Install it with \`npm install ${expandName(request, kind)}\`.`;
   throw new ConfigError(
-    `cannot find ${kind} "${request}": tried ${tried.join(', ')}.${hint ? ` Did you mean "${hint}"?` : ''}${install}`,
+    `${where}: cannot find ${kind} "${request}": tried ${tried.join(', ')}.${hint ? ` Did you mean "${hint}"?` : ''}${install}`,
   );
 }
 
@@ -222,7 +223,7 @@ export async function resolveEntries(
           continue;
         }
         request = target;
-        from = locate(target, 'preset', baseDir).file;
+        from = locate(target, 'preset', baseDir, where).file;
         exported = await load(from, where);
       } else request = '(inline preset)';
       const identity = { id: from === 'inline' ? target : from, label: from === 'inline' ? request : from.replace(PACKAGE_ROOT, '') };
@@ -270,7 +271,7 @@ export async function resolveEntries(
     let exported: unknown = target;
     if (typeof target === 'string') {
       request = target;
-      from = locate(target, 'plugin', baseDir).file;
+      from = locate(target, 'plugin', baseDir, where).file;
       exported = await load(from, where);
     } else if (typeof target !== 'function' && !isPlugin(target)) {
       throw new ConfigError(

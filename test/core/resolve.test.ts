@@ -29,7 +29,7 @@ test('built-ins resolve first, by folder name', async (t) => {
 
 test('an unknown plugin lists the names tried and suggests the likely fix', async (t) => {
   const error = await t.throwsAsync(fromFixture('unknown-plugin'), { instanceOf: ConfigError });
-  t.regex(error!.message, /plugins\[0\]: cannot load|cannot find plugin "reportr"/);
+  t.regex(error!.message, /unknown-plugin\/ladder\.config\.json: plugins\[0\]: cannot find plugin "reportr"/);
   t.regex(error!.message, /built-in plugins\/reportr/);
   t.regex(error!.message, /package "ladder-plugin-reportr"/);
   t.regex(error!.message, /Did you mean "reporter"\?/);
