@@ -156,7 +156,14 @@ async function evalCommand(opts: EvalOptions): Promise<void> {
   if (opts.batchSize !== undefined) config.evaluate.batchSize = positiveInt(opts.batchSize, '--batch-size');
   if (opts.maxErrors !== undefined) config.evaluate.maxErrors = nonNegativeInt(opts.maxErrors, '--max-errors');
   if (opts.strict) config.evaluate.strict = true;
-  for (const id of benchmarks) ladder.get('benchmarks', id); // fail fast on an unknown id
+  const named = opts.benchmark?.length ? '--benchmark' : 'evaluate.benchmarks';
+  for (const id of benchmarks) {
+    try {
+      ladder.get('benchmarks', id); // fail fast on an unknown id, naming where it came from
+    } catch (error) {
+      throw new UsageError(`${named} ${id}: ${messageOf(error)}`);
+    }
+  }
 
   const spec = modelSpec(ladder, model); // an unknown backend fails here, before the dataset is built
   const needsData = benchmarks.some((id) => ladder.get('benchmarks', id).usesDataset);

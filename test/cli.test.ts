@@ -75,6 +75,12 @@ test('a TypeScript config in a folder without "type": "module" (CommonJS) loads,
   t.is(JSON.parse(out.stdout).ladders[0].config.seed, 7);
 });
 
+test('ladder eval: an unknown benchmark is a usage error naming --benchmark and the likely id', (t) => {
+  const out = ladder(['eval', '--model', 'oracle', '-b', 'heldout'], tempDir(t));
+  t.is(out.code, 2);
+  t.regex(out.stderr, /--benchmark heldout: no benchmarks entry "heldout" is registered \(did you mean "held-out"\?\)/);
+});
+
 test('a config with a wrong key exits 2 and names the key path', (t) => {
   const out = ladder(['inspect', '-c', join(fixtures, 'nested-bad-key', '.ladderrc.yaml')]);
   t.is(out.code, 2);
