@@ -5,7 +5,7 @@
  * Settings live under the config key `data` (settings.ts, README.md).
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { datasetRequest, definePlugin, UsageError, z, type Dataset, type Ladder } from '../../core/index.ts';
 import { buildCachedDataset, loadDataset, type BuildOptions, type BuiltDataset } from './build.ts';
@@ -29,9 +29,15 @@ function args<T extends Record<string, { type: 'string' | 'boolean'; multiple?: 
   }
 }
 
+/** A dataset named on the command line: a folder that holds none is a usage error naming the option. */
+function named(option: string, dir: string): Dataset {
+  if (!existsSync(join(dir, 'manifest.json'))) throw new UsageError(`${option} ${dir}: not a dataset directory (no manifest.json)`);
+  return loadDataset(dir);
+}
+
 /** The dataset at `--dir`, or the current config's (built if needed; a no-op when cached). */
 async function target(ladder: Ladder, dir: string | undefined, options: BuildOptions = {}): Promise<Dataset | BuiltDataset> {
-  return dir ? loadDataset(dir) : buildCachedDataset(ladder, datasetRequest(ladder), options);
+  return dir ? named('--dir', dir) : buildCachedDataset(ladder, datasetRequest(ladder), options);
 }
 
 export default definePlugin({
@@ -107,7 +113,7 @@ export default definePlugin({
       async run(argv, ctx) {
         const opts = args('check', argv, { dir: { type: 'string' }, against: { type: 'string', multiple: true } });
         const dataset = await target(ladder, opts.dir);
-        const others = (opts.against ?? []).map(loadDataset);
+        const others = (opts.against ?? []).map((dir) => named('--against', dir));
         const report = checkDataset(dataset, others, enabledCells(dataset.manifest));
         if (ctx.json) ctx.print(JSON.stringify({ dir: dataset.dir, ...report }));
         else {
