@@ -86,7 +86,8 @@ export default definePlugin({
         "  vlm-r1         VLM-R1's JSON Lines (image, conversations with <image> tokens): configs grounding, spatial",
         '  spatialladder  the released SpatialLadder-26k files (spld_grounding_data.jsonl, spld_spatial_data.jsonl)',
         'Every format names the resized images the model sees (copied or hard-linked into DIR/media), localization',
-        'boxes in their pixels, splits train and held_out (by scene), and README.md with the dataset card.',
+        'boxes in their pixels, splits train, held_out and validation (by scene; validation when the dataset has one),',
+        'and README.md with the dataset card.',
       ].join('\n'),
       async run(argv, ctx) {
         const opts = args('export', argv, { format: { type: 'string' }, out: { type: 'string' }, dir: { type: 'string' }, force: { type: 'boolean' } });
