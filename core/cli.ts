@@ -228,7 +228,7 @@ async function groupCommand(group: CommandGroup, action: string | undefined, arg
             .join('\n')}\n\nCommon options: -c/--config, --set, --seed, --name, --json`
         : `No plugin of this config adds \`ladder ${group}\` actions.`,
     );
-    return action ? 0 : 2;
+    return actions.length || action ? 0 : 2; // listing the actions is what `ladder <group>` does; none to list is a usage error
   }
   if (!actions.includes(action))
     throw new UsageError(`ladder ${group} ${action}: unknown action; available: ${actions.join(', ') || `(none: no plugin adds ${group} actions)`}`);

@@ -170,7 +170,9 @@ test('a community plugin in a project\'s node_modules resolves by short name and
   t.is(out.code, 0, out.stderr);
   t.is(out.stdout.trim(), 'Hi, world! (seed 5)');
   const list = ladder(['data'], project);
+  t.is(list.code, 0, 'listing the actions is what `ladder data` is documented to do');
   t.regex(list.stdout, /hello +print a greeting and the run seed/);
+  t.is(ladder(['serve'], project).code, 2, 'no plugin of this config adds serve actions');
   const unknown = ladder(['data', 'helo'], project);
   t.is(unknown.code, 2);
   t.regex(unknown.stderr, /ladder data helo: unknown action; available: hello/);
