@@ -27,6 +27,10 @@ test('--help lists the commands and exits 0; each command has its own help', (t)
   t.is(run.code, 0);
   t.regex(run.stdout, /--resume/);
   t.regex(run.stdout, /--set <key=value>/);
+  // eval's options say which config keys give their defaults
+  const evalHelp = ladder(['eval', '--help']).stdout.replace(/\s+/g, ' ');
+  t.regex(evalHelp, /--limit <n> score a seeded random subset of n rows \(drawn with --seed\) \(default: evaluate\.limit, else all\)/);
+  t.regex(evalHelp, /--batch-size <n> rows per policy call \(default: evaluate\.batchSize, 8\)/);
 });
 
 test('an unknown command or option is a usage error (exit 2)', (t) => {
