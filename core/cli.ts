@@ -13,7 +13,7 @@ import { evaluationTable, benchmarkMarkdown, benchmarkTable, describePolicy, CON
 import type { BenchmarkReport } from './types.ts';
 import { analysisCommand } from './analysis.ts';
 import { runAblation } from './ablation.ts';
-import { buildDataset, checkpointPromptStyle, evaluateBenchmark, loadPolicy, modelSpec, openModel, runCurriculum, tooManyErrors, type RunSummary } from './runner.ts';
+import { buildDataset, checkpointPromptStyle, evaluateBenchmark, loadPolicy, modelSpec, openModel, runCurriculum, runProblems, tooManyErrors, type RunSummary } from './runner.ts';
 import { writeJsonAtomic, writeFileAtomic } from './files.ts';
 import { PACKAGE_ROOT, PACKAGE_VERSION } from './resolve.ts';
 import { createPlugin } from './create.ts';
@@ -280,6 +280,8 @@ async function inspectCommand(opts: CommonOptions & { json?: boolean }): Promise
       pipelines: Object.fromEntries(
         (['dataset', 'filters', 'curriculum'] as const).map((h) => [h, ladder.hooks[h].taps.map((t) => t.name)]),
       ),
+      // a config may be meant for other commands (eval, data): these are reported, not an error
+      problems: runProblems(ladder),
     });
   }
   const result = { file: loaded.filepath ?? null, sweep: loaded.sweep, ladders: out };
@@ -291,6 +293,7 @@ async function inspectCommand(opts: CommonOptions & { json?: boolean }): Promise
     for (const p of entry.plugins) print(`  ${p.name.padEnd(22)} ${p.from}  [${p.via}]\n  ${''.padEnd(22)} taps: ${p.taps.join(', ') || '(none)'}`);
     for (const s of entry.skipped) print(`  ${s.name.padEnd(22)} skipped: ${s.reason} [${s.via}]`);
     print(`resolved config:\n${JSON.stringify(entry.config, null, 2)}\n`);
+    if (entry.problems.length) process.stderr.write(`ladder run would refuse this config:\n${entry.problems.map((p) => `  - ${p}`).join('\n')}\n`);
   }
 }
 

@@ -115,6 +115,20 @@ test('--set edits entries of the curriculum the default preset provides: the REA
   t.regex(typo.stderr, /with --set curriculum\[0\]\.optons\.epochs=2: curriculum\[0\]\.optons: unknown key \(did you mean "options"\?\)/);
 });
 
+test('inspect says what `ladder run` would refuse (a stage kind, a stage or model option, an evaluation point) and still prints the config', (t) => {
+  const cwd = tempDir(t); // no config file: the spatial-ladder preset
+  const out = ladder(['inspect', '--set', 'curriculum[0].options.lrr=1', '--set', 'model.options.backendd=js'], cwd);
+  t.is(out.code, 0, 'inspect shows configs meant for other commands too');
+  t.regex(out.stdout, /resolved config:/);
+  t.regex(out.stderr, /ladder run would refuse this config:\n(.*\n)*.*model\.options\.backendd(.*\n)*.*curriculum stage "perception" \(sft\): options\.lrr: unknown key \(did you mean "lr"\?\)/);
+  const kind = JSON.parse(ladder(['inspect', '--json', '--set', 'curriculum[0].kind="sfft"'], cwd).stdout).ladders[0];
+  t.deepEqual(kind.problems.length, 1);
+  t.regex(kind.problems[0], /stage kind \(curriculum stage "perception"\) "sfft": no plugin registers it/);
+  const point = JSON.parse(ladder(['inspect', '--json', '--set', 'evaluate.at=["base","nowhere"]'], cwd).stdout).ladders[0];
+  t.regex(point.problems.join('\n'), /evaluate\.at: unknown point nowhere/);
+  t.deepEqual(JSON.parse(ladder(['inspect', '--json'], cwd).stdout).ladders[0].problems, []);
+});
+
 test('--set far past the end of an array is a usage error at once, naming the key and the length', (t) => {
   const out = ladder(['run', '--set', 'curriculum[10000000].name=x'], tempDir(t));
   t.is(out.code, 2);
