@@ -5,7 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { existsSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { loadConfig, type LoadedConfig, type UserConfig } from './config.ts';
-import { LadderError, UsageError, messageOf } from './errors.ts';
+import { ConfigError, LadderError, UsageError, messageOf } from './errors.ts';
 import { policyIdentity, shortHash } from './fingerprint.ts';
 import { createLadder, type Ladder } from './ladder.ts';
 import { COMMAND_GROUPS, REGISTRIES, type CommandGroup } from './hooks.ts';
@@ -115,6 +115,11 @@ const runJson = (summary: RunSummary) => ({
 
 async function runCommand(opts: CommonOptions & { resume?: boolean; force?: boolean; json?: boolean }, mode: 'run' | 'train'): Promise<void> {
   const loaded = await load(opts, mode);
+  if (loaded.sweep) // every entry is checked before the first one trains
+    for await (const ladder of ladders(loaded)) {
+      const problems = runProblems(ladder, { evaluate: mode === 'run' });
+      if (problems.length) throw new ConfigError(`${ladder.where}: ${problems.join('\n  ')}`);
+    }
   const summaries: RunSummary[] = [];
   for await (const ladder of ladders(loaded)) {
     const summary = await runCurriculum(ladder, { resume: opts.resume, force: opts.force, evaluate: mode === 'run' });

@@ -262,15 +262,16 @@ export function checkOptions(ladder: Ladder, curriculum: StageEntry[], opts: Run
 /**
  * What `ladder run` would refuse before any work, one message each: missing
  * pieces, then bad model and stage options and evaluation points (none: []).
- * `ladder inspect` prints them.
+ * `ladder inspect` prints them; `ladder run` and `train` check every entry of
+ * a sweep with it before the first one trains.
  */
-export function runProblems(ladder: Ladder): string[] {
+export function runProblems(ladder: Ladder, opts: Pick<RunOptions, 'evaluate'> = {}): string[] {
   try {
     const curriculum = resolveCurriculum(ladder);
-    const missing = preflight(ladder, curriculum);
+    const missing = preflight(ladder, curriculum, opts);
     if (missing.length) return missing;
     checkOptions(ladder, curriculum);
-    if (ladder.config.evaluate.benchmarks.length) evaluationPoints(ladder.config.evaluate.at, curriculum);
+    if (opts.evaluate !== false && ladder.config.evaluate.benchmarks.length) evaluationPoints(ladder.config.evaluate.at, curriculum);
     return [];
   } catch (error) {
     if (error instanceof ConfigError) return messageOf(error).split('\n');

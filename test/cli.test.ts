@@ -129,6 +129,26 @@ test('inspect says what `ladder run` would refuse (a stage kind, a stage or mode
   t.deepEqual(JSON.parse(ladder(['inspect', '--json'], cwd).stdout).ladders[0].problems, []);
 });
 
+test('run on a sweep checks every entry before training any: a bad last entry stops it at once (exit 2)', (t) => {
+  const dir = tempDir(t);
+  const toy = join(fixtures, 'toy');
+  const file = join(dir, 'sweep.config.mjs');
+  writeFileSync(
+    file,
+    `import base from ${JSON.stringify(join(toy, 'ladder.config.json'))} with { type: 'json' };
+const plugins = [${JSON.stringify(join(toy, 'toy-plugin.ts'))}, ['reporter', { bars: false }]];
+export default [
+  { ...base, plugins, name: 'good' },
+  { ...base, plugins, name: 'bad', curriculum: base.curriculum.slice(0, 1), evaluate: { benchmarks: ['exact'], at: ['second'] } },
+];
+`,
+  );
+  const out = ladder(['run', '-c', file, '--set', `runsDir=${JSON.stringify(join(dir, 'runs'))}`]);
+  t.is(out.code, 2, out.stderr);
+  t.regex(out.stderr, /sweep\.config\.mjs \[sweep 1\]: evaluate\.at: unknown point second/);
+  t.false(existsSync(join(dir, 'runs', 'good')), 'nothing trained');
+});
+
 test('--set far past the end of an array is a usage error at once, naming the key and the length', (t) => {
   const out = ladder(['run', '--set', 'curriculum[10000000].name=x'], tempDir(t));
   t.is(out.code, 2);
