@@ -332,8 +332,9 @@ function parseOverride(text: string): Override {
   const path = text
     .slice(0, eq)
     .replace(/\[(\d+)\]/g, '.$1')
-    .split('.')
-    .filter(Boolean);
+    .split('.');
+  if (path.some((key) => !key || /[[\]]/.test(key)))
+    throw new ConfigError(`--set ${text}: expected key.path=value (keys joined by ".", array indexes as [n])`);
   let value: unknown = text.slice(eq + 1);
   try {
     value = JSON.parse(value as string);
@@ -357,6 +358,12 @@ export function applyOverrides<T extends object>(config: T, overrides: string[])
     const at = (n: number) => keyPath(path.slice(0, n).map((k) => (isIndex(k) ? Number(k) : k)));
     let node = out as Record<string, unknown>;
     path.forEach((key, i) => {
+      if (Array.isArray(node) && !isIndex(key)) {
+        const named = node.findIndex((entry) => (entry as { name?: unknown } | null)?.name === key);
+        throw new ConfigError(
+          `--set ${text}: ${at(i)} is an array: name an entry by its index (${named >= 0 ? `the entry named "${key}" is ${at(i)}[${named}]` : `e.g. ${at(i)}[0]`})`,
+        );
+      }
       if (Array.isArray(node) && isIndex(key) && Number(key) > node.length) {
         const change = node.length ? `${node.length === 1 ? '0' : `0-${node.length - 1}`} to change an entry or ` : '';
         throw new ConfigError(

@@ -89,6 +89,18 @@ test('--set appends at the end of an array; an index past the end names the key 
   t.throws(() => applyOverrides({}, ['evaluate.at[2]=base']), { message: /index 2 is past the end of evaluate\.at \(0 entries\); use 0 to append one/ });
 });
 
+test('--set names an array entry by its index; a name, an empty key or a bad index is an error saying so', (t) => {
+  const config = { curriculum: [{ name: 'perception', kind: 'sft', options: { lr: 1 } }, { name: 'understanding', kind: 'sft' }] };
+  t.throws(() => applyOverrides(config, ['curriculum.understanding.options.lr=1']), {
+    instanceOf: ConfigError,
+    message: '--set curriculum.understanding.options.lr=1: curriculum is an array: name an entry by its index (the entry named "understanding" is curriculum[1])',
+  });
+  t.throws(() => applyOverrides(config, ['curriculum.first.options.lr=1']), { message: '--set curriculum.first.options.lr=1: curriculum is an array: name an entry by its index (e.g. curriculum[0])' });
+  for (const bad of ['curriculum[x].options.lr=1', 'data..seed=3', 'curriculum[-1].name=x'])
+    t.throws(() => applyOverrides(config, [bad]), { instanceOf: ConfigError, message: `--set ${bad}: expected key.path=value (keys joined by ".", array indexes as [n])` });
+  t.deepEqual(applyOverrides(config, ['curriculum.1.options={"lr":2}']).curriculum[1], { name: 'understanding', kind: 'sft', options: { lr: 2 } }, 'a.0.b still names an index');
+});
+
 test('overrides of values a preset provides wait for the presets; the rest apply to the config itself', (t) => {
   const user = { presets: ['spatial-ladder'], seed: 3, data: { split: { heldOut: 0.2 } } };
   t.deepEqual(
