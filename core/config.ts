@@ -84,8 +84,8 @@ const stageEntry = z.strictObject({
 });
 
 export const configSchema = z.strictObject({
-  /** Run name: the run directory is `<runsDir>/<name>`. */
-  name: z.string().regex(/^[\w.-]+$/, 'expected a name of letters, digits, "_", "." or "-"').optional(),
+  /** Run name: the run directory is `<runsDir>/<name>` (one folder: "." or ".." would be runsDir or its parent, which --force deletes). */
+  name: z.string().regex(/^(?!\.+$)[\w.-]+$/, 'expected a name of letters, digits, "_", "." or "-", not only dots').optional(),
   seed: z.number().int().nonnegative().optional(),
   presets: z.array(entry).optional(),
   plugins: z.array(entry).optional(),

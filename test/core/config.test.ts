@@ -126,6 +126,12 @@ test('an override that breaks the schema names the override', async (t) => {
   t.regex(error!.message, /with --set seed="seven": seed: expected number, received string/);
 });
 
+test('a run name is one folder under runsDir: "." and ".." are refused (--force would delete runsDir or the folder above it)', (t) => {
+  for (const name of ['.', '..', '...'])
+    t.throws(() => validate(configSchema, { name }, 'x.json'), { instanceOf: ConfigError, message: /x\.json: name: expected a name of letters, digits, "_", "\." or "-", not only dots/ });
+  t.notThrows(() => validate(configSchema, { name: 'v1.2-seed.42' }, 'x.json'));
+});
+
 test('validate reports type errors with what was expected', (t) => {
   const error = t.throws(() => validate(configSchema, { seed: -1, curriculum: [{ name: 'a b', kind: 'sft' }] }, 'x.json'));
   t.regex(error!.message, /x\.json: seed: Too small: expected number to be >=0/);
