@@ -7,7 +7,7 @@
  * function of `{ command, cwd }` returning either.
  */
 import { cosmiconfig, defaultLoaders, type Loader } from 'cosmiconfig';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, closest, messageOf } from './errors.ts';
@@ -280,6 +280,8 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<LoadedConfig> 
   if (opts.configPath) {
     const path = resolve(cwd, opts.configPath);
     if (!existsSync(path)) throw new ConfigError(`--config ${opts.configPath}: no such file (${path})`);
+    if (statSync(path).isDirectory())
+      throw new ConfigError(`--config ${opts.configPath}: ${path} is a folder; name the config file in it (ladder.config.ts, .json, .yaml, .ladderrc, ...)`);
     found = await explorer.load(path).catch(rethrowAsConfigError(path));
     if (!found) throw new ConfigError(`${path}: the file holds no config`);
   } else {

@@ -50,6 +50,8 @@ test('a TypeScript syntax error names the file', async (t) => {
 test('--config to a missing file is a config error naming the option', async (t) => {
   const error = await t.throwsAsync(loadConfig({ configPath: 'nope/ladder.config.ts', cwd: fixtures }), { instanceOf: ConfigError });
   t.regex(error!.message, /^--config nope\/ladder\.config\.ts: no such file/);
+  const folder = await t.throwsAsync(loadConfig({ configPath: 'yaml', cwd: fixtures }), { instanceOf: ConfigError });
+  t.is(folder!.message, `--config yaml: ${join(fixtures, 'yaml')} is a folder; name the config file in it (ladder.config.ts, .json, .yaml, .ladderrc, ...)`);
 });
 
 test('a function config is called with the command and may return a sweep', async (t) => {
