@@ -27,12 +27,12 @@ interface CommonOptions {
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
-function withCommon(command: Command): Command {
+function withCommon(command: Command, name = 'run name: the run directory is <runsDir>/<name> (same as --set name=<name>)'): Command {
   return command
     .option('-c, --config <path>', 'config file (default: search for ladder.config.*, .ladderrc*, or "ladder" in package.json; none found: the spatial-ladder preset)')
     .option('--set <key=value>', 'override one config key, e.g. --set seed=7 --set curriculum[0].options.lr=1e-4 (repeatable)', collect)
     .option('--seed <n>', 'random seed (same as --set seed=<n>)')
-    .option('--name <name>', 'run name: the run directory is <runsDir>/<name> (same as --set name=<name>)');
+    .option('--name <name>', name);
 }
 
 function overridesOf(opts: CommonOptions): string[] {
@@ -365,12 +365,13 @@ export function buildProgram(): Command {
       .action(async (action, args, opts) => {
         process.exitCode = await diverted(opts.json, () => groupCommand(group, action, args, opts));
       });
-  json(runOptions(withCommon(program.command('ablate')), 'continue an interrupted ablation: finished variant runs are kept, interrupted ones resume, the others start'), 'the comparison (variants, runs)')
+  const ablateName = 'prefix of the variant runs: <runsDir>/<name>-<variant>[-seed<N>] (a sweep\'s entries keep their own names) (same as --set name=<name>)';
+  json(runOptions(withCommon(program.command('ablate'), ablateName), 'continue an interrupted ablation: finished variant runs are kept, interrupted ones resume, the others start'), 'the comparison (variants, runs)')
     .description(
       'run curriculum variants from the same initial weights and seeds on the same cached dataset, and compare their final benchmark scores; variants come from the config key `ablations` (the spatial-ladder preset defines the paper\'s), from --order, or from a sweep config',
     )
     .option('--variants <names>', 'comma-separated variant names (default: every variant the config defines)')
-    .option('--order <stages>', 'add a variant with this stage order; "+" trains stages jointly, e.g. "perception+understanding,cold-start,reasoning" (repeatable)', collect)
+    .option('--order <stages>', 'add a variant with this stage order, run beside --variants (default: every variant the config defines); "+" trains stages jointly, e.g. "perception+understanding,cold-start,reasoning" (repeatable)', collect)
     .option('--seeds <n>', 'run each variant with n seeds (seed, seed+1, ...) and report mean and spread', '1')
     .option('--out <dir>', 'where the comparison goes (default: <runsDir>/<name>-ablation)')
     .action(async (opts) => diverted(opts.json, () => ablateCommand(opts)));

@@ -31,6 +31,10 @@ test('--help lists the commands and exits 0; each command has its own help', (t)
   const evalHelp = ladder(['eval', '--help']).stdout.replace(/\s+/g, ' ');
   t.regex(evalHelp, /--limit <n> score a seeded random subset of n rows \(drawn with --seed\) \(default: evaluate\.limit, else all\)/);
   t.regex(evalHelp, /--batch-size <n> rows per policy call \(default: evaluate\.batchSize, 8\)/);
+  // ablate's --name names the variant runs, and --order runs beside the --variants
+  const ablateHelp = ladder(['ablate', '--help']).stdout.replace(/\s+/g, ' ');
+  t.regex(ablateHelp, /--name <name> prefix of the variant runs: <runsDir>\/<name>-<variant>\[-seed<N>\]/);
+  t.regex(ablateHelp, /--order <stages> add a variant with this stage order, run beside --variants \(default: every variant the config defines\)/);
 });
 
 test('an unknown command or option is a usage error (exit 2)', (t) => {
