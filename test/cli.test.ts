@@ -4,6 +4,7 @@ import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from './helpers/temp.ts';
+import { fixtureConfig } from './plugins/dataset/helpers.ts';
 import { shortHash } from '../core/index.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -81,6 +82,18 @@ test('a TypeScript config in a folder without "type": "module" (CommonJS) loads,
   const out = ladder(['inspect', '--json'], dir);
   t.is(out.code, 0, out.stderr);
   t.is(JSON.parse(out.stdout).ladders[0].config.seed, 7);
+});
+
+test('a CommonJS TypeScript config that dataset workers load again (it holds a plugin object) builds in worker threads', (t) => {
+  const dir = tempDir(t); // no package.json: the config is CommonJS
+  const base = fixtureConfig({ images: join(dir, 'images'), cacheDir: join(dir, 'cache'), data: { workers: 2 } });
+  writeFileSync(
+    join(dir, 'ladder.config.ts'),
+    `const base = ${JSON.stringify(base)};\nexport default { ...base, plugins: [{ name: 'inline', apply() {} }, ...base.plugins, ['reporter', { bars: false }]] };\n`,
+  );
+  const out = ladder(['data', 'build', '--json'], dir);
+  t.is(out.code, 0, out.stderr);
+  t.false(JSON.parse(out.stdout).cached);
 });
 
 test('ladder eval: an unknown benchmark is a usage error naming --benchmark and the likely id', (t) => {
