@@ -5,7 +5,7 @@
  * publish: index.js, index.test.js (node's test runner), README.md and
  * package.json with spatial-ladder as a peer dependency.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { UsageError } from './errors.ts';
 import { writeFileAtomic } from './files.ts';
@@ -27,6 +27,7 @@ export async function createPlugin(request: string, opts: { dir?: string } = {})
   if (!request.startsWith('@') && existsSync(join(PACKAGE_ROOT, 'plugins', short, `index${MODULE_EXTENSION}`)))
     throw new UsageError(`create plugin ${request}: "${short}" is a built-in plugin: listed by that name the built-in loads, never this package; choose another name (or a scope: @you/${short})`);
   const dir = resolve(opts.dir ?? `ladder-plugin-${short}`);
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`create plugin ${request}: ${dir} is a file, not a folder`);
   if (existsSync(dir) && readdirSync(dir).length) throw new UsageError(`create plugin ${request}: ${dir} exists and is not empty`);
   const listed = request.startsWith('@') ? `${request.split('/')[0]}/${short}` : short;
   const files: Record<string, string> = {

@@ -96,10 +96,19 @@ test('a CommonJS TypeScript config that dataset workers load again (it holds a p
   t.false(JSON.parse(out.stdout).cached);
 });
 
-test('ladder eval: an unknown benchmark is a usage error naming --benchmark and the likely id', (t) => {
+test('ladder eval and ablate: an unknown benchmark (naming --benchmark and the likely id) or an --out that is a file are usage errors before any work', (t) => {
   const out = ladder(['eval', '--model', 'oracle', '-b', 'heldout'], tempDir(t));
   t.is(out.code, 2);
   t.regex(out.stderr, /--benchmark heldout: no benchmarks entry "heldout" is registered \(did you mean "held-out"\?\)/);
+  const file = join(tempDir(t), 'notes.txt');
+  writeFileSync(file, 'mine');
+  const out2 = ladder(['eval', '--model', 'oracle', '-b', 'held-out', '--out', file], tempDir(t));
+  t.is(out2.code, 2);
+  t.is(out2.stderr, `ladder: --out ${file}: a file, not a folder\n`);
+  // ablate writes its comparison there only after every run: a file is refused before any
+  const ablate = ladder(['ablate', '--out', file], tempDir(t));
+  t.is(ablate.code, 2);
+  t.is(ablate.stderr, `ladder: --out ${file}: a file, not a folder\n`);
 });
 
 test('a config with a wrong key exits 2 and names the key path', (t) => {

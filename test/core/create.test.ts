@@ -57,4 +57,7 @@ test('a bad name, an unknown kind or a folder that is not empty exit 2 and write
   t.is(taken.status, 2);
   t.regex(taken.stderr, /ladder-plugin-taken exists and is not empty/);
   t.is(readFileSync(join(dir, 'ladder-plugin-taken', 'index.js'), 'utf8'), 'mine');
+  const file = ladder(['create', 'plugin', 'other', '--dir', join('ladder-plugin-taken', 'index.js')], dir);
+  t.is(file.status, 2);
+  t.regex(file.stderr, /create plugin other: .*ladder-plugin-taken\/index\.js is a file, not a folder/);
 });
