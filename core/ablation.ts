@@ -10,7 +10,7 @@
  * changed afterwards.
  */
 import { join, resolve } from 'node:path';
-import { UsageError } from './errors.ts';
+import { ConfigError, UsageError, messageOf } from './errors.ts';
 import { applyVariant } from './curriculum.ts';
 import { createLadder, type Ladder } from './ladder.ts';
 import type { CurriculumVariant, LoadedConfig, UserConfig } from './config.ts';
@@ -143,6 +143,8 @@ interface Plan {
   /** Index into `loaded.configs` (a sweep's entry, or 0). */
   index: number;
   spec?: CurriculumVariant;
+  /** Where the variant was defined (`ablations.<name>`, `--order ...`), for errors. */
+  from?: string;
 }
 
 /**
@@ -168,9 +170,19 @@ export async function runAblation(loaded: LoadedConfig, opts: AblationOptions = 
     const unknown = wanted.filter((v) => !(v in defined));
     if (unknown.length)
       throw new UsageError(`--variants: unknown ${unknown.join(', ')}; the config defines ${Object.keys(defined).join(', ') || 'none (config key `ablations`)'}`);
-    const custom = (opts.orders ?? []).map((order) => ({ variant: order.replace(/,/g, '>'), index: 0, spec: parseOrder(order) }));
-    plans = [...wanted.map((variant) => ({ variant, index: 0, spec: defined[variant] })), ...custom];
+    const custom = (opts.orders ?? []).map((order) => ({ variant: order.replace(/,/g, '>'), index: 0, spec: parseOrder(order), from: `--order ${order}` }));
+    plans = [...wanted.map((variant) => ({ variant, index: 0, spec: defined[variant], from: `ablations.${variant}` })), ...custom];
     if (!plans.length) throw new UsageError('nothing to ablate: the config defines no `ablations` and no --order was given');
+    // every variant's curriculum, from one waterfall on the base: a misspelt stage in --order or
+    // `ablations` stops the command here, before the dataset is built and any variant trains
+    const rewritten = base.hooks.curriculum.call(structuredClone(base.config.curriculum));
+    for (const plan of plans)
+      try {
+        if (plan.spec) applyVariant(rewritten, plan.spec);
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        throw new ConfigError(`variant "${plan.variant}" (${plan.from}): ${messageOf(error)}`, { cause: error });
+      }
     // the shared dataset, built (or found cached) once; a missing piece is reported by the first run instead
     if (!preflight(base, [], { train: false, evaluate: false }).length) {
       checkOptions(base, base.config.curriculum); // a bad stage or model option stops here, before the dataset is built

@@ -5,7 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { existsSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { loadConfig, type LoadedConfig, type UserConfig } from './config.ts';
-import { LadderError, UsageError, messageOf } from './errors.ts';
+import { ConfigError, LadderError, UsageError, messageOf } from './errors.ts';
 import { policyIdentity, shortHash } from './fingerprint.ts';
 import { createLadder, type Ladder } from './ladder.ts';
 import { COMMAND_GROUPS, REGISTRIES, type CommandGroup } from './hooks.ts';
@@ -13,7 +13,7 @@ import { evaluationTable, benchmarkMarkdown, benchmarkTable, describePolicy, CON
 import type { BenchmarkReport } from './types.ts';
 import { analysisCommand } from './analysis.ts';
 import { runAblation } from './ablation.ts';
-import { buildDataset, checkpointPromptStyle, evaluateBenchmark, loadPolicy, modelSpec, openModel, runCurriculum, tooManyErrors, type RunSummary } from './runner.ts';
+import { buildDataset, checkpointPromptStyle, evaluateBenchmark, loadPolicy, modelSpec, openModel, runCurriculum, runProblems, tooManyErrors, type RunSummary } from './runner.ts';
 import { writeJsonAtomic, writeFileAtomic } from './files.ts';
 import { PACKAGE_ROOT, PACKAGE_VERSION } from './resolve.ts';
 import { createPlugin } from './create.ts';
@@ -27,12 +27,12 @@ interface CommonOptions {
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
-function withCommon(command: Command): Command {
+function withCommon(command: Command, name = 'run name: the run directory is <runsDir>/<name> (same as --set name=<name>)'): Command {
   return command
     .option('-c, --config <path>', 'config file (default: search for ladder.config.*, .ladderrc*, or "ladder" in package.json; none found: the spatial-ladder preset)')
     .option('--set <key=value>', 'override one config key, e.g. --set seed=7 --set curriculum[0].options.lr=1e-4 (repeatable)', collect)
     .option('--seed <n>', 'random seed (same as --set seed=<n>)')
-    .option('--name <name>', 'run name: the run directory is <runsDir>/<name> (same as --set name=<name>)');
+    .option('--name <name>', name);
 }
 
 function overridesOf(opts: CommonOptions): string[] {
@@ -115,6 +115,11 @@ const runJson = (summary: RunSummary) => ({
 
 async function runCommand(opts: CommonOptions & { resume?: boolean; force?: boolean; json?: boolean }, mode: 'run' | 'train'): Promise<void> {
   const loaded = await load(opts, mode);
+  if (loaded.sweep) // every entry is checked before the first one trains
+    for await (const ladder of ladders(loaded)) {
+      const problems = runProblems(ladder, { evaluate: mode === 'run' });
+      if (problems.length) throw new ConfigError(`${ladder.where}: ${problems.join('\n  ')}`);
+    }
   const summaries: RunSummary[] = [];
   for await (const ladder of ladders(loaded)) {
     const summary = await runCurriculum(ladder, { resume: opts.resume, force: opts.force, evaluate: mode === 'run' });
@@ -153,10 +158,18 @@ async function evalCommand(opts: EvalOptions): Promise<void> {
   const benchmarks = opts.benchmark?.length ? opts.benchmark.flatMap((b) => b.split(',')) : config.evaluate.benchmarks;
   if (!benchmarks.length) throw new UsageError('--benchmark: name at least one benchmark (or set evaluate.benchmarks in the config)');
   const limit = opts.limit === undefined ? undefined : positiveInt(opts.limit, '--limit');
+  outFolder(opts.out);
   if (opts.batchSize !== undefined) config.evaluate.batchSize = positiveInt(opts.batchSize, '--batch-size');
   if (opts.maxErrors !== undefined) config.evaluate.maxErrors = nonNegativeInt(opts.maxErrors, '--max-errors');
   if (opts.strict) config.evaluate.strict = true;
-  for (const id of benchmarks) ladder.get('benchmarks', id); // fail fast on an unknown id
+  const named = opts.benchmark?.length ? '--benchmark' : 'evaluate.benchmarks';
+  for (const id of benchmarks) {
+    try {
+      ladder.get('benchmarks', id); // fail fast on an unknown id, naming where it came from
+    } catch (error) {
+      throw new UsageError(`${named} ${id}: ${messageOf(error)}`);
+    }
+  }
 
   const spec = modelSpec(ladder, model); // an unknown backend fails here, before the dataset is built
   const needsData = benchmarks.some((id) => ladder.get('benchmarks', id).usesDataset);
@@ -190,6 +203,11 @@ async function evalCommand(opts: EvalOptions): Promise<void> {
     throw new LadderError(`${failed.join('\n  ')}\n(allow unscored rows with --max-errors <n> or evaluate.maxErrors; a rerun asks only the failed rows again)`);
 }
 
+/** `--out` names a folder (made when absent): a file there is refused before any work. */
+function outFolder(out: string | undefined): void {
+  if (out && existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`--out ${out}: a file, not a folder`);
+}
+
 function positiveInt(text: string, option: string): number {
   if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError(`${option} ${text}: expected a positive integer`);
   return Number(text);
@@ -221,7 +239,7 @@ async function groupCommand(group: CommandGroup, action: string | undefined, arg
             .join('\n')}\n\nCommon options: -c/--config, --set, --seed, --name, --json`
         : `No plugin of this config adds \`ladder ${group}\` actions.`,
     );
-    return action ? 0 : 2;
+    return actions.length || action ? 0 : 2; // listing the actions is what `ladder <group>` does; none to list is a usage error
   }
   if (!actions.includes(action))
     throw new UsageError(`ladder ${group} ${action}: unknown action; available: ${actions.join(', ') || `(none: no plugin adds ${group} actions)`}`);
@@ -246,6 +264,7 @@ interface AblateOptions extends CommonOptions {
 }
 
 async function ablateCommand(opts: AblateOptions): Promise<void> {
+  outFolder(opts.out);
   const loaded = await load(opts, 'ablate');
   const summary = await runAblation(loaded, {
     variants: opts.variants?.split(',').map((v) => v.trim()),
@@ -273,6 +292,8 @@ async function inspectCommand(opts: CommonOptions & { json?: boolean }): Promise
       pipelines: Object.fromEntries(
         (['dataset', 'filters', 'curriculum'] as const).map((h) => [h, ladder.hooks[h].taps.map((t) => t.name)]),
       ),
+      // a config may be meant for other commands (eval, data): these are reported, not an error
+      problems: runProblems(ladder),
     });
   }
   const result = { file: loaded.filepath ?? null, sweep: loaded.sweep, ladders: out };
@@ -284,6 +305,7 @@ async function inspectCommand(opts: CommonOptions & { json?: boolean }): Promise
     for (const p of entry.plugins) print(`  ${p.name.padEnd(22)} ${p.from}  [${p.via}]\n  ${''.padEnd(22)} taps: ${p.taps.join(', ') || '(none)'}`);
     for (const s of entry.skipped) print(`  ${s.name.padEnd(22)} skipped: ${s.reason} [${s.via}]`);
     print(`resolved config:\n${JSON.stringify(entry.config, null, 2)}\n`);
+    if (entry.problems.length) process.stderr.write(`ladder run would refuse this config:\n${entry.problems.map((p) => `  - ${p}`).join('\n')}\n`);
   }
 }
 
@@ -331,8 +353,8 @@ export function buildProgram(): Command {
     )
     .option('-m, --model <policy>', 'model id ("oracle", "chance", "openai", ...), checkpoint directory, or <id>:<path> (e.g. hf:DIR or hf:Qwen/Qwen2.5-VL-3B-Instruct) (default: the config\'s model)')
     .option('-b, --benchmark <id>', 'benchmark id, repeatable or comma-separated (default: evaluate.benchmarks)', collect)
-    .option('--limit <n>', 'score a seeded random subset of n rows (default: all)')
-    .option('--batch-size <n>', 'rows per policy call')
+    .option('--limit <n>', 'score a seeded random subset of n rows (drawn with --seed) (default: evaluate.limit, else all)')
+    .option('--batch-size <n>', 'rows per policy call (default: evaluate.batchSize, 8)')
     .option('--strict', 'stop at the first bad row instead of reporting it and going on')
     .option('--max-errors <n>', 'rows per benchmark that may fail to be scored before the command exits 1 (default: evaluate.maxErrors, 0)')
     .option('--out <dir>', 'where predictions and reports go (default: <runsDir>/<name>/eval/<model>-<fingerprint>/<benchmark>)')
@@ -350,12 +372,13 @@ export function buildProgram(): Command {
       .action(async (action, args, opts) => {
         process.exitCode = await diverted(opts.json, () => groupCommand(group, action, args, opts));
       });
-  json(runOptions(withCommon(program.command('ablate')), 'continue an interrupted ablation: finished variant runs are kept, interrupted ones resume, the others start'), 'the comparison (variants, runs)')
+  const ablateName = 'prefix of the variant runs: <runsDir>/<name>-<variant>[-seed<N>] (a sweep\'s entries keep their own names) (same as --set name=<name>)';
+  json(runOptions(withCommon(program.command('ablate'), ablateName), 'continue an interrupted ablation: finished variant runs are kept, interrupted ones resume, the others start'), 'the comparison (variants, runs)')
     .description(
       'run curriculum variants from the same initial weights and seeds on the same cached dataset, and compare their final benchmark scores; variants come from the config key `ablations` (the spatial-ladder preset defines the paper\'s), from --order, or from a sweep config',
     )
     .option('--variants <names>', 'comma-separated variant names (default: every variant the config defines)')
-    .option('--order <stages>', 'add a variant with this stage order; "+" trains stages jointly, e.g. "perception+understanding,cold-start,reasoning" (repeatable)', collect)
+    .option('--order <stages>', 'add a variant with this stage order, run beside --variants (default: every variant the config defines); "+" trains stages jointly, e.g. "perception+understanding,cold-start,reasoning" (repeatable)', collect)
     .option('--seeds <n>', 'run each variant with n seeds (seed, seed+1, ...) and report mean and spread', '1')
     .option('--out <dir>', 'where the comparison goes (default: <runsDir>/<name>-ablation)')
     .action(async (opts) => diverted(opts.json, () => ablateCommand(opts)));

@@ -7,7 +7,7 @@
  * function of `{ command, cwd }` returning either.
  */
 import { cosmiconfig, defaultLoaders, type Loader } from 'cosmiconfig';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, closest, messageOf } from './errors.ts';
@@ -84,8 +84,8 @@ const stageEntry = z.strictObject({
 });
 
 export const configSchema = z.strictObject({
-  /** Run name: the run directory is `<runsDir>/<name>`. */
-  name: z.string().regex(/^[\w.-]+$/, 'expected a name of letters, digits, "_", "." or "-"').optional(),
+  /** Run name: the run directory is `<runsDir>/<name>` (one folder: "." or ".." would be runsDir or its parent, which --force deletes). */
+  name: z.string().regex(/^(?!\.+$)[\w.-]+$/, 'expected a name of letters, digits, "_", "." or "-", not only dots').optional(),
   seed: z.number().int().nonnegative().optional(),
   presets: z.array(entry).optional(),
   plugins: z.array(entry).optional(),
@@ -280,6 +280,8 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<LoadedConfig> 
   if (opts.configPath) {
     const path = resolve(cwd, opts.configPath);
     if (!existsSync(path)) throw new ConfigError(`--config ${opts.configPath}: no such file (${path})`);
+    if (statSync(path).isDirectory())
+      throw new ConfigError(`--config ${opts.configPath}: ${path} is a folder; name the config file in it (ladder.config.ts, .json, .yaml, .ladderrc, ...)`);
     found = await explorer.load(path).catch(rethrowAsConfigError(path));
     if (!found) throw new ConfigError(`${path}: the file holds no config`);
   } else {
@@ -332,8 +334,9 @@ function parseOverride(text: string): Override {
   const path = text
     .slice(0, eq)
     .replace(/\[(\d+)\]/g, '.$1')
-    .split('.')
-    .filter(Boolean);
+    .split('.');
+  if (path.some((key) => !key || /[[\]]/.test(key)))
+    throw new ConfigError(`--set ${text}: expected key.path=value (keys joined by ".", array indexes as [n])`);
   let value: unknown = text.slice(eq + 1);
   try {
     value = JSON.parse(value as string);
@@ -357,6 +360,12 @@ export function applyOverrides<T extends object>(config: T, overrides: string[])
     const at = (n: number) => keyPath(path.slice(0, n).map((k) => (isIndex(k) ? Number(k) : k)));
     let node = out as Record<string, unknown>;
     path.forEach((key, i) => {
+      if (Array.isArray(node) && !isIndex(key)) {
+        const named = node.findIndex((entry) => (entry as { name?: unknown } | null)?.name === key);
+        throw new ConfigError(
+          `--set ${text}: ${at(i)} is an array: name an entry by its index (${named >= 0 ? `the entry named "${key}" is ${at(i)}[${named}]` : `e.g. ${at(i)}[0]`})`,
+        );
+      }
       if (Array.isArray(node) && isIndex(key) && Number(key) > node.length) {
         const change = node.length ? `${node.length === 1 ? '0' : `0-${node.length - 1}`} to change an entry or ` : '';
         throw new ConfigError(

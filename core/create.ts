@@ -5,11 +5,12 @@
  * publish: index.js, index.test.js (node's test runner), README.md and
  * package.json with spatial-ladder as a peer dependency.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { UsageError } from './errors.ts';
 import { writeFileAtomic } from './files.ts';
-import { expandName, PACKAGE_VERSION } from './resolve.ts';
+import { MODULE_EXTENSION } from './modules.ts';
+import { expandName, PACKAGE_ROOT, PACKAGE_VERSION } from './resolve.ts';
 
 export interface Scaffold {
   dir: string;
@@ -23,7 +24,10 @@ export async function createPlugin(request: string, opts: { dir?: string } = {})
   const short = basename(request).replace(/^ladder-plugin-/, '');
   if (!/^[a-z][a-z0-9-]*$/.test(short) || (request.includes('/') && !/^@[a-z0-9][\w.-]*\/[^/]+$/.test(request)))
     throw new UsageError(`create plugin ${request}: expected a name of lowercase letters, digits and "-" (e.g. object-height), optionally @scope/name`);
+  if (!request.startsWith('@') && existsSync(join(PACKAGE_ROOT, 'plugins', short, `index${MODULE_EXTENSION}`)))
+    throw new UsageError(`create plugin ${request}: "${short}" is a built-in plugin: listed by that name the built-in loads, never this package; choose another name (or a scope: @you/${short})`);
   const dir = resolve(opts.dir ?? `ladder-plugin-${short}`);
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`create plugin ${request}: ${dir} is a file, not a folder`);
   if (existsSync(dir) && readdirSync(dir).length) throw new UsageError(`create plugin ${request}: ${dir} exists and is not empty`);
   const listed = request.startsWith('@') ? `${request.split('/')[0]}/${short}` : short;
   const files: Record<string, string> = {

@@ -5,7 +5,7 @@
  * a tap or a registered implementation with the plugin's name and the hook.
  */
 import type { z } from 'zod';
-import { ConfigError, PluginError, UsageError } from './errors.ts';
+import { closest, ConfigError, PluginError, UsageError } from './errors.ts';
 import { countFilterDrops } from './filters.ts';
 import { createHooks, REGISTRIES, type LadderHooks, type RegistryName, type RegistryTypes } from './hooks.ts';
 import {
@@ -125,8 +125,9 @@ export class Ladder {
     const found = this.lookup(registry, id);
     if (!found) {
       const known = this.ids(registry);
+      const hint = closest(id, known);
       throw new ConfigError(
-        `no ${registry} entry "${id}" is registered; known: ${known.length ? known.join(', ') : '(none: add a plugin that provides one)'}`,
+        `no ${registry} entry "${id}" is registered${hint ? ` (did you mean "${hint}"?)` : ''}; known: ${known.length ? known.join(', ') : '(none: add a plugin that provides one)'}`,
       );
     }
     return attribute(found.value, found.plugin, `${registry}[${id}]`) as RegistryTypes[R];

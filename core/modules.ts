@@ -38,22 +38,37 @@ export async function importDefault(file: string): Promise<unknown> {
   return compiled && typeof compiled === 'object' && compiled.__esModule && 'default' in compiled ? compiled.default : value;
 }
 
-/** Loads the entry in a worker: through tsx (with the repository's tsconfig) when running from the sources. */
+/**
+ * Loads the entry in a worker: through both of tsx's hooks (with the
+ * repository's tsconfig, which the CommonJS hook reads from the environment
+ * when registered) when running from the sources, as core/bin.mjs does.
+ */
 const BOOT = `
 const { workerData } = require('node:worker_threads');
 const { tsx, entry } = workerData.__module;
-(tsx ? import(tsx.api).then((api) => api.register({ tsconfig: tsx.tsconfig })) : Promise.resolve()).then(() => import(entry));
+const register = ([esm, cjs]) => {
+  esm.register({ tsconfig: tsx.tsconfig });
+  const previous = process.env.TSX_TSCONFIG_PATH;
+  process.env.TSX_TSCONFIG_PATH = tsx.tsconfig;
+  cjs.register();
+  if (previous === undefined) delete process.env.TSX_TSCONFIG_PATH;
+  else process.env.TSX_TSCONFIG_PATH = previous;
+};
+(tsx ? Promise.all([import(tsx.esm), import(tsx.cjs)]).then(register) : Promise.resolve()).then(() => import(entry));
 `;
 
 /**
  * A worker thread running the package module `<name><ext>` beside `from`
  * (a module's `import.meta.url`). Running from the TypeScript sources the
- * worker registers tsx's ESM API itself, as `core/bin.mjs` does: on Node 20 a
+ * worker registers tsx's hooks itself, as `core/bin.mjs` does: on Node 20 a
  * worker's `execArgv: ['--import', tsx]` does not install the loader hooks
  * (ERR_UNKNOWN_FILE_EXTENSION). Compiled, it imports `<name>.js` directly.
  */
 export function moduleWorker(from: string, name: string, options: WorkerOptions = {}): Worker {
   const entry = new URL(`./${name}${MODULE_EXTENSION}`, from).href;
-  const tsx = MODULE_EXTENSION === '.ts' ? { api: import.meta.resolve('tsx/esm/api'), tsconfig: fileURLToPath(new URL('../tsconfig.json', import.meta.url)) } : undefined;
+  const tsx =
+    MODULE_EXTENSION === '.ts'
+      ? { esm: import.meta.resolve('tsx/esm/api'), cjs: import.meta.resolve('tsx/cjs/api'), tsconfig: fileURLToPath(new URL('../tsconfig.json', import.meta.url)) }
+      : undefined;
   return new Worker(BOOT, { ...options, eval: true, workerData: { ...(options.workerData as object), __module: { tsx, entry } } });
 }

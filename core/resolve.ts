@@ -116,7 +116,8 @@ export function expandName(request: string, kind: Kind): string {
   return request.startsWith(`${prefix}-`) ? request : `${prefix}-${request}`;
 }
 
-function locate(request: string, kind: Kind, baseDir: string): Located {
+/** The file a request names; `where` (the config and entry) prefixes the error when there is none. */
+function locate(request: string, kind: Kind, baseDir: string, where: string): Located {
   const tried: string[] = [];
   if (request.startsWith('.') || request.startsWith('/')) {
     const path = resolvePath(baseDir, request);
@@ -138,7 +139,7 @@ function locate(request: string, kind: Kind, baseDir: string): Located {
   const hint = closest(request, builtinNames(kind));
   const install = request.startsWith('.') || request.startsWith('/') ? '' : ` Install it with \`npm install ${expandName(request, kind)}\`.`;
   throw new ConfigError(
-    `cannot find ${kind} "${request}": tried ${tried.join(', ')}.${hint ? ` Did you mean "${hint}"?` : ''}${install}`,
+    `${where}: cannot find ${kind} "${request}": tried ${tried.join(', ')}.${hint ? ` Did you mean "${hint}"?` : ''}${install}`,
   );
 }
 
@@ -197,7 +198,15 @@ export async function resolveEntries(
       if (off && typeof target === 'string') disabled.add(`${kind}:${shortName(target, kind)}`);
     }
   };
-  const isDisabled = (name: string, kind: Kind) => disabled.has(`${kind}:${shortName(name, kind)}`);
+  // names that a `[name, false]` matched, or that were seen at all: a user's entry matching neither is a typo
+  const matched = new Set<string>();
+  const seenNames = new Set<string>();
+  const isDisabled = (name: string, kind: Kind) => {
+    const key = `${kind}:${shortName(name, kind)}`;
+    seenNames.add(key);
+    if (disabled.has(key)) matched.add(key);
+    return disabled.has(key);
+  };
   collectDisabled(user.plugins, 'plugin');
   collectDisabled(user.presets, 'preset');
 
@@ -222,7 +231,7 @@ export async function resolveEntries(
           continue;
         }
         request = target;
-        from = locate(target, 'preset', baseDir).file;
+        from = locate(target, 'preset', baseDir, where).file;
         exported = await load(from, where);
       } else request = '(inline preset)';
       const identity = { id: from === 'inline' ? target : from, label: from === 'inline' ? request : from.replace(PACKAGE_ROOT, '') };
@@ -270,7 +279,7 @@ export async function resolveEntries(
     let exported: unknown = target;
     if (typeof target === 'string') {
       request = target;
-      from = locate(target, 'plugin', baseDir).file;
+      from = locate(target, 'plugin', baseDir, where).file;
       exported = await load(from, where);
     } else if (typeof target !== 'function' && !isPlugin(target)) {
       throw new ConfigError(
@@ -293,5 +302,27 @@ export async function resolveEntries(
     seen.add(plugin.name);
     out.plugins.push({ plugin, info: { name: plugin.name, request, from, via, options } });
   }
+  checkDisabled(user, ctx.where, matched, seenNames);
   return out;
+}
+
+/**
+ * A user's `[name, false]` that matched no plugin or preset of the resolution
+ * and names no built-in disables nothing: a misspelt name, reported with the
+ * closest one. (A built-in that is not loaded, such as the reporter without
+ * core defaults, is left alone.)
+ */
+function checkDisabled(user: { plugins?: PluginEntry[]; presets?: PluginEntry[] }, where: string, matched: Set<string>, seenNames: Set<string>): void {
+  for (const [key, kind] of [['plugins', 'plugin'], ['presets', 'preset']] as const)
+    for (const [i, entry] of (user[key] ?? []).entries()) {
+      const { target, disabled: off } = splitEntry(entry);
+      if (!off || typeof target !== 'string') continue;
+      const name = shortName(target, kind);
+      if (matched.has(`${kind}:${name}`) || builtinNames(kind).includes(name)) continue;
+      const known = [...seenNames].filter((k) => k.startsWith(`${kind}:`)).map((k) => k.slice(kind.length + 1));
+      const hint = closest(name, [...new Set([...known, ...builtinNames(kind)])]);
+      throw new ConfigError(
+        `${where}: ${key}[${i}]: ["${target}", false] disables nothing: no ${kind} or built-in of that name${hint ? ` (did you mean "${hint}"?)` : ''}`,
+      );
+    }
 }

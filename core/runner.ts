@@ -259,6 +259,26 @@ export function checkOptions(ladder: Ladder, curriculum: StageEntry[], opts: Run
   if (problems.length) throw new ConfigError(problems.join('\n'));
 }
 
+/**
+ * What `ladder run` would refuse before any work, one message each: missing
+ * pieces, then bad model and stage options and evaluation points (none: []).
+ * `ladder inspect` prints them; `ladder run` and `train` check every entry of
+ * a sweep with it before the first one trains.
+ */
+export function runProblems(ladder: Ladder, opts: Pick<RunOptions, 'evaluate'> = {}): string[] {
+  try {
+    const curriculum = resolveCurriculum(ladder);
+    const missing = preflight(ladder, curriculum, opts);
+    if (missing.length) return missing;
+    checkOptions(ladder, curriculum);
+    if (opts.evaluate !== false && ladder.config.evaluate.benchmarks.length) evaluationPoints(ladder.config.evaluate.at, curriculum);
+    return [];
+  } catch (error) {
+    if (error instanceof ConfigError) return messageOf(error).split('\n');
+    throw error;
+  }
+}
+
 /** On resume, the model must be the one the run started with: its checkpoints were made by it. */
 function checkSameModel(run: RunDirectory, ladder: Ladder): void {
   const file = join(run.dir, 'config.json');

@@ -4,6 +4,7 @@ import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from './helpers/temp.ts';
+import { fixtureConfig } from './plugins/dataset/helpers.ts';
 import { shortHash } from '../core/index.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -27,6 +28,14 @@ test('--help lists the commands and exits 0; each command has its own help', (t)
   t.is(run.code, 0);
   t.regex(run.stdout, /--resume/);
   t.regex(run.stdout, /--set <key=value>/);
+  // eval's options say which config keys give their defaults
+  const evalHelp = ladder(['eval', '--help']).stdout.replace(/\s+/g, ' ');
+  t.regex(evalHelp, /--limit <n> score a seeded random subset of n rows \(drawn with --seed\) \(default: evaluate\.limit, else all\)/);
+  t.regex(evalHelp, /--batch-size <n> rows per policy call \(default: evaluate\.batchSize, 8\)/);
+  // ablate's --name names the variant runs, and --order runs beside the --variants
+  const ablateHelp = ladder(['ablate', '--help']).stdout.replace(/\s+/g, ' ');
+  t.regex(ablateHelp, /--name <name> prefix of the variant runs: <runsDir>\/<name>-<variant>\[-seed<N>\]/);
+  t.regex(ablateHelp, /--order <stages> add a variant with this stage order, run beside --variants \(default: every variant the config defines\)/);
 });
 
 test('an unknown command or option is a usage error (exit 2)', (t) => {
@@ -64,6 +73,44 @@ test('inspect --json succeeds on every example config', (t) => {
   t.deepEqual(sweep.ladders.map((l: { config: { name: string } }) => l.config.name), ['order-progressive', 'order-spatial-only', 'order-mixed']);
 });
 
+test('a TypeScript config in a folder without "type": "module" (CommonJS) loads, importing spatial-ladder', (t) => {
+  const dir = tempDir(t); // no package.json: a .ts file there is CommonJS
+  writeFileSync(
+    join(dir, 'ladder.config.ts'),
+    "import { defineConfig } from 'spatial-ladder';\nexport default defineConfig({ presets: ['spatial-ladder'], seed: 7 });\n",
+  );
+  const out = ladder(['inspect', '--json'], dir);
+  t.is(out.code, 0, out.stderr);
+  t.is(JSON.parse(out.stdout).ladders[0].config.seed, 7);
+});
+
+test('a CommonJS TypeScript config that dataset workers load again (it holds a plugin object) builds in worker threads', (t) => {
+  const dir = tempDir(t); // no package.json: the config is CommonJS
+  const base = fixtureConfig({ images: join(dir, 'images'), cacheDir: join(dir, 'cache'), data: { workers: 2 } });
+  writeFileSync(
+    join(dir, 'ladder.config.ts'),
+    `const base = ${JSON.stringify(base)};\nexport default { ...base, plugins: [{ name: 'inline', apply() {} }, ...base.plugins, ['reporter', { bars: false }]] };\n`,
+  );
+  const out = ladder(['data', 'build', '--json'], dir);
+  t.is(out.code, 0, out.stderr);
+  t.false(JSON.parse(out.stdout).cached);
+});
+
+test('ladder eval and ablate: an unknown benchmark (naming --benchmark and the likely id) or an --out that is a file are usage errors before any work', (t) => {
+  const out = ladder(['eval', '--model', 'oracle', '-b', 'heldout'], tempDir(t));
+  t.is(out.code, 2);
+  t.regex(out.stderr, /--benchmark heldout: no benchmarks entry "heldout" is registered \(did you mean "held-out"\?\)/);
+  const file = join(tempDir(t), 'notes.txt');
+  writeFileSync(file, 'mine');
+  const out2 = ladder(['eval', '--model', 'oracle', '-b', 'held-out', '--out', file], tempDir(t));
+  t.is(out2.code, 2);
+  t.is(out2.stderr, `ladder: --out ${file}: a file, not a folder\n`);
+  // ablate writes its comparison there only after every run: a file is refused before any
+  const ablate = ladder(['ablate', '--out', file], tempDir(t));
+  t.is(ablate.code, 2);
+  t.is(ablate.stderr, `ladder: --out ${file}: a file, not a folder\n`);
+});
+
 test('a config with a wrong key exits 2 and names the key path', (t) => {
   const out = ladder(['inspect', '-c', join(fixtures, 'nested-bad-key', '.ladderrc.yaml')]);
   t.is(out.code, 2);
@@ -92,6 +139,40 @@ test('--set edits entries of the curriculum the default preset provides: the REA
   const typo = ladder(['inspect', '--set', 'curriculum[0].optons.epochs=2'], cwd);
   t.is(typo.code, 2);
   t.regex(typo.stderr, /with --set curriculum\[0\]\.optons\.epochs=2: curriculum\[0\]\.optons: unknown key \(did you mean "options"\?\)/);
+});
+
+test('inspect says what `ladder run` would refuse (a stage kind, a stage or model option, an evaluation point) and still prints the config', (t) => {
+  const cwd = tempDir(t); // no config file: the spatial-ladder preset
+  const out = ladder(['inspect', '--set', 'curriculum[0].options.lrr=1', '--set', 'model.options.backendd=js'], cwd);
+  t.is(out.code, 0, 'inspect shows configs meant for other commands too');
+  t.regex(out.stdout, /resolved config:/);
+  t.regex(out.stderr, /ladder run would refuse this config:\n(.*\n)*.*model\.options\.backendd(.*\n)*.*curriculum stage "perception" \(sft\): options\.lrr: unknown key \(did you mean "lr"\?\)/);
+  const kind = JSON.parse(ladder(['inspect', '--json', '--set', 'curriculum[0].kind="sfft"'], cwd).stdout).ladders[0];
+  t.deepEqual(kind.problems.length, 1);
+  t.regex(kind.problems[0], /stage kind \(curriculum stage "perception"\) "sfft": no plugin registers it/);
+  const point = JSON.parse(ladder(['inspect', '--json', '--set', 'evaluate.at=["base","nowhere"]'], cwd).stdout).ladders[0];
+  t.regex(point.problems.join('\n'), /evaluate\.at: unknown point nowhere/);
+  t.deepEqual(JSON.parse(ladder(['inspect', '--json'], cwd).stdout).ladders[0].problems, []);
+});
+
+test('run on a sweep checks every entry before training any: a bad last entry stops it at once (exit 2)', (t) => {
+  const dir = tempDir(t);
+  const toy = join(fixtures, 'toy');
+  const file = join(dir, 'sweep.config.mjs');
+  writeFileSync(
+    file,
+    `import base from ${JSON.stringify(join(toy, 'ladder.config.json'))} with { type: 'json' };
+const plugins = [${JSON.stringify(join(toy, 'toy-plugin.ts'))}, ['reporter', { bars: false }]];
+export default [
+  { ...base, plugins, name: 'good' },
+  { ...base, plugins, name: 'bad', curriculum: base.curriculum.slice(0, 1), evaluate: { benchmarks: ['exact'], at: ['second'] } },
+];
+`,
+  );
+  const out = ladder(['run', '-c', file, '--set', `runsDir=${JSON.stringify(join(dir, 'runs'))}`]);
+  t.is(out.code, 2, out.stderr);
+  t.regex(out.stderr, /sweep\.config\.mjs \[sweep 1\]: evaluate\.at: unknown point second/);
+  t.false(existsSync(join(dir, 'runs', 'good')), 'nothing trained');
 });
 
 test('--set far past the end of an array is a usage error at once, naming the key and the length', (t) => {
@@ -153,7 +234,9 @@ test('a community plugin in a project\'s node_modules resolves by short name and
   t.is(out.code, 0, out.stderr);
   t.is(out.stdout.trim(), 'Hi, world! (seed 5)');
   const list = ladder(['data'], project);
+  t.is(list.code, 0, 'listing the actions is what `ladder data` is documented to do');
   t.regex(list.stdout, /hello +print a greeting and the run seed/);
+  t.is(ladder(['serve'], project).code, 2, 'no plugin of this config adds serve actions');
   const unknown = ladder(['data', 'helo'], project);
   t.is(unknown.code, 2);
   t.regex(unknown.stderr, /ladder data helo: unknown action; available: hello/);

@@ -1,8 +1,9 @@
 /**
  * Swap the dataset: the recipe on ScanNet v2 instead of the procedural
  * scenes. Download ScanNet under its terms; `root` is the folder holding
- * `scans/`. Held-out scenes come from the same split (20% of the listed
- * scenes); list `split: { heldOut: [...] }` to use ScanNet's val scenes.
+ * `scans/`. Held-out and validation scenes come from the same split (the
+ * preset's `data.split`: 10% of the listed scenes each); list
+ * `split: { heldOut: [...] }` to use ScanNet's val scenes.
  */
 import { defineConfig } from 'spatial-ladder';
 

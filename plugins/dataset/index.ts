@@ -4,8 +4,8 @@
  * by content (build.ts), and adds `ladder data build | stats | check | export`.
  * Settings live under the config key `data` (settings.ts, README.md).
  */
-import { existsSync, readdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { datasetRequest, definePlugin, UsageError, z, type Dataset, type Ladder } from '../../core/index.ts';
 import { buildCachedDataset, loadDataset, type BuildOptions, type BuiltDataset } from './build.ts';
@@ -29,9 +29,21 @@ function args<T extends Record<string, { type: 'string' | 'boolean'; multiple?: 
   }
 }
 
+/** A dataset named on the command line: a folder that holds none is a usage error naming the option. */
+function named(option: string, dir: string): Dataset {
+  if (!existsSync(join(dir, 'manifest.json'))) throw new UsageError(`${option} ${dir}: not a dataset directory (no manifest.json)`);
+  return loadDataset(dir);
+}
+
+/** An `--out` folder (made when absent): a file there is a usage error naming the option. */
+function outFolder(action: string, out: string): string {
+  if (existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`ladder data ${action} --out ${out}: a file, not a folder`);
+  return out;
+}
+
 /** The dataset at `--dir`, or the current config's (built if needed; a no-op when cached). */
 async function target(ladder: Ladder, dir: string | undefined, options: BuildOptions = {}): Promise<Dataset | BuiltDataset> {
-  return dir ? loadDataset(dir) : buildCachedDataset(ladder, datasetRequest(ladder), options);
+  return dir ? named('--dir', dir) : buildCachedDataset(ladder, datasetRequest(ladder), options);
 }
 
 export default definePlugin({
@@ -61,6 +73,7 @@ export default definePlugin({
       json: true,
       async run(argv, ctx) {
         const opts = args('stats', argv, { dir: { type: 'string' }, out: { type: 'string' } });
+        if (opts.out) outFolder('stats', opts.out);
         const dataset = await target(ladder, opts.dir);
         const stats = computeStats(dataset.samples, dataset.manifest);
         const out = opts.out ?? dataset.dir;
@@ -80,13 +93,14 @@ export default definePlugin({
         "  vlm-r1         VLM-R1's JSON Lines (image, conversations with <image> tokens): configs grounding, spatial",
         '  spatialladder  the released SpatialLadder-26k files (spld_grounding_data.jsonl, spld_spatial_data.jsonl)',
         'Every format names the resized images the model sees (copied or hard-linked into DIR/media), localization',
-        'boxes in their pixels, splits train and held_out (by scene), and README.md with the dataset card.',
+        'boxes in their pixels, splits train, held_out and validation (by scene; validation when the dataset has one),',
+        'and README.md with the dataset card.',
       ].join('\n'),
       async run(argv, ctx) {
         const opts = args('export', argv, { format: { type: 'string' }, out: { type: 'string' }, dir: { type: 'string' }, force: { type: 'boolean' } });
         if (!opts.format || !(EXPORT_FORMATS as readonly string[]).includes(opts.format)) throw new UsageError(`ladder data export: --format ${opts.format ?? '(missing)'}: expected one of ${EXPORT_FORMATS.join(', ')}`);
         if (!opts.out) throw new UsageError('ladder data export: --out DIR is required');
-        const out = resolve(opts.out);
+        const out = outFolder('export', resolve(opts.out));
         if (existsSync(out) && readdirSync(out).length && !opts.force) throw new UsageError(`ladder data export: ${out} is not empty (pass --force to write into it)`);
         const dataset = await target(ladder, opts.dir);
         let ticker: ReturnType<Ladder['progress']> | undefined;
@@ -107,7 +121,7 @@ export default definePlugin({
       async run(argv, ctx) {
         const opts = args('check', argv, { dir: { type: 'string' }, against: { type: 'string', multiple: true } });
         const dataset = await target(ladder, opts.dir);
-        const others = (opts.against ?? []).map(loadDataset);
+        const others = (opts.against ?? []).map((dir) => named('--against', dir));
         const report = checkDataset(dataset, others, enabledCells(dataset.manifest));
         if (ctx.json) ctx.print(JSON.stringify({ dir: dataset.dir, ...report }));
         else {

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   applyVariant,
+  ConfigError,
   meanStd,
   parseOrder,
   runAblation,
@@ -124,7 +125,7 @@ test('runAblation runs each (variant, seed) once from the config\'s seed, the wa
     ['toy-second_first-seed7', 7, 'second>first'],
     ['toy-second_first-seed8', 8, 'second>first'],
   ]);
-  t.is(waterfalls, 6, 'one curriculum waterfall per run');
+  t.is(waterfalls, 7, 'one curriculum waterfall per run, and one on the base ladder that checks every variant first');
   t.is(ladders.length, 7, 'the base ladder and one per run');
   for (const ladder of ladders) t.deepEqual(ladder.config.evaluate.at, ['base', 'second'], `${ladder.config.name}: evaluate.at unchanged`);
   // a variant without "second" is still evaluated after its last stage, and the run records where it was evaluated
@@ -132,6 +133,18 @@ test('runAblation runs each (variant, seed) once from the config\'s seed, the wa
   t.deepEqual(noSecond.evaluate.at, ['base', 'first']);
   t.deepEqual(Object.keys(summary.runs[2]!.final), ['exact']);
   t.true(existsSync(join(runsDir, 'toy-ablation', 'comparison.json')));
+});
+
+test('runAblation checks every variant before any run: a misspelt stage in --order or `ablations` stops it at once', async (t) => {
+  const runsDir = tempDir(t);
+  const counters = { stageRuns: [] as string[], evaluations: [] as string[], failOnce: new Set<string>() };
+  const config: UserConfig = { ...toyConfig(runsDir), plugins: [...toyPlugins(counters), ['reporter', false]], ablations: { full: {}, solo: { order: ['secnd'] } } };
+  await t.throwsAsync(runAblation(loadedOf([config]), { variants: ['full'], orders: ['second,frist'] }), {
+    instanceOf: ConfigError,
+    message: 'variant "second>frist" (--order second,frist): no stage "frist" in the curriculum (it has first, second)',
+  });
+  await t.throwsAsync(runAblation(loadedOf([config])), { instanceOf: ConfigError, message: /^variant "solo" \(ablations\.solo\): no stage "secnd"/ });
+  t.deepEqual(counters.stageRuns, [], 'nothing trained');
 });
 
 test('runAblation of a sweep takes each entry\'s seed from its presets, not a fixed default', async (t) => {

@@ -50,6 +50,8 @@ test('a TypeScript syntax error names the file', async (t) => {
 test('--config to a missing file is a config error naming the option', async (t) => {
   const error = await t.throwsAsync(loadConfig({ configPath: 'nope/ladder.config.ts', cwd: fixtures }), { instanceOf: ConfigError });
   t.regex(error!.message, /^--config nope\/ladder\.config\.ts: no such file/);
+  const folder = await t.throwsAsync(loadConfig({ configPath: 'yaml', cwd: fixtures }), { instanceOf: ConfigError });
+  t.is(folder!.message, `--config yaml: ${join(fixtures, 'yaml')} is a folder; name the config file in it (ladder.config.ts, .json, .yaml, .ladderrc, ...)`);
 });
 
 test('a function config is called with the command and may return a sweep', async (t) => {
@@ -89,6 +91,18 @@ test('--set appends at the end of an array; an index past the end names the key 
   t.throws(() => applyOverrides({}, ['evaluate.at[2]=base']), { message: /index 2 is past the end of evaluate\.at \(0 entries\); use 0 to append one/ });
 });
 
+test('--set names an array entry by its index; a name, an empty key or a bad index is an error saying so', (t) => {
+  const config = { curriculum: [{ name: 'perception', kind: 'sft', options: { lr: 1 } }, { name: 'understanding', kind: 'sft' }] };
+  t.throws(() => applyOverrides(config, ['curriculum.understanding.options.lr=1']), {
+    instanceOf: ConfigError,
+    message: '--set curriculum.understanding.options.lr=1: curriculum is an array: name an entry by its index (the entry named "understanding" is curriculum[1])',
+  });
+  t.throws(() => applyOverrides(config, ['curriculum.first.options.lr=1']), { message: '--set curriculum.first.options.lr=1: curriculum is an array: name an entry by its index (e.g. curriculum[0])' });
+  for (const bad of ['curriculum[x].options.lr=1', 'data..seed=3', 'curriculum[-1].name=x'])
+    t.throws(() => applyOverrides(config, [bad]), { instanceOf: ConfigError, message: `--set ${bad}: expected key.path=value (keys joined by ".", array indexes as [n])` });
+  t.deepEqual(applyOverrides(config, ['curriculum.1.options={"lr":2}']).curriculum[1], { name: 'understanding', kind: 'sft', options: { lr: 2 } }, 'a.0.b still names an index');
+});
+
 test('overrides of values a preset provides wait for the presets; the rest apply to the config itself', (t) => {
   const user = { presets: ['spatial-ladder'], seed: 3, data: { split: { heldOut: 0.2 } } };
   t.deepEqual(
@@ -112,6 +126,12 @@ test('createLadder applies preset-value overrides after merging the presets, and
 test('an override that breaks the schema names the override', async (t) => {
   const error = await t.throwsAsync(loadConfig({ cwd: join(fixtures, 'yaml'), overrides: ['seed="seven"'] }), { instanceOf: ConfigError });
   t.regex(error!.message, /with --set seed="seven": seed: expected number, received string/);
+});
+
+test('a run name is one folder under runsDir: "." and ".." are refused (--force would delete runsDir or the folder above it)', (t) => {
+  for (const name of ['.', '..', '...'])
+    t.throws(() => validate(configSchema, { name }, 'x.json'), { instanceOf: ConfigError, message: /x\.json: name: expected a name of letters, digits, "_", "\." or "-", not only dots/ });
+  t.notThrows(() => validate(configSchema, { name: 'v1.2-seed.42' }, 'x.json'));
 });
 
 test('validate reports type errors with what was expected', (t) => {

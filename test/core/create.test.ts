@@ -43,6 +43,8 @@ test('a bad name, an unknown kind or a folder that is not empty exit 2 and write
   for (const [args, message] of [
     [['create', 'plugin', 'Object_Height'], /expected a name of lowercase letters, digits and "-"/],
     [['create', 'preset', 'x'], /ladder create preset: unknown kind; expected `ladder create plugin <name>`/],
+    // listed as 'filter-caps' the built-in would load, never the package
+    [['create', 'plugin', 'filter-caps'], /create plugin filter-caps: "filter-caps" is a built-in plugin: listed by that name the built-in loads, never this package; choose another name \(or a scope: @you\/filter-caps\)/],
   ] as const) {
     const run = ladder([...args], dir);
     t.is(run.status, 2);
@@ -55,4 +57,7 @@ test('a bad name, an unknown kind or a folder that is not empty exit 2 and write
   t.is(taken.status, 2);
   t.regex(taken.stderr, /ladder-plugin-taken exists and is not empty/);
   t.is(readFileSync(join(dir, 'ladder-plugin-taken', 'index.js'), 'utf8'), 'mine');
+  const file = ladder(['create', 'plugin', 'other', '--dir', join('ladder-plugin-taken', 'index.js')], dir);
+  t.is(file.status, 2);
+  t.regex(file.stderr, /create plugin other: .*ladder-plugin-taken\/index\.js is a file, not a folder/);
 });

@@ -35,6 +35,8 @@ test('an unknown registry id is a config error listing the known ids', async (t)
   const ladder = await newLadder();
   await ladder.use({ name: 'x', apply: (l) => l.hooks.rewards.for('format').tap('x', () => () => [1]) });
   t.throws(() => ladder.get('rewards', 'acuracy'), { instanceOf: ConfigError, message: 'no rewards entry "acuracy" is registered; known: format' });
+  await ladder.use({ name: 'y', apply: (l) => l.hooks.rewards.for('accuracy').tap('y', () => () => [1]) });
+  t.throws(() => ladder.get('rewards', 'acuracy'), { message: 'no rewards entry "acuracy" is registered (did you mean "accuracy"?); known: format, accuracy' });
 });
 
 test('order: "pre" runs before unordered taps and "post" after, whatever the registration order', async (t) => {

@@ -29,7 +29,7 @@ test('built-ins resolve first, by folder name', async (t) => {
 
 test('an unknown plugin lists the names tried and suggests the likely fix', async (t) => {
   const error = await t.throwsAsync(fromFixture('unknown-plugin'), { instanceOf: ConfigError });
-  t.regex(error!.message, /plugins\[0\]: cannot load|cannot find plugin "reportr"/);
+  t.regex(error!.message, /unknown-plugin\/ladder\.config\.json: plugins\[0\]: cannot find plugin "reportr"/);
   t.regex(error!.message, /built-in plugins\/reportr/);
   t.regex(error!.message, /package "ladder-plugin-reportr"/);
   t.regex(error!.message, /Did you mean "reporter"\?/);
@@ -112,6 +112,17 @@ test('[name, false] disables a preset plugin; a user plugin of the same name rep
     ['drop-me', 'disabled with [name, false]'],
     ['replace-me', 'a plugin of the same name comes first'],
   ]);
+});
+
+test('[name, false] that disables nothing is an error naming the entry and the likely name; a built-in not loaded is fine', async (t) => {
+  const preset = { plugins: [named('filter-caps')] };
+  const error = await t.throwsAsync(createLadder({ presets: [preset], plugins: [['filter-capz', false]] }, { defaults: [], where: 'my.config.ts' }), { instanceOf: ConfigError });
+  t.is(error!.message, 'my.config.ts: plugins[0]: ["filter-capz", false] disables nothing: no plugin or built-in of that name (did you mean "filter-caps"?)');
+  const presetTypo = await t.throwsAsync(createLadder({ presets: [['spatial-lader', false]] }, { defaults: [], where: 'my.config.ts' }), { instanceOf: ConfigError });
+  t.regex(presetTypo!.message, /presets\[0\]: \["spatial-lader", false\] disables nothing: no preset or built-in of that name \(did you mean "spatial-ladder"\?\)/);
+  // the reporter is a built-in: disabling it where it is not loaded (no core defaults) does nothing, silently
+  const ladder = await createLadder({ presets: [preset], plugins: [['reporter', false]] }, { defaults: [] });
+  t.deepEqual(ladder.plugins.map((p) => p.name), ['filter-caps']);
 });
 
 test('presets: user settings win over presets, a preset over the presets it includes', async (t) => {

@@ -11,9 +11,9 @@ import {
   videoFrames,
   viewSets,
 } from '../../../lib/tasks/index.ts';
-import { tinyScene } from '../../helpers/tiny-scene.ts';
+import { tinyScene, type TinyObject, type TinyView } from '../../helpers/tiny-scene.ts';
 
-const spec = {
+const spec: { objects: TinyObject[]; views: TinyView[] } = {
   objects: [
     { id: 1, category: 'chair', center: [0, 0, 0.5] },
     { id: 2, category: 'chair', center: [2, 0, 0.5] },

@@ -34,6 +34,12 @@ test.serial('ladder data build / check / stats from a config file', async (t) =>
   const stats = await captured(['data', 'stats', '-c', file, '--out', join(root, 'stats')]);
   t.regex(stats.out, /wrote stats\.json, stats\.png, letters\.png/);
   t.is((await captured(['data', 'build', '-c', file, '--workers', 'two'])).code, 2);
+  // a folder named on the command line that holds no dataset is a usage error (exit 2), not a run failure
+  t.is((await captured(['data', 'stats', '-c', file, '--dir', join(root, 'images')])).code, 2);
+  t.is((await captured(['data', 'check', '-c', file, '--against', join(root, 'nowhere')])).code, 2);
+  // an --out that is a file, not a folder, is a usage error too
+  t.is((await captured(['data', 'stats', '-c', file, '--out', file])).code, 2);
+  t.is((await captured(['data', 'export', '-c', file, '--format', 'trl', '--out', file])).code, 2);
 });
 
 const clone = (d: Dataset, samples: Sample[], manifest = d.manifest): Dataset => ({ dir: d.dir, manifest, samples });
