@@ -72,14 +72,21 @@ test('sample checks: letters, numbers, boxes inside the image, media, pairs', (t
   t.true(sampleProblems({ ...base, pairedWith: 'missing' }, '/tmp', ids).includes('q: paired with missing, which is not in the dataset'));
 });
 
-test('coverage: an empty cell and a skewed letter are reported; two options allow 60%', (t) => {
+test('coverage: an empty cell and a skewed letter are reported; two options allow 60%, a few samples their most even split', (t) => {
   const choice = (i: number, task: string, answer: string, n = 4): Sample => ({
     id: `${task}${i}`, task, modality: 'video', scene: 's', question: 'q', answer, answerKind: 'choice', media: { images: ['a'] },
     options: Array.from({ length: n }, (_, j) => `${'ABCD'[j]}. ${j}`),
   });
   const cells = { 'appearance-order': ['video'] as const, 'relative-distance': ['video'] as const, 'room-size': ['video'] as const };
-  const samples = [...'AABCD'.split('').map((l, i) => choice(i, 'appearance-order', l)), ...'AABBA'.split('').map((l, i) => choice(i, 'relative-distance', l, 2))];
-  t.deepEqual(coverageProblems(samples, { cells }), ['no training sample of room-size (video)', 'appearance-order: answer A in 40.0% of 5 samples (limit 35%)']);
+  const samples = [...'AAACD'.split('').map((l, i) => choice(i, 'appearance-order', l)), ...'AABBA'.split('').map((l, i) => choice(i, 'relative-distance', l, 2))];
+  t.deepEqual(coverageProblems(samples, { cells }), ['no training sample of room-size (video)', 'appearance-order: answer A in 60.0% of 5 samples (limit 40%)']);
+  const even = 'AABCD'.split('').map((l, i) => choice(i, 'appearance-order', l));
+  t.deepEqual(coverageProblems(even, { cells: { 'appearance-order': ['video'] } }), [], '2 of 5 over four letters is as even as 5 samples get');
+  const skewed = 'AABCDABCDABCDABCDABC'.split('').map((l, i) => choice(i, 'appearance-order', l));
+  t.deepEqual(coverageProblems(skewed, { cells: { 'appearance-order': ['video'] } }), [], 'A 6 of 20: 30%, under 35%');
+  t.deepEqual(coverageProblems([...skewed, choice(20, 'appearance-order', 'A'), choice(21, 'appearance-order', 'A')], { cells: { 'appearance-order': ['video'] } }), [
+    'appearance-order: answer A in 36.4% of 22 samples (limit 35%)',
+  ]);
   t.deepEqual(coverageProblems(samples.slice(5), { cells: { 'relative-distance': ['video'] } }), [], 'A in 3 of 5 two-option answers is exactly the limit');
 });
 
