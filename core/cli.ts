@@ -14,7 +14,7 @@ import type { BenchmarkReport } from './types.ts';
 import { analysisCommand } from './analysis.ts';
 import { runAblation } from './ablation.ts';
 import { buildDataset, checkpointPromptStyle, evaluateBenchmark, loadPolicy, modelSpec, openModel, runCurriculum, runProblems, tooManyErrors, type RunSummary } from './runner.ts';
-import { writeJsonAtomic, writeFileAtomic } from './files.ts';
+import { outputFolder, writeJsonAtomic, writeFileAtomic } from './files.ts';
 import { PACKAGE_ROOT, PACKAGE_VERSION } from './resolve.ts';
 import { createPlugin } from './create.ts';
 
@@ -158,7 +158,7 @@ async function evalCommand(opts: EvalOptions): Promise<void> {
   const benchmarks = opts.benchmark?.length ? opts.benchmark.flatMap((b) => b.split(',')) : config.evaluate.benchmarks;
   if (!benchmarks.length) throw new UsageError('--benchmark: name at least one benchmark (or set evaluate.benchmarks in the config)');
   const limit = opts.limit === undefined ? undefined : positiveInt(opts.limit, '--limit');
-  outFolder(opts.out);
+  if (opts.out) outputFolder('--out', opts.out);
   if (opts.batchSize !== undefined) config.evaluate.batchSize = positiveInt(opts.batchSize, '--batch-size');
   if (opts.maxErrors !== undefined) config.evaluate.maxErrors = nonNegativeInt(opts.maxErrors, '--max-errors');
   if (opts.strict) config.evaluate.strict = true;
@@ -201,11 +201,6 @@ async function evalCommand(opts: EvalOptions): Promise<void> {
   });
   if (failed.length)
     throw new LadderError(`${failed.join('\n  ')}\n(allow unscored rows with --max-errors <n> or evaluate.maxErrors; a rerun asks only the failed rows again)`);
-}
-
-/** `--out` names a folder (made when absent): a file there is refused before any work. */
-function outFolder(out: string | undefined): void {
-  if (out && existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`--out ${out}: a file, not a folder`);
 }
 
 function positiveInt(text: string, option: string): number {
@@ -264,7 +259,7 @@ interface AblateOptions extends CommonOptions {
 }
 
 async function ablateCommand(opts: AblateOptions): Promise<void> {
-  outFolder(opts.out);
+  if (opts.out) outputFolder('--out', opts.out);
   const loaded = await load(opts, 'ablate');
   const summary = await runAblation(loaded, {
     variants: opts.variants?.split(',').map((v) => v.trim()),

@@ -2,10 +2,17 @@
  * Crash-safe file writing: write to a temporary file beside the target, then
  * rename, so a reader never sees half a file and a crash never loses the old one.
  */
-import { appendFileSync, closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fstatSync, statSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { threadId } from 'node:worker_threads';
+import { UsageError } from './errors.ts';
+
+/** An output folder named on the command line (made when absent): a file there is a usage error, before any work. */
+export function outputFolder(label: string, path: string): string {
+  if (existsSync(path) && !statSync(path).isDirectory()) throw new UsageError(`${label} ${path}: a file, not a folder`);
+  return path;
+}
 
 let counter = 0;
 /** `<path>.tmp-<pid>-<thread>-<n>`: unique per process and worker thread (each thread has its own counter). */

@@ -37,7 +37,7 @@ export {
 export { contentHash, policyIdentity, shortHash, stableJson } from './fingerprint.ts';
 export { tapTracker, type Tracker, type TrackerOptions } from './tracker.ts';
 export { createRandom, hash32 } from './random.ts';
-export { writeFileAtomic, writeFileAtomicSync, writeJsonAtomic, appendJsonLine, readJsonLines, dropTornLine, fileSizes, tempName, tempOwner } from './files.ts';
+export { outputFolder, writeFileAtomic, writeFileAtomicSync, writeJsonAtomic, appendJsonLine, readJsonLines, dropTornLine, fileSizes, tempName, tempOwner } from './files.ts';
 export { LadderError, ConfigError, UsageError, PluginError, GenerationErrors } from './errors.ts';
 export { acquireLock, withLock, isLocked, lockHolder, lockPathOf, describeHolder, sweepLeftovers, LockedError, type Lock, type LockHolder, type LockOptions } from './lock.ts';
 

@@ -4,10 +4,10 @@
  * by content (build.ts), and adds `ladder data build | stats | check | export`.
  * Settings live under the config key `data` (settings.ts, README.md).
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { datasetRequest, definePlugin, UsageError, z, type Dataset, type Ladder } from '../../core/index.ts';
+import { datasetRequest, definePlugin, outputFolder, UsageError, z, type Dataset, type Ladder } from '../../core/index.ts';
 import { buildCachedDataset, loadDataset, type BuildOptions, type BuiltDataset } from './build.ts';
 import { checkDataset, enabledCells } from './check.ts';
 import { computeStats, formatStats, writeStats } from './stats.ts';
@@ -33,12 +33,6 @@ function args<T extends Record<string, { type: 'string' | 'boolean'; multiple?: 
 function named(option: string, dir: string): Dataset {
   if (!existsSync(join(dir, 'manifest.json'))) throw new UsageError(`${option} ${dir}: not a dataset directory (no manifest.json)`);
   return loadDataset(dir);
-}
-
-/** An `--out` folder (made when absent): a file there is a usage error naming the option. */
-function outFolder(action: string, out: string): string {
-  if (existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`ladder data ${action} --out ${out}: a file, not a folder`);
-  return out;
 }
 
 /** The dataset at `--dir`, or the current config's (built if needed; a no-op when cached). */
@@ -73,7 +67,7 @@ export default definePlugin({
       json: true,
       async run(argv, ctx) {
         const opts = args('stats', argv, { dir: { type: 'string' }, out: { type: 'string' } });
-        if (opts.out) outFolder('stats', opts.out);
+        if (opts.out) outputFolder('ladder data stats --out', opts.out);
         const dataset = await target(ladder, opts.dir);
         const stats = computeStats(dataset.samples, dataset.manifest);
         const out = opts.out ?? dataset.dir;
@@ -100,7 +94,7 @@ export default definePlugin({
         const opts = args('export', argv, { format: { type: 'string' }, out: { type: 'string' }, dir: { type: 'string' }, force: { type: 'boolean' } });
         if (!opts.format || !(EXPORT_FORMATS as readonly string[]).includes(opts.format)) throw new UsageError(`ladder data export: --format ${opts.format ?? '(missing)'}: expected one of ${EXPORT_FORMATS.join(', ')}`);
         if (!opts.out) throw new UsageError('ladder data export: --out DIR is required');
-        const out = outFolder('export', resolve(opts.out));
+        const out = outputFolder('ladder data export --out', resolve(opts.out));
         if (existsSync(out) && readdirSync(out).length && !opts.force) throw new UsageError(`ladder data export: ${out} is not empty (pass --force to write into it)`);
         const dataset = await target(ladder, opts.dir);
         let ticker: ReturnType<Ladder['progress']> | undefined;
