@@ -1,0 +1,57 @@
+/**
+ * How far does knowing where each category usually is get a localization
+ * answer? Scores, with the benchmark's own rule (lib/scoring
+ * `localizationScore`), the answer that gives every asked object its
+ * category's mean training box (the labels always right), beside the one mean
+ * box of all training objects, on the held-out and validation localization
+ * rows; and how large the boxes are in the pixels the model sees.
+ *
+ *   npx tsx presets/spatial-ladder/tuning/box-prior.ts <dataset dir> [image width seen, default 56]
+ */
+import { join } from 'node:path';
+import { readJsonLines, type Box2D, type Sample } from '../../../core/index.ts';
+import { imageSizeOf, localizationScore, truthBoxes } from '../../../lib/scoring/index.ts';
+
+function main([datasetDir, seenWidth = '56']: string[]) {
+  if (!datasetDir) throw new Error('usage: box-prior.ts <dataset dir> [image width seen]');
+  const rows = readJsonLines<Sample>(join(datasetDir, 'samples.jsonl')).filter((s) => s.task === 'localization');
+  const sums = new Map<string, number[]>();
+  const add = (key: string, box: Box2D) => {
+    const sum = sums.get(key) ?? [0, 0, 0, 0, 0];
+    box.forEach((v, i) => (sum[i]! += v));
+    sum[4]! += 1;
+    sums.set(key, sum);
+  };
+  for (const row of rows.filter((r) => r.split === 'train'))
+    for (const { label, box } of truthBoxes(row.answer, row.id)) {
+      add(label, box);
+      add('*', box);
+    }
+  const mean = (key: string) => {
+    const sum = sums.get(key) ?? sums.get('*')!;
+    return sum.slice(0, 4).map((v) => Math.round(v / sum[4]!));
+  };
+  const answer = (labels: string[], box: (label: string) => number[]) => JSON.stringify(labels.map((label) => ({ bbox_2d: box(label), label })));
+  for (const split of ['held-out', 'validation']) {
+    const scored = rows.filter((r) => r.split === split);
+    let byCategory = 0;
+    let overall = 0;
+    const widths: number[] = [];
+    for (const row of scored) {
+      const truth = truthBoxes(row.answer, row.id);
+      const size = imageSizeOf(row.facts);
+      const labels = truth.map((t) => t.label);
+      byCategory += localizationScore(answer(labels, mean), truth, size);
+      overall += localizationScore(answer(labels, () => mean('*')), truth, size);
+      if (size) for (const { box } of truth) widths.push(((box[2] - box[0]) * Number(seenWidth)) / size.width);
+    }
+    widths.sort((a, b) => a - b);
+    const n = scored.length;
+    console.log(
+      `${split}: ${n} rows, IoU x100 of the category's mean box ${((100 * byCategory) / n).toFixed(1)}, of one mean box ${((100 * overall) / n).toFixed(1)}; ` +
+        `box width in a ${seenWidth}-pixel-wide image: median ${widths[widths.length >> 1]!.toFixed(1)} px (quartiles ${widths[widths.length >> 2]!.toFixed(1)}-${widths[(3 * widths.length) >> 2]!.toFixed(1)})`,
+    );
+  }
+}
+
+main(process.argv.slice(2));
