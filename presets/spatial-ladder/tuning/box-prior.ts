@@ -3,18 +3,23 @@
  * answer? Scores, with the benchmark's own rule (lib/scoring
  * `localizationScore`), the answer that gives every asked object its
  * category's mean training box (the labels always right), beside the one mean
- * box of all training objects, on the held-out and validation localization
+ * box of all training objects and the `chance` policy's random boxes
+ * (lib/scoring `chanceScore`), on the held-out and validation localization
  * rows; and how large the boxes are in the pixels the model sees.
  *
  *   npx tsx presets/spatial-ladder/tuning/box-prior.ts <dataset dir> [image width seen, default 56]
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJsonLines, type Box2D, type Sample } from '../../../core/index.ts';
-import { imageSizeOf, localizationScore, truthBoxes } from '../../../lib/scoring/index.ts';
+import { chanceScore, imageSizeOf, localizationScore, truthBoxes } from '../../../lib/scoring/index.ts';
 
 function main([datasetDir, seenWidth = '56']: string[]) {
   if (!datasetDir) throw new Error('usage: box-prior.ts <dataset dir> [image width seen]');
-  const rows = readJsonLines<Sample>(join(datasetDir, 'samples.jsonl')).filter((s) => s.task === 'localization');
+  const file = join(datasetDir, 'samples.jsonl');
+  if (!existsSync(file)) throw new Error(`${file}: no such file (name a built dataset's folder, e.g. .ladder-cache/datasets/<hash>)`);
+  const rows = readJsonLines<Sample>(file).filter((s) => s.task === 'localization');
+  if (!rows.some((r) => r.split === 'train')) throw new Error(`${file}: no training localization rows`);
   const sums = new Map<string, number[]>();
   const add = (key: string, box: Box2D) => {
     const sum = sums.get(key) ?? [0, 0, 0, 0, 0];
@@ -36,6 +41,7 @@ function main([datasetDir, seenWidth = '56']: string[]) {
     const scored = rows.filter((r) => r.split === split);
     let byCategory = 0;
     let overall = 0;
+    let chance = 0;
     const widths: number[] = [];
     for (const row of scored) {
       const truth = truthBoxes(row.answer, row.id);
@@ -43,15 +49,22 @@ function main([datasetDir, seenWidth = '56']: string[]) {
       const labels = truth.map((t) => t.label);
       byCategory += localizationScore(answer(labels, mean), truth, size);
       overall += localizationScore(answer(labels, () => mean('*')), truth, size);
+      chance += chanceScore(row);
       if (size) for (const { box } of truth) widths.push(((box[2] - box[0]) * Number(seenWidth)) / size.width);
     }
     widths.sort((a, b) => a - b);
     const n = scored.length;
+    if (!n) continue;
     console.log(
-      `${split}: ${n} rows, IoU x100 of the category's mean box ${((100 * byCategory) / n).toFixed(1)}, of one mean box ${((100 * overall) / n).toFixed(1)}; ` +
+      `${split}: ${n} rows, IoU x100 of the category's mean box ${((100 * byCategory) / n).toFixed(1)}, of one mean box ${((100 * overall) / n).toFixed(1)}, chance ${((100 * chance) / n).toFixed(1)}; ` +
         `box width in a ${seenWidth}-pixel-wide image: median ${widths[widths.length >> 1]!.toFixed(1)} px (quartiles ${widths[widths.length >> 2]!.toFixed(1)}-${widths[(3 * widths.length) >> 2]!.toFixed(1)})`,
     );
   }
 }
 
-main(process.argv.slice(2));
+try {
+  main(process.argv.slice(2));
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(1);
+}
