@@ -10,7 +10,7 @@
  * gradients in another of the same layout, so a data-parallel replica adds
  * its whole gradient in one pass and AdamW walks one array.
  */
-import type { DecodeCache, Kernels, LayerOut, LayerWeights, Segment } from './kernels.ts';
+import { jsKernels, ortKernels, type DecodeCache, type Kernels, type LayerOut, type LayerWeights, type Segment } from './kernels.ts';
 import { addInto, Arena, relu, rmsNorm, rmsNormBackward, type Alloc } from './loops.ts';
 import type { Batch, ParamSpec, TinyVlmConfig } from './model.ts';
 import { normalisePixels, patchSize, patchesPerImage, tokensPerImage } from './vision.ts';
@@ -39,9 +39,21 @@ interface LayerTape {
   kept: LayerOut;
 }
 
+/** A vision encoder layer's tape: as a text layer's, with one attention weight array for all images. */
+interface VisionLayerTape {
+  input: Float32Array;
+  qkv: Float32Array;
+  weights: Float32Array;
+  attended: Float32Array;
+  kept: LayerOut;
+}
+
 interface VisionTape {
   pixels: Float32Array;
+  /** Patch embeddings plus positions (the encoder's input), then the encoder's output (the norm's input). */
   embedded: Float32Array;
+  encoded: Float32Array;
+  layers: VisionLayerTape[];
   inv: Float32Array;
   normed: Float32Array;
   hidden: Float32Array;
@@ -65,6 +77,8 @@ export class Engine {
   private readonly offsets: Map<string, [number, number]>;
   private readonly dh: number;
   private readonly alloc: Alloc;
+  /** The vision encoder's dense blocks (width visionDim), when it has layers. */
+  private readonly visionKernels?: Kernels;
   /** The arena mark of the tape kept for `backward`, if any. */
   private kept?: number;
 
@@ -81,6 +95,10 @@ export class Engine {
     this.offsets = paramOffsets(specs).offsets;
     for (const [name, [at, size]] of this.offsets) this.views.set(name, values.subarray(at, at + size));
     this.dh = config.dim / config.heads;
+    if (config.visionLayers) {
+      const shape = { dim: config.visionDim, heads: config.heads, ffn: 4 * config.visionDim };
+      this.visionKernels = kernels.name === 'onnxruntime' ? ortKernels(shape, this.alloc) : jsKernels(shape);
+    }
   }
 
   private w(name: string): Float32Array {
@@ -126,7 +144,18 @@ export class Engine {
       const from = (r % patches) * vd;
       for (let c = 0; c < vd; c++) embedded[r * vd + c]! += pos[from + c]!;
     }
-    const { out: normed, inv } = rmsNorm(embedded, rows, vd, this.w('vision.norm'), this.alloc);
+    const layers: VisionLayerTape[] = [];
+    let encoded = embedded;
+    for (let v = 0; v < (this.config.visionLayers ?? 0); v++) {
+      const w = this.layerWeights(`vision.l${v}`);
+      const qkv = this.visionKernels!.layerIn(encoded, w);
+      const attended = this.alloc(rows * vd);
+      const weights = imageAttention(qkv, rows, patches, vd, this.config.heads, attended, this.alloc);
+      const kept = this.visionKernels!.layerOut(encoded, attended, w);
+      layers.push({ input: encoded, qkv, weights, attended, kept });
+      encoded = kept.out;
+    }
+    const { out: normed, inv } = rmsNorm(encoded, rows, vd, this.w('vision.norm'), this.alloc);
     const merged = rows / 4;
     const hidden = relu(this.gemm(normed, this.w('vision.merge1'), merged, 4 * vd, dim));
     const out = this.gemm(hidden, this.w('vision.merge2'), merged, dim, dim);
@@ -136,7 +165,7 @@ export class Engine {
       const from = (r % slots) * dim;
       for (let c = 0; c < dim; c++) out[r * dim + c]! += slot[from + c]!;
     }
-    return { pixels, embedded, inv, normed, hidden, out };
+    return { pixels, embedded, encoded, layers, inv, normed, hidden, out };
   }
 
   private embed(b: Batch, vision?: VisionTape): Float32Array {
@@ -154,8 +183,10 @@ export class Engine {
     return h;
   }
 
-  private layerWeights(l: number): LayerWeights {
-    const w = (part: string) => this.w(`l${l}.${part}`);
+  /** A layer's weights: text layer `l`, or the vision encoder layer named by its prefix. */
+  private layerWeights(l: number | string): LayerWeights {
+    const prefix = typeof l === 'number' ? `l${l}` : l;
+    const w = (part: string) => this.w(`${prefix}.${part}`);
     return { norm1: w('norm1'), qkv: w('qkv'), out: w('out'), norm2: w('norm2'), up: w('up'), down: w('down') };
   }
 
@@ -281,8 +312,18 @@ export class Engine {
     for (let i = 0; i < dHidden.length; i++) if (t.hidden[i]! <= 0) dHidden[i] = 0;
     this.addWeightGrad(this.g(grads, 'vision.merge1'), t.normed, dHidden, merged, 4 * vd, dim);
     const dNormed = this.gemm(dHidden, this.w('vision.merge1'), merged, dim, 4 * vd, false, true);
-    const dEmbedded = this.alloc(rows * vd);
-    rmsNormBackward(t.embedded, t.inv, this.w('vision.norm'), dNormed, rows, vd, dEmbedded, this.g(grads, 'vision.norm'));
+    let dEmbedded = this.alloc(rows * vd);
+    rmsNormBackward(t.encoded, t.inv, this.w('vision.norm'), dNormed, rows, vd, dEmbedded, this.g(grads, 'vision.norm'));
+    for (let v = t.layers.length - 1; v >= 0; v--) {
+      const lt = t.layers[v]!;
+      const w = this.layerWeights(`vision.l${v}`);
+      const back = this.visionKernels!.layerOutBackward(dEmbedded, lt.attended, lt.kept, w);
+      const dQkv = this.alloc(rows * 3 * vd);
+      imageAttentionBackward(lt.qkv, lt.weights, back.dAttended, rows, patches, vd, this.config.heads, dQkv);
+      const front = this.visionKernels!.layerInBackward(dQkv, lt.input, back.dMid, w);
+      for (const [part, g] of Object.entries({ ...back.grads, ...front.grads })) addInto(this.g(grads, `vision.l${v}.${part}`), g);
+      dEmbedded = front.dh;
+    }
     const dPos = this.g(grads, 'vision.pos');
     for (let r = 0; r < rows; r++) addInto(dPos, dEmbedded.subarray(r * vd, (r + 1) * vd), (r % patches) * vd);
     this.addWeightGrad(this.g(grads, 'vision.patch'), t.pixels, dEmbedded, rows, patchSize(image), vd);
@@ -352,4 +393,76 @@ function columns(src: Float32Array, stride: number, row0: number, rows: number, 
   const out = alloc(rows * width);
   for (let r = 0; r < rows; r++) out.set(src.subarray((row0 + r) * stride + col0, (row0 + r) * stride + col0 + width), r * width);
   return out;
+}
+
+/**
+ * Attention among each image's patches (no mask: every patch sees its whole
+ * image, none of another's), over `rows` = images x `per` rows of a packed
+ * [rows, 3 x dim] qkv (queries pre-scaled). Writes `out` [rows, dim];
+ * returns the weights [images, heads, per, per].
+ */
+export function imageAttention(qkv: Float32Array, rows: number, per: number, dim: number, heads: number, out: Float32Array, alloc: Alloc): Float32Array {
+  const dh = dim / heads;
+  const weights = alloc((rows / per) * heads * per * per);
+  for (let img = 0; img < rows / per; img++)
+    for (let h = 0; h < heads; h++) {
+      const base = (img * heads + h) * per * per;
+      for (let i = 0; i < per; i++) {
+        const q = (img * per + i) * 3 * dim + h * dh;
+        const row = base + i * per;
+        let max = -Infinity;
+        for (let j = 0; j < per; j++) {
+          const k = (img * per + j) * 3 * dim + dim + h * dh;
+          let score = 0;
+          for (let c = 0; c < dh; c++) score += qkv[q + c]! * qkv[k + c]!;
+          weights[row + j] = score;
+          if (score > max) max = score;
+        }
+        let total = 0;
+        for (let j = 0; j < per; j++) total += weights[row + j] = Math.exp(weights[row + j]! - max);
+        const o = (img * per + i) * dim + h * dh;
+        for (let j = 0; j < per; j++) {
+          const p = (weights[row + j]! /= total);
+          const v = (img * per + j) * 3 * dim + 2 * dim + h * dh;
+          for (let c = 0; c < dh; c++) out[o + c]! += p * qkv[v + c]!;
+        }
+      }
+    }
+  return weights;
+}
+
+/** Backward of `imageAttention`: adds d(q, k, v) into `dQkv` [rows, 3 x dim] from dOut [rows, dim]. */
+export function imageAttentionBackward(qkv: Float32Array, weights: Float32Array, dOut: Float32Array, rows: number, per: number, dim: number, heads: number, dQkv: Float32Array): void {
+  const dh = dim / heads;
+  const dP = new Float32Array(per);
+  for (let img = 0; img < rows / per; img++)
+    for (let h = 0; h < heads; h++) {
+      const base = (img * heads + h) * per * per;
+      for (let i = 0; i < per; i++) {
+        const o = (img * per + i) * dim + h * dh;
+        const q = (img * per + i) * 3 * dim + h * dh;
+        const row = base + i * per;
+        // dP_j = dOut_i . v_j; dV_j += P_ij dOut_i; dScore_j = P_ij (dP_j - sum_k P_ik dP_k)
+        let dot = 0;
+        for (let j = 0; j < per; j++) {
+          const v = (img * per + j) * 3 * dim + 2 * dim + h * dh;
+          const p = weights[row + j]!;
+          let d = 0;
+          for (let c = 0; c < dh; c++) {
+            d += dOut[o + c]! * qkv[v + c]!;
+            dQkv[v + c]! += p * dOut[o + c]!;
+          }
+          dP[j] = d;
+          dot += p * d;
+        }
+        for (let j = 0; j < per; j++) {
+          const ds = weights[row + j]! * (dP[j]! - dot);
+          const k = (img * per + j) * 3 * dim + dim + h * dh;
+          for (let c = 0; c < dh; c++) {
+            dQkv[q + c]! += ds * qkv[k + c]!;
+            dQkv[k + c]! += ds * qkv[q + c]!;
+          }
+        }
+      }
+    }
 }

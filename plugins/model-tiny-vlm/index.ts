@@ -26,7 +26,9 @@ export { TinyVlmPolicy, BACKEND_ID } from './policy.ts';
 export { Tokenizer } from './tokenizer.ts';
 
 /** The architecture options: a pretrained base fixes them. */
-export const ARCHITECTURE_KEYS = ['dim', 'layers', 'heads', 'ffn', 'visionDim', 'maxLength', 'imageWidth', 'imageHeight', 'patch', 'maxImages', 'initStd'] as const;
+export const ARCHITECTURE_KEYS = ['dim', 'layers', 'heads', 'ffn', 'visionDim', 'visionLayers', 'maxLength', 'imageWidth', 'imageHeight', 'patch', 'maxImages', 'initStd'] as const;
+/** What an architecture key absent from a checkpoint's recorded options means (keys added after such checkpoints). */
+const ABSENT_ARCHITECTURE: Partial<Record<(typeof ARCHITECTURE_KEYS)[number], unknown>> = { visionLayers: 0 };
 
 export const tinyVlmOptions = z
   .strictObject({
@@ -44,6 +46,8 @@ export const tinyVlmOptions = z
     heads: z.number().int().positive().default(4),
     ffn: z.number().int().positive().default(512),
     visionDim: z.number().int().positive().default(64),
+    /** Vision encoder layers: each image's patches attend to each other before the merge (0: the patch embedding alone). */
+    visionLayers: z.number().int().min(0).default(0),
     maxLength: z.number().int().positive().default(768),
     imageWidth: z.number().int().positive().default(56),
     imageHeight: z.number().int().positive().default(56),
@@ -63,6 +67,7 @@ export const tinyVlmOptions = z
     decodeRows: z.number().int().positive().default(32),
   })
   .refine((o) => o.dim % o.heads === 0, { message: 'dim must be a multiple of heads', path: ['dim'] })
+  .refine((o) => !o.visionLayers || o.visionDim % o.heads === 0, { message: 'visionDim must be a multiple of heads when visionLayers > 0', path: ['visionDim'] })
   .superRefine((o, ctx) => {
     try {
       checkGeometry({ width: o.imageWidth, height: o.imageHeight, patch: o.patch });
@@ -92,6 +97,7 @@ export function configOf(o: TinyVlmOptions): TinyVlmConfig {
     heads: o.heads,
     ffn: o.ffn,
     visionDim: o.visionDim,
+    ...(o.visionLayers ? { visionLayers: o.visionLayers } : {}), // absent when 0: the configs (and fingerprints) of earlier checkpoints
     maxLength: o.maxLength,
     image: { width: o.imageWidth, height: o.imageHeight, patch: o.patch },
     maxImages: o.maxImages,
@@ -148,7 +154,7 @@ async function baseManifest(base: string): Promise<{ dir: string; file: string; 
 
 /** Architecture options in `given` that differ from the manifest's. */
 const architectureClash = (given: Record<string, unknown>, manifest: PolicyManifest) =>
-  ARCHITECTURE_KEYS.filter((k) => given[k] !== undefined && given[k] !== manifest.options[k]);
+  ARCHITECTURE_KEYS.filter((k) => given[k] !== undefined && given[k] !== (manifest.options[k] ?? ABSENT_ARCHITECTURE[k]));
 
 /** A base checkpoint whose architecture `given` agrees with: its tokenizer and weights. */
 async function readBase({ dir, file, manifest }: Awaited<ReturnType<typeof baseManifest>>): Promise<Base> {

@@ -1,6 +1,8 @@
 /**
- * The tiny VLM: image patches -> patch embedding (one matmul) -> RMSNorm ->
- * 2x2 merge (a reshape) -> MLP into the text width, as Qwen2.5-VL's merger;
+ * The tiny VLM: image patches -> patch embedding (one matmul) -> optional
+ * vision encoder layers (pre-norm transformer layers in which each image's
+ * patches attend to each other, as a ViT's) -> RMSNorm -> 2x2 merge (a
+ * reshape) -> MLP into the text width, as Qwen2.5-VL's merger;
  * then a pre-norm decoder-only transformer over
  *
  *   <bos> system <user> (<image> v v v v)* prompt <assistant> completion <eos>
@@ -26,6 +28,11 @@ export interface TinyVlmConfig {
   ffn: number;
   /** Width of patch embeddings before the merge. */
   visionDim: number;
+  /**
+   * Vision encoder layers over each image's patches (width visionDim, `heads`
+   * heads, MLP 4 x visionDim); absent in checkpoints written before the option, as 0.
+   */
+  visionLayers?: number;
   /** Longest sequence (positions table size). */
   maxLength: number;
   image: ImageGeometry;
@@ -64,11 +71,23 @@ export function paramSpecs(c: TinyVlmConfig, vocab: number): ParamSpec[] {
     { ...n('pos', [c.maxLength, c.dim]), decay: false },
     n('vision.patch', [patchSize(c.image), c.visionDim], 1 / Math.sqrt(patchSize(c.image))),
     { ...n('vision.pos', [patchesPerImage(c.image), c.visionDim]), decay: false },
+  ];
+  const visionResidualStd = c.initStd / Math.sqrt(2 * (c.visionLayers ?? 0));
+  for (let v = 0; v < (c.visionLayers ?? 0); v++)
+    specs.push(
+      g(`vision.l${v}.norm1`, c.visionDim),
+      n(`vision.l${v}.qkv`, [c.visionDim, 3 * c.visionDim]),
+      n(`vision.l${v}.out`, [c.visionDim, c.visionDim], visionResidualStd),
+      g(`vision.l${v}.norm2`, c.visionDim),
+      n(`vision.l${v}.up`, [c.visionDim, 4 * c.visionDim]),
+      n(`vision.l${v}.down`, [4 * c.visionDim, c.visionDim], visionResidualStd),
+    );
+  specs.push(
     g('vision.norm', c.visionDim),
     n('vision.merge1', [4 * c.visionDim, c.dim]),
     n('vision.merge2', [c.dim, c.dim]),
     { ...n('vision.slot', [tokensPerImage(c.image), c.dim], SLOT_STD), decay: false },
-  ];
+  );
   for (let l = 0; l < c.layers; l++)
     specs.push(
       g(`l${l}.norm1`, c.dim),
@@ -228,14 +247,17 @@ export class TinyVlm {
 
 /**
  * Model FLOPs of one forward pass over a batch (multiply-adds count 2):
- * vision tower, every layer's projections and MLP, attention scores and
+ * vision tower (its encoder layers: projections, MLP, attention among an
+ * image's patches), every layer's projections and MLP, attention scores and
  * mixing as computed (each segment against its context), and the output head
  * on the scored rows. Training (forward + backward) is 3x this.
  */
 export function forwardFlops(c: TinyVlmConfig, vocab: number, b: Batch): number {
   const positions = b.table.length;
   const perImagePatches = patchesPerImage(c.image);
-  const vision = b.imageCount * (perImagePatches * patchSize(c.image) * c.visionDim + (perImagePatches / 4) * (4 * c.visionDim * c.dim + c.dim * c.dim));
+  const vd = c.visionDim;
+  const encoder = (c.visionLayers ?? 0) * perImagePatches * (12 * vd * vd + 2 * perImagePatches * vd);
+  const vision = b.imageCount * (perImagePatches * patchSize(c.image) * vd + encoder + (perImagePatches / 4) * (4 * vd * c.dim + c.dim * c.dim));
   const layer = positions * (3 * c.dim * c.dim + c.dim * c.dim + 2 * c.dim * c.ffn);
   const attention = b.segments.reduce((s, seg) => s + 2 * seg.length * (seg.length + (seg.prefix?.length ?? 0)) * c.dim, 0);
   return 2 * (vision + c.layers * (layer + attention) + b.rows.length * c.dim * vocab);

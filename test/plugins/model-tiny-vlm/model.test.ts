@@ -12,10 +12,17 @@ import { writeToyDataset } from '../../helpers/toy-dataset.ts';
 const TINY = { dim: 16, layers: 1, heads: 2, ffn: 32, visionDim: 8, imageWidth: 28, imageHeight: 28, maxLength: 512, initStd: 0.2 };
 const log = () => {};
 
-test.serial('gradients of a per-token objective match finite differences (shared-prompt groups included)', async (t) => {
+const TEXT_AND_MERGE = ['embed', 'pos', 'vision.patch', 'vision.pos', 'vision.merge1', 'l0.qkv', 'l0.out', 'l0.norm1', 'l0.up', 'l0.down', 'final.norm', 'head'];
+const VISION_ENCODER = ['vision.patch', 'vision.pos', 'vision.l0.norm1', 'vision.l0.qkv', 'vision.l0.out', 'vision.l0.norm2', 'vision.l0.up', 'vision.l1.qkv', 'vision.l1.down', 'vision.norm', 'vision.merge1', 'l0.qkv'];
+
+for (const [label, options, names] of [
+  ['', TINY, TEXT_AND_MERGE],
+  [', through 2 vision encoder layers', { ...TINY, visionLayers: 2 }, VISION_ENCODER],
+] as const)
+test.serial(`gradients of a per-token objective match finite differences (shared-prompt groups included)${label}`, async (t) => {
   const dir = tempDir(t);
   const dataset = await writeToyDataset(dir, { count: 3, images: [1, 2] });
-  const policy = (await tinyVlmBackend().create(TINY, { seed: 1, dataset, log })) as TinyVlmPolicy;
+  const policy = (await tinyVlmBackend().create(options, { seed: 1, dataset, log })) as TinyVlmPolicy;
   const inputs = dataset.samples.map((s) => samplePrompt(s, dir, 'direct'));
   // sample 0 twice (two completions of one prompt: the prefix-shared path), sample 1 and 2 once
   const examples = [
@@ -35,7 +42,7 @@ test.serial('gradients of a per-token objective match finite differences (shared
   const analytic = params.map((p) => Float32Array.from(p.grad));
   params.forEach((p) => p.grad.fill(0));
   const checked: string[] = [];
-  for (const name of ['embed', 'pos', 'vision.patch', 'vision.pos', 'vision.merge1', 'l0.qkv', 'l0.out', 'l0.norm1', 'l0.up', 'l0.down', 'final.norm', 'head']) {
+  for (const name of names) {
     const i = params.findIndex((p) => p.name === name);
     const p = params[i]!;
     // the entries with the largest analytic gradient (well above float32 noise)
