@@ -53,6 +53,12 @@ export function pretrainConfig(s: PretrainSettings, dirs: { runsDir: string; cac
   };
 }
 
+/** The model options as the `--set` flags that give them (the command reproduces the base with them). */
+const modelFlags = (model: Record<string, unknown>) =>
+  Object.entries(model)
+    .map(([key, value]) => ` --set model.options.${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+    .join('');
+
 const sha256 = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex');
 
 /** Mean caption F1 (x100) of a scored predictions file. */
@@ -76,7 +82,7 @@ export async function pretrain(s: PretrainSettings, out: string, ladder: Ladder,
   }
   const evals = join(summary.dir, 'eval', 'caption');
   const record = {
-    command: `npx ladder pretrain tiny-vlm --scenes ${s.scenes} --first ${s.first} --epochs ${s.epochs} --lr ${s.lr}${s.positions ? ' --positions' : ''} --seed ${seed}`,
+    command: `npx ladder pretrain tiny-vlm --scenes ${s.scenes} --first ${s.first} --epochs ${s.epochs} --lr ${s.lr}${s.positions ? ' --positions' : ''} --seed ${seed}${modelFlags(s.model)}`,
     settings: { ...s, seed },
     captionF1: { images: await meanScore(join(evals, 'held-out', 'predictions.jsonl')), blind: await meanScore(join(evals, 'held-out-blind', 'predictions.jsonl')) },
     metrics: summary.state.stages[0]!.result!.metrics,

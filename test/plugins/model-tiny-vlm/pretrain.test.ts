@@ -23,7 +23,8 @@ test('ladder pretrain tiny-vlm writes a captioning base with its hashes; a ladde
   const run = ladder(dir, 'pretrain', 'tiny-vlm', '--scenes', '3', '--first', '200', '--epochs', '1', '--out', out, '--json');
   t.is(run.status, 0, run.stderr.slice(-3000));
   const record = JSON.parse(run.stdout) as { command: string; captionF1: { images: number; blind: number }; sha256: Record<string, string>; settings: { first: number } };
-  t.is(record.command, 'npx ladder pretrain tiny-vlm --scenes 3 --first 200 --epochs 1 --lr 0.001 --seed 42');
+  // the config's model options are part of the command that reproduces the base
+  t.is(record.command, `npx ladder pretrain tiny-vlm --scenes 3 --first 200 --epochs 1 --lr 0.001 --seed 42${Object.entries(SMALL).map(([k, v]) => ` --set model.options.${k}=${v}`).join('')}`);
   t.is(record.settings.first, 200);
   t.true(record.captionF1.images >= 0 && record.captionF1.images <= 100 && record.captionF1.blind >= 0);
   t.deepEqual(Object.keys(record.sha256).sort(), ['model.safetensors', 'policy.json', 'tokenizer.json']);
