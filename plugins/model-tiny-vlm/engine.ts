@@ -401,7 +401,7 @@ function columns(src: Float32Array, stride: number, row0: number, rows: number, 
  * [rows, 3 x dim] qkv (queries pre-scaled). Writes `out` [rows, dim];
  * returns the weights [images, heads, per, per].
  */
-export function imageAttention(qkv: Float32Array, rows: number, per: number, dim: number, heads: number, out: Float32Array, alloc: Alloc): Float32Array {
+function imageAttention(qkv: Float32Array, rows: number, per: number, dim: number, heads: number, out: Float32Array, alloc: Alloc): Float32Array {
   const dh = dim / heads;
   const weights = alloc((rows / per) * heads * per * per);
   for (let img = 0; img < rows / per; img++)
@@ -432,7 +432,7 @@ export function imageAttention(qkv: Float32Array, rows: number, per: number, dim
 }
 
 /** Backward of `imageAttention`: adds d(q, k, v) into `dQkv` [rows, 3 x dim] from dOut [rows, dim]. */
-export function imageAttentionBackward(qkv: Float32Array, weights: Float32Array, dOut: Float32Array, rows: number, per: number, dim: number, heads: number, dQkv: Float32Array): void {
+function imageAttentionBackward(qkv: Float32Array, weights: Float32Array, dOut: Float32Array, rows: number, per: number, dim: number, heads: number, dQkv: Float32Array): void {
   const dh = dim / heads;
   const dP = new Float32Array(per);
   for (let img = 0; img < rows / per; img++)
