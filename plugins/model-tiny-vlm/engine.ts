@@ -39,21 +39,13 @@ interface LayerTape {
   kept: LayerOut;
 }
 
-/** A vision encoder layer's tape: as a text layer's, with one attention weight array for all images. */
-interface VisionLayerTape {
-  input: Float32Array;
-  qkv: Float32Array;
-  weights: Float32Array;
-  attended: Float32Array;
-  kept: LayerOut;
-}
-
 interface VisionTape {
   pixels: Float32Array;
-  /** Patch embeddings plus positions (the encoder's input), then the encoder's output (the norm's input). */
+  /** Patch embeddings plus positions: the vision encoder's input. */
   embedded: Float32Array;
-  encoded: Float32Array;
-  layers: VisionLayerTape[];
+  /** The vision encoder's layers (the last one's output is the norm's input) and their attention segments. */
+  layers: LayerTape[];
+  segments: Segment[];
   inv: Float32Array;
   normed: Float32Array;
   hidden: Float32Array;
@@ -144,16 +136,12 @@ export class Engine {
       const from = (r % patches) * vd;
       for (let c = 0; c < vd; c++) embedded[r * vd + c]! += pos[from + c]!;
     }
-    const layers: VisionLayerTape[] = [];
+    const segments = imageSegments(images, patches);
+    const layers: LayerTape[] = [];
     let encoded = embedded;
     for (let v = 0; v < (this.config.visionLayers ?? 0); v++) {
-      const w = this.layerWeights(`vision.l${v}`);
-      const qkv = this.visionKernels!.layerIn(encoded, w);
-      const attended = this.alloc(rows * vd);
-      const weights = imageAttention(qkv, rows, patches, vd, this.config.heads, attended, this.alloc);
-      const kept = this.visionKernels!.layerOut(encoded, attended, w);
-      layers.push({ input: encoded, qkv, weights, attended, kept });
-      encoded = kept.out;
+      layers.push(this.keptLayer(this.visionKernels!, this.layerWeights(`vision.l${v}`), encoded, segments));
+      encoded = layers[v]!.kept.out;
     }
     const { out: normed, inv } = rmsNorm(encoded, rows, vd, this.w('vision.norm'), this.alloc);
     const merged = rows / 4;
@@ -165,7 +153,7 @@ export class Engine {
       const from = (r % slots) * dim;
       for (let c = 0; c < dim; c++) out[r * dim + c]! += slot[from + c]!;
     }
-    return { pixels, embedded, encoded, layers, inv, normed, hidden, out };
+    return { pixels, embedded, layers, segments, inv, normed, hidden, out };
   }
 
   private embed(b: Batch, vision?: VisionTape): Float32Array {
@@ -183,7 +171,7 @@ export class Engine {
     return h;
   }
 
-  /** A layer's weights: text layer `l`, or the vision encoder layer named by its prefix. */
+  /** A layer's weights: text layer `l`, or the layer named by its prefix (`l0`, `vision.l0`). */
   private layerWeights(l: number | string): LayerWeights {
     const prefix = typeof l === 'number' ? `l${l}` : l;
     const w = (part: string) => this.w(`${prefix}.${part}`);
@@ -201,9 +189,25 @@ export class Engine {
       for (const seg of segments) this.kernels.attendValue(qkv, seg, attended);
       return { out: this.kernels.layerOutValue(h, attended, w) };
     }
-    const weights = segments.map((seg) => this.kernels.attend(qkv, seg, attended));
-    const kept = this.kernels.layerOut(h, attended, w);
-    return { out: kept.out, tape: { input: h, qkv, weights, attended, kept } };
+    const tape = this.keptLayer(this.kernels, w, h, segments, qkv, attended);
+    return { out: tape.kept.out, tape };
+  }
+
+  /** A layer's forward pass keeping what its backward pass needs (`qkv`, `attended`: its first steps, when done). */
+  private keptLayer(kernels: Kernels, w: LayerWeights, h: Float32Array, segments: Segment[], qkv = kernels.layerIn(h, w), attended = this.alloc(h.length)): LayerTape {
+    const weights = segments.map((seg) => kernels.attend(qkv, seg, attended));
+    return { input: h, qkv, weights, attended, kept: kernels.layerOut(h, attended, w) };
+  }
+
+  /** A layer's backward pass from dOut: adds its weights' gradients under `prefix`, returns the gradient at its input. */
+  private layerBackward(kernels: Kernels, prefix: string, t: LayerTape, segments: Segment[], dOut: Float32Array, grads: Float32Array): Float32Array {
+    const w = this.layerWeights(prefix);
+    const back = kernels.layerOutBackward(dOut, t.attended, t.kept, w);
+    const dQkv = this.alloc(t.qkv.length);
+    segments.forEach((seg, s) => kernels.attendBackward(t.qkv, seg, t.weights[s]!, back.dAttended, dQkv));
+    const front = kernels.layerInBackward(dQkv, t.input, back.dMid, w);
+    for (const [part, g] of Object.entries({ ...back.grads, ...front.grads })) addInto(this.g(grads, `${prefix}.${part}`), g);
+    return front.dh;
   }
 
   /** Hidden states after the final norm [positions, dim], and with `keep` what backward needs. */
@@ -272,16 +276,7 @@ export class Engine {
     let dh = this.alloc(n * D);
     rmsNormBackward(tape.final, tape.invFinal, this.w('final.norm'), dNormed, n, D, dh, this.g(grads, 'final.norm'));
 
-    for (let l = layers - 1; l >= 0; l--) {
-      const t = tape.layers[l]!;
-      const w = this.layerWeights(l);
-      const back = this.kernels.layerOutBackward(dh, t.attended, t.kept, w);
-      const dQkv = this.alloc(n * 3 * D);
-      b.segments.forEach((seg, s) => this.kernels.attendBackward(t.qkv, seg, t.weights[s]!, back.dAttended, dQkv));
-      const front = this.kernels.layerInBackward(dQkv, t.input, back.dMid, w);
-      for (const [part, g] of Object.entries({ ...back.grads, ...front.grads })) addInto(this.g(grads, `l${l}.${part}`), g);
-      dh = front.dh;
-    }
+    for (let l = layers - 1; l >= 0; l--) dh = this.layerBackward(this.kernels, `l${l}`, tape.layers[l]!, b.segments, dh, grads);
 
     // embeddings: token rows, vision rows, positions
     const dEmbed = this.g(grads, 'embed');
@@ -313,17 +308,8 @@ export class Engine {
     this.addWeightGrad(this.g(grads, 'vision.merge1'), t.normed, dHidden, merged, 4 * vd, dim);
     const dNormed = this.gemm(dHidden, this.w('vision.merge1'), merged, dim, 4 * vd, false, true);
     let dEmbedded = this.alloc(rows * vd);
-    rmsNormBackward(t.encoded, t.inv, this.w('vision.norm'), dNormed, rows, vd, dEmbedded, this.g(grads, 'vision.norm'));
-    for (let v = t.layers.length - 1; v >= 0; v--) {
-      const lt = t.layers[v]!;
-      const w = this.layerWeights(`vision.l${v}`);
-      const back = this.visionKernels!.layerOutBackward(dEmbedded, lt.attended, lt.kept, w);
-      const dQkv = this.alloc(rows * 3 * vd);
-      imageAttentionBackward(lt.qkv, lt.weights, back.dAttended, rows, patches, vd, this.config.heads, dQkv);
-      const front = this.visionKernels!.layerInBackward(dQkv, lt.input, back.dMid, w);
-      for (const [part, g] of Object.entries({ ...back.grads, ...front.grads })) addInto(this.g(grads, `vision.l${v}.${part}`), g);
-      dEmbedded = front.dh;
-    }
+    rmsNormBackward(t.layers.at(-1)?.kept.out ?? t.embedded, t.inv, this.w('vision.norm'), dNormed, rows, vd, dEmbedded, this.g(grads, 'vision.norm'));
+    for (let v = t.layers.length - 1; v >= 0; v--) dEmbedded = this.layerBackward(this.visionKernels!, `vision.l${v}`, t.layers[v]!, t.segments, dEmbedded, grads);
     const dPos = this.g(grads, 'vision.pos');
     for (let r = 0; r < rows; r++) addInto(dPos, dEmbedded.subarray(r * vd, (r + 1) * vd), (r % patches) * vd);
     this.addWeightGrad(this.g(grads, 'vision.patch'), t.pixels, dEmbedded, rows, patchSize(image), vd);
@@ -395,74 +381,5 @@ function columns(src: Float32Array, stride: number, row0: number, rows: number, 
   return out;
 }
 
-/**
- * Attention among each image's patches (no mask: every patch sees its whole
- * image, none of another's), over `rows` = images x `per` rows of a packed
- * [rows, 3 x dim] qkv (queries pre-scaled). Writes `out` [rows, dim];
- * returns the weights [images, heads, per, per].
- */
-function imageAttention(qkv: Float32Array, rows: number, per: number, dim: number, heads: number, out: Float32Array, alloc: Alloc): Float32Array {
-  const dh = dim / heads;
-  const weights = alloc((rows / per) * heads * per * per);
-  for (let img = 0; img < rows / per; img++)
-    for (let h = 0; h < heads; h++) {
-      const base = (img * heads + h) * per * per;
-      for (let i = 0; i < per; i++) {
-        const q = (img * per + i) * 3 * dim + h * dh;
-        const row = base + i * per;
-        let max = -Infinity;
-        for (let j = 0; j < per; j++) {
-          const k = (img * per + j) * 3 * dim + dim + h * dh;
-          let score = 0;
-          for (let c = 0; c < dh; c++) score += qkv[q + c]! * qkv[k + c]!;
-          weights[row + j] = score;
-          if (score > max) max = score;
-        }
-        let total = 0;
-        for (let j = 0; j < per; j++) total += weights[row + j] = Math.exp(weights[row + j]! - max);
-        const o = (img * per + i) * dim + h * dh;
-        for (let j = 0; j < per; j++) {
-          const p = (weights[row + j]! /= total);
-          const v = (img * per + j) * 3 * dim + 2 * dim + h * dh;
-          for (let c = 0; c < dh; c++) out[o + c]! += p * qkv[v + c]!;
-        }
-      }
-    }
-  return weights;
-}
-
-/** Backward of `imageAttention`: adds d(q, k, v) into `dQkv` [rows, 3 x dim] from dOut [rows, dim]. */
-function imageAttentionBackward(qkv: Float32Array, weights: Float32Array, dOut: Float32Array, rows: number, per: number, dim: number, heads: number, dQkv: Float32Array): void {
-  const dh = dim / heads;
-  const dP = new Float32Array(per);
-  for (let img = 0; img < rows / per; img++)
-    for (let h = 0; h < heads; h++) {
-      const base = (img * heads + h) * per * per;
-      for (let i = 0; i < per; i++) {
-        const o = (img * per + i) * dim + h * dh;
-        const q = (img * per + i) * 3 * dim + h * dh;
-        const row = base + i * per;
-        // dP_j = dOut_i . v_j; dV_j += P_ij dOut_i; dScore_j = P_ij (dP_j - sum_k P_ik dP_k)
-        let dot = 0;
-        for (let j = 0; j < per; j++) {
-          const v = (img * per + j) * 3 * dim + 2 * dim + h * dh;
-          const p = weights[row + j]!;
-          let d = 0;
-          for (let c = 0; c < dh; c++) {
-            d += dOut[o + c]! * qkv[v + c]!;
-            dQkv[v + c]! += p * dOut[o + c]!;
-          }
-          dP[j] = d;
-          dot += p * d;
-        }
-        for (let j = 0; j < per; j++) {
-          const ds = weights[row + j]! * (dP[j]! - dot);
-          const k = (img * per + j) * 3 * dim + dim + h * dh;
-          for (let c = 0; c < dh; c++) {
-            dQkv[q + c]! += ds * qkv[k + c]!;
-            dQkv[k + c]! += ds * qkv[q + c]!;
-          }
-        }
-      }
-    }
-}
+/** The vision encoder's attention segments: each image's patches, seeing all of their image and nothing else. */
+const imageSegments = (images: number, patches: number): Segment[] => Array.from({ length: images }, (_, i) => ({ offset: i * patches, length: patches, open: true }));

@@ -31,6 +31,8 @@ export interface Segment {
   offset: number;
   length: number;
   prefix?: { offset: number; length: number };
+  /** Every row attends to every row of the segment, no causal mask (an image's patches in the vision encoder). */
+  open?: boolean;
 }
 
 export interface GemmOptions {
@@ -118,14 +120,14 @@ export interface ModelShape {
 }
 
 const masks = new Map<string, Float32Array>();
-/** [T, P + T]: the first P columns (a prefix) open, then causal. */
-export function causalMask(T: number, P: number): Float32Array {
-  const key = `${T}:${P}`;
+/** [T, P + T]: the first P columns (a prefix) open, then causal; all open for an `open` segment. */
+export function attentionMask(T: number, P: number, open = false): Float32Array {
+  const key = `${T}:${P}:${open}`;
   let m = masks.get(key);
   if (!m) {
     const width = P + T;
     m = new Float32Array(T * width);
-    for (let i = 0; i < T; i++) m.fill(-1e9, i * width + P + i + 1, (i + 1) * width);
+    if (!open) for (let i = 0; i < T; i++) m.fill(-1e9, i * width + P + i + 1, (i + 1) * width);
     if (masks.size > 512) masks.clear();
     masks.set(key, m);
   }
@@ -253,7 +255,7 @@ export function jsKernels({ dim, heads, ffn }: ModelShape): Kernels {
       const T = seg.length;
       const ctx = contextRows(seg);
       const S = ctx.length;
-      const mask = causalMask(T, S - T);
+      const mask = attentionMask(T, S - T, seg.open);
       const weights = new Float32Array(heads * T * S);
       for (let h = 0; h < heads; h++)
         for (let i = 0; i < T; i++) {
@@ -615,7 +617,7 @@ export function ortKernels(shape: ModelShape, alloc: Alloc = fresh): Kernels {
   const attendFeeds = (qkv: Float32Array, seg: Segment) => {
     const T = seg.length;
     const P = seg.prefix?.length ?? 0;
-    const feeds: Record<string, OrtTensor> = { x: rowsOf(qkv, seg.offset, T, 3 * dim), mask: new Tensor('float32', causalMask(T, P), [T, P + T]) };
+    const feeds: Record<string, OrtTensor> = { x: rowsOf(qkv, seg.offset, T, 3 * dim), mask: new Tensor('float32', attentionMask(T, P, seg.open), [T, P + T]) };
     if (seg.prefix) feeds.p = rowsOf(qkv, seg.prefix.offset, P, 3 * dim);
     return feeds;
   };

@@ -65,40 +65,33 @@ export const SLOT_STD = 0.3;
 export function paramSpecs(c: TinyVlmConfig, vocab: number): ParamSpec[] {
   const n = (name: string, shape: number[], std = c.initStd): ParamSpec => ({ name, shape, decay: true, init: 'normal', std });
   const g = (name: string, size: number): ParamSpec => ({ name, shape: [size], decay: false, init: 'ones' });
-  const residualStd = c.initStd / Math.sqrt(2 * c.layers);
-  const specs: ParamSpec[] = [
+  /** `count` pre-norm layers `<prefix><l>.*` of width `width`; residual outputs scaled by 1/sqrt(2 count). */
+  const layers = (prefix: string, count: number, width: number, ffn: number): ParamSpec[] =>
+    Array.from({ length: count }, (_, l) => {
+      const residualStd = c.initStd / Math.sqrt(2 * count);
+      return [
+        g(`${prefix}${l}.norm1`, width),
+        n(`${prefix}${l}.qkv`, [width, 3 * width]),
+        n(`${prefix}${l}.out`, [width, width], residualStd),
+        g(`${prefix}${l}.norm2`, width),
+        n(`${prefix}${l}.up`, [width, ffn]),
+        n(`${prefix}${l}.down`, [ffn, width], residualStd),
+      ];
+    }).flat();
+  return [
     n('embed', [vocab, c.dim]),
     { ...n('pos', [c.maxLength, c.dim]), decay: false },
     n('vision.patch', [patchSize(c.image), c.visionDim], 1 / Math.sqrt(patchSize(c.image))),
     { ...n('vision.pos', [patchesPerImage(c.image), c.visionDim]), decay: false },
-  ];
-  const visionResidualStd = c.initStd / Math.sqrt(2 * (c.visionLayers ?? 0));
-  for (let v = 0; v < (c.visionLayers ?? 0); v++)
-    specs.push(
-      g(`vision.l${v}.norm1`, c.visionDim),
-      n(`vision.l${v}.qkv`, [c.visionDim, 3 * c.visionDim]),
-      n(`vision.l${v}.out`, [c.visionDim, c.visionDim], visionResidualStd),
-      g(`vision.l${v}.norm2`, c.visionDim),
-      n(`vision.l${v}.up`, [c.visionDim, 4 * c.visionDim]),
-      n(`vision.l${v}.down`, [4 * c.visionDim, c.visionDim], visionResidualStd),
-    );
-  specs.push(
+    ...layers('vision.l', c.visionLayers ?? 0, c.visionDim, 4 * c.visionDim),
     g('vision.norm', c.visionDim),
     n('vision.merge1', [4 * c.visionDim, c.dim]),
     n('vision.merge2', [c.dim, c.dim]),
     { ...n('vision.slot', [tokensPerImage(c.image), c.dim], SLOT_STD), decay: false },
-  );
-  for (let l = 0; l < c.layers; l++)
-    specs.push(
-      g(`l${l}.norm1`, c.dim),
-      n(`l${l}.qkv`, [c.dim, 3 * c.dim]),
-      n(`l${l}.out`, [c.dim, c.dim], residualStd),
-      g(`l${l}.norm2`, c.dim),
-      n(`l${l}.up`, [c.dim, c.ffn]),
-      n(`l${l}.down`, [c.ffn, c.dim], residualStd),
-    );
-  specs.push(g('final.norm', c.dim), n('head', [c.dim, vocab]));
-  return specs;
+    ...layers('l', c.layers, c.dim, c.ffn),
+    g('final.norm', c.dim),
+    n('head', [c.dim, vocab]),
+  ];
 }
 
 /** Seeded initial values: Box-Muller normals from a stream per parameter name. */

@@ -34,14 +34,15 @@ test('onnxruntime gemm equals the plain loops for every transpose flag, into a g
 
 test('onnxruntime attention (forward with and without weights, backward, with and without a shared prefix) equals the plain loops', (t) => {
   const { dim, heads } = SHAPE;
-  // a prompt of 5 rows, a plain sequence of 4 rows, two completions (3 and 2 rows) continuing the prompt
+  // a prompt of 5 rows, a plain sequence of 4 rows, two completions (3 and 2 rows) continuing the prompt, an open segment (an image's patches)
   const segments: Segment[] = [
     { offset: 0, length: 5 },
     { offset: 5, length: 4 },
     { offset: 9, length: 3, prefix: { offset: 0, length: 5 } },
     { offset: 12, length: 2, prefix: { offset: 0, length: 5 } },
+    { offset: 14, length: 3, open: true },
   ];
-  const N = 14;
+  const N = 17;
   const qkv = normals(N * 3 * dim, 'qkv');
   const dOut = normals(N * dim, 'dout');
   const outs = [js, ort].map((kernels) => {
@@ -60,6 +61,8 @@ test('onnxruntime attention (forward with and without weights, backward, with an
   t.true(maxDiff(outs[0]!.dQkv, outs[1]!.dQkv) < 1e-5);
   // the prefix rows received key/value gradients from both completions, and no query gradient from them
   t.true(outs[1]!.dQkv.subarray(dim, 3 * dim).some((x) => x !== 0));
+  // the open segment's first row attends to its last (a causal one's weight there is 0)
+  for (const o of outs) t.true(o.weights[4]![2]! > 0.01 && o.weights[0]![4]! < 1e-6);
   t.is(heads, 4);
 });
 
