@@ -24,7 +24,8 @@ const USAGE = `usage:
     [--train N]              distinct training images (default 1000, cycled through)
     [--batch N]              examples per step (default 16)
     [--warmup N]             steps of linear warm-up to lr (default 0)
-    [--set key=value]...     model.options (architecture: layers=6, imageWidth=112, ...)
+    [--set key=value]...     model.options (architecture: layers=6, imageWidth=112, initStd=0.2, ...)
+    [--seed N]               the model's initial weights (default 1; the images stay the same)
     [--then squares:steps]... further phases on other square counts (a curriculum)
     [--save DIR]             write the trained model there (a tiny-vlm checkpoint: model.options.base)`;
 
@@ -117,7 +118,7 @@ async function main(argv: string[]) {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { help: { type: 'boolean', default: false }, train: { type: 'string', default: '1000' }, batch: { type: 'string', default: '16' }, warmup: { type: 'string', default: '0' }, set: { type: 'string', multiple: true, default: [] }, then: { type: 'string', multiple: true, default: [] }, save: { type: 'string' } },
+    options: { help: { type: 'boolean', default: false }, train: { type: 'string', default: '1000' }, batch: { type: 'string', default: '16' }, warmup: { type: 'string', default: '0' }, seed: { type: 'string', default: '1' }, set: { type: 'string', multiple: true, default: [] }, then: { type: 'string', multiple: true, default: [] }, save: { type: 'string' } },
   });
   if (values.help) return void console.log(USAGE);
   const [squares = '1', steps = '600', lr = '1e-3', base] = positionals;
@@ -129,6 +130,7 @@ async function main(argv: string[]) {
   const trainCount = positive('train', values.train);
   const batch = positive('batch', values.batch);
   const warmup = values.warmup === '0' ? 0 : positive('warmup', values.warmup);
+  const seed = positive('seed', values.seed);
   const options: Record<string, unknown> = base ? { base } : {};
   for (const pair of values.set) {
     const [key, value] = pair.split('=');
@@ -145,7 +147,7 @@ async function main(argv: string[]) {
     const sets = new Map<number, WhereExample[]>();
     for (const { squares: n } of phases)
       if (!sets.has(n)) sets.set(n, await whereExamples(join(dir, String(n)), trainCount + 200, { squares: n, seed: 3 + sets.size }));
-    const policy = await wherePolicy(dir, [...sets.values()].flat(), options);
+    const policy = await wherePolicy(dir, [...sets.values()].flat(), options, seed);
     for (const phase of phases) {
       const examples = sets.get(phase.squares)!;
       const [train, held] = [examples.slice(0, trainCount), examples.slice(trainCount)];
