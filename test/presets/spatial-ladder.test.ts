@@ -13,6 +13,8 @@ import { datasetPlan } from '../../plugins/dataset/index.ts';
 import { READER_VERSION } from '../../lib/scannet-format/index.ts';
 import { GENERATOR_VERSION } from '../../plugins/source-procedural/generate.ts';
 import { tempDir } from '../helpers/temp.ts';
+import { captionText } from '../../plugins/task-caption/index.ts';
+import { placements } from '../../presets/spatial-ladder/tuning/placement.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const tuning = join(root, 'presets', 'spatial-ladder', 'tuning');
@@ -140,4 +142,12 @@ test('every experiment patch in presets/spatial-ladder/tuning/ still applies to 
     const check = spawnSync('git', ['apply', '--check', join(tuning, file)], { cwd: root, encoding: 'utf8' });
     t.is(check.status, 0, `${file}: ${check.stderr}`);
   }
+});
+
+test("tuning/placement.ts reads every category's third back from a positions caption as task-caption writes it", (t) => {
+  const categories = ['bed', 'armchair', 'kitchen cabinet', 'lamp'];
+  const where = ['on the left', 'in the middle', 'on the right', 'on the right'];
+  t.deepEqual([...placements(captionText(categories, where))], categories.map((c, i) => [c, where[i]]));
+  t.deepEqual([...placements('a bed on the left.')], [['bed', 'on the left']]);
+  t.deepEqual([...placements('a bed, a lamp and a window.')], [], 'a caption without positions places nothing');
 });
