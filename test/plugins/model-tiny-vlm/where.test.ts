@@ -9,8 +9,9 @@
  * patch positions alone survive the norm.
  */
 import test from 'ava';
+import { join } from 'node:path';
 import { tempDir } from '../../helpers/temp.ts';
-import { trainWhere, whereExamples, wherePolicy, whereScores } from '../../../presets/spatial-ladder/tuning/where-probe.ts';
+import { colourBlindShare, trainWhere, whereExamples, wherePolicy, whereScores } from '../../../presets/spatial-ladder/tuning/where-probe.ts';
 
 test.serial('tiny-vlm learns where a square is (left or right), on images it was not trained on', async (t) => {
   const dir = tempDir(t);
@@ -22,4 +23,15 @@ test.serial('tiny-vlm learns where a square is (left or right), on images it was
   const share = (await whereScores(policy, held)).all;
   t.log(`held-out accuracy ${share.toFixed(3)} on ${held.length} images (chance 0.5)`);
   t.true(share >= 0.9, `held-out accuracy ${share}`);
+});
+
+test("the where-probe's colour-blind baseline: the majority side of the squares, half a point on a tie", async (t) => {
+  const example = (completion: 'left' | 'right', majority?: 'left' | 'right') => ({ input: { prompt: '', images: [] }, completion, colour: 'red' as const, majority });
+  t.is(colourBlindShare([example('left', 'left'), example('left', 'right'), example('right')]), 0.5);
+  const dir = tempDir(t);
+  t.is(colourBlindShare(await whereExamples(join(dir, '1'), 20)), 1, 'a lone square is always on the majority side');
+  const four = await whereExamples(join(dir, '4'), 80, { squares: 4 });
+  t.true(four.some((e) => e.majority === undefined), 'two squares a side: a tie');
+  t.true(four.some((e) => e.majority !== undefined && e.majority !== e.completion), 'the asked square outvoted');
+  t.true(four.some((e) => e.majority === e.completion));
 });
