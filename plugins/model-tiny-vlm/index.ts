@@ -11,14 +11,13 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import { ConfigError, definePlugin, UsageError, validate, z, type Dataset, type PolicyBackend, type PolicyBackendContext } from '../../core/index.ts';
 import { promptText, SYSTEM_PROMPT, type PromptStyle } from '../../lib/prompts/index.ts';
 import { initialValues, paramSpecs, type ParamSpec, type TinyVlmConfig } from './model.ts';
 import { BACKEND_ID, readWeights, TinyVlmPolicy, type PolicyManifest, type RuntimeLimits } from './policy.ts';
 import { resolveKernels } from './replica.ts';
 import { Tokenizer, type TokenizerJson } from './tokenizer.ts';
-import { pretrainCommand } from './pretrain.ts';
+import { PRETRAINED_DIR, pretrainCommand } from './pretrain.ts';
 import { checkGeometry } from './vision.ts';
 
 export const PLUGIN_NAME = 'model-tiny-vlm';
@@ -123,7 +122,7 @@ function legacyOptions(config: TinyVlmConfig): TinyVlmOptions {
 }
 
 const parsePretrainArgs = (argv: string[]) => {
-  const options = { out: { type: 'string' }, scenes: { type: 'string' }, first: { type: 'string' }, epochs: { type: 'string' }, lr: { type: 'string' }, positions: { type: 'boolean' }, force: { type: 'boolean' } } as const;
+  const options = { out: { type: 'string' }, scenes: { type: 'string' }, first: { type: 'string' }, epochs: { type: 'string' }, lr: { type: 'string' }, positions: { type: 'boolean' }, from: { type: 'string' }, force: { type: 'boolean' } } as const;
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
   } catch (error) {
@@ -131,8 +130,8 @@ const parsePretrainArgs = (argv: string[]) => {
   }
 };
 
-/** The base this plugin ships (`base: "pretrained"`): see pretrain.ts for how it is made and checked. */
-export const PRETRAINED_DIR = fileURLToPath(new URL('./pretrained/', import.meta.url));
+/** The base this plugin ships (`base: "pretrained"`): pretrain.ts makes it and says how it is checked. */
+export { PRETRAINED_DIR };
 
 interface Base {
   dir: string;

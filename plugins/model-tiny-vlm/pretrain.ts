@@ -12,6 +12,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import { createLadder, runCurriculum, UsageError, writeJsonAtomic, type Ladder, type PluginCommand } from '../../core/index.ts';
 
@@ -26,9 +27,14 @@ export interface PretrainSettings {
   positions: boolean;
   /** Architecture and runtime options of the model (the calling config's `model.options`, without `base`). */
   model: Record<string, unknown>;
+  /** A tiny-vlm checkpoint to continue from ("pretrained": the shipped base); absent: random weights. */
+  from?: string;
 }
 
 export const PRETRAIN_DEFAULTS = { scenes: 699, first: 300, epochs: 4, lr: 1e-3 } as const;
+
+/** The base this plugin ships (`base: "pretrained"`), made by this command; its pretrained.json says how. */
+export const PRETRAINED_DIR = fileURLToPath(new URL('./pretrained/', import.meta.url));
 
 /** The config of a pretraining run: captions of procedural rooms, one SFT stage, caption F1 on 5% of the rooms. */
 export function pretrainConfig(s: PretrainSettings, dirs: { runsDir: string; cacheDir: string }, seed: number) {
@@ -47,7 +53,8 @@ export function pretrainConfig(s: PretrainSettings, dirs: { runsDir: string; cac
       'benchmark-held-out',
     ],
     data: { source: 'procedural', seed, tasks: ['caption'], modalities: ['single-image'], split: { heldOut: 0.05 }, export: false },
-    model: { id: 'tiny-vlm', options: s.model },
+    // "pretrained" by its directory: a directory base fixes the architecture (options that differ are an error, not random weights)
+    model: { id: 'tiny-vlm', options: s.from ? { ...s.model, base: s.from === 'pretrained' ? PRETRAINED_DIR : s.from } : s.model },
     curriculum: [{ name: 'caption', kind: 'sft', options: { lr: s.lr, epochs: s.epochs } }],
     evaluate: { benchmarks: ['held-out'], at: ['caption'], chance: false },
   };
@@ -82,7 +89,7 @@ export async function pretrain(s: PretrainSettings, out: string, ladder: Ladder,
   }
   const evals = join(summary.dir, 'eval', 'caption');
   const record = {
-    command: `npx ladder pretrain tiny-vlm --scenes ${s.scenes} --first ${s.first} --epochs ${s.epochs} --lr ${s.lr}${s.positions ? ' --positions' : ''} --seed ${seed}${modelFlags(s.model)}`,
+    command: `npx ladder pretrain tiny-vlm --scenes ${s.scenes} --first ${s.first} --epochs ${s.epochs} --lr ${s.lr}${s.positions ? ' --positions' : ''}${s.from ? ` --from ${s.from}` : ''} --seed ${seed}${modelFlags(s.model)}`,
     settings: { ...s, seed },
     captionF1: { images: await meanScore(join(evals, 'held-out', 'predictions.jsonl')), blind: await meanScore(join(evals, 'held-out-blind', 'predictions.jsonl')) },
     metrics: summary.state.stages[0]!.result!.metrics,
@@ -105,7 +112,7 @@ export function pretrainCommand(ladder: Ladder, parse: (argv: string[]) => Recor
   return {
     description: 'pretrain a tiny-vlm base on captions of procedural rooms the ladder never uses (recognition, none of the ladder\'s question types)',
     json: true,
-    usage: `[--out DIR] [--scenes ${PRETRAIN_DEFAULTS.scenes}] [--first ${PRETRAIN_DEFAULTS.first}] [--epochs ${PRETRAIN_DEFAULTS.epochs}] [--lr ${PRETRAIN_DEFAULTS.lr}] [--positions] [--force]`,
+    usage: `[--out DIR] [--scenes ${PRETRAIN_DEFAULTS.scenes}] [--first ${PRETRAIN_DEFAULTS.first}] [--epochs ${PRETRAIN_DEFAULTS.epochs}] [--lr ${PRETRAIN_DEFAULTS.lr}] [--positions] [--from DIR] [--force]`,
     help: [
       'Captions ("Describe the image." -> the categories a view shows, the most visible first) of',
       'procedural rooms scene<9000+first>_00 onwards, one SFT stage, caption F1 with and without the',
@@ -120,13 +127,21 @@ export function pretrainCommand(ladder: Ladder, parse: (argv: string[]) => Recor
       `  --epochs N    epochs over the captions (default ${PRETRAIN_DEFAULTS.epochs})`,
       `  --lr X        learning rate (default ${PRETRAIN_DEFAULTS.lr})`,
       '  --positions   captions also say where each category is: "a bed on the left, a lamp in the middle."',
+      '  --from DIR    continue from this tiny-vlm checkpoint ("pretrained": the shipped base) instead of random',
+      "                weights: its architecture, its tokenizer grown by the captions' new words",
       "The seed is the config's (--seed).",
     ].join('\n'),
     async run(argv, ctx) {
       const opts = parse(argv);
       const out = resolve(typeof opts.out === 'string' ? opts.out : defaultOut);
       if (existsSync(out) && readdirSync(out).length && !opts.force) throw new UsageError(`pretrain tiny-vlm: ${out} is not empty (pass --force to replace it)`);
-      const { base: _base, ...model } = (ladder.config.model.options ?? {}) as Record<string, unknown>;
+      const { base, ...model } = (ladder.config.model.options ?? {}) as Record<string, unknown>;
+      const from = typeof opts.from === 'string' ? opts.from : undefined;
+      // the preset's base ("pretrained") is for ladders; any other base, unless --from names it, would be dropped unseen
+      if (!from && base !== undefined && base !== 'pretrained' && base !== 'none')
+        throw new UsageError(`pretrain tiny-vlm: model.options.base ${String(base)} is not used (pretraining starts from random weights); pass --from ${String(base)} to continue from it`);
+      if (from !== undefined && from !== 'pretrained' && !existsSync(join(resolve(from), 'policy.json')))
+        throw new UsageError(`pretrain tiny-vlm: --from ${from}: not a tiny-vlm checkpoint (no policy.json in ${resolve(from)})`);
       const settings: PretrainSettings = {
         scenes: number(opts.scenes, '--scenes', PRETRAIN_DEFAULTS.scenes, true),
         first: number(opts.first, '--first', PRETRAIN_DEFAULTS.first, true),
@@ -134,6 +149,7 @@ export function pretrainCommand(ladder: Ladder, parse: (argv: string[]) => Recor
         lr: number(opts.lr, '--lr', PRETRAIN_DEFAULTS.lr, false),
         positions: opts.positions === true,
         model,
+        ...(from ? { from } : {}),
       };
       if (settings.first + settings.scenes > 999) throw new UsageError('pretrain tiny-vlm: --first + --scenes must not exceed 999');
       const record = await pretrain(settings, out, ladder, ctx.seed, { runsDir: ctx.runsDir, cacheDir: ctx.cacheDir });

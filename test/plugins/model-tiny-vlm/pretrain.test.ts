@@ -1,6 +1,7 @@
 /**
  * `ladder pretrain tiny-vlm` through the real CLI on 3 procedural rooms and a
- * one-layer model, then `model.options.base` starting from what it wrote.
+ * one-layer model, `--from` continuing from what it wrote, then
+ * `model.options.base` starting a ladder from it.
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
@@ -40,6 +41,23 @@ test('ladder pretrain tiny-vlm writes a captioning base with its hashes; a ladde
   t.is(again.status, 2);
   t.regex(again.stderr, /is not empty \(pass --force to replace it\)/);
   t.is(ladder(dir, 'pretrain', 'tiny-vlm', '--scenes', 'x').status, 2);
+
+  // --from continues from a checkpoint (its loss starts where the base's ended); a base set in model.options is not dropped unseen
+  const more = join(dir, 'more');
+  const continued = ladder(dir, 'pretrain', 'tiny-vlm', '--scenes', '3', '--first', '200', '--epochs', '1', '--from', out, '--out', more, '--json');
+  t.is(continued.status, 0, continued.stderr.slice(-3000));
+  const next = JSON.parse(continued.stdout) as { command: string; metrics: { loss_first: number; loss_last_epoch: number } };
+  const first = record as typeof record & { metrics: { loss_first: number; loss_last_epoch: number } };
+  t.regex(next.command, new RegExp(` --from ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} --seed 42 `));
+  t.log(`first step's loss: ${first.metrics.loss_first.toFixed(3)} from random weights, ${next.metrics.loss_first.toFixed(3)} from the base (whose last epoch averaged ${first.metrics.loss_last_epoch.toFixed(3)})`);
+  // from random weights the same seed and captions give the first run's first loss exactly; from the base, about its last
+  t.true(next.metrics.loss_first < first.metrics.loss_first - 0.1 && next.metrics.loss_first < first.metrics.loss_last_epoch, "the second run started from the first one's weights");
+  const dropped = ladder(dir, 'pretrain', 'tiny-vlm', '--scenes', '3', '--out', join(dir, 'x'), '--set', `model.options.base=${out}`);
+  t.is(dropped.status, 2);
+  t.regex(dropped.stderr, /model\.options\.base .* is not used .*; pass --from /);
+  const missing = ladder(dir, 'pretrain', 'tiny-vlm', '--scenes', '3', '--out', join(dir, 'y'), '--from', join(dir, 'nowhere'));
+  t.is(missing.status, 2);
+  t.regex(missing.stderr, /--from .*nowhere: not a tiny-vlm checkpoint/);
 
   const base = JSON.parse(readFileSync(join(out, 'tokenizer.json'), 'utf8')) as { tokens: string[] };
   const sample = { question: 'Is the zebracorn left of the quokka?', answer: 'zebracorn zebracorn', options: undefined, media: { images: [] } } as unknown as Sample;
