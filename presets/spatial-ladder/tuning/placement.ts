@@ -37,19 +37,25 @@ function main([datasetDir, ...files]: string[]) {
     if (s.task === 'caption' && facts?.where) truth.set(s.id, new Map(facts.categories!.map((c, i) => [c, facts.where![i]!])));
   }
   if (!truth.size) throw new Error(`${samples}: no captions with positions (was the dataset built with --positions?)`);
+  const share = ([named, placed]: number[]) => (named ? `${((100 * placed!) / named!).toFixed(1)}%` : '-');
   for (const file of files) {
-    let named = 0;
-    let placed = 0;
+    /** category -> [named, placed in the right third] */
+    const tally = new Map<string, [number, number]>();
     for (const row of readJsonLines<{ id: string; prediction: string }>(file)) {
       const reference = truth.get(row.id);
       if (!reference) throw new Error(`${file}: row ${row.id} is not a positions caption of ${datasetDir}`);
       for (const [category, where] of placements(row.prediction))
         if (reference.has(category)) {
-          named += 1;
-          if (reference.get(category) === where) placed += 1;
+          const counts = tally.get(category) ?? [0, 0];
+          counts[0] += 1;
+          if (reference.get(category) === where) counts[1] += 1;
+          tally.set(category, counts);
         }
     }
-    console.log(`${file}: ${named} categories named that the reference names; ${named ? ((100 * placed) / named).toFixed(1) : '-'}% of them in the right third`);
+    const all = [...tally.values()].reduce((sum, [n, p]) => [sum[0]! + n, sum[1]! + p], [0, 0]);
+    console.log(`${file}: ${all[0]} categories named that the reference names; ${share(all)} of them in the right third`);
+    const often = [...tally].filter(([, [n]]) => n >= 20).sort((a, b) => b[1][0] - a[1][0]);
+    if (often.length) console.log(`  per category named 20 times or more: ${often.map(([c, counts]) => `${c} ${share(counts)} of ${counts[0]}`).join(', ')}`);
   }
 }
 
