@@ -54,8 +54,11 @@ export async function whereExamples(dir: string, count: number, { squares = 1, s
   const random = createRandom(seed, 'where-probe');
   mkdirSync(dir, { recursive: true });
   const out: WhereExample[] = [];
+  type Square = { x: number; y: number; side: number; colour: Colour };
+  /** The half of the image a square's centre is in. */
+  const half = (p: Square) => (p.x + p.side / 2 < width / 2 ? 'left' : 'right');
   for (let i = 0; i < count; i++) {
-    const placed: { x: number; y: number; side: number; colour: Colour }[] = [];
+    const placed: Square[] = [];
     for (const colour of random.shuffle(Object.keys(COLOURS) as Colour[]).slice(0, squares))
       for (let tries = 0; tries < 50; tries++) {
         const side = Math.round(width / 11 + random.next() * (width / 6 - width / 11));
@@ -74,11 +77,10 @@ export async function whereExamples(dir: string, count: number, { squares = 1, s
     );
     const path = join(dir, `${i}.png`);
     await sharp({ create: { width, height, channels: 3, background: { r: 170, g: 170, b: 170 } } }).composite(layers).png().toFile(path);
-    const side = (p: (typeof placed)[number]) => (p.x + p.side / 2 < width / 2 ? 'left' : 'right');
-    const lefts = placed.filter((p) => side(p) === 'left').length;
+    const lefts = placed.filter((p) => half(p) === 'left').length;
     const majority = 2 * lefts === placed.length ? undefined : 2 * lefts > placed.length ? 'left' : 'right';
     const asked = placed[random.int(placed.length)]!;
-    out.push({ input: { prompt: `Where is the ${asked.colour} box?`, images: [path] }, completion: side(asked), colour: asked.colour, majority });
+    out.push({ input: { prompt: `Where is the ${asked.colour} box?`, images: [path] }, completion: half(asked), colour: asked.colour, majority });
   }
   return out;
 }
