@@ -15,7 +15,7 @@ import { applyVariant } from './curriculum.ts';
 import { createLadder, type Ladder } from './ladder.ts';
 import type { CurriculumVariant, LoadedConfig, UserConfig } from './config.ts';
 import { writeFileAtomic, writeJsonAtomic } from './files.ts';
-import { CONTROLS_LEGEND, markdownTable } from './report.ts';
+import { CHECKPOINT_CONTROLS, CONTROLS_LEGEND, markdownTable } from './report.ts';
 import { buildDataset, checkOptions, preflight, resolveCurriculum, runCurriculum } from './runner.ts';
 import type { BenchmarkReport, StageEntry } from './types.ts';
 
@@ -48,6 +48,8 @@ export interface AblationRun {
   final: Record<string, BenchmarkReport>;
   /** Benchmark id -> the blind control of that point (every image a blank frame), when the run scored it. */
   blind?: Record<string, BenchmarkReport>;
+  /** Benchmark id -> the swapped control of that point (another room's frames), when the run scored it. */
+  swapped?: Record<string, BenchmarkReport>;
   /** Benchmark id -> the run's chance reference. */
   chance?: Record<string, BenchmarkReport>;
 }
@@ -60,6 +62,8 @@ export interface AblationVariantSummary {
   avg: Record<string, { mean: number; std: number }>;
   /** The same for the blind controls of the final checkpoints. */
   blind: Record<string, { mean: number; std: number }>;
+  /** The same for their swapped controls. */
+  swapped: Record<string, { mean: number; std: number }>;
 }
 
 export interface AblationSummary {
@@ -69,7 +73,7 @@ export interface AblationSummary {
   runs: AblationRun[];
   /** Benchmark id -> the chance reference's Avg over every run (mean and std). */
   chance: Record<string, { mean: number; std: number }>;
-  /** Markdown: one row per variant, mean (+- std) per benchmark and of its blind control; the chance level last. */
+  /** Markdown: one row per variant, mean (+- std) per benchmark and of its blind and swapped controls; the chance level last. */
   table: string;
 }
 
@@ -100,6 +104,7 @@ export function summarizeAblation(runs: AblationRun[], dir: string): AblationSum
       seeds: mine.map((r) => r.seed),
       avg: avgOver(mine, benchmarks, (r) => r.final),
       blind: avgOver(mine, benchmarks, (r) => r.blind),
+      swapped: avgOver(mine, benchmarks, (r) => r.swapped),
     };
   });
   const chance = avgOver(runs, benchmarks, (r) => r.chance);
@@ -107,19 +112,17 @@ export function summarizeAblation(runs: AblationRun[], dir: string): AblationSum
     if (!s) return '-';
     return seeds > 1 ? `${s.mean.toFixed(1)} ± ${s.std.toFixed(1)}` : s.mean;
   };
-  const withBlind = benchmarks.filter((b) => variants.some((v) => v.blind[b]));
+  // per benchmark, the controls some variant was scored under: one column each after its Avg
+  const controlsOf = (b: string) => CHECKPOINT_CONTROLS.filter((c) => variants.some((v) => v[c][b]));
   const rows = variants.map((v) => [
     v.variant,
     v.curriculum,
     String(v.seeds.length),
-    ...benchmarks.flatMap((b) => [cell(v.avg[b], v.seeds.length), ...(withBlind.includes(b) ? [cell(v.blind[b], v.seeds.length)] : [])]),
+    ...benchmarks.flatMap((b) => [cell(v.avg[b], v.seeds.length), ...controlsOf(b).map((c) => cell(v[c][b], v.seeds.length))]),
   ]);
   if (Object.keys(chance).length)
-    rows.push(['chance', '(the `chance` policy)', String(runs.length), ...benchmarks.flatMap((b) => [cell(chance[b], runs.length), ...(withBlind.includes(b) ? ['-'] : [])])]);
-  const table = markdownTable(
-    ['variant', 'curriculum', 'seeds', ...benchmarks.flatMap((b) => [`${b} Avg`, ...(withBlind.includes(b) ? [`${b} blind Avg`] : [])])],
-    rows,
-  );
+    rows.push(['chance', '(the `chance` policy)', String(runs.length), ...benchmarks.flatMap((b) => [cell(chance[b], runs.length), ...controlsOf(b).map(() => '-')])]);
+  const table = markdownTable(['variant', 'curriculum', 'seeds', ...benchmarks.flatMap((b) => [`${b} Avg`, ...controlsOf(b).map((c) => `${b} ${c} Avg`)])], rows);
   return { dir, benchmarks, variants, chance, runs, table };
 }
 
@@ -220,6 +223,7 @@ export async function runAblation(loaded: LoadedConfig, opts: AblationOptions = 
         stages: summary.state.stages.map((s) => s.name),
         final: summary.state.evaluations[points.at(-1) ?? ''] ?? {},
         blind: summary.state.blind?.[points.at(-1) ?? ''] ?? {},
+        swapped: summary.state.swapped?.[points.at(-1) ?? ''] ?? {},
         chance: summary.state.chance ?? {},
       });
     }

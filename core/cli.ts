@@ -140,7 +140,10 @@ interface EvalOptions extends CommonOptions {
   fresh?: boolean;
   json?: boolean;
   blind?: boolean;
+  swapped?: boolean;
 }
+
+const CONTROL_NOTE = { blind: ' (blind control: blank frames)', swapped: " (swapped control: another room's frames)" };
 
 /**
  * `ladder eval`: score one policy on benchmarks. Predictions go to
@@ -158,6 +161,8 @@ async function evalCommand(opts: EvalOptions): Promise<void> {
   const benchmarks = opts.benchmark?.length ? opts.benchmark.flatMap((b) => b.split(',')) : config.evaluate.benchmarks;
   if (!benchmarks.length) throw new UsageError('--benchmark: name at least one benchmark (or set evaluate.benchmarks in the config)');
   const limit = opts.limit === undefined ? undefined : positiveInt(opts.limit, '--limit');
+  if (opts.blind && opts.swapped) throw new UsageError('--blind and --swapped are two controls: ask for one per command');
+  const control = opts.blind ? 'blind' : opts.swapped ? 'swapped' : undefined;
   if (opts.out) outputFolder('--out', opts.out);
   if (opts.batchSize !== undefined) config.evaluate.batchSize = positiveInt(opts.batchSize, '--batch-size');
   if (opts.maxErrors !== undefined) config.evaluate.maxErrors = nonNegativeInt(opts.maxErrors, '--max-errors');
@@ -183,14 +188,14 @@ async function evalCommand(opts: EvalOptions): Promise<void> {
   ladder.log(`scoring ${describePolicy(identity)}`);
   const reports: { report: BenchmarkReport; dir: string }[] = [];
   for (const id of benchmarks) {
-    const leaf = opts.blind ? `${id}-blind` : id;
+    const leaf = control ? `${id}-${control}` : id;
     const dir = opts.out ? resolve(opts.out, leaf) : join(resolve(config.runsDir), config.name, 'eval', folder, leaf);
-    const report = await evaluateBenchmark(ladder, policy, id, dir, { dataset, limit, promptStyle, identity, existing: opts.fresh ? 'fresh' : 'refuse', blind: opts.blind });
+    const report = await evaluateBenchmark(ladder, policy, id, dir, { dataset, limit, promptStyle, identity, existing: opts.fresh ? 'fresh' : 'refuse', blind: opts.blind, swapped: opts.swapped });
     await writeJsonAtomic(join(dir, 'report.json'), report);
     await writeFileAtomic(join(dir, 'report.md'), benchmarkMarkdown(report));
     await ladder.hooks.evaluate.promise(report, label, { name: config.name, dir, seed: config.seed, curriculum: [] });
     reports.push({ report, dir });
-    if (!opts.json) print(`\n${id}${opts.blind ? ' (blind control: blank frames)' : ''} (${label}): ${dir}\nscored: ${describePolicy(identity)}\n${benchmarkTable(report)}`);
+    if (!opts.json) print(`\n${id}${control ? CONTROL_NOTE[control] : ''} (${label}): ${dir}\nscored: ${describePolicy(identity)}\n${benchmarkTable(report)}`);
   }
   if (opts.json) printJson({ model: label, ...(checkpoint && { checkpoint }), policy: identity, reports: reports.map(({ report, dir }) => ({ ...report, dir })) });
   else if (reports.length > 1) print(`\n${evaluationTable({ [label]: Object.fromEntries(reports.map(({ report }) => [report.benchmark, report])) })}`);
@@ -355,6 +360,7 @@ export function buildProgram(): Command {
     .option('--out <dir>', 'where predictions and reports go (default: <runsDir>/<name>/eval/<model>-<fingerprint>/<benchmark>)')
     .option('--fresh', 'discard predictions already in the output folder and predict every row again')
     .option('--blind', 'the blind control: every image replaced by a blank grey frame of its size (writes to <benchmark>-blind)')
+    .option('--swapped', "the swapped control: every row asked with the frames of another row of the same modality from another scene, ordinary frames of the wrong room (writes to <benchmark>-swapped)")
     .action(async (opts) => diverted(opts.json, () => evalCommand(opts)));
   for (const [group, description] of Object.entries(COMMAND_GROUPS) as [CommandGroup, string][])
     withCommon(program.command(group))

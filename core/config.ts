@@ -111,6 +111,8 @@ export const configSchema = z.strictObject({
       chance: z.union([z.string().min(1), z.literal(false)]).optional(),
       /** Score each checkpoint's blind control too: every image replaced by a blank frame (benchmarks that support it). */
       blind: z.boolean().optional(),
+      /** Score each checkpoint's swapped control too: every row asked with another room's frames (benchmarks whose rows name their scene). */
+      swapped: z.boolean().optional(),
     })
     .optional(),
   /** Named curriculum variants for `ladder ablate`: { stages, drop, mix, order } over stage names. */
@@ -131,7 +133,7 @@ export interface LadderConfig {
   /** Default engine of the curriculum entries that name none. */
   engine: string;
   rewards: Record<string, number>;
-  evaluate: { benchmarks: string[]; at?: string[]; limit?: number; batchSize: number; strict: boolean; maxErrors: number; chance: string | false; blind: boolean };
+  evaluate: { benchmarks: string[]; at?: string[]; limit?: number; batchSize: number; strict: boolean; maxErrors: number; chance: string | false; blind: boolean; swapped: boolean };
   ablations: Record<string, CurriculumVariant>;
   runsDir: string;
   cacheDir: string;
@@ -487,6 +489,7 @@ export function finalizeConfig(merged: ParsedConfig, where: string): LadderConfi
       maxErrors: merged.evaluate?.maxErrors ?? 0,
       chance: merged.evaluate?.chance ?? CORE_DEFAULTS.chance,
       blind: merged.evaluate?.blind ?? true,
+      swapped: merged.evaluate?.swapped ?? true,
     },
     ablations: merged.ablations ?? {},
     runsDir: merged.runsDir ?? CORE_DEFAULTS.runsDir,

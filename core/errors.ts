@@ -19,6 +19,13 @@ export class UsageError extends LadderError {
   override readonly exitCode = 2;
 }
 
+/**
+ * A control cannot be made from these rows (the swapped control of a
+ * benchmark whose rows show one room). A run logs it and goes on without
+ * that control, where any other failure of an evaluation stops it.
+ */
+export class ControlUnavailable extends LadderError {}
+
 /** A plugin threw while applying itself or inside a hook. Exit code 1. */
 export class PluginError extends LadderError {
   constructor(

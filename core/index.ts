@@ -31,14 +31,16 @@ export {
   runTables,
   localizationOf,
   controlLabel,
+  CHECKPOINT_CONTROLS,
   CONTROLS_LEGEND,
+  type CheckpointControl,
   type EvaluationControls,
 } from './report.ts';
 export { contentHash, policyIdentity, shortHash, stableJson } from './fingerprint.ts';
 export { tapTracker, type Tracker, type TrackerOptions } from './tracker.ts';
 export { createRandom, hash32 } from './random.ts';
 export { outputFolder, writeFileAtomic, writeFileAtomicSync, writeJsonAtomic, appendJsonLine, readJsonLines, dropTornLine, fileSizes, tempName, tempOwner } from './files.ts';
-export { LadderError, ConfigError, UsageError, PluginError, GenerationErrors } from './errors.ts';
+export { LadderError, ConfigError, UsageError, PluginError, GenerationErrors, ControlUnavailable } from './errors.ts';
 export { acquireLock, withLock, isLocked, lockHolder, lockPathOf, describeHolder, sweepLeftovers, LockedError, type Lock, type LockHolder, type LockOptions } from './lock.ts';
 
 /** Identity helper giving a config file types: `export default defineConfig({ ... })`. */

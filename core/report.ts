@@ -71,31 +71,42 @@ export function modalityTable(report: BenchmarkReport): string {
   return markdownTable(['question type', ...modalities], rows);
 }
 
-/** The references a run scores beside its checkpoints (`evaluate.chance`, `evaluate.blind`). */
-export interface EvaluationControls {
+/**
+ * The controls a run scores each checkpoint under, beside its own score:
+ * `blind` (every image a blank frame: what it answers without seeing) and
+ * `swapped` (every row asked with another room's frames: whether what it
+ * reads belongs to the room asked about). Config `evaluate.blind`, `evaluate.swapped`.
+ */
+export const CHECKPOINT_CONTROLS = ['blind', 'swapped'] as const;
+export type CheckpointControl = (typeof CHECKPOINT_CONTROLS)[number];
+
+/** The references a run scores beside its checkpoints (`evaluate.chance`, `evaluate.blind`, `evaluate.swapped`). */
+export interface EvaluationControls extends Partial<Record<CheckpointControl, Record<string, Record<string, BenchmarkReport>>>> {
   /** Benchmark id -> the chance policy's report. */
   chance?: Record<string, BenchmarkReport>;
-  /** Evaluation point -> benchmark id -> the blind control's report (every image a blank frame). */
-  blind?: Record<string, Record<string, BenchmarkReport>>;
 }
 
-/** How tables and logs name a control: "chance", "understanding (blind)"; a checkpoint's own evaluation is its point. */
-export const controlLabel = (point: string, control?: 'chance' | 'blind') =>
-  control === 'chance' ? 'chance' : control === 'blind' ? `${point} (blind)` : point;
+/** How tables and logs name a control: "chance", "understanding (blind)", "understanding (swapped)"; a checkpoint's own evaluation is its point. */
+export const controlLabel = (point: string, control?: 'chance' | CheckpointControl) =>
+  control === 'chance' ? 'chance' : control ? `${point} (${control})` : point;
 
 /** What the control rows mean, printed under tables that have them. */
 export const CONTROLS_LEGEND =
   'chance: the `chance` policy (a uniform option letter; a number drawn as truth x U[0, 2), 27.5 MRA in expectation). ' +
-  '(blind): the same checkpoint asked with every image replaced by a blank grey frame of its size: what it answers without seeing.';
+  '(blind): the same checkpoint asked with every image replaced by a blank grey frame of its size: what it answers without seeing. ' +
+  "(swapped): the same checkpoint asked with another room's frames (another row's of the same modality, from another scene): " +
+  'what it answers from frames that do not show the room asked about. Only a score above both controls is read from the right pixels.';
 
-/** Rows of a table: the chance level first, then each point followed by its blind control. */
+/** Rows of a table: the chance level first, then each point followed by its controls. */
 function controlRows(evaluations: Record<string, Record<string, BenchmarkReport>>, controls: EvaluationControls) {
   const rows: { label: string; reports: Record<string, BenchmarkReport> }[] = [];
   if (controls.chance && Object.keys(controls.chance).length) rows.push({ label: 'chance', reports: controls.chance });
   for (const [point, reports] of Object.entries(evaluations)) {
     rows.push({ label: point, reports });
-    const blind = controls.blind?.[point];
-    if (blind && Object.keys(blind).length) rows.push({ label: controlLabel(point, 'blind'), reports: blind });
+    for (const control of CHECKPOINT_CONTROLS) {
+      const scored = controls[control]?.[point];
+      if (scored && Object.keys(scored).length) rows.push({ label: controlLabel(point, control), reports: scored });
+    }
   }
   return rows;
 }
@@ -162,7 +173,7 @@ export function runTables(
 ): string {
   const evaluated = benchmarks.filter((b) => Object.values(state.evaluations).some((e) => e[b]));
   const detailed = evaluated.filter((b) => Object.values(state.evaluations).some((e) => e[b]?.byModality?.length));
-  const hasControls = !!(Object.keys(state.chance ?? {}).length || Object.keys(state.blind ?? {}).length);
+  const hasControls = [state.chance, ...CHECKPOINT_CONTROLS.map((c) => state[c])].some((scored) => Object.keys(scored ?? {}).length);
   return [
     evaluationTable(state.evaluations, state),
     ...evaluated.map((b) => typeTable(state.evaluations, b, state)),

@@ -32,6 +32,8 @@ export interface RunState {
   chance?: Record<string, BenchmarkReport>;
   /** Evaluation point -> benchmark id -> the blind control's report (`evaluate.blind`). */
   blind?: Record<string, Record<string, BenchmarkReport>>;
+  /** Evaluation point -> benchmark id -> the swapped control's report (`evaluate.swapped`). */
+  swapped?: Record<string, Record<string, BenchmarkReport>>;
   error?: string;
 }
 

@@ -7,13 +7,13 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { ConfigError, LadderError, UsageError, messageOf } from './errors.ts';
+import { ConfigError, ControlUnavailable, LadderError, UsageError, messageOf } from './errors.ts';
 import { applyVariant, evaluationPoints, parseStageOptions, selectSamples } from './curriculum.ts';
 import { validate, type CurriculumVariant } from './config.ts';
 import { createRandom } from './random.ts';
 import { datasetRequest, datasetSeed } from './scenes.ts';
 import { RunDirectory, type OpenMode, type RunState } from './run-directory.ts';
-import { controlLabel, runTables } from './report.ts';
+import { CHECKPOINT_CONTROLS, controlLabel, runTables, type CheckpointControl } from './report.ts';
 import type { Ladder } from './ladder.ts';
 import type { MetricEvent, RunInfo } from './hooks.ts';
 import { policyIdentity } from './fingerprint.ts';
@@ -189,6 +189,7 @@ export async function evaluateBenchmark(
     identity?: PolicyIdentity;
     existing?: BenchmarkContext['existing'];
     blind?: boolean;
+    swapped?: boolean;
     subsetSeed?: number;
   } = {},
 ): Promise<BenchmarkReport> {
@@ -205,6 +206,7 @@ export async function evaluateBenchmark(
     identity,
     existing: extra.existing,
     ...(extra.blind && { blind: true }),
+    ...(extra.swapped && { swapped: true }),
     dataset: extra.dataset,
     progress: ladder.progress.bind(ladder),
     log: (message) => ladder.log(message),
@@ -335,7 +337,7 @@ async function walk(ladder: Ladder, curriculum: StageEntry[], run: RunDirectory,
     const score = async (
       target: Policy,
       id: string,
-      where: { point: string; control?: 'chance' | 'blind'; dir: string; into: () => Record<string, BenchmarkReport> },
+      where: { point: string; control?: 'chance' | CheckpointControl; dir: string; into: () => Record<string, BenchmarkReport> },
       extra: Parameters<typeof evaluateBenchmark>[4],
     ) => {
       const report = await evaluateBenchmark(ladder, target, id, where.dir, { dataset, existing: 'replace', subsetSeed, ...extra });
@@ -369,16 +371,25 @@ async function walk(ladder: Ladder, curriculum: StageEntry[], run: RunDirectory,
 
     const evaluateAt = async (point: string) => {
       if (!points.includes(point)) return;
-      const blind = (id: string) => config.evaluate.blind && ladder.get('benchmarks', id).blind;
-      const pending = config.evaluate.benchmarks.filter((id) => !state.evaluations[point]?.[id] || (blind(id) && !state.blind?.[point]?.[id]));
+      // the controls this benchmark is scored under (configured, and supported by the benchmark), not yet recorded
+      const controlsDue = (id: string) =>
+        CHECKPOINT_CONTROLS.filter((c) => config.evaluate[c] && ladder.get('benchmarks', id)[c] && !state[c]?.[point]?.[id]);
+      const pending = config.evaluate.benchmarks.filter((id) => !state.evaluations[point]?.[id] || controlsDue(id).length);
       if (!pending.length) return;
       const last = state.stages.at(-1)?.result;
       const identity = await policyIdentity(policy, last?.checkpoint);
       const asked = { promptStyle: last?.promptStyle, identity };
       for (const id of pending) {
         if (!state.evaluations[point]?.[id]) await score(policy, id, { point, dir: run.evalDir(point, id), into: () => (state.evaluations[point] ??= {}) }, asked);
-        if (blind(id) && !state.blind?.[point]?.[id])
-          await score(policy, id, { point, control: 'blind', dir: `${run.evalDir(point, id)}-blind`, into: () => ((state.blind ??= {})[point] ??= {}) }, { ...asked, blind: true });
+        for (const control of controlsDue(id)) {
+          try {
+            await score(policy, id, { point, control, dir: `${run.evalDir(point, id)}-${control}`, into: () => ((state[control] ??= {})[point] ??= {}) }, { ...asked, [control]: true });
+          } catch (error) {
+            // a plugin's error arrives wrapped (PluginError), the reason as its cause
+            if (!(error instanceof ControlUnavailable || (error as Error).cause instanceof ControlUnavailable)) throw error;
+            log(`${controlLabel(point, control)} on ${id} not scored: ${messageOf(error)}`);
+          }
+        }
       }
     };
 
@@ -427,7 +438,7 @@ async function walk(ladder: Ladder, curriculum: StageEntry[], run: RunDirectory,
     const table = runTables(state, config.evaluate.benchmarks);
     run.writeText('report.md', `# ${config.name}\n\n${table}\n`);
     run.writeJson('report.json', state.evaluations);
-    run.writeJson('controls.json', { chance: state.chance ?? {}, blind: state.blind ?? {} });
+    run.writeJson('controls.json', { chance: state.chance ?? {}, ...Object.fromEntries(CHECKPOINT_CONTROLS.map((c) => [c, state[c] ?? {}])) });
     await ladder.hooks.done.promise(info);
     await policy.dispose?.();
     return { name: config.name, dir: run.dir, state, table };

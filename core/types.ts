@@ -650,6 +650,13 @@ export interface BenchmarkContext {
    * videos. Scores what a policy answers without seeing: its priors.
    */
   blind?: boolean;
+  /**
+   * The swapped control: ask every row with the frames of another row of the
+   * same modality from another scene (lib/scoring `swapPartners`): ordinary
+   * frames of the wrong room, where the blind control's are blank. Needs rows
+   * that name their scene.
+   */
+  swapped?: boolean;
   dataset?: Dataset;
   progress: ProgressFactory;
   log: (message: string) => void;
@@ -665,6 +672,8 @@ export interface Benchmark {
    * control, so a control is never a plain score under another name.
    */
   blind?: boolean;
+  /** The benchmark honours `BenchmarkContext.swapped`: its rows name their scene. Only then does a run score the swapped control. */
+  swapped?: boolean;
   evaluate(policy: Policy, ctx: BenchmarkContext): Promise<BenchmarkReport>;
 }
 

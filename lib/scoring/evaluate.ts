@@ -32,6 +32,7 @@ import type { ExtractionMode } from './extract.ts';
 import type { RowProblem } from './parquet-rows.ts';
 import { promptText, SYSTEM_PROMPT, type PromptStyle } from '../prompts/index.ts';
 import { blankFrames } from '../media/index.ts';
+import { swapPartners } from './swap.ts';
 
 /** One question a benchmark asks. */
 export interface EvalRow extends AnswerKey {
@@ -39,6 +40,8 @@ export interface EvalRow extends AnswerKey {
   /** Question type as the benchmark names it (one score per type). */
   type: string;
   modality?: string;
+  /** The scene (room) the row asks about: the swapped control gives the row frames of another. */
+  scene?: string;
   /** Task id given to reference policies (default: `type`). */
   task?: string;
   /** The question alone: options and instructions are added by the prompt. */
@@ -134,8 +137,11 @@ export async function evaluateRows(
   if (ctx.strict && errors.length) fail(errors[0]!.id, errors[0]!.message);
 
   // a policy that takes video gets the video files of rows that have one, not frames: recorded, so the two never mix
-  // (never under the blind control: its frames are blanked)
-  const wholeVideo = !ctx.blind && !!policy.acceptsVideo && rows.some((row) => row.video);
+  // (never under a control: its frames are blanked or another room's)
+  if (ctx.blind && ctx.swapped) throw new Error(`${benchmark}: the blind and swapped controls are two evaluations; ask for one at a time`);
+  // partners from every well-formed row, not only the subset asked
+  const partners = ctx.swapped ? swapPartners(rows, benchmark, items.filter((item): item is EvalRow => !isProblem(item))) : undefined;
+  const wholeVideo = !ctx.blind && !partners && !!policy.acceptsVideo && rows.some((row) => row.video);
   if (wholeVideo) settings = { ...settings, inputs: { ...settings.inputs, media: 'video' } };
   // temperature and seed asked, but left to a policy's server: recorded as such
   if (policy.serverSampling) settings = { ...settings, inputs: { ...settings.inputs, sampling: 'server' } };
@@ -153,12 +159,13 @@ export async function evaluateRows(
       ...(ctx.limit !== undefined && ctx.subsetSeed !== undefined && { subsetSeed: ctx.subsetSeed }),
       ...inputs,
       ...(ctx.blind && { blind: true }),
+      ...(ctx.swapped && { swapped: true }),
     },
   };
   mkdirSync(ctx.dir, { recursive: true });
   return withLock(ctx.dir, { what: `evaluation folder ${ctx.dir}` }, async () => {
     await claimEvaluationFolder(ctx.dir, identity, ctx.existing ?? 'refuse', ctx.log);
-    return predictAndScore(policy, ctx, rows, errors, settings, identity, wholeVideo);
+    return predictAndScore(policy, ctx, rows, errors, settings, identity, wholeVideo, partners);
   });
 }
 
@@ -170,6 +177,7 @@ async function predictAndScore(
   settings: EvaluationSettings,
   identity: EvaluationIdentity,
   wholeVideo: boolean,
+  partners?: Map<string, EvalRow>,
 ): Promise<BenchmarkReport> {
   const { benchmark } = settings;
   const fail = (id: string, message: string) => failRow(benchmark, id, message);
@@ -213,7 +221,7 @@ async function predictAndScore(
           const input: PolicyInput = {
             system: SYSTEM_PROMPT,
             prompt: [settings.prePrompt, promptText(row, settings.prompt)].filter(Boolean).join('\n'),
-            images: video ? [] : ctx.blind ? await blankFrames(await row.images(), ctx.dir) : await row.images(),
+            images: video ? [] : ctx.blind ? await blankFrames(await row.images(), ctx.dir) : await (partners?.get(row.id) ?? row).images(),
             ...(video ? { video } : {}),
             reference: { id: row.id, task: row.task ?? row.type, answer: row.answer, answerKind: row.answerKind, options: row.options, facts: row.facts },
           };
@@ -290,6 +298,7 @@ async function predictAndScore(
       temperature: settings.temperature,
       ...settings.inputs,
       ...(ctx.blind && { blind: true }),
+      ...(ctx.swapped && { swapped: true }),
       rows: rows.length,
       scored: scored.length,
       limit: ctx.limit ?? null,

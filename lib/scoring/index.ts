@@ -34,6 +34,7 @@ export {
   type QuestionRow,
   type RowProblem,
 } from './parquet-rows.ts';
+export { swapPartners, type SwappableRow } from './swap.ts';
 export { evaluateRows, storedCompletionLimit, type EvalRow, type EvaluationSettings } from './evaluate.ts';
 export type { EvaluationIdentity } from './eval-identity.ts';
 export { checkReproduction, evaluationOptions, frameOptions, evaluationSettings, frameCacheDir, reproduce, REPRODUCTIONS, type Reproduction } from './options.ts';

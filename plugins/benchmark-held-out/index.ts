@@ -69,6 +69,7 @@ export default definePlugin({
       id,
       usesDataset: true,
       blind: true,
+      swapped: true,
       async evaluate(policy, ctx) {
         const dataset = ctx.dataset;
         if (!dataset) throw new Error(`${id}: no dataset was passed (the benchmark is built from the dataset's ${split} samples)`);
@@ -89,6 +90,7 @@ export default definePlugin({
           id: sample.id,
           type: sample.task,
           modality: sample.modality,
+          scene: sample.scene,
           task: sample.task,
           question: sample.question,
           options: sample.options,

@@ -14,7 +14,7 @@
  */
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { definePlugin, readJsonLines, readRunState, RunDirectory, z, type MetricEvent } from '../../core/index.ts';
+import { CHECKPOINT_CONTROLS, definePlugin, readJsonLines, readRunState, RunDirectory, z, type MetricEvent } from '../../core/index.ts';
 import { dominantAnswers, fifthsTrend, type PredictionRow } from '../../lib/analysis/index.ts';
 import { barChartSvg, lineChartSvg, writePng, type Series } from '../../lib/charts/index.ts';
 
@@ -120,15 +120,11 @@ export default definePlugin({
               values: [...summary.variants.map((v) => v.avg[b]?.mean ?? NaN), ...(chance ? [summary.chance[b]?.mean ?? NaN] : [])],
               errors: [...summary.variants.map((v) => v.avg[b]?.std ?? 0), ...(chance ? [summary.chance[b]?.std ?? 0] : [])],
             },
-            ...(summary.variants.some((v) => v.blind[b])
-              ? [
-                  {
-                    name: `${b} (blind)`,
-                    values: [...summary.variants.map((v) => v.blind[b]?.mean ?? NaN), ...(chance ? [NaN] : [])],
-                    errors: [...summary.variants.map((v) => v.blind[b]?.std ?? 0), ...(chance ? [0] : [])],
-                  },
-                ]
-              : []),
+            ...CHECKPOINT_CONTROLS.filter((c) => summary.variants.some((v) => v[c][b])).map((c) => ({
+              name: `${b} (${c})`,
+              values: [...summary.variants.map((v) => v[c][b]?.mean ?? NaN), ...(chance ? [NaN] : [])],
+              errors: [...summary.variants.map((v) => v[c][b]?.std ?? 0), ...(chance ? [0] : [])],
+            })),
           ]),
           height,
         }),

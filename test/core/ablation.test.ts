@@ -66,9 +66,9 @@ test('summarizeAblation groups runs by variant, averaging each benchmark over se
   t.regex(summary.table, /\| progressive +\| perception -> understanding \| +2 \| 52\.0 ± 2\.8 +\|/);
 });
 
-test('summarizeAblation: each variant beside its blind control, the chance level as the last row', (t) => {
+test('summarizeAblation: each variant beside its blind and swapped controls, the chance level as the last row', (t) => {
   const report = (avg: number) => ({ benchmark: 'held-out', scores: [], nq: avg, mcq: avg, avg });
-  const run = (seed: number, avg: number, blind: number, chance: number): AblationRun => ({
+  const run = (seed: number, avg: number, blind: number, swapped: number, chance: number): AblationRun => ({
     variant: 'progressive',
     seed,
     name: `p${seed}`,
@@ -76,14 +76,19 @@ test('summarizeAblation: each variant beside its blind control, the chance level
     stages: ['perception'],
     final: { 'held-out': report(avg) },
     blind: { 'held-out': report(blind) },
+    swapped: { 'held-out': report(swapped) },
     chance: { 'held-out': report(chance) },
   });
-  const summary = summarizeAblation([run(1, 50, 40, 30), run(2, 54, 44, 30)], '/out');
+  const summary = summarizeAblation([run(1, 50, 40, 49, 30), run(2, 54, 44, 51, 30)], '/out');
   t.deepEqual(summary.variants[0]!.blind['held-out'], { mean: 42, std: Math.sqrt(8) });
+  t.deepEqual(summary.variants[0]!.swapped['held-out'], { mean: 50, std: Math.sqrt(2) });
   t.deepEqual(summary.chance['held-out'], { mean: 30, std: 0 });
-  t.regex(summary.table, /\| variant +\| curriculum +\| seeds \| held-out Avg \| held-out blind Avg \|/);
-  t.regex(summary.table, /\| progressive +\| perception +\| +2 \| 52\.0 ± 2\.8 +\| 42\.0 ± 2\.8 +\|/);
-  t.regex(summary.table, /\| chance +\| \(the `chance` policy\) \| +2 \| 30\.0 ± 0\.0 +\| - +\|/);
+  t.regex(summary.table, /\| variant +\| curriculum +\| seeds \| held-out Avg \| held-out blind Avg \| held-out swapped Avg \|/);
+  t.regex(summary.table, /\| progressive +\| perception +\| +2 \| 52\.0 ± 2\.8 +\| 42\.0 ± 2\.8 +\| 50\.0 ± 1\.4 +\|/);
+  t.regex(summary.table, /\| chance +\| \(the `chance` policy\) \| +2 \| 30\.0 ± 0\.0 +\| - +\| - +\|/);
+  // runs scored without the swapped control: no column for it
+  const blindOnly = summarizeAblation([{ ...run(1, 50, 40, 49, 30), swapped: {} }], '/out');
+  t.notRegex(blindOnly.table, /swapped/);
 });
 
 /** A loaded config as `loadConfig` returns it, for a config given inline. */

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, createLadder, readJsonLines, runCurriculum, UsageError, type MetricEvent } from '../../core/index.ts';
+import { ConfigError, ControlUnavailable, createLadder, readJsonLines, runCurriculum, UsageError, type MetricEvent, type Plugin } from '../../core/index.ts';
 import { tempDir } from '../helpers/temp.ts';
 import { toyConfig, toyPlugins, type ToyCounters } from '../helpers/toy-ladder.ts';
 
@@ -115,4 +115,42 @@ test('a curriculum stage that selects no training samples is an error, not a sta
   const error = await t.throwsAsync(runCurriculum(await createLadder({ ...config, plugins: toyPlugins(c) }, { defaults: [] })), { instanceOf: ConfigError });
   t.regex(error!.message, /curriculum stage "second" selects no training samples \(data: \[\{"tasks":\["counting"\]\}\]\) from the dataset in /);
   t.deepEqual(c.stageRuns, ['first']);
+});
+
+test('each checkpoint is scored under the controls its benchmark supports; a control the rows cannot make is logged, not fatal', async (t) => {
+  const runs = tempDir(t);
+  const c = counters();
+  const asked: string[] = [];
+  const controlled: Plugin = {
+    name: 'controlled',
+    apply(ladder) {
+      const exact = ladder.get('benchmarks', 'exact');
+      ladder.hooks.benchmarks.for('controlled').tap('controlled', () => ({
+        ...exact,
+        id: 'controlled',
+        blind: true,
+        swapped: true,
+        async evaluate(policy, ctx) {
+          asked.push(ctx.blind ? 'blind' : ctx.swapped ? 'swapped' : 'own');
+          if (ctx.swapped) throw new ControlUnavailable('controlled row s0: no single-image row from a scene other than scene0');
+          return { ...(await exact.evaluate(policy, ctx)), benchmark: 'controlled' };
+        },
+      }));
+    },
+  };
+  const logs: string[] = [];
+  const ladder = await toyLadder(runs, c, { plugins: [...toyPlugins(c), controlled], evaluate: { benchmarks: ['exact', 'controlled'] } });
+  ladder.hooks.log.tap('spy', (event) => void logs.push(event.message));
+  const summary = await runCurriculum(ladder);
+  t.is(summary.state.status, 'done');
+  t.deepEqual(asked, ['own', 'blind', 'swapped', 'own', 'blind', 'swapped', 'own', 'blind', 'swapped'], 'base, first, second: own frames, then each control');
+  t.deepEqual(Object.keys(summary.state.blind!), ['base', 'first', 'second']);
+  t.deepEqual(Object.keys(summary.state.blind!.base!), ['controlled'], '"exact" does not support the blind control: never scored under it');
+  t.is(summary.state.swapped, undefined);
+  t.is(logs.filter((m) => /^second \(swapped\) on controlled not scored: .*no single-image row from a scene other than scene0/.test(m)).length, 1);
+  // controls switched off in the config are not asked
+  asked.length = 0;
+  const plain = await toyLadder(tempDir(t), counters(), { plugins: [...toyPlugins(counters()), controlled], evaluate: { benchmarks: ['controlled'], blind: false, swapped: false } });
+  await runCurriculum(plain);
+  t.deepEqual(asked, ['own', 'own', 'own']);
 });

@@ -27,7 +27,8 @@ test('the spatial-ladder preset runs the whole ladder: data, four stages, three 
     name: 'smoke',
     runsDir: join(dir, 'runs'),
     cacheDir: join(dir, 'cache'),
-    data: { candidates: 8, workers: 1 },
+    // two held-out rooms of five, so the swapped control has another room's frames to show
+    data: { candidates: 8, workers: 1, split: { heldOut: 0.4, validation: 0.2 } },
     model: { id: 'tiny-vlm', options: { dim: 32, layers: 1, heads: 2, ffn: 64, visionDim: 16, imageWidth: 28, imageHeight: 28 } },
     curriculum: [
       { name: 'perception', kind: 'sft', data: { tasks: ['localization'] }, options: steps },
@@ -52,8 +53,9 @@ test('the spatial-ladder preset runs the whole ladder: data, four stages, three 
   t.regex(run.stdout, /\| held-out: type \/ modality +\| chance \| base \| understanding \| reasoning \| change \|/);
   // the controls beside every checkpoint: the chance policy once, a blind control per checkpoint, the per-type table
   t.regex(run.stdout, /\| chance +\| +\d+\.\d \|/);
-  for (const point of ['base', 'understanding', 'reasoning']) t.regex(run.stdout, new RegExp(`\\| ${point} \\(blind\\) +\\| +\\d+\\.\\d \\|`));
-  t.regex(run.stdout, /\| held-out: question type +\| n \| chance \| base \| base \(blind\) \|/);
+  for (const point of ['base', 'understanding', 'reasoning'])
+    for (const control of ['blind', 'swapped']) t.regex(run.stdout, new RegExp(`\\| ${point} \\(${control}\\) +\\| +\\d+\\.\\d \\|`));
+  t.regex(run.stdout, /\| held-out: question type +\| n \| chance \| base \| base \(blind\) \| base \(swapped\) \|/);
   t.regex(run.stdout, /\| localization IoU \(x100\) +\|/);
 
   const out = join(dir, 'runs', 'smoke');
@@ -61,6 +63,9 @@ test('the spatial-ladder preset runs the whole ladder: data, four stages, three 
   t.is(state.status, 'done');
   t.deepEqual(state.stages.map((s: { name: string }) => s.name), ['perception', 'understanding', 'cold-start', 'reasoning']);
   t.deepEqual(Object.keys(state.evaluations), ['base', 'understanding', 'reasoning']);
+  const controls = JSON.parse(readFileSync(join(out, 'controls.json'), 'utf8'));
+  for (const control of ['blind', 'swapped']) t.deepEqual(Object.keys(controls[control]), ['base', 'understanding', 'reasoning'], `${control} control at every point`);
+  t.is(controls.swapped.base['held-out'].settings.swapped, true);
   const steps_ = readJsonLines<MetricEvent>(join(out, 'metrics.jsonl')).filter((m) => m.event === 'step' && (m.step ?? 0) > 0);
   t.deepEqual([...new Set(steps_.map((m) => m.stage))], ['perception', 'understanding', 'cold-start', 'reasoning']);
   const grpo = steps_.filter((m) => m.stage === 'reasoning');
@@ -80,6 +85,18 @@ test('the spatial-ladder preset runs the whole ladder: data, four stages, three 
   const { model, reports } = JSON.parse(evaluated.stdout);
   t.is(model, 'final');
   t.deepEqual(reports.map((r: { benchmark: string; byModality: { count: number }[] }) => [r.benchmark, r.byModality.reduce((n, s) => n + s.count, 0)]), [['held-out', 4]], 'the 4 rows asked, localization included');
+
+  // a control from the command line: its own folder beside the sighted one; one control per command
+  const evalArgs = ['eval', '-c', join(dir, 'ladder.config.json'), '--model', join(out, 'stages', '4-reasoning', 'final'), '--benchmark', 'held-out', '--limit', '4'];
+  const cli = (...extra: string[]) => spawnSync(process.execPath, [join(root, 'core', 'bin.mjs'), ...evalArgs, ...extra], { cwd: dir, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+  const swapped = cli('--swapped', '--json');
+  t.is(swapped.status, 0, swapped.stderr.slice(-3000));
+  const [report] = JSON.parse(swapped.stdout).reports;
+  t.true(report.dir.endsWith('held-out-swapped'));
+  t.is(report.settings.swapped, true);
+  const both = cli('--swapped', '--blind');
+  t.is(both.status, 2);
+  t.regex(both.stderr, /--blind and --swapped are two controls/);
 });
 
 test("the preset's trl variant: the paper's per-stage settings on the hf model, every stage on the trl engine, options valid", async (t) => {

@@ -55,11 +55,11 @@ async function evaluate(
   policy: string | Policy,
   out: string,
   options: Record<string, unknown> = {},
-  extra: { benchmark?: string; blind?: boolean } = {},
+  extra: { benchmark?: string; blind?: boolean; swapped?: boolean } = {},
 ) {
   const ladder = await createLadder({ plugins: [['benchmark-held-out', { frames: 4, ...options }], 'model-oracle'], cacheDir: join(dataset.dir, 'cache') }, { defaults: [] });
   const p = typeof policy === 'string' ? await ladder.get('models', policy).create({}, { seed: 1, log: () => undefined }) : policy;
-  return evaluateBenchmark(ladder, p, extra.benchmark ?? 'held-out', out, { dataset, blind: extra.blind });
+  return evaluateBenchmark(ladder, p, extra.benchmark ?? 'held-out', out, { dataset, blind: extra.blind, swapped: extra.swapped });
 }
 
 /** A policy that answers the truth and records what it was shown. */
@@ -162,6 +162,36 @@ test("the blind control asks every row with blank grey frames of each image's si
   t.true(data.every((v) => v === BLANK_GREY), 'uniform grey');
   // the same folder does not mix the control with the sighted evaluation
   await t.throwsAsync(evaluate(dataset, recorder(new Map()), join(dir, 'blind')), { message: /blind/ });
+});
+
+test("the swapped control asks every row with another room's frames of the same modality, and is recorded as such", async (t) => {
+  const dir = tempDir(t);
+  const dataset = await heldOutDataset(join(dir, 'dataset'));
+  // a second held-out room: one single image, two views
+  await writeImage(join(dataset.dir, 'images', 'scene0701_00', '0.jpg'), 3, 64, 48);
+  await writeImage(join(dataset.dir, 'images', 'scene0701_00', '1.jpg'), 4, 64, 48);
+  const other = { images: ['images/scene0701_00/0.jpg', 'images/scene0701_00/1.jpg'] };
+  dataset.samples.push(
+    sample('size-si-2', 'object-size', 'single-image', 'number', '40', { scene: 'scene0701_00', media: { images: other.images.slice(0, 1) } }),
+    sample('cnt-mv-2', 'object-counting', 'multi-view', 'number', '2', { scene: 'scene0701_00', media: other }),
+    sample('cnt-vid-2', 'object-counting', 'video', 'number', '1', { scene: 'scene0701_00', media: { images: [], video: 'videos/scene0700_00.mp4' } }),
+  );
+  const seen = new Map<string, { prompt: string; images: string[] }>();
+  const report = await evaluate(dataset, recorder(seen), join(dir, 'swapped'), {}, { swapped: true });
+  t.is(report.settings!.swapped, true);
+  t.is(JSON.parse(readFileSync(join(dir, 'swapped', 'identity.json'), 'utf8')).generation.swapped, true);
+  const shown = (id: string) => seen.get(id)!.images.map((p) => p.split('/').slice(-2).join('/'));
+  t.deepEqual(shown('size-si'), ['scene0701_00/0.jpg'], "a room-0700 question with room 0701's image");
+  t.deepEqual(shown('abs-si'), ['scene0701_00/0.jpg']);
+  t.deepEqual(shown('size-si-2'), ['scene0700_00/0.jpg']);
+  t.deepEqual(shown('cnt-mv'), ['scene0701_00/0.jpg', 'scene0701_00/1.jpg'], 'multi-view with multi-view views');
+  t.deepEqual(shown('cnt-mv-2'), ['scene0700_00/0.jpg', 'scene0700_00/1.jpg']);
+  t.is(seen.get('cnt-vid')!.images.length, 4, "video rows: the other row's sampled frames");
+  // a benchmark of one room has no other room to show
+  const single = await heldOutDataset(join(dir, 'single'));
+  await t.throwsAsync(evaluate(single, recorder(new Map()), join(dir, 'single-out'), {}, { swapped: true }), {
+    message: /held-out row .*: no .* from a scene other than scene0700_00/,
+  });
 });
 
 test('the validation benchmark scores the validation split only, and refuses a validation scene seen in another split', async (t) => {
