@@ -47,6 +47,7 @@ const SCORING_PLUGINS: PluginEntry[] = [
   'benchmark-held-out',
   'model-oracle',
   'model-chance',
+  'model-prior',
   'model-openai',
 ];
 

@@ -11,7 +11,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { readJsonLines, type Box2D, type Sample } from '../../../core/index.ts';
+import { readJsonLines, type Sample } from '../../../core/index.ts';
+import { categoryBoxes } from '../../../plugins/model-prior/index.ts';
 import { chanceScore, imageSizeOf, localizationScore, truthBoxes } from '../../../lib/scoring/index.ts';
 
 function main([datasetDir, seenWidth = '56']: string[]) {
@@ -20,22 +21,8 @@ function main([datasetDir, seenWidth = '56']: string[]) {
   if (!existsSync(file)) throw new Error(`${file}: no such file (name a built dataset's folder, e.g. .ladder-cache/datasets/<hash>)`);
   const rows = readJsonLines<Sample>(file).filter((s) => s.task === 'localization');
   if (!rows.some((r) => r.split === 'train')) throw new Error(`${file}: no training localization rows`);
-  const sums = new Map<string, number[]>();
-  const add = (key: string, box: Box2D) => {
-    const sum = sums.get(key) ?? [0, 0, 0, 0, 0];
-    box.forEach((v, i) => (sum[i]! += v));
-    sum[4]! += 1;
-    sums.set(key, sum);
-  };
-  for (const row of rows.filter((r) => r.split === 'train'))
-    for (const { label, box } of truthBoxes(row.answer, row.id)) {
-      add(label, box);
-      add('*', box);
-    }
-  const mean = (key: string) => {
-    const sum = sums.get(key) ?? sums.get('*')!;
-    return sum.slice(0, 4).map((v) => Math.round(v / sum[4]!));
-  };
+  const boxes = categoryBoxes(rows.filter((r) => r.split === 'train'));
+  const mean = (key: string) => boxes.get(key) ?? boxes.get('*')!;
   const answer = (labels: string[], box: (label: string) => number[]) => JSON.stringify(labels.map((label) => ({ bbox_2d: box(label), label })));
   for (const split of ['held-out', 'validation']) {
     const scored = rows.filter((r) => r.split === split);

@@ -1,0 +1,137 @@
+/**
+ * model-prior: the "prior" policy answers every question from the training
+ * split's answers to the same question, never from its images: how much the
+ * question alone gives away. A reference beside `chance` (which knows nothing)
+ * and a checkpoint's blind control (what that checkpoint answers unseeing).
+ *
+ * - Numbers: the training answer that scores best (mean relative accuracy)
+ *   against every training answer to the same question: a category's usual
+ *   size or count, a pair's usual distance, the usual room.
+ * - Multiple choice: the option whose text was most often right for the same
+ *   question and option set, found among the row's options.
+ * - Localization: each named object (the labels of the truth) in its
+ *   category's mean training box.
+ * - Free text (captions): an empty answer (word F1 0).
+ *
+ * "The same question" is looked up from the most specific key to the least:
+ * task, modality and question text (with the option texts); task and
+ * question text; then the task's pooled answers (its best number, its most
+ * frequent letter, the mean box of all objects). It answers the rows of the
+ * run's own dataset (the held-out, validation and training benchmarks), found
+ * by row id.
+ *
+ *   ladder eval --model prior -b held-out
+ */
+import { contentHash, definePlugin, type Box2D, type Dataset, type Policy, type Sample } from '../../core/index.ts';
+import { meanRelativeAccuracy, referenceOf, truthBoxes } from '../../lib/scoring/index.ts';
+
+const PLUGIN_NAME = 'model-prior';
+export const MODEL_ID = 'prior';
+/** Bumped whenever an answer rule changes, so saved predictions of the old rule are not reused. */
+const RULES_VERSION = 1;
+
+const optionText = (option: string) => option.replace(/^[A-Z]\.\s*/, '');
+
+function mostFrequent<T>(values: readonly T[]): T | undefined {
+  const counts = new Map<T, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  let best: T | undefined;
+  for (const [value, count] of counts) if (best === undefined || count > counts.get(best)!) best = value;
+  return best;
+}
+
+/** The value among `answers` with the best total mean relative accuracy against all of them (the first on a tie). */
+export function bestNumber(answers: readonly number[]): number {
+  let best = answers[0]!;
+  let bestScore = -1;
+  for (const candidate of new Set(answers)) {
+    const score = answers.reduce((sum, truth) => sum + meanRelativeAccuracy(candidate, truth), 0);
+    if (score > bestScore) [best, bestScore] = [candidate, score];
+  }
+  return best;
+}
+
+/** Each category's mean training box, rounded, and under '*' the mean of all. */
+export function categoryBoxes(samples: readonly Sample[]): Map<string, Box2D> {
+  const sums = new Map<string, number[]>();
+  const add = (key: string, box: Box2D) => {
+    const sum = sums.get(key) ?? [0, 0, 0, 0, 0];
+    box.forEach((v, i) => (sum[i]! += v));
+    sum[4]! += 1;
+    sums.set(key, sum);
+  };
+  for (const sample of samples)
+    if (sample.answerKind === 'boxes')
+      for (const { label, box } of truthBoxes(sample.answer, sample.id)) {
+        add(label, box);
+        add('*', box);
+      }
+  return new Map([...sums].map(([key, sum]) => [key, sum.slice(0, 4).map((v) => Math.round(v / sum[4]!)) as Box2D]));
+}
+
+/** Sample -> the prior's answer, learnt from `train` (the training split's samples). */
+export function answerPrior(train: readonly Sample[]): (sample: Sample) => string {
+  const keys = (s: Sample) => {
+    const options = (s.options ?? []).map(optionText).sort().join('|');
+    return [`${s.task}|${s.modality}|${s.question}|${options}`, `${s.task}|${s.question}|${options}`, s.task];
+  };
+  const groups = new Map<string, Sample[]>();
+  for (const s of train) for (const key of keys(s)) groups.set(key, [...(groups.get(key) ?? []), s]);
+  const boxes = categoryBoxes(train);
+  const answers = new Map<string, string>(); // key -> answer, for number keys (bestNumber is quadratic)
+  return (sample) => {
+    if (sample.answerKind === 'boxes') {
+      const named = truthBoxes(sample.answer, sample.id).map(({ label }) => ({ bbox_2d: boxes.get(label) ?? boxes.get('*') ?? [0, 0, 0, 0], label }));
+      return JSON.stringify(named);
+    }
+    if (sample.answerKind === 'text') return '';
+    const found = keys(sample).map((key) => [key, groups.get(key)] as const);
+    if (sample.answerKind === 'number') {
+      const [key, same] = found.find(([, rows]) => rows) ?? [];
+      if (!key || !same) throw new Error(`prior: no training answers to a ${sample.task} question (row ${sample.id})`);
+      if (!answers.has(key)) answers.set(key, String(bestNumber(same.map((s) => Number(s.answer)))));
+      return answers.get(key)!;
+    }
+    const options = (sample.options ?? []).map(optionText);
+    for (const [key, same] of found) {
+      if (!same) continue;
+      if (key === sample.task) return mostFrequent(same.map((s) => s.answer))!; // the task's most frequent letter
+      const text = mostFrequent(same.map((s) => optionText(s.options![s.answer.charCodeAt(0) - 65] ?? '')));
+      if (text !== undefined && options.includes(text)) return String.fromCharCode(65 + options.indexOf(text));
+    }
+    throw new Error(`prior: no training answers to a ${sample.task} question (row ${sample.id})`);
+  };
+}
+
+export function createPrior(dataset: Dataset): Policy {
+  const train = dataset.samples.filter((s) => (s.split ?? 'train') === 'train');
+  const byId = new Map(dataset.samples.map((s) => [s.id, s]));
+  const answer = answerPrior(train);
+  return {
+    id: MODEL_ID,
+    // answers depend only on the dataset (its content hash) and the rules
+    fingerprint: () => contentHash(`${MODEL_ID}:${RULES_VERSION}:${dataset.manifest.hash ?? dataset.dir}`),
+    async generate(inputs, sampling) {
+      return inputs.map((input) => {
+        const { id } = referenceOf(input, MODEL_ID);
+        const sample = byId.get(id);
+        if (!sample) throw new Error(`prior: row ${id} is not a sample of the dataset in ${dataset.dir} (the prior answers the run's own benchmarks: held-out, validation, training)`);
+        const text = answer(sample);
+        return Array.from({ length: sampling.n ?? 1 }, () => ({ text }));
+      });
+    },
+  };
+}
+
+export default definePlugin({
+  name: PLUGIN_NAME,
+  apply(ladder) {
+    ladder.hooks.models.for(MODEL_ID).tap(PLUGIN_NAME, () => ({
+      id: MODEL_ID,
+      create: async (_options, ctx) => {
+        if (!ctx.dataset) throw new Error('prior: no dataset was passed (it answers from the training split of the run\'s dataset; evaluate it on held-out, validation or training)');
+        return createPrior(ctx.dataset);
+      },
+    }));
+  },
+});
