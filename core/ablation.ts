@@ -52,6 +52,8 @@ export interface AblationRun {
   swapped?: Record<string, BenchmarkReport>;
   /** Benchmark id -> the run's chance reference. */
   chance?: Record<string, BenchmarkReport>;
+  /** Benchmark id -> the run's answer-prior reference. */
+  prior?: Record<string, BenchmarkReport>;
 }
 
 export interface AblationVariantSummary {
@@ -73,7 +75,9 @@ export interface AblationSummary {
   runs: AblationRun[];
   /** Benchmark id -> the chance reference's Avg over every run (mean and std). */
   chance: Record<string, { mean: number; std: number }>;
-  /** Markdown: one row per variant, mean (+- std) per benchmark and of its blind and swapped controls; the chance level last. */
+  /** The same for the answer-prior reference. */
+  prior: Record<string, { mean: number; std: number }>;
+  /** Markdown: one row per variant, mean (+- std) per benchmark and of its blind and swapped controls; the chance and prior levels last. */
   table: string;
 }
 
@@ -108,6 +112,7 @@ export function summarizeAblation(runs: AblationRun[], dir: string): AblationSum
     };
   });
   const chance = avgOver(runs, benchmarks, (r) => r.chance);
+  const prior = avgOver(runs, benchmarks, (r) => r.prior);
   const cell = (s: { mean: number; std: number } | undefined, seeds: number) => {
     if (!s) return '-';
     return seeds > 1 ? `${s.mean.toFixed(1)} ± ${s.std.toFixed(1)}` : s.mean;
@@ -120,10 +125,11 @@ export function summarizeAblation(runs: AblationRun[], dir: string): AblationSum
     String(v.seeds.length),
     ...benchmarks.flatMap((b) => [cell(v.avg[b], v.seeds.length), ...controlsOf(b).map((c) => cell(v[c][b], v.seeds.length))]),
   ]);
-  if (Object.keys(chance).length)
-    rows.push(['chance', '(the `chance` policy)', String(runs.length), ...benchmarks.flatMap((b) => [cell(chance[b], runs.length), ...controlsOf(b).map(() => '-')])]);
+  for (const [reference, levels] of Object.entries({ chance, prior }))
+    if (Object.keys(levels).length)
+      rows.push([reference, `(the \`${reference}\` policy)`, String(runs.length), ...benchmarks.flatMap((b) => [cell(levels[b], runs.length), ...controlsOf(b).map(() => '-')])]);
   const table = markdownTable(['variant', 'curriculum', 'seeds', ...benchmarks.flatMap((b) => [`${b} Avg`, ...controlsOf(b).map((c) => `${b} ${c} Avg`)])], rows);
-  return { dir, benchmarks, variants, chance, runs, table };
+  return { dir, benchmarks, variants, chance, prior, runs, table };
 }
 
 export interface AblationOptions {
@@ -225,12 +231,13 @@ export async function runAblation(loaded: LoadedConfig, opts: AblationOptions = 
         blind: summary.state.blind?.[points.at(-1) ?? ''] ?? {},
         swapped: summary.state.swapped?.[points.at(-1) ?? ''] ?? {},
         chance: summary.state.chance ?? {},
+        prior: summary.state.prior ?? {},
       });
     }
   }
   const out = resolve(opts.out ?? join(first!.config.runsDir, `${base ? `${base.config.name}-` : ''}ablation`));
   const summary = summarizeAblation(runs, out);
-  await writeJsonAtomic(join(out, 'comparison.json'), { variants: summary.variants, chance: summary.chance, runs: summary.runs });
+  await writeJsonAtomic(join(out, 'comparison.json'), { variants: summary.variants, chance: summary.chance, prior: summary.prior, runs: summary.runs });
   await writeFileAtomic(join(out, 'comparison.md'), `${summary.table}\n\n${CONTROLS_LEGEND}\n`);
   await first!.hooks.compare.promise(summary);
   return summary;

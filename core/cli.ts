@@ -274,7 +274,7 @@ async function ablateCommand(opts: AblateOptions): Promise<void> {
     resume: opts.resume,
     force: opts.force,
   });
-  if (opts.json) printJson({ dir: summary.dir, benchmarks: summary.benchmarks, variants: summary.variants, chance: summary.chance, runs: summary.runs });
+  if (opts.json) printJson({ dir: summary.dir, benchmarks: summary.benchmarks, variants: summary.variants, chance: summary.chance, prior: summary.prior, runs: summary.runs });
   else print(`\nablation: ${summary.dir}\n${summary.table}\n\n${CONTROLS_LEGEND}`);
 }
 

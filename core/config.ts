@@ -109,6 +109,8 @@ export const configSchema = z.strictObject({
       maxErrors: z.number().int().nonnegative().optional(),
       /** The reference policy scored once per benchmark beside every checkpoint (a `models` id; false: none). */
       chance: z.union([z.string().min(1), z.literal(false)]).optional(),
+      /** The answer-prior policy scored once per benchmark built from the run's dataset, beside the chance level (a `models` id; false: none). */
+      prior: z.union([z.string().min(1), z.literal(false)]).optional(),
       /** Score each checkpoint's blind control too: every image replaced by a blank frame (benchmarks that support it). */
       blind: z.boolean().optional(),
       /** Score each checkpoint's swapped control too: every row asked with another room's frames (benchmarks whose rows name their scene). */
@@ -133,7 +135,7 @@ export interface LadderConfig {
   /** Default engine of the curriculum entries that name none. */
   engine: string;
   rewards: Record<string, number>;
-  evaluate: { benchmarks: string[]; at?: string[]; limit?: number; batchSize: number; strict: boolean; maxErrors: number; chance: string | false; blind: boolean; swapped: boolean };
+  evaluate: { benchmarks: string[]; at?: string[]; limit?: number; batchSize: number; strict: boolean; maxErrors: number; chance: string | false; prior: string | false; blind: boolean; swapped: boolean };
   ablations: Record<string, CurriculumVariant>;
   runsDir: string;
   cacheDir: string;
@@ -149,6 +151,8 @@ export const CORE_DEFAULTS = {
   batchSize: 8,
   /** The reference policy every run scores beside its checkpoints (model-chance registers it). */
   chance: 'chance',
+  /** The answer prior scored beside it on the run's own benchmarks (model-prior registers it). */
+  prior: 'prior',
   runsDir: 'runs',
   cacheDir: '.ladder-cache',
 } as const;
@@ -488,6 +492,7 @@ export function finalizeConfig(merged: ParsedConfig, where: string): LadderConfi
       strict: merged.evaluate?.strict ?? false,
       maxErrors: merged.evaluate?.maxErrors ?? 0,
       chance: merged.evaluate?.chance ?? CORE_DEFAULTS.chance,
+      prior: merged.evaluate?.prior ?? CORE_DEFAULTS.prior,
       blind: merged.evaluate?.blind ?? true,
       swapped: merged.evaluate?.swapped ?? true,
     },

@@ -32,6 +32,8 @@ export {
   localizationOf,
   controlLabel,
   CHECKPOINT_CONTROLS,
+  REFERENCES,
+  type Reference,
   CONTROLS_LEGEND,
   type CheckpointControl,
   type EvaluationControls,

@@ -80,19 +80,27 @@ export function modalityTable(report: BenchmarkReport): string {
 export const CHECKPOINT_CONTROLS = ['blind', 'swapped'] as const;
 export type CheckpointControl = (typeof CHECKPOINT_CONTROLS)[number];
 
-/** The references a run scores beside its checkpoints (`evaluate.chance`, `evaluate.blind`, `evaluate.swapped`). */
-export interface EvaluationControls extends Partial<Record<CheckpointControl, Record<string, Record<string, BenchmarkReport>>>> {
-  /** Benchmark id -> the chance policy's report. */
-  chance?: Record<string, BenchmarkReport>;
-}
+/**
+ * The reference policies a run scores once per benchmark, beside every
+ * checkpoint: `chance` (knows nothing) and `prior` (the training answers to
+ * the same question, no image). Config `evaluate.chance`, `evaluate.prior`.
+ */
+export const REFERENCES = ['chance', 'prior'] as const;
+export type Reference = (typeof REFERENCES)[number];
 
-/** How tables and logs name a control: "chance", "understanding (blind)", "understanding (swapped)"; a checkpoint's own evaluation is its point. */
-export const controlLabel = (point: string, control?: 'chance' | CheckpointControl) =>
-  control === 'chance' ? 'chance' : control ? `${point} (${control})` : point;
+/** The references a run scores beside its checkpoints (`evaluate.chance`, `evaluate.prior`, `evaluate.blind`, `evaluate.swapped`). */
+export interface EvaluationControls
+  extends Partial<Record<CheckpointControl, Record<string, Record<string, BenchmarkReport>>>>,
+    Partial<Record<Reference, Record<string, BenchmarkReport>>> {}
+
+/** How tables and logs name a control: "chance", "prior", "understanding (blind)", "understanding (swapped)"; a checkpoint's own evaluation is its point. */
+export const controlLabel = (point: string, control?: Reference | CheckpointControl) =>
+  control && (REFERENCES as readonly string[]).includes(control) ? control : control ? `${point} (${control})` : point;
 
 /** What the control rows mean, printed under tables that have them. */
 export const CONTROLS_LEGEND =
   'chance: the `chance` policy (a uniform option letter; a number drawn as truth x U[0, 2), 27.5 MRA in expectation). ' +
+  'prior: the `prior` policy (each question answered from the training answers to the same question, never from an image: what the question alone gives away). ' +
   '(blind): the same checkpoint asked with every image replaced by a blank grey frame of its size: what it answers without seeing. ' +
   "(swapped): the same checkpoint asked with another room's frames (another row's of the same modality, from another scene): " +
   'what it answers from frames that do not show the room asked about. Only a score above both controls is read from the right pixels.';
@@ -100,7 +108,10 @@ export const CONTROLS_LEGEND =
 /** Rows of a table: the chance level first, then each point followed by its controls. */
 function controlRows(evaluations: Record<string, Record<string, BenchmarkReport>>, controls: EvaluationControls) {
   const rows: { label: string; reports: Record<string, BenchmarkReport> }[] = [];
-  if (controls.chance && Object.keys(controls.chance).length) rows.push({ label: 'chance', reports: controls.chance });
+  for (const reference of REFERENCES) {
+    const scored = controls[reference];
+    if (scored && Object.keys(scored).length) rows.push({ label: reference, reports: scored });
+  }
   for (const [point, reports] of Object.entries(evaluations)) {
     rows.push({ label: point, reports });
     for (const control of CHECKPOINT_CONTROLS) {
@@ -173,7 +184,7 @@ export function runTables(
 ): string {
   const evaluated = benchmarks.filter((b) => Object.values(state.evaluations).some((e) => e[b]));
   const detailed = evaluated.filter((b) => Object.values(state.evaluations).some((e) => e[b]?.byModality?.length));
-  const hasControls = [state.chance, ...CHECKPOINT_CONTROLS.map((c) => state[c])].some((scored) => Object.keys(scored ?? {}).length);
+  const hasControls = [...REFERENCES, ...CHECKPOINT_CONTROLS].some((c) => Object.keys(state[c] ?? {}).length);
   return [
     evaluationTable(state.evaluations, state),
     ...evaluated.map((b) => typeTable(state.evaluations, b, state)),

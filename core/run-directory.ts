@@ -30,6 +30,8 @@ export interface RunState {
   evaluations: Record<string, Record<string, BenchmarkReport>>;
   /** Benchmark id -> the reference policy's report (`evaluate.chance`). */
   chance?: Record<string, BenchmarkReport>;
+  /** Benchmark id -> the answer-prior policy's report (`evaluate.prior`). */
+  prior?: Record<string, BenchmarkReport>;
   /** Evaluation point -> benchmark id -> the blind control's report (`evaluate.blind`). */
   blind?: Record<string, Record<string, BenchmarkReport>>;
   /** Evaluation point -> benchmark id -> the swapped control's report (`evaluate.swapped`). */

@@ -13,7 +13,7 @@ import { validate, type CurriculumVariant } from './config.ts';
 import { createRandom } from './random.ts';
 import { datasetRequest, datasetSeed } from './scenes.ts';
 import { RunDirectory, type OpenMode, type RunState } from './run-directory.ts';
-import { CHECKPOINT_CONTROLS, controlLabel, runTables, type CheckpointControl } from './report.ts';
+import { CHECKPOINT_CONTROLS, controlLabel, REFERENCES, runTables, type CheckpointControl, type Reference } from './report.ts';
 import type { Ladder } from './ladder.ts';
 import type { MetricEvent, RunInfo } from './hooks.ts';
 import { policyIdentity } from './fingerprint.ts';
@@ -337,7 +337,7 @@ async function walk(ladder: Ladder, curriculum: StageEntry[], run: RunDirectory,
     const score = async (
       target: Policy,
       id: string,
-      where: { point: string; control?: 'chance' | CheckpointControl; dir: string; into: () => Record<string, BenchmarkReport> },
+      where: { point: string; control?: Reference | CheckpointControl; dir: string; into: () => Record<string, BenchmarkReport> },
       extra: Parameters<typeof evaluateBenchmark>[4],
     ) => {
       const report = await evaluateBenchmark(ladder, target, id, where.dir, { dataset, existing: 'replace', subsetSeed, ...extra });
@@ -356,16 +356,19 @@ async function walk(ladder: Ladder, curriculum: StageEntry[], run: RunDirectory,
         );
     };
 
-    // The reference every checkpoint is read against, scored once per benchmark.
-    const chanceId = config.evaluate.chance;
-    if (points.length && chanceId) {
-      const pending = config.evaluate.benchmarks.filter((id) => !state.chance?.[id]);
-      if (pending.length && !ladder.has('models', chanceId))
-        log(`evaluate.chance: no policy "${chanceId}" is registered (add the model-chance plugin), so the tables show no chance level`);
+    // The references every checkpoint is read against, scored once per benchmark: the chance level on every
+    // benchmark, the answer prior on those built from the run's dataset (it answers from its training split).
+    for (const reference of REFERENCES) {
+      const modelId = config.evaluate[reference];
+      if (!points.length || !modelId) continue;
+      const answers = (id: string) => reference === 'chance' || !!ladder.get('benchmarks', id).usesDataset;
+      const pending = config.evaluate.benchmarks.filter((id) => answers(id) && !state[reference]?.[id]);
+      if (pending.length && !ladder.has('models', modelId))
+        log(`evaluate.${reference}: no policy "${modelId}" is registered (add the model-${reference} plugin), so the tables show no ${reference} row`);
       else if (pending.length) {
-        const chance = await ladder.get('models', chanceId).create({}, backendCtx);
-        for (const id of pending) await score(chance, id, { point: 'chance', control: 'chance', dir: run.evalDir('chance', id), into: () => (state.chance ??= {}) }, {});
-        await chance.dispose?.();
+        const policy = await ladder.get('models', modelId).create({}, backendCtx);
+        for (const id of pending) await score(policy, id, { point: reference, control: reference, dir: run.evalDir(reference, id), into: () => (state[reference] ??= {}) }, {});
+        await policy.dispose?.();
       }
     }
 
@@ -438,7 +441,7 @@ async function walk(ladder: Ladder, curriculum: StageEntry[], run: RunDirectory,
     const table = runTables(state, config.evaluate.benchmarks);
     run.writeText('report.md', `# ${config.name}\n\n${table}\n`);
     run.writeJson('report.json', state.evaluations);
-    run.writeJson('controls.json', { chance: state.chance ?? {}, ...Object.fromEntries(CHECKPOINT_CONTROLS.map((c) => [c, state[c] ?? {}])) });
+    run.writeJson('controls.json', Object.fromEntries([...REFERENCES, ...CHECKPOINT_CONTROLS].map((c) => [c, state[c] ?? {}])));
     await ladder.hooks.done.promise(info);
     await policy.dispose?.();
     return { name: config.name, dir: run.dir, state, table };

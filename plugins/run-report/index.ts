@@ -10,11 +10,11 @@
  *   last fifth of the steps and whether the change is beyond step noise.
  * - After `ladder ablate` (`compare`): `<out>/ablation.png`, one bar group per
  *   variant, one bar per benchmark (and its blind control), mean with +-std
- *   whiskers over seeds (the paper's Figure 13); the chance level last.
+ *   whiskers over seeds (the paper's Figure 13); the chance and prior levels last.
  */
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { CHECKPOINT_CONTROLS, definePlugin, readJsonLines, readRunState, RunDirectory, z, type MetricEvent } from '../../core/index.ts';
+import { CHECKPOINT_CONTROLS, definePlugin, REFERENCES, readJsonLines, readRunState, RunDirectory, z, type MetricEvent } from '../../core/index.ts';
 import { dominantAnswers, fifthsTrend, type PredictionRow } from '../../lib/analysis/index.ts';
 import { barChartSvg, lineChartSvg, writePng, type Series } from '../../lib/charts/index.ts';
 
@@ -107,23 +107,24 @@ export default definePlugin({
     ladder.hooks.compare.tapPromise(PLUGIN_NAME, async (summary) => {
       if (!summary.benchmarks.length) return;
       const file = join(summary.dir, 'ablation.png');
-      const chance = Object.keys(summary.chance).length > 0;
+      // the reference levels as the last groups, each a bar of every benchmark it was scored on
+      const references = REFERENCES.filter((r) => Object.keys(summary[r]).length);
       await writePng(
         file,
         barChartSvg({
           title: 'Curriculum variants: final benchmark Avg (mean ± std over seeds)',
           yLabel: 'Avg',
-          groups: [...summary.variants.map((v) => v.variant), ...(chance ? ['chance'] : [])],
+          groups: [...summary.variants.map((v) => v.variant), ...references],
           series: summary.benchmarks.flatMap((b) => [
             {
               name: b,
-              values: [...summary.variants.map((v) => v.avg[b]?.mean ?? NaN), ...(chance ? [summary.chance[b]?.mean ?? NaN] : [])],
-              errors: [...summary.variants.map((v) => v.avg[b]?.std ?? 0), ...(chance ? [summary.chance[b]?.std ?? 0] : [])],
+              values: [...summary.variants.map((v) => v.avg[b]?.mean ?? NaN), ...references.map((r) => summary[r][b]?.mean ?? NaN)],
+              errors: [...summary.variants.map((v) => v.avg[b]?.std ?? 0), ...references.map((r) => summary[r][b]?.std ?? 0)],
             },
             ...CHECKPOINT_CONTROLS.filter((c) => summary.variants.some((v) => v[c][b])).map((c) => ({
               name: `${b} (${c})`,
-              values: [...summary.variants.map((v) => v[c][b]?.mean ?? NaN), ...(chance ? [NaN] : [])],
-              errors: [...summary.variants.map((v) => v[c][b]?.std ?? 0), ...(chance ? [0] : [])],
+              values: [...summary.variants.map((v) => v[c][b]?.mean ?? NaN), ...references.map(() => NaN)],
+              errors: [...summary.variants.map((v) => v[c][b]?.std ?? 0), ...references.map(() => 0)],
             })),
           ]),
           height,

@@ -66,7 +66,7 @@ test('summarizeAblation groups runs by variant, averaging each benchmark over se
   t.regex(summary.table, /\| progressive +\| perception -> understanding \| +2 \| 52\.0 ± 2\.8 +\|/);
 });
 
-test('summarizeAblation: each variant beside its blind and swapped controls, the chance level as the last row', (t) => {
+test('summarizeAblation: each variant beside its blind and swapped controls, the chance and prior levels as the last rows', (t) => {
   const report = (avg: number) => ({ benchmark: 'held-out', scores: [], nq: avg, mcq: avg, avg });
   const run = (seed: number, avg: number, blind: number, swapped: number, chance: number): AblationRun => ({
     variant: 'progressive',
@@ -78,6 +78,7 @@ test('summarizeAblation: each variant beside its blind and swapped controls, the
     blind: { 'held-out': report(blind) },
     swapped: { 'held-out': report(swapped) },
     chance: { 'held-out': report(chance) },
+    prior: { 'held-out': report(55) },
   });
   const summary = summarizeAblation([run(1, 50, 40, 49, 30), run(2, 54, 44, 51, 30)], '/out');
   t.deepEqual(summary.variants[0]!.blind['held-out'], { mean: 42, std: Math.sqrt(8) });
@@ -85,7 +86,8 @@ test('summarizeAblation: each variant beside its blind and swapped controls, the
   t.deepEqual(summary.chance['held-out'], { mean: 30, std: 0 });
   t.regex(summary.table, /\| variant +\| curriculum +\| seeds \| held-out Avg \| held-out blind Avg \| held-out swapped Avg \|/);
   t.regex(summary.table, /\| progressive +\| perception +\| +2 \| 52\.0 ± 2\.8 +\| 42\.0 ± 2\.8 +\| 50\.0 ± 1\.4 +\|/);
-  t.regex(summary.table, /\| chance +\| \(the `chance` policy\) \| +2 \| 30\.0 ± 0\.0 +\| - +\| - +\|/);
+  t.regex(summary.table, /\| chance +\| \(the `chance` policy\) \| +2 \| 30\.0 ± 0\.0 +\| - +\| - +\|\n\| prior +\| \(the `prior` policy\) +\| +2 \| 55\.0 ± 0\.0 +\| - +\| - +\|/);
+  t.deepEqual(summary.prior['held-out'], { mean: 55, std: 0 });
   // runs scored without the swapped control: no column for it
   const blindOnly = summarizeAblation([{ ...run(1, 50, 40, 49, 30), swapped: {} }], '/out');
   t.notRegex(blindOnly.table, /swapped/);

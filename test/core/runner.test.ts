@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, ControlUnavailable, createLadder, readJsonLines, runCurriculum, UsageError, type MetricEvent, type Plugin } from '../../core/index.ts';
 import { tempDir } from '../helpers/temp.ts';
-import { toyConfig, toyPlugins, type ToyCounters } from '../helpers/toy-ladder.ts';
+import { MemoPolicy, toyConfig, toyPlugins, type ToyCounters } from '../helpers/toy-ladder.ts';
 
 const counters = (): ToyCounters => ({ stageRuns: [], evaluations: [], failOnce: new Set() });
 const toyLadder = (runsDir: string, c: ToyCounters, extra: object = {}) =>
@@ -153,4 +153,37 @@ test('each checkpoint is scored under the controls its benchmark supports; a con
   const plain = await toyLadder(tempDir(t), counters(), { plugins: [...toyPlugins(counters()), controlled], evaluate: { benchmarks: ['controlled'], blind: false, swapped: false } });
   await runCurriculum(plain);
   t.deepEqual(asked, ['own', 'own', 'own']);
+});
+
+test('the chance and prior references are scored once per benchmark, the prior only on benchmarks built from the dataset', async (t) => {
+  const runs = tempDir(t);
+  const c = counters();
+  const references: Plugin = {
+    name: 'references',
+    apply(ladder) {
+      const exact = ladder.get('benchmarks', 'exact');
+      // a benchmark of its own rows (not the dataset's): the prior cannot answer it
+      ladder.hooks.benchmarks.for('foreign').tap('references', () => ({ ...exact, id: 'foreign', usesDataset: false, evaluate: async (p, ctx) => ({ ...(await exact.evaluate(p, ctx)), benchmark: 'foreign' }) }));
+      for (const id of ['chance', 'prior'])
+        ladder.hooks.models.for(id).tap('references', () => ({ id, create: async () => new MemoPolicy(new Map([['what is 1 + 1?', '2']])) }));
+    },
+  };
+  const logs: string[] = [];
+  const ladder = await toyLadder(runs, c, { plugins: [...toyPlugins(c), references], evaluate: { benchmarks: ['exact', 'foreign'] } });
+  ladder.hooks.log.tap('spy', (event) => void logs.push(event.message));
+  const summary = await runCurriculum(ladder);
+  t.deepEqual(Object.keys(summary.state.chance!), ['exact', 'foreign']);
+  t.deepEqual(Object.keys(summary.state.prior!), ['exact']);
+  t.is(summary.state.prior!.exact!.avg, (100 * 1) / 6, 'the reference answers one of six');
+  const report = readFileSync(join(runs, 'toy', 'report.md'), 'utf8');
+  t.regex(report, /\| prior +\| +16\.7 \| +0\.0 \| +16\.7 \| +- +\| +- +\| +- +\|/);
+  const controls = JSON.parse(readFileSync(join(runs, 'toy', 'controls.json'), 'utf8'));
+  t.deepEqual(Object.keys(controls), ['chance', 'prior', 'blind', 'swapped']);
+  // a reference whose policy is not registered: said, and the run goes on
+  const bare = await toyLadder(tempDir(t), counters());
+  const said: string[] = [];
+  bare.hooks.log.tap('spy', (event) => void said.push(event.message));
+  t.is((await runCurriculum(bare)).state.status, 'done');
+  t.true(said.some((m) => /evaluate\.prior: no policy "prior" is registered \(add the model-prior plugin\)/.test(m)));
+  t.is(logs.filter((m) => /no policy/.test(m)).length, 0);
 });

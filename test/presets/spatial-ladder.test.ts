@@ -53,9 +53,10 @@ test('the spatial-ladder preset runs the whole ladder: data, four stages, three 
   t.regex(run.stdout, /\| held-out: type \/ modality +\| chance \| base \| understanding \| reasoning \| change \|/);
   // the controls beside every checkpoint: the chance policy once, a blind control per checkpoint, the per-type table
   t.regex(run.stdout, /\| chance +\| +\d+\.\d \|/);
+  t.regex(run.stdout, /\| prior +\| +\d+\.\d \|/);
   for (const point of ['base', 'understanding', 'reasoning'])
     for (const control of ['blind', 'swapped']) t.regex(run.stdout, new RegExp(`\\| ${point} \\(${control}\\) +\\| +\\d+\\.\\d \\|`));
-  t.regex(run.stdout, /\| held-out: question type +\| n \| chance \| base \| base \(blind\) \| base \(swapped\) \|/);
+  t.regex(run.stdout, /\| held-out: question type +\| n \| chance \| prior \| base \| base \(blind\) \| base \(swapped\) \|/);
   t.regex(run.stdout, /\| localization IoU \(x100\) +\|/);
 
   const out = join(dir, 'runs', 'smoke');
@@ -65,6 +66,7 @@ test('the spatial-ladder preset runs the whole ladder: data, four stages, three 
   t.deepEqual(Object.keys(state.evaluations), ['base', 'understanding', 'reasoning']);
   const controls = JSON.parse(readFileSync(join(out, 'controls.json'), 'utf8'));
   for (const control of ['blind', 'swapped']) t.deepEqual(Object.keys(controls[control]), ['base', 'understanding', 'reasoning'], `${control} control at every point`);
+  for (const reference of ['chance', 'prior']) t.deepEqual(Object.keys(controls[reference]), ['held-out'], `the ${reference} policy once`);
   t.is(controls.swapped.base['held-out'].settings.swapped, true);
   const steps_ = readJsonLines<MetricEvent>(join(out, 'metrics.jsonl')).filter((m) => m.event === 'step' && (m.step ?? 0) > 0);
   t.deepEqual([...new Set(steps_.map((m) => m.stage))], ['perception', 'understanding', 'cold-start', 'reasoning']);
