@@ -95,7 +95,7 @@ export interface EvaluationControls
 
 /** How tables and logs name a control: "chance", "prior", "understanding (blind)", "understanding (swapped)"; a checkpoint's own evaluation is its point. */
 export const controlLabel = (point: string, control?: Reference | CheckpointControl) =>
-  control && (REFERENCES as readonly string[]).includes(control) ? control : control ? `${point} (${control})` : point;
+  !control ? point : (REFERENCES as readonly string[]).includes(control) ? control : `${point} (${control})`;
 
 /** What the control rows mean, printed under tables that have them. */
 export const CONTROLS_LEGEND =
@@ -105,7 +105,7 @@ export const CONTROLS_LEGEND =
   "(swapped): the same checkpoint asked with another room's frames (another row's of the same modality, from another scene): " +
   'what it answers from frames that do not show the room asked about. Only a score above both controls is read from the right pixels.';
 
-/** Rows of a table: the chance level first, then each point followed by its controls. */
+/** Rows of a table: the reference levels first, then each point followed by its controls. */
 function controlRows(evaluations: Record<string, Record<string, BenchmarkReport>>, controls: EvaluationControls) {
   const rows: { label: string; reports: Record<string, BenchmarkReport> }[] = [];
   for (const reference of REFERENCES) {
