@@ -137,11 +137,11 @@ export async function evaluateRows(
   if (ctx.strict && errors.length) fail(errors[0]!.id, errors[0]!.message);
 
   // a policy that takes video gets the video files of rows that have one, not frames: recorded, so the two never mix
-  // (never under a control: its frames are blanked or another room's)
+  // (never under the blind control: its frames are blanked; under the swapped control, another room's video)
   if (ctx.blind && ctx.swapped) throw new Error(`${benchmark}: the blind and swapped controls are two evaluations; ask for one at a time`);
   // partners from every well-formed row, not only the subset asked
   const partners = ctx.swapped ? swapPartners(rows, benchmark, items.filter((item): item is EvalRow => !isProblem(item))) : undefined;
-  const wholeVideo = !ctx.blind && !partners && !!policy.acceptsVideo && rows.some((row) => row.video);
+  const wholeVideo = !ctx.blind && !!policy.acceptsVideo && rows.some((row) => row.video);
   if (wholeVideo) settings = { ...settings, inputs: { ...settings.inputs, media: 'video' } };
   // temperature and seed asked, but left to a policy's server: recorded as such
   if (policy.serverSampling) settings = { ...settings, inputs: { ...settings.inputs, sampling: 'server' } };
@@ -217,11 +217,12 @@ async function predictAndScore(
     Promise.all(
       batch.map(async (row) => {
         try {
-          const video = wholeVideo && row.video ? await row.video() : undefined;
+          const shown = partners?.get(row.id) ?? row; // the row whose media the question is asked with
+          const video = wholeVideo && shown.video ? await shown.video() : undefined;
           const input: PolicyInput = {
             system: SYSTEM_PROMPT,
             prompt: [settings.prePrompt, promptText(row, settings.prompt)].filter(Boolean).join('\n'),
-            images: video ? [] : ctx.blind ? await blankFrames(await row.images(), ctx.dir) : await (partners?.get(row.id) ?? row).images(),
+            images: video ? [] : ctx.blind ? await blankFrames(await row.images(), ctx.dir) : await shown.images(),
             ...(video ? { video } : {}),
             reference: { id: row.id, task: row.task ?? row.type, answer: row.answer, answerKind: row.answerKind, options: row.options, facts: row.facts },
           };

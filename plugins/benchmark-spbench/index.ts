@@ -78,6 +78,7 @@ export default definePlugin({
       const benchmark: Benchmark = {
         id,
         blind: true,
+        swapped: true,
         async evaluate(policy, ctx) {
           if (!where) throw new ConfigError(`${PLUGIN_NAME}: set the \`${key}\` option to ${id}'s directory (plugins: [['${PLUGIN_NAME}', { ${key}: '/data/...' }]])`);
           const root = resolve(where.root);

@@ -65,6 +65,7 @@ export default definePlugin({
     const benchmark = (id: string, debiased: boolean): Benchmark => ({
       id,
       blind: true,
+      swapped: true,
       async evaluate(policy, ctx) {
         if (!existsSync(root)) throw new ConfigError(`${PLUGIN_NAME}: option root: ${root} does not exist`);
         if (!existsSync(videos)) throw new ConfigError(`${PLUGIN_NAME}: option videos: ${videos} does not exist`);

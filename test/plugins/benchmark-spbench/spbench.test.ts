@@ -255,3 +255,19 @@ test('configuration errors name the option', async (t) => {
   await t.throwsAsync(ladderFor(dir, { si: 3 }), { message: /options\.si/ });
   await t.throwsAsync(ladderFor(dir, { extraction: 'lmms' }), { message: /options\.extraction/ });
 });
+
+test("the swapped control asks every SPBench question with another scene's images, as many as its own", async (t) => {
+  const dir = tempDir(t);
+  const rows = await writeSpbench(join(dir, 'mv'), benchRows(6, SPBENCH_MV_TYPES, QUESTION_TYPES), 3);
+  const ladder = await ladderFor(dir, { mv: join(dir, 'mv') });
+  const probe = new ProbePolicy();
+  const report = await evaluateBenchmark(ladder, probe, 'spbench-mv', join(dir, 'out'), { swapped: true });
+  t.is(report.settings!.swapped, true);
+  const sceneOf = new Map(rows.map((row) => [String(row.id), row.scene_name]));
+  for (const input of probe.seen) {
+    t.is(input.images.length, 3);
+    const shown = new Set(input.images.map((path) => path.split('/').at(-2)));
+    t.is(shown.size, 1);
+    t.not([...shown][0], sceneOf.get(input.reference!.id), `row ${input.reference!.id}: another scene's images`);
+  }
+});

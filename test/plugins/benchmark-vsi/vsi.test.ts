@@ -27,10 +27,10 @@ class Recorder implements Policy {
   }
 }
 
-async function evaluate(dir: string, options: Record<string, unknown>, policy: Policy | string, out: string, benchmark = 'vsi-bench') {
+async function evaluate(dir: string, options: Record<string, unknown>, policy: Policy | string, out: string, benchmark = 'vsi-bench', control: { swapped?: boolean } = {}) {
   const ladder = await createLadder({ plugins: [['benchmark-vsi', options], 'model-oracle'], cacheDir: join(dir, 'cache') }, { defaults: [] });
   const p = typeof policy === 'string' ? await ladder.get('models', policy).create({}, { seed: 1, log: () => undefined }) : policy;
-  return evaluateBenchmark(ladder, p, benchmark, out);
+  return evaluateBenchmark(ladder, p, benchmark, out, control);
 }
 
 test('the oracle scores exactly 100 on VSI-Bench; rel-direction levels are merged; frames come from the scene video', async (t) => {
@@ -189,4 +189,27 @@ test('a policy that takes video gets each row\'s video file, not frames; predict
   await t.throwsAsync(evaluate(dir, { root, frames: 4, setting: 'lmms-eval' }, new AnswerWriter('video-policy'), join(dir, 'out')), {
     message: /holds predictions of another evaluation \(media: "video" there, \(not recorded\) now\)/,
   });
+});
+
+test("the swapped control asks every VSI-Bench question with another scene's video: its frames, or the file to a policy that takes video", async (t) => {
+  const dir = tempDir(t);
+  const root = join(dir, 'vsi');
+  const rows = writeVsi(root, 8);
+  const own = new Map(rows.map((row) => [String(row.id), `${row.dataset}/${row.scene_name}.mp4`]));
+  const frames = new Recorder();
+  const report = await evaluate(dir, { root, frames: 4 }, frames, join(dir, 'frames'), 'vsi-bench', { swapped: true });
+  t.is(report.settings!.swapped, true);
+  const sighted = new Recorder();
+  await evaluate(dir, { root, frames: 4 }, sighted, join(dir, 'sighted'));
+  const framesOf = (recorder: Recorder, id: string) => recorder.seen.find((input) => input.reference!.id === id)!.images;
+  for (const [id] of own) {
+    t.is(framesOf(frames, id).length, 4);
+    t.notDeepEqual(framesOf(frames, id), framesOf(sighted, id), `row ${id}: not its own scene's frames`);
+  }
+  const video = new AnswerWriter('video-policy', true);
+  await evaluate(dir, { root, frames: 4 }, video, join(dir, 'video'), 'vsi-bench', { swapped: true });
+  for (const { input } of video.seen) {
+    t.true(existsSync(input.video!));
+    t.false(input.video!.endsWith(own.get(input.reference!.id)!), `row ${input.reference!.id}: another scene's video`);
+  }
 });
