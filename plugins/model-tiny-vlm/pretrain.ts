@@ -56,7 +56,7 @@ export function pretrainConfig(s: PretrainSettings, dirs: { runsDir: string; cac
     // "pretrained" by its directory: a directory base fixes the architecture (options that differ are an error, not random weights)
     model: { id: 'tiny-vlm', options: s.from ? { ...s.model, base: s.from === 'pretrained' ? PRETRAINED_DIR : s.from } : s.model },
     curriculum: [{ name: 'caption', kind: 'sft', options: { lr: s.lr, epochs: s.epochs } }],
-    evaluate: { benchmarks: ['held-out'], at: ['caption'], chance: false },
+    evaluate: { benchmarks: ['held-out'], at: ['caption'], chance: false, prior: false },
   };
 }
 
@@ -68,8 +68,9 @@ const modelFlags = (model: Record<string, unknown>) =>
 
 const sha256 = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex');
 
-/** Mean caption F1 (x100) of a scored predictions file. */
-async function meanScore(file: string): Promise<number> {
+/** Mean caption F1 (x100) of a scored predictions file; undefined when the evaluation was not made (a swapped control of one held-out room). */
+async function meanScore(file: string): Promise<number | undefined> {
+  if (!existsSync(file)) return undefined;
   const rows = (await readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { score: number });
   return Math.round((1000 * rows.reduce((a, r) => a + r.score, 0)) / rows.length) / 10;
 }
@@ -91,12 +92,18 @@ export async function pretrain(s: PretrainSettings, out: string, ladder: Ladder,
   const record = {
     command: `npx ladder pretrain tiny-vlm --scenes ${s.scenes} --first ${s.first} --epochs ${s.epochs} --lr ${s.lr}${s.positions ? ' --positions' : ''}${s.from ? ` --from ${s.from}` : ''} --seed ${seed}${modelFlags(s.model)}`,
     settings: { ...s, seed },
-    captionF1: { images: await meanScore(join(evals, 'held-out', 'predictions.jsonl')), blind: await meanScore(join(evals, 'held-out-blind', 'predictions.jsonl')) },
+    // with the images, blank frames, and another room's images (absent when the held-out rooms are one)
+    captionF1: {
+      images: await meanScore(join(evals, 'held-out', 'predictions.jsonl')),
+      blind: await meanScore(join(evals, 'held-out-blind', 'predictions.jsonl')),
+      swapped: await meanScore(join(evals, 'held-out-swapped', 'predictions.jsonl')),
+    },
     metrics: summary.state.stages[0]!.result!.metrics,
     sha256: files,
   };
   await writeJsonAtomic(join(out, 'pretrained.json'), record);
-  ladder.log(`pretrained base in ${out}: caption F1 ${record.captionF1.images} with the images, ${record.captionF1.blind} blind`);
+  const { images, blind, swapped } = record.captionF1;
+  ladder.log(`pretrained base in ${out}: caption F1 ${images} with the images, ${blind} blind${swapped === undefined ? '' : `, ${swapped} with another room's images`}`);
   return record;
 }
 

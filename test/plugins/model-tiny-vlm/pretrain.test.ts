@@ -23,11 +23,12 @@ test('ladder pretrain tiny-vlm writes a captioning base with its hashes; a ladde
   const out = join(dir, 'base');
   const run = ladder(dir, 'pretrain', 'tiny-vlm', '--scenes', '3', '--first', '200', '--epochs', '1', '--out', out, '--json');
   t.is(run.status, 0, run.stderr.slice(-3000));
-  const record = JSON.parse(run.stdout) as { command: string; captionF1: { images: number; blind: number }; sha256: Record<string, string>; settings: { first: number } };
+  const record = JSON.parse(run.stdout) as { command: string; captionF1: { images: number; blind: number; swapped?: number }; sha256: Record<string, string>; settings: { first: number } };
   // the config's model options are part of the command that reproduces the base
   t.is(record.command, `npx ladder pretrain tiny-vlm --scenes 3 --first 200 --epochs 1 --lr 0.001 --seed 42${Object.entries(SMALL).map(([k, v]) => ` --set model.options.${k}=${v}`).join('')}`);
   t.is(record.settings.first, 200);
   t.true(record.captionF1.images >= 0 && record.captionF1.images <= 100 && record.captionF1.blind >= 0);
+  t.false('swapped' in record.captionF1, 'one held-out room of three: no other room to swap in, and no figure made up');
   t.deepEqual(Object.keys(record.sha256).sort(), ['model.safetensors', 'policy.json', 'tokenizer.json']);
   for (const [file, hash] of Object.entries(record.sha256)) t.is(createHash('sha256').update(readFileSync(join(out, file))).digest('hex'), hash, file);
   const { out: written, ...saved } = record as typeof record & { out: string };
