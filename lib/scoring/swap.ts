@@ -16,15 +16,23 @@ export interface SwappableRow {
   media?: string[];
 }
 
-/** The first row of another scene from position `i + ceil(n / 2)` of `group` on (cyclically). */
-function farOther<R extends SwappableRow>(group: readonly R[], row: R): R | undefined {
-  const n = group.length;
-  const i = group.indexOf(row);
-  for (let k = 0; k < n; k++) {
-    const other = group[(i + Math.ceil(n / 2) + k) % n]!;
-    if (other.scene !== row.scene) return other;
+/** Rows in benchmark order and each row's position among them. */
+class Group<R extends SwappableRow> {
+  readonly rows: R[] = [];
+  readonly at = new Map<R, number>();
+  add(row: R) {
+    this.at.set(row, this.rows.push(row) - 1);
   }
-  return undefined;
+  /** The first row of another scene from `row`'s position + ceil(n / 2) on (cyclically). */
+  farOther(row: R): R | undefined {
+    const n = this.rows.length;
+    const i = this.at.get(row)!;
+    for (let k = 0; k < n; k++) {
+      const other = this.rows[(i + Math.ceil(n / 2) + k) % n]!;
+      if (other.scene !== row.scene) return other;
+    }
+    return undefined;
+  }
 }
 
 /**
@@ -38,16 +46,19 @@ function farOther<R extends SwappableRow>(group: readonly R[], row: R): R | unde
  * modality (ControlUnavailable).
  */
 export function swapPartners<R extends SwappableRow>(rows: readonly R[], benchmark: string, pool: readonly R[] = rows): Map<string, R> {
-  const groups = new Map<string, R[]>();
-  const add = (key: string, row: R) => groups.set(key, [...(groups.get(key) ?? []), row]);
+  const groups = new Map<string, Group<R>>();
+  const keys = (row: R) => [`${row.modality ?? ''}/${row.media?.length ?? 0}`, `${row.modality ?? ''}`];
   for (const row of new Set([...pool, ...rows])) {
     if (!row.scene) throw new Error(`${benchmark} row ${row.id}: no scene, so the swapped control cannot choose frames of another room (the benchmark must give each row its scene)`);
-    add(`${row.modality ?? ''}/${row.media?.length ?? 0}`, row);
-    add(`${row.modality ?? ''}`, row);
+    for (const key of keys(row)) {
+      if (!groups.has(key)) groups.set(key, new Group());
+      groups.get(key)!.add(row);
+    }
   }
   const partners = new Map<string, R>();
   for (const row of rows) {
-    const other = farOther(groups.get(`${row.modality ?? ''}/${row.media?.length ?? 0}`)!, row) ?? farOther(groups.get(`${row.modality ?? ''}`)!, row);
+    const [sameCount, sameModality] = keys(row).map((key) => groups.get(key)!);
+    const other = sameCount!.farOther(row) ?? sameModality!.farOther(row);
     if (!other)
       throw new ControlUnavailable(
         `${benchmark} row ${row.id}: no ${row.modality ?? ''} row from a scene other than ${row.scene}, so the swapped control has no frames to give it`,

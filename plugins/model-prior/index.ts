@@ -76,7 +76,11 @@ export function answerPrior(train: readonly Sample[]): (sample: Sample) => strin
     return [`${s.task}|${s.modality}|${s.question}|${options}`, `${s.task}|${s.question}|${options}`, s.task];
   };
   const groups = new Map<string, Sample[]>();
-  for (const s of train) for (const key of keys(s)) groups.set(key, [...(groups.get(key) ?? []), s]);
+  for (const s of train)
+    for (const key of keys(s)) {
+      if (!groups.has(key)) groups.set(key, []);
+      groups.get(key)!.push(s);
+    }
   const boxes = categoryBoxes(train);
   const answers = new Map<string, string>(); // key -> answer, for number keys (bestNumber is quadratic)
   return (sample) => {
