@@ -356,17 +356,20 @@ async function walk(ladder: Ladder, curriculum: StageEntry[], run: RunDirectory,
         );
     };
 
-    // The references every checkpoint is read against, scored once per benchmark: the chance level on every
-    // benchmark, the answer prior on those built from the run's dataset (it answers from its training split).
+    // The references every checkpoint is read against, scored once per benchmark (a reference whose backend
+    // answers only the dataset's rows, the answer prior, on the benchmarks built from it).
     for (const reference of REFERENCES) {
       const modelId = config.evaluate[reference];
       if (!points.length || !modelId) continue;
-      const answers = (id: string) => reference === 'chance' || !!ladder.get('benchmarks', id).usesDataset;
-      const pending = config.evaluate.benchmarks.filter((id) => answers(id) && !state[reference]?.[id]);
-      if (pending.length && !ladder.has('models', modelId))
+      if (!ladder.has('models', modelId)) {
         log(`evaluate.${reference}: no policy "${modelId}" is registered (add the model-${reference} plugin), so the tables show no ${reference} row`);
-      else if (pending.length) {
-        const policy = await ladder.get('models', modelId).create({}, backendCtx);
+        continue;
+      }
+      const backend = ladder.get('models', modelId);
+      const answers = (id: string) => !backend.datasetRowsOnly || !!ladder.get('benchmarks', id).usesDataset;
+      const pending = config.evaluate.benchmarks.filter((id) => answers(id) && !state[reference]?.[id]);
+      if (pending.length) {
+        const policy = await backend.create({}, backendCtx);
         for (const id of pending) await score(policy, id, { point: reference, control: reference, dir: run.evalDir(reference, id), into: () => (state[reference] ??= {}) }, {});
         await policy.dispose?.();
       }

@@ -462,6 +462,8 @@ export interface PolicyBackend {
   options?: z.ZodType;
   create(options: Record<string, unknown>, ctx: PolicyBackendContext): Promise<Policy>;
   load?(dir: string, ctx: PolicyBackendContext): Promise<Policy>;
+  /** Its policies answer only rows of the run's dataset (benchmarks with `usesDataset`): a run scores it on those alone. */
+  datasetRowsOnly?: boolean;
 }
 
 // ---------------------------------------------------------------------------

@@ -24,13 +24,12 @@
  */
 import { contentHash, definePlugin, type Box2D, type Dataset, type Policy, type Sample } from '../../core/index.ts';
 import { meanRelativeAccuracy, referenceOf, truthBoxes } from '../../lib/scoring/index.ts';
+import { optionTexts } from '../../lib/tasks/index.ts';
 
 const PLUGIN_NAME = 'model-prior';
 export const MODEL_ID = 'prior';
 /** Bumped whenever an answer rule changes, so saved predictions of the old rule are not reused. */
 const RULES_VERSION = 1;
-
-const optionText = (option: string) => option.replace(/^[A-Z]\.\s*/, '');
 
 function mostFrequent<T>(values: readonly T[]): T | undefined {
   const counts = new Map<T, number>();
@@ -72,7 +71,7 @@ export function categoryBoxes(samples: readonly Sample[]): Map<string, Box2D> {
 /** Sample -> the prior's answer, learnt from `train` (the training split's samples). */
 export function answerPrior(train: readonly Sample[]): (sample: Sample) => string {
   const keys = (s: Sample) => {
-    const options = (s.options ?? []).map(optionText).sort().join('|');
+    const options = optionTexts(s.options ?? []).sort().join('|');
     return [`${s.task}|${s.modality}|${s.question}|${options}`, `${s.task}|${s.question}|${options}`, s.task];
   };
   const groups = new Map<string, Sample[]>();
@@ -96,11 +95,11 @@ export function answerPrior(train: readonly Sample[]): (sample: Sample) => strin
       if (!answers.has(key)) answers.set(key, String(bestNumber(same.map((s) => Number(s.answer)))));
       return answers.get(key)!;
     }
-    const options = (sample.options ?? []).map(optionText);
+    const options = optionTexts(sample.options ?? []);
     for (const [key, same] of found) {
       if (!same) continue;
       if (key === sample.task) return mostFrequent(same.map((s) => s.answer))!; // the task's most frequent letter
-      const text = mostFrequent(same.map((s) => optionText(s.options![s.answer.charCodeAt(0) - 65] ?? '')));
+      const text = mostFrequent(same.map((s) => optionTexts(s.options!)[s.answer.charCodeAt(0) - 65] ?? ''));
       if (text !== undefined && options.includes(text)) return String.fromCharCode(65 + options.indexOf(text));
     }
     throw new Error(`prior: no training answers to a ${sample.task} question (row ${sample.id})`);
@@ -132,6 +131,7 @@ export default definePlugin({
   apply(ladder) {
     ladder.hooks.models.for(MODEL_ID).tap(PLUGIN_NAME, () => ({
       id: MODEL_ID,
+      datasetRowsOnly: true,
       create: async (_options, ctx) => {
         if (!ctx.dataset) throw new Error('prior: no dataset was passed (it answers from the training split of the run\'s dataset; evaluate it on held-out, validation or training)');
         return createPrior(ctx.dataset);

@@ -165,7 +165,11 @@ test('the chance and prior references are scored once per benchmark, the prior o
       // a benchmark of its own rows (not the dataset's): the prior cannot answer it
       ladder.hooks.benchmarks.for('foreign').tap('references', () => ({ ...exact, id: 'foreign', usesDataset: false, evaluate: async (p, ctx) => ({ ...(await exact.evaluate(p, ctx)), benchmark: 'foreign' }) }));
       for (const id of ['chance', 'prior'])
-        ladder.hooks.models.for(id).tap('references', () => ({ id, create: async () => new MemoPolicy(new Map([['what is 1 + 1?', '2']])) }));
+        ladder.hooks.models.for(id).tap('references', () => ({
+          id,
+          datasetRowsOnly: id === 'prior',
+          create: async () => new MemoPolicy(new Map([['what is 1 + 1?', '2']])),
+        }));
     },
   };
   const logs: string[] = [];
