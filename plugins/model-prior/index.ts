@@ -13,23 +13,25 @@
  *   category's mean training box.
  * - Free text (captions): an empty answer (word F1 0).
  *
- * "The same question" is looked up from the most specific key to the least:
- * task, modality and question text (with the option texts); task and
- * question text; then the task's pooled answers (its best number, its most
- * frequent letter, the mean box of all objects). It answers the rows of the
- * run's own dataset (the held-out, validation and training benchmarks), found
- * by row id.
+ * "The same question" is one of three keys, from the most specific to the
+ * least: task, modality and question text (with the option texts); task and
+ * question text; the task's pooled answers (its best number, its most
+ * frequent letter, the mean box of all objects). Each task starts at the key
+ * that best answers training rooms left out of the lookup (`keyLevels`,
+ * scene-wise cross-validation), and falls back to a less specific key where
+ * its key has no answers. It answers the rows of the run's own dataset (the
+ * held-out, validation and training benchmarks), found by row id.
  *
  *   ladder eval --model prior -b held-out
  */
 import { contentHash, definePlugin, type Box2D, type Dataset, type Policy, type Sample } from '../../core/index.ts';
-import { meanRelativeAccuracy, referenceOf, truthBoxes } from '../../lib/scoring/index.ts';
+import { meanRelativeAccuracy, referenceOf, scoreAnswer, truthBoxes } from '../../lib/scoring/index.ts';
 import { optionTexts } from '../../lib/tasks/index.ts';
 
 const PLUGIN_NAME = 'model-prior';
 export const MODEL_ID = 'prior';
 /** Bumped whenever an answer rule changes, so saved predictions of the old rule are not reused. */
-const RULES_VERSION = 1;
+const RULES_VERSION = 2;
 
 function mostFrequent<T>(values: readonly T[]): T | undefined {
   const counts = new Map<T, number>();
@@ -68,32 +70,36 @@ export function categoryBoxes(samples: readonly Sample[]): Map<string, Box2D> {
   return new Map([...sums].map(([key, sum]) => [key, sum.slice(0, 4).map((v) => Math.round(v / sum[4]!)) as Box2D]));
 }
 
-/** Sample -> the prior's answer, learnt from `train` (the training split's samples). */
-export function answerPrior(train: readonly Sample[]): (sample: Sample) => string {
-  const keys = (s: Sample) => {
-    const options = optionTexts(s.options ?? []).sort().join('|');
-    return [`${s.task}|${s.modality}|${s.question}|${options}`, `${s.task}|${s.question}|${options}`, s.task];
-  };
+/** The lookup keys of a sample, from the most specific (task, modality, question, option texts) to the task alone. */
+function keysOf(s: Sample): string[] {
+  const options = optionTexts(s.options ?? []).sort().join('|');
+  return [`${s.task}|${s.modality}|${s.question}|${options}`, `${s.task}|${s.question}|${options}`, s.task];
+}
+
+/** Answers from `train`, looking a sample up from key `level` of `keysOf` onwards (less specific keys when a key has no answers). */
+function lookupTable(train: readonly Sample[]): (sample: Sample, level: number) => string {
   const groups = new Map<string, Sample[]>();
   for (const s of train)
-    for (const key of keys(s)) {
+    for (const key of keysOf(s)) {
       if (!groups.has(key)) groups.set(key, []);
       groups.get(key)!.push(s);
     }
   const boxes = categoryBoxes(train);
-  const answers = new Map<string, string>(); // key -> answer, for number keys (bestNumber is quadratic)
-  return (sample) => {
+  const numbers = new Map<string, string>(); // key -> answer (bestNumber is quadratic)
+  return (sample, level) => {
     if (sample.answerKind === 'boxes') {
       const named = truthBoxes(sample.answer, sample.id).map(({ label }) => ({ bbox_2d: boxes.get(label) ?? boxes.get('*') ?? [0, 0, 0, 0], label }));
       return JSON.stringify(named);
     }
     if (sample.answerKind === 'text') return '';
-    const found = keys(sample).map((key) => [key, groups.get(key)] as const);
+    const found = keysOf(sample)
+      .slice(level)
+      .map((key) => [key, groups.get(key)] as const);
     if (sample.answerKind === 'number') {
       const [key, same] = found.find(([, rows]) => rows) ?? [];
       if (!key || !same) throw new Error(`prior: no training answers to a ${sample.task} question (row ${sample.id})`);
-      if (!answers.has(key)) answers.set(key, String(bestNumber(same.map((s) => Number(s.answer)))));
-      return answers.get(key)!;
+      if (!numbers.has(key)) numbers.set(key, String(bestNumber(same.map((s) => Number(s.answer)))));
+      return numbers.get(key)!;
     }
     const options = optionTexts(sample.options ?? []);
     for (const [key, same] of found) {
@@ -104,6 +110,50 @@ export function answerPrior(train: readonly Sample[]): (sample: Sample) => strin
     }
     throw new Error(`prior: no training answers to a ${sample.task} question (row ${sample.id})`);
   };
+}
+
+/** Folds of the cross-validation that chooses each task's key (training scenes dealt round-robin). */
+export const PRIOR_FOLDS = 5;
+
+/**
+ * Per task (numbers and choices), the key level that best answers training
+ * rooms the table was not built from: the training scenes are dealt into
+ * `folds` folds, each fold answered from the others at every level, and the
+ * level with the best total score wins (the most specific on a tie). A
+ * question asked in a room or two (a pair's distance) overfits its own
+ * answers; a category's size does not. Tasks of one scene keep the most
+ * specific key, and so does `folds` below 2.
+ */
+export function keyLevels(train: readonly Sample[], folds = PRIOR_FOLDS): Map<string, number> {
+  const scenes = [...new Set(train.map((s) => s.scene ?? ''))].sort();
+  if (scenes.length < 2 || folds < 2) return new Map();
+  const foldOf = new Map(scenes.map((scene, i) => [scene, i % folds]));
+  const totals = new Map<string, number[]>(); // task -> total score per level
+  for (let fold = 0; fold < Math.min(folds, scenes.length); fold++) {
+    const answer = lookupTable(train.filter((s) => foldOf.get(s.scene ?? '') !== fold));
+    for (const s of train) {
+      if (foldOf.get(s.scene ?? '') !== fold || (s.answerKind !== 'number' && s.answerKind !== 'choice')) continue;
+      const total = totals.get(s.task) ?? [0, 0, 0];
+      totals.set(s.task, total);
+      for (let level = 0; level < total.length; level++) {
+        let prediction: string;
+        try {
+          prediction = answer(s, level);
+        } catch {
+          continue; // the task has no answers outside this fold: no level scores the row
+        }
+        total[level]! += scoreAnswer(prediction, s, 'spec', s.id).score;
+      }
+    }
+  }
+  return new Map([...totals].map(([task, total]) => [task, total.indexOf(Math.max(...total))]));
+}
+
+/** Sample -> the prior's answer, learnt from `train` (the training split's samples), each task at its cross-validated key level. */
+export function answerPrior(train: readonly Sample[], folds = PRIOR_FOLDS): (sample: Sample) => string {
+  const levels = keyLevels(train, folds);
+  const answer = lookupTable(train);
+  return (sample) => answer(sample, levels.get(sample.task) ?? 0);
 }
 
 export function createPrior(dataset: Dataset): Policy {

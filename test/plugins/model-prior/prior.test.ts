@@ -1,6 +1,6 @@
 import test from 'ava';
 import { createLadder, type Dataset, type PolicyInput, type Sample } from '../../../core/index.ts';
-import { answerPrior, bestNumber, createPrior } from '../../../plugins/model-prior/index.ts';
+import { answerPrior, bestNumber, createPrior, keyLevels } from '../../../plugins/model-prior/index.ts';
 import { meanRelativeAccuracy } from '../../../lib/scoring/index.ts';
 
 let counter = 0;
@@ -90,4 +90,25 @@ test('the policy answers rows of its dataset by id, learns from the training spl
   // registered by the preset; without a dataset it says what it needs
   const ladder = await createLadder({ presets: ['spatial-ladder'] });
   await t.throwsAsync(ladder.get('models', 'prior').create({}, { seed: 1, log: () => undefined }), { message: /prior: no dataset was passed/ });
+});
+
+test('keyLevels: each task starts from the key that best answers training rooms left out, chosen scene-wise', (t) => {
+  // sizes: a chair is 50 cm in every room, a bed 200: the question fixes the answer.
+  // distances: each pair is asked in two rooms, 1 m apart in one and 5 m in the other, except
+  // the pair of rooms 8 and 9 (9 m in both): the question predicts a new room worse than the task does
+  const train: Sample[] = [];
+  for (let room = 0; room < 10; room++) {
+    const scene = `scene${String(room).padStart(4, '0')}_00`;
+    train.push(sample('object-size', CHAIR, '50', { scene }), sample('object-size', 'How big is the bed?', '200', { scene }));
+    const distance = room >= 8 ? '9' : room % 2 ? '5' : '1';
+    train.push(sample('absolute-distance', `How far is the lamp from object ${room >> 1}?`, distance, { scene }));
+  }
+  const levels = keyLevels(train);
+  t.is(levels.get('object-size'), 0, 'the most specific key on a tie (every key answers alike)');
+  t.is(levels.get('absolute-distance'), 2, 'the task\'s pooled answers');
+  const asked = (question: string) => sample('absolute-distance', question, '1', { split: 'held-out' });
+  t.is(answerPrior(train)(asked('How far is the lamp from object 4?')), '5', 'the pooled best number (5: closer to the 9s than 1 is), not the pair\'s 9');
+  t.is(answerPrior(train, 1)(asked('How far is the lamp from object 4?')), '9', 'one fold: no cross-validation, the question itself');
+  t.is(answerPrior(train)(sample('object-size', CHAIR, '1', { split: 'held-out' })), '50');
+  t.deepEqual(keyLevels(train.filter((s) => s.scene === 'scene0000_00')), new Map(), 'one room: nothing to validate on');
 });
