@@ -145,7 +145,7 @@ test('every tuning config in presets/spatial-ladder/tuning/ is a valid ladder th
   t.true(files.length >= 10, files.join(', '));
   for (const file of files) {
     const { configs } = await loadConfig({ configPath: join(tuning, file) });
-    const ladder = await createLadder(configs[0]!, { where: file });
+    const ladder = await createLadder(configs[0]!, { where: file, baseDir: tuning });
     const curriculum = resolveCurriculum(ladder);
     t.deepEqual(preflight(ladder, curriculum), [], file);
     t.notThrows(() => checkOptions(ladder, curriculum), file);
