@@ -14,6 +14,9 @@ const PLUGIN_NAME = 'task-caption';
 
 export const CAPTION_QUESTION = 'Describe the image.';
 
+/** Categories a caption never names: building structure and catch-alls (a regular expression over the whole category, case-insensitive). */
+export const UNNAMED_CATEGORIES = '^((.+ )?(wall|floor|ceiling)|object|structure|doorframe)$';
+
 const article = (word: string) => (/^[aeiou]/i.test(word) ? `an ${word}` : `a ${word}`);
 
 /** Where a box's centre lies across the image, in thirds. */
@@ -39,7 +42,7 @@ export default defineTask({
     /** At most this many categories, the most visible (largest 2D box) first. */
     maxCategories: z.number().int().positive().default(8),
     /** Categories never named (a regular expression matched against the whole category, case-insensitive): building structure, catch-alls. */
-    exclude: z.string().default('^((.+ )?(wall|floor|ceiling)|object|structure|doorframe)$'),
+    exclude: z.string().default(UNNAMED_CATEGORIES),
     /**
      * Say where each category's largest box is across the image (left, middle or
      * right third): an image-plane target with spatial structure, still none of the

@@ -12,6 +12,7 @@
  */
 import { z } from '../../../core/index.ts';
 import { defineTask } from '../../../lib/tasks/index.ts';
+import { UNNAMED_CATEGORIES } from '../../../plugins/task-caption/index.ts';
 
 export const presenceQuestion = (category: string) => `Is there a ${category} in the image?`;
 
@@ -23,7 +24,7 @@ export default defineTask({
     /** A category counts as shown when this fraction of one of its instances is visible. */
     minVisibility: z.number().min(0).max(1).default(0.3),
     /** Categories never asked about (as task-caption's `exclude`). */
-    exclude: z.string().default('^((.+ )?(wall|floor|ceiling)|object|structure|doorframe)$'),
+    exclude: z.string().default(UNNAMED_CATEGORIES),
     /** Questions of each answer per view. */
     perFrame: z.number().int().positive().default(1),
   }),
