@@ -5,7 +5,8 @@
  * spaced frames of it (32 in the paper), sampled with ffmpeg and cached.
  * Scored per question type (rel-direction levels averaged first), NQ / MCQ /
  * Avg as in the paper's Table 1. "vsi-bench-debiased" is VSI-Bench-Debiased
- * (Brown et al., 2025): the rows of the same file whose `pruned` is false.
+ * (Brown et al., 2025): the release's `test_debiased.parquet` when it lies in
+ * root, else the rows of the full set whose `pruned` is false.
  *
  * `setting: 'lmms-eval'` asks and scores exactly as lmms-eval's VSI-Bench
  * task does (its pre-prompt and post prompts, 16 new tokens, greedy, its
@@ -16,7 +17,7 @@
  *   ladder eval --model openai --benchmark vsi-bench
  */
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ConfigError, definePlugin, z, type Benchmark } from '../../core/index.ts';
 import { findFfmpeg, sampleFrames } from '../../lib/media/index.ts';
 import {
@@ -40,6 +41,8 @@ export const DEBIASED_ID = 'vsi-bench-debiased';
 const COLUMNS = ['id', 'dataset', 'scene_name', 'question_type', 'question', 'ground_truth', 'options'];
 /** The full set as the Hugging Face release names it (`test-00000-of-00001.parquet`), beside `test_debiased.parquet` and `test_pruned.parquet`. */
 const FULL_SET = (file: string) => /^test-\d+-of-\d+\.parquet$/.test(file);
+/** The release's VSI-Bench-Debiased file: every row kept, whether or not the full set beside it has the `pruned` column. */
+const DEBIASED_SET = 'test_debiased.parquet';
 
 export default definePlugin({
   name: PLUGIN_NAME,
@@ -74,12 +77,14 @@ export default definePlugin({
           const ffmpeg = findFfmpeg(); // no ffmpeg: one clear error, not one per row
           ctx.log(`${id}: ${opts.frames} frames per video by ffmpeg ${ffmpeg.version} (${ffmpeg.via}), cached in ${cacheDir}`);
         }
-        const file = parquetIn(root, opts.parquet, FULL_SET);
-        ctx.log(`${id}: questions from ${file}${debiased ? ' whose `pruned` is false' : ''}`);
-        const columns = debiased ? [...COLUMNS, 'pruned'] : COLUMNS;
+        const subset = debiased && !opts.parquet && existsSync(join(root, DEBIASED_SET));
+        const file = subset ? join(root, DEBIASED_SET) : parquetIn(root, opts.parquet, FULL_SET);
+        const filtered = debiased && !subset;
+        ctx.log(`${id}: questions from ${file}${filtered ? ' whose `pruned` is false' : ''}`);
+        const columns = filtered ? [...COLUMNS, 'pruned'] : COLUMNS;
         const items = await parquetItems(file, columns, (q, values) => {
           if (typeof values.dataset !== 'string' || !values.dataset) throw new Error('dataset: missing or empty');
-          if (debiased && values.pruned !== false) throw new Error(`pruned: expected true or false, got ${JSON.stringify(values.pruned ?? null)}`);
+          if (filtered && values.pruned !== false) throw new Error(`pruned: expected true or false, got ${JSON.stringify(values.pruned ?? null)}`);
           const video = `${values.dataset}/${q.scene}.mp4`;
           return {
             ...q,
@@ -87,7 +92,7 @@ export default definePlugin({
             images: async () => sampleFrames(resolveVideo(videos, video, 'video', opts.symlinks), { count: opts.frames, cacheDir }),
             video: async () => resolveVideo(videos, video, 'video', opts.symlinks),
           };
-        }, (values) => !debiased || values.pruned !== true);
+        }, (values) => !filtered || values.pruned !== true);
         const settings = evaluationSettings(id, opts, ctx, VSI_LAYOUT, { frames: opts.frames });
         return evaluateRows(policy, ctx, items, reproduce(settings, setting));
       },

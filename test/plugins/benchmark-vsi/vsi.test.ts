@@ -1,5 +1,5 @@
 import test from 'ava';
-import { existsSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLadder, evaluateBenchmark, type Policy, type PolicyInput } from '../../../core/index.ts';
 import { QUESTION_TYPES, VSI_LAYOUT } from '../../../lib/scoring/index.ts';
@@ -100,7 +100,7 @@ test('an empty or undecodable video is an error for its rows, naming the file; t
   t.is(recorder.seen.length, 6);
 });
 
-test('a Hugging Face download: vsi-bench reads the full set beside the subset files; vsi-bench-debiased its rows whose `pruned` is false', async (t) => {
+test('a Hugging Face download: vsi-bench reads the full set beside the subset files; vsi-bench-debiased test_debiased.parquet, else the full set\'s rows whose `pruned` is false', async (t) => {
   const dir = tempDir(t);
   const root = join(dir, 'vsi');
   const rows = writeVsi(root, 12).map((row, i) => ({ ...row, pruned: i % 3 === 0 }));
@@ -116,13 +116,24 @@ test('a Hugging Face download: vsi-bench reads the full set beside the subset fi
   t.is(kept.length, 8);
   t.deepEqual(debiased.seen.map((input) => input.reference!.id).sort(), kept.sort());
   t.deepEqual([report.benchmark, report.avg, report.scores.reduce((n, s) => n + s.count, 0)], ['vsi-bench-debiased', 100, 8]);
+  // the same questions from the full set's `pruned` column, when the subset file is not there
+  rmSync(join(root, 'test_debiased.parquet'));
+  const fromFull = new Recorder();
+  t.is((await evaluate(dir, { root, frames: 4 }, fromFull, join(dir, 'from-full'), 'vsi-bench-debiased')).avg, 100);
+  t.deepEqual(fromFull.seen.map((input) => input.reference!.id).sort(), kept.sort());
 
-  // a row whose flag is missing is that row's error; a file without the column cannot give the subset
+  // a row whose flag is missing is that row's error; a full set without the column cannot give the subset
   writeBenchParquet(join(root, 'test-00000-of-00001.parquet'), [...rows, { ...rows[1]!, id: 7, pruned: undefined }]);
   const flagless = await evaluate(dir, { root, frames: 4 }, 'oracle', join(dir, 'flagless'), 'vsi-bench-debiased');
   t.deepEqual(flagless.errors!.map((e) => [e.id, e.message]), [['7', 'pruned: expected true or false, got null']]);
-  writeBenchParquet(join(root, 'test-00000-of-00001.parquet'), rows.map(({ pruned: _, ...row }) => row));
+  const old = rows.map(({ pruned: _, ...row }) => row);
+  writeBenchParquet(join(root, 'test-00000-of-00001.parquet'), old);
   await t.throwsAsync(evaluate(dir, { root, frames: 4 }, 'oracle', join(dir, 'old'), 'vsi-bench-debiased'), { message: /test-00000-of-00001\.parquet: missing column\(s\) pruned/ });
+  // a download whose full set predates the column: the subset file beside it gives the debiased set
+  writeBenchParquet(join(root, 'test_debiased.parquet'), old.filter((_, i) => !rows[i]!.pruned));
+  const fromSubset = new Recorder();
+  t.is((await evaluate(dir, { root, frames: 4 }, fromSubset, join(dir, 'from-subset'), 'vsi-bench-debiased')).avg, 100);
+  t.deepEqual(fromSubset.seen.map((input) => input.reference!.id).sort(), kept.sort());
 });
 
 test('the root must exist', async (t) => {
