@@ -1,22 +1,16 @@
 /**
- * Issue #4 item 6: the default dataset from the embedded procedural scenes
+ * The default dataset from the embedded procedural scenes
  * covers every (dimension, modality) cell of the task x modality table (docs/method.md#tasks-and-modalities) with balanced
  * answer letters, at a size the whole ladder trains on in minutes on CPU.
- * Needs plugins/source-procedural (issue #3); registered as skipped until it
- * is in the tree.
  */
 import test from 'ava';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { buildDataset, createLadder, PACKAGE_ROOT } from '../../../core/index.ts';
+import { buildDataset, createLadder } from '../../../core/index.ts';
 import { checkDataset, coverageProblems, enabledCells } from '../../../plugins/dataset/index.ts';
 import { SPATIAL_CELLS } from '../../../lib/tasks/index.ts';
 import { tempDir } from '../../helpers/temp.ts';
 import { PLUGINS } from './helpers.ts';
 
-const available = existsSync(join(PACKAGE_ROOT, 'plugins', 'source-procedural', 'index.ts'));
-
-(available ? test : test.skip)('the default procedural dataset covers the task x modality table with balanced letters', async (t) => {
+test('the default procedural dataset covers the task x modality table with balanced letters', async (t) => {
   const ladder = await createLadder({ cacheDir: tempDir(t), plugins: ['source-procedural', ...PLUGINS] }, { defaults: [] });
   const dataset = await buildDataset(ladder);
   t.deepEqual(enabledCells(dataset.manifest), SPATIAL_CELLS);
