@@ -5,6 +5,7 @@
  */
 import type { Reward, Sample } from '../../core/index.ts';
 import { scoreAnswer } from './answer.ts';
+import { answerText } from './extract.ts';
 import { formatScore } from './format.ts';
 
 function paired(completions: string[], samples: Sample[], reward: string): void {
@@ -19,14 +20,23 @@ export const formatReward: Reward = (completions, samples) => {
 };
 
 /**
- * Multiple choice: 1 for the right letter, else 0. Numbers: mean relative
- * accuracy. Localization samples (answer kind "boxes"): mean IoU. The answer
- * is extracted per docs/method.md#answer-extraction (inside `<answer>` when present).
+ * Multiple choice: 1 when the whole answer is the right letter (the paper's
+ * exact match: trimmed, case-insensitive, one trailing "." removed), else 0;
+ * "B. the sofa" earns 0, where a benchmark reads its first token. Numbers:
+ * mean relative accuracy. Localization samples (answer kind "boxes"): mean
+ * IoU. The answer is the text inside `<answer>` when present
+ * (docs/method.md#answer-extraction).
  */
 export const accuracyReward: Reward = (completions, samples) => {
   paired(completions, samples, 'accuracy');
-  return completions.map((completion, i) => scoreAnswer(completion, samples[i]!, 'spec', `sample ${samples[i]!.id}`).score);
+  return completions.map((completion, i) => {
+    const sample = samples[i]!;
+    if (sample.answerKind === 'choice') return exactLetter(answerText(completion)) === exactLetter(sample.answer) ? 1 : 0;
+    return scoreAnswer(completion, sample, 'spec', `sample ${sample.id}`).score;
+  });
 };
+
+const exactLetter = (text: string) => text.trim().replace(/\.$/, '').toUpperCase();
 
 /** Mean IoU on localization samples; 0 on any other sample. */
 export const iouReward: Reward = (completions, samples) => {

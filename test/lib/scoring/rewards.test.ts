@@ -1,6 +1,6 @@
 import test from 'ava';
 import { createLadder, type Sample } from '../../../core/index.ts';
-import { accuracyReward, formatReward, iouReward, totalReward } from '../../../lib/scoring/index.ts';
+import { accuracyReward, formatReward, iouReward, scoreAnswer, totalReward } from '../../../lib/scoring/index.ts';
 
 const sample = (id: string, answerKind: Sample['answerKind'], answer: string, extra: Partial<Sample> = {}): Sample => ({
   id,
@@ -21,6 +21,12 @@ test('accuracy: choice exact match, number MRA, boxes IoU; answers read from <an
   const completions = ['<think>x</think><answer>B</answer>', '<think>x</think><answer>11</answer>', '[{"bbox_2d":[0,0,10,5],"label":"chair"}]'];
   t.deepEqual(await accuracyReward(completions, [CHOICE, NUMBER, BOXES]), [1, 0.9, 0.5]);
   t.deepEqual(await accuracyReward(['A', 'twelve', '[]'], [CHOICE, NUMBER, BOXES]), [0, 0, 0]);
+});
+
+test('accuracy: a multiple-choice answer must be the letter alone (exact match), where a benchmark reads the first token', async (t) => {
+  const answers = ['<answer> b. </answer>', 'B', '<answer>B. right</answer>', '<answer>B C</answer>', 'B is right', '<answer>B..</answer>'];
+  t.deepEqual(await accuracyReward(answers, answers.map(() => CHOICE)), [1, 1, 0, 0, 0, 0]);
+  t.deepEqual(answers.map((a) => scoreAnswer(a, CHOICE).score), [1, 1, 1, 1, 1, 0]);
 });
 
 test('iou: localization samples only', async (t) => {
