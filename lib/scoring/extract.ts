@@ -123,5 +123,8 @@ export function extractNumber(completion: string, mode: ExtractionMode): number 
 export function choiceCorrect(extracted: string | null, truth: string, mode: ExtractionMode): boolean {
   if (extracted === null) return false;
   if (mode !== 'spec') return extracted.toLowerCase() === truth.toLowerCase();
-  return extracted.toUpperCase() === truth.trim().replace(/\.$/, '').toUpperCase();
+  return extracted.toUpperCase() === bareLetter(truth);
 }
+
+/** A letter answer as section 6 compares it: trimmed, one trailing "." removed, upper-case. */
+export const bareLetter = (text: string): string => text.trim().replace(/\.$/, '').toUpperCase();

@@ -5,7 +5,7 @@
  */
 import type { Reward, Sample } from '../../core/index.ts';
 import { scoreAnswer } from './answer.ts';
-import { answerText } from './extract.ts';
+import { answerText, bareLetter } from './extract.ts';
 import { formatScore } from './format.ts';
 
 function paired(completions: string[], samples: Sample[], reward: string): void {
@@ -31,12 +31,10 @@ export const accuracyReward: Reward = (completions, samples) => {
   paired(completions, samples, 'accuracy');
   return completions.map((completion, i) => {
     const sample = samples[i]!;
-    if (sample.answerKind === 'choice') return exactLetter(answerText(completion)) === exactLetter(sample.answer) ? 1 : 0;
+    if (sample.answerKind === 'choice') return bareLetter(answerText(completion)) === bareLetter(sample.answer) ? 1 : 0;
     return scoreAnswer(completion, sample, 'spec', `sample ${sample.id}`).score;
   });
 };
-
-const exactLetter = (text: string) => text.trim().replace(/\.$/, '').toUpperCase();
 
 /** Mean IoU on localization samples; 0 on any other sample. */
 export const iouReward: Reward = (completions, samples) => {
