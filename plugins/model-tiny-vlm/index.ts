@@ -56,6 +56,8 @@ export const tinyVlmOptions = z
     /** Words seen fewer times than this in the dataset are spelled by characters. */
     minTokenCount: z.number().int().positive().default(2),
     maxVocab: z.number().int().min(200).default(4096),
+    /** Whole numbers of the dataset (two digits or more, seen minTokenCount times) become single tokens; false: numbers are written a digit at a time. */
+    numberTokens: z.boolean().default(false),
     /** Compute kernels: onnxruntime-node (CPU), or plain JavaScript (slow; the reference). */
     backend: z.enum(['auto', 'onnxruntime', 'js']).default('auto'),
     /** Replicas computing in parallel (worker threads; 1: the main thread). Results are reproducible per worker count. */
@@ -192,7 +194,7 @@ export function tinyVlmBackend(defaults: { base?: string } = {}): PolicyBackend 
       const chosen = parsed.base ?? defaults.base;
       let options = chosen ? { ...parsed, base: chosen } : parsed;
       if (!ctx.dataset) throw new ConfigError('tiny-vlm builds its tokenizer from the dataset, but none was given to create()');
-      const words = { minCount: options.minTokenCount, maxVocab: options.maxVocab };
+      const words = { minCount: options.minTokenCount, maxVocab: options.maxVocab, numbers: options.numberTokens };
       const given = raw as Record<string, unknown>;
       const found = options.base && options.base !== 'none' ? await baseManifest(options.base) : undefined;
       const clash = found ? architectureClash(given, found.manifest) : [];

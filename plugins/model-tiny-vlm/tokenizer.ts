@@ -5,21 +5,34 @@
  * Why words, not characters or BPE: the prompts (docs/method.md#prompts) are long
  * fixed instructions (the thinking prompt alone is ~600 characters); as words
  * they are ~5x shorter sequences, which is what a CPU-trained model can
- * afford. Digits are always single tokens ("3.1" -> "3" "." "1") so numeric
- * answers are composed, not memorised; every printable ASCII character is a
+ * afford. Digits are single tokens by default ("3.1" -> "3" "." "1") so numeric
+ * answers are composed, not memorised (`numbers: true` also grows whole
+ * numbers, each then one token; a number the vocabulary lacks is still
+ * written by its digits); every printable ASCII character is a
  * token, so any text (a teacher's chain of thought, a bbox JSON) encodes and
  * decodes back to itself exactly. The <think>/<answer> tags are single tokens.
  *
  * Pieces: a tag, a word of letters (or "_") with an optional leading space, a
- * digit with an optional leading space, or one other character.
+ * number with an optional leading space, or one other character.
  */
 export const SPECIAL_TOKENS = ['<pad>', '<bos>', '<eos>', '<user>', '<assistant>', '<image>', '<unk>'] as const;
 export const TAG_TOKENS = ['<think>', '</think>', '<answer>', '</answer>'] as const;
 type Special = (typeof SPECIAL_TOKENS)[number];
 
-const PIECE = /<\/?(?:think|answer)>| ?[A-Za-z_]+| ?[0-9]|[\s\S]/g;
+const PIECE = /<\/?(?:think|answer)>| ?[A-Za-z_]+| ?[0-9]+|[\s\S]/g;
+const NUMBER = /^ ?[0-9]{2,}$/;
 const CHARS = ['\n', '\t', ...Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i))];
 const DIGITS = Array.from({ length: 10 }, (_, i) => [String(i), ` ${i}`]).flat();
+
+/** How `build` and `extend` grow a vocabulary from text. */
+export interface GrowOptions {
+  /** Pieces seen fewer times are left to the characters (or digits) they are made of. */
+  minCount?: number;
+  /** Vocabulary size cap. */
+  maxVocab?: number;
+  /** Whole numbers of two or more digits become tokens too, like words (else every number is written a digit at a time). */
+  numbers?: boolean;
+}
 
 export interface TokenizerJson {
   version: 1;
@@ -39,8 +52,8 @@ export class Tokenizer {
    * seen at least `minCount` times, most frequent first (ties alphabetical),
    * up to `maxVocab` tokens in all. Same texts -> same vocabulary.
    */
-  static build(texts: Iterable<string>, { minCount = 2, maxVocab = 4096 } = {}): Tokenizer {
-    return new Tokenizer([...new Set([...SPECIAL_TOKENS, ...TAG_TOKENS, ...CHARS, ...DIGITS])]).extend(texts, { minCount, maxVocab });
+  static build(texts: Iterable<string>, options: GrowOptions = {}): Tokenizer {
+    return new Tokenizer([...new Set([...SPECIAL_TOKENS, ...TAG_TOKENS, ...CHARS, ...DIGITS])]).extend(texts, options);
   }
 
   /**
@@ -49,10 +62,11 @@ export class Tokenizer {
    * `maxVocab` tokens in all: a pretrained model's tokenizer grown with a
    * dataset's words, every existing id unchanged.
    */
-  extend(texts: Iterable<string>, { minCount = 2, maxVocab = 4096 } = {}): Tokenizer {
+  extend(texts: Iterable<string>, { minCount = 2, maxVocab = 4096, numbers = false }: GrowOptions = {}): Tokenizer {
     const counts = new Map<string, number>();
+    const grows = (piece: string) => /[A-Za-z_]/.test(piece) || (numbers && NUMBER.test(piece));
     for (const text of texts)
-      for (const piece of text.match(PIECE) ?? []) if (/[A-Za-z_]/.test(piece) && !this.ids.has(piece)) counts.set(piece, (counts.get(piece) ?? 0) + 1);
+      for (const piece of text.match(PIECE) ?? []) if (grows(piece) && !this.ids.has(piece)) counts.set(piece, (counts.get(piece) ?? 0) + 1);
     const words = [...counts]
       .filter(([, n]) => n >= minCount)
       .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
@@ -85,6 +99,11 @@ export class Tokenizer {
       const id = this.ids.get(piece);
       if (id !== undefined) {
         out.push(id);
+        continue;
+      }
+      if (/^ ?[0-9]+$/.test(piece)) {
+        // a number the vocabulary lacks: its digits, the first with its space
+        out.push(this.ids.get(piece.slice(0, piece.length - piece.trimStart().length + 1))!, ...[...piece.trimStart().slice(1)].map((d) => this.ids.get(d)!));
         continue;
       }
       const bare = piece.startsWith(' ') ? this.ids.get(piece.slice(1)) : undefined;

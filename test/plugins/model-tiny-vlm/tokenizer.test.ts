@@ -29,3 +29,18 @@ test('the vocabulary depends only on the text and is saved and restored exactly'
   t.is(tk.decode(tk.encode('é')), '\uFFFD');
   t.throws(() => Tokenizer.fromJson({ version: 2 } as never), { message: /version: 1/ });
 });
+
+test('numbers: whole tokens when the vocabulary grew them, else their digits exactly as before', (t) => {
+  const answers = ['202 cm', 'a 202 door', '[138,44,190,84]', '[138,4,19,84]', '7 x 14.5'];
+  const digits = Tokenizer.build(answers, { minCount: 1 });
+  const whole = Tokenizer.build(answers, { minCount: 1, numbers: true });
+  const pieces = (tok: Tokenizer, text: string) => tok.encode(text).map((id) => tok.tokens[id]);
+  t.deepEqual(pieces(digits, 'a 202 door'), ['a', ' 2', '0', '2', ' door']);
+  t.deepEqual(pieces(whole, 'a 202 door'), ['a', ' 202', ' door']);
+  t.deepEqual(pieces(whole, '[138,44,19,84]'), ['[', '138', ',', '44', ',', '19', ',', '84', ']']);
+  // one digit stays a digit token; a number never seen is spelled as before
+  t.deepEqual(pieces(whole, '7 x 14.5'), ['7', ' x', ' 14', '.', '5']);
+  t.deepEqual(pieces(whole, ' 9031'), [' 9', '0', '3', '1']);
+  t.is(whole.decode(whole.encode('[138,44,190,84] 9031 14.5')), '[138,44,190,84] 9031 14.5');
+  t.false(digits.tokens.some((token) => /[0-9]{2}/.test(token)));
+});
