@@ -4,7 +4,8 @@
  * position that writes the answer's first token (the residual stream
  * entering each layer, and the final normed state) to log(true answer),
  * fitted on the training rows and scored on the validation rows with the
- * benchmark's MRA. Asked three ways: with the row's own frames, with blank
+ * benchmark's MRA (localization: from the state to the one box's corners,
+ * scored by IoU, on the rows that ask for one box). Asked three ways: with the row's own frames, with blank
  * frames and with another room's frames (the evaluation's controls). A probe
  * that scores higher with the own frames than with another room's reads the
  * room from the state, whatever the answer head then writes.
@@ -18,13 +19,14 @@ import { createLadder, loadPolicy, readJsonLines, type PolicyInput, type Sample 
 import { checkpointPromptStyle } from '../../../core/runner.ts';
 import { blankFrames } from '../../../lib/media/index.ts';
 import { samplePrompt, type PromptStyle } from '../../../lib/prompts/index.ts';
+import { boxIoU, imageSizeOf, truthBoxes } from '../../../lib/scoring/iou.ts';
 import { meanRelativeAccuracy } from '../../../lib/scoring/mra.ts';
 import { Engine } from '../../../plugins/model-tiny-vlm/engine.ts';
 import { ortKernels } from '../../../plugins/model-tiny-vlm/kernels.ts';
 import { Arena } from '../../../plugins/model-tiny-vlm/loops.ts';
 import type { TinyVlmPolicy } from '../../../plugins/model-tiny-vlm/policy.ts';
 
-const NUMERIC = ['object-counting', 'absolute-distance', 'object-size', 'room-size'];
+const TYPES = ['object-counting', 'absolute-distance', 'object-size', 'room-size', 'localization'];
 const CONDITIONS = ['own', 'blank', 'swapped'] as const;
 type Condition = (typeof CONDITIONS)[number];
 const LAMBDAS = [0.1, 1, 10, 100, 1000];
@@ -45,23 +47,24 @@ function states(policy: TinyVlmPolicy, engine: Engine, inputs: PolicyInput[]) {
   };
 }
 
-/** Ridge regression with an intercept on standardised features; returns a predictor. */
-function ridge(X: Float32Array[], y: number[], lambda: number) {
+/** Ridge regression with an intercept on standardised features, one output per column of Y; returns a predictor. */
+function ridge(X: Float32Array[], Y: number[][], lambda: number) {
   const d = X[0]!.length;
+  const k = Y[0]!.length;
   const mean = new Float64Array(d);
   const sd = new Float64Array(d);
   for (const x of X) for (let j = 0; j < d; j++) mean[j] = mean[j]! + x[j]! / X.length;
   for (const x of X) for (let j = 0; j < d; j++) sd[j] = sd[j]! + (x[j]! - mean[j]!) ** 2 / X.length;
   for (let j = 0; j < d; j++) sd[j] = Math.sqrt(sd[j]!) || 1;
   const z = (x: Float32Array) => Float64Array.from(x, (v, j) => (v - mean[j]!) / sd[j]!);
-  const ym = y.reduce((a, b) => a + b, 0) / y.length;
-  // (Z'Z + lambda I) w = Z'(y - ym), by Gaussian elimination
-  const A = Array.from({ length: d }, () => new Float64Array(d + 1));
+  const ym = Array.from({ length: k }, (_, c) => Y.reduce((a, y) => a + y[c]!, 0) / Y.length);
+  // (Z'Z + lambda I) W = Z'(Y - mean), by Gauss-Jordan elimination on [Z'Z + lambda I | Z'(Y - mean)]
+  const A = Array.from({ length: d }, () => new Float64Array(d + k));
   X.forEach((x, i) => {
     const zi = z(x);
     A.forEach((row, a) => {
       for (let b = 0; b < d; b++) row[b] = row[b]! + zi[a]! * zi[b]!;
-      row[d] = row[d]! + zi[a]! * (y[i]! - ym);
+      for (let c = 0; c < k; c++) row[d + c] = row[d + c]! + zi[a]! * (Y[i]![c]! - ym[c]!);
     });
   });
   A.forEach((row, a) => (row[a] = row[a]! + lambda));
@@ -69,31 +72,59 @@ function ridge(X: Float32Array[], y: number[], lambda: number) {
     for (const row of A) {
       if (row === pivotRow) continue;
       const f = row[c]! / pivotRow[c]!;
-      if (f) for (let k = c; k <= d; k++) row[k] = row[k]! - f * pivotRow[k]!;
+      if (f) for (let j = c; j < d + k; j++) row[j] = row[j]! - f * pivotRow[j]!;
     }
   });
-  const w = A.map((row, a) => row[d]! / row[a]!);
-  return (x: Float32Array) => ym + z(x).reduce((s, v, j) => s + v * w[j]!, 0);
+  return (x: Float32Array) => {
+    const zx = z(x);
+    return ym.map((m, c) => m + zx.reduce((s, v, j) => s + (v * A[j]![d + c]!) / A[j]![j]!, 0));
+  };
 }
 
-/** Mean MRA (x100) of the probe's answers; counts are rounded as a count is written. */
-const mra = (predict: (x: Float32Array) => number, X: Float32Array[], truth: number[], count: boolean) =>
-  (100 * X.reduce((s, x, i) => s + meanRelativeAccuracy(count ? Math.round(Math.exp(predict(x))) : Math.exp(predict(x)), truth[i]!), 0)) / X.length;
+/** What a probe predicts for a type, and how its prediction scores (x100, as the benchmark scores the type). */
+interface Target {
+  encode(sample: Sample): number[];
+  score(predicted: number[], sample: Sample): number;
+}
+
+/** log(answer), scored by MRA; counts rounded as a count is written. */
+const numeric = (count: boolean): Target => ({
+  encode: (s) => [Math.log(Number(s.answer))],
+  score: ([v], s) => 100 * meanRelativeAccuracy(count ? Math.round(Math.exp(v!)) : Math.exp(v!), Number(s.answer)),
+});
+
+/** The one box's corners as fractions of the image, scored by IoU. */
+const box: Target = {
+  encode: (s) => {
+    const { width, height } = imageSizeOf(s.facts)!;
+    const [x1, y1, x2, y2] = truthBoxes(s.answer, s.id)[0]!.box;
+    return [x1 / width, y1 / height, x2 / width, y2 / height];
+  },
+  score: (p, s) => {
+    const { width, height } = imageSizeOf(s.facts)!;
+    return 100 * boxIoU([p[0]! * width, p[1]! * height, p[2]! * width, p[3]! * height], truthBoxes(s.answer, s.id)[0]!.box);
+  },
+};
+
+const targetOf = (task: string) => (task === 'localization' ? box : numeric(task === 'object-counting'));
+
+const meanScore = (target: Target, predict: (x: Float32Array) => number[], X: Float32Array[], rows: Sample[]) =>
+  X.reduce((s, x, i) => s + target.score(predict(x), rows[i]!), 0) / X.length;
 
 /** The ridge strength by 5-fold cross-validation on the training rows alone. */
-function fit(X: Float32Array[], truth: number[], count: boolean) {
-  const y = truth.map(Math.log);
+function fit(target: Target, X: Float32Array[], rows: Sample[]) {
+  const Y = rows.map((r) => target.encode(r));
   const folds = 5;
   const cv = LAMBDAS.map((lambda) => {
     let total = 0;
     for (let f = 0; f < folds; f++) {
-      const inFold = (i: number) => i % folds === f;
-      const p = ridge(X.filter((_, i) => !inFold(i)), y.filter((_, i) => !inFold(i)), lambda);
-      total += mra(p, X.filter((_, i) => inFold(i)), truth.filter((_, i) => inFold(i)), count);
+      const out = (_: unknown, i: number) => i % folds !== f;
+      const held = (_: unknown, i: number) => i % folds === f;
+      total += meanScore(target, ridge(X.filter(out), Y.filter(out), lambda), X.filter(held), rows.filter(held));
     }
     return total / folds;
   });
-  return ridge(X, y, LAMBDAS[cv.indexOf(Math.max(...cv))]!);
+  return ridge(X, Y, LAMBDAS[cv.indexOf(Math.max(...cv))]!);
 }
 
 /** Each row's partner for the swapped control: the next row of the same modality from another room. */
@@ -117,12 +148,14 @@ async function main([checkpoint, datasetDir, types]: string[]) {
   const style = (checkpointPromptStyle(checkpoint) ?? 'direct') as PromptStyle;
   const blankDir = mkdtempSync(join(tmpdir(), 'hidden-probe-'));
   const samples = readJsonLines<Sample>(join(datasetDir, 'samples.jsonl'));
-  console.log(`${checkpoint}: MRA (x100) on validation of a ridge probe from the answer position's hidden state (fitted on training rows)`);
+  console.log(`${checkpoint}: score (x100: MRA; IoU for localization) on validation of a ridge probe from the answer position's hidden state (fitted on training rows)`);
   console.log(`type | condition | ${[...Array.from({ length: model.config.layers }, (_, l) => `layer ${l} in`), 'final'].join(' | ')}`);
-  for (const task of types?.split(',') ?? NUMERIC) {
-    const bySplit = (split: string) => samples.filter((s) => s.task === task && s.split === split && s.media.images.length);
+  for (const task of types?.split(',') ?? TYPES) {
+    // localization: the rows that ask for one box
+    const bySplit = (split: string) =>
+      samples.filter((s) => s.task === task && s.split === split && s.media.images.length && (task !== 'localization' || truthBoxes(s.answer, s.id).length === 1));
     const [train, validation] = [bySplit('train'), bySplit('validation')];
-    const count = task === 'object-counting';
+    const target = targetOf(task);
     const features = async (rows: Sample[], condition: Condition) => {
       const shown = condition === 'swapped' ? partners(rows) : rows;
       const inputs = await Promise.all(
@@ -136,8 +169,7 @@ async function main([checkpoint, datasetDir, types]: string[]) {
     };
     for (const condition of CONDITIONS) {
       const [fx, vx] = [await features(train, condition), await features(validation, condition)];
-      const [ft, vt] = [train.map((s) => Number(s.answer)), validation.map((s) => Number(s.answer))];
-      const scores = fx[0]!.map((_, k) => mra(fit(fx.map((f) => f[k]!), ft, count), vx.map((f) => f[k]!), vt, count).toFixed(1));
+      const scores = fx[0]!.map((_, k) => meanScore(target, fit(target, fx.map((f) => f[k]!), train), vx.map((f) => f[k]!), validation).toFixed(1));
       console.log(`${task} (${train.length} / ${validation.length}) | ${condition} | ${scores.join(' | ')}`);
     }
   }
