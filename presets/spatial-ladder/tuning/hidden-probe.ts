@@ -4,9 +4,11 @@
  * position that writes the answer's first token (the residual stream
  * entering each layer, and the final normed state) to log(true answer),
  * fitted on the training rows and scored on the validation rows with the
- * benchmark's MRA (localization: from the state to the one box's corners,
- * scored by IoU, on the rows that ask for one box). Asked three ways: with the row's own frames, with blank
- * frames and with another room's frames (the evaluation's controls). A probe
+ * benchmark's MRA (localization: from the state where the first corner is
+ * written, after `[{"bbox_2d":[`, to the one box's corners, scored by IoU,
+ * on the rows that ask for one box). Asked three ways: with the row's own
+ * frames, with blank frames and with another room's frames (the
+ * evaluation's controls). A probe
  * that scores higher with the own frames than with another room's reads the
  * room from the state, whatever the answer head then writes.
  *
@@ -31,20 +33,23 @@ const CONDITIONS = ['own', 'blank', 'swapped'] as const;
 type Condition = (typeof CONDITIONS)[number];
 const LAMBDAS = [0.1, 1, 10, 100, 1000];
 
-/** Hidden states at the answer position: one vector per layer input, then the final normed state. */
-function states(policy: TinyVlmPolicy, engine: Engine, inputs: PolicyInput[]) {
+/**
+ * Hidden states at the position that writes the token after `prefix` (the
+ * answer's first token when it is empty): one vector per layer input, then
+ * the final normed state.
+ */
+async function states(policy: TinyVlmPolicy, engine: Engine, inputs: PolicyInput[], prefix: string) {
   const { model } = policy;
   const D = model.config.dim;
-  return async () => {
-    const out: Float32Array[][] = [];
-    for (const input of inputs) {
-      const batch = await model.batch([{ prompt: model.encode(input), completions: [[model.tokenizer.id('<eos>')]] }]);
-      const { tape } = engine.forward(batch, true);
-      const row = batch.rows[0]!;
-      out.push([...tape!.layers.map((l) => l.input.slice(row * D, (row + 1) * D)), tape!.picked.slice(0, D)]);
-    }
-    return out;
-  };
+  const written = model.tokenizer.encode(prefix);
+  const out: Float32Array[][] = [];
+  for (const input of inputs) {
+    const batch = await model.batch([{ prompt: model.encode(input), completions: [[...written, model.tokenizer.id('<eos>')]] }]);
+    const { tape } = engine.forward(batch, true);
+    const row = batch.rows[written.length]!;
+    out.push([...tape!.layers.map((l) => l.input.slice(row * D, (row + 1) * D)), tape!.picked.slice(written.length * D, (written.length + 1) * D)]);
+  }
+  return out;
 }
 
 /** Ridge regression with an intercept on standardised features, one output per column of Y; returns a predictor. */
@@ -83,18 +88,22 @@ function ridge(X: Float32Array[], Y: number[][], lambda: number) {
 
 /** What a probe predicts for a type, and how its prediction scores (x100, as the benchmark scores the type). */
 interface Target {
+  /** What the answer writes before the predicted part: the state is read where the token after it is written. */
+  prefix: string;
   encode(sample: Sample): number[];
   score(predicted: number[], sample: Sample): number;
 }
 
 /** log(answer), scored by MRA; counts rounded as a count is written. */
 const numeric = (count: boolean): Target => ({
+  prefix: '',
   encode: (s) => [Math.log(Number(s.answer))],
   score: ([v], s) => 100 * meanRelativeAccuracy(count ? Math.round(Math.exp(v!)) : Math.exp(v!), Number(s.answer)),
 });
 
-/** The one box's corners as fractions of the image, scored by IoU. */
+/** The one box's corners as fractions of the image, read where the first corner is written, scored by IoU. */
 const box: Target = {
+  prefix: '[{"bbox_2d":[',
   encode: (s) => {
     const { width, height } = imageSizeOf(s.facts)!;
     const [x1, y1, x2, y2] = truthBoxes(s.answer, s.id)[0]!.box;
@@ -165,7 +174,7 @@ async function main([checkpoint, datasetDir, types]: string[]) {
           return { ...input, images: condition === 'blank' ? await blankFrames(images, blankDir) : images };
         }),
       );
-      return states(policy, engine, inputs)();
+      return states(policy, engine, inputs, target.prefix);
     };
     for (const condition of CONDITIONS) {
       const [fx, vx] = [await features(train, condition), await features(validation, condition)];
