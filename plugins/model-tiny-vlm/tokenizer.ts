@@ -20,7 +20,8 @@ export const TAG_TOKENS = ['<think>', '</think>', '<answer>', '</answer>'] as co
 type Special = (typeof SPECIAL_TOKENS)[number];
 
 const PIECE = /<\/?(?:think|answer)>| ?[A-Za-z_]+| ?[0-9]+|[\s\S]/g;
-const NUMBER = /^ ?[0-9]{2,}$/;
+/** A number piece: its leading space, its digits. */
+const NUMBER = /^( ?)([0-9]+)$/;
 const CHARS = ['\n', '\t', ...Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i))];
 const DIGITS = Array.from({ length: 10 }, (_, i) => [String(i), ` ${i}`]).flat();
 
@@ -57,14 +58,14 @@ export class Tokenizer {
   }
 
   /**
-   * This vocabulary, then the words of `texts` it lacks (seen at least
+   * This vocabulary, then the words (and with `numbers`, the numbers) of `texts` it lacks (seen at least
    * `minCount` times, most frequent first, ties alphabetical) up to
    * `maxVocab` tokens in all: a pretrained model's tokenizer grown with a
    * dataset's words, every existing id unchanged.
    */
   extend(texts: Iterable<string>, { minCount = 2, maxVocab = 4096, numbers = false }: GrowOptions = {}): Tokenizer {
     const counts = new Map<string, number>();
-    const grows = (piece: string) => /[A-Za-z_]/.test(piece) || (numbers && NUMBER.test(piece));
+    const grows = (piece: string) => /[A-Za-z_]/.test(piece) || (numbers && (NUMBER.exec(piece)?.[2]?.length ?? 0) >= 2);
     for (const text of texts)
       for (const piece of text.match(PIECE) ?? []) if (grows(piece) && !this.ids.has(piece)) counts.set(piece, (counts.get(piece) ?? 0) + 1);
     const words = [...counts]
@@ -101,9 +102,11 @@ export class Tokenizer {
         out.push(id);
         continue;
       }
-      if (/^ ?[0-9]+$/.test(piece)) {
+      const number = NUMBER.exec(piece);
+      if (number) {
         // a number the vocabulary lacks: its digits, the first with its space
-        out.push(this.ids.get(piece.slice(0, piece.length - piece.trimStart().length + 1))!, ...[...piece.trimStart().slice(1)].map((d) => this.ids.get(d)!));
+        const [, space, digits] = number as unknown as [string, string, string];
+        for (const [i, digit] of [...digits].entries()) out.push(this.ids.get(i ? digit : space + digit) ?? unk);
         continue;
       }
       const bare = piece.startsWith(' ') ? this.ids.get(piece.slice(1)) : undefined;
