@@ -4,13 +4,14 @@
  * position that writes the answer's first token (the residual stream
  * entering each layer, and the final normed state) to log(true answer),
  * fitted on the training rows and scored on the validation rows with the
- * benchmark's MRA (localization: from the state where the first corner is
- * written, after `[{"bbox_2d":[`, to the one box's corners, scored by IoU,
- * on the rows that ask for one box). Asked three ways: with the row's own
- * frames, with blank frames and with another room's frames (the
- * evaluation's controls). A probe
- * that scores higher with the own frames than with another room's reads the
- * room from the state, whatever the answer head then writes.
+ * benchmark's MRA; for localization, from the state where the first corner
+ * is written (after `[{"bbox_2d":[`) to the one box's corners, scored by
+ * IoU, on the rows that ask for one box. The checkpoint's own prompt style
+ * is used (a `think` checkpoint's first token opens its reasoning). Asked
+ * three ways: with the row's own frames, with blank frames and with another
+ * room's frames (the evaluation's controls). A probe that scores higher
+ * with the own frames than with another room's reads the room from the
+ * state, whatever the answer head then writes.
  *
  *   npx tsx presets/spatial-ladder/tuning/hidden-probe.ts <checkpoint> <dataset dir> [types, comma-separated]
  */
