@@ -4,7 +4,9 @@
  * position that writes the answer's first token (the residual stream
  * entering each layer, and the final normed state) to log(true answer),
  * fitted on the training rows and scored on the validation rows with the
- * benchmark's MRA; for localization, from the state where the first corner
+ * benchmark's MRA; for a multiple-choice type, to the right option's letter
+ * (one-hot; the probe answers its highest among the row's options, scored by
+ * accuracy); for localization, from the state where the first corner
  * is written (after `[{"bbox_2d":[`) to the one box's corners, scored by
  * IoU, on the rows that ask for one box. The checkpoint's own prompt style
  * is used (a `think` checkpoint's first token opens its reasoning). Asked
@@ -29,7 +31,7 @@ import { ortKernels } from '../../../plugins/model-tiny-vlm/kernels.ts';
 import { Arena } from '../../../plugins/model-tiny-vlm/loops.ts';
 import type { TinyVlmPolicy } from '../../../plugins/model-tiny-vlm/policy.ts';
 
-const TYPES = ['object-counting', 'absolute-distance', 'object-size', 'room-size', 'localization'];
+const TYPES = ['object-counting', 'absolute-distance', 'object-size', 'room-size', 'relative-distance', 'relative-direction', 'appearance-order', 'localization'];
 const CONDITIONS = ['own', 'blank', 'swapped'] as const;
 type Condition = (typeof CONDITIONS)[number];
 const LAMBDAS = [0.1, 1, 10, 100, 1000];
@@ -116,7 +118,19 @@ const box: Target = {
   },
 };
 
-const targetOf = (task: string) => (task === 'localization' ? box : numeric(task === 'object-counting'));
+/** The right option as one-hot letters; the probe's answer is its highest among the row's options (accuracy). */
+const LETTERS = ['A', 'B', 'C', 'D'];
+const choice: Target = {
+  prefix: '',
+  encode: (s) => LETTERS.map((letter) => (letter === s.answer ? 1 : 0)),
+  score: (p, s) => {
+    const offered = p.slice(0, s.options!.length);
+    return LETTERS[offered.indexOf(Math.max(...offered))] === s.answer ? 100 : 0;
+  },
+};
+
+const MULTIPLE_CHOICE = ['relative-distance', 'relative-direction', 'appearance-order'];
+const targetOf = (task: string) => (task === 'localization' ? box : MULTIPLE_CHOICE.includes(task) ? choice : numeric(task === 'object-counting'));
 
 const meanScore = (target: Target, predict: (x: Float32Array) => number[], X: Float32Array[], rows: Sample[]) =>
   X.reduce((s, x, i) => s + target.score(predict(x), rows[i]!), 0) / X.length;
@@ -158,7 +172,7 @@ async function main([checkpoint, datasetDir, types]: string[]) {
   const style = (checkpointPromptStyle(checkpoint) ?? 'direct') as PromptStyle;
   const blankDir = mkdtempSync(join(tmpdir(), 'hidden-probe-'));
   const samples = readJsonLines<Sample>(join(datasetDir, 'samples.jsonl'));
-  console.log(`${checkpoint}: score (x100: MRA; IoU for localization) on validation of a ridge probe from the answer position's hidden state (fitted on training rows)`);
+  console.log(`${checkpoint}: score (x100: MRA; accuracy for multiple choice; IoU for localization) on validation of a ridge probe from the answer position's hidden state (fitted on training rows)`);
   console.log(`type | condition | ${[...Array.from({ length: model.config.layers }, (_, l) => `layer ${l} in`), 'final'].join(' | ')}`);
   for (const task of types?.split(',') ?? TYPES) {
     // localization: the rows that ask for one box
