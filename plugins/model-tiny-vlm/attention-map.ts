@@ -13,10 +13,15 @@ import { Arena } from './loops.ts';
 import type { TinyVlm } from './model.ts';
 import type { KernelChoice } from './replica.ts';
 
+/** An engine in this thread on the policy's kernels and a private copy of its weights, for passes that read what a forward pass keeps. */
+export function privateEngine(model: TinyVlm, values: Float32Array, kernels: KernelChoice): Engine {
+  const arena = new Arena();
+  return new Engine(model.config, model.vocab, model.specs, Float32Array.from(values), kernels === 'onnxruntime' ? ortKernels(model.config, arena.take) : jsKernels(model.config), arena);
+}
+
 export async function attentionMaps(model: TinyVlm, values: Float32Array, kernels: KernelChoice, items: { input: PolicyInput; completion: number[] }[]): Promise<AttentionMap[]> {
   const { config } = model;
-  const arena = new Arena();
-  const engine = new Engine(config, model.vocab, model.specs, Float32Array.from(values), kernels === 'onnxruntime' ? ortKernels(config, arena.take) : jsKernels(config), arena);
+  const engine = privateEngine(model, values, kernels);
   const side = 2 * config.image.patch; // a merged token covers 2 x 2 patches
   const grid = { rows: config.image.height / side, cols: config.image.width / side };
   const maps: AttentionMap[] = [];

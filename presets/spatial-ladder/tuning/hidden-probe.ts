@@ -26,9 +26,9 @@ import { blankFrames } from '../../../lib/media/index.ts';
 import { samplePrompt, type PromptStyle } from '../../../lib/prompts/index.ts';
 import { boxIoU, imageSizeOf, truthBoxes } from '../../../lib/scoring/iou.ts';
 import { meanRelativeAccuracy } from '../../../lib/scoring/mra.ts';
-import { Engine } from '../../../plugins/model-tiny-vlm/engine.ts';
-import { ortKernels } from '../../../plugins/model-tiny-vlm/kernels.ts';
-import { Arena } from '../../../plugins/model-tiny-vlm/loops.ts';
+import { swapPartners } from '../../../lib/scoring/swap.ts';
+import { privateEngine } from '../../../plugins/model-tiny-vlm/attention-map.ts';
+import type { Engine } from '../../../plugins/model-tiny-vlm/engine.ts';
 import type { TinyVlmPolicy } from '../../../plugins/model-tiny-vlm/policy.ts';
 
 const TYPES = ['object-counting', 'absolute-distance', 'object-size', 'room-size', 'relative-distance', 'relative-direction', 'appearance-order', 'localization'];
@@ -129,8 +129,7 @@ const choice: Target = {
   },
 };
 
-const MULTIPLE_CHOICE = ['relative-distance', 'relative-direction', 'appearance-order'];
-const targetOf = (task: string) => (task === 'localization' ? box : MULTIPLE_CHOICE.includes(task) ? choice : numeric(task === 'object-counting'));
+const targetOf = (sample: Sample) => (sample.answerKind === 'boxes' ? box : sample.answerKind === 'choice' ? choice : numeric(sample.task === 'object-counting'));
 
 const meanScore = (target: Target, predict: (x: Float32Array) => number[], X: Float32Array[], rows: Sample[]) =>
   X.reduce((s, x, i) => s + target.score(predict(x), rows[i]!), 0) / X.length;
@@ -151,35 +150,28 @@ function fit(target: Target, X: Float32Array[], rows: Sample[]) {
   return ridge(X, Y, LAMBDAS[cv.indexOf(Math.max(...cv))]!);
 }
 
-/** Each row's partner for the swapped control: the next row of the same modality from another room. */
+/** Each row's partner for the swapped control, by the evaluation's rule (lib/scoring/swap.ts) among the rows probed. */
 function partners(rows: Sample[]): Sample[] {
-  return rows.map((row, i) => {
-    for (let k = 1; k < rows.length; k++) {
-      const other = rows[(i + k) % rows.length]!;
-      if (other.modality === row.modality && other.scene !== row.scene) return other;
-    }
-    throw new Error(`${row.id}: no row of another room to swap frames with`);
-  });
+  const pairs = swapPartners(rows.map((row) => ({ id: row.id, scene: row.scene, modality: row.modality, media: row.media.images, row })), 'hidden-probe');
+  return rows.map((row) => pairs.get(row.id)!.row);
 }
 
 async function main([checkpoint, datasetDir, types]: string[]) {
   if (!checkpoint || !datasetDir) throw new Error('usage: hidden-probe.ts <checkpoint> <dataset dir> [types, comma-separated]');
   const ladder = await createLadder({ presets: ['spatial-ladder'] });
   const policy = (await loadPolicy(ladder, checkpoint, { log: (line) => console.error(line), seed: 0 })) as unknown as TinyVlmPolicy;
-  const arena = new Arena();
-  const { model } = policy;
-  const engine = new Engine(model.config, model.vocab, model.specs, Float32Array.from(policy.values), ortKernels(model.config, arena.take), arena);
+  const engine = privateEngine(policy.model, policy.values, policy.limits.kernels);
   const style = (checkpointPromptStyle(checkpoint) ?? 'direct') as PromptStyle;
   const blankDir = mkdtempSync(join(tmpdir(), 'hidden-probe-'));
   const samples = readJsonLines<Sample>(join(datasetDir, 'samples.jsonl'));
   console.log(`${checkpoint}: score (x100: MRA; accuracy for multiple choice; IoU for localization) on validation of a ridge probe from the answer position's hidden state (fitted on training rows)`);
-  console.log(`type | condition | ${[...Array.from({ length: model.config.layers }, (_, l) => `layer ${l} in`), 'final'].join(' | ')}`);
+  console.log(`type | condition | ${[...Array.from({ length: policy.model.config.layers }, (_, l) => `layer ${l} in`), 'final'].join(' | ')}`);
   for (const task of types?.split(',') ?? TYPES) {
     // localization: the rows that ask for one box
     const bySplit = (split: string) =>
       samples.filter((s) => s.task === task && s.split === split && s.media.images.length && (task !== 'localization' || truthBoxes(s.answer, s.id).length === 1));
     const [train, validation] = [bySplit('train'), bySplit('validation')];
-    const target = targetOf(task);
+    const target = targetOf(train[0]!);
     const features = async (rows: Sample[], condition: Condition) => {
       const shown = condition === 'swapped' ? partners(rows) : rows;
       const inputs = await Promise.all(
