@@ -32,6 +32,7 @@ const selection = z.strictObject({
   modalities: z.array(z.enum(MODALITIES as [string, ...string[]])).min(1).optional(),
   limit: z.number().int().positive().optional(),
   fraction: z.number().gt(0).max(1).optional(),
+  balance: z.number().min(0).max(1).optional(),
 });
 
 const options = z.record(z.string(), z.unknown());

@@ -25,19 +25,50 @@ const matches = (sample: Sample, selection: DataSelection) =>
 /**
  * Samples a stage trains on: the training-split samples of the union of its
  * selections (each cut to its `limit` or `fraction`: a prefix of one seeded
- * order of the selection, so smaller cuts are inside larger ones), in a
- * seeded order.
+ * order of the selection, so smaller cuts are inside larger ones; then, with
+ * `balance`, its tasks reweighted), in a seeded order. A sample that balance
+ * repeats appears that many times.
  */
 export function selectSamples(samples: Sample[], selections: DataSelection[], random: Random): Sample[] {
-  const chosen = new Map<string, Sample>();
+  const copies = new Map<string, number>();
   selections.forEach((selection, i) => {
     let picked = samples.filter((s) => matches(s, selection));
     const keep = Math.min(selection.limit ?? Infinity, selection.fraction === undefined ? Infinity : Math.ceil(selection.fraction * picked.length));
     if (picked.length > keep) picked = random.fork(`selection-${i}`).shuffle([...picked]).slice(0, keep);
-    for (const sample of picked) chosen.set(sample.id, sample);
+    const counts = selection.balance ? balancedCopies(picked, selection.balance, random.fork(`balance-${i}`)) : new Map(picked.map((s) => [s.id, 1]));
+    for (const [id, n] of counts) copies.set(id, Math.max(copies.get(id) ?? 0, n));
   });
-  const ordered = samples.filter((s) => chosen.has(s.id));
+  const ordered = samples.flatMap((s) => Array<Sample>(copies.get(s.id) ?? 0).fill(s));
   return random.fork('order').shuffle(ordered);
+}
+
+/**
+ * Copies of each sample when the selection's tasks are reweighted from their
+ * natural shares (balance 0) towards equal shares (balance 1): task t gets
+ * N x n_t^(1 - balance) / sum of them, N the selection's size (so a stage's
+ * length does not change). A task above its count repeats all its samples,
+ * then a seeded prefix of them; a task below keeps a seeded prefix.
+ */
+function balancedCopies(picked: Sample[], balance: number, random: Random): Map<string, number> {
+  const byTask = new Map<string, Sample[]>();
+  for (const s of picked) byTask.set(s.task, [...(byTask.get(s.task) ?? []), s]);
+  const tasks = [...byTask.keys()].sort();
+  const weights = tasks.map((t) => byTask.get(t)!.length ** (1 - balance));
+  const total = weights.reduce((a, b) => a + b, 0);
+  const exact = weights.map((w) => (picked.length * w) / total);
+  const targets = exact.map(Math.floor);
+  // largest remainders first, so the targets add up to the selection's size
+  const byRemainder = exact.map((x, i) => [x - Math.floor(x), i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  for (let k = 0; k < picked.length - targets.reduce((a, b) => a + b, 0); k++) targets[byRemainder[k]![1]]! += 1;
+  const copies = new Map<string, number>();
+  tasks.forEach((task, i) => {
+    const own = random.fork(task).shuffle([...byTask.get(task)!]);
+    own.forEach((s, k) => {
+      const n = Math.floor(targets[i]! / own.length) + (k < targets[i]! % own.length ? 1 : 0);
+      if (n) copies.set(s.id, n);
+    });
+  });
+  return copies;
 }
 
 /** Replace the named stages by one stage that trains on all their data jointly. */

@@ -486,6 +486,14 @@ export interface DataSelection {
    * a smaller fraction's samples are among a larger one's (data scaling).
    */
   fraction?: number;
+  /**
+   * Reweight the selection's tasks, in [0, 1]: 0 (absent) keeps their
+   * natural shares, 1 gives every task the same number of samples, between
+   * them task t gets a share proportional to n_t^(1 - balance). The
+   * selection keeps its size: rare tasks' samples are repeated, common
+   * tasks' cut to a seeded subset.
+   */
+  balance?: number;
 }
 
 /** One entry of the curriculum (config key `curriculum`). */

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { applyVariant, ConfigError, createRandom, mixStages, orderStages, selectSamples, type Sample, type StageEntry } from '../../core/index.ts';
+import { applyVariant, ConfigError, configSchema, createRandom, mixStages, orderStages, selectSamples, validate, type Sample, type StageEntry } from '../../core/index.ts';
 
 const sample = (id: string, task: string, modality: Sample['modality'], split?: Sample['split']): Sample => ({
   id, task, modality, scene: 's', question: id, answer: '1', answerKind: 'number', media: { images: [] }, split,
@@ -36,6 +36,28 @@ test('selection: fraction takes that share (rounded up) of one seeded order, so 
   t.true([...q].every((id) => h.has(id)) && [...h].every((id) => t3.has(id)), 'nested');
   t.is(pick(0.01).size, 1, 'rounded up: never empty');
   t.deepEqual(pick(0.5, 3), new Set([...selectSamples(many, [{ limit: 3 }], createRandom(7, 'stage:x')).map((s) => s.id)]), 'the smaller of limit and fraction, from the same order');
+});
+
+test('selection: balance moves the tasks\' shares from natural (0) to equal (1), the size kept, the absent option the same as 0', (t) => {
+  // 90 object-size, 30 counting, 10 room-size samples
+  const many = [
+    ...Array.from({ length: 90 }, (_, i) => sample(`z${i}`, 'object-size', 'video')),
+    ...Array.from({ length: 30 }, (_, i) => sample(`c${i}`, 'object-counting', 'video')),
+    ...Array.from({ length: 10 }, (_, i) => sample(`r${i}`, 'room-size', 'video')),
+  ];
+  const pick = (balance?: number) => selectSamples(many, [{ balance }], createRandom(7, 'stage:x'));
+  const shares = (picked: Sample[]) => ['object-size', 'object-counting', 'room-size'].map((task) => picked.filter((s) => s.task === task).length);
+  t.deepEqual(pick(0).map((s) => s.id), pick().map((s) => s.id), 'balance 0 is no balance, in the same order');
+  t.deepEqual(shares(pick(1)), [43, 44, 43], 'equal shares (the remainder to the first task by name)');
+  // weights sqrt(90), sqrt(30), sqrt(10) = 9.49, 5.48, 3.16 of 18.13: 68.0, 39.3, 22.7
+  t.deepEqual(shares(pick(0.5)), [68, 39, 23]);
+  const balanced = pick(1);
+  t.is(balanced.length, 130, 'the selection keeps its size');
+  const roomCopies = ['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8', 'r9'].map((id) => balanced.filter((s) => s.id === id).length);
+  t.deepEqual([...roomCopies].sort(), [4, 4, 4, 4, 4, 4, 4, 5, 5, 5], 'a rare task repeats every sample, then a seeded few once more');
+  t.is(new Set(balanced.filter((s) => s.task === 'object-size').map((s) => s.id)).size, 43, 'a common task keeps a subset, each once');
+  t.deepEqual(pick(1).map((s) => s.id), balanced.map((s) => s.id), 'seeded');
+  t.throws(() => validate(configSchema, { curriculum: [{ name: 'x', kind: 'sft', data: { balance: 2 } }] }, 'x.json'), { instanceOf: ConfigError, message: /x\.json: curriculum\[0\]\.data\.balance/ });
 });
 
 test('mixStages replaces a group by one stage with the union of its data, in the first one\'s place', (t) => {
