@@ -51,7 +51,11 @@ export function selectSamples(samples: Sample[], selections: DataSelection[], ra
  */
 function balancedCopies(picked: Sample[], balance: number, random: Random): Map<string, number> {
   const byTask = new Map<string, Sample[]>();
-  for (const s of picked) byTask.set(s.task, [...(byTask.get(s.task) ?? []), s]);
+  for (const s of picked) {
+    const own = byTask.get(s.task);
+    if (own) own.push(s);
+    else byTask.set(s.task, [s]);
+  }
   const tasks = [...byTask.keys()].sort();
   const weights = tasks.map((t) => byTask.get(t)!.length ** (1 - balance));
   const total = weights.reduce((a, b) => a + b, 0);

@@ -23,7 +23,8 @@ export const grpoOptions = z.strictObject({
   lr: optimizerSchema.lr.default(1e-3),
   warmupRatio: optimizerSchema.warmupRatio.default(0),
   ...checkpointSchema,
-  checkpointEvery: checkpointSchema.checkpointEvery.default(5),
+  // 25 steps: about 16 s of the default's GRPO (every 5 wrote 80 checkpoints, about 12 s of its 265)
+  checkpointEvery: checkpointSchema.checkpointEvery.default(25),
   generations: z.number().int().min(2).default(8),
   beta: z.number().min(0).default(0.01),
   epsilon: z.number().positive().default(0.2),
