@@ -17,7 +17,7 @@ export const optimizerSchema = {
 
 export const checkpointSchema = {
   // a checkpoint (weights, optimizer state, history) takes about 0.15 s for tiny-vlm; every
-  // 200 steps loses at most about 25 s of the default stages on a crash
+  // 200 steps loses at most about half a minute of the default stages on a crash
   checkpointEvery: z.number().int().min(0).default(200),
   keepCheckpoints: z.number().int().min(1).default(2),
 };
