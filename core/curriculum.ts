@@ -63,7 +63,8 @@ function balancedCopies(picked: Sample[], balance: number, random: Random): Map<
   const targets = exact.map(Math.floor);
   // largest remainders first, so the targets add up to the selection's size
   const byRemainder = exact.map((x, i) => [x - Math.floor(x), i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
-  for (let k = 0; k < picked.length - targets.reduce((a, b) => a + b, 0); k++) targets[byRemainder[k]![1]]! += 1;
+  const missing = picked.length - targets.reduce((a, b) => a + b, 0);
+  for (let k = 0; k < missing; k++) targets[byRemainder[k]![1]]! += 1;
   const copies = new Map<string, number>();
   tasks.forEach((task, i) => {
     const own = random.fork(task).shuffle([...byTask.get(task)!]);
