@@ -13,6 +13,7 @@
 import { jsKernels, ortKernels, type DecodeCache, type Kernels, type LayerOut, type LayerWeights, type Segment } from './kernels.ts';
 import { addInto, Arena, relu, rmsNorm, rmsNormBackward, type Alloc } from './loops.ts';
 import type { Batch, ParamSpec, TinyVlmConfig } from './model.ts';
+import { rotate, rotaryTable, type RotaryTable } from './rotary.ts';
 import { normalisePixels, patchSize, patchesPerImage, tokensPerImage } from './vision.ts';
 
 /** Start of each parameter in the flat array, and the total size. */
@@ -73,6 +74,8 @@ export class Engine {
   private readonly visionKernels?: Kernels;
   /** The arena mark of the tape kept for `backward`, if any. */
   private kept?: number;
+  /** With rotary positions: their angles (the text layers' queries and keys are rotated; no `pos` parameter). */
+  private readonly rotary?: RotaryTable;
 
   /** `kernels` allocate from `arena` (the engine releases what a call took when the call no longer needs it). */
   constructor(
@@ -87,6 +90,7 @@ export class Engine {
     this.offsets = paramOffsets(specs).offsets;
     for (const [name, [at, size]] of this.offsets) this.views.set(name, values.subarray(at, at + size));
     this.dh = config.dim / config.heads;
+    if (config.positions === 'rotary') this.rotary = rotaryTable(config.maxLength, this.dh);
     if (config.visionLayers) {
       const shape = { dim: config.visionDim, heads: config.heads, ffn: 4 * config.visionDim };
       this.visionKernels = kernels.name === 'onnxruntime' ? ortKernels(shape, this.alloc) : jsKernels(shape);
@@ -161,14 +165,20 @@ export class Engine {
     const n = b.table.length;
     const h = this.alloc(n * D);
     const embed = this.w('embed');
-    const pos = this.w('pos');
     for (let i = 0; i < n; i++) {
       const row = b.table[i]!;
-      const src = row < this.vocab ? embed.subarray(row * D, (row + 1) * D) : vision!.out.subarray((row - this.vocab) * D, (row - this.vocab + 1) * D);
-      const p = b.positions[i]! * D;
-      for (let c = 0; c < D; c++) h[i * D + c] = src[c]! + pos[p + c]!;
+      h.set(row < this.vocab ? embed.subarray(row * D, (row + 1) * D) : vision!.out.subarray((row - this.vocab) * D, (row - this.vocab + 1) * D), i * D);
     }
+    this.addPositions(h, b.positions);
     return h;
+  }
+
+  /** Learned positions: add each row's position vector (rotary positions act in the layers instead). */
+  private addPositions(h: Float32Array, positions: Int32Array): void {
+    if (this.rotary) return;
+    const D = this.config.dim;
+    const pos = this.w('pos');
+    for (let i = 0; i < positions.length; i++) addInto(h.subarray(i * D, (i + 1) * D), pos.subarray(positions[i]! * D, (positions[i]! + 1) * D));
   }
 
   /** A layer's weights: text layer `l`, or the layer named by its prefix (`l0`, `vision.l0`). */
@@ -179,10 +189,11 @@ export class Engine {
   }
 
   /** One layer; with `keep`, what its backward pass needs. */
-  private layer(l: number, h: Float32Array, segments: Segment[], keep: boolean, capture?: KvCapture): { out: Float32Array; tape?: LayerTape } {
+  private layer(l: number, h: Float32Array, positions: Int32Array, segments: Segment[], keep: boolean, capture?: KvCapture): { out: Float32Array; tape?: LayerTape } {
     const D = this.config.dim;
     const w = this.layerWeights(l);
     const qkv = this.kernels.layerIn(h, w);
+    if (this.rotary) rotate(qkv, positions, D, this.rotary);
     const attended = this.alloc(h.length);
     if (capture) segments.forEach((seg, s) => capture(l, s, columns(qkv, 3 * D, seg.offset, seg.length, D, D, this.alloc), columns(qkv, 3 * D, seg.offset, seg.length, 2 * D, D, this.alloc)));
     if (!keep) {
@@ -199,12 +210,17 @@ export class Engine {
     return { input: h, qkv, weights, attended, kept: kernels.layerOut(h, attended, w) };
   }
 
-  /** A layer's backward pass from dOut: adds its weights' gradients under `prefix`, returns the gradient at its input. */
-  private layerBackward(kernels: Kernels, prefix: string, t: LayerTape, segments: Segment[], dOut: Float32Array, grads: Float32Array): Float32Array {
+  /**
+   * A layer's backward pass from dOut: adds its weights' gradients under
+   * `prefix`, returns the gradient at its input. `positions`: a text layer's,
+   * whose queries and keys rotary positions rotated.
+   */
+  private layerBackward(kernels: Kernels, prefix: string, t: LayerTape, segments: Segment[], dOut: Float32Array, grads: Float32Array, positions?: Int32Array): Float32Array {
     const w = this.layerWeights(prefix);
     const back = kernels.layerOutBackward(dOut, t.attended, t.kept, w);
     const dQkv = this.alloc(t.qkv.length);
     segments.forEach((seg, s) => kernels.attendBackward(t.qkv, seg, t.weights[s]!, back.dAttended, dQkv));
+    if (positions && this.rotary) rotate(dQkv, positions, this.config.dim, this.rotary, true);
     const front = kernels.layerInBackward(dQkv, t.input, back.dMid, w);
     for (const [part, g] of Object.entries({ ...back.grads, ...front.grads })) addInto(this.g(grads, `${prefix}.${part}`), g);
     return front.dh;
@@ -216,7 +232,7 @@ export class Engine {
     let h = this.embed(b, vision);
     const layers: LayerTape[] = [];
     for (let l = 0; l < this.config.layers; l++) {
-      const { out, tape } = this.layer(l, h, b.segments, keep, capture);
+      const { out, tape } = this.layer(l, h, b.positions, b.segments, keep, capture);
       if (tape) layers.push(tape);
       h = out;
     }
@@ -276,18 +292,18 @@ export class Engine {
     let dh = this.alloc(n * D);
     rmsNormBackward(tape.final, tape.invFinal, this.w('final.norm'), dNormed, n, D, dh, this.g(grads, 'final.norm'));
 
-    for (let l = layers - 1; l >= 0; l--) dh = this.layerBackward(this.kernels, `l${l}`, tape.layers[l]!, b.segments, dh, grads);
+    for (let l = layers - 1; l >= 0; l--) dh = this.layerBackward(this.kernels, `l${l}`, tape.layers[l]!, b.segments, dh, grads, b.positions);
 
     // embeddings: token rows, vision rows, positions
     const dEmbed = this.g(grads, 'embed');
-    const dPos = this.g(grads, 'pos');
+    const dPos = this.rotary ? undefined : this.g(grads, 'pos');
     const dVision = tape.vision ? this.alloc(tape.vision.out.length) : undefined;
     for (let i = 0; i < n; i++) {
       const row = b.table[i]!;
       const src = dh.subarray(i * D, (i + 1) * D);
       if (row < V) addInto(dEmbed, src, row * D);
       else addInto(dVision!, src, (row - V) * D);
-      addInto(dPos, src, b.positions[i]! * D);
+      if (dPos) addInto(dPos, src, b.positions[i]! * D);
     }
     if (tape.vision) this.visionBackward(tape.vision, dVision!, b.imageCount, grads);
     this.arena.release(tape.mark);
@@ -344,13 +360,13 @@ export class Engine {
     const W = cache.width;
     cache.ownMask[step] = 0;
     const embed = this.w('embed');
-    const pos = this.w('pos');
     const h = this.alloc(n * D);
-    for (let r = 0; r < n; r++)
-      for (let c = 0, e = tokens[r]! * D, p = positions[r]! * D; c < D; c++) h[r * D + c] = embed[e + c]! + pos[p + c]!;
+    for (let r = 0; r < n; r++) h.set(embed.subarray(tokens[r]! * D, (tokens[r]! + 1) * D), r * D);
+    this.addPositions(h, positions);
     let x: Float32Array = h;
     let qkv = this.kernels.layerIn(x, this.layerWeights(0));
     for (let l = 0; l < layers; l++) {
+      if (this.rotary) rotate(qkv, positions, D, this.rotary);
       const keys = cache.ownKeys[l]!;
       const values = cache.ownValues[l]!;
       for (let r = 0; r < n; r++)

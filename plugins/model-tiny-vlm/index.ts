@@ -25,9 +25,9 @@ export { TinyVlmPolicy, BACKEND_ID } from './policy.ts';
 export { Tokenizer } from './tokenizer.ts';
 
 /** The architecture options: a pretrained base fixes them. */
-export const ARCHITECTURE_KEYS = ['dim', 'layers', 'heads', 'ffn', 'visionDim', 'visionLayers', 'maxLength', 'imageWidth', 'imageHeight', 'patch', 'maxImages', 'initStd'] as const;
+export const ARCHITECTURE_KEYS = ['dim', 'layers', 'heads', 'ffn', 'visionDim', 'visionLayers', 'maxLength', 'positions', 'imageWidth', 'imageHeight', 'patch', 'maxImages', 'initStd'] as const;
 /** What an architecture key absent from a checkpoint's recorded options means (keys added after such checkpoints). */
-const ABSENT_ARCHITECTURE: Partial<Record<(typeof ARCHITECTURE_KEYS)[number], unknown>> = { visionLayers: 0 };
+const ABSENT_ARCHITECTURE: Partial<Record<(typeof ARCHITECTURE_KEYS)[number], unknown>> = { visionLayers: 0, positions: 'learned' };
 
 export const tinyVlmOptions = z
   .strictObject({
@@ -48,6 +48,8 @@ export const tinyVlmOptions = z
     /** Vision encoder layers: each image's patches attend to each other before the merge (0: the patch embedding alone). */
     visionLayers: z.number().int().min(0).default(0),
     maxLength: z.number().int().positive().default(768),
+    /** Text positions: a learned vector per position added to each token, or rotary (RoPE: each head's queries and keys rotated by position, so attention sees distances). */
+    positions: z.enum(['learned', 'rotary']).default('learned'),
     imageWidth: z.number().int().positive().default(56),
     imageHeight: z.number().int().positive().default(56),
     patch: z.number().int().positive().default(14),
@@ -68,6 +70,7 @@ export const tinyVlmOptions = z
     decodeRows: z.number().int().positive().default(32),
   })
   .refine((o) => o.dim % o.heads === 0, { message: 'dim must be a multiple of heads', path: ['dim'] })
+  .refine((o) => o.positions !== 'rotary' || (o.dim / o.heads) % 2 === 0, { message: 'rotary positions need an even head size (dim / heads)', path: ['positions'] })
   .refine((o) => !o.visionLayers || o.visionDim % o.heads === 0, { message: 'visionDim must be a multiple of heads when visionLayers > 0', path: ['visionDim'] })
   .superRefine((o, ctx) => {
     try {
@@ -100,6 +103,7 @@ export function configOf(o: TinyVlmOptions): TinyVlmConfig {
     visionDim: o.visionDim,
     ...(o.visionLayers ? { visionLayers: o.visionLayers } : {}), // absent when 0: the configs (and fingerprints) of earlier checkpoints
     maxLength: o.maxLength,
+    ...(o.positions === 'rotary' ? { positions: o.positions } : {}), // absent when learned: the configs (and fingerprints) of earlier checkpoints
     image: { width: o.imageWidth, height: o.imageHeight, patch: o.patch },
     maxImages: o.maxImages,
     initStd: o.initStd,

@@ -7,7 +7,7 @@
  *
  *   <bos> system <user> (<image> v v v v)* prompt <assistant> completion <eos>
  *
- * with learned absolute positions, causal multi-head attention, a ReLU MLP
+ * with learned absolute positions (or rotary ones, rotary.ts), causal multi-head attention, a ReLU MLP
  * and a separate output head (untied: with a tied head, Adam moves the rows
  * of tokens that are never targets, e.g. prompt words while stage 2 trains
  * one-token answers, along one shared direction, as outputs and so as inputs).
@@ -35,6 +35,11 @@ export interface TinyVlmConfig {
   visionLayers?: number;
   /** Longest sequence (positions table size). */
   maxLength: number;
+  /**
+   * Text positions: a learned vector added to each token (absent in checkpoints
+   * written before the option), or its queries and keys rotated (rotary.ts).
+   */
+  positions?: 'learned' | 'rotary';
   image: ImageGeometry;
   /** At most this many images per input (more are subsampled evenly, in order). */
   maxImages: number;
@@ -80,7 +85,7 @@ export function paramSpecs(c: TinyVlmConfig, vocab: number): ParamSpec[] {
     }).flat();
   return [
     n('embed', [vocab, c.dim]),
-    { ...n('pos', [c.maxLength, c.dim]), decay: false },
+    ...(c.positions === 'rotary' ? [] : [{ ...n('pos', [c.maxLength, c.dim]), decay: false }]),
     n('vision.patch', [patchSize(c.image), c.visionDim], 1 / Math.sqrt(patchSize(c.image))),
     { ...n('vision.pos', [patchesPerImage(c.image), c.visionDim]), decay: false },
     ...layers('vision.l', c.visionLayers ?? 0, c.visionDim, 4 * c.visionDim),
