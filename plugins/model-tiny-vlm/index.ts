@@ -205,7 +205,7 @@ export function tinyVlmBackend(defaults: { base?: string } = {}): PolicyBackend 
       const named = (values: Record<string, unknown>) => clash.map((k) => `${k} ${String(values[k])}`).join(', ');
       // the shipped base applies to its own architecture: other options start from random weights
       if (clash.length && options.base === 'pretrained')
-        ctx.log(`tiny-vlm: model.options give ${named(given)}, not the shipped base's architecture: starting from random weights (base "pretrained" applies to the default architecture)`);
+        ctx.log(`tiny-vlm: model.options give ${named(given)}, not the shipped base's architecture: starting from random weights (base "pretrained" applies to its own architecture only)`);
       else if (clash.length)
         throw new ConfigError(`model.options: ${named(given)} differ from the base ${found!.dir} (${named(found!.manifest.options)}); a base fixes the architecture`);
       if (found && !clash.length) {

@@ -127,12 +127,14 @@ const EMBEDDED_SETTINGS = {
     { name: 'perception', kind: 'sft', data: { tasks: ['localization'] }, options: { lr: 3e-4, epochs: 3 } },
     { name: 'understanding', kind: 'sft', data: { tasks: [...SPATIAL_TASKS] }, options: { lr: 3e-4 } },
     // the teacher's reasoning does not state the answer: tiny-vlm copies a multi-digit number from
-    // the reasoning into <answer> poorly; written once, object size on validation keeps 56 of stage 2's 66 (was 23)
+    // the reasoning into <answer> poorly; written once, object size on validation keeps 56 of stage 2's 66 (was 23).
+    // One epoch: from the rotary base, stage 3 then ends above stages 1-2 on validation by 1.5 and 1.0
+    // (two epochs: 0.4 and 0.8) and GRPO's accuracy reward rises by 5.2 and 3.2 standard errors (3.6, 1.3)
     {
       name: 'cold-start',
       kind: 'cold-start',
       data: { tasks: [...SPATIAL_TASKS] },
-      options: { lr: 3e-4, epochs: 2, teacherOptions: { stateAnswer: false } },
+      options: { lr: 3e-4, epochs: 1, teacherOptions: { stateAnswer: false } },
       evaluate: false,
     },
     // 400 steps (about 4 minutes) at 1e-4: at 3e-4 the policy moved far from the cold start within

@@ -89,8 +89,10 @@ test('the shipped base matches the hashes its pretrained.json records; base "pre
   t.regex(await create({ base: 'pretrained' }), /starting from .*pretrained/);
   const other = await create({ base: 'pretrained', dim: 32, heads: 2 });
   t.regex(other, /model.options give dim 32, heads 2, not the shipped base's architecture: starting from random weights/);
-  // the shipped base predates visionLayers: its policy.json records none, which is 0
   t.regex(await create({ base: 'pretrained', visionLayers: 0 }), /starting from .*pretrained/);
   t.regex(await create({ base: 'pretrained', visionLayers: 2 }), /model.options give visionLayers 2, not the shipped base's architecture: starting from random weights/);
+  // the shipped base has rotary positions: the plugin's default (learned), given, is another architecture
+  t.regex(await create({ base: 'pretrained', positions: 'rotary' }), /starting from .*pretrained/);
+  t.regex(await create({ base: 'pretrained', positions: 'learned' }), /model.options give positions learned, not the shipped base's architecture: starting from random weights/);
   t.notRegex(await create({ base: 'none' }), /starting from/);
 });
