@@ -35,6 +35,7 @@ export {
   REFERENCES,
   type Reference,
   CONTROLS_LEGEND,
+  INTERVAL_LEVEL,
   type CheckpointControl,
   type EvaluationControls,
 } from './report.ts';

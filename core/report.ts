@@ -23,13 +23,22 @@ export function noRowsScored(report: BenchmarkReport): string | undefined {
   return `no rows scored${failed ? ` (${failed} row(s) could not be scored; see report.json)` : ''}`;
 }
 
-/** One benchmark's per-type scores, then NQ / MCQ / Avg; then the type x modality table when the report has one. */
+/** The level of the intervals reports carry (lib/scoring/bootstrap.ts). */
+export const INTERVAL_LEVEL = 95;
+
+/** One benchmark's per-type scores, then NQ / MCQ / Avg (with their bootstrap intervals when the report has them); then the type x modality table when the report has one. */
 export function benchmarkTable(report: BenchmarkReport): string {
   const none = noRowsScored(report);
   if (none) return none;
-  const rows: (string | number)[][] = report.scores.map((s) => [s.type, s.kind, String(s.count), s.score]);
-  rows.push(['NQ', '', '', report.nq], ['MCQ', '', '', report.mcq], ['Avg', '', '', report.avg]);
-  const table = markdownTable(['question type', 'kind', 'n', 'score'], rows);
+  const intervals = report.intervals;
+  const interval = (summary: 'nq' | 'mcq' | 'avg') => {
+    const i = intervals?.[summary];
+    return i ? `${i.low.toFixed(1)} to ${i.high.toFixed(1)}` : '-';
+  };
+  const rows: (string | number)[][] = report.scores.map((s) => [s.type, s.kind, String(s.count), s.score, ...(intervals ? [''] : [])]);
+  for (const [label, summary] of [['NQ', 'nq'], ['MCQ', 'mcq'], ['Avg', 'avg']] as const)
+    rows.push([label, '', '', report[summary], ...(intervals ? [interval(summary)] : [])]);
+  const table = markdownTable(['question type', 'kind', 'n', 'score', ...(intervals ? [`${INTERVAL_LEVEL}% CI (rows resampled)`] : [])], rows);
   return report.byModality?.length ? `${table}\n\n${modalityTable(report)}` : table;
 }
 

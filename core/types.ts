@@ -590,6 +590,15 @@ export interface BenchmarkScore {
   count: number;
   /** 0..100 */
   score: number;
+  /** A type averaged from others first (VSI-Bench's rel-direction levels): the row types it averages. */
+  levels?: string[];
+}
+
+/** A score (0..100), or a difference of two, with the bounds of its bootstrap interval. */
+export interface ScoreInterval {
+  estimate: number;
+  low: number;
+  high: number;
 }
 
 /** A score per (question type, modality): the dimension x modality layout of the paper's tables. */
@@ -628,6 +637,8 @@ export interface BenchmarkReport {
   errors?: { id: string; message: string }[];
   /** Per (type, modality) scores, for benchmarks whose rows span modalities (held-out). */
   byModality?: BenchmarkCell[];
+  /** 95% bootstrap intervals of NQ / MCQ / Avg over the rows scored (lib/scoring/bootstrap.ts). */
+  intervals?: Partial<Record<'avg' | 'nq' | 'mcq', ScoreInterval>>;
   /** How the scores were made (prompt style, extraction mode, frames, policy), for reproducing them. */
   settings?: Record<string, unknown>;
 }

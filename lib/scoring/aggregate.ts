@@ -81,20 +81,25 @@ const mean = (values: number[]) => (values.length ? pythonSum(values) / values.l
 export function aggregateScores(rows: readonly ScoredRow[], layout: TypeLayout = {}): Aggregate {
   const averaged = rows.filter((r) => !OUTSIDE_AVERAGES.includes(r.kind));
   const byType = [...groupBy(averaged, (r) => r.type)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  let entries = byType.map(([type, group]) => ({ type, kind: kindOf(group, type), count: group.length, value: numpyMean(group.map((r) => r.score)) }));
+  let entries: { type: string; kind: ScoreKind; count: number; value: number; levels?: string[] }[] = byType.map(([type, group]) => ({
+    type,
+    kind: kindOf(group, type),
+    count: group.length,
+    value: numpyMean(group.map((r) => r.score)),
+  }));
   for (const [merged, levels] of Object.entries(layout.merge ?? {})) {
     const parts = levels.flatMap((level) => entries.filter((e) => e.type === level));
     if (!parts.length) continue;
     const kind = kindOf(parts, merged);
     entries = entries.filter((e) => !parts.includes(e));
-    entries.push({ type: merged, kind, count: pythonSum(parts.map((p) => p.count)), value: mean(parts.map((p) => p.value)) });
+    entries.push({ type: merged, kind, count: pythonSum(parts.map((p) => p.count)), value: mean(parts.map((p) => p.value)), levels: parts.map((p) => p.type) });
   }
   const order = layout.order ?? [];
   const rank = (type: string) => (order.includes(type) ? order.indexOf(type) : order.length);
   const scores: BenchmarkScore[] = entries
     .map((e, i) => ({ e, i }))
     .sort((x, y) => rank(x.e.type) - rank(y.e.type) || x.i - y.i)
-    .map(({ e }) => ({ type: e.type, kind: e.kind as 'NQ' | 'MCQ', count: e.count, score: 100 * e.value }));
+    .map(({ e }) => ({ type: e.type, kind: e.kind as 'NQ' | 'MCQ', count: e.count, score: 100 * e.value, ...(e.levels && { levels: e.levels }) }));
   const of = (kind?: ScoreKind) => 100 * mean(entries.filter((e) => !kind || e.kind === kind).map((e) => e.value));
   const result: Aggregate = { scores, nq: of('NQ'), mcq: of('MCQ'), avg: of() };
   if (rows.some((r) => r.modality !== undefined)) result.byModality = modalityCells(rows, rank);

@@ -26,6 +26,7 @@ import {
   type PolicyInput,
 } from '../../core/index.ts';
 import { aggregateScores, type ScoreKind, type ScoredRow, type TypeLayout } from './aggregate.ts';
+import { scoreIntervals } from './bootstrap.ts';
 import { scoreAnswer, type AnswerKey, type ScoredAnswer } from './answer.ts';
 import { claimEvaluationFolder, rowsHash, type EvaluationIdentity } from './eval-identity.ts';
 import type { ExtractionMode } from './extract.ts';
@@ -287,10 +288,12 @@ async function predictAndScore(
       const { score: value, valid } = scores.get(row.id) ?? score(row, predictions.get(row.id)!);
       return { type: row.type, kind: SCORE_KIND[row.answerKind], modality: row.modality, score: value, ...(valid !== undefined && { valid }) };
     });
+  const aggregate = aggregateScores(scored, settings.layout);
   const report: BenchmarkReport = {
     benchmark,
     policy: identity.policy,
-    ...aggregateScores(scored, settings.layout),
+    ...aggregate,
+    intervals: scoreIntervals(scored, aggregate.scores, benchmark),
     settings: {
       policy: policy.id,
       prompt: settings.prompt,

@@ -4,7 +4,7 @@
  * A core default: every run has it unless the config says ['reporter', false].
  */
 import cliProgress from 'cli-progress';
-import { definePlugin, noRowsScored, z, type MetricEvent, type ProgressEvent } from '../../core/index.ts';
+import { definePlugin, INTERVAL_LEVEL, noRowsScored, z, type MetricEvent, type ProgressEvent } from '../../core/index.ts';
 
 const PLUGIN_NAME = 'reporter';
 
@@ -87,7 +87,9 @@ export default definePlugin({
       const rows = report.scores.reduce((n, s) => n + s.count, 0);
       const errors = report.errors?.length ? `; ${report.errors.length} row(s) could not be scored (see report.json)` : '';
       const score = (value: number) => (Number.isFinite(value) ? value.toFixed(1) : '-');
-      write(`${report.benchmark} @ ${checkpoint}: NQ ${score(report.nq)}  MCQ ${score(report.mcq)}  Avg ${score(report.avg)} (${rows} rows${errors})`);
+      const avg = report.intervals?.avg;
+      const interval = avg ? `${INTERVAL_LEVEL}% CI ${score(avg.low)} to ${score(avg.high)}, ` : '';
+      write(`${report.benchmark} @ ${checkpoint}: NQ ${score(report.nq)}  MCQ ${score(report.mcq)}  Avg ${score(report.avg)} (${interval}${rows} rows${errors})`);
     });
   },
 });

@@ -7,14 +7,17 @@
  *   paper's Figure 4 curves), from metrics.jsonl. `ladder analyze dynamics`
  *   draws every metric per stage, reward components apart, runs side by side.
  *   It also logs, per stage and reward component, the means of the first and
- *   last fifth of the steps and whether the change is beyond step noise.
+ *   last fifth of the steps and whether the change is beyond step noise, and
+ *   adds to report.md (and logs) the paired differences of the run's scores
+ *   with their intervals over the benchmark's rows (paired.ts).
  * - After `ladder ablate` (`compare`): `<out>/ablation.png`, one bar group per
  *   variant, one bar per benchmark (and its blind control), mean with +-std
  *   whiskers over seeds (the paper's Figure 13); the chance and prior levels last.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { CHECKPOINT_CONTROLS, definePlugin, REFERENCES, readJsonLines, readRunState, RunDirectory, z, type MetricEvent } from '../../core/index.ts';
+import { CHECKPOINT_CONTROLS, definePlugin, REFERENCES, readJsonLines, readRunState, RunDirectory, writeFileAtomic, z, type MetricEvent } from '../../core/index.ts';
+import { PAIRED_LEGEND, pairedTables } from './paired.ts';
 import { dominantAnswers, fifthsTrend, type PredictionRow } from '../../lib/analysis/index.ts';
 import { barChartSvg, lineChartSvg, writePng, type Series } from '../../lib/charts/index.ts';
 
@@ -101,7 +104,15 @@ export default definePlugin({
       }
       if (written.length) ladder.log(`plots: ${written.join(', ')} in ${join(run.dir, 'plots')}`);
       for (const line of rewardTrends(events)) ladder.log(line);
-      for (const line of dominantAnswerLines(new RunDirectory(dirname(run.dir), basename(run.dir)))) ladder.log(line);
+      const directory = new RunDirectory(dirname(run.dir), basename(run.dir));
+      for (const line of dominantAnswerLines(directory)) ladder.log(line);
+      const paired = existsSync(directory.stateFile) ? pairedTables(directory, readRunState(directory.dir)) : [];
+      if (paired.length) {
+        const section = `## Paired differences\n\n${paired.join('\n\n')}\n\n${PAIRED_LEGEND}\n`;
+        ladder.log(`paired differences (95% intervals over the benchmark's rows; also in report.md):\n${paired.join('\n\n')}`);
+        const report = join(directory.dir, 'report.md');
+        if (existsSync(report)) await writeFileAtomic(report, `${readFileSync(report, 'utf8').trimEnd()}\n\n${section}`);
+      }
     });
 
     ladder.hooks.compare.tapPromise(PLUGIN_NAME, async (summary) => {

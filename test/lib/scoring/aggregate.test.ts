@@ -22,7 +22,7 @@ test('per-type means, rel-direction levels averaged first, macro average (by han
   t.deepEqual(report.scores, [
     { type: 'object_counting', kind: 'NQ', count: 2, score: 75 },
     { type: 'object_abs_distance', kind: 'NQ', count: 1, score: 25 },
-    { type: 'object_rel_direction', kind: 'MCQ', count: 6, score: 50 },
+    { type: 'object_rel_direction', kind: 'MCQ', count: 6, score: 50, levels: ['object_rel_direction_easy', 'object_rel_direction_medium', 'object_rel_direction_hard'] },
     { type: 'route_planning', kind: 'MCQ', count: 2, score: 50 },
   ]);
   t.is(report.nq, 50); // (0.75 + 0.25) / 2
@@ -54,7 +54,7 @@ test('bit-identical to lmms-eval vsibench_aggregate_results on 2,000 rows', (t) 
 
 test('a missing rel-direction level: the present ones are averaged', (t) => {
   const report = aggregateScores([row('object_rel_direction_easy', 'MCQ', 1), row('object_rel_direction_hard', 'MCQ', 0)], VSI_LAYOUT);
-  t.deepEqual(report.scores, [{ type: 'object_rel_direction', kind: 'MCQ', count: 2, score: 50 }]);
+  t.deepEqual(report.scores, [{ type: 'object_rel_direction', kind: 'MCQ', count: 2, score: 50, levels: ['object_rel_direction_easy', 'object_rel_direction_hard'] }]);
   t.true(Number.isNaN(report.nq), 'no numeric type: NQ is NaN (null in JSON)');
 });
 

@@ -31,6 +31,11 @@ test.serial('plain mode: progress at start and end, every n-th step, stage lines
       'base',
       { name: 'x', dir: '/x', seed: 1, curriculum: [] },
     );
+    await ladder.hooks.evaluate.promise(
+      { benchmark: 'held-out', scores: [{ type: 'object-size', kind: 'NQ', count: 3, score: 40 }], nq: 40, mcq: 0, avg: 40, intervals: { avg: { estimate: 40, low: 12.25, high: 71 } } },
+      'understanding',
+      { name: 'x', dir: '/x', seed: 1, curriculum: [] },
+    );
   });
   const lines = out.split('\n');
   t.is(lines[0], 'build dataset: 0/4 (0%)');
@@ -40,4 +45,5 @@ test.serial('plain mode: progress at start and end, every n-th step, stage lines
   t.notRegex(out, /step 1 |step 3 /, 'only every 2nd step');
   t.regex(out, /warning: dataset cached/);
   t.regex(out, /held-out @ base: NQ 40\.0  MCQ 0\.0  Avg 40\.0 \(3 rows\)/);
+  t.regex(out, /held-out @ understanding: NQ 40\.0  MCQ 0\.0  Avg 40\.0 \(95% CI 12\.3 to 71\.0, 3 rows\)/);
 });

@@ -1,8 +1,9 @@
 import test from 'ava';
 import sharp from 'sharp';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { appendJsonLine, createLadder, RunDirectory, summarizeAblation, type BenchmarkReport, type MetricEvent } from '../../../core/index.ts';
+import { appendJsonLine, createLadder, readRunState, RunDirectory, summarizeAblation, writeFileAtomic, type BenchmarkReport, type MetricEvent } from '../../../core/index.ts';
+import { pairedTables } from '../../../plugins/run-report/paired.ts';
 import runReport, { dominantAnswerLines, rewardTrends, stageSeries } from '../../../plugins/run-report/index.ts';
 import { tempDir } from '../../helpers/temp.ts';
 
@@ -67,4 +68,41 @@ test('done writes the loss and reward PNGs; compare writes the ablation chart', 
     summarizeAblation([{ variant: 'progressive', seed: 1, name: 'p', dir: '/p', stages: ['a'], final: { 'held-out': report(40) } }], dir),
   );
   t.true(existsSync(join(dir, 'ablation.png')));
+});
+
+test('paired differences: per point, against its controls, the references and the point before; report.md gets the table', async (t) => {
+  const dir = tempDir(t);
+  const run = new RunDirectory(dirname(dir), basename(dir));
+  // 120 questions of two types; `right` of each type's rows score 1, by row
+  const write = (folder: string, right: number) => {
+    for (const type of ['object-counting', 'relative-direction'])
+      for (let i = 0; i < 60; i++) appendJsonLine(join(dir, 'eval', folder, 'predictions.jsonl'), { id: `${type}/${i}`, type, score: i < right ? 1 : 0 });
+  };
+  write('understanding/held-out', 40);
+  write('understanding/held-out-blind', 20); // 20 fewer right rows of each type, the others answered alike
+  write('reasoning/held-out', 41);
+  write('chance/held-out', 15);
+  const scored = (avg: number): BenchmarkReport => ({
+    benchmark: 'held-out',
+    scores: [{ type: 'object-counting', kind: 'NQ', count: 60, score: avg }, { type: 'relative-direction', kind: 'MCQ', count: 60, score: avg }],
+    nq: avg,
+    mcq: avg,
+    avg,
+  });
+  run.saveState({ status: 'done', stages: [], evaluations: { understanding: { 'held-out': scored(66.7) }, reasoning: { 'held-out': scored(68.3) } }, blind: { understanding: { 'held-out': scored(33.3) } }, chance: { 'held-out': scored(25) } });
+  const [table, ...more] = pairedTables(run, readRunState(dir));
+  t.is(more.length, 0);
+  const lines = table!.split('\n');
+  t.regex(lines[0]!, /held-out: Avg minus \(95% CI\) \| its blind control +\| chance +\| the point before/);
+  t.false(lines[0]!.includes('swapped'), 'a control scored at no point gets no column');
+  t.regex(lines[2]!, /^\| understanding +\| \+33\.3 \(\+\d+\.\d to \+\d+\.\d\) \* \| \+41\.7 \(\+\d+\.\d to \+\d+\.\d\) \* \| - +\|$/);
+  // one right row more of each type, the others alike: +1.7, its interval reaching 0 (resamples without those rows): not beyond noise
+  t.regex(lines[3]!, /^\| reasoning +\| - +\| \+43\.3 \(.+\) \* \| \+1\.7 \(\+0\.0 to \+\d\.\d\) +\|$/);
+
+  await writeFileAtomic(join(dir, 'report.md'), '# r\n\n(tables)\n');
+  const ladder = await createLadder({ plugins: [runReport({ width: 400, height: 300 })] }, { defaults: [] });
+  await ladder.hooks.done.promise({ name: basename(dir), dir, seed: 1, curriculum: [] });
+  const markdown = readFileSync(join(dir, 'report.md'), 'utf8');
+  t.true(markdown.startsWith('# r\n\n(tables)\n\n## Paired differences\n\n| held-out: Avg minus (95% CI)'), markdown);
+  t.regex(markdown, /the noise of the benchmark's rows\.\n$/);
 });

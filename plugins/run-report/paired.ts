@@ -1,0 +1,62 @@
+/**
+ * Paired differences of a run's scores: for each evaluation point and
+ * benchmark, its Avg minus that of its blind and swapped controls, of the
+ * `chance` and `prior` policies and of the point before, each with a 95%
+ * bootstrap interval over the rows both scored (lib/scoring/bootstrap.ts).
+ * The same rows answer both sides, so the interval measures only how the two
+ * answer them differently: a difference whose interval holds 0 is within
+ * the noise of the benchmark's rows, whatever the spread across seeds.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { CHECKPOINT_CONTROLS, INTERVAL_LEVEL, markdownTable, readJsonLines, REFERENCES, type BenchmarkReport, type RunDirectory, type RunState } from '../../core/index.ts';
+import { beyondRowNoise, intervalText, pairedDifference, type RowScore } from '../../lib/scoring/index.ts';
+
+/** One side of a comparison: a report and where its predictions are. */
+interface Scored {
+  report: BenchmarkReport;
+  dir: string;
+}
+
+const scoredRows = (dir: string): RowScore[] =>
+  existsSync(join(dir, 'predictions.jsonl')) ? readJsonLines<RowScore>(join(dir, 'predictions.jsonl')).filter((r) => typeof r.score === 'number') : [];
+
+/** "+2.7 (-2.4 to +7.7)", with "*" when the interval leaves out 0; "-" when either side is missing. */
+function differenceCell(a: Scored, b: Scored | undefined, label: string): string {
+  if (!b) return '-';
+  const { difference } = pairedDifference(scoredRows(a.dir), scoredRows(b.dir), a.report.scores, label);
+  return difference.avg ? `${intervalText(difference.avg, { signed: true, bare: true })}${beyondRowNoise(difference.avg) ? ' *' : ''}` : '-';
+}
+
+/** Per benchmark the run evaluated: a table of Avg differences, one row per evaluation point (empty when nothing to compare). */
+export function pairedTables(run: RunDirectory, state: RunState): string[] {
+  const tables: string[] = [];
+  const points = Object.keys(state.evaluations);
+  const benchmarks = [...new Set(points.flatMap((p) => Object.keys(state.evaluations[p]!)))];
+  for (const benchmark of benchmarks) {
+    const at = (point: string, control?: string): Scored | undefined => {
+      const report = control ? state[control as 'blind']?.[point]?.[benchmark] : state.evaluations[point]?.[benchmark];
+      return report && { report, dir: control ? `${run.evalDir(point, benchmark)}-${control}` : run.evalDir(point, benchmark) };
+    };
+    const reference = (id: (typeof REFERENCES)[number]): Scored | undefined => {
+      const report = state[id]?.[benchmark];
+      return report && { report, dir: run.evalDir(id, benchmark) };
+    };
+    const columns = [
+      ...CHECKPOINT_CONTROLS.map((control) => ({ title: `- its ${control} control`, of: (point: string) => at(point, control) })),
+      ...REFERENCES.map((id) => ({ title: `- ${id}`, of: () => reference(id) })),
+      { title: '- the point before', of: (point: string) => at(points[points.indexOf(point) - 1] ?? '') },
+    ].filter((c) => points.some((p) => c.of(p)));
+    const rows = points.flatMap((point) => {
+      const own = at(point);
+      return own && columns.length ? [[point, ...columns.map((c) => differenceCell(own, c.of(point), `${benchmark}/${point}/${c.title}`))]] : [];
+    });
+    if (rows.length) tables.push(markdownTable([`${benchmark}: Avg minus (${INTERVAL_LEVEL}% CI)`, ...columns.map((c) => c.title.slice(2))], rows));
+  }
+  return tables;
+}
+
+/** Printed under the tables: how to read them. */
+export const PAIRED_LEGEND =
+  `Each cell: the checkpoint's Avg minus the other's on the same rows, with its ${INTERVAL_LEVEL}% interval (a bootstrap that draws the same rows for both, each question type's rows resampled apart); ` +
+  "* where the interval leaves out 0. An interval holding 0 is a difference within the noise of the benchmark's rows.";
