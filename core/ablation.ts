@@ -44,6 +44,8 @@ export interface AblationRun {
   name: string;
   dir: string;
   stages: string[];
+  /** The run's last evaluation point (its predictions are under `<dir>/eval/<point>/`). */
+  point: string;
   /** Benchmark id -> report at the run's last evaluation point. */
   final: Record<string, BenchmarkReport>;
   /** Benchmark id -> the blind control of that point (every image a blank frame), when the run scored it. */
@@ -220,16 +222,17 @@ export async function runAblation(loaded: LoadedConfig, opts: AblationOptions = 
         curriculum,
         evaluateAt: variantEvaluationPoints(ladder.config.evaluate.at, curriculum),
       });
-      const points = Object.keys(summary.state.evaluations);
+      const point = Object.keys(summary.state.evaluations).at(-1) ?? '';
       runs.push({
         variant: plan.variant,
         seed,
         name,
         dir: summary.dir,
         stages: summary.state.stages.map((s) => s.name),
-        final: summary.state.evaluations[points.at(-1) ?? ''] ?? {},
-        blind: summary.state.blind?.[points.at(-1) ?? ''] ?? {},
-        swapped: summary.state.swapped?.[points.at(-1) ?? ''] ?? {},
+        point,
+        final: summary.state.evaluations[point] ?? {},
+        blind: summary.state.blind?.[point] ?? {},
+        swapped: summary.state.swapped?.[point] ?? {},
         chance: summary.state.chance ?? {},
         prior: summary.state.prior ?? {},
       });

@@ -7,7 +7,7 @@
  * means over types). Two evaluations of the same rows are compared paired:
  * each resample draws the same rows for both, so the interval of the
  * difference leaves out how hard the rows happen to be, which two checkpoints
- * share. The draws are seeded with a fixed seed: an interval depends on the
+ * share; pairs from several seeds are pooled the same way. The draws are seeded with a fixed seed: an interval depends on the
  * scores only.
  */
 import { createRandom, INTERVAL_LEVEL, type BenchmarkReport, type BenchmarkScore, type ScoreInterval } from '../../core/index.ts';
@@ -32,11 +32,11 @@ export interface RowScore {
 }
 
 export interface PairedDifference {
-  /** Rows scored in both evaluations (the rows compared). */
+  /** Rows scored in every evaluation compared (the rows compared). */
   rows: number;
-  /** Rows scored in only one of them (left out). */
+  /** Rows scored in some of them only (left out). */
   unpaired: number;
-  /** A - B, in points. */
+  /** A - B (the mean over pairs), in points. */
   difference: Intervals;
 }
 
@@ -69,36 +69,36 @@ function quantile(sorted: Float64Array, q: number): number {
 }
 
 /**
- * Bootstrap of f(A) - f(B) over rows grouped by row type; `b` absent: of f(A).
- * `groups`: row type -> the rows' scores in A (and, paired, in B, index for index).
+ * Bootstrap of a statistic of several evaluations of the same rows.
+ * `groups`: row type -> one score array per evaluation, index for index the
+ * same rows; `combine`: the evaluations' summaries -> the statistic (one
+ * evaluation: its score; a pair: the difference). Each resample draws the
+ * rows of each type once, for every evaluation alike.
  */
-function bootstrap(types: readonly BenchmarkScore[], groups: Map<string, { a: number[]; b?: number[] }>, label: string): Intervals {
+function bootstrap(types: readonly BenchmarkScore[], groups: Map<string, number[][]>, combine: (values: number[]) => number, label: string): Intervals {
   const layout = strata(types);
-  const statistic = (mean: (scores: 'a' | 'b', rowType: string) => number) => {
-    const a = summaries(layout, (t) => mean('a', t));
-    const b = summaries(layout, (t) => mean('b', t));
-    const paired = [...groups.values()].some((g) => g.b);
-    return Object.fromEntries(SUMMARIES.map((s) => [s, paired ? a[s] - b[s] : a[s]])) as Record<Summary, number>;
+  const evaluations = [...groups.values()][0]?.length ?? 0;
+  const statistic = (typeMean: (evaluation: number, rowType: string) => number) => {
+    const each = Array.from({ length: evaluations }, (_, e) => summaries(layout, (t) => typeMean(e, t)));
+    return Object.fromEntries(SUMMARIES.map((s) => [s, combine(each.map((v) => v[s]))])) as Record<Summary, number>;
   };
-  const average = (values: number[]) => (values.length ? values.reduce((s, v) => s + v, 0) / values.length : Number.NaN);
-  const estimate = statistic((side, t) => average(groups.get(t)?.[side] ?? []));
+  const average = (values: number[]) => values.reduce((s, v) => s + v, 0) / values.length;
+  const estimate = statistic((e, t) => (groups.has(t) ? average(groups.get(t)![e]!) : Number.NaN));
 
   const random = createRandom(0, `bootstrap/${label}`);
   const draws = Object.fromEntries(SUMMARIES.map((s) => [s, new Float64Array(BOOTSTRAP.resamples)])) as Record<Summary, Float64Array>;
-  const entries = [...groups.entries()];
   for (let r = 0; r < BOOTSTRAP.resamples; r++) {
-    const means = new Map<string, { a: number; b: number }>();
-    for (const [type, { a, b }] of entries) {
-      let sumA = 0;
-      let sumB = 0;
-      for (let i = 0; i < a.length; i++) {
-        const k = random.int(a.length);
-        sumA += a[k]!;
-        if (b) sumB += b[k]!;
+    const means = new Map<string, number[]>();
+    for (const [type, columns] of groups) {
+      const n = columns[0]!.length;
+      const sums = new Array<number>(columns.length).fill(0);
+      for (let i = 0; i < n; i++) {
+        const k = random.int(n);
+        for (let e = 0; e < columns.length; e++) sums[e]! += columns[e]![k]!;
       }
-      means.set(type, { a: sumA / a.length, b: sumB / a.length });
+      means.set(type, sums.map((sum) => sum / n));
     }
-    const value = statistic((side, t) => means.get(t)?.[side] ?? Number.NaN);
+    const value = statistic((e, t) => means.get(t)?.[e] ?? Number.NaN);
     for (const s of SUMMARIES) draws[s][r] = value[s];
   }
   const tail = (1 - BOOTSTRAP.level) / 2;
@@ -117,45 +117,49 @@ const countedTypes = (types: readonly BenchmarkScore[]) => new Set(strata(types)
 /** Intervals of a report's NQ / MCQ / Avg from its scored rows; `types`: the report's per-type scores (kinds, merged levels). */
 export function scoreIntervals(rows: readonly RowScore[], types: readonly BenchmarkScore[], label = ''): Intervals {
   const counted = countedTypes(types);
-  const groups = new Map<string, { a: number[] }>();
+  const groups = new Map<string, number[][]>();
   for (const row of rows) {
     if (!counted.has(row.type)) continue;
-    const group = groups.get(row.type) ?? { a: [] };
-    group.a.push(row.score);
-    groups.set(row.type, group);
+    if (!groups.has(row.type)) groups.set(row.type, [[]]);
+    groups.get(row.type)![0]!.push(row.score);
   }
-  return bootstrap(types, groups, label);
+  return bootstrap(types, groups, ([value]) => value!, label);
 }
 
+/** A - B with a paired interval (`pooledDifference` of one pair). */
+export const pairedDifference = (a: readonly RowScore[], b: readonly RowScore[], types: readonly BenchmarkScore[], label = '') => pooledDifference([[a, b]], types, label);
+
 /**
- * A - B with a paired interval: rows are matched by id (a row scored in only
- * one evaluation is left out and counted); `types`: A's per-type scores.
- * Throws when a row id has different question types in A and B (not the same
- * benchmark rows).
+ * The mean over pairs of A - B (e.g. two curricula, one pair per seed, every
+ * seed scored on the same rows), with an interval over the rows: each
+ * resample draws one set of rows for every evaluation. Rows are matched by
+ * id; a row not scored in every evaluation is left out and counted.
+ * `types`: the per-type scores of the first A. Throws when a row id has
+ * different question types in two evaluations (not the same benchmark rows).
  */
-export function pairedDifference(a: readonly RowScore[], b: readonly RowScore[], types: readonly BenchmarkScore[], label = ''): PairedDifference {
+export function pooledDifference(pairs: readonly (readonly [readonly RowScore[], readonly RowScore[]])[], types: readonly BenchmarkScore[], label = ''): PairedDifference {
   const counted = countedTypes(types);
-  const inB = new Map<string, RowScore>();
-  for (const row of b) if (row.id !== undefined && counted.has(row.type)) inB.set(row.id, row);
-  const groups = new Map<string, { a: number[]; b: number[] }>();
-  let rows = 0;
-  let onlyA = 0;
-  for (const row of a) {
-    if (!counted.has(row.type)) continue;
-    const other = row.id === undefined ? undefined : inB.get(row.id);
-    if (!other) {
-      onlyA++;
-      continue;
-    }
-    if (other.type !== row.type) throw new Error(`row ${row.id} is "${row.type}" in one evaluation and "${other.type}" in the other: not the same benchmark rows`);
-    const group = groups.get(row.type) ?? { a: [], b: [] };
-    group.a.push(row.score);
-    group.b.push(other.score);
-    groups.set(row.type, group);
-    inB.delete(row.id!);
-    rows++;
+  const evaluations = pairs.flat();
+  const byId = evaluations.map((rows) => new Map(rows.filter((r) => r.id !== undefined && counted.has(r.type)).map((r) => [r.id!, r])));
+  const ids = new Set(byId.flatMap((rows) => [...rows.keys()]));
+  const groups = new Map<string, number[][]>();
+  let paired = 0;
+  for (const id of ids) {
+    const rows = byId.map((scored) => scored.get(id));
+    if (rows.some((r) => !r)) continue;
+    const type = rows[0]!.type;
+    const other = rows.find((r) => r!.type !== type);
+    if (other) throw new Error(`row ${id} is "${type}" in one evaluation and "${other.type}" in another: not the same benchmark rows`);
+    if (!groups.has(type)) groups.set(type, evaluations.map(() => []));
+    rows.forEach((r, e) => groups.get(type)![e]!.push(r!.score));
+    paired++;
   }
-  return { rows, unpaired: onlyA + inB.size, difference: rows ? bootstrap(types, groups, label) : {} };
+  const difference = (values: number[]) => {
+    let sum = 0;
+    for (let p = 0; p < pairs.length; p++) sum += values[2 * p]! - values[2 * p + 1]!;
+    return sum / pairs.length;
+  };
+  return { rows: paired, unpaired: ids.size - paired, difference: paired ? bootstrap(types, groups, difference, label) : {} };
 }
 
 /** "+2.8 (95% CI -0.6 to +6.1)"; `signed`: a difference, with its sign; `bare`: "+2.8 (-0.6 to +6.1)", for a table that names the level. */

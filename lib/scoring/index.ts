@@ -23,7 +23,7 @@ export { scoreAnswer, numericTruth, wordF1, type AnswerKey, type ScoredAnswer } 
 export { chanceBoxes, chanceOutcomes, chanceScore, type ChanceOutcome } from './chance.ts';
 export { formatReward, accuracyReward, iouReward, totalReward, type TotalReward } from './rewards.ts';
 export { aggregateScores, VSI_LAYOUT, type ScoredRow, type ScoreKind, type TypeLayout } from './aggregate.ts';
-export { BOOTSTRAP, scoreIntervals, pairedDifference, intervalText, beyondRowNoise, type Interval, type Intervals, type RowScore, type PairedDifference } from './bootstrap.ts';
+export { BOOTSTRAP, scoreIntervals, pairedDifference, pooledDifference, intervalText, beyondRowNoise, type Interval, type Intervals, type RowScore, type PairedDifference } from './bootstrap.ts';
 export { resolveInside, resolveImage, resolveVideo, symlinksOption, type SymlinkPolicy } from './media-path.ts';
 export {
   readParquetTable,

@@ -12,12 +12,14 @@
  *   with their intervals over the benchmark's rows (paired.ts).
  * - After `ladder ablate` (`compare`): `<out>/ablation.png`, one bar group per
  *   variant, one bar per benchmark (and its blind control), mean with +-std
- *   whiskers over seeds (the paper's Figure 13); the chance and prior levels last.
+ *   whiskers over seeds (the paper's Figure 13); the chance and prior levels
+ *   last. comparison.md gets the paired differences of each variant against
+ *   the first and against its controls, pooled over seeds (paired.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { CHECKPOINT_CONTROLS, definePlugin, REFERENCES, readJsonLines, readRunState, RunDirectory, writeFileAtomic, z, type MetricEvent } from '../../core/index.ts';
-import { PAIRED_LEGEND, pairedTables } from './paired.ts';
+import { ablationPairedTables, PAIRED_LEGEND, pairedTables } from './paired.ts';
 import { dominantAnswers, fifthsTrend, type PredictionRow } from '../../lib/analysis/index.ts';
 import { barChartSvg, lineChartSvg, writePng, type Series } from '../../lib/charts/index.ts';
 
@@ -88,6 +90,11 @@ export function dominantAnswerLines(run: RunDirectory): string[] {
   return lines;
 }
 
+/** Add the paired tables to a markdown file core wrote (left alone when there is none). */
+async function appendSection(file: string, tables: string[]) {
+  if (existsSync(file)) await writeFileAtomic(file, `${readFileSync(file, 'utf8').trimEnd()}\n\n## Paired differences\n\n${tables.join('\n\n')}\n\n${PAIRED_LEGEND}\n`);
+}
+
 export default definePlugin({
   name: PLUGIN_NAME,
   options: z.strictObject({ width: z.number().int().min(200).default(720), height: z.number().int().min(150).default(400) }),
@@ -108,10 +115,8 @@ export default definePlugin({
       for (const line of dominantAnswerLines(directory)) ladder.log(line);
       const paired = existsSync(directory.stateFile) ? pairedTables(directory, readRunState(directory.dir)) : [];
       if (paired.length) {
-        const section = `## Paired differences\n\n${paired.join('\n\n')}\n\n${PAIRED_LEGEND}\n`;
         ladder.log(`paired differences (95% intervals over the benchmark's rows; also in report.md):\n${paired.join('\n\n')}`);
-        const report = join(directory.dir, 'report.md');
-        if (existsSync(report)) await writeFileAtomic(report, `${readFileSync(report, 'utf8').trimEnd()}\n\n${section}`);
+        await appendSection(join(directory.dir, 'report.md'), paired);
       }
     });
 
@@ -142,6 +147,11 @@ export default definePlugin({
         }),
       );
       ladder.log(`ablation chart: ${file}`);
+      const paired = ablationPairedTables(summary);
+      if (paired.length) {
+        ladder.log(`paired differences (95% intervals over the benchmark's rows; also in comparison.md):\n${paired.join('\n\n')}`);
+        await appendSection(join(summary.dir, 'comparison.md'), paired);
+      }
     });
   },
 });

@@ -9,8 +9,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { CHECKPOINT_CONTROLS, INTERVAL_LEVEL, markdownTable, readJsonLines, REFERENCES, type BenchmarkReport, type RunDirectory, type RunState } from '../../core/index.ts';
-import { beyondRowNoise, intervalText, pairedDifference, type RowScore } from '../../lib/scoring/index.ts';
+import { CHECKPOINT_CONTROLS, INTERVAL_LEVEL, markdownTable, readJsonLines, REFERENCES, type AblationSummary, type BenchmarkReport, type RunDirectory, type RunState } from '../../core/index.ts';
+import { beyondRowNoise, intervalText, pooledDifference, type RowScore } from '../../lib/scoring/index.ts';
 
 /** One side of a comparison: a report and where its predictions are. */
 interface Scored {
@@ -21,10 +21,12 @@ interface Scored {
 const scoredRows = (dir: string): RowScore[] =>
   existsSync(join(dir, 'predictions.jsonl')) ? readJsonLines<RowScore>(join(dir, 'predictions.jsonl')).filter((r) => typeof r.score === 'number') : [];
 
-/** "+2.7 (-2.4 to +7.7)", with "*" when the interval leaves out 0; "-" when either side is missing. */
-function differenceCell(a: Scored, b: Scored | undefined, label: string): string {
-  if (!b) return '-';
-  const { difference } = pairedDifference(scoredRows(a.dir), scoredRows(b.dir), a.report.scores, label);
+/** The mean over pairs of A's Avg minus B's: "+2.7 (-2.4 to +7.7)", with "*" when the interval leaves out 0; "-" when there is no pair. */
+function differenceCell(pairs: [Scored, Scored | undefined][], label: string): string {
+  const complete = pairs.filter((p): p is [Scored, Scored] => !!p[1]);
+  if (!complete.length) return '-';
+  const rows = complete.map(([a, b]) => [scoredRows(a.dir), scoredRows(b.dir)] as const);
+  const { difference } = pooledDifference(rows, complete[0]![0].report.scores, label);
   return difference.avg ? `${intervalText(difference.avg, { signed: true, bare: true })}${beyondRowNoise(difference.avg) ? ' *' : ''}` : '-';
 }
 
@@ -49,14 +51,47 @@ export function pairedTables(run: RunDirectory, state: RunState): string[] {
     ].filter((c) => points.some((p) => c.of(p)));
     const rows = points.flatMap((point) => {
       const own = at(point);
-      return own && columns.length ? [[point, ...columns.map((c) => differenceCell(own, c.of(point), `${benchmark}/${point}/${c.title}`))]] : [];
+      return own && columns.length ? [[point, ...columns.map((c) => differenceCell([[own, c.of(point)]], `${benchmark}/${point}/${c.title}`))]] : [];
     });
     if (rows.length) tables.push(markdownTable([`${benchmark}: Avg minus (${INTERVAL_LEVEL}% CI)`, ...columns.map((c) => c.title.slice(2))], rows));
   }
   return tables;
 }
 
+/**
+ * Per benchmark of an ablation: each variant's final Avg minus the first
+ * variant's (pair by pair at each seed both ran) and minus its own blind and
+ * swapped controls, the mean over seeds with an interval over the rows (every
+ * seed scores the same rows: one draw of rows serves every seed).
+ */
+export function ablationPairedTables(summary: AblationSummary): string[] {
+  const [reference, ...others] = summary.variants.map((v) => v.variant);
+  const tables: string[] = [];
+  for (const benchmark of summary.benchmarks) {
+    const final = (run: AblationSummary['runs'][number], control?: string): Scored | undefined => {
+      const report = control ? run[control as 'blind']?.[benchmark] : run.final[benchmark];
+      return report && { report, dir: join(run.dir, 'eval', run.point, control ? `${benchmark}-${control}` : benchmark) };
+    };
+    const runsOf = (variant: string) => summary.runs.filter((r) => r.variant === variant && final(r));
+    const partner = (run: AblationSummary['runs'][number]) => runsOf(reference!).find((r) => r.seed === run.seed);
+    const against = (other: (run: AblationSummary['runs'][number]) => Scored | undefined) => (variant: string) =>
+      runsOf(variant).map((r): [Scored, Scored | undefined] => [final(r)!, other(r)]);
+    const columns = [
+      { title: reference!, pairs: against((r) => partner(r) && final(partner(r)!)) },
+      ...CHECKPOINT_CONTROLS.map((control) => ({ title: `its ${control} control`, pairs: against((r) => final(r, control)) })),
+    ];
+    const variants = [reference!, ...others];
+    // one column of cells per comparison; a comparison no variant has is left out
+    const cells = columns
+      .map((c) => ({ title: c.title, cells: variants.map((v) => (v === reference && c.title === reference ? '-' : differenceCell(c.pairs(v), `${benchmark}/${v}/${c.title}`))) }))
+      .filter((c) => c.cells.some((cell) => cell !== '-'));
+    const rows = variants.map((v, i) => [v, String(runsOf(v).length), ...cells.map((c) => c.cells[i]!)]);
+    if (cells.length) tables.push(markdownTable([`${benchmark}: final Avg minus (${INTERVAL_LEVEL}% CI)`, 'seeds', ...cells.map((c) => c.title)], rows));
+  }
+  return tables;
+}
+
 /** Printed under the tables: how to read them. */
 export const PAIRED_LEGEND =
-  `Each cell: the checkpoint's Avg minus the other's on the same rows, with its ${INTERVAL_LEVEL}% interval (a bootstrap that draws the same rows for both, each question type's rows resampled apart); ` +
+  `Each cell: the checkpoint's Avg minus the other's on the same rows (over several seeds, the mean of the seeds' differences), with its ${INTERVAL_LEVEL}% interval (a bootstrap that draws the same rows for both, each question type's rows resampled apart); ` +
   "* where the interval leaves out 0. An interval holding 0 is a difference within the noise of the benchmark's rows.";

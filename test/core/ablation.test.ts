@@ -52,10 +52,10 @@ test('meanStd uses the sample standard deviation', (t) => {
 test('summarizeAblation groups runs by variant, averaging each benchmark over seeds', (t) => {
   const report = (avg: number) => ({ benchmark: 'held-out', scores: [], nq: avg, mcq: avg, avg });
   const runs: AblationRun[] = [
-    { variant: 'progressive', seed: 1, name: 'p1', dir: '/p1', stages: ['perception', 'understanding'], final: { 'held-out': report(50) } },
-    { variant: 'progressive', seed: 2, name: 'p2', dir: '/p2', stages: ['perception', 'understanding'], final: { 'held-out': report(54) } },
-    { variant: 'spatial-only', seed: 1, name: 's1', dir: '/s1', stages: ['understanding'], final: { 'held-out': report(47) } },
-    { variant: 'spatial-only', seed: 2, name: 's2', dir: '/s2', stages: ['understanding'], final: { 'held-out': report(47) } },
+    { variant: 'progressive', seed: 1, name: 'p1', dir: '/p1', stages: ['perception', 'understanding'], point: 'understanding', final: { 'held-out': report(50) } },
+    { variant: 'progressive', seed: 2, name: 'p2', dir: '/p2', stages: ['perception', 'understanding'], point: 'understanding', final: { 'held-out': report(54) } },
+    { variant: 'spatial-only', seed: 1, name: 's1', dir: '/s1', stages: ['understanding'], point: 'understanding', final: { 'held-out': report(47) } },
+    { variant: 'spatial-only', seed: 2, name: 's2', dir: '/s2', stages: ['understanding'], point: 'understanding', final: { 'held-out': report(47) } },
   ];
   const summary = summarizeAblation(runs, '/out');
   t.deepEqual(summary.variants.map((v) => [v.variant, v.curriculum, v.avg['held-out']!.mean]), [
@@ -74,6 +74,7 @@ test('summarizeAblation: each variant beside its blind and swapped controls, the
     name: `p${seed}`,
     dir: `/p${seed}`,
     stages: ['perception'],
+    point: 'perception',
     final: { 'held-out': report(avg) },
     blind: { 'held-out': report(blind) },
     swapped: { 'held-out': report(swapped) },

@@ -68,6 +68,6 @@ test('paired: rows scored on one side only are left out and counted; a row of an
   t.deepEqual([result.rows, result.unpaired], [8, 2]);
   t.is(result.difference.avg!.estimate, 100 * (5 / 8) - 100);
   const error = t.throws(() => pairedDifference([{ id: 'q1', type: 'a', score: 1 }], [{ id: 'q1', type: 'b', score: 1 }], scores([['a', 'NQ'], ['b', 'NQ']])));
-  t.regex(error!.message, /row q1 is "a" in one evaluation and "b" in the other/);
+  t.regex(error!.message, /row q1 is "a" in one evaluation and "b" in another/);
   t.deepEqual(pairedDifference(rows('a', 3, 1), rows('a', 3, 1, 'other'), types), { rows: 0, unpaired: 6, difference: {} });
 });

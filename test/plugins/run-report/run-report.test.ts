@@ -2,8 +2,8 @@ import test from 'ava';
 import sharp from 'sharp';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { appendJsonLine, createLadder, readRunState, RunDirectory, summarizeAblation, writeFileAtomic, type BenchmarkReport, type MetricEvent } from '../../../core/index.ts';
-import { pairedTables } from '../../../plugins/run-report/paired.ts';
+import { appendJsonLine, createLadder, readRunState, RunDirectory, summarizeAblation, writeFileAtomic, type AblationRun, type BenchmarkReport, type MetricEvent } from '../../../core/index.ts';
+import { ablationPairedTables, pairedTables } from '../../../plugins/run-report/paired.ts';
 import runReport, { dominantAnswerLines, rewardTrends, stageSeries } from '../../../plugins/run-report/index.ts';
 import { tempDir } from '../../helpers/temp.ts';
 
@@ -65,7 +65,7 @@ test('done writes the loss and reward PNGs; compare writes the ablation chart', 
   }
   const report = (avg: number) => ({ benchmark: 'held-out', scores: [], nq: avg, mcq: avg, avg });
   await ladder.hooks.compare.promise(
-    summarizeAblation([{ variant: 'progressive', seed: 1, name: 'p', dir: '/p', stages: ['a'], final: { 'held-out': report(40) } }], dir),
+    summarizeAblation([{ variant: 'progressive', seed: 1, name: 'p', dir: '/p', stages: ['a'], point: 'a', final: { 'held-out': report(40) } }], dir),
   );
   t.true(existsSync(join(dir, 'ablation.png')));
 });
@@ -105,4 +105,32 @@ test('paired differences: per point, against its controls, the references and th
   const markdown = readFileSync(join(dir, 'report.md'), 'utf8');
   t.true(markdown.startsWith('# r\n\n(tables)\n\n## Paired differences\n\n| held-out: Avg minus (95% CI)'), markdown);
   t.regex(markdown, /the noise of the benchmark's rows\.\n$/);
+});
+
+test('ablation: each variant against the first at the same seed and against its controls, pooled over seeds; comparison.md gets the table', async (t) => {
+  const dir = tempDir(t);
+  const scored = (avg: number): BenchmarkReport => ({ benchmark: 'held-out', scores: [{ type: 'object-counting', kind: 'NQ', count: 80, score: avg }], nq: avg, mcq: Number.NaN, avg });
+  // `right` of the 80 rows score 1
+  const write = (folder: string, right: number) => {
+    for (let i = 0; i < 80; i++) appendJsonLine(join(dir, folder, 'predictions.jsonl'), { id: `q${i}`, type: 'object-counting', score: i < right ? 1 : 0 });
+  };
+  const runs: AblationRun[] = [];
+  for (const [variant, seed, right, blind] of [['progressive', 1, 50, 30], ['progressive', 2, 52, 30], ['mixed', 1, 40, 40], ['mixed', 2, 41, 41], ['mixed', 3, 60, 60]] as const) {
+    const name = `${variant}-seed${seed}`;
+    write(`${name}/eval/reasoning/held-out`, right);
+    write(`${name}/eval/reasoning/held-out-blind`, blind);
+    runs.push({ variant, seed, name, dir: join(dir, name), stages: ['reasoning'], point: 'reasoning', final: { 'held-out': scored((100 * right) / 80) }, blind: { 'held-out': scored((100 * blind) / 80) } });
+  }
+  const summary = summarizeAblation(runs, dir);
+  const [table] = ablationPairedTables(summary);
+  const lines = table!.split('\n');
+  t.regex(lines[0]!, /held-out: final Avg minus \(95% CI\) \| seeds \| progressive +\| its blind control +\|$/);
+  // progressive: 51 of 80 against 30 blind on average, +26.3; mixed against progressive at seeds 1 and 2 only (seed 3 has no partner): (-10 - 11) / 2 of 80 rows
+  t.regex(lines[2]!, /^\| progressive +\| +2 \| - +\| \+26\.3 \(\+\d+\.\d to \+\d+\.\d\) \* \|$/);
+  t.regex(lines[3]!, /^\| mixed +\| +3 \| -13\.1 \(-\d+\.\d to -\d+\.\d\) \* \| \+0\.0 \(\+0\.0 to \+0\.0\) +\|$/);
+
+  await writeFileAtomic(join(dir, 'comparison.md'), '| table |\n');
+  const ladder = await createLadder({ plugins: [runReport({ width: 400, height: 300 })] }, { defaults: [] });
+  await ladder.hooks.compare.promise(summary);
+  t.regex(readFileSync(join(dir, 'comparison.md'), 'utf8'), /^\| table \|\n\n## Paired differences\n\n\| held-out: final Avg minus/);
 });
