@@ -9,18 +9,17 @@
  *   It also logs, per stage and reward component, the means of the first and
  *   last fifth of the steps and whether the change is beyond step noise, and
  *   adds to report.md (and logs) the paired differences of the run's scores
- *   with their intervals over the benchmark's rows (paired.ts).
+ *   with their intervals over the benchmark's rows (lib/analysis/paired.ts).
  * - After `ladder ablate` (`compare`): `<out>/ablation.png`, one bar group per
  *   variant, one bar per benchmark (and its blind control), mean with +-std
  *   whiskers over seeds (the paper's Figure 13); the chance and prior levels
  *   last. comparison.md gets the paired differences of each variant against
- *   the first and against its controls, pooled over seeds (paired.ts).
+ *   the first and against its controls, pooled over seeds (lib/analysis/paired.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { CHECKPOINT_CONTROLS, definePlugin, REFERENCES, readJsonLines, readRunState, RunDirectory, writeFileAtomic, z, type MetricEvent } from '../../core/index.ts';
-import { ablationPairedTables, PAIRED_LEGEND, pairedTables } from './paired.ts';
-import { dominantAnswers, fifthsTrend, type PredictionRow } from '../../lib/analysis/index.ts';
+import { ablationPairedTables, dominantAnswers, fifthsTrend, PAIRED_LEGEND, pairedTables, type PredictionRow } from '../../lib/analysis/index.ts';
 import { barChartSvg, lineChartSvg, writePng, type Series } from '../../lib/charts/index.ts';
 
 const PLUGIN_NAME = 'run-report';

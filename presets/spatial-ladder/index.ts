@@ -52,7 +52,7 @@ const SCORING_PLUGINS: PluginEntry[] = [
 ];
 
 /** `ladder analyze <id>`: the paper's analyses (Figures 1, 4-7, 10-13). */
-const ANALYSIS_PLUGINS: PluginEntry[] = ['analysis-semantic-entropy', 'analysis-hints', 'analysis-attention', 'analysis-dynamics', 'analysis-scaling', 'analysis-components'];
+const ANALYSIS_PLUGINS: PluginEntry[] = ['analysis-semantic-entropy', 'analysis-hints', 'analysis-attention', 'analysis-dynamics', 'analysis-scaling', 'analysis-components', 'analysis-paired'];
 
 /**
  * Procedural scenes of the default dataset: 150 give 15 held-out scenes (~730

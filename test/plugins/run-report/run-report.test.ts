@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { appendJsonLine, createLadder, readRunState, RunDirectory, summarizeAblation, writeFileAtomic, type AblationRun, type BenchmarkReport, type MetricEvent } from '../../../core/index.ts';
-import { ablationPairedTables, pairedTables } from '../../../plugins/run-report/paired.ts';
+import { ablationPairedTables, pairedTables } from '../../../lib/analysis/index.ts';
 import runReport, { dominantAnswerLines, rewardTrends, stageSeries } from '../../../plugins/run-report/index.ts';
 import { tempDir } from '../../helpers/temp.ts';
 

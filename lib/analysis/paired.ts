@@ -10,10 +10,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHECKPOINT_CONTROLS, INTERVAL_LEVEL, markdownTable, readJsonLines, REFERENCES, type AblationSummary, type BenchmarkReport, type RunDirectory, type RunState } from '../../core/index.ts';
-import { beyondRowNoise, intervalText, pooledDifference, type RowScore } from '../../lib/scoring/index.ts';
+import { beyondRowNoise, intervalText, pooledDifference, type RowScore } from '../scoring/index.ts';
 
 /** One side of a comparison: a report and where its predictions are. */
-interface Scored {
+export interface Scored {
   report: BenchmarkReport;
   dir: string;
 }
@@ -89,6 +89,36 @@ export function ablationPairedTables(summary: AblationSummary): string[] {
     if (cells.length) tables.push(markdownTable([`${benchmark}: final Avg minus (${INTERVAL_LEVEL}% CI)`, 'seeds', ...cells.map((c) => c.title)], rows));
   }
   return tables;
+}
+
+/** A run's evaluation at one point: per benchmark, its report and predictions. */
+export interface RunEvaluation {
+  /** How tables name the run. */
+  label: string;
+  seed: number;
+  point: string;
+  scored: Record<string, Scored>;
+}
+
+/**
+ * Per benchmark both sides scored: each run of `a` minus the run of `b` with
+ * its seed, a row per seed, then the mean over the seeds with one interval
+ * (each seed pair on the same rows). Throws when a run of `a` has no partner.
+ */
+export function seedPairedTables(a: RunEvaluation[], b: RunEvaluation[]): string[] {
+  const pairs = a.map((run) => {
+    const partners = b.filter((other) => other.seed === run.seed);
+    if (partners.length !== 1)
+      throw new Error(`${run.label} (seed ${run.seed}): ${partners.length ? `${partners.length} runs` : 'no run'} to compare with at seed ${run.seed} (${b.map((o) => `${o.label}: seed ${o.seed}`).join(', ')})`);
+    return [run, partners[0]!] as const;
+  });
+  const benchmarks = Object.keys(a[0]?.scored ?? {}).filter((id) => pairs.every(([x, y]) => x.scored[id] && y.scored[id]));
+  return benchmarks.map((benchmark) => {
+    const of = (list: (typeof pairs)[number][]) => list.map(([x, y]): [Scored, Scored] => [x.scored[benchmark]!, y.scored[benchmark]!]);
+    const rows = pairs.map((pair) => [`seed ${pair[0].seed}: ${pair[0].label} (${pair[0].point}) - ${pair[1].label} (${pair[1].point})`, differenceCell(of([pair]), `${benchmark}/seed ${pair[0].seed}`)]);
+    if (pairs.length > 1) rows.push([`mean over the ${pairs.length} seeds`, differenceCell(of(pairs), `${benchmark}/seeds`)]);
+    return markdownTable([`${benchmark}: Avg difference`, `${INTERVAL_LEVEL}% CI`], rows);
+  });
 }
 
 /** Printed under the tables: how to read them. */
