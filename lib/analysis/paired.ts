@@ -21,12 +21,17 @@ export interface Scored {
 const scoredRows = (dir: string): RowScore[] =>
   existsSync(join(dir, 'predictions.jsonl')) ? readJsonLines<RowScore>(join(dir, 'predictions.jsonl')).filter((r) => typeof r.score === 'number') : [];
 
-/** The mean over pairs of A's Avg minus B's: "+2.7 (-2.4 to +7.7)", with "*" when the interval leaves out 0; "-" when there is no pair. */
-function differenceCell(pairs: [Scored, Scored | undefined][], label: string): string {
+/**
+ * The mean over pairs of A's Avg minus B's: "+2.7 (-2.4 to +7.7)", with "*"
+ * when the interval leaves out 0; "-" when there is no pair. The resampling
+ * is seeded by the benchmark alone: the same comparison gets the same
+ * interval from every table it is in.
+ */
+function differenceCell(pairs: [Scored, Scored | undefined][], benchmark: string): string {
   const complete = pairs.filter((p): p is [Scored, Scored] => !!p[1]);
   if (!complete.length) return '-';
   const rows = complete.map(([a, b]) => [scoredRows(a.dir), scoredRows(b.dir)] as const);
-  const { difference } = pooledDifference(rows, complete[0]![0].report.scores, label);
+  const { difference } = pooledDifference(rows, complete[0]![0].report.scores, benchmark);
   return difference.avg ? `${intervalText(difference.avg, { signed: true, bare: true })}${beyondRowNoise(difference.avg) ? ' *' : ''}` : '-';
 }
 
@@ -51,7 +56,7 @@ export function pairedTables(run: RunDirectory, state: RunState): string[] {
     ].filter((c) => points.some((p) => c.of(p)));
     const rows = points.flatMap((point) => {
       const own = at(point);
-      return own && columns.length ? [[point, ...columns.map((c) => differenceCell([[own, c.of(point)]], `${benchmark}/${point}/${c.title}`))]] : [];
+      return own && columns.length ? [[point, ...columns.map((c) => differenceCell([[own, c.of(point)]], benchmark))]] : [];
     });
     if (rows.length) tables.push(markdownTable([`${benchmark}: Avg minus (${INTERVAL_LEVEL}% CI)`, ...columns.map((c) => c.title.slice(2))], rows));
   }
@@ -83,7 +88,7 @@ export function ablationPairedTables(summary: AblationSummary): string[] {
     const variants = [reference!, ...others];
     // one column of cells per comparison; a comparison no variant has is left out
     const cells = columns
-      .map((c) => ({ title: c.title, cells: variants.map((v) => (v === reference && c.title === reference ? '-' : differenceCell(c.pairs(v), `${benchmark}/${v}/${c.title}`))) }))
+      .map((c) => ({ title: c.title, cells: variants.map((v) => (v === reference && c.title === reference ? '-' : differenceCell(c.pairs(v), benchmark))) }))
       .filter((c) => c.cells.some((cell) => cell !== '-'));
     const rows = variants.map((v, i) => [v, String(runsOf(v).length), ...cells.map((c) => c.cells[i]!)]);
     if (cells.length) tables.push(markdownTable([`${benchmark}: final Avg minus (${INTERVAL_LEVEL}% CI)`, 'seeds', ...cells.map((c) => c.title)], rows));
@@ -115,8 +120,8 @@ export function seedPairedTables(a: RunEvaluation[], b: RunEvaluation[]): string
   const benchmarks = Object.keys(a[0]?.scored ?? {}).filter((id) => pairs.every(([x, y]) => x.scored[id] && y.scored[id]));
   return benchmarks.map((benchmark) => {
     const of = (list: (typeof pairs)[number][]) => list.map(([x, y]): [Scored, Scored] => [x.scored[benchmark]!, y.scored[benchmark]!]);
-    const rows = pairs.map((pair) => [`seed ${pair[0].seed}: ${pair[0].label} (${pair[0].point}) - ${pair[1].label} (${pair[1].point})`, differenceCell(of([pair]), `${benchmark}/seed ${pair[0].seed}`)]);
-    if (pairs.length > 1) rows.push([`mean over the ${pairs.length} seeds`, differenceCell(of(pairs), `${benchmark}/seeds`)]);
+    const rows = pairs.map((pair) => [`seed ${pair[0].seed}: ${pair[0].label} (${pair[0].point}) - ${pair[1].label} (${pair[1].point})`, differenceCell(of([pair]), benchmark)]);
+    if (pairs.length > 1) rows.push([`mean over the ${pairs.length} seeds`, differenceCell(of(pairs), benchmark)]);
     return markdownTable([`${benchmark}: Avg difference`, `${INTERVAL_LEVEL}% CI`], rows);
   });
 }
