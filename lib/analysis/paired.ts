@@ -1,8 +1,9 @@
 /**
- * Paired differences of a run's scores: for each evaluation point and
- * benchmark, its Avg minus that of its blind and swapped controls, of the
- * `chance` and `prior` policies and of the point before, each with a 95%
- * bootstrap interval over the rows both scored (lib/scoring/bootstrap.ts).
+ * Paired differences of runs' scores, read from the predictions they saved,
+ * each with a 95% bootstrap interval over the rows both sides scored
+ * (lib/scoring/bootstrap.ts): a run's points against their controls, the
+ * references and each other (`pairedTables`), an ablation's variants
+ * (`ablationPairedTables`), runs against runs by seed (`seedPairedTables`).
  * The same rows answer both sides, so the interval measures only how the two
  * answer them differently: a difference whose interval holds 0 is within
  * the noise of the benchmark's rows, whatever the spread across seeds.

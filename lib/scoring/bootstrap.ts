@@ -6,9 +6,9 @@
  * (per-type means, merged types averaged from their levels first, macro
  * means over types). Two evaluations of the same rows are compared paired:
  * each resample draws the same rows for both, so the interval of the
- * difference leaves out how hard the rows happen to be, which two checkpoints
- * share; pairs from several seeds are pooled the same way. The draws are seeded with a fixed seed: an interval depends on the
- * scores only.
+ * difference leaves out how hard the rows happen to be, which two
+ * checkpoints share; pairs from several seeds are pooled the same way. The
+ * draws are seeded with a fixed seed: an interval depends on the scores only.
  */
 import { createRandom, INTERVAL_LEVEL, type BenchmarkReport, type BenchmarkScore, type ScoreInterval } from '../../core/index.ts';
 
@@ -164,7 +164,10 @@ export function pooledDifference(pairs: readonly (readonly [readonly RowScore[],
 
 /** "+2.8 (95% CI -0.6 to +6.1)"; `signed`: a difference, with its sign; `bare`: "+2.8 (-0.6 to +6.1)", for a table that names the level. */
 export function intervalText(interval: Interval, { signed = false, bare = false } = {}): string {
-  const f = (v: number) => `${signed && v >= 0 ? '+' : ''}${v.toFixed(1)}`;
+  const f = (v: number) => {
+    const text = Math.abs(v) < 0.05 ? (0).toFixed(1) : v.toFixed(1); // never "-0.0"
+    return `${signed && !text.startsWith('-') ? '+' : ''}${text}`;
+  };
   return `${f(interval.estimate)} (${bare ? '' : `${INTERVAL_LEVEL}% CI `}${f(interval.low)} to ${f(interval.high)})`;
 }
 
