@@ -2,7 +2,7 @@
  * The `ladder` command. Exit codes: 0 ok, 1 run failure, 2 usage or config error.
  */
 import { Command, CommanderError } from 'commander';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { loadConfig, type LoadedConfig, type UserConfig } from './config.ts';
 import { ConfigError, LadderError, UsageError, messageOf } from './errors.ts';
@@ -124,7 +124,7 @@ async function runCommand(opts: CommonOptions & { resume?: boolean; force?: bool
   for await (const ladder of ladders(loaded)) {
     const summary = await runCurriculum(ladder, { resume: opts.resume, force: opts.force, evaluate: mode === 'run' });
     summaries.push(summary);
-    if (!opts.json) print(`\n${summary.name}: ${summary.dir}\n${mode === 'run' ? summary.table : `trained ${summary.state.stages.length} stage(s)`}`);
+    if (!opts.json) print(`\n${summary.name}: ${summary.dir}\n${mode === 'run' ? written(join(summary.dir, 'report.md'), summary.table) : `trained ${summary.state.stages.length} stage(s)`}`);
   }
   if (opts.json) printJson({ runs: summaries.map(runJson) });
 }
@@ -275,7 +275,12 @@ async function ablateCommand(opts: AblateOptions): Promise<void> {
     force: opts.force,
   });
   if (opts.json) printJson({ dir: summary.dir, benchmarks: summary.benchmarks, variants: summary.variants, chance: summary.chance, prior: summary.prior, runs: summary.runs });
-  else print(`\nablation: ${summary.dir}\n${summary.table}\n\n${CONTROLS_LEGEND}`);
+  else print(`\nablation: ${summary.dir}\n${written(join(summary.dir, 'comparison.md'), `${summary.table}\n\n${CONTROLS_LEGEND}`)}`);
+}
+
+/** A report as written (with what plugins added to it, e.g. run-report's paired differences), its heading left out; `fallback` when there is none. */
+function written(file: string, fallback: string): string {
+  return existsSync(file) ? readFileSync(file, 'utf8').replace(/^# .*\n\n/, '').trimEnd() : fallback;
 }
 
 async function inspectCommand(opts: CommonOptions & { json?: boolean }): Promise<void> {

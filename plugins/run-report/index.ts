@@ -8,8 +8,9 @@
  *   draws every metric per stage, reward components apart, runs side by side.
  *   It also logs, per stage and reward component, the means of the first and
  *   last fifth of the steps and whether the change is beyond step noise, and
- *   adds to report.md (and logs) the paired differences of the run's scores
- *   with their intervals over the benchmark's rows (lib/analysis/paired.ts).
+ *   adds to report.md (which `ladder run` prints last) the paired differences
+ *   of the run's scores with their intervals over the benchmark's rows
+ *   (lib/analysis/paired.ts).
  * - After `ladder ablate` (`compare`): `<out>/ablation.png`, one bar group per
  *   variant, one bar per benchmark (and its blind control), mean with +-std
  *   whiskers over seeds (the paper's Figure 13); the chance and prior levels
@@ -113,10 +114,7 @@ export default definePlugin({
       const directory = new RunDirectory(dirname(run.dir), basename(run.dir));
       for (const line of dominantAnswerLines(directory)) ladder.log(line);
       const paired = existsSync(directory.stateFile) ? pairedTables(directory, readRunState(directory.dir)) : [];
-      if (paired.length) {
-        ladder.log(`paired differences (95% intervals over the benchmark's rows; also in report.md):\n${paired.join('\n\n')}`);
-        await appendSection(join(directory.dir, 'report.md'), paired);
-      }
+      if (paired.length) await appendSection(join(directory.dir, 'report.md'), paired); // printed with the run's tables
     });
 
     ladder.hooks.compare.tapPromise(PLUGIN_NAME, async (summary) => {
@@ -147,10 +145,7 @@ export default definePlugin({
       );
       ladder.log(`ablation chart: ${file}`);
       const paired = ablationPairedTables(summary);
-      if (paired.length) {
-        ladder.log(`paired differences (95% intervals over the benchmark's rows; also in comparison.md):\n${paired.join('\n\n')}`);
-        await appendSection(join(summary.dir, 'comparison.md'), paired);
-      }
+      if (paired.length) await appendSection(join(summary.dir, 'comparison.md'), paired); // printed with the comparison
     });
   },
 });
