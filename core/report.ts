@@ -1,6 +1,6 @@
 /** Tables for people: markdown (readable in a terminal and pasteable into a paper draft). */
 import { shortHash } from './fingerprint.ts';
-import { MODALITIES, type BenchmarkCell, type BenchmarkReport, type PolicyIdentity } from './types.ts';
+import { MODALITIES, type BenchmarkCell, type BenchmarkReport, type PolicyIdentity, type ScoreInterval } from './types.ts';
 
 /** Numbers are printed with one decimal ("-" when not a number: a mean over no rows); numeric columns are right-aligned, text left-aligned. */
 export function markdownTable(headers: string[], rows: (string | number)[][]): string {
@@ -26,18 +26,14 @@ export function noRowsScored(report: BenchmarkReport): string | undefined {
 /** The level of the intervals reports carry (lib/scoring/bootstrap.ts). */
 export const INTERVAL_LEVEL = 95;
 
-/** One benchmark's per-type scores, then NQ / MCQ / Avg (with their bootstrap intervals when the report has them); then the type x modality table when the report has one. */
+/** One benchmark's per-type scores, then NQ / MCQ / Avg (each with its bootstrap interval when the report has them); then the type x modality table when the report has one. */
 export function benchmarkTable(report: BenchmarkReport): string {
   const none = noRowsScored(report);
   if (none) return none;
   const intervals = report.intervals;
-  const interval = (summary: 'nq' | 'mcq' | 'avg') => {
-    const i = intervals?.[summary];
-    return i ? `${i.low.toFixed(1)} to ${i.high.toFixed(1)}` : '-';
-  };
-  const rows: (string | number)[][] = report.scores.map((s) => [s.type, s.kind, String(s.count), s.score, ...(intervals ? [''] : [])]);
-  for (const [label, summary] of [['NQ', 'nq'], ['MCQ', 'mcq'], ['Avg', 'avg']] as const)
-    rows.push([label, '', '', report[summary], ...(intervals ? [interval(summary)] : [])]);
+  const span = (i: ScoreInterval | undefined) => (intervals ? [i ? `${i.low.toFixed(1)} to ${i.high.toFixed(1)}` : '-'] : []);
+  const rows: (string | number)[][] = report.scores.map((s) => [s.type, s.kind, String(s.count), s.score, ...span(intervals?.types?.[s.type])]);
+  for (const [label, summary] of [['NQ', 'nq'], ['MCQ', 'mcq'], ['Avg', 'avg']] as const) rows.push([label, '', '', report[summary], ...span(intervals?.[summary])]);
   const table = markdownTable(['question type', 'kind', 'n', 'score', ...(intervals ? [`${INTERVAL_LEVEL}% CI (rows resampled)`] : [])], rows);
   return report.byModality?.length ? `${table}\n\n${modalityTable(report)}` : table;
 }

@@ -637,8 +637,8 @@ export interface BenchmarkReport {
   errors?: { id: string; message: string }[];
   /** Per (type, modality) scores, for benchmarks whose rows span modalities (held-out). */
   byModality?: BenchmarkCell[];
-  /** 95% bootstrap intervals of NQ / MCQ / Avg over the rows scored (lib/scoring/bootstrap.ts). */
-  intervals?: Partial<Record<'avg' | 'nq' | 'mcq', ScoreInterval>>;
+  /** 95% bootstrap intervals over the rows scored (lib/scoring/bootstrap.ts): of NQ / MCQ / Avg, and of each type's score (`types`, by type). */
+  intervals?: Partial<Record<'avg' | 'nq' | 'mcq', ScoreInterval>> & { types?: Record<string, ScoreInterval> };
   /** How the scores were made (prompt style, extraction mode, frames, policy), for reproducing them. */
   settings?: Record<string, unknown>;
 }

@@ -45,19 +45,17 @@ function strata(types: readonly BenchmarkScore[]) {
   return types.map((t) => ({ kind: t.kind, rowTypes: t.levels ?? [t.type] }));
 }
 
-/** NQ / MCQ / Avg (0..100) from per-row-type means, as lib/scoring/aggregate.ts computes them. */
-function summaries(types: ReturnType<typeof strata>, typeMean: (rowType: string) => number): Record<Summary, number> {
-  const values = types
-    .map((t) => {
-      const levels = t.rowTypes.map(typeMean).filter((v) => !Number.isNaN(v));
-      return { kind: t.kind, value: levels.reduce((s, v) => s + v, 0) / levels.length };
-    })
-    .filter((v) => !Number.isNaN(v.value)); // a type with no rows (none paired) counts in neither
+/** NQ / MCQ / Avg (0..100), then each reported type's score, from per-row-type means, as lib/scoring/aggregate.ts computes them. */
+function summaries(types: ReturnType<typeof strata>, typeMean: (rowType: string) => number): number[] {
+  const values = types.map((t) => {
+    const levels = t.rowTypes.map(typeMean).filter((v) => !Number.isNaN(v));
+    return { kind: t.kind, value: levels.reduce((s, v) => s + v, 0) / levels.length };
+  });
   const macro = (kind?: string) => {
-    const own = values.filter((v) => !kind || v.kind === kind);
+    const own = values.filter((v) => !Number.isNaN(v.value) && (!kind || v.kind === kind)); // a type with no rows (none paired) counts in neither
     return own.length ? (100 * own.reduce((s, v) => s + v.value, 0)) / own.length : Number.NaN;
   };
-  return { avg: macro(), nq: macro('NQ'), mcq: macro('MCQ') };
+  return [macro(), macro('NQ'), macro('MCQ'), ...values.map((v) => 100 * v.value)];
 }
 
 /** The q-quantile of sorted values (linear between neighbours). */
@@ -78,15 +76,16 @@ function quantile(sorted: Float64Array, q: number): number {
 function bootstrap(types: readonly BenchmarkScore[], groups: Map<string, number[][]>, combine: (values: number[]) => number, label: string): Intervals {
   const layout = strata(types);
   const evaluations = [...groups.values()][0]?.length ?? 0;
+  // one value per summary (Avg, NQ, MCQ), then per reported type
   const statistic = (typeMean: (evaluation: number, rowType: string) => number) => {
     const each = Array.from({ length: evaluations }, (_, e) => summaries(layout, (t) => typeMean(e, t)));
-    return Object.fromEntries(SUMMARIES.map((s) => [s, combine(each.map((v) => v[s]))])) as Record<Summary, number>;
+    return each[0]!.map((_, k) => combine(each.map((v) => v[k]!)));
   };
   const average = (values: number[]) => values.reduce((s, v) => s + v, 0) / values.length;
   const estimate = statistic((e, t) => (groups.has(t) ? average(groups.get(t)![e]!) : Number.NaN));
 
   const random = createRandom(0, `bootstrap/${label}`);
-  const draws = Object.fromEntries(SUMMARIES.map((s) => [s, new Float64Array(BOOTSTRAP.resamples)])) as Record<Summary, Float64Array>;
+  const draws = estimate.map(() => new Float64Array(BOOTSTRAP.resamples));
   for (let r = 0; r < BOOTSTRAP.resamples; r++) {
     const means = new Map<string, number[]>();
     for (const [type, columns] of groups) {
@@ -98,16 +97,19 @@ function bootstrap(types: readonly BenchmarkScore[], groups: Map<string, number[
       }
       means.set(type, sums.map((sum) => sum / n));
     }
-    const value = statistic((e, t) => means.get(t)?.[e] ?? Number.NaN);
-    for (const s of SUMMARIES) draws[s][r] = value[s];
+    statistic((e, t) => means.get(t)?.[e] ?? Number.NaN).forEach((value, k) => (draws[k]![r] = value));
   }
   const tail = (1 - BOOTSTRAP.level) / 2;
+  const interval = (k: number): Interval => {
+    const sorted = draws[k]!.sort();
+    return { estimate: estimate[k]!, low: quantile(sorted, tail), high: quantile(sorted, 1 - tail) };
+  };
   const out: Intervals = {};
-  for (const s of SUMMARIES) {
-    if (Number.isNaN(estimate[s])) continue;
-    const sorted = draws[s].sort();
-    out[s] = { estimate: estimate[s], low: quantile(sorted, tail), high: quantile(sorted, 1 - tail) };
-  }
+  SUMMARIES.forEach((s, k) => {
+    if (!Number.isNaN(estimate[k]!)) out[s] = interval(k);
+  });
+  const byType = types.flatMap((t, i) => (Number.isNaN(estimate[SUMMARIES.length + i]!) ? [] : [[t.type, interval(SUMMARIES.length + i)] as const]));
+  if (byType.length) out.types = Object.fromEntries(byType);
   return out;
 }
 

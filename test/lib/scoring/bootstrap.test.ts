@@ -20,9 +20,15 @@ test('interval of one type of 400 rows at half right: about the normal approxima
 test('a macro average: a type of 15 rows widens the Avg more than one of 400 (each weighs the same)', (t) => {
   const types = scores([['big', 'NQ'], ['small', 'NQ']]);
   const balanced = scoreIntervals([...rows('big', 400, 200), ...rows('small', 400, 200)], types).avg!;
-  const lopsided = scoreIntervals([...rows('big', 400, 200), ...rows('small', 15, 7)], types).avg!;
+  const lopsidedIntervals = scoreIntervals([...rows('big', 400, 200), ...rows('small', 15, 7)], types);
+  const lopsided = lopsidedIntervals.avg!;
   t.true(lopsided.high - lopsided.low > 2 * (balanced.high - balanced.low), `${intervalText(lopsided)} against ${intervalText(balanced)}`);
   t.true(Math.abs(lopsided.estimate - (50 + 100 * (7 / 15)) / 2) < 1e-9);
+  // each type's own interval: 15 rows about four times as wide as 400 (sqrt(400 / 15) = 5.2, bounded by 0 and 100)
+  const { big, small } = lopsidedIntervals.types!;
+  const width = (i: { low: number; high: number }) => i.high - i.low;
+  t.is(small!.estimate, (100 * 7) / 15);
+  t.true(width(small!) > 4 * width(big!), `${intervalText(small!)} against ${intervalText(big!)}`);
 });
 
 test('rows every score is right on: an interval of one point', (t) => {

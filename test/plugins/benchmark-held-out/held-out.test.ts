@@ -87,7 +87,8 @@ test('the oracle scores exactly 100 on every task and modality, localization inc
     ['appearance-order', 'MCQ', 1, 100],
   ]);
   t.deepEqual([report.nq, report.mcq, report.avg], [100, 100, 100]);
-  t.deepEqual(report.intervals, { avg: { estimate: 100, low: 100, high: 100 }, nq: { estimate: 100, low: 100, high: 100 }, mcq: { estimate: 100, low: 100, high: 100 } });
+  const exact = { estimate: 100, low: 100, high: 100 };
+  t.deepEqual(report.intervals, { avg: exact, nq: exact, mcq: exact, types: Object.fromEntries(report.scores.map((s) => [s.type, exact])) });
   t.deepEqual(
     report.byModality!.map((c) => `${c.type}/${c.modality}/${c.kind}/${c.count}/${c.score}`),
     [
@@ -107,6 +108,7 @@ test('the oracle scores exactly 100 on every task and modality, localization inc
   t.is(report.byModality!.at(-1)!.valid, 100, 'the localization answer is valid grounding JSON');
   const markdown = readFileSync(join(dir, 'out', 'report.md'), 'utf8');
   t.regex(markdown, /\| Avg +\| +\| +\| +100\.0 \| 100\.0 to 100\.0 +\|/);
+  t.regex(markdown, /\| room-size +\| NQ +\| +1 \| +100\.0 \| 100\.0 to 100\.0 +\|/, 'each type with its interval');
   t.regex(markdown, /\|\s*question type\s*\|\s*single-image\s*\|\s*multi-view\s*\|\s*video\s*\|/);
   t.regex(markdown, /\|\s*relative-direction\s*\|\s*100\.0 \(1\)\s*\|\s*100\.0 \(1\)\s*\|\s*-\s*\|/);
 });
