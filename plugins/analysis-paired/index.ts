@@ -15,7 +15,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { definePlugin, readRunState, RunDirectory, summarizeAblation, UsageError, type Analysis, type AnalysisContext, type AnalysisRun, type RunState } from '../../core/index.ts';
+import { definePlugin, readRunState, RunDirectory, summarizeAblation, UsageError, type AblationRun, type Analysis, type AnalysisContext, type AnalysisRun, type RunState } from '../../core/index.ts';
 import { ablationPairedTables, PAIRED_LEGEND, pairedTables, seedPairedTables, type RunEvaluation } from '../../lib/analysis/index.ts';
 
 const PLUGIN_NAME = 'analysis-paired';
@@ -90,11 +90,20 @@ const analysis: Analysis = {
       sections.push({ title: `${ctx.runs.map((r) => r.name).join(', ')} against ${against.join(', ')}`, tables });
     } else if (ctx.runs.some((run) => run.label !== run.name)) {
       // an ablation folder: its runs, labelled by variant (and seed)
-      const runs = ctx.runs.map((run) => {
+      const runs = ctx.runs.map((run): AblationRun => {
         const state = stateOf(run);
-        const { point: last, scored } = evaluationAt(run, state, undefined, '--run');
-        const controls = (control: 'blind' | 'swapped') => state[control]?.[last];
-        return { variant: variantOf(run), seed: seedOf(run), name: run.name, dir: run.dir, stages: state.stages.map((s) => s.name), point: last, final: Object.fromEntries(Object.entries(scored).map(([b, s]) => [b, s.report])), blind: controls('blind'), swapped: controls('swapped') };
+        const { point: last, seed, scored } = evaluationAt(run, state, undefined, '--run');
+        return {
+          variant: variantOf(run),
+          seed,
+          name: run.name,
+          dir: run.dir,
+          stages: state.stages.map((s) => s.name),
+          point: last,
+          final: Object.fromEntries(Object.entries(scored).map(([benchmark, s]) => [benchmark, s.report])),
+          blind: state.blind?.[last],
+          swapped: state.swapped?.[last],
+        };
       });
       sections.push({ title: 'variants', tables: ablationPairedTables(summarizeAblation(runs, ctx.dir)) });
     } else
