@@ -12,4 +12,4 @@ export { fifthsTrend, mean } from './numbers.ts';
 export { dominantAnswers, type DominantAnswer, type PredictionRow } from './answers.ts';
 export { diagnosticSet } from './diagnostic.ts';
 export { chanceReports } from './chance.ts';
-export { pairedTables, ablationPairedTables, seedPairedTables, PAIRED_LEGEND, type Scored, type RunEvaluation } from './paired.ts';
+export { pairedTables, ablationPairedTables, seedPairedTables, PAIRED_LEGEND, type ScoredEvaluation, type RunEvaluation } from './paired.ts';

@@ -14,7 +14,7 @@ import { CHECKPOINT_CONTROLS, INTERVAL_LEVEL, markdownTable, readJsonLines, REFE
 import { beyondRowNoise, intervalText, pooledDifference, type RowScore } from '../scoring/index.ts';
 
 /** One side of a comparison: a report and where its predictions are. */
-export interface Scored {
+export interface ScoredEvaluation {
   report: BenchmarkReport;
   dir: string;
 }
@@ -28,8 +28,8 @@ const scoredRows = (dir: string): RowScore[] =>
  * is seeded by the benchmark alone: the same comparison gets the same
  * interval from every table it is in.
  */
-function differenceCell(pairs: [Scored, Scored | undefined][], benchmark: string): string {
-  const complete = pairs.filter((p): p is [Scored, Scored] => !!p[1]);
+function differenceCell(pairs: [ScoredEvaluation, ScoredEvaluation | undefined][], benchmark: string): string {
+  const complete = pairs.filter((p): p is [ScoredEvaluation, ScoredEvaluation] => !!p[1]);
   if (!complete.length) return '-';
   const rows = complete.map(([a, b]) => [scoredRows(a.dir), scoredRows(b.dir)] as const);
   const { difference } = pooledDifference(rows, complete[0]![0].report.scores, benchmark);
@@ -42,11 +42,11 @@ export function pairedTables(run: RunDirectory, state: RunState): string[] {
   const points = Object.keys(state.evaluations);
   const benchmarks = [...new Set(points.flatMap((p) => Object.keys(state.evaluations[p]!)))];
   for (const benchmark of benchmarks) {
-    const at = (point: string, control?: string): Scored | undefined => {
+    const at = (point: string, control?: string): ScoredEvaluation | undefined => {
       const report = control ? state[control as 'blind']?.[point]?.[benchmark] : state.evaluations[point]?.[benchmark];
       return report && { report, dir: control ? `${run.evalDir(point, benchmark)}-${control}` : run.evalDir(point, benchmark) };
     };
-    const reference = (id: (typeof REFERENCES)[number]): Scored | undefined => {
+    const reference = (id: (typeof REFERENCES)[number]): ScoredEvaluation | undefined => {
       const report = state[id]?.[benchmark];
       return report && { report, dir: run.evalDir(id, benchmark) };
     };
@@ -74,14 +74,14 @@ export function ablationPairedTables(summary: AblationSummary): string[] {
   const [reference, ...others] = summary.variants.map((v) => v.variant);
   const tables: string[] = [];
   for (const benchmark of summary.benchmarks) {
-    const final = (run: AblationSummary['runs'][number], control?: string): Scored | undefined => {
+    const final = (run: AblationSummary['runs'][number], control?: string): ScoredEvaluation | undefined => {
       const report = control ? run[control as 'blind']?.[benchmark] : run.final[benchmark];
       return report && { report, dir: join(run.dir, 'eval', run.point, control ? `${benchmark}-${control}` : benchmark) };
     };
     const runsOf = (variant: string) => summary.runs.filter((r) => r.variant === variant && final(r));
     const partner = (run: AblationSummary['runs'][number]) => runsOf(reference!).find((r) => r.seed === run.seed);
-    const against = (other: (run: AblationSummary['runs'][number]) => Scored | undefined) => (variant: string) =>
-      runsOf(variant).map((r): [Scored, Scored | undefined] => [final(r)!, other(r)]);
+    const against = (other: (run: AblationSummary['runs'][number]) => ScoredEvaluation | undefined) => (variant: string) =>
+      runsOf(variant).map((r): [ScoredEvaluation, ScoredEvaluation | undefined] => [final(r)!, other(r)]);
     const columns = [
       { title: reference!, pairs: against((r) => partner(r) && final(partner(r)!)) },
       ...CHECKPOINT_CONTROLS.map((control) => ({ title: `its ${control} control`, pairs: against((r) => final(r, control)) })),
@@ -103,7 +103,7 @@ export interface RunEvaluation {
   label: string;
   seed: number;
   point: string;
-  scored: Record<string, Scored>;
+  scored: Record<string, ScoredEvaluation>;
 }
 
 /**
@@ -120,7 +120,7 @@ export function seedPairedTables(a: RunEvaluation[], b: RunEvaluation[]): string
   });
   const benchmarks = Object.keys(a[0]?.scored ?? {}).filter((id) => pairs.every(([x, y]) => x.scored[id] && y.scored[id]));
   return benchmarks.map((benchmark) => {
-    const of = (list: (typeof pairs)[number][]) => list.map(([x, y]): [Scored, Scored] => [x.scored[benchmark]!, y.scored[benchmark]!]);
+    const of = (list: (typeof pairs)[number][]) => list.map(([x, y]): [ScoredEvaluation, ScoredEvaluation] => [x.scored[benchmark]!, y.scored[benchmark]!]);
     const rows = pairs.map((pair) => [`seed ${pair[0].seed}: ${pair[0].label} (${pair[0].point}) - ${pair[1].label} (${pair[1].point})`, differenceCell(of([pair]), benchmark)]);
     if (pairs.length > 1) rows.push([`mean over the ${pairs.length} seeds`, differenceCell(of(pairs), benchmark)]);
     return markdownTable([`${benchmark}: Avg difference`, `${INTERVAL_LEVEL}% CI`], rows);
