@@ -74,8 +74,9 @@ function quantile(sorted: Float64Array, q: number): number {
  * rows of each type once, for every evaluation alike.
  */
 function bootstrap(types: readonly BenchmarkScore[], groups: Map<string, number[][]>, combine: (values: number[]) => number, label: string): Intervals {
+  if (!groups.size) return {}; // no row counts in the averages (none scored, or only localization / free-text rows)
   const layout = strata(types);
-  const evaluations = [...groups.values()][0]?.length ?? 0;
+  const evaluations = [...groups.values()][0]!.length;
   // one value per summary (Avg, NQ, MCQ), then per reported type
   const statistic = (typeMean: (evaluation: number, rowType: string) => number) => {
     const each = Array.from({ length: evaluations }, (_, e) => summaries(layout, (t) => typeMean(e, t)));

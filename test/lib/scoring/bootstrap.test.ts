@@ -31,6 +31,12 @@ test('a macro average: a type of 15 rows widens the Avg more than one of 400 (ea
   t.true(width(small!) > 4 * width(big!), `${intervalText(small!)} against ${intervalText(big!)}`);
 });
 
+test('no row in the averages (none scored, or only localization rows): no interval', (t) => {
+  t.deepEqual(scoreIntervals([], []), {});
+  t.deepEqual(scoreIntervals([{ type: 'caption', score: 0.4 }], []), {});
+  t.deepEqual(pairedDifference([], [], []), { rows: 0, unpaired: 0, difference: {} });
+});
+
 test('rows every score is right on: an interval of one point', (t) => {
   t.deepEqual(scoreIntervals(rows('a', 50, 50), scores([['a', 'NQ']])).avg, { estimate: 100, low: 100, high: 100 });
 });
