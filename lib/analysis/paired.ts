@@ -59,7 +59,9 @@ export function pairedTables(run: RunDirectory, state: RunState): string[] {
       const own = at(point);
       return own && columns.length ? [[point, ...columns.map((c) => differenceCell([[own, c.of(point)]], benchmark))]] : [];
     });
-    if (rows.length) tables.push(markdownTable([`${benchmark}: Avg minus (${INTERVAL_LEVEL}% CI)`, ...columns.map((c) => c.title.slice(2))], rows));
+    // a benchmark with no Avg (captions only) has nothing to compare
+    if (rows.some((row) => row.slice(1).some((cell) => cell !== '-')))
+      tables.push(markdownTable([`${benchmark}: Avg minus (${INTERVAL_LEVEL}% CI)`, ...columns.map((c) => c.title.slice(2))], rows));
   }
   return tables;
 }
