@@ -378,13 +378,14 @@ const defaults = (analysis: Analysis) =>
 const resultOptions = (analysis: Analysis, options: Record<string, unknown>) =>
   Object.fromEntries(Object.entries(options).filter(([key]) => !analysis.options?.[key]?.presentation));
 
-function readRun(runsDir: string, name: string, id: string, needState = true): AnalysisRun {
+/** A run directory as an analysis reads it; `flag`: the option that named it, for the error when it holds no run. */
+export function readRun(runsDir: string, name: string, id: string, needState = true, flag = '--run'): AnalysisRun {
   const dir = join(runsDir, name);
   const stateFile = join(dir, 'state.json');
   const configFile = join(dir, 'config.json');
   if (!existsSync(dir) || (needState && !existsSync(stateFile)) || (!existsSync(stateFile) && !existsSync(join(dir, 'metrics.jsonl'))))
     throw new UsageError(
-      `ladder analyze ${id}: --run ${name}: ${dir} holds no run (no ${needState ? 'state.json' : 'state.json or metrics.jsonl'}); run it first (\`ladder run --name ${name}\`) or name another with --run`,
+      `ladder analyze ${id}: ${flag} ${name}: ${dir} holds no run (no ${needState ? 'state.json' : 'state.json or metrics.jsonl'}); run it first (\`ladder run --name ${name}\`) or name another with ${flag}`,
     );
   const read = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   return {

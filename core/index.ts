@@ -16,7 +16,7 @@ export { runCurriculum, buildDataset, evaluateBenchmark, loadPolicy, modelSpec, 
 export { selectSamples, mixStages, orderStages, evaluationPoints, parseStageOptions, applyVariant } from './curriculum.ts';
 export { importFile, importDefault, moduleWorker, MODULE_EXTENSION } from './modules.ts';
 export { runAblation, parseOrder, summarizeAblation, meanStd, variantEvaluationPoints, type AblationOptions, type AblationRun, type AblationSummary, type AblationVariantSummary } from './ablation.ts';
-export { analysisCommand, runAnalysis, recordedDifferences, deriveLadder, loadedFrom, type Analysis, type AnalysisContext, type AnalysisOption, type AnalysisPoint, type AnalysisRecords, type AnalysisReport, type AnalysisRequest, type AnalysisRun, type OpenedPolicy } from './analysis.ts';
+export { analysisCommand, runAnalysis, readRun, recordedDifferences, deriveLadder, loadedFrom, type Analysis, type AnalysisContext, type AnalysisOption, type AnalysisPoint, type AnalysisRecords, type AnalysisReport, type AnalysisRequest, type AnalysisRun, type OpenedPolicy } from './analysis.ts';
 export { RunDirectory, eventKey, readRunState, type RunState, type OpenMode } from './run-directory.ts';
 export {
   markdownTable,

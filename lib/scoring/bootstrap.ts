@@ -10,12 +10,13 @@
  * checkpoints share; pairs from several seeds are pooled the same way. The
  * draws are seeded with a fixed seed: an interval depends on the scores only.
  */
+import { numpyMean } from './python-numerics.ts';
 import { createRandom, INTERVAL_LEVEL, type BenchmarkReport, type BenchmarkScore, type ScoreInterval } from '../../core/index.ts';
 
 /** Resamples drawn, and the central share of them an interval spans. */
 export const BOOTSTRAP = { resamples: 2000, level: INTERVAL_LEVEL / 100 } as const;
 
-export type Summary = 'avg' | 'nq' | 'mcq';
+type Summary = 'avg' | 'nq' | 'mcq';
 const SUMMARIES: readonly Summary[] = ['avg', 'nq', 'mcq'];
 
 export type Interval = ScoreInterval;
@@ -82,8 +83,7 @@ function bootstrap(types: readonly BenchmarkScore[], groups: Map<string, number[
     const each = Array.from({ length: evaluations }, (_, e) => summaries(layout, (t) => typeMean(e, t)));
     return each[0]!.map((_, k) => combine(each.map((v) => v[k]!)));
   };
-  const average = (values: number[]) => values.reduce((s, v) => s + v, 0) / values.length;
-  const estimate = statistic((e, t) => (groups.has(t) ? average(groups.get(t)![e]!) : Number.NaN));
+  const estimate = statistic((e, t) => (groups.has(t) ? numpyMean(groups.get(t)![e]!) : Number.NaN));
 
   const random = createRandom(0, `bootstrap/${label}`);
   const draws = estimate.map(() => new Float64Array(BOOTSTRAP.resamples));

@@ -13,9 +13,8 @@
  *   point (`--point`, `--against-point` pick others) minus that of the run
  *   with its seed, per seed and the mean over seeds.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { definePlugin, readRunState, RunDirectory, summarizeAblation, UsageError, type AblationRun, type Analysis, type AnalysisContext, type AnalysisRun, type RunState } from '../../core/index.ts';
+import { definePlugin, readRun, RunDirectory, summarizeAblation, UsageError, type AblationRun, type Analysis, type AnalysisRun, type RunState } from '../../core/index.ts';
 import { ablationPairedTables, PAIRED_LEGEND, pairedTables, seedPairedTables, type RunEvaluation } from '../../lib/analysis/index.ts';
 
 const PLUGIN_NAME = 'analysis-paired';
@@ -47,17 +46,6 @@ const stateOf = (run: AnalysisRun) => {
   return run.state;
 };
 
-/** The runs named by --against, read as --run reads them. */
-function againstRuns(ctx: AnalysisContext, names: string[]): AnalysisRun[] {
-  const runsDir = ctx.ladder.config.runsDir;
-  return names.map((name) => {
-    const dir = join(runsDir, name);
-    if (!existsSync(join(dir, 'state.json'))) throw new UsageError(`ladder analyze ${ANALYSIS_ID}: --against ${name}: ${dir} holds no run (no state.json)`);
-    const config = existsSync(join(dir, 'config.json')) ? (JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).config as Record<string, unknown>) : undefined;
-    return { name, label: name, dir, state: readRunState(dir), config };
-  });
-}
-
 const analysis: Analysis = {
   id: ANALYSIS_ID,
   description: "paired differences of runs' scores with 95% intervals over the benchmark's rows: checkpoints against their controls, variants against each other, runs against runs by seed",
@@ -80,7 +68,7 @@ const analysis: Analysis = {
     const sections: { title: string; tables: string[] }[] = [];
     if (against) {
       const a = ctx.runs.map((run) => evaluationAt(run, stateOf(run), point, '--point'));
-      const b = againstRuns(ctx, against).map((run) => evaluationAt(run, stateOf(run), againstPoint, '--against-point'));
+      const b = against.map((name) => readRun(ctx.ladder.config.runsDir, name, ANALYSIS_ID, true, '--against')).map((run) => evaluationAt(run, stateOf(run), againstPoint, '--against-point'));
       let tables: string[];
       try {
         tables = seedPairedTables(a, b);
