@@ -174,6 +174,8 @@ export interface Sample {
   facts?: Record<string, unknown>;
   /** Id of a paired sample (single-image question <-> localization). */
   pairedWith?: string;
+  /** Where the objects the question names show in the sample's images (written by the dataset build; training supervision). */
+  grounding?: Grounding[];
   /** "train" (default), "held-out" or "validation"; curriculum stages train on "train" only. Splits are by scene. */
   split?: 'train' | 'held-out' | 'validation';
 }
@@ -370,6 +372,23 @@ export interface TrainExample {
   completion: string;
   /** The completion's token ids as the same backend generated them (`Generation.tokenIds`). */
   tokenIds?: number[];
+  /**
+   * Where the prompt's phrases show in its images, and how much to weigh
+   * that as an extra loss: a backend that can (`PolicyTrainer.grounds`)
+   * teaches the phrase to attend to its regions (tiny-vlm: one attention head).
+   */
+  grounding?: { weight: number; phrases: Grounding[] };
+}
+
+/**
+ * A phrase of a sample's question and where what it names shows in the
+ * sample's images: training supervision, never shown to a model.
+ */
+export interface Grounding {
+  /** The phrase as the question writes it (a category name). */
+  phrase: string;
+  /** The boxes of the things it names: `image` indexes the sample's images, `box` is [x1, y1, x2, y2] in fractions of that image's width and height. */
+  regions: { image: number; box: [number, number, number, number] }[];
 }
 
 /**
@@ -400,6 +419,8 @@ export interface AccumulateResult {
   /** Tokens processed (prompt, images and completion) and completion tokens scored. */
   tokens: number;
   completionTokens: number;
+  /** With grounded examples: the sum over grounded phrases of the KL divergence from their regions' target to the attention (unweighted; 0 when met). */
+  grounding?: { loss: number; phrases: number };
 }
 
 /**
@@ -426,6 +447,8 @@ export interface PolicyTrainer {
   commit(): void;
   /** Backend that computes, for logs ("onnxruntime", "js", ...). */
   readonly device: string;
+  /** True when `accumulate` uses `TrainExample.grounding` (else a stage asking for it stops with an error). */
+  readonly grounds?: boolean;
   /** Optional: threads the optimizer may run its elementwise passes on (without it, they run in the calling thread). */
   readonly threads?: ParameterThreads;
 }

@@ -56,6 +56,7 @@ export async function trainSupervised(ctx: StageContext, examples: TrainExample[
     const inEpoch = run.step % plan.stepsPerEpoch;
     const order = orderOf(epoch);
     let nll = 0;
+    const grounding = { loss: 0, phrases: 0 };
     let scored = 0;
     let seen = 0;
     let count = 0;
@@ -64,6 +65,8 @@ export async function trainSupervised(ctx: StageContext, examples: TrainExample[
       const batch = order.slice(m * options.batchSize, (m + 1) * options.batchSize).map((i) => examples[i]!);
       const result = await run.trainer.accumulate(batch, nllObjective);
       nll += result.loss;
+      grounding.loss += result.grounding?.loss ?? 0;
+      grounding.phrases += result.grounding?.phrases ?? 0;
       scored += result.completionTokens;
       seen += result.tokens;
       count += batch.length;
@@ -73,7 +76,8 @@ export async function trainSupervised(ctx: StageContext, examples: TrainExample[
     run.cursor = { epoch, position: Math.min((first + options.gradAccum) * options.batchSize, examples.length) };
     const seconds = (performance.now() - started) / 1000;
     const loss = nll / Math.max(1, scored);
-    run.record({ epoch, loss, lr, grad_norm: gradNorm, completion_length: scored / count }, { tokens_per_s: seen / seconds, tokens: seen });
+    const groundingLoss: Record<string, number> = grounding.phrases ? { grounding_loss: grounding.loss / grounding.phrases } : {};
+    run.record({ epoch, loss, lr, grad_norm: gradNorm, completion_length: scored / count, ...groundingLoss }, { tokens_per_s: seen / seconds, tokens: seen });
     progress.tick(1, `loss ${loss.toFixed(3)}`);
     await run.checkpointIfDue();
   }

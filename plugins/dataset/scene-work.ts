@@ -18,6 +18,7 @@ import {
   writeFileAtomic,
   writeJsonAtomic,
   type Candidate,
+  type Grounding,
   type Ladder,
   type ResizedImage,
   type Sample,
@@ -120,10 +121,14 @@ export async function processScene(job: SceneJob, sceneId: string): Promise<Scen
 
   const pairing = settings.tasks.map((id) => ladder.get('tasks', id)).filter((task) => typeof task.pair === 'function');
   const samples: Sample[] = [];
-  const asSample = ({ refs: _r, frames: used, ...rest }: Candidate): Sample => ({
-    ...rest,
-    media: { images: used.map((f) => paths.get(f)!), ...(rest.media.video && video ? { video } : {}) },
-  });
+  const asSample = ({ refs, frames: used, ...rest }: Candidate): Sample => {
+    const grounding = groundingOf(scene, refs, used);
+    return {
+      ...rest,
+      media: { images: used.map((f) => paths.get(f)!), ...(rest.media.video && video ? { video } : {}) },
+      ...(grounding.length && { grounding }),
+    };
+  };
   for (const candidate of kept) {
     const images = candidate.frames.map((frame) => sizes.get(frame)!);
     const twins = pairing.flatMap((task) => task.pair!(candidate, scene, images) ?? []);
@@ -132,6 +137,30 @@ export async function processScene(job: SceneJob, sceneId: string): Promise<Scen
   const result: SceneResult = { scene: scene.id, samples, generated, drops };
   await writeJsonAtomic(sceneResultPath(partial, scene.id), result);
   return result;
+}
+
+/**
+ * Where the objects a question refers to show in its frames: per category
+ * (the phrase the question writes), each referred object's 2D box in every
+ * frame that lists it, in fractions of the colour image (3 decimals). A
+ * category shown in none of the frames gives no phrase.
+ */
+export function groundingOf(scene: Scene, refs: Candidate['refs'], frames: number[]): Grounding[] {
+  const round = (x: number) => Math.round(x * 1000) / 1000;
+  const views = frames.map((frame) => scene.views.find((v) => v.frame === frame));
+  const phrases = new Map<string, Grounding['regions']>();
+  for (const { objectId, category } of refs) {
+    const regions = phrases.get(category) ?? [];
+    views.forEach((view, image) => {
+      const seen = view?.objects.find((o) => o.objectId === objectId);
+      if (!view || !seen) return;
+      const { width, height } = view.intrinsics;
+      const [x1, y1, x2, y2] = seen.box2d;
+      regions.push({ image, box: [round(x1 / width), round(y1 / height), round(x2 / width), round(y2 / height)] });
+    });
+    phrases.set(category, regions);
+  }
+  return [...phrases].flatMap(([phrase, regions]) => (regions.length ? [{ phrase, regions }] : []));
 }
 
 export const sceneDone = (partial: string, sceneId: string) => existsSync(sceneResultPath(partial, sceneId));

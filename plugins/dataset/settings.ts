@@ -11,7 +11,7 @@ import { PAPER_BUDGET } from '../../lib/media/index.ts';
 import { DEFAULT_MODALITY_SETTINGS } from '../../lib/tasks/index.ts';
 
 /** Bump when the builder's output changes for the same inputs. */
-export const DATASET_FORMAT = 3;
+export const DATASET_FORMAT = 4;
 
 const modality = z.enum(MODALITIES as [Modality, ...Modality[]]);
 

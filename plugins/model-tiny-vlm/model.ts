@@ -15,7 +15,8 @@
  * with those starts from the same weights whatever data a stage sees.
  */
 import { createRandom } from '../../core/index.ts';
-import type { PolicyInput } from '../../core/index.ts';
+import type { PolicyInput, TrainExample } from '../../core/index.ts';
+import { groundedRows, type GroundedRow } from './grounding.ts';
 import type { Segment } from './kernels.ts';
 import type { Tokenizer } from './tokenizer.ts';
 import { ImageCache, patchSize, patchesPerImage, tokensPerImage, type ImageGeometry } from './vision.ts';
@@ -121,6 +122,8 @@ export function initialValues(spec: ParamSpec, seed: number): Float32Array {
 export interface EncodedPrompt {
   ids: number[];
   images: string[];
+  /** The grounding loss's rows (indices into `ids`), when the example is grounded. */
+  grounded?: GroundedRow[];
 }
 
 /**
@@ -147,6 +150,8 @@ export interface Batch {
   /** Hidden rows that predict each completion token, and those tokens, groups and completions in order. */
   rows: Int32Array;
   targets: Int32Array;
+  /** The grounding loss's rows (batch rows), when examples are grounded. */
+  grounded?: GroundedRow[];
 }
 
 /** At most `k` items, evenly spaced and in order (the first and last kept): video frames beyond `maxImages`. */
@@ -172,15 +177,25 @@ export class TinyVlm {
     return this.tokenizer.size;
   }
 
-  /** Lay out an input as a prompt: <bos> system <user> (<image> v..)* prompt <assistant>. */
-  encode(input: PolicyInput): EncodedPrompt {
+  /** Lay out an input as a prompt: <bos> system <user> (<image> v..)* prompt <assistant>; with `grounding`, its grounded rows. */
+  encode(input: PolicyInput, grounding?: TrainExample['grounding']): EncodedPrompt {
     const tk = this.tokenizer;
     const images = evenlySpaced(input.images, this.config.maxImages);
     const perImage = tokensPerImage(this.config.image);
     const ids = [tk.id('<bos>'), ...tk.encode(input.system ?? ''), tk.id('<user>')];
-    for (let i = 0; i < images.length; i++) ids.push(tk.id('<image>'), ...new Array<number>(perImage).fill(-1));
+    const imageStarts: number[] = [];
+    for (let i = 0; i < images.length; i++) {
+      ids.push(tk.id('<image>'));
+      imageStarts.push(ids.length);
+      ids.push(...new Array<number>(perImage).fill(-1));
+    }
+    const promptStart = ids.length;
     ids.push(...tk.encode(input.prompt), tk.id('<assistant>'));
-    return { ids, images };
+    if (!grounding?.phrases.length || !(grounding.weight > 0)) return { ids, images };
+    const { width, height, patch } = this.config.image;
+    const layout = { promptStart, imageStarts, imageIndex: images.map((path) => input.images.indexOf(path)), grid: { rows: height / patch / 2, cols: width / patch / 2 } };
+    const grounded = groundedRows(input.prompt, (text) => tk.encode(text), layout, grounding.phrases, grounding.weight);
+    return { ids, images, ...(grounded.length && { grounded }) };
   }
 
   async batch(groups: SequenceGroup[]): Promise<Batch> {
@@ -189,6 +204,7 @@ export class TinyVlm {
     const positions: number[] = [];
     const segments: Segment[] = [];
     const promptEnds: number[] = [];
+    const grounded: GroundedRow[] = [];
     const rows: number[] = [];
     const targets: number[] = [];
     const paths = groups.flatMap((g) => g.prompt.images);
@@ -205,6 +221,8 @@ export class TinyVlm {
       if (P + longest > maxLength)
         throw new Error(`sequence of ${P + longest} tokens exceeds the model's maxLength ${maxLength} (raise model.options.maxLength, or lower maxImages / image size)`);
       const offset = table.length;
+      // the prompt's rows come first either way (with several completions, as a segment of their own)
+      for (const row of prompt.grounded ?? []) grounded.push({ ...row, query: offset + row.query, keys: row.keys.map((k) => offset + k) });
       if (completions.length === 1) {
         const ids = [...prompt.ids, ...completions[0]!];
         place(ids, 0);
@@ -239,6 +257,7 @@ export class TinyVlm {
       promptEnds,
       rows: Int32Array.from(rows),
       targets: Int32Array.from(targets),
+      ...(grounded.length && { grounded }),
     };
   }
 }

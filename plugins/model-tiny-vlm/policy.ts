@@ -122,6 +122,9 @@ export class TinyVlmPolicy implements Policy, PolicyTrainer {
     return policy;
   }
 
+  /** `accumulate` adds the grounding loss of grounded examples (grounding.ts). */
+  readonly grounds = true;
+
   /** Where it computes, for logs: the kernels ("onnxruntime", "js"). */
   get device(): string {
     return this.limits.kernels;
@@ -263,7 +266,7 @@ export class TinyVlmPolicy implements Policy, PolicyTrainer {
 
   async accumulate(examples: TrainExample[], objective: TokenObjective): Promise<AccumulateResult> {
     await this.ready;
-    const items = examples.map((e) => ({ prompt: this.model.encode(e.input), completion: this.completionIds(e.completion, e.tokenIds) }));
+    const items = examples.map((e) => ({ prompt: this.model.encode(e.input, e.grounding), completion: this.completionIds(e.completion, e.tokenIds) }));
     const { groups, members } = groupByPrompt(items);
     const shards = shardGroups(groups, this.pool.size);
     const batches = await Promise.all(shards.map((shard) => this.model.batch(shard.map((g) => groups[g]!))));
@@ -285,9 +288,10 @@ export class TinyVlmPolicy implements Policy, PolicyTrainer {
         });
       return Float32Array.from(c);
     });
-    await Promise.all(coefs.map((c, w) => this.pool.call(w, 'backward', [this.key, c], [c.buffer as ArrayBuffer])));
+    const groundingLosses = await Promise.all(coefs.map((c, w) => this.pool.call(w, 'backward', [this.key, c], [c.buffer as ArrayBuffer]) as Promise<number>));
     await this.pool.forRanges('sumSlots', [this.key], this.grads.length);
-    return { loss, logProbs, tokens, completionTokens };
+    const phrases = batches.reduce((s, b) => s + (b.grounded?.length ?? 0), 0);
+    return { loss, logProbs, tokens, completionTokens, ...(phrases && { grounding: { loss: groundingLosses.reduce((a, b) => a + b, 0), phrases } }) };
   }
 
   commit(): void {

@@ -100,12 +100,13 @@ export class Replica {
     return logp;
   }
 
-  /** Add the gradient of sum(coef x logp) of the kept forward pass into this replica's slot. */
-  backward(id: number, coef: Float32Array): void {
+  /** Add the gradient of sum(coef x logp) of the kept forward pass (and of its grounding loss) into this replica's slot; returns the grounding loss. */
+  backward(id: number, coef: Float32Array): number {
     const m = this.model(id);
     if (!m.tape) throw new Error('tiny-vlm replica: backward without a kept forward pass');
-    m.engine.backward(m.tape, coef, m.reg.slots[m.reg.slot]!);
+    const grounding = m.engine.backward(m.tape, coef, m.reg.slots[m.reg.slot]!);
     m.tape = undefined;
+    return grounding;
   }
 
   /** Elements [from, to) of the policy's gradient += the slots' (loops.ts `sumSlots`). */

@@ -3,7 +3,7 @@
  * supervised fine-tuning on each selected sample's prompt -> answer, loss on
  * the answer tokens only.
  */
-import { definePlugin, z, type Stage } from '../../core/index.ts';
+import { ConfigError, definePlugin, z, type Stage, type StageContext } from '../../core/index.ts';
 import { samplePrompt, supervisedStyle } from '../../lib/prompts/index.ts';
 import { promptStyleSchema, stageOptions, supervisedSchema, trainSupervised } from '../../lib/training/index.ts';
 
@@ -21,6 +21,12 @@ export const sftOptions = z.strictObject({
   ...supervisedSchema,
   /** Prompt style (lib/prompts): "plain" for localization, "direct" for answers, "think" for CoT. */
   style: promptStyleSchema.optional(),
+  /**
+   * Weight of the grounding loss (0: none): each object the question names
+   * is taught to attend to where it shows in the images (`Sample.grounding`;
+   * models whose trainer `grounds`, e.g. tiny-vlm).
+   */
+  grounding: z.number().min(0).default(0),
 });
 
 export const sftStage: Stage = {
@@ -29,10 +35,24 @@ export const sftStage: Stage = {
   async run(ctx) {
     const options = stageOptions(sftOptions, ctx);
     const style = options.style ?? supervisedStyle(ctx.samples);
-    const examples = ctx.samples.map((sample) => ({ input: samplePrompt(sample, ctx.dataset.dir, style), completion: sample.answer }));
+    const weight = options.grounding;
+    if (weight > 0) checkGrounding(ctx);
+    const examples = ctx.samples.map((sample) => ({
+      input: samplePrompt(sample, ctx.dataset.dir, style),
+      completion: sample.answer,
+      ...(weight > 0 && sample.grounding && { grounding: { weight, phrases: sample.grounding } }),
+    }));
     return trainSupervised(ctx, examples, { ...options, style });
   },
 };
+
+/** `grounding` needs a trainer that uses it and a dataset that has it. */
+function checkGrounding(ctx: StageContext): void {
+  const where = `curriculum stage "${ctx.entry.name}" (sft): options.grounding`;
+  if (ctx.policy.trainer && !ctx.policy.trainer.grounds) throw new ConfigError(`${where}: model "${ctx.policy.id}" has no grounding loss (tiny-vlm has); set it to 0`);
+  if (ctx.samples.length && !ctx.samples.some((s) => s.grounding?.length))
+    throw new ConfigError(`${where}: no sample of ${ctx.dataset.dir} has grounding (a dataset built before it was written: \`ladder data build --force\`)`);
+}
 
 export default definePlugin({
   name: PLUGIN_NAME,

@@ -1,8 +1,8 @@
 /**
  * A small but real dataset for training tests and benchmarks: samples shaped
  * like the spatial ladder's (localization, counting, size, relative
- * direction), each with 1-8 JPEG views written by sharp, and facts a teacher
- * can read. Same (count, seed) -> same bytes.
+ * direction), each with 1-8 JPEG views written by sharp, facts a teacher
+ * can read and the asked box's grounding. Same (count, seed) -> same bytes.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -53,7 +53,10 @@ export async function writeToyDataset(dir: string, options: ToyDatasetOptions): 
     }
     const target = objects.find((o) => o.colour === colour)!;
     const kind = i % 4;
-    const base = { id: `toy-${i}`, scene: `scene${i % 5}`, media: { images: paths }, split: 'train' as const };
+    // where the asked box shows: the same place in every view
+    const box = target.box.map((x, k) => x / size[k % 2]!) as [number, number, number, number];
+    const grounding = [{ phrase: target.category, regions: paths.map((_, image) => ({ image, box })) }];
+    const base = { id: `toy-${i}`, scene: `scene${i % 5}`, media: { images: paths }, split: 'train' as const, grounding };
     const facts = { objects: objects.map((o) => ({ category: o.category, box2d: o.box, size_cm: o.size })) };
     if (kind === 0) {
       samples.push({

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { createRandom, type Dataset, type PolicyInput } from '../../../core/index.ts';
+import { createRandom, type Dataset, type Grounding, type PolicyInput } from '../../../core/index.ts';
 import { tinyVlmBackend, type TinyVlmPolicy } from '../../../plugins/model-tiny-vlm/index.ts';
 import { AdamW, nllObjective } from '../../../lib/training/index.ts';
 
@@ -24,6 +24,7 @@ const USAGE = `usage:
     [--train N]              distinct training images (default 1000, cycled through)
     [--batch N]              examples per step (default 16)
     [--warmup N]             steps of linear warm-up to lr (default 0)
+    [--ground W]             weight of the grounding loss: the colour word attends to its square (default 0)
     [--set key=value]...     model.options (architecture: layers=6, imageWidth=112, initStd=0.2, ...)
     [--seed N]               the model's initial weights (default 1; the images stay the same)
     [--then squares:steps]... further phases on other square counts (a curriculum)
@@ -39,6 +40,8 @@ export interface WhereExample {
   colour: Colour;
   /** The side most squares are on (undefined on a tie): a colour-blind model's best answer. */
   majority?: 'left' | 'right';
+  /** The colour word and its square's box (for the grounding loss). */
+  grounding: Grounding[];
 }
 
 /**
@@ -80,7 +83,8 @@ export async function whereExamples(dir: string, count: number, { squares = 1, s
     const lefts = placed.filter((p) => half(p) === 'left').length;
     const majority = 2 * lefts === placed.length ? undefined : 2 * lefts > placed.length ? 'left' : 'right';
     const asked = placed[random.int(placed.length)]!;
-    out.push({ input: { prompt: `Where is the ${asked.colour} box?`, images: [path] }, completion: half(asked), colour: asked.colour, majority });
+    const box: Grounding['regions'][number]['box'] = [asked.x / width, asked.y / height, (asked.x + asked.side) / width, (asked.y + asked.side) / height];
+    out.push({ input: { prompt: `Where is the ${asked.colour} box?`, images: [path] }, completion: half(asked), colour: asked.colour, majority, grounding: [{ phrase: asked.colour, regions: [{ image: 0, box }] }] });
   }
   return out;
 }
@@ -115,17 +119,24 @@ export interface WhereTraining {
   batch?: number;
   /** Steps over which the rate rises linearly from lr / warmup to lr (default 0: constant from the first step). */
   warmup?: number;
+  /** Weight of the grounding loss (default 0: none). */
+  ground?: number;
 }
 
 /** AdamW steps of `batch` examples (cycling through `train`), calling `each` after every step. */
-export async function trainWhere(policy: TinyVlmPolicy, train: WhereExample[], { steps, lr, batch = 16, warmup = 0 }: WhereTraining, each?: (step: number) => Promise<void>): Promise<void> {
+export async function trainWhere(policy: TinyVlmPolicy, train: WhereExample[], { steps, lr, batch = 16, warmup = 0, ground = 0 }: WhereTraining, each?: (step: number, groundingLoss?: number) => Promise<void>): Promise<void> {
   const optimizer = new AdamW(policy.parameters());
   for (let step = 1; step <= steps; step++) {
-    const examples = Array.from({ length: batch }, (_, k) => train[((step - 1) * batch + k) % train.length]!);
-    const { completionTokens } = await policy.accumulate(examples, nllObjective);
+    const examples = Array.from({ length: batch }, (_, k) => train[((step - 1) * batch + k) % train.length]!).map((e) => ({
+      input: e.input,
+      completion: e.completion,
+      ...(ground > 0 && { grounding: { weight: ground, phrases: e.grounding } }),
+    }));
+    const { completionTokens, grounding } = await policy.accumulate(examples, nllObjective);
+    const groundingLoss = grounding && grounding.loss / grounding.phrases;
     await optimizer.step(lr * Math.min(1, step / Math.max(1, warmup)), { scale: 1 / completionTokens, maxGradNorm: 1 });
     policy.commit();
-    await each?.(step);
+    await each?.(step, groundingLoss);
   }
 }
 
@@ -133,7 +144,7 @@ async function main(argv: string[]) {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { help: { type: 'boolean', default: false }, train: { type: 'string', default: '1000' }, batch: { type: 'string', default: '16' }, warmup: { type: 'string', default: '0' }, seed: { type: 'string', default: '1' }, set: { type: 'string', multiple: true, default: [] }, then: { type: 'string', multiple: true, default: [] }, save: { type: 'string' } },
+    options: { help: { type: 'boolean', default: false }, ground: { type: 'string', default: '0' }, train: { type: 'string', default: '1000' }, batch: { type: 'string', default: '16' }, warmup: { type: 'string', default: '0' }, seed: { type: 'string', default: '1' }, set: { type: 'string', multiple: true, default: [] }, then: { type: 'string', multiple: true, default: [] }, save: { type: 'string' } },
   });
   if (values.help) return void console.log(USAGE);
   const [squares = '1', steps = '600', lr = '1e-3', base] = positionals;
@@ -146,6 +157,8 @@ async function main(argv: string[]) {
   const batch = positive('batch', values.batch);
   const warmup = values.warmup === '0' ? 0 : positive('warmup', values.warmup);
   const seed = positive('seed', values.seed);
+  const ground = Number(values.ground);
+  if (!(ground >= 0)) throw new Error(`--ground: expected a weight >= 0, got "${values.ground}"`);
   const options: Record<string, unknown> = base ? { base } : {};
   for (const pair of values.set) {
     const [key, value] = pair.split('=');
@@ -170,11 +183,11 @@ async function main(argv: string[]) {
         `${phase.squares} square(s), ${phase.steps} steps of ${batch} at lr ${lr}${warmup ? ` (${warmup} steps of warm-up)` : ''}, ${train.length} training images, ${held.length} held out (chance 0.5; the majority side, colour-blind: ${colourBlindShare(held).toFixed(3)})`,
       );
       const seen = train.slice(0, held.length);
-      await trainWhere(policy, train, { steps: phase.steps, lr: Number(lr), batch, warmup }, async (step) => {
+      await trainWhere(policy, train, { steps: phase.steps, lr: Number(lr), batch, warmup, ground }, async (step, groundingLoss) => {
         if (step % 100 !== 0) return;
         const { all, byColour } = await whereScores(policy, held);
         const trained = (await whereScores(policy, seen)).all; // far above held-out: it memorises the images, not the rule
-        console.log(`step ${step}: held-out accuracy ${all.toFixed(3)} (${Object.entries(byColour).map(([c, a]) => `${c} ${a.toFixed(2)}`).join(', ')}); on ${seen.length} training images ${trained.toFixed(3)}`);
+        console.log(`step ${step}: held-out accuracy ${all.toFixed(3)} (${Object.entries(byColour).map(([c, a]) => `${c} ${a.toFixed(2)}`).join(', ')}); on ${seen.length} training images ${trained.toFixed(3)}${groundingLoss === undefined ? '' : `; grounding loss ${groundingLoss.toFixed(3)}`}`);
       });
     }
     if (values.save) {

@@ -81,6 +81,35 @@ test('a build covers every cell of the task x modality table, balances letters, 
   t.false(existsSync(`${dataset.dir}.partial`));
 });
 
+test("each sample's grounding is where the objects its question names show: a localization twin's box is its answer", async (t) => {
+  const root = tempDir(t);
+  const { ladder } = await fixtureLadder({ images: join(root, 'images'), cacheDir: join(root, 'cache') });
+  const dataset = await buildDataset(ladder);
+  const grounded = dataset.samples.filter((s) => s.grounding?.length);
+  t.true(grounded.length > 0.9 * dataset.samples.length, `${grounded.length} of ${dataset.samples.length} grounded`);
+  for (const s of grounded)
+    for (const { phrase, regions } of s.grounding!) {
+      t.true(s.question.includes(phrase), `${s.id}: "${phrase}" is in the question`);
+      for (const { image, box } of regions) {
+        t.true(image >= 0 && image < s.media.images.length, `${s.id}: image ${image}`);
+        t.true(box.every((x) => x >= 0 && x <= 1) && box[0] <= box[2] && box[1] <= box[3], `${s.id}: box ${box}`);
+      }
+    }
+  const twins = dataset.samples.filter((s) => s.task === 'localization');
+  t.true(twins.length > 0);
+  for (const twin of twins) {
+    const answers = JSON.parse(twin.answer) as { bbox_2d: number[]; label: string }[];
+    const { width, height } = await sharp(join(dataset.dir, twin.media.images[0]!)).metadata();
+    t.deepEqual(twin.grounding?.map((g) => g.phrase).sort(), answers.map((a) => a.label).sort());
+    for (const { bbox_2d: answer, label } of answers) {
+      const regions = twin.grounding!.find((g) => g.phrase === label)!.regions;
+      t.is(regions.length, 1, `${twin.id}: one ${label}`);
+      const scaled = regions[0]!.box.map((x, k) => x * (k % 2 ? height! : width!));
+      scaled.forEach((x, k) => t.true(Math.abs(x - answer[k]!) <= 1.5, `${twin.id}: grounding ${scaled} against the answer ${answer}`));
+    }
+  }
+});
+
 test('the second build with the same inputs is a no-op; changed inputs rebuild elsewhere', async (t) => {
   const root = tempDir(t);
   const config = { images: join(root, 'images'), cacheDir: join(root, 'cache'), fixture: { scenes: 3 } };

@@ -4,6 +4,7 @@ import { Engine } from '../../../plugins/model-tiny-vlm/engine.ts';
 import { jsKernels } from '../../../plugins/model-tiny-vlm/kernels.ts';
 import { evenlySpaced } from '../../../plugins/model-tiny-vlm/model.ts';
 import { samplePrompt } from '../../../lib/prompts/index.ts';
+import type { Grounding, PolicyInput } from '../../../core/index.ts';
 import { nllObjective, readTensorFile, writeTensorFile } from '../../../lib/training/index.ts';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tempDir } from '../../helpers/temp.ts';
@@ -66,6 +67,66 @@ const gradientsMatchFiniteDifferences = (options: Record<string, unknown>, names
 test.serial('gradients of a per-token objective match finite differences (shared-prompt groups included)', gradientsMatchFiniteDifferences(TINY, TEXT_AND_MERGE));
 test.serial('the same through 2 vision encoder layers', gradientsMatchFiniteDifferences({ ...TINY, visionLayers: 2 }, VISION_ENCODER));
 test.serial('the same with rotary positions (no position table)', gradientsMatchFiniteDifferences({ ...TINY, positions: 'rotary' }, TEXT_AND_MERGE.filter((n) => n !== 'pos'), 1e-3)); // at 3e-3 a ReLU of the merge flips for vision.pos[16]
+
+test.serial("the grounding loss's gradients match finite differences (a 2x2 token grid, two images, a shared prompt)", async (t) => {
+  const dir = tempDir(t);
+  const dataset = await writeToyDataset(dir, { count: 3, images: [1, 2] });
+  const options = { ...TINY, imageWidth: 56, imageHeight: 56, heads: 2, layers: 2, positions: 'rotary' };
+  const policy = (await tinyVlmBackend().create(options, { seed: 1, dataset, log })) as TinyVlmPolicy;
+  t.teardown(() => policy.dispose());
+  const inputs = dataset.samples.map((s) => samplePrompt(s, dir, 'direct'));
+  const twoImages = inputs.findIndex((input) => input.images.length === 2);
+  t.true(twoImages >= 0);
+  const phrases: Grounding[] = [
+    { phrase: 'box', regions: [{ image: 0, box: [0, 0, 0.4, 0.6] }, { image: 1, box: [0.5, 0.5, 1, 1] }] },
+    { phrase: 'length', regions: [{ image: 0, box: [0.6, 0.1, 0.9, 0.3] }] },
+    { phrase: 'not in the prompt', regions: [{ image: 0, box: [0, 0, 1, 1] }] },
+  ];
+  const grounding = { weight: 0.7, phrases };
+  const examples = [
+    { input: inputs[twoImages]!, completion: 'A 12', grounding },
+    { input: inputs[twoImages]!, completion: 'B', grounding }, // the same prompt: one group of two completions
+    { input: inputs[(twoImages + 1) % 3]!, completion: 'left', grounding },
+  ];
+  const objective = (lp: number[][]) => ({ loss: lp.reduce((s, l) => s + l.reduce((a, b) => a + b, 0), 0), grads: lp.map((l) => l.map(() => 1)) });
+  const params = policy.parameters();
+  const first = await policy.accumulate(examples, objective);
+  t.truthy(first.grounding, 'grounded rows were found');
+  const found = (input: PolicyInput) => ['box', 'length'].filter((phrase) => input.prompt.includes(phrase)).length;
+  t.is(first.grounding!.phrases, found(examples[0]!.input) + found(examples[2]!.input), "each prompt's phrases once (the shared prompt once), none for a phrase not in it");
+  const analytic = params.map((p) => Float32Array.from(p.grad));
+  const value = async () => {
+    const r = await policy.accumulate(examples, objective);
+    params.forEach((p) => p.grad.fill(0));
+    return r.loss + grounding.weight * r.grounding!.loss;
+  };
+  params.forEach((p) => p.grad.fill(0));
+  const eps = 3e-3;
+  for (const name of ['l0.qkv', 'l1.qkv', 'embed', 'vision.merge1', 'vision.patch']) {
+    const i = params.findIndex((p) => p.name === name);
+    const p = params[i]!;
+    const top = [...analytic[i]!.keys()].sort((a, b) => Math.abs(analytic[i]![b]!) - Math.abs(analytic[i]![a]!)).slice(0, 3);
+    for (const j of top) {
+      const original = p.value[j]!;
+      p.value[j] = original + eps;
+      policy.commit();
+      const up = await value();
+      p.value[j] = original - eps;
+      policy.commit();
+      const down = await value();
+      p.value[j] = original;
+      policy.commit();
+      const numeric = (up - down) / (2 * eps);
+      t.true(Math.abs(numeric - analytic[i]![j]!) <= 0.03 * Math.abs(analytic[i]![j]!) + 2e-3, `${name}[${j}]: analytic ${analytic[i]![j]}, numeric ${numeric}`);
+    }
+  }
+  // without grounding the same examples give other gradients: the loss is in them
+  await policy.accumulate(examples.map(({ grounding: _g, ...e }) => e), objective);
+  const plain = params.find((p) => p.name === 'l0.qkv')!;
+  const grounded = analytic[params.indexOf(plain)]!;
+  t.true(plain.grad.some((g, k) => Math.abs(g - grounded[k]!) > 1e-3));
+  params.forEach((p) => p.grad.fill(0));
+});
 
 test.serial('shared-prompt scoring equals scoring each completion alone', async (t) => {
   const dir = tempDir(t);

@@ -46,3 +46,24 @@ test('every step emits the metrics of the issue; bad options name the stage and 
   t.regex(error!.message, /curriculum stage "understanding" \(sft\): options\.batchsize: unknown key \(did you mean "batchSize"\?\); expected one of .*batchSize/);
   t.regex(error!.message, /curriculum stage "understanding" \(sft\): options\.lr: Too small/);
 });
+
+test('with `grounding`, each step also emits the grounding loss, which falls; without grounded samples or a model that grounds it stops, naming the option', async (t) => {
+  const dir = tempDir(t);
+  const dataset = await writeToyDataset(dir, { count: 8, images: [1, 2] });
+  const policy = (await tinyVlmBackend().create(MODEL, { seed: 3, dataset, log: () => {} })) as TinyVlmPolicy;
+  t.teardown(() => policy.dispose());
+  const { ctx, emitted } = stageContext({ policy, dataset, dir, kind: 'sft', options: { epochs: 30, batchSize: 8, lr: 3e-3, grounding: 1, checkpointEvery: 0 } });
+  await sftStage.run(ctx);
+  const losses = emitted.map((e) => e.grounding_loss as number);
+  t.true(losses.every(Number.isFinite), 'every step has one');
+  t.true(losses.at(-1)! < 0.5 * losses[0]!, `grounding loss ${losses[0]} -> ${losses.at(-1)}`);
+
+  const bare = { ...dataset, samples: dataset.samples.map(({ grounding: _g, ...s }) => s) };
+  const stale = stageContext({ policy, dataset: bare, dir, kind: 'sft', name: 'perception', options: { grounding: 1 } });
+  const error = await t.throwsAsync(sftStage.run(stale.ctx));
+  t.regex(error!.message, /curriculum stage "perception" \(sft\): options\.grounding: no sample of .* has grounding .*ladder data build --force/);
+
+  const other = { ...policy, id: 'other-model', trainer: { ...policy.trainer!, grounds: false } } as unknown as typeof policy;
+  const unsupported = stageContext({ policy: other, dataset, dir, kind: 'sft', options: { grounding: 1 } });
+  t.regex((await t.throwsAsync(sftStage.run(unsupported.ctx)))!.message, /options\.grounding: model "other-model" has no grounding loss/);
+});
