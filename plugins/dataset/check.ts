@@ -106,6 +106,14 @@ export function sampleProblems(sample: Sample, dir: string, ids: ReadonlyMap<str
   if (!sample.media.images.length) say('no images');
   for (const path of [...sample.media.images, ...(sample.media.video ? [sample.media.video] : [])])
     if (!existsSync(join(dir, path))) say(`missing media file ${path}`);
+  for (const { phrase, regions } of sample.grounding ?? []) {
+    if (!phrase || !sample.question.includes(phrase)) say(`grounding phrase "${phrase}" is not in the question`);
+    for (const { image, box } of regions) {
+      if (!Number.isInteger(image) || image < 0 || image >= sample.media.images.length) say(`grounding of "${phrase}" names image ${image}, which the sample does not have`);
+      const [x1, y1, x2, y2] = box;
+      if (!box.every((x) => x >= 0 && x <= 1) || x1 > x2 || y1 > y2) say(`grounding box ${JSON.stringify(box)} of "${phrase}" is not [x1, y1, x2, y2] within [0, 1]`);
+    }
+  }
   if (sample.pairedWith) {
     const twin = ids.get(sample.pairedWith);
     if (!twin) say(`paired with ${sample.pairedWith}, which is not in the dataset`);

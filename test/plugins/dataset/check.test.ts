@@ -59,7 +59,7 @@ test('check proves the split: a scene in both splits, or training scenes held ou
   t.true(report.problems.includes(`scene ${a.samples[0]!.scene} has samples in both the train and the held-out split`));
 });
 
-test('sample checks: letters, numbers, boxes inside the image, media, pairs', (t) => {
+test('sample checks: letters, numbers, boxes inside the image, media, pairs, grounding', (t) => {
   const base: Sample = { id: 'q', task: 'relative-direction', modality: 'single-image', scene: 's', question: 'q', options: ['A. x', 'B. y'], answer: 'C', answerKind: 'choice', media: { images: ['nowhere.jpg'] } };
   const ids = new Map<string, Sample>([['q', base]]);
   t.deepEqual(sampleProblems(base, '/tmp', ids), ['q: answer "C" is not one of the option letters', 'q: missing media file nowhere.jpg']);
@@ -70,6 +70,14 @@ test('sample checks: letters, numbers, boxes inside the image, media, pairs', (t
   ]);
   t.true(sampleProblems({ ...boxes, answer: '"[]"' }, '/tmp', ids)[0]!.endsWith('not a non-empty JSON list'), 'JSON encoded twice is caught');
   t.true(sampleProblems({ ...base, pairedWith: 'missing' }, '/tmp', ids).includes('q: paired with missing, which is not in the dataset'));
+  const grounded = { ...base, question: 'Is the lamp left of the desk?', answer: 'A' };
+  const problems = (grounding: Sample['grounding']) => sampleProblems({ ...grounded, grounding }, '/tmp', ids).filter((p) => p.includes('grounding'));
+  t.deepEqual(problems([{ phrase: 'lamp', regions: [{ image: 0, box: [0.1, 0.2, 0.3, 0.4] }] }]), []);
+  t.deepEqual(problems([{ phrase: 'chair', regions: [{ image: 1, box: [0.5, 0.2, 0.3, 1.2] }] }]), [
+    'q: grounding phrase "chair" is not in the question',
+    'q: grounding of "chair" names image 1, which the sample does not have',
+    'q: grounding box [0.5,0.2,0.3,1.2] of "chair" is not [x1, y1, x2, y2] within [0, 1]',
+  ]);
 });
 
 test('coverage: an empty cell and a skewed letter are reported; two options allow 60%, a few samples their most even split', (t) => {
