@@ -145,7 +145,7 @@ export async function processScene(job: SceneJob, sceneId: string): Promise<Scen
  * frame that lists it, in fractions of the colour image (3 decimals). A
  * category shown in none of the frames gives no phrase.
  */
-export function groundingOf(scene: Scene, refs: Candidate['refs'], frames: number[]): Grounding[] {
+function groundingOf(scene: Scene, refs: Candidate['refs'], frames: number[]): Grounding[] {
   const round = (x: number) => Math.round(x * 1000) / 1000;
   const views = frames.map((frame) => scene.views.find((v) => v.frame === frame));
   const phrases = new Map<string, Grounding['regions']>();

@@ -12,6 +12,7 @@ import { jsKernels, ortKernels } from './kernels.ts';
 import { Arena } from './loops.ts';
 import type { TinyVlm } from './model.ts';
 import type { KernelChoice } from './replica.ts';
+import { tokenGrid } from './vision.ts';
 
 /** An engine in this thread on the policy's kernels and a private copy of its weights, for passes that read what a forward pass keeps. */
 export function privateEngine(model: TinyVlm, values: Float32Array, kernels: KernelChoice): Engine {
@@ -22,8 +23,7 @@ export function privateEngine(model: TinyVlm, values: Float32Array, kernels: Ker
 export async function attentionMaps(model: TinyVlm, values: Float32Array, kernels: KernelChoice, items: { input: PolicyInput; completion: number[] }[]): Promise<AttentionMap[]> {
   const { config } = model;
   const engine = privateEngine(model, values, kernels);
-  const side = 2 * config.image.patch; // a merged token covers 2 x 2 patches
-  const grid = { rows: config.image.height / side, cols: config.image.width / side };
+  const grid = tokenGrid(config.image);
   const maps: AttentionMap[] = [];
   for (const { input, completion } of items) {
     const prompt = model.encode(input);

@@ -19,7 +19,7 @@ import type { PolicyInput, TrainExample } from '../../core/index.ts';
 import { groundedRows, type GroundedRow } from './grounding.ts';
 import type { Segment } from './kernels.ts';
 import type { Tokenizer } from './tokenizer.ts';
-import { ImageCache, patchSize, patchesPerImage, tokensPerImage, type ImageGeometry } from './vision.ts';
+import { ImageCache, patchSize, patchesPerImage, tokenGrid, tokensPerImage, type ImageGeometry } from './vision.ts';
 
 export interface TinyVlmConfig {
   dim: number;
@@ -192,8 +192,7 @@ export class TinyVlm {
     const promptStart = ids.length;
     ids.push(...tk.encode(input.prompt), tk.id('<assistant>'));
     if (!grounding?.phrases.length || !(grounding.weight > 0)) return { ids, images };
-    const { width, height, patch } = this.config.image;
-    const layout = { promptStart, imageStarts, imageIndex: images.map((path) => input.images.indexOf(path)), grid: { rows: height / patch / 2, cols: width / patch / 2 } };
+    const layout = { promptStart, imageStarts, imageIndex: images.map((path) => input.images.indexOf(path)), grid: tokenGrid(this.config.image) };
     const grounded = groundedRows(input.prompt, (text) => tk.encode(text), layout, grounding.phrases, grounding.weight);
     return { ids, images, ...(grounded.length && { grounded }) };
   }

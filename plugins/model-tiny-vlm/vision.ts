@@ -17,6 +17,8 @@ export interface ImageGeometry {
 export const patchesPerImage = (g: ImageGeometry) => (g.width / g.patch) * (g.height / g.patch);
 /** Merged (2x2) tokens each image contributes to the sequence. */
 export const tokensPerImage = (g: ImageGeometry) => patchesPerImage(g) / 4;
+/** The merged tokens of an image as a grid (row by row: each covers 2 x 2 patches). */
+export const tokenGrid = (g: ImageGeometry) => ({ rows: g.height / (2 * g.patch), cols: g.width / (2 * g.patch) });
 export const patchSize = (g: ImageGeometry) => g.patch * g.patch * 3;
 
 export function checkGeometry(g: ImageGeometry): void {
