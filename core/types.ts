@@ -378,6 +378,13 @@ export interface TrainExample {
    * teaches the phrase to attend to its regions (tiny-vlm: one attention head).
    */
   grounding?: { weight: number; phrases: Grounding[] };
+  /**
+   * Phrases of the prompt (category names) the completion writes again, and
+   * how much to weigh copying them as an extra loss: a backend that can
+   * (`PolicyTrainer.copies`) teaches each mention in the completion to
+   * attend to where the prompt wrote it (tiny-vlm: one attention head).
+   */
+  copy?: { weight: number; phrases: string[] };
 }
 
 /**
@@ -421,6 +428,8 @@ export interface AccumulateResult {
   completionTokens: number;
   /** With grounded examples: the sum over grounded phrases of the KL divergence from their regions' target to the attention (unweighted; 0 when met). */
   grounding?: { loss: number; phrases: number };
+  /** With copy examples: the sum over copied tokens of the KL divergence from their prompt token to the attention (unweighted; 0 when met). */
+  copy?: { loss: number; tokens: number };
 }
 
 /**
@@ -449,6 +458,8 @@ export interface PolicyTrainer {
   readonly device: string;
   /** True when `accumulate` uses `TrainExample.grounding` (else a stage asking for it stops with an error). */
   readonly grounds?: boolean;
+  /** True when `accumulate` uses `TrainExample.copy`. */
+  readonly copies?: boolean;
   /** Optional: threads the optimizer may run its elementwise passes on (without it, they run in the calling thread). */
   readonly threads?: ParameterThreads;
 }

@@ -57,6 +57,7 @@ export async function trainSupervised(ctx: StageContext, examples: TrainExample[
     const order = orderOf(epoch);
     let nll = 0;
     const grounding = { loss: 0, phrases: 0 };
+    const copy = { loss: 0, tokens: 0 };
     let scored = 0;
     let seen = 0;
     let count = 0;
@@ -67,6 +68,8 @@ export async function trainSupervised(ctx: StageContext, examples: TrainExample[
       nll += result.loss;
       grounding.loss += result.grounding?.loss ?? 0;
       grounding.phrases += result.grounding?.phrases ?? 0;
+      copy.loss += result.copy?.loss ?? 0;
+      copy.tokens += result.copy?.tokens ?? 0;
       scored += result.completionTokens;
       seen += result.tokens;
       count += batch.length;
@@ -76,8 +79,11 @@ export async function trainSupervised(ctx: StageContext, examples: TrainExample[
     run.cursor = { epoch, position: Math.min((first + options.gradAccum) * options.batchSize, examples.length) };
     const seconds = (performance.now() - started) / 1000;
     const loss = nll / Math.max(1, scored);
-    const groundingLoss: Record<string, number> = grounding.phrases ? { grounding_loss: grounding.loss / grounding.phrases } : {};
-    run.record({ epoch, loss, lr, grad_norm: gradNorm, completion_length: scored / count, ...groundingLoss }, { tokens_per_s: seen / seconds, tokens: seen });
+    const attention: Record<string, number> = {
+      ...(grounding.phrases && { grounding_loss: grounding.loss / grounding.phrases }),
+      ...(copy.tokens && { copy_loss: copy.loss / copy.tokens }),
+    };
+    run.record({ epoch, loss, lr, grad_norm: gradNorm, completion_length: scored / count, ...attention }, { tokens_per_s: seen / seconds, tokens: seen });
     progress.tick(1, `loss ${loss.toFixed(3)}`);
     await run.checkpointIfDue();
   }

@@ -12,7 +12,7 @@
  */
 import { jsKernels, ortKernels, type DecodeCache, type Kernels, type LayerOut, type LayerWeights, type Segment } from './kernels.ts';
 import { addInto, Arena, relu, rmsNorm, rmsNormBackward, type Alloc } from './loops.ts';
-import { GROUNDING_HEAD, groundingBackward, type GroundedRow } from './grounding.ts';
+import { copyHead, GROUNDING_HEAD, groundingBackward, type GroundedRow } from './grounding.ts';
 import type { Batch, ParamSpec, TinyVlmConfig } from './model.ts';
 import { rotate, rotaryTable, type RotaryTable } from './rotary.ts';
 import { normalisePixels, patchSize, patchesPerImage, tokensPerImage } from './vision.ts';
@@ -55,6 +55,20 @@ interface VisionTape {
 }
 
 /** What the backward pass needs from a forward pass (arrays in the engine's arena from `mark` on). */
+/** Rows of a supervised attention head (grounding.ts) and the loss they add up to. */
+interface Supervision {
+  layer: number;
+  head: number;
+  rows: GroundedRow[];
+  loss: number;
+}
+
+/** What `backward` returns: the grounding and copy losses of the batch's rows (unweighted sums of KL divergences). */
+export interface SupervisedLosses {
+  grounding: number;
+  copy: number;
+}
+
 export interface Tape {
   mark: number;
   batch: Batch;
@@ -216,12 +230,12 @@ export class Engine {
    * `prefix`, returns the gradient at its input. `positions`: a text layer's,
    * whose queries and keys rotary positions rotated.
    */
-  private layerBackward(kernels: Kernels, prefix: string, t: LayerTape, segments: Segment[], dOut: Float32Array, grads: Float32Array, positions?: Int32Array, grounding?: { rows: GroundedRow[]; loss: number }): Float32Array {
+  private layerBackward(kernels: Kernels, prefix: string, t: LayerTape, segments: Segment[], dOut: Float32Array, grads: Float32Array, positions?: Int32Array, supervised: Supervision[] = []): Float32Array {
     const w = this.layerWeights(prefix);
     const back = kernels.layerOutBackward(dOut, t.attended, t.kept, w);
     const dQkv = this.alloc(t.qkv.length);
     segments.forEach((seg, s) => kernels.attendBackward(t.qkv, seg, t.weights[s]!, back.dAttended, dQkv));
-    if (grounding) grounding.loss += groundingBackward(grounding.rows, segments, t.weights, t.qkv, dQkv, this.config.dim, this.config.heads);
+    for (const s of supervised) s.loss += groundingBackward(s.rows, segments, t.weights, t.qkv, dQkv, this.config.dim, this.config.heads, s.head);
     if (positions && this.rotary) rotate(dQkv, positions, this.config.dim, this.rotary, true);
     const front = kernels.layerInBackward(dQkv, t.input, back.dMid, w);
     for (const [part, g] of Object.entries({ ...back.grads, ...front.grads })) addInto(this.g(grads, `${prefix}.${part}`), g);
@@ -275,10 +289,11 @@ export class Engine {
 
   /**
    * Add d(sum_i coef_i x logp_i)/d(parameters) into `grads` (flat, parameter
-   * layout), plus the grounding loss's gradient when the batch has grounded
-   * rows; returns that loss (unweighted, summed over the rows; 0 without).
+   * layout), plus the gradients of the grounding and copy losses when the
+   * batch has their rows; returns those losses (unweighted, summed over the
+   * rows; 0 without).
    */
-  backward(tape: Tape, coef: Float32Array, grads: Float32Array): number {
+  backward(tape: Tape, coef: Float32Array, grads: Float32Array): SupervisedLosses {
     const { dim: D, layers } = this.config;
     const V = this.vocab;
     const b = tape.batch;
@@ -298,9 +313,12 @@ export class Engine {
     let dh = this.alloc(n * D);
     rmsNormBackward(tape.final, tape.invFinal, this.w('final.norm'), dNormed, n, D, dh, this.g(grads, 'final.norm'));
 
-    const grounding = b.grounded && { rows: b.grounded, loss: 0 };
-    for (let l = layers - 1; l >= 0; l--)
-      dh = this.layerBackward(this.kernels, `l${l}`, tape.layers[l]!, b.segments, dh, grads, b.positions, l === GROUNDING_HEAD.layer ? grounding : undefined);
+    const grounding = { ...GROUNDING_HEAD, rows: b.grounded?.filter((r) => !r.copy) ?? [], loss: 0 };
+    const copy = { ...copyHead(layers), rows: b.grounded?.filter((r) => r.copy) ?? [], loss: 0 };
+    for (let l = layers - 1; l >= 0; l--) {
+      const supervised = [grounding, copy].filter((s) => s.layer === l && s.rows.length);
+      dh = this.layerBackward(this.kernels, `l${l}`, tape.layers[l]!, b.segments, dh, grads, b.positions, supervised);
+    }
 
     // embeddings: token rows, vision rows, positions
     const dEmbed = this.g(grads, 'embed');
@@ -316,7 +334,7 @@ export class Engine {
     if (tape.vision) this.visionBackward(tape.vision, dVision!, b.imageCount, grads);
     this.arena.release(tape.mark);
     this.kept = undefined;
-    return grounding?.loss ?? 0;
+    return { grounding: grounding.loss, copy: copy.loss };
   }
 
   private visionBackward(t: VisionTape, dOut: Float32Array, images: number, grads: Float32Array): void {

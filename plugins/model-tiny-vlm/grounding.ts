@@ -16,13 +16,16 @@ import type { Segment } from './kernels.ts';
 
 /** The text layer and head the loss supervises. */
 export const GROUNDING_HEAD = { layer: 0, head: 0 } as const;
+/** The copy loss's head: head 0 of the last text layer, next to the output. */
+export const copyHead = (layers: number) => ({ layer: layers - 1, head: 0 });
 
-/** A phrase's query row, the rows it should attend to with their target weights (summing to 1), and the loss weight. */
+/** A query row, the rows it should attend to with their target weights (summing to 1), and the loss weight; `copy`: a row of the copy loss. */
 export interface GroundedRow {
   query: number;
   keys: number[];
   targets: number[];
   weight: number;
+  copy?: true;
 }
 
 /** Where the prompt and each image's tokens start in an encoded prompt, and the model's token grid. */
@@ -67,19 +70,52 @@ export function groundedRows(prompt: string, encode: (text: string) => number[],
   return out;
 }
 
+/** A phrase's tokens where the prompt first writes them (`start`: index in the prompt's ids): what the copy loss points its mentions at. */
+export interface PhraseSpan {
+  start: number;
+  ids: number[];
+}
+
+/** Each phrase's first occurrence in `ids` at or after `from`; a phrase the prompt does not write gives none. */
+export function phraseSpans(ids: number[], from: number, phrases: number[][]): PhraseSpan[] {
+  return phrases.flatMap((phrase) => {
+    const start = indexOf(ids, phrase, from);
+    return start < 0 ? [] : [{ start, ids: phrase }];
+  });
+}
+
+/**
+ * The copy loss's rows for one completion: wherever it writes a phrase of
+ * the prompt, the row predicting each of the phrase's tokens is taught to
+ * attend to the same token where the prompt wrote it. `predicting(t)`: the
+ * row that predicts completion token t; `promptRow(i)`: prompt token i's row.
+ */
+export function copiedRows(completion: number[], spans: PhraseSpan[], predicting: (t: number) => number, promptRow: (i: number) => number, weight: number): GroundedRow[] {
+  const out: GroundedRow[] = [];
+  for (const { start, ids } of spans)
+    for (let m = indexOf(completion, ids, 0); m >= 0; m = indexOf(completion, ids, m + ids.length))
+      ids.forEach((_, k) => out.push({ query: predicting(m + k), keys: [promptRow(start + k)], targets: [1], weight, copy: true }));
+  return out;
+}
+
+function indexOf(ids: number[], part: number[], from: number): number {
+  if (!part.length) return -1;
+  for (let i = from; i + part.length <= ids.length; i++) if (part.every((id, k) => ids[i + k] === id)) return i;
+  return -1;
+}
+
 const overlap = (a0: number, a1: number, b0: number, b1: number) => Math.max(0, Math.min(a1, b1) - Math.max(a0, b0));
 
 /**
- * Adds d(sum of weight x cross-entropy)/d qkv of the supervised head into
+ * Adds d(sum of weight x cross-entropy)/d qkv of the supervised head `h` into
  * `dQkv` and returns the sum of the rows' KL divergences from target to
  * attention (the cross-entropy less the target's entropy: the same
  * gradient, and 0 when the head attends exactly as the target; unweighted). `weights` are the
  * layer's attention weights per segment ([heads, T, S]); a query row must
  * be in a segment without a prefix (SFT's one sequence per example).
  */
-export function groundingBackward(rows: GroundedRow[], segments: Segment[], weights: Float32Array[], qkv: Float32Array, dQkv: Float32Array, dim: number, heads: number): number {
+export function groundingBackward(rows: GroundedRow[], segments: Segment[], weights: Float32Array[], qkv: Float32Array, dQkv: Float32Array, dim: number, heads: number, h: number): number {
   const dh = dim / heads;
-  const h = GROUNDING_HEAD.head;
   let loss = 0;
   for (const row of rows) {
     const s = segments.findIndex((seg) => !seg.prefix && row.query >= seg.offset && row.query < seg.offset + seg.length);

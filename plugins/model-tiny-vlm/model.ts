@@ -16,7 +16,7 @@
  */
 import { createRandom } from '../../core/index.ts';
 import type { PolicyInput, TrainExample } from '../../core/index.ts';
-import { groundedRows, type GroundedRow } from './grounding.ts';
+import { copiedRows, groundedRows, phraseSpans, type GroundedRow, type PhraseSpan } from './grounding.ts';
 import type { Segment } from './kernels.ts';
 import type { Tokenizer } from './tokenizer.ts';
 import { ImageCache, patchSize, patchesPerImage, tokenGrid, tokensPerImage, type ImageGeometry } from './vision.ts';
@@ -124,6 +124,8 @@ export interface EncodedPrompt {
   images: string[];
   /** The grounding loss's rows (indices into `ids`), when the example is grounded. */
   grounded?: GroundedRow[];
+  /** The copy loss: the phrases' tokens in the prompt, and its weight (`TrainExample.copy`). */
+  copy?: { spans: PhraseSpan[]; weight: number };
 }
 
 /**
@@ -150,7 +152,7 @@ export interface Batch {
   /** Hidden rows that predict each completion token, and those tokens, groups and completions in order. */
   rows: Int32Array;
   targets: Int32Array;
-  /** The grounding loss's rows (batch rows), when examples are grounded. */
+  /** The grounding and copy losses' rows (batch rows), when examples have them. */
   grounded?: GroundedRow[];
 }
 
@@ -177,8 +179,8 @@ export class TinyVlm {
     return this.tokenizer.size;
   }
 
-  /** Lay out an input as a prompt: <bos> system <user> (<image> v..)* prompt <assistant>; with `grounding`, its grounded rows. */
-  encode(input: PolicyInput, grounding?: TrainExample['grounding']): EncodedPrompt {
+  /** Lay out an input as a prompt: <bos> system <user> (<image> v..)* prompt <assistant>; with `grounding`, its grounded rows; with `copy`, where its phrases are. */
+  encode(input: PolicyInput, grounding?: TrainExample['grounding'], copy?: TrainExample['copy']): EncodedPrompt {
     const tk = this.tokenizer;
     const images = evenlySpaced(input.images, this.config.maxImages);
     const perImage = tokensPerImage(this.config.image);
@@ -191,10 +193,12 @@ export class TinyVlm {
     }
     const promptStart = ids.length;
     ids.push(...tk.encode(input.prompt), tk.id('<assistant>'));
-    if (!grounding?.phrases.length || !(grounding.weight > 0)) return { ids, images };
+    const spans = copy && copy.weight > 0 ? phraseSpans(ids, promptStart, copy.phrases.map((p) => tk.encode(` ${p}`))) : [];
+    const copied = spans.length ? { copy: { spans, weight: copy!.weight } } : {};
+    if (!grounding?.phrases.length || !(grounding.weight > 0)) return { ids, images, ...copied };
     const layout = { promptStart, imageStarts, imageIndex: images.map((path) => input.images.indexOf(path)), grid: tokenGrid(this.config.image) };
     const grounded = groundedRows(input.prompt, (text) => tk.encode(text), layout, grounding.phrases, grounding.weight);
-    return { ids, images, ...(grounded.length && { grounded }) };
+    return { ids, images, ...(grounded.length && { grounded }), ...copied };
   }
 
   async batch(groups: SequenceGroup[]): Promise<Batch> {
@@ -227,6 +231,7 @@ export class TinyVlm {
         place(ids, 0);
         segments.push({ offset, length: ids.length });
         for (let t = P; t < ids.length; t++) rows.push(offset + t - 1), targets.push(ids[t]!);
+        if (prompt.copy) grounded.push(...copiedRows(completions[0]!, prompt.copy.spans, (t) => offset + P + t - 1, (i) => offset + i, prompt.copy.weight));
       } else {
         place(prompt.ids, 0);
         segments.push({ offset, length: P });

@@ -26,7 +26,7 @@ import type {
 } from '../../core/index.ts';
 import { checkpointFile, readTensorFile, writeTensorFile } from '../../lib/training/index.ts';
 import { attentionMaps } from './attention-map.ts';
-import { paramOffsets } from './engine.ts';
+import { paramOffsets, type SupervisedLosses } from './engine.ts';
 import type { GenerateJob } from './generate.ts';
 import { TinyVlm, type Batch, type EncodedPrompt, type ParamSpec, type SequenceGroup, type TinyVlmConfig } from './model.ts';
 import { getPool, type Pool } from './pool.ts';
@@ -122,8 +122,9 @@ export class TinyVlmPolicy implements Policy, PolicyTrainer {
     return policy;
   }
 
-  /** `accumulate` adds the grounding loss of grounded examples (grounding.ts). */
+  /** `accumulate` adds the grounding and copy losses of examples that ask for them (grounding.ts). */
   readonly grounds = true;
+  readonly copies = true;
 
   /** Where it computes, for logs: the kernels ("onnxruntime", "js"). */
   get device(): string {
@@ -266,7 +267,7 @@ export class TinyVlmPolicy implements Policy, PolicyTrainer {
 
   async accumulate(examples: TrainExample[], objective: TokenObjective): Promise<AccumulateResult> {
     await this.ready;
-    const items = examples.map((e) => ({ prompt: this.model.encode(e.input, e.grounding), completion: this.completionIds(e.completion, e.tokenIds) }));
+    const items = examples.map((e) => ({ prompt: this.model.encode(e.input, e.grounding, e.copy), completion: this.completionIds(e.completion, e.tokenIds) }));
     const { groups, members } = groupByPrompt(items);
     const shards = shardGroups(groups, this.pool.size);
     const batches = await Promise.all(shards.map((shard) => this.model.batch(shard.map((g) => groups[g]!))));
@@ -288,10 +289,20 @@ export class TinyVlmPolicy implements Policy, PolicyTrainer {
         });
       return Float32Array.from(c);
     });
-    const groundingLosses = await Promise.all(coefs.map((c, w) => this.pool.call(w, 'backward', [this.key, c], [c.buffer as ArrayBuffer]) as Promise<number>));
+    const losses = await Promise.all(coefs.map((c, w) => this.pool.call(w, 'backward', [this.key, c], [c.buffer as ArrayBuffer]) as Promise<SupervisedLosses>));
     await this.pool.forRanges('sumSlots', [this.key], this.grads.length);
-    const phrases = batches.reduce((s, b) => s + (b.grounded?.length ?? 0), 0);
-    return { loss, logProbs, tokens, completionTokens, ...(phrases && { grounding: { loss: groundingLosses.reduce((a, b) => a + b, 0), phrases } }) };
+    const rows = batches.flatMap((b) => b.grounded ?? []);
+    const copied = rows.filter((r) => r.copy).length;
+    const phrases = rows.length - copied;
+    const sum = (key: keyof SupervisedLosses) => losses.reduce((a, l) => a + l[key], 0);
+    return {
+      loss,
+      logProbs,
+      tokens,
+      completionTokens,
+      ...(phrases && { grounding: { loss: sum('grounding'), phrases } }),
+      ...(copied && { copy: { loss: sum('copy'), tokens: copied } }),
+    };
   }
 
   commit(): void {

@@ -13,7 +13,7 @@
  * run the same way (`pass`).
  */
 import { decode, type GenerateJob } from './generate.ts';
-import { Engine, type Tape } from './engine.ts';
+import { Engine, type SupervisedLosses, type Tape } from './engine.ts';
 import { jsKernels, loadOrt, ortKernels } from './kernels.ts';
 import { Arena, sumSlots } from './loops.ts';
 import type { Batch, ParamSpec, TinyVlmConfig } from './model.ts';
@@ -100,13 +100,13 @@ export class Replica {
     return logp;
   }
 
-  /** Add the gradient of sum(coef x logp) of the kept forward pass (and of its grounding loss) into this replica's slot; returns the grounding loss. */
-  backward(id: number, coef: Float32Array): number {
+  /** Add the gradient of sum(coef x logp) of the kept forward pass (and of its grounding and copy losses) into this replica's slot; returns those losses. */
+  backward(id: number, coef: Float32Array): SupervisedLosses {
     const m = this.model(id);
     if (!m.tape) throw new Error('tiny-vlm replica: backward without a kept forward pass');
-    const grounding = m.engine.backward(m.tape, coef, m.reg.slots[m.reg.slot]!);
+    const losses = m.engine.backward(m.tape, coef, m.reg.slots[m.reg.slot]!);
     m.tape = undefined;
-    return grounding;
+    return losses;
   }
 
   /** Elements [from, to) of the policy's gradient += the slots' (loops.ts `sumSlots`). */

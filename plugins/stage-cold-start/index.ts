@@ -8,7 +8,7 @@
  * Then SFT on the kept completions with the thinking prompt. The kept set is
  * written to `cold-start.jsonl` in the stage directory (and reused on resume).
  */
-import { definePlugin, z, type Ladder, type Stage } from '../../core/index.ts';
+import { ConfigError, definePlugin, z, type Ladder, type Stage, type StageContext } from '../../core/index.ts';
 import { samplePrompt } from '../../lib/prompts/index.ts';
 import { coldStartData, stageOptions, supervisedSchema, teacherSchema, trainSupervised } from '../../lib/training/index.ts';
 
@@ -21,6 +21,13 @@ export const coldStartOptions = z.strictObject({
   /** One pass, as the paper's SFT (Table 7). */
   epochs: supervisedSchema.epochs.default(1),
   ...teacherSchema,
+  /**
+   * Weight of the copy loss (0: none): where a kept completion names an
+   * object the question names (its reasoning's "I see the chair."), that
+   * mention is taught to attend to the question's (models whose trainer
+   * `copies`, e.g. tiny-vlm; the phrases are `Sample.grounding`'s).
+   */
+  copy: z.number().min(0).default(0),
 });
 
 export function coldStartStage(ladder: Ladder): Stage {
@@ -32,10 +39,23 @@ export function coldStartStage(ladder: Ladder): Stage {
       const o = stageOptions(coldStartOptions, ctx);
       const { kept, summary } = await coldStartData(ladder, ctx, o);
       const byId = new Map(ctx.samples.map((s) => [s.id, s]));
-      const examples = kept.map((k) => ({ input: samplePrompt(byId.get(k.id)!, ctx.dataset.dir, o.style), completion: k.completion }));
+      if (o.copy > 0) checkCopy(ctx);
+      const examples = kept.map((k) => {
+        const sample = byId.get(k.id)!;
+        const phrases = sample.grounding?.map((g) => g.phrase) ?? [];
+        return { input: samplePrompt(sample, ctx.dataset.dir, o.style), completion: k.completion, ...(o.copy > 0 && phrases.length && { copy: { weight: o.copy, phrases } }) };
+      });
       return trainSupervised(ctx, examples, o, summary);
     },
   };
+}
+
+/** `copy` needs a trainer that uses it and a dataset whose samples say what their questions name. */
+function checkCopy(ctx: StageContext): void {
+  const where = `curriculum stage "${ctx.entry.name}" (cold-start): options.copy`;
+  if (ctx.policy.trainer && !ctx.policy.trainer.copies) throw new ConfigError(`${where}: model "${ctx.policy.id}" has no copy loss (tiny-vlm has); set it to 0`);
+  if (ctx.samples.length && !ctx.samples.some((s) => s.grounding?.length))
+    throw new ConfigError(`${where}: no sample of ${ctx.dataset.dir} has grounding, which names the objects (a dataset built before it was written: \`ladder data build --force\`)`);
 }
 
 export default definePlugin({

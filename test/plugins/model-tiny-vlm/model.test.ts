@@ -118,6 +118,44 @@ test.serial("the grounding loss's gradients match finite differences (a 2x2 toke
   params.forEach((p) => p.grad.fill(0));
 });
 
+test.serial("the copy loss's gradients match finite differences (mentions in the completion attend to the prompt's, beside grounding)", async (t) => {
+  const dir = tempDir(t);
+  const dataset = await writeToyDataset(dir, { count: 3, images: [1, 2] });
+  const options = { ...TINY, imageWidth: 56, imageHeight: 56, heads: 2, layers: 2, positions: 'rotary' };
+  const policy = (await tinyVlmBackend().create(options, { seed: 1, dataset, log })) as TinyVlmPolicy;
+  t.teardown(() => policy.dispose());
+  const inputs = dataset.samples.map((s) => samplePrompt(s, dir, 'think'));
+  const copy = { weight: 0.8, phrases: ['box', 'length', 'not in the prompt'] };
+  const grounding = { weight: 0.5, phrases: [{ phrase: 'box', regions: [{ image: 0, box: [0, 0, 0.4, 0.6] as [number, number, number, number] }] }] };
+  const examples = [
+    { input: inputs[0]!, completion: '<think>I see the box. I see the box.</think><answer>B</answer>', copy, grounding },
+    { input: inputs[1]!, completion: '<think>the length of the box</think><answer>12</answer>', copy },
+    { input: inputs[2]!, completion: '<think>nothing named</think><answer>A</answer>', copy },
+  ];
+  const objective = (lp: number[][]) => ({ loss: lp.reduce((s, l) => s + l.reduce((a, b) => a + b, 0), 0), grads: lp.map((l) => l.map(() => 1)) });
+  const params = policy.parameters();
+  const first = await policy.accumulate(examples, objective);
+  // a mention is copied token by token: " box" twice, then " length" and " box" (the prompts write both)
+  t.true(inputs[0]!.prompt.includes(' box') && inputs[1]!.prompt.includes(' length') && inputs[1]!.prompt.includes(' box'));
+  t.is(first.copy?.tokens, 4);
+  t.truthy(first.grounding);
+  const analytic = params.map((p) => Float32Array.from(p.grad));
+  const value = async () => {
+    const r = await policy.accumulate(examples, objective);
+    params.forEach((p) => p.grad.fill(0));
+    return r.loss + copy.weight * r.copy!.loss + grounding.weight * r.grounding!.loss;
+  };
+  params.forEach((p) => p.grad.fill(0));
+  const names = ['l0.qkv', 'l1.qkv', 'embed', 'vision.merge1'];
+  t.is(await matchFiniteDifferences(t, policy, analytic, names, value, 3, 3e-3), 3 * names.length);
+  // the copy head is the last layer's: without copy, l1.qkv's gradient changes
+  await policy.accumulate(examples.map(({ copy: _c, ...e }) => e), objective);
+  const last = params.find((p) => p.name === 'l1.qkv')!;
+  const copied = analytic[params.indexOf(last)]!;
+  t.true(last.grad.some((g, k) => Math.abs(g - copied[k]!) > 1e-3));
+  params.forEach((p) => p.grad.fill(0));
+});
+
 test.serial('shared-prompt scoring equals scoring each completion alone', async (t) => {
   const dir = tempDir(t);
   const dataset = await writeToyDataset(dir, { count: 2, images: [2, 2] });
