@@ -53,6 +53,28 @@ test('cold start keeps exactly the teacher completions with R > 1 + lambda (defa
   t.true(emitted.slice(1).every((e) => typeof e.loss === 'number' && typeof e.step === 'number'));
 });
 
+test('with `copy`, each step also emits the copy loss, which falls; without grounded samples or a model that copies it stops, naming the option', async (t) => {
+  const dir = tempDir(t);
+  const dataset = await writeToyDataset(dir, { count: 8, images: [1, 1] });
+  const ladder = await createLadder({ presets: [], plugins: [teacherPlugin(), coldStartPlugin()] }, { defaults: [] });
+  const policy = (await tinyVlmBackend().create({ dim: 32, layers: 2, heads: 2, ffn: 64, visionDim: 16, imageWidth: 28, imageHeight: 28, maxLength: 512 }, { seed: 1, dataset, log: () => {} })) as TinyVlmPolicy;
+  t.teardown(() => policy.dispose());
+  const options = { generations: 1, lambda: 0.5, teacherOptions: { errorRate: 0, formatErrorRate: 0 }, epochs: 40, batchSize: 8, lr: 3e-3, copy: 1, checkpointEvery: 0 };
+  const { ctx, emitted } = stageContext({ policy, dataset, dir, kind: 'cold-start', options, rewards: REWARDS });
+  await coldStartStage(ladder).run(ctx);
+  const losses = emitted.filter((e) => typeof e.loss === 'number').map((e) => e.copy_loss as number);
+  t.is(losses.length, 40);
+  t.true(losses.every(Number.isFinite), 'every step copies: the teacher names the question\'s box');
+  t.true(losses.at(-1)! < 0.5 * losses[0]!, `copy loss ${losses[0]} -> ${losses.at(-1)}`);
+
+  const bare = { ...dataset, samples: dataset.samples.map(({ grounding: _g, ...s }) => s) };
+  const stale = stageContext({ policy, dataset: bare, dir: join(dir, 'stale'), kind: 'cold-start', name: 'cold', options: { copy: 1 }, rewards: REWARDS });
+  t.regex((await t.throwsAsync(coldStartStage(ladder).run(stale.ctx)))!.message, /curriculum stage "cold" \(cold-start\): options\.copy: no sample of .* has grounding/);
+  const other = { ...policy, id: 'other-model', trainer: { ...policy.trainer!, copies: false } } as unknown as typeof policy;
+  const unsupported = stageContext({ policy: other, dataset, dir: join(dir, 'other'), kind: 'cold-start', options: { copy: 1 }, rewards: REWARDS });
+  t.regex((await t.throwsAsync(coldStartStage(ladder).run(unsupported.ctx)))!.message, /options\.copy: model "other-model" has no copy loss/);
+});
+
 test('the keep rule follows the weights: with accuracy weighed 3, format = 1 and accuracy > lambda, never a broken format paid for by accuracy', async (t) => {
   const dir = tempDir(t);
   const dataset = await writeToyDataset(dir, { count: 8, images: [1, 1] });
