@@ -54,7 +54,6 @@ interface VisionTape {
   out: Float32Array;
 }
 
-/** What the backward pass needs from a forward pass (arrays in the engine's arena from `mark` on). */
 /** Rows of a supervised attention head (grounding.ts) and the loss they add up to. */
 interface Supervision {
   layer: number;
@@ -69,6 +68,7 @@ export interface SupervisedLosses {
   copy: number;
 }
 
+/** What the backward pass needs from a forward pass (arrays in the engine's arena from `mark` on). */
 export interface Tape {
   mark: number;
   batch: Batch;

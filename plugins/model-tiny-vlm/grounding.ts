@@ -10,6 +10,10 @@
  * (matching a word to the image token that shows it) the model otherwise
  * learns one word at a time, after thousands of steps
  * (presets/spatial-ladder/README.md).
+ *
+ * The copy loss (`TrainExample.copy`) supervises another head the same way:
+ * where the completion writes a phrase of the prompt again, the rows that
+ * predict its tokens attend to the prompt's (`copyHead`: the last layer's).
  */
 import type { Grounding } from '../../core/index.ts';
 import type { Segment } from './kernels.ts';
