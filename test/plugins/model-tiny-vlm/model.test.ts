@@ -75,13 +75,18 @@ test.serial('gradients of a per-token objective match finite differences (shared
 test.serial('the same through 2 vision encoder layers', gradientsMatchFiniteDifferences({ ...TINY, visionLayers: 2 }, VISION_ENCODER));
 test.serial('the same with rotary positions (no position table)', gradientsMatchFiniteDifferences({ ...TINY, positions: 'rotary' }, TEXT_AND_MERGE.filter((n) => n !== 'pos'), 1e-3)); // at 3e-3 a ReLU of the merge flips for vision.pos[16]
 
-test.serial("the grounding loss's gradients match finite differences (a 2x2 token grid, two images, a shared prompt)", async (t) => {
+/** Two layers, two heads, rotary positions, a 2x2 token grid: a model whose grounding and copy heads differ, and three toy prompts (one with two images). */
+async function attentionLossModel(t: ExecutionContext, style: 'direct' | 'think') {
   const dir = tempDir(t);
   const dataset = await writeToyDataset(dir, { count: 3, images: [1, 2] });
   const options = { ...TINY, imageWidth: 56, imageHeight: 56, heads: 2, layers: 2, positions: 'rotary' };
   const policy = (await tinyVlmBackend().create(options, { seed: 1, dataset, log })) as TinyVlmPolicy;
   t.teardown(() => policy.dispose());
-  const inputs = dataset.samples.map((s) => samplePrompt(s, dir, 'direct'));
+  return { policy, inputs: dataset.samples.map((s) => samplePrompt(s, dir, style)) };
+}
+
+test.serial("the grounding loss's gradients match finite differences (a 2x2 token grid, two images, a shared prompt)", async (t) => {
+  const { policy, inputs } = await attentionLossModel(t, 'direct');
   const twoImages = inputs.findIndex((input) => input.images.length === 2);
   t.true(twoImages >= 0);
   const phrases: Grounding[] = [
@@ -119,12 +124,7 @@ test.serial("the grounding loss's gradients match finite differences (a 2x2 toke
 });
 
 test.serial("the copy loss's gradients match finite differences (mentions in the completion attend to the prompt's, beside grounding)", async (t) => {
-  const dir = tempDir(t);
-  const dataset = await writeToyDataset(dir, { count: 3, images: [1, 2] });
-  const options = { ...TINY, imageWidth: 56, imageHeight: 56, heads: 2, layers: 2, positions: 'rotary' };
-  const policy = (await tinyVlmBackend().create(options, { seed: 1, dataset, log })) as TinyVlmPolicy;
-  t.teardown(() => policy.dispose());
-  const inputs = dataset.samples.map((s) => samplePrompt(s, dir, 'think'));
+  const { policy, inputs } = await attentionLossModel(t, 'think');
   const copy = { weight: 0.8, phrases: ['box', 'length', 'not in the prompt'] };
   const grounding = { weight: 0.5, phrases: [{ phrase: 'box', regions: [{ image: 0, box: [0, 0, 0.4, 0.6] as [number, number, number, number] }] }] };
   const examples = [
