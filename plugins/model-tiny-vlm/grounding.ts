@@ -80,7 +80,7 @@ export interface PhraseSpan {
   ids: number[];
 }
 
-/** Each phrase's first occurrence in `ids` at or after `from`; a phrase the prompt does not write gives none. */
+/** Each phrase's first occurrence in `ids` at or after `from` (tiny-vlm passes each as written after a space); a phrase the prompt does not write so gives none. */
 export function phraseSpans(ids: number[], from: number, phrases: number[][]): PhraseSpan[] {
   return phrases.flatMap((phrase) => {
     const start = indexOf(ids, phrase, from);
