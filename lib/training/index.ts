@@ -7,7 +7,7 @@ export { AdamW, ADAMW_DEFAULTS, gradientNorm, type AdamWOptions, type StepOption
 export { cosineWithWarmup } from './schedule.ts';
 export { writeTensorFile, readTensorFile, encodeSafetensors, decodeSafetensors, type NamedTensor, type TensorFile } from './tensor-file.ts';
 export { checkpointFile, latestCheckpoint, readStageState, writeCheckpoint, FINAL, OPTIMIZER_FILE, type StageState } from './checkpoint.ts';
-export { TrainingRun, requireTrainer, writeCurves, type OptimizerOptions, type CheckpointOptions } from './run.ts';
+export { TrainingRun, requireAttentionLoss, requireTrainer, writeCurves, type OptimizerOptions, type CheckpointOptions } from './run.ts';
 export { trainSupervised, supervisedPlan, nllObjective, type SupervisedOptions } from './sft.ts';
 export { stageOptions, promptStyleSchema, optimizerSchema, checkpointSchema, supervisedSchema } from './options.ts';
 export { mean, std } from './stats.ts';

@@ -6,7 +6,7 @@
  * end-of-stage plots.
  */
 import { join } from 'node:path';
-import { LadderError, type PolicyTrainer, type StageContext, type StageResult } from '../../core/index.ts';
+import { ConfigError, LadderError, type PolicyTrainer, type StageContext, type StageResult } from '../../core/index.ts';
 import { lineChartSvg, writePng } from '../charts/index.ts';
 import {
   checkpointFile,
@@ -54,6 +54,19 @@ export function requireTrainer(ctx: StageContext): PolicyTrainer {
   const trainer = ctx.policy.trainer;
   if (!trainer) throw new LadderError(`stage "${ctx.entry.name}" (${ctx.entry.kind}) trains the policy, but model "${ctx.policy.id}" is not trainable`);
   return trainer;
+}
+
+/**
+ * A stage option that asks the trainer for an attention loss built from the
+ * samples' `grounding` (stage-sft's `grounding`, the cold start's `copy`):
+ * the trainer must say it has that loss (`capability`), and some sample must
+ * have grounding; else a ConfigError names the option.
+ */
+export function requireAttentionLoss(ctx: StageContext, option: 'grounding' | 'copy', capability: 'grounds' | 'copies'): void {
+  const where = `curriculum stage "${ctx.entry.name}" (${ctx.entry.kind}): options.${option}`;
+  if (ctx.policy.trainer && !ctx.policy.trainer[capability]) throw new ConfigError(`${where}: model "${ctx.policy.id}" has no ${option} loss (tiny-vlm has); set it to 0`);
+  if (ctx.samples.length && !ctx.samples.some((s) => s.grounding?.length))
+    throw new ConfigError(`${where}: no sample of ${ctx.dataset.dir} has grounding (a dataset built before it was written: \`ladder data build --force\`)`);
 }
 
 export class TrainingRun {

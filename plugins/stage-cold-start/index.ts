@@ -8,9 +8,9 @@
  * Then SFT on the kept completions with the thinking prompt. The kept set is
  * written to `cold-start.jsonl` in the stage directory (and reused on resume).
  */
-import { ConfigError, definePlugin, z, type Ladder, type Stage, type StageContext } from '../../core/index.ts';
+import { definePlugin, z, type Ladder, type Stage } from '../../core/index.ts';
 import { samplePrompt } from '../../lib/prompts/index.ts';
-import { coldStartData, stageOptions, supervisedSchema, teacherSchema, trainSupervised } from '../../lib/training/index.ts';
+import { coldStartData, requireAttentionLoss, stageOptions, supervisedSchema, teacherSchema, trainSupervised } from '../../lib/training/index.ts';
 
 export const PLUGIN_NAME = 'stage-cold-start';
 
@@ -37,9 +37,9 @@ export function coldStartStage(ladder: Ladder): Stage {
     options: coldStartOptions,
     async run(ctx) {
       const o = stageOptions(coldStartOptions, ctx);
+      if (o.copy > 0) requireAttentionLoss(ctx, 'copy', 'copies'); // before the teacher is asked
       const { kept, summary } = await coldStartData(ladder, ctx, o);
       const byId = new Map(ctx.samples.map((s) => [s.id, s]));
-      if (o.copy > 0) checkCopy(ctx);
       const examples = kept.map((k) => {
         const sample = byId.get(k.id)!;
         const phrases = sample.grounding?.map((g) => g.phrase) ?? [];
@@ -48,14 +48,6 @@ export function coldStartStage(ladder: Ladder): Stage {
       return trainSupervised(ctx, examples, o, summary);
     },
   };
-}
-
-/** `copy` needs a trainer that uses it and a dataset whose samples say what their questions name. */
-function checkCopy(ctx: StageContext): void {
-  const where = `curriculum stage "${ctx.entry.name}" (cold-start): options.copy`;
-  if (ctx.policy.trainer && !ctx.policy.trainer.copies) throw new ConfigError(`${where}: model "${ctx.policy.id}" has no copy loss (tiny-vlm has); set it to 0`);
-  if (ctx.samples.length && !ctx.samples.some((s) => s.grounding?.length))
-    throw new ConfigError(`${where}: no sample of ${ctx.dataset.dir} has grounding, which names the objects (a dataset built before it was written: \`ladder data build --force\`)`);
 }
 
 export default definePlugin({

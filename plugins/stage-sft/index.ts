@@ -3,9 +3,9 @@
  * supervised fine-tuning on each selected sample's prompt -> answer, loss on
  * the answer tokens only.
  */
-import { ConfigError, definePlugin, z, type Stage, type StageContext } from '../../core/index.ts';
+import { definePlugin, z, type Stage } from '../../core/index.ts';
 import { samplePrompt, supervisedStyle } from '../../lib/prompts/index.ts';
-import { promptStyleSchema, stageOptions, supervisedSchema, trainSupervised } from '../../lib/training/index.ts';
+import { promptStyleSchema, requireAttentionLoss, stageOptions, supervisedSchema, trainSupervised } from '../../lib/training/index.ts';
 
 export const PLUGIN_NAME = 'stage-sft';
 
@@ -36,7 +36,7 @@ export const sftStage: Stage = {
     const options = stageOptions(sftOptions, ctx);
     const style = options.style ?? supervisedStyle(ctx.samples);
     const weight = options.grounding;
-    if (weight > 0) checkGrounding(ctx);
+    if (weight > 0) requireAttentionLoss(ctx, 'grounding', 'grounds');
     const examples = ctx.samples.map((sample) => ({
       input: samplePrompt(sample, ctx.dataset.dir, style),
       completion: sample.answer,
@@ -45,14 +45,6 @@ export const sftStage: Stage = {
     return trainSupervised(ctx, examples, { ...options, style });
   },
 };
-
-/** `grounding` needs a trainer that uses it and a dataset that has it. */
-function checkGrounding(ctx: StageContext): void {
-  const where = `curriculum stage "${ctx.entry.name}" (sft): options.grounding`;
-  if (ctx.policy.trainer && !ctx.policy.trainer.grounds) throw new ConfigError(`${where}: model "${ctx.policy.id}" has no grounding loss (tiny-vlm has); set it to 0`);
-  if (ctx.samples.length && !ctx.samples.some((s) => s.grounding?.length))
-    throw new ConfigError(`${where}: no sample of ${ctx.dataset.dir} has grounding (a dataset built before it was written: \`ladder data build --force\`)`);
-}
 
 export default definePlugin({
   name: PLUGIN_NAME,

@@ -4,7 +4,7 @@ import { Engine } from '../../../plugins/model-tiny-vlm/engine.ts';
 import { jsKernels } from '../../../plugins/model-tiny-vlm/kernels.ts';
 import { evenlySpaced } from '../../../plugins/model-tiny-vlm/model.ts';
 import { samplePrompt } from '../../../lib/prompts/index.ts';
-import type { Grounding, PolicyInput } from '../../../core/index.ts';
+import type { AccumulateResult, Grounding, PolicyInput, TrainExample } from '../../../core/index.ts';
 import { nllObjective, readTensorFile, writeTensorFile } from '../../../lib/training/index.ts';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tempDir } from '../../helpers/temp.ts';
@@ -85,6 +85,32 @@ async function attentionLossModel(t: ExecutionContext, style: 'direct' | 'think'
   return { policy, inputs: dataset.samples.map((s) => samplePrompt(s, dir, style)) };
 }
 
+/** Every completion token's log-probability, weight 1. */
+const sumLogProbs = (lp: number[][]) => ({ loss: lp.reduce((s, l) => s + l.reduce((a, b) => a + b, 0), 0), grads: lp.map((l) => l.map(() => 1)) });
+
+/**
+ * After one `accumulate` of `examples` (its gradients still in the
+ * parameters): those gradients against finite differences of the objective
+ * plus `extra` (the attention losses, weighted), and, with `strip` applied to
+ * every example, `changed`'s gradient differs: the loss is in it.
+ */
+async function attentionLossMatches<E extends TrainExample>(t: ExecutionContext, policy: TinyVlmPolicy, examples: E[], extra: (r: AccumulateResult) => number, names: string[], strip: (e: E) => TrainExample, changed: string) {
+  const params = policy.parameters();
+  const analytic = params.map((p) => Float32Array.from(p.grad));
+  const value = async () => {
+    const r = await policy.accumulate(examples, sumLogProbs);
+    params.forEach((p) => p.grad.fill(0));
+    return r.loss + extra(r);
+  };
+  params.forEach((p) => p.grad.fill(0));
+  t.is(await matchFiniteDifferences(t, policy, analytic, names, value, 3, 3e-3), 3 * names.length);
+  await policy.accumulate(examples.map(strip), sumLogProbs);
+  const param = params.find((p) => p.name === changed)!;
+  const withLoss = analytic[params.indexOf(param)]!;
+  t.true(param.grad.some((g, k) => Math.abs(g - withLoss[k]!) > 1e-3));
+  params.forEach((p) => p.grad.fill(0));
+}
+
 test.serial("the grounding loss's gradients match finite differences (a 2x2 token grid, two images, a shared prompt)", async (t) => {
   const { policy, inputs } = await attentionLossModel(t, 'direct');
   const twoImages = inputs.findIndex((input) => input.images.length === 2);
@@ -100,27 +126,13 @@ test.serial("the grounding loss's gradients match finite differences (a 2x2 toke
     { input: inputs[twoImages]!, completion: 'B', grounding }, // the same prompt: one group of two completions
     { input: inputs[(twoImages + 1) % 3]!, completion: 'left', grounding },
   ];
-  const objective = (lp: number[][]) => ({ loss: lp.reduce((s, l) => s + l.reduce((a, b) => a + b, 0), 0), grads: lp.map((l) => l.map(() => 1)) });
-  const params = policy.parameters();
-  const first = await policy.accumulate(examples, objective);
+  const first = await policy.accumulate(examples, sumLogProbs);
   t.truthy(first.grounding, 'grounded rows were found');
   const found = (input: PolicyInput) => ['box', 'length'].filter((phrase) => input.prompt.includes(phrase)).length;
   t.is(first.grounding!.phrases, found(examples[0]!.input) + found(examples[2]!.input), "each prompt's phrases once (the shared prompt once), none for a phrase not in it");
-  const analytic = params.map((p) => Float32Array.from(p.grad));
-  const value = async () => {
-    const r = await policy.accumulate(examples, objective);
-    params.forEach((p) => p.grad.fill(0));
-    return r.loss + grounding.weight * r.grounding!.loss;
-  };
-  params.forEach((p) => p.grad.fill(0));
+  // without grounding the same examples give other gradients at the grounded head's layer: the loss is in them
   const names = ['l0.qkv', 'l1.qkv', 'embed', 'vision.merge1', 'vision.patch'];
-  t.is(await matchFiniteDifferences(t, policy, analytic, names, value, 3, 3e-3), 3 * names.length);
-  // without grounding the same examples give other gradients: the loss is in them
-  await policy.accumulate(examples.map(({ grounding: _g, ...e }) => e), objective);
-  const plain = params.find((p) => p.name === 'l0.qkv')!;
-  const grounded = analytic[params.indexOf(plain)]!;
-  t.true(plain.grad.some((g, k) => Math.abs(g - grounded[k]!) > 1e-3));
-  params.forEach((p) => p.grad.fill(0));
+  await attentionLossMatches(t, policy, examples, (r) => grounding.weight * r.grounding!.loss, names, ({ grounding: _g, ...e }) => e, 'l0.qkv');
 });
 
 test.serial("the copy loss's gradients match finite differences (mentions in the completion attend to the prompt's, beside grounding)", async (t) => {
@@ -132,28 +144,15 @@ test.serial("the copy loss's gradients match finite differences (mentions in the
     { input: inputs[1]!, completion: '<think>the length of the box</think><answer>12</answer>', copy },
     { input: inputs[2]!, completion: '<think>nothing named</think><answer>A</answer>', copy },
   ];
-  const objective = (lp: number[][]) => ({ loss: lp.reduce((s, l) => s + l.reduce((a, b) => a + b, 0), 0), grads: lp.map((l) => l.map(() => 1)) });
-  const params = policy.parameters();
-  const first = await policy.accumulate(examples, objective);
+  const first = await policy.accumulate(examples, sumLogProbs);
   // a mention is copied token by token: " box" twice, then " length" and " box" (the prompts write both)
   t.true(inputs[0]!.prompt.includes(' box') && inputs[1]!.prompt.includes(' length') && inputs[1]!.prompt.includes(' box'));
   t.is(first.copy?.tokens, 4);
   t.truthy(first.grounding);
-  const analytic = params.map((p) => Float32Array.from(p.grad));
-  const value = async () => {
-    const r = await policy.accumulate(examples, objective);
-    params.forEach((p) => p.grad.fill(0));
-    return r.loss + copy.weight * r.copy!.loss + grounding.weight * r.grounding!.loss;
-  };
-  params.forEach((p) => p.grad.fill(0));
-  const names = ['l0.qkv', 'l1.qkv', 'embed', 'vision.merge1'];
-  t.is(await matchFiniteDifferences(t, policy, analytic, names, value, 3, 3e-3), 3 * names.length);
   // the copy head is the last layer's: without copy, l1.qkv's gradient changes
-  await policy.accumulate(examples.map(({ copy: _c, ...e }) => e), objective);
-  const last = params.find((p) => p.name === 'l1.qkv')!;
-  const copied = analytic[params.indexOf(last)]!;
-  t.true(last.grad.some((g, k) => Math.abs(g - copied[k]!) > 1e-3));
-  params.forEach((p) => p.grad.fill(0));
+  const names = ['l0.qkv', 'l1.qkv', 'embed', 'vision.merge1'];
+  const extra = (r: AccumulateResult) => copy.weight * r.copy!.loss + grounding.weight * r.grounding!.loss;
+  await attentionLossMatches(t, policy, examples, extra, names, ({ copy: _c, ...e }) => e, 'l1.qkv');
 });
 
 test.serial('shared-prompt scoring equals scoring each completion alone', async (t) => {
