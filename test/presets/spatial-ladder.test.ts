@@ -15,6 +15,7 @@ import { GENERATOR_VERSION } from '../../plugins/source-procedural/generate.ts';
 import { tempDir } from '../helpers/temp.ts';
 import { captionText } from '../../plugins/task-caption/index.ts';
 import { placements } from '../../presets/spatial-ladder/tuning/placement.ts';
+import { namesAsked } from '../../presets/spatial-ladder/tuning/reward-names-asked.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const tuning = join(root, 'presets', 'spatial-ladder', 'tuning');
@@ -169,4 +170,16 @@ test("tuning/placement.ts reads every category's third back from a positions cap
   t.deepEqual([...placements(captionText(categories, where))], categories.map((c, i) => [c, where[i]]));
   t.deepEqual([...placements('a bed on the left.')], [['bed', 'on the left']]);
   t.deepEqual([...placements('a bed, a lamp and a window.')], [], 'a caption without positions places nothing');
+});
+
+test("tuning/reward-names-asked.ts: the share of the question's objects the reasoning names, times the share of its names that are asked", (t) => {
+  const asked = { grounding: [{ phrase: 'chair', regions: [] }, { phrase: 'bed', regions: [] }] } as unknown as Parameters<typeof namesAsked>[1];
+  const think = (reasoning: string) => `<think>Hmm, let me think. ${reasoning}</think><answer>1.5</answer>`;
+  t.is(namesAsked(think('I see the chair. I see the bed.'), asked), 1);
+  t.is(namesAsked(think('I see the chair.'), asked), 0.5);
+  t.is(namesAsked(think('I see the chair. I see the window.'), asked), 0.25);
+  t.is(namesAsked(think('I see the window.'), asked), 0);
+  t.is(namesAsked(think('The distance is 1.5.'), asked), 0, 'naming nothing earns nothing');
+  t.is(namesAsked('<think>Hmm.</think><answer>I see the chair.</answer>', asked), 0, 'names in the answer are not the reasoning');
+  t.is(namesAsked(think('I see the chair.'), { grounding: [] } as unknown as Parameters<typeof namesAsked>[1]), 0, 'a question that names no object');
 });

@@ -11,7 +11,10 @@
  * IoU, on the rows that ask for one box. The checkpoint's own prompt style
  * is used (a `think` checkpoint's first token opens its reasoning). Asked
  * three ways: with the row's own frames, with blank frames and with another
- * room's frames (the evaluation's controls). A probe that scores higher
+ * room's frames (the evaluation's controls). `localization-token` and
+ * `localization-name` read the box at a prompt position instead (the layer
+ * inputs there; no final column): the image token holding the object's
+ * centre, the last token of its name in the question. A probe that scores higher
  * with the own frames than with another room's reads the room from the
  * state, whatever the answer head then writes.
  *
@@ -30,6 +33,7 @@ import { swapPartners } from '../../../lib/scoring/swap.ts';
 import { privateEngine } from '../../../plugins/model-tiny-vlm/attention-map.ts';
 import type { Engine } from '../../../plugins/model-tiny-vlm/engine.ts';
 import type { TinyVlmPolicy } from '../../../plugins/model-tiny-vlm/policy.ts';
+import { tokenGrid } from '../../../plugins/model-tiny-vlm/vision.ts';
 
 const TYPES = ['object-counting', 'absolute-distance', 'object-size', 'room-size', 'relative-distance', 'relative-direction', 'appearance-order', 'localization'];
 const CONDITIONS = ['own', 'blank', 'swapped'] as const;
@@ -41,16 +45,19 @@ const LAMBDAS = [0.1, 1, 10, 100, 1000];
  * answer's first token when it is empty): one vector per layer input, then
  * the final normed state.
  */
-async function states(policy: TinyVlmPolicy, engine: Engine, inputs: PolicyInput[], prefix: string) {
+async function states(policy: TinyVlmPolicy, engine: Engine, inputs: PolicyInput[], prefix: string, at?: (ids: number[], i: number) => number) {
   const { model } = policy;
   const D = model.config.dim;
   const written = model.tokenizer.encode(prefix);
   const out: Float32Array[][] = [];
-  for (const input of inputs) {
-    const batch = await model.batch([{ prompt: model.encode(input), completions: [[...written, model.tokenizer.id('<eos>')]] }]);
+  for (const [i, input] of inputs.entries()) {
+    const prompt = model.encode(input);
+    const batch = await model.batch([{ prompt, completions: [[...written, model.tokenizer.id('<eos>')]] }]);
     const { tape } = engine.forward(batch, true);
-    const row = batch.rows[written.length]!;
-    out.push([...tape!.layers.map((l) => l.input.slice(row * D, (row + 1) * D)), tape!.picked.slice(written.length * D, (written.length + 1) * D)]);
+    // a prompt position (one group, so batch rows are positions), or where the answer's next token is written
+    const row = at ? at(prompt.ids, i) : batch.rows[written.length]!;
+    const final = at ? [] : [tape!.picked.slice(written.length * D, (written.length + 1) * D)];
+    out.push([...tape!.layers.map((l) => l.input.slice(row * D, (row + 1) * D)), ...final]);
   }
   return out;
 }
@@ -129,6 +136,33 @@ const choice: Target = {
   },
 };
 
+/**
+ * The one box read at a prompt position instead: `localization-token`, the
+ * image token that holds its centre (the truth picks the token: what a box
+ * head on a perfectly grounded token could read; with blank frames only the
+ * token's cell is left); `localization-name`, the last token of the asked
+ * object's name in the prompt (where the grounding loss's head looks from).
+ * Image tokens are the encoded prompt's -1 ids; the question follows them.
+ */
+type PromptRow = (ids: number[], i: number) => number;
+const PROMPT_ROWS: Record<string, (rows: Sample[], inputs: PolicyInput[], policy: TinyVlmPolicy) => PromptRow> = {
+  'localization-token': (rows, _, policy) => {
+    const { rows: gridRows, cols } = tokenGrid(policy.model.config.image);
+    const cell = (v: number, n: number) => Math.min(n - 1, Math.floor(v * n));
+    return (ids, i) => {
+      const [x1, y1, x2, y2] = box.encode(rows[i]!);
+      return ids.indexOf(-1) + cell((y1! + y2!) / 2, gridRows) * cols + cell((x1! + x2!) / 2, cols);
+    };
+  },
+  'localization-name': (rows, inputs, policy) => (ids, i) => {
+    const { prompt } = inputs[i]!;
+    const phrase = rows[i]!.grounding?.[0]?.phrase ?? '';
+    const end = prompt.indexOf(phrase) + phrase.length;
+    if (!phrase || end < phrase.length) throw new Error(`${rows[i]!.id}: the question does not name its grounded object`);
+    return ids.lastIndexOf(-1) + policy.model.tokenizer.encode(prompt.slice(0, end)).length;
+  },
+};
+
 const targetOf = (sample: Sample) => (sample.answerKind === 'boxes' ? box : sample.answerKind === 'choice' ? choice : numeric(sample.task === 'object-counting'));
 
 const meanScore = (target: Target, predict: (x: Float32Array) => number[], X: Float32Array[], rows: Sample[]) =>
@@ -166,7 +200,8 @@ async function main([checkpoint, datasetDir, types]: string[]) {
   const samples = readJsonLines<Sample>(join(datasetDir, 'samples.jsonl'));
   console.log(`${checkpoint}: score (x100: MRA; accuracy for multiple choice; IoU for localization) on validation of a ridge probe from the answer position's hidden state (fitted on training rows)`);
   console.log(`type | condition | ${[...Array.from({ length: policy.model.config.layers }, (_, l) => `layer ${l} in`), 'final'].join(' | ')}`);
-  for (const task of types?.split(',') ?? TYPES) {
+  for (const asked of types?.split(',') ?? TYPES) {
+    const task = asked in PROMPT_ROWS ? 'localization' : asked;
     // localization: the rows that ask for one box
     const bySplit = (split: string) =>
       samples.filter((s) => s.task === task && s.split === split && s.media.images.length && (task !== 'localization' || truthBoxes(s.answer, s.id).length === 1));
@@ -181,12 +216,12 @@ async function main([checkpoint, datasetDir, types]: string[]) {
           return { ...input, images: condition === 'blank' ? await blankFrames(images, blankDir) : images };
         }),
       );
-      return states(policy, engine, inputs, target.prefix);
+      return states(policy, engine, inputs, target.prefix, PROMPT_ROWS[asked]?.(rows, inputs, policy));
     };
     for (const condition of CONDITIONS) {
       const [fx, vx] = [await features(train, condition), await features(validation, condition)];
       const scores = fx[0]!.map((_, k) => meanScore(target, fit(target, fx.map((f) => f[k]!), train), vx.map((f) => f[k]!), validation).toFixed(1));
-      console.log(`${task} (${train.length} / ${validation.length}) | ${condition} | ${scores.join(' | ')}`);
+      console.log(`${asked} (${train.length} / ${validation.length}) | ${condition} | ${scores.join(' | ')}`);
     }
   }
   await policy.dispose?.();
