@@ -12,6 +12,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJsonLines, type Sample } from '../../../core/index.ts';
+import { namedObjects } from './reward-names-asked.ts';
 
 interface Prediction {
   id: string;
@@ -20,7 +21,6 @@ interface Prediction {
   score: number;
 }
 
-const NAMED = /I see the ([a-z ]+?)[.,<]/;
 
 function main([datasetDir, ...files]: string[]) {
   if (!datasetDir || !files.length) throw new Error('usage: copy-rate.ts <dataset dir> <predictions.jsonl> [more]');
@@ -33,7 +33,7 @@ function main([datasetDir, ...files]: string[]) {
       const phrase = asked.get(p.id);
       if (phrase === undefined || p.type === 'localization') continue;
       const cell = cells.get(p.type) ?? { copied: [], other: [] };
-      (p.prediction.match(NAMED)?.[1] === phrase ? cell.copied : cell.other).push(p.score);
+      (namedObjects(p.prediction)[0] === phrase ? cell.copied : cell.other).push(p.score);
       cells.set(p.type, cell);
     }
     console.log(file);

@@ -157,9 +157,9 @@ const PROMPT_ROWS: Record<string, (rows: Sample[], inputs: PolicyInput[], policy
   'localization-name': (rows, inputs, policy) => (ids, i) => {
     const { prompt } = inputs[i]!;
     const phrase = rows[i]!.grounding?.[0]?.phrase ?? '';
-    const end = prompt.indexOf(phrase) + phrase.length;
-    if (!phrase || end < phrase.length) throw new Error(`${rows[i]!.id}: the question does not name its grounded object`);
-    return ids.lastIndexOf(-1) + policy.model.tokenizer.encode(prompt.slice(0, end)).length;
+    const at = prompt.indexOf(phrase);
+    if (!phrase || at < 0) throw new Error(`${rows[i]!.id}: the question does not name its grounded object`);
+    return ids.lastIndexOf(-1) + policy.model.tokenizer.encode(prompt.slice(0, at + phrase.length)).length;
   },
 };
 
@@ -199,7 +199,7 @@ async function main([checkpoint, datasetDir, types]: string[]) {
   const blankDir = mkdtempSync(join(tmpdir(), 'hidden-probe-'));
   const samples = readJsonLines<Sample>(join(datasetDir, 'samples.jsonl'));
   console.log(`${checkpoint}: score (x100: MRA; accuracy for multiple choice; IoU for localization) on validation of a ridge probe from the answer position's hidden state (fitted on training rows)`);
-  console.log(`type | condition | ${[...Array.from({ length: policy.model.config.layers }, (_, l) => `layer ${l} in`), 'final'].join(' | ')}`);
+  console.log(`type | condition | ${[...Array.from({ length: policy.model.config.layers }, (_, l) => `layer ${l} in`), 'final (answer positions only)'].join(' | ')}`);
   for (const asked of types?.split(',') ?? TYPES) {
     const task = asked in PROMPT_ROWS ? 'localization' : asked;
     // localization: the rows that ask for one box

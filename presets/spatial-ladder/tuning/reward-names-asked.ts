@@ -12,14 +12,13 @@
  */
 import { definePlugin, type Sample } from '../../../core/index.ts';
 
-const SEEN = /I see the ([a-z ]+?)[.,<]/g;
+/** The objects a completion's reasoning names, in order: its "I see the <object>" sentences (teacher-metadata's words). */
+export const namedObjects = (completion: string) => [...completion.split('</think>')[0]!.matchAll(/I see the ([a-z ]+?)[.,<]/g)].map((m) => m[1]!);
 
 export function namesAsked(completion: string, sample: Sample): number {
   const asked = new Set((sample.grounding ?? []).map((g) => g.phrase.toLowerCase()));
-  if (!asked.size) return 0;
-  const reasoning = completion.split('</think>')[0]!;
-  const seen = [...reasoning.matchAll(SEEN)].map((m) => m[1]!);
-  if (!seen.length) return 0;
+  const seen = namedObjects(completion);
+  if (!asked.size || !seen.length) return 0;
   const hits = new Set(seen.filter((s) => asked.has(s)));
   return (hits.size / asked.size) * (seen.filter((s) => asked.has(s)).length / seen.length);
 }
