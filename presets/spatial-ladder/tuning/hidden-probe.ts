@@ -154,12 +154,11 @@ const PROMPT_ROWS: Record<string, (rows: Sample[], inputs: PolicyInput[], policy
       return ids.indexOf(-1) + cell((y1! + y2!) / 2, gridRows) * cols + cell((x1! + x2!) / 2, cols);
     };
   },
-  'localization-name': (rows, inputs, policy) => (ids, i) => {
-    const { prompt } = inputs[i]!;
-    const phrase = rows[i]!.grounding?.[0]?.phrase ?? '';
-    const at = prompt.indexOf(phrase);
-    if (!phrase || at < 0) throw new Error(`${rows[i]!.id}: the question does not name its grounded object`);
-    return ids.lastIndexOf(-1) + policy.model.tokenizer.encode(prompt.slice(0, at + phrase.length)).length;
+  // the grounding loss's own query row for the first phrase (model.encode with grounding)
+  'localization-name': (rows, inputs, policy) => (_, i) => {
+    const query = policy.model.encode(inputs[i]!, { weight: 1, phrases: rows[i]!.grounding?.slice(0, 1) ?? [] }).grounded?.[0]?.query;
+    if (query === undefined) throw new Error(`${rows[i]!.id}: the question does not name its grounded object`);
+    return query;
   },
 };
 
