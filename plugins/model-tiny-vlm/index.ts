@@ -17,6 +17,7 @@ import { initialValues, paramSpecs, type ParamSpec, type TinyVlmConfig } from '.
 import { BACKEND_ID, readWeights, TinyVlmPolicy, type PolicyManifest, type RuntimeLimits } from './policy.ts';
 import { resolveKernels } from './replica.ts';
 import { Tokenizer, type TokenizerJson } from './tokenizer.ts';
+import { encodeNumberValues } from './numbers.ts';
 import { PRETRAINED_DIR, pretrainCommand } from './pretrain.ts';
 import { checkGeometry } from './vision.ts';
 
@@ -60,6 +61,8 @@ export const tinyVlmOptions = z
     maxVocab: z.number().int().min(200).default(4096),
     /** Whole numbers of the dataset (two digits or more, seen minTokenCount times) become single tokens; false: numbers are written a digit at a time. */
     numberTokens: z.boolean().default(false),
+    /** With numberTokens: "value" starts each number token from an encoding of its value (numbers.ts), "random" from noise like any word. */
+    numberEmbedding: z.enum(['random', 'value']).default('random'),
     /** Compute kernels: onnxruntime-node (CPU), or plain JavaScript (slow; the reference). */
     backend: z.enum(['auto', 'onnxruntime', 'js']).default('auto'),
     /** Replicas computing in parallel (worker threads; 1: the main thread). Results are reproducible per worker count. */
@@ -198,6 +201,8 @@ export function tinyVlmBackend(defaults: { base?: string } = {}): PolicyBackend 
       const chosen = parsed.base ?? defaults.base;
       let options = chosen ? { ...parsed, base: chosen } : parsed;
       if (!ctx.dataset) throw new ConfigError('tiny-vlm builds its tokenizer from the dataset, but none was given to create()');
+      if (options.numberEmbedding === 'value' && !options.numberTokens)
+        throw new ConfigError('model.options.numberEmbedding "value" codes number tokens: it needs model.options.numberTokens true');
       const words = { minCount: options.minTokenCount, maxVocab: options.maxVocab, numbers: options.numberTokens };
       const given = raw as Record<string, unknown>;
       const found = options.base && options.base !== 'none' ? await baseManifest(options.base) : undefined;
@@ -215,6 +220,7 @@ export function tinyVlmBackend(defaults: { base?: string } = {}): PolicyBackend 
         const tokenizer = base.tokenizer.extend(datasetText(ctx.dataset), words);
         const specs = paramSpecs(config, tokenizer.size);
         const values = grownValues(specs, base, tokenizer.size - base.tokenizer.size, ctx.seed);
+        if (options.numberEmbedding === 'value') encodeNumberValues(specs, values, tokenizer, base.tokenizer.size);
         ctx.log(`tiny-vlm: starting from ${base.dir} (${base.tokenizer.size} tokens, ${tokenizer.size - base.tokenizer.size} added from the dataset)`);
         return TinyVlmPolicy.create(config, options, tokenizer, specs, values, runtime(options, ctx));
       }
@@ -222,6 +228,7 @@ export function tinyVlmBackend(defaults: { base?: string } = {}): PolicyBackend 
       const tokenizer = Tokenizer.build(datasetText(ctx.dataset), words);
       const specs = paramSpecs(config, tokenizer.size);
       const values = specs.map((s) => initialValues(s, ctx.seed));
+      if (options.numberEmbedding === 'value') encodeNumberValues(specs, values, tokenizer, 0);
       return TinyVlmPolicy.create(config, options, tokenizer, specs, values, runtime(options, ctx));
     },
     /** Rebuild the policy with the options the checkpoint records (kernels, workers and batching included). */
