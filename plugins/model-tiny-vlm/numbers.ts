@@ -42,13 +42,13 @@ export function encodeNumberValues(specs: ParamSpec[], values: Float32Array[], t
     return match ? [{ id, code: valueCode(Number(match[1])) }] : [];
   });
   if (!numbers.length) return;
+  const coded = new Set(numbers.map((n) => n.id));
   for (const [i, spec] of specs.entries()) {
     if (spec.name !== 'embed' && spec.name !== 'head') continue;
     const [rows, cols] = spec.shape as [number, number];
     const dim = spec.name === 'embed' ? cols : rows;
     const at = spec.name === 'embed' ? (id: number, d: number) => id * cols + d : (id: number, d: number) => d * cols + id;
     const v = values[i]!;
-    const coded = new Set(numbers.map((n) => n.id));
     let norm = 0;
     for (let id = 0; id < tokenizer.size; id++) {
       if (coded.has(id)) continue;
