@@ -10,12 +10,31 @@ export interface PredictionRow {
   type: string;
   /** The answer the benchmark extracted: a number or a letter; null when none could be. */
   extracted?: unknown;
+  /** The model's text (a localization answer's boxes are read from it). */
+  prediction?: string;
+}
+
+/** The question type whose answers are grounding boxes: each box is counted, as written with its label. */
+const BOXES_TYPE = 'localization';
+
+/** The answers a row is counted under: its number or letter, or each box of a localization answer ("[0,0,335,251] door"); none when unparsed. */
+function answersOf({ type, extracted, prediction }: PredictionRow): string[] {
+  if (typeof extracted === 'number' || typeof extracted === 'string') return [String(extracted)];
+  if (type !== BOXES_TYPE || !prediction) return [];
+  let boxes: unknown;
+  try {
+    boxes = JSON.parse(prediction);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(boxes)) return [];
+  return boxes.flatMap((b: { bbox_2d?: unknown; label?: unknown }) => (Array.isArray(b?.bbox_2d) ? [`${JSON.stringify(b.bbox_2d)} ${String(b.label)}`] : []));
 }
 
 export interface DominantAnswer {
   type: string;
   answer: string;
-  /** Questions given that answer, and the type's questions with an extracted number or letter. */
+  /** Questions given that answer, and the type's questions with an extracted number or letter (for localization: boxes). */
   count: number;
   total: number;
 }
@@ -23,16 +42,16 @@ export interface DominantAnswer {
 /**
  * Types whose most common answer covers at least `minShare` of their
  * answered questions, among types with at least `minCount` of them, in
- * order of first appearance. Only scalar answers (numbers, letters) count:
- * grounding boxes and unparsed answers are left out.
+ * order of first appearance. Numbers and letters count, and for
+ * localization each box of a parsed answer with its label (the same box
+ * for every object asked about); unparsed answers are left out.
  */
 export function dominantAnswers(rows: readonly PredictionRow[], { minShare = 0.9, minCount = 10 } = {}): DominantAnswer[] {
   const byType = new Map<string, Map<string, number>>();
-  for (const { type, extracted } of rows) {
-    if (typeof extracted !== 'number' && typeof extracted !== 'string') continue;
-    const counts = byType.get(type) ?? new Map<string, number>();
-    counts.set(String(extracted), (counts.get(String(extracted)) ?? 0) + 1);
-    byType.set(type, counts);
+  for (const row of rows) {
+    const counts = byType.get(row.type) ?? new Map<string, number>();
+    for (const answer of answersOf(row)) counts.set(answer, (counts.get(answer) ?? 0) + 1);
+    if (counts.size) byType.set(row.type, counts);
   }
   const found: DominantAnswer[] = [];
   for (const [type, counts] of byType) {

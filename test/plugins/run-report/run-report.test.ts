@@ -35,13 +35,14 @@ const report = (): BenchmarkReport => ({ benchmark: 'held-out', scores: [], nq: 
 
 test('dominant answers: types answered one way to at least 90% of their questions, per point and benchmark, controls left out', (t) => {
   const dir = tempDir(t);
-  const write = (folder: string, rows: { type: string; extracted: unknown }[]) => rows.forEach((r) => appendJsonLine(join(dir, 'eval', folder, 'predictions.jsonl'), r));
+  const write = (folder: string, rows: { type: string; extracted: unknown; prediction?: string }[]) => rows.forEach((r) => appendJsonLine(join(dir, 'eval', folder, 'predictions.jsonl'), r));
   const rows = (type: string, answers: unknown[]) => answers.map((extracted) => ({ type, extracted }));
-  // counting: "1" to 9 of 10 (90%); size: 8 of 10 (under 90%); direction: "A" to all 9 (under 10 questions); boxes and unparsed answers do not count
+  // counting: "1" to 9 of 10 (90%); size: 8 of 10 (under 90%); direction: "A" to all 9 (under 10 questions); unparsed answers do not count;
+  // localization by its boxes: after stage 3 the same box for 11 of 12 objects (one answer names two), after stage 2 a box of its own for each
   const counting = rows('object-counting', [...Array(9).fill(1), 2, null, null]);
-  write('understanding/held-out', [...counting, ...rows('object-size', [...Array(8).fill(50), 60, 70]), ...rows('relative-direction', Array(9).fill('A')), ...rows('localization', Array(12).fill([[0, 0, 1, 1]]))]);
+  write('understanding/held-out', [...counting, ...rows('object-size', [...Array(8).fill(50), 60, 70]), ...rows('relative-direction', Array(9).fill('A')), ...Array.from({ length: 12 }, (_, i) => ({ type: 'localization', extracted: null, prediction: `[{"bbox_2d":[${i},0,9,9],"label":"door"}]` }))]);
   write('understanding/held-out-blind', rows('object-size', Array(12).fill(50)));
-  write('reasoning/held-out', [...rows('object-size', Array(10).fill(46)), ...rows('appearance-order', [...Array(10).fill('B'), 'C'])]);
+  write('reasoning/held-out', [...rows('object-size', Array(10).fill(46)), ...rows('appearance-order', [...Array(10).fill('B'), 'C']), ...Array(9).fill({ type: 'localization', extracted: null, prediction: '[{"bbox_2d":[0,0,335,251],"label":"door"}]\n' }), { type: 'localization', extracted: null, prediction: '[{"bbox_2d":[0,0,335,251],"label":"door"},{"bbox_2d":[0,0,335,251],"label":"door"}]' }, { type: 'localization', extracted: null, prediction: '[{"bbox_2d":[1,2,3,4],"label":"bed"}]' }, { type: 'localization', extracted: null, prediction: '[{"bbox_2d":[0,0,335' }]);
   write('chance/held-out', rows('object-size', Array(12).fill(50)));
   const run = new RunDirectory(dirname(dir), basename(dir));
   t.deepEqual(dominantAnswerLines(run), [], 'no state.json: nothing recorded');
@@ -49,7 +50,7 @@ test('dominant answers: types answered one way to at least 90% of their question
   run.saveState({ status: 'done', stages: [], evaluations: { base: { 'held-out': report() }, understanding: { 'held-out': report() }, reasoning: { 'held-out': report() } }, blind: { understanding: { 'held-out': report() } }, chance: { 'held-out': report() } });
   t.deepEqual(dominantAnswerLines(run), [
     'understanding, held-out: one answer whatever the question: object-counting "1" to 9 of 10',
-    'reasoning, held-out: one answer whatever the question: object-size "46" to 10 of 10, appearance-order "B" to 10 of 11',
+    'reasoning, held-out: one answer whatever the question: object-size "46" to 10 of 10, appearance-order "B" to 10 of 11, localization "[0,0,335,251] door" to 11 of 12',
   ]);
 });
 
