@@ -4,6 +4,7 @@
  * model that writes one answer to (nearly) every question of a type scores
  * that type's answer prior, whatever its number looks like.
  */
+import { parseBoxes } from '../scoring/index.ts';
 
 /** One prediction as benchmarks write it to predictions.jsonl (only these fields are read). */
 export interface PredictionRow {
@@ -17,18 +18,11 @@ export interface PredictionRow {
 /** The question type whose answers are grounding boxes: each box is counted, as written with its label. */
 const BOXES_TYPE = 'localization';
 
-/** The answers a row is counted under: its number or letter, or each box of a localization answer ("[0,0,335,251] door"); none when unparsed. */
+/** The answers a row is counted under: its number or letter, or each well-formed box of a localization answer as the scorer parses it ("[0,0,335,251] door"); none when unparsed. */
 function answersOf({ type, extracted, prediction }: PredictionRow): string[] {
   if (typeof extracted === 'number' || typeof extracted === 'string') return [String(extracted)];
   if (type !== BOXES_TYPE || !prediction) return [];
-  let boxes: unknown;
-  try {
-    boxes = JSON.parse(prediction);
-  } catch {
-    return [];
-  }
-  if (!Array.isArray(boxes)) return [];
-  return boxes.flatMap((b: { bbox_2d?: unknown; label?: unknown }) => (Array.isArray(b?.bbox_2d) ? [`${JSON.stringify(b.bbox_2d)} ${String(b.label)}`] : []));
+  return (parseBoxes(prediction) ?? []).flatMap((b) => (b ? [`${JSON.stringify(b.box)} ${b.label}`] : []));
 }
 
 export interface DominantAnswer {

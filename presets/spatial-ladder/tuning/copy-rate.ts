@@ -21,7 +21,6 @@ interface Prediction {
   score: number;
 }
 
-
 function main([datasetDir, ...files]: string[]) {
   if (!datasetDir || !files.length) throw new Error('usage: copy-rate.ts <dataset dir> <predictions.jsonl> [more]');
   const samplesFile = join(datasetDir, 'samples.jsonl');

@@ -19,8 +19,8 @@ export function namesAsked(completion: string, sample: Sample): number {
   const asked = new Set((sample.grounding ?? []).map((g) => g.phrase.toLowerCase()));
   const seen = namedObjects(completion);
   if (!asked.size || !seen.length) return 0;
-  const hits = new Set(seen.filter((s) => asked.has(s)));
-  return (hits.size / asked.size) * (seen.filter((s) => asked.has(s)).length / seen.length);
+  const hits = seen.filter((s) => asked.has(s));
+  return (new Set(hits).size / asked.size) * (hits.length / seen.length);
 }
 
 export default definePlugin({
