@@ -9,7 +9,8 @@ export { writeTensorFile, readTensorFile, encodeSafetensors, decodeSafetensors, 
 export { checkpointFile, latestCheckpoint, readStageState, writeCheckpoint, FINAL, OPTIMIZER_FILE, type StageState } from './checkpoint.ts';
 export { TrainingRun, requireAttentionLoss, requireTrainer, writeCurves, type OptimizerOptions, type CheckpointOptions } from './run.ts';
 export { trainSupervised, supervisedPlan, nllObjective, type SupervisedOptions } from './sft.ts';
-export { stageOptions, promptStyleSchema, optimizerSchema, checkpointSchema, supervisedSchema } from './options.ts';
+export { stageOptions, promptStyleSchema, optimizerSchema, checkpointSchema, supervisedSchema, mirrorSchema } from './options.ts';
+export { mirrorSample, withMirrored } from './mirror.ts';
 export { mean, std } from './stats.ts';
 export { createOrder } from './order.ts';
 export { scoreGenerations } from './rewards.ts';

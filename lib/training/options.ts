@@ -35,3 +35,9 @@ export const supervisedSchema = {
 
 /** Parse `ctx.entry.options`; errors read `curriculum stage "<name>" (<kind>): options.<key>: ...`. */
 export const stageOptions = <S extends z.ZodType>(schema: S, ctx: StageContext): z.output<S> => parseStageOptions(schema, ctx.entry);
+
+/** The `sft` stages' `mirror` option (lib/training/mirror.ts). */
+export const mirrorSchema = {
+  /** Train on a left-right mirrored twin of every localization sample too (image and boxes flipped). */
+  mirror: z.boolean().default(false),
+};

@@ -8,7 +8,7 @@
 import { LadderError, z, type Ladder, type Stage } from '../../core/index.ts';
 import { trlRow } from '../../lib/formats/index.ts';
 import { supervisedStyle } from '../../lib/prompts/index.ts';
-import { coldStartData, promptStyleSchema, stageOptions, teacherSchema } from '../../lib/training/index.ts';
+import { coldStartData, mirrorSchema, promptStyleSchema, stageOptions, teacherSchema, withMirrored } from '../../lib/training/index.ts';
 import { grpoStage } from './grpo.ts';
 import type { AccelerateSettings } from './launch.ts';
 import { runTrl, trainingArguments, trlSchema, type TrlCommon } from './run.ts';
@@ -19,6 +19,7 @@ export const trlSftOptions = z.strictObject({
   style: promptStyleSchema.optional(),
   /** Tokens per example at most (images included); default: no truncation (cut image tokens break the batch). */
   maxLength: z.number().int().positive().optional(),
+  ...mirrorSchema,
 });
 
 export const trlColdStartOptions = z.strictObject({
@@ -39,7 +40,8 @@ export function trlStages(ladder: Ladder, accelerate: AccelerateSettings): Recor
       async run(ctx) {
         const o = stageOptions(trlSftOptions, ctx);
         const style = o.style ?? supervisedStyle(ctx.samples);
-        const rows = ctx.samples.map((s) => trlRow(s, { style, completion: s.answer, imageRoot: ctx.dataset.dir }));
+        const samples = o.mirror ? await withMirrored(ctx) : ctx.samples;
+        const rows = samples.map((s) => trlRow(s, { style, completion: s.answer, imageRoot: ctx.dataset.dir }));
         return runTrl(ctx, settings(o), { kind: 'sft', rows, style, options: o, arguments: sftArguments(o, ctx.seed) });
       },
     },

@@ -5,7 +5,7 @@
  */
 import { definePlugin, z, type Stage } from '../../core/index.ts';
 import { samplePrompt, supervisedStyle } from '../../lib/prompts/index.ts';
-import { promptStyleSchema, requireAttentionLoss, stageOptions, supervisedSchema, trainSupervised } from '../../lib/training/index.ts';
+import { mirrorSchema, promptStyleSchema, requireAttentionLoss, stageOptions, supervisedSchema, trainSupervised, withMirrored } from '../../lib/training/index.ts';
 
 export const PLUGIN_NAME = 'stage-sft';
 
@@ -27,6 +27,7 @@ export const sftOptions = z.strictObject({
    * models whose trainer `grounds`, e.g. tiny-vlm).
    */
   grounding: z.number().min(0).default(0),
+  ...mirrorSchema,
 });
 
 export const sftStage: Stage = {
@@ -37,7 +38,8 @@ export const sftStage: Stage = {
     const style = options.style ?? supervisedStyle(ctx.samples);
     const weight = options.grounding;
     if (weight > 0) requireAttentionLoss(ctx, 'grounding', 'grounds');
-    const examples = ctx.samples.map((sample) => ({
+    const samples = options.mirror ? await withMirrored(ctx) : ctx.samples;
+    const examples = samples.map((sample) => ({
       input: samplePrompt(sample, ctx.dataset.dir, style),
       completion: sample.answer,
       ...(weight > 0 && sample.grounding && { grounding: { weight, phrases: sample.grounding } }),

@@ -66,7 +66,7 @@ export async function writeToyDataset(dir: string, options: ToyDatasetOptions): 
         question: `Where is the ${colour} box? Please carefully observe the image first to identify the object(s) referred to in the question. Then provide the 2D bounding box coordinates and labels of the related objects in JSON format.`,
         answer: JSON.stringify([{ bbox_2d: target.box, label: target.category }]),
         answerKind: 'boxes',
-        facts,
+        facts: { ...facts, image: { width: size[0], height: size[1], resizedWidth: size[0], resizedHeight: size[1] } },
       });
     } else if (kind === 1) {
       samples.push({

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkOptions, createLadder, loadConfig, preflight, readJsonLines, resolveCurriculum, SPATIAL_TASKS, stageFor, type MetricEvent } from '../../core/index.ts';
+import { checkOptions, createLadder, loadConfig, preflight, readJsonLines, resolveCurriculum, SPATIAL_TASKS, stageFor, type MetricEvent, type Sample } from '../../core/index.ts';
 import { datasetPlan } from '../../plugins/dataset/index.ts';
 import { READER_VERSION } from '../../lib/scannet-format/index.ts';
 import { GENERATOR_VERSION } from '../../plugins/source-procedural/generate.ts';
@@ -16,6 +16,7 @@ import { tempDir } from '../helpers/temp.ts';
 import { captionText } from '../../plugins/task-caption/index.ts';
 import { placements } from '../../presets/spatial-ladder/tuning/placement.ts';
 import { namesAsked } from '../../presets/spatial-ladder/tuning/reward-names-asked.ts';
+import { boxPlacement } from '../../presets/spatial-ladder/tuning/box-place.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const tuning = join(root, 'presets', 'spatial-ladder', 'tuning');
@@ -182,4 +183,20 @@ test("tuning/reward-names-asked.ts: the share of the question's objects the reas
   t.is(namesAsked(think('The distance is 1.5.'), asked), 0, 'naming nothing earns nothing');
   t.is(namesAsked('<think>Hmm.</think><answer>I see the chair.</answer>', asked), 0, 'names in the answer are not the reasoning');
   t.is(namesAsked(think('I see the chair.'), { grounding: [] } as unknown as Parameters<typeof namesAsked>[1]), 0, 'a question that names no object');
+});
+
+test('tuning/box-place.ts: box centres correlated with the truth per axis, over the asked labels the answer names', (t) => {
+  const boxes = [[10, 200, 60, 250], [100, 40, 140, 90], [250, 120, 300, 200], [160, 10, 200, 30]];
+  const answer = (list: { box: number[]; label: string }[]) => JSON.stringify(list.map(({ box, label }) => ({ bbox_2d: box, label })));
+  const rows = boxes.map((box, i) => ({ id: `r${i}`, task: 'localization', answer: answer([{ box, label: 'chair' }]) }) as Sample);
+  const same = new Map(rows.map((r) => [r.id, r.answer]));
+  t.deepEqual(boxPlacement(rows, same), { matched: 4, x: 1, y: 1 });
+  // mirrored left to right: x runs against the truth, y still with it
+  const mirrored = new Map(boxes.map(([x1, y1, x2, y2], i) => [`r${i}`, answer([{ box: [336 - x2!, y1!, 336 - x1!, y2!], label: 'chair' }])]));
+  const flipped = boxPlacement(rows, mirrored);
+  t.is(flipped.x.toFixed(6), '-1.000000');
+  t.is(flipped.y, 1);
+  // a wrong label, invalid JSON and an unanswered row pair nothing
+  const partial = new Map([['r0', answer([{ box: boxes[0]!, label: 'door' }])], ['r1', 'not json'], ['r2', rows[2]!.answer]]);
+  t.is(boxPlacement(rows, partial).matched, 1);
 });

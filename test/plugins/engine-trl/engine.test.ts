@@ -141,7 +141,7 @@ test.serial('the whole ladder through TRL: four stages, metrics with the embedde
   const config = engineConfig(dir, {
     name: 'ladder',
     curriculum: [
-      { name: 'perception', kind: 'sft', data: { tasks: ['localization'] }, options: few },
+      { name: 'perception', kind: 'sft', data: { tasks: ['localization'], limit: 3 }, options: { ...few, mirror: true } },
       { name: 'understanding', kind: 'sft', data: { tasks: [...SPATIAL_TASKS], limit: 8 }, options: few },
       { name: 'cold-start', kind: 'cold-start', data: { tasks: [...SPATIAL_TASKS], limit: 8 }, options: { ...few, generations: 2 }, evaluate: false },
       { name: 'reasoning', kind: 'grpo', data: { tasks: [...SPATIAL_TASKS], limit: 8 }, options: { ...few, generations: 2, maxTokens: 12, lr: 1e-4 } },
@@ -162,6 +162,12 @@ test.serial('the whole ladder through TRL: four stages, metrics with the embedde
     t.deepEqual(lines.map((m) => m.step), [1, 2], `${stage}: one line per step`);
     for (const key of ['loss', 'lr', 'grad_norm', 'tokens_per_s', 'backend']) t.true(key in lines[1]!, `${stage} logs ${key}`);
   }
+  // perception trained on its 3 localization samples and their mirrored twins, whose images it wrote
+  const perceptionRows = readJsonLines<{ images: string[] }>(join(out, 'stages', '1-perception', 'trl', 'train.jsonl'));
+  t.is(perceptionRows.length, 6);
+  const mirrored = perceptionRows.filter((r) => r.images[0]!.startsWith(join(out, 'stages', '1-perception', 'mirrored')));
+  t.is(mirrored.length, 3);
+  t.true(mirrored.every((r) => existsSync(r.images[0]!)));
   const grpo = steps(dir, 'ladder', 'reasoning');
   for (const key of ['reward_mean', 'reward_std', 'reward_format', 'reward_accuracy', 'kl', 'completion_length']) t.true(key in grpo[0]!, `GRPO logs ${key}`);
   t.true(grpo.every((m) => Number(m.completion_length) <= 12));

@@ -24,6 +24,18 @@ test('SFT drives a 10-sample set to zero answer error (greedy decode reproduces 
   t.deepEqual(outputs.map((o) => o[0]!.text), dataset.samples.map((s) => s.answer));
 });
 
+test('mirror adds a flipped twin of each localization sample to the stage (its image under the stage directory)', async (t) => {
+  const dir = tempDir(t);
+  const dataset = await writeToyDataset(dir, { count: 8, images: [1, 1] });
+  const policy = (await tinyVlmBackend().create({ ...MODEL, dim: 32, layers: 1, imageWidth: 28, imageHeight: 28 }, { seed: 3, dataset, log: () => {} })) as TinyVlmPolicy;
+  const { ctx, emitted, logs } = stageContext({ policy, dataset, dir, kind: 'sft', options: { epochs: 1, batchSize: 2, checkpointEvery: 0, mirror: true } });
+  const result = await sftStage.run(ctx);
+  t.true(logs.includes('sft: 2 mirrored localization samples added'), logs.join('\n'));
+  t.is(result.metrics.examples, 10);
+  t.is(emitted.length, 5);
+  t.deepEqual(readdirSync(join(ctx.dir, 'mirrored', 'media')).sort(), ['s0-v0.jpg', 's4-v0.jpg']);
+});
+
 test('every step emits the metrics of the issue; bad options name the stage and key', async (t) => {
   const dir = tempDir(t);
   const dataset = await writeToyDataset(dir, { count: 4, images: [1, 1] });
