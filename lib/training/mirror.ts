@@ -19,11 +19,11 @@ interface AnswerBox {
 
 const mirrorBox = ([x1, y1, x2, y2]: readonly number[], width: number): [number, number, number, number] => [width - x2!, y1!, width - x1!, y2!];
 
-/** The resized width the sample's boxes are written in, or an error naming the sample. */
-function answerWidth(sample: Sample): number {
+/** The sample's image sizes (its boxes are in `resizedWidth`'s pixels), or an error naming the sample. */
+function answerImage(sample: Sample): { resizedWidth: number } {
   const image = (sample.facts as { image?: { resizedWidth?: unknown } } | undefined)?.image;
   if (typeof image?.resizedWidth !== 'number') throw new Error(`mirror: localization sample ${sample.id} has no facts.image.resizedWidth (a dataset built before it was recorded?): rebuild the dataset or turn the option off`);
-  return image.resizedWidth;
+  return image as { resizedWidth: number };
 }
 
 /** The image flipped left to right, in its own format (JPEG at quality 95, so one re-encoding loses little). */
@@ -39,7 +39,8 @@ async function flipped(path: string): Promise<Buffer> {
  */
 export async function mirrorSample(sample: Sample, datasetDir: string, outDir: string): Promise<Sample | undefined> {
   if (sample.answerKind !== 'boxes') return undefined;
-  const width = answerWidth(sample);
+  const image = answerImage(sample);
+  const width = image.resizedWidth;
   const images = await Promise.all(
     sample.media.images.map(async (path) => {
       const target = join(outDir, isAbsolute(path) ? path.replace(/^[/\\]+/, '') : path);
@@ -53,6 +54,7 @@ export async function mirrorSample(sample: Sample, datasetDir: string, outDir: s
     id: `${sample.id}#mirrored`,
     answer: JSON.stringify(boxes.map((b) => ({ bbox_2d: mirrorBox(b.bbox_2d, width), label: b.label }))),
     media: { images },
+    facts: { image }, // the other facts' boxes are the unflipped image's
     ...(sample.grounding && { grounding: sample.grounding.map((g) => ({ ...g, regions: g.regions.map((r) => ({ ...r, box: mirrorBox(r.box, 1) })) })) }),
     pairedWith: undefined,
   };

@@ -53,6 +53,7 @@ test('a mirrored localization sample shows the object across the image, its boxe
   t.deepEqual([x1, x2].map((v) => Number(v.toFixed(6))), [0.7, 0.9]);
   t.deepEqual([y1, y2], [1 / 3, 2 / 3]);
   t.is(twin.question, sample.question);
+  t.deepEqual(twin.facts, { image: { width: W, height: H, resizedWidth: W, resizedHeight: H } }, 'no unflipped boxes left in its facts');
   t.is(twin.pairedWith, undefined);
   // the source is untouched, and a second call reuses the written image
   t.deepEqual(JSON.parse(sample.answer)[0].bbox_2d, [4, 10, 12, 20]);
