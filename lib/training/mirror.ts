@@ -1,16 +1,15 @@
 /**
- * Mirrored localization samples (the `mirror` option of the `sft` stages of
- * both engines): each
- * localization sample gets a twin whose image is flipped left to right and
- * whose boxes are flipped with it (x -> width - x in the resized image's
- * pixels, where the answer's boxes live; the grounding regions likewise in
- * fractions). Labels and questions are unchanged: a mirrored room is still a
+ * Mirrored localization samples (the `mirror` option of both engines' `sft`
+ * stages): each localization sample gets a twin whose image is flipped left
+ * to right and whose boxes are flipped with it (x -> width - x in the
+ * resized image's pixels, where the answer's boxes live; the grounding
+ * regions likewise in fractions). Labels and questions are unchanged: a mirrored room is still a
  * room, and the twin shows the same object somewhere else across the image.
  */
-import { isAbsolute, join } from 'node:path';
 import { existsSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import sharp from 'sharp';
-import { writeFileAtomic, type Sample, type StageContext } from '../../core/index.ts';
+import { LadderError, writeFileAtomic, type Sample, type StageContext } from '../../core/index.ts';
 
 interface AnswerBox {
   bbox_2d: [number, number, number, number];
@@ -22,7 +21,7 @@ const mirrorBox = ([x1, y1, x2, y2]: readonly number[], width: number): [number,
 /** The sample's image sizes (its boxes are in `resizedWidth`'s pixels), or an error naming the sample. */
 function answerImage(sample: Sample): { resizedWidth: number } {
   const image = (sample.facts as { image?: { resizedWidth?: unknown } } | undefined)?.image;
-  if (typeof image?.resizedWidth !== 'number') throw new Error(`mirror: localization sample ${sample.id} has no facts.image.resizedWidth (a dataset built before it was recorded?): rebuild the dataset or turn the option off`);
+  if (typeof image?.resizedWidth !== 'number') throw new LadderError(`mirror: localization sample ${sample.id} has no facts.image.resizedWidth (a dataset built before it was recorded?): rebuild the dataset or turn the option off`);
   return image as { resizedWidth: number };
 }
 
