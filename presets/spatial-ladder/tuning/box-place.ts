@@ -11,9 +11,9 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { readJsonLines, type Sample } from '../../../core/index.ts';
 import { parseBoxes, truthBoxes } from '../../../lib/scoring/index.ts';
+import { runScript } from './script.ts';
 
 export interface Placement {
   /** Asked objects whose label the answer names with a box. */
@@ -70,10 +70,4 @@ function main([datasetDir, ...files]: string[]) {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href)
-  try {
-    main(process.argv.slice(2));
-  } catch (error) {
-    console.error((error as Error).message);
-    process.exit(1);
-  }
+runScript(import.meta.url, main);

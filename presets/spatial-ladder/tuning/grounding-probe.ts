@@ -8,11 +8,11 @@
  *
  *   npx tsx presets/spatial-ladder/tuning/grounding-probe.ts <checkpoint> <dataset dir> [per cell=40]
  */
-import { pathToFileURL } from 'node:url';
 import { loadDataset } from '../../../plugins/dataset/index.ts';
 import { tinyVlmBackend } from '../../../plugins/model-tiny-vlm/index.ts';
 import { samplePrompt } from '../../../lib/prompts/index.ts';
 import type { Sample } from '../../../core/index.ts';
+import { runScript } from './script.ts';
 
 async function main([checkpoint, datasetDir, perCell = '40']: string[]) {
   if (!checkpoint || !datasetDir) throw new Error('usage: grounding-probe.ts <checkpoint> <dataset dir> [per cell=40]');
@@ -42,8 +42,4 @@ async function main([checkpoint, datasetDir, perCell = '40']: string[]) {
   await policy.dispose?.();
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href)
-  main(process.argv.slice(2)).catch((error: Error) => {
-    console.error(error.message);
-    process.exit(1);
-  });
+runScript(import.meta.url, main);

@@ -13,9 +13,9 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { readJsonLines, type Sample } from '../../../core/index.ts';
 import { IMAGE_THIRDS } from '../../../plugins/task-caption/index.ts';
+import { runScript } from './script.ts';
 
 /** category -> its third, from "a bed on the left, a lamp in the middle and an armchair on the right." */
 export function placements(caption: string): Map<string, string> {
@@ -59,10 +59,4 @@ function main([datasetDir, ...files]: string[]) {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href)
-  try {
-    main(process.argv.slice(2));
-  } catch (error) {
-    console.error((error as Error).message);
-    process.exit(1);
-  }
+runScript(import.meta.url, main);

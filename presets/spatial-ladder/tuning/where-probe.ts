@@ -12,12 +12,12 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { createRandom, type Dataset, type Grounding, type PolicyInput } from '../../../core/index.ts';
 import { tinyVlmBackend, type TinyVlmPolicy } from '../../../plugins/model-tiny-vlm/index.ts';
 import { AdamW, nllObjective } from '../../../lib/training/index.ts';
+import { runScript } from './script.ts';
 
 const USAGE = `usage:
   npx tsx presets/spatial-ladder/tuning/where-probe.ts [squares=1] [steps=600] [lr=1e-3] [base]
@@ -200,8 +200,4 @@ async function main(argv: string[]) {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href)
-  main(process.argv.slice(2)).catch((error: Error) => {
-    console.error(error.message);
-    process.exit(1);
-  });
+runScript(import.meta.url, main);
