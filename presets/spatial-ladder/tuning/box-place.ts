@@ -66,7 +66,8 @@ function main([datasetDir, ...files]: string[]) {
   for (const file of files) {
     const predictions = new Map(readJsonLines<{ id: string; prediction: string }>(file).map((p) => [p.id, p.prediction]));
     const { matched, x, y } = boxPlacement(rows, predictions);
-    console.log(`${file}: ${matched} boxes with an asked label; centre correlation with the truth: x ${x.toFixed(2)}, y ${y.toFixed(2)}`);
+    const shown = (r: number) => (Number.isNaN(r) ? 'none (one centre for every box)' : r.toFixed(2));
+    console.log(`${file}: ${matched} boxes with an asked label; centre correlation with the truth: x ${shown(x)}, y ${shown(y)}`);
   }
 }
 
