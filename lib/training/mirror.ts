@@ -3,26 +3,23 @@
  * stages): each localization sample gets a twin whose image is flipped left
  * to right and whose boxes are flipped with it (x -> width - x in the
  * resized image's pixels, where the answer's boxes live; the grounding
- * regions likewise in fractions). Labels and questions are unchanged: a mirrored room is still a
- * room, and the twin shows the same object somewhere else across the image.
+ * regions likewise in fractions). Labels and questions are unchanged: a
+ * mirrored room is still a room, and the twin shows the same object
+ * somewhere else across the image.
  */
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import sharp from 'sharp';
 import { LadderError, writeFileAtomic, type Sample, type StageContext } from '../../core/index.ts';
-
-interface AnswerBox {
-  bbox_2d: [number, number, number, number];
-  label: string;
-}
+import { imageSizeOf, truthBoxes } from '../scoring/index.ts';
 
 const mirrorBox = ([x1, y1, x2, y2]: readonly number[], width: number): [number, number, number, number] => [width - x2!, y1!, width - x1!, y2!];
 
-/** The sample's image sizes (its boxes are in `resizedWidth`'s pixels), or an error naming the sample. */
-function answerImage(sample: Sample): { resizedWidth: number } {
-  const image = (sample.facts as { image?: { resizedWidth?: unknown } } | undefined)?.image;
-  if (typeof image?.resizedWidth !== 'number') throw new LadderError(`mirror: localization sample ${sample.id} has no facts.image.resizedWidth (a dataset built before it was recorded?): rebuild the dataset or turn the option off`);
-  return image as { resizedWidth: number };
+/** The width the sample's boxes are written in (the image as the model sees it, as the scorer reads it), or an error naming the sample. */
+function answerWidth(sample: Sample): number {
+  const size = imageSizeOf(sample.facts);
+  if (!size) throw new LadderError(`mirror: localization sample ${sample.id} has no facts.image.resizedWidth (a dataset built before it was recorded?): rebuild the dataset or turn the option off`);
+  return size.width;
 }
 
 /** The image flipped left to right, in its own format (JPEG at quality 95, so one re-encoding loses little). */
@@ -38,8 +35,7 @@ async function flipped(path: string): Promise<Buffer> {
  */
 export async function mirrorSample(sample: Sample, datasetDir: string, outDir: string): Promise<Sample | undefined> {
   if (sample.answerKind !== 'boxes') return undefined;
-  const image = answerImage(sample);
-  const width = image.resizedWidth;
+  const width = answerWidth(sample);
   const images = await Promise.all(
     sample.media.images.map(async (path) => {
       const target = join(outDir, isAbsolute(path) ? path.replace(/^[/\\]+/, '') : path);
@@ -47,13 +43,12 @@ export async function mirrorSample(sample: Sample, datasetDir: string, outDir: s
       return target;
     }),
   );
-  const boxes = JSON.parse(sample.answer) as AnswerBox[];
   return {
     ...sample,
     id: `${sample.id}#mirrored`,
-    answer: JSON.stringify(boxes.map((b) => ({ bbox_2d: mirrorBox(b.bbox_2d, width), label: b.label }))),
+    answer: JSON.stringify(truthBoxes(sample.answer, sample.id).map((b) => ({ bbox_2d: mirrorBox(b.box, width), label: b.label }))),
     media: { images },
-    facts: { image }, // the other facts' boxes are the unflipped image's
+    facts: { image: sample.facts!.image }, // the other facts' boxes are the unflipped image's
     ...(sample.grounding && { grounding: sample.grounding.map((g) => ({ ...g, regions: g.regions.map((r) => ({ ...r, box: mirrorBox(r.box, 1) })) })) }),
     pairedWith: undefined,
   };

@@ -9,9 +9,9 @@
  *
  *   npx tsx presets/spatial-ladder/tuning/box-place.ts <dataset dir> <predictions.jsonl> [more predictions.jsonl ...]
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { readJsonLines, type Sample } from '../../../core/index.ts';
+import { loadDataset } from '../../../plugins/dataset/index.ts';
+import { mean } from '../../../lib/training/index.ts';
 import { parseBoxes, truthBoxes } from '../../../lib/scoring/index.ts';
 import { runScript } from './script.ts';
 
@@ -26,7 +26,6 @@ export interface Placement {
 const centre = (box: readonly number[]) => [(box[0]! + box[2]!) / 2, (box[1]! + box[3]!) / 2] as const;
 
 function pearson(a: number[], b: number[]): number {
-  const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
   const [ma, mb] = [mean(a), mean(b)];
   let ab = 0;
   let aa = 0;
@@ -60,9 +59,7 @@ export function boxPlacement(rows: Sample[], predictions: Map<string, string>): 
 
 function main([datasetDir, ...files]: string[]) {
   if (!datasetDir || !files.length) throw new Error('usage: box-place.ts <dataset dir> <predictions.jsonl> [more ...]');
-  const samplesFile = join(datasetDir, 'samples.jsonl');
-  if (!existsSync(samplesFile)) throw new Error(`${samplesFile}: no such file (name a built dataset's folder, e.g. .ladder-cache/datasets/<hash>)`);
-  const rows = readJsonLines<Sample>(samplesFile).filter((s) => s.task === 'localization');
+  const rows = loadDataset(datasetDir).samples.filter((s) => s.task === 'localization');
   for (const file of files) {
     const predictions = new Map(readJsonLines<{ id: string; prediction: string }>(file).map((p) => [p.id, p.prediction]));
     const { matched, x, y } = boxPlacement(rows, predictions);
